@@ -1,0 +1,39 @@
+@section:-remarks
+Feature: Disconnect data
+  Only providers that advertise XP1_DISCONNECT_DATA in the WSAPROTOCOL_INFO that WSAEnumProtocols
+  reports carry disconnect data; the native TCP/IP provider does not. An application learns that the
+  circuit closed by other means first, then collects the remote party's disconnect data.
+  Scenarios that need a provider with disconnect data are not applicable where none is installed.
+
+  @req:remarks.native-tcpip-no-disconnect-data @strength:MUST
+  Scenario: The TCP/IP providers do not advertise disconnect data
+    When the installed protocols are listed with WSAEnumProtocols
+    Then no TCP/IP protocol advertises XP1_DISCONNECT_DATA
+
+  @req:remarks.disconnect-data-needs-xp1 @strength:MUST
+  Scenario: A provider without XP1_DISCONNECT_DATA hands back no disconnect data
+    Given a connected TCP socket
+    And the peer has closed its side of the connection
+    When WSARecvDisconnect is called with a 16-byte disconnect data buffer
+    Then no disconnect data is returned
+
+  @req:remarks.disconnect-data-retrieval @strength:MUST
+  Scenario: After the remote party disconnected with data, the call hands it back
+    Given a connected socket of a protocol with disconnect data
+    And the peer has closed the connection with the disconnect data "farewell"
+    When WSARecvDisconnect is called with a 64-byte disconnect data buffer
+    Then it returns 0 with the disconnect data "farewell"
+
+  @req:remarks.circuit-close-signalled @strength:MUST
+  Scenario: A TCP peer's close is signalled to recv
+    Given a connected TCP socket
+    And the peer has closed its side of the connection
+    When recv is called on the socket
+    Then it returns 0 or fails with WSAEDISCON or WSAECONNRESET
+
+  @req:remarks.circuit-close-signalled @strength:MUST
+  Scenario: A close with disconnect data is signalled to recv
+    Given a connected socket of a protocol with disconnect data
+    And the peer has closed the connection with the disconnect data "farewell"
+    When recv is called on the socket
+    Then it returns 0 or fails with WSAEDISCON or WSAECONNRESET

@@ -1,0 +1,74 @@
+@section:-returns
+Feature: Error codes
+  Each error of the page's table, produced by the condition the page gives for it. Conditions a real
+  stack cannot produce on demand (a failed network subsystem, a Winsock 1.1 blocking call in progress)
+  run where the backend can inject them and are not applicable elsewhere.
+
+  @req:errors.wsanotinitialised @strength:MUST
+  Scenario: Without WSAStartup the call fails with WSANOTINITIALISED
+    Given a process in which Winsock is not initialised
+    And the handle value 0x1234
+    When WSARecvDisconnect is called
+    Then it returns SOCKET_ERROR with WSANOTINITIALISED
+
+  @req:errors.wsaenetdown @strength:MUST
+  Scenario: With the network subsystem failed the call fails with WSAENETDOWN
+    Given a connected TCP socket
+    And the network subsystem has failed
+    When WSARecvDisconnect is called
+    Then it returns SOCKET_ERROR with WSAENETDOWN
+
+  @req:errors.wsaefault @strength:MUST
+  Scenario: A buffer smaller than the disconnect data fails with WSAEFAULT
+    Given a connected socket of a protocol with disconnect data
+    And the peer has closed the connection with the disconnect data "a farewell longer than four bytes"
+    When WSARecvDisconnect is called with a 4-byte disconnect data buffer
+    Then it returns SOCKET_ERROR with WSAEFAULT
+
+  @req:errors.wsaenoprotoopt @strength:MUST
+  Scenario: Asking for disconnect data where the protocol family has none fails with WSAENOPROTOOPT
+    Given a connected socket of a connection-oriented protocol outside TCP/IP without disconnect data
+    When WSARecvDisconnect is called with a 16-byte disconnect data buffer
+    Then it returns SOCKET_ERROR with WSAENOPROTOOPT
+
+  @req:errors.wsaenoprotoopt.tcpip-optional @strength:MAY
+  Scenario: TCP/IP may report WSAENOPROTOOPT for a disconnect data buffer
+    Given a connected TCP socket
+    When WSARecvDisconnect is called with a 16-byte disconnect data buffer
+    Then it returns SOCKET_ERROR with WSAENOPROTOOPT
+
+  @req:errors.wsaeinprogress @strength:MUST
+  Scenario: During a blocking Windows Sockets 1.1 call the call fails with WSAEINPROGRESS
+    Given a connected TCP socket
+    And a blocking Windows Sockets 1.1 call is in progress
+    When WSARecvDisconnect is called
+    Then it returns SOCKET_ERROR with WSAEINPROGRESS
+
+  @req:errors.wsaenotconn @strength:MUST
+  Scenario Outline: On <socket> the call fails with WSAENOTCONN
+    Given <socket>
+    When WSARecvDisconnect is called
+    Then it returns SOCKET_ERROR with WSAENOTCONN
+
+    Examples:
+      | socket                          |
+      | an unconnected TCP socket       |
+      | a bound, unconnected TCP socket |
+      | a listening TCP socket          |
+
+  @req:errors.wsaenotconn-connection-oriented-only @strength:MUST
+  Scenario: An unconnected UDP socket does not report WSAENOTCONN
+    Given a UDP socket bound to a loopback port
+    When WSARecvDisconnect is called
+    Then it does not fail with WSAENOTCONN
+
+  @req:errors.wsaenotsock @strength:MUST
+  Scenario Outline: On <descriptor> the call fails with WSAENOTSOCK
+    Given <descriptor>
+    When WSARecvDisconnect is called
+    Then it returns SOCKET_ERROR with WSAENOTSOCK
+
+    Examples:
+      | descriptor                          |
+      | a handle that is not a socket       |
+      | a socket handle that has been closed |

@@ -1,0 +1,75 @@
+@section:-remarks
+Feature: Ending reception
+  WSARecvDisconnect disables receiving, as shutdown(SD_RECEIVE) does, without touching the lower
+  protocol layers. On TCP, data that can no longer be delivered resets the connection; on UDP,
+  datagrams are still queued, and never does the call lead to an ICMP error.
+  Every check that something does not happen has a positive control in the same scenario, proving
+  that the peer would have seen it.
+
+  @req:remarks.equivalent-to-shutdown-receive @strength:MUST
+  Scenario Outline: WSARecvDisconnect acts as shutdown(SD_RECEIVE) on <situation>
+    Given two sockets, each <situation>
+    When WSARecvDisconnect is called on the first socket and shutdown with SD_RECEIVE on the second
+    Then the two sockets show the same outcome
+
+    Examples:
+      | situation                                                 |
+      | a connected TCP socket                                    |
+      | a connected TCP socket with 6 bytes queued for receiving  |
+      | an unconnected TCP socket                                 |
+
+  @req:remarks.receives-disallowed @strength:MUST
+  Scenario Outline: After the call, <receive> on the socket fails
+    Given a connected TCP socket
+    When WSARecvDisconnect is called
+    Then <receive> on the socket returns SOCKET_ERROR
+
+    Examples:
+      | receive |
+      | recv    |
+      | WSARecv |
+
+  @req:remarks.no-effect-on-lower-layers @strength:MUST
+  Scenario: Nothing reaches the peer
+    Given a connected TCP socket
+    When WSARecvDisconnect is called
+    Then the peer sees nothing within 500 ms
+    And as a control, the peer sees a FIN within 500 ms when the socket shuts down sending
+    And as a control, a peer sees a reset within 500 ms when another connected socket is closed abortively
+
+  @req:remarks.no-effect-on-lower-layers @strength:MUST
+  Scenario: The socket can still send
+    Given a connected TCP socket
+    When WSARecvDisconnect is called
+    Then sending 5 bytes on the socket returns 5
+    And the peer receives 5 bytes within 500 ms
+
+  @req:remarks.tcp-reset-queued-data @strength:MUST
+  Scenario: Data still queued resets the TCP connection
+    Given a connected TCP socket with 6 bytes queued for receiving
+    When WSARecvDisconnect is called
+    Then the peer sees the connection reset within 500 ms
+
+  @req:remarks.tcp-reset-later-data @strength:MUST
+  Scenario: Data arriving afterwards resets the TCP connection
+    Given a connected TCP socket
+    When WSARecvDisconnect is called
+    And the peer sends 6 bytes
+    Then the peer sees the connection reset within 500 ms
+
+  @req:remarks.udp-datagrams-queued @strength:MUST
+  Scenario: UDP datagrams arriving afterwards are accepted and queued
+    Given a UDP socket bound to a loopback port
+    And a peer datagram socket connected to it
+    When WSARecvDisconnect is called
+    And the peer sends a 7-byte datagram to the socket
+    Then within 500 ms the socket has 7 bytes queued
+
+  @req:remarks.no-icmp @strength:MUST
+  Scenario: Datagrams arriving afterwards draw no ICMP error
+    Given a UDP socket bound to a loopback port
+    And a peer datagram socket connected to it
+    When WSARecvDisconnect is called
+    And the peer sends a 7-byte datagram to the socket
+    Then the peer is told of no ICMP error within 500 ms
+    And as a control, a peer is told of an ICMP error within 500 ms for a datagram to a port where nothing listens

@@ -1,0 +1,40 @@
+@section:-remarks
+Feature: The socket after the call
+  WSARecvDisconnect neither closes the socket nor frees its resources, which stay until closesocket,
+  and it never blocks, whatever SO_LINGER says. Whether connect works again on such a socket is the
+  provider's choice.
+
+  @req:remarks.does-not-close-socket @strength:MUST
+  Scenario: The handle is still a socket
+    Given a connected TCP socket
+    When WSARecvDisconnect is called
+    Then the socket is still a socket of type SOCK_STREAM
+
+  @req:remarks.resources-until-closesocket @strength:MUST
+  Scenario: The local address stays in use until closesocket
+    Given a connected TCP socket
+    When WSARecvDisconnect is called
+    Then binding another TCP socket to the socket's local address fails with WSAEADDRINUSE
+    And as a control, binding another TCP socket to that address succeeds once the socket is closed abortively
+
+  @req:remarks.does-not-block-linger @strength:MUST
+  Scenario Outline: With SO_LINGER <linger> the call returns without blocking
+    Given a connected TCP socket
+    And SO_LINGER on the socket is <linger>
+    When WSARecvDisconnect is called
+    Then it returns without blocking, within 200 ms
+    And as a control, recv on another connected socket with nothing queued is still blocked after 200 ms
+
+    Examples:
+      | linger                       |
+      | off                          |
+      | on with a 0 second timeout   |
+      | on with a 10 second timeout  |
+
+  @req:remarks.reuse-not-required @strength:MAY
+  Scenario: connect works again on the socket after the call and the close
+    Given a connected TCP socket
+    When WSARecvDisconnect is called
+    And the connection is closed in both directions
+    And the socket connects to a new peer listener
+    Then it returns 0

@@ -1,0 +1,75 @@
+// When: the calls under test. They record the outcome, even a call that is still blocked, and leave the
+// judgement to the Then steps.
+import { When } from '../support/dsl';
+import { watchFor } from '../support/observe';
+import { TCP } from '../support/situations';
+import { SD_RECEIVE, SD_SEND } from '../support/winsock';
+import type { CallOutcome } from '../support/ports';
+import type { ConformanceWorld, Subject } from '../support/world';
+
+When('WSARecvDisconnect is called', async function () {
+  await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: null });
+});
+
+When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer', async function (bytes: number) {
+  await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
+});
+
+When('{receive} is called on the socket', async function (receive: 'recv' | 'WSARecv') {
+  const s = this.requireSubject().handle;
+  await this.attempt(receive === 'recv' ? { op: 'recv', s, len: 64, flags: 0 } : { op: 'WSARecv', s, len: 64 });
+});
+
+When('the peer sends {int} bytes', async function (bytes: number) {
+  await this.requirePeer().send(Buffer.alloc(bytes, 0x62).toString('hex'));
+});
+
+When('the peer sends a {int}-byte datagram to the socket', async function (bytes: number) {
+  if (!this.peerDatagram) throw new Error('the scenario has no peer datagram socket aimed at the socket');
+  await this.peerDatagram.send(Buffer.alloc(bytes, 0x63).toString('hex'));
+});
+
+When('the connection is closed in both directions', async function () {
+  const subject = this.requireSubject();
+  const peer = this.requirePeer();
+  await peer.endWriting();
+  const shut = await this.call({ op: 'shutdown', s: subject.handle, how: SD_SEND });
+  if (shut.ret !== 0) throw new Error('setting up: shutdown(SD_SEND) failed');
+  const closed = await watchFor(this, peer, 'eof', 2000);
+  if (!closed.found) throw new Error('setting up: the peer did not see the socket shut down sending');
+});
+
+When('the socket connects to a new peer listener', async function () {
+  const listener = await this.testbed.peer.listen(TCP);
+  await this.attempt({ op: 'connect', s: this.requireSubject().handle, to: listener.endpoint });
+});
+
+When('ws2_32.dll is asked for the export {word}', async function (symbol: string) {
+  await this.call({ op: 'resolveExport', module: 'ws2_32.dll', symbol });
+});
+
+When('the installed protocols are listed with WSAEnumProtocols', async function () {
+  await this.call({ op: 'WSAEnumProtocols' });
+});
+
+/** What one socket shows after a call: the call's outcome, a receive's outcome, the peer's first event. */
+export async function fingerprint(world: ConformanceWorld, subject: Subject, call: CallOutcome, windowMs: number): Promise<string> {
+  const afterwards = await world.attempt({ op: 'recv', s: subject.handle, len: 64, flags: 0 }, windowMs);
+  const peerEvent = subject.peer ? await subject.peer.next(windowMs) : null;
+  return JSON.stringify({
+    call: call.status === 'returned' ? { ret: call.ret, error: call.error } : 'blocked',
+    recvAfterwards: afterwards.status === 'returned' ? { ret: afterwards.ret, error: afterwards.error } : 'blocked',
+    peerSees: peerEvent?.kind ?? 'nothing',
+  });
+}
+
+When('WSARecvDisconnect is called on the first socket and shutdown with SD_RECEIVE on the second', async function () {
+  const [first, second] = this.pair;
+  if (!first || !second) throw new Error('the scenario has not set up two sockets');
+  const viaRecvDisconnect = await this.attempt({ op: 'WSARecvDisconnect', s: first.handle, buffer: null });
+  const viaShutdown = await this.attempt({ op: 'shutdown', s: second.handle, how: SD_RECEIVE });
+  this.comparison = [
+    await fingerprint(this, first, viaRecvDisconnect, 300),
+    await fingerprint(this, second, viaShutdown, 300),
+  ];
+});

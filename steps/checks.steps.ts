@@ -1,0 +1,184 @@
+// Then: the checks. Each Then is one rule's observable, packetdrill-style: the call, what it returned and
+// its WSA code. A miss is a Deviation; a positive control that misses is ObserverBlind.
+import { expectControl, expectRule, Then } from '../support/dsl';
+import { describeEvents, watchFor, watchWindow } from '../support/observe';
+import type { CallOutcome, Returned } from '../support/ports';
+import { connectedSocket, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
+import { CallTimeout } from '../support/verdicts/outcomes';
+import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../support/winsock';
+import { describeOutcome, type ConformanceWorld } from '../support/world';
+
+/** The last outcome, which must have returned: a call still blocked here is a TIMEOUT, not a verdict. */
+function returned(world: ConformanceWorld): Returned {
+  const outcome: CallOutcome = world.lastOutcome();
+  if (outcome.status === 'blocked') throw new CallTimeout(`the call had not returned after ${outcome.boundMs} ms`);
+  return outcome;
+}
+
+Then('it returns {int}', async function (value: number) {
+  const outcome = returned(this);
+  expectRule(outcome.ret === value, `expected ${value}, got ${describeOutcome(outcome)}`);
+});
+
+Then('it returns SOCKET_ERROR with {wsaerror}', async function (name: WsaErrorName) {
+  const outcome = returned(this);
+  expectRule(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS[name], `expected SOCKET_ERROR ${name}, got ${describeOutcome(outcome)}`);
+});
+
+Then('it returns SOCKET_ERROR with a non-zero error code', async function () {
+  const outcome = returned(this);
+  expectRule(outcome.ret === SOCKET_ERROR && outcome.error !== 0, `expected SOCKET_ERROR and a code, got ${describeOutcome(outcome)}`);
+});
+
+Then('it does not fail with {wsaerror}', async function (name: WsaErrorName) {
+  const outcome = returned(this);
+  expectRule(!(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS[name]), `expected anything but ${name}, got ${describeOutcome(outcome)}`);
+});
+
+Then('it returns 0 or fails with WSAEDISCON or WSAECONNRESET', async function () {
+  const outcome = this.lastOutcome();
+  if (outcome.status === 'blocked') {
+    expectRule(false, `the close was not signalled: the receive was still blocked after ${outcome.boundMs} ms`);
+    return;
+  }
+  const closeCode = outcome.error === WSA_ERRORS.WSAEDISCON || outcome.error === WSA_ERRORS.WSAECONNRESET;
+  const signalled = outcome.ret === 0 || (outcome.ret === SOCKET_ERROR && closeCode);
+  expectRule(signalled, `expected 0, WSAEDISCON or WSAECONNRESET, got ${describeOutcome(outcome)}`);
+});
+
+Then('it returns without blocking, within {int} ms', async function (boundMs: number) {
+  const outcome = this.lastOutcome();
+  if (outcome.status === 'blocked') {
+    expectRule(false, `still blocked after ${outcome.boundMs} ms`);
+    return;
+  }
+  expectRule(outcome.elapsedMs <= boundMs, `returned only after ${outcome.elapsedMs.toFixed(1)} ms`);
+});
+
+Then('it returns 0 with the disconnect data {string}', async function (text: string) {
+  const outcome = returned(this);
+  const data = Buffer.from(outcome.out.data ?? '', 'hex').subarray(0, outcome.out.bufferLength ?? 0).toString('utf8');
+  expectRule(outcome.ret === 0 && data === text, `expected 0 with "${text}", got ${describeOutcome(outcome)} with "${data}"`);
+});
+
+Then('no disconnect data is returned', async function () {
+  const outcome = returned(this);
+  const length = outcome.out.bufferLength ?? 0;
+  expectRule(outcome.ret === SOCKET_ERROR || length === 0, `expected a failure or no data, got ${describeOutcome(outcome)} with WSABUF.len ${length}`);
+});
+
+Then('{receive} on the socket returns SOCKET_ERROR', async function (receive: 'recv' | 'WSARecv') {
+  const s = this.requireSubject().handle;
+  const outcome = await this.attempt(receive === 'recv' ? { op: 'recv', s, len: 64, flags: 0 } : { op: 'WSARecv', s, len: 64 });
+  expectRule(outcome.status === 'returned' && outcome.ret === SOCKET_ERROR, `${receive} was not refused: ${describeOutcome(outcome)}`);
+});
+
+Then('the socket is still a socket of type SOCK_STREAM', async function () {
+  const outcome = await this.call({ op: 'getSocketType', s: this.requireSubject().handle });
+  expectRule(outcome.ret === 0 && outcome.out.value === SOCK_STREAM, `getsockopt(SO_TYPE) ${describeOutcome(outcome)}, type ${String(outcome.out.value)}`);
+});
+
+Then('sending {int} bytes on the socket returns {int}', async function (bytes: number, expected: number) {
+  const outcome = await this.call({ op: 'send', s: this.requireSubject().handle, data: Buffer.alloc(bytes, 0x64).toString('hex') });
+  expectRule(outcome.ret === expected, `send ${describeOutcome(outcome)}`);
+});
+
+Then('the two sockets show the same outcome', async function () {
+  const [viaRecvDisconnect, viaShutdown] = this.comparison ?? [];
+  if (!viaRecvDisconnect || !viaShutdown) throw new Error('the scenario has not compared two calls');
+  expectRule(viaRecvDisconnect === viaShutdown, `WSARecvDisconnect: ${viaRecvDisconnect}; shutdown(SD_RECEIVE): ${viaShutdown}`);
+});
+
+Then('the export is found', async function () {
+  const outcome = returned(this);
+  expectRule(outcome.ret === 1, 'GetProcAddress found no such export');
+});
+
+Then('no TCP\\/IP protocol advertises XP1_DISCONNECT_DATA', async function () {
+  const protocols = (returned(this).out.protocols ?? []).filter(isTcpIp);
+  if (protocols.length === 0) throw new Error('WSAEnumProtocols listed no TCP/IP provider, so there is nothing to check');
+  const flagged = protocols.filter((p) => (p.serviceFlags1 & XP1_DISCONNECT_DATA) !== 0);
+  expectRule(flagged.length === 0, `advertised by ${flagged.map((p) => `${p.name} (0x${p.serviceFlags1.toString(16)})`).join(', ')}`);
+});
+
+Then('binding another TCP socket to the socket\'s local address fails with WSAEADDRINUSE', async function () {
+  const address = await localEndpoint(this, this.requireSubject().handle);
+  const other = await boundlessTcpSocket(this);
+  const outcome = await this.call({ op: 'bind', s: other, to: address });
+  expectRule(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE, `bind to port ${address.port} ${describeOutcome(outcome)}`);
+});
+
+Then('as a control, binding another TCP socket to that address succeeds once the socket is closed abortively', async function () {
+  const subject = this.requireSubject();
+  const address = await localEndpoint(this, subject.handle);
+  await this.call({ op: 'setLinger', s: subject.handle, onoff: 1, seconds: 0 });
+  await this.call({ op: 'closesocket', s: subject.handle });
+  const other = await boundlessTcpSocket(this);
+  const outcome = await this.call({ op: 'bind', s: other, to: address });
+  expectControl(outcome.ret === 0, `bind to the freed port ${address.port} ${describeOutcome(outcome)}`);
+});
+
+async function boundlessTcpSocket(world: ConformanceWorld): Promise<string> {
+  const created = await world.call({ op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol });
+  if (!created.out.handle) throw new Error('setting up: socket() failed');
+  return created.out.handle;
+}
+
+// --- what the peer observes ------------------------------------------------------------------
+
+Then('the peer sees the connection reset within {int} ms', async function (withinMs: number) {
+  const watched = await watchFor(this, this.requirePeer(), 'reset', withinMs);
+  expectRule(watched.found !== null, `no reset within ${withinMs} ms; the peer saw ${describeEvents(watched.seen)}`);
+});
+
+Then('the peer receives {int} bytes within {int} ms', async function (bytes: number, withinMs: number) {
+  const watched = await watchFor(this, this.requirePeer(), 'data', withinMs);
+  const got = watched.found?.kind === 'data' ? watched.found.bytes : 0;
+  expectRule(got === bytes, `expected ${bytes} bytes within ${withinMs} ms; the peer saw ${describeEvents(watched.seen)}`);
+});
+
+Then('the peer sees nothing within {int} ms', async function (withinMs: number) {
+  const seen = await watchWindow(this, this.requirePeer(), withinMs);
+  expectRule(seen.length === 0, `within ${withinMs} ms the peer saw ${describeEvents(seen)}`);
+});
+
+Then('as a control, the peer sees a FIN within {int} ms when the socket shuts down sending', async function (withinMs: number) {
+  await this.call({ op: 'shutdown', s: this.requireSubject().handle, how: SD_SEND });
+  const watched = await watchFor(this, this.requirePeer(), 'eof', withinMs);
+  expectControl(watched.found !== null, `no FIN within ${withinMs} ms after shutdown(SD_SEND); the peer saw ${describeEvents(watched.seen)}`);
+});
+
+Then('as a control, a peer sees a reset within {int} ms when another connected socket is closed abortively', async function (withinMs: number) {
+  const other = await connectedSocket(this);
+  this.others.push(other);
+  await this.call({ op: 'setLinger', s: other.handle, onoff: 1, seconds: 0 });
+  await this.call({ op: 'closesocket', s: other.handle });
+  const watched = await watchFor(this, other.peer as NonNullable<typeof other.peer>, 'reset', withinMs);
+  expectControl(watched.found !== null, `no reset within ${withinMs} ms after an abortive close; the peer saw ${describeEvents(watched.seen)}`);
+});
+
+Then('as a control, recv on another connected socket with nothing queued is still blocked after {int} ms', async function (boundMs: number) {
+  const other = await connectedSocket(this);
+  this.others.push(other);
+  const outcome = await this.attempt({ op: 'recv', s: other.handle, len: 1, flags: 0 }, boundMs);
+  expectControl(outcome.status === 'blocked', `a recv with nothing to read returned: ${describeOutcome(outcome)}`);
+});
+
+Then('within {int} ms the socket has {int} bytes queued', async function (withinMs: number, bytes: number) {
+  await settleDatagrams(this, withinMs);
+  const outcome = await this.call({ op: 'FIONREAD', s: this.requireSubject().handle });
+  expectRule(outcome.ret === 0 && outcome.out.value === bytes, `FIONREAD ${describeOutcome(outcome)}, ${String(outcome.out.value)} bytes queued`);
+});
+
+Then('the peer is told of no ICMP error within {int} ms', async function (withinMs: number) {
+  if (!this.peerDatagram) throw new Error('the scenario has no peer datagram socket');
+  const watched = await watchFor(this, this.peerDatagram, 'refused', withinMs);
+  expectRule(watched.found === null, `the peer was told: ${describeEvents(watched.seen)}`);
+});
+
+Then('as a control, a peer is told of an ICMP error within {int} ms for a datagram to a port where nothing listens', async function (withinMs: number) {
+  const probe = await peerDatagramTo(this, await this.testbed.peer.unusedDatagramEndpoint());
+  await probe.send('21');
+  const watched = await watchFor(this, probe, 'refused', withinMs);
+  expectControl(watched.found !== null, `no ICMP port unreachable within ${withinMs} ms; the peer saw ${describeEvents(watched.seen)}`);
+});

@@ -1,0 +1,22 @@
+import { defineParameterType } from '@cucumber/cucumber';
+import { isWsaErrorName, WSA_ERRORS, type WsaErrorName } from '../support/winsock';
+
+// {wsaerror}: a WSA error code by its winsock2.h name; a misspelt name is an undefined step, not a silent 0.
+defineParameterType({
+  name: 'wsaerror',
+  regexp: new RegExp(Object.keys(WSA_ERRORS).join('|')),
+  transformer: (name: string): WsaErrorName => {
+    if (!isWsaErrorName(name)) throw new Error(`unknown WSA error ${name}`);
+    return name;
+  },
+});
+
+// {receive}: the receive calls the page disallows after WSARecvDisconnect.
+defineParameterType({ name: 'receive', regexp: /recv|WSARecv/, transformer: (name: string) => name as 'recv' | 'WSARecv' });
+
+// {linger}: an SO_LINGER setting, as the features write it.
+defineParameterType({
+  name: 'linger',
+  regexp: /off|on with a (\d+) second timeout/,
+  transformer: (_whole: string, seconds?: string) => (seconds === undefined ? { onoff: 0, seconds: 0 } : { onoff: 1, seconds: Number(seconds) }),
+});

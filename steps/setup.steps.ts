@@ -1,0 +1,98 @@
+// Given: where a scenario starts. Each builds through ordinary calls; see support/situations.ts.
+import { Given } from '../support/dsl';
+import {
+  carriesDisconnectData,
+  connectedSocket,
+  findProtocol,
+  isTcpIp,
+  localEndpoint,
+  peerDatagramTo,
+  SETUP_WINDOW_MS,
+  SITUATIONS,
+} from '../support/situations';
+import { NotApplicable } from '../support/verdicts/outcomes';
+import { wsaErrorName } from '../support/winsock';
+import type { FaultName } from '../support/ports';
+import type { ConformanceWorld } from '../support/world';
+
+for (const [words, build] of Object.entries(SITUATIONS)) {
+  Given(words, async function () {
+    this.subject = await build(this);
+  });
+}
+
+Given(/^two sockets, each (.+)$/, async function (words: string) {
+  const build = SITUATIONS[words];
+  if (!build) throw new Error(`no situation is called '${words}'; known: ${Object.keys(SITUATIONS).join('; ')}`);
+  this.pair = [await build(this), await build(this)];
+});
+
+Given('a connected socket of a protocol with disconnect data', async function () {
+  const protocol = await findProtocol(this, 'connection-oriented protocol with XP1_DISCONNECT_DATA', carriesDisconnectData);
+  this.subject = await connectedSocket(this, protocol);
+});
+
+Given('a connected socket of a connection-oriented protocol outside TCP\\/IP without disconnect data', async function () {
+  const protocol = await findProtocol(
+    this,
+    'connection-oriented protocol outside TCP/IP without XP1_DISCONNECT_DATA',
+    (p) => !isTcpIp(p) && !carriesDisconnectData(p),
+  );
+  this.subject = await connectedSocket(this, protocol);
+});
+
+Given('a peer datagram socket connected to it', async function () {
+  const subject = this.requireSubject();
+  this.peerDatagram = await peerDatagramTo(this, await localEndpoint(this, subject.handle));
+});
+
+Given('a process in which Winsock is not initialised', async function () {
+  this.process = await this.testbed.uninitialisedProcess();
+  this.processes.push(this.process);
+  this.processKind = 'probe';
+});
+
+Given('the handle value {word}', async function (value: string) {
+  if (!/^0x[0-9a-f]+$/i.test(value)) throw new Error(`a handle value is written in hex, like 0x1234, not ${value}`);
+  this.subject = { handle: value.toLowerCase(), protocol: null, peer: null };
+});
+
+Given('SO_LINGER on the socket is {linger}', async function (linger: { onoff: number; seconds: number }) {
+  const set = await this.call({ op: 'setLinger', s: this.requireSubject().handle, ...linger });
+  if (set.ret !== 0) throw new Error(`setting up: setsockopt(SO_LINGER) failed with ${wsaErrorName(set.error)}`);
+});
+
+async function injectFault(world: ConformanceWorld, fault: FaultName): Promise<void> {
+  if (!world.testbed.faults.includes(fault)) {
+    throw new NotApplicable(`the ${world.testbed.backend} backend cannot produce '${fault}' on demand (a real stack offers no fault injection)`);
+  }
+  await world.testbed.inject(fault);
+}
+
+Given('the network subsystem has failed', async function () {
+  await injectFault(this, 'network-down');
+});
+
+Given('a blocking Windows Sockets 1.1 call is in progress', async function () {
+  await injectFault(this, 'blocking-call-in-progress');
+});
+
+Given('the peer has closed its side of the connection', async function () {
+  await this.requirePeer().endWriting();
+  await awaitCloseSeen(this);
+});
+
+Given('the peer has closed the connection with the disconnect data {string}', async function (text: string) {
+  await this.requirePeer().disconnectWithData(Buffer.from(text, 'utf8').toString('hex'));
+  await awaitCloseSeen(this);
+});
+
+/**
+ * The page asks applications to learn of the close before reading disconnect data; the harness does the
+ * same, with recv, so that the close has certainly arrived. Whether recv reports it properly is a rule of
+ * its own (remarks.circuit-close-signalled), so here a failure is the harness's.
+ */
+async function awaitCloseSeen(world: ConformanceWorld): Promise<void> {
+  const seen = await world.attempt({ op: 'recv', s: world.requireSubject().handle, len: 1, flags: 0 }, SETUP_WINDOW_MS);
+  if (seen.status === 'blocked') throw new Error(`setting up: the socket did not see the peer's close within ${SETUP_WINDOW_MS} ms`);
+}

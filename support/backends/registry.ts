@@ -1,0 +1,35 @@
+// Every backend the suite can run on, by name. Backends load lazily so that a simulator run never
+// touches koffi, Wine or tcpdump.
+import type { TestbedFactory } from '../ports';
+
+export interface BackendEntry {
+  readonly name: string;
+  readonly summary: string;
+  load(): TestbedFactory;
+}
+
+export const BACKENDS: readonly BackendEntry[] = [
+  {
+    name: 'simulator',
+    summary: 'the reference simulator (embedded, deterministic, virtual time)',
+    load: () => (require('./simulator') as typeof import('./simulator')).simulatorTestbed,
+  },
+  {
+    name: 'wine',
+    summary: "Wine's ws2_32.dll, through an agent in Windows node.exe under wine64",
+    load: () => (require('./agent') as typeof import('./agent')).wineTestbed,
+  },
+  {
+    name: 'winsock',
+    summary: "the system's ws2_32.dll, through an agent in the local node (Windows only)",
+    load: () => (require('./agent') as typeof import('./agent')).winsockTestbed,
+  },
+];
+
+export function backendNames(): string[] {
+  return BACKENDS.map((b) => b.name);
+}
+
+export function findBackend(name: string): BackendEntry | undefined {
+  return BACKENDS.find((b) => b.name === name);
+}

@@ -1,0 +1,80 @@
+// The reference simulator as a Testbed: a provider and a peer on one simulated network, virtual time.
+import type { FaultName, Testbed, TestbedFactory, WinsockProcess, Wire } from '../../ports';
+import { Network } from './network';
+import { parseSimulatorOptions, type SimulatorOptions } from './options';
+import { SimulatedPeer } from './peer';
+import { SimulatedProcess } from './provider';
+
+export const SIMULATOR_MODEL_VERSION = '1';
+
+class SimulatorTestbed implements Testbed {
+  readonly backend = 'simulator';
+  readonly faults: readonly FaultName[] = ['network-down', 'blocking-call-in-progress'];
+  private readonly net = new Network();
+  readonly peer = new SimulatedPeer(this.net);
+  readonly wire: Wire;
+  private main: SimulatedProcess | null = null;
+
+  constructor(private readonly options: SimulatorOptions) {
+    let from = 0;
+    let startedAt = 0;
+    this.wire = {
+      start: async () => {
+        from = this.net.wire.length;
+        startedAt = this.net.clock.now();
+      },
+      stop: async () => this.net.wire.slice(from).map((p) => ({ ...p, t: p.t - startedAt })),
+    };
+  }
+
+  now(): number {
+    return this.net.clock.now();
+  }
+
+  async wait(ms: number): Promise<void> {
+    this.net.clock.advance(ms);
+  }
+
+  async mainProcess(): Promise<WinsockProcess> {
+    return this.mainSimulatedProcess();
+  }
+
+  private mainSimulatedProcess(): SimulatedProcess {
+    this.main ??= new SimulatedProcess(this.net, this.options, true);
+    return this.main;
+  }
+
+  async uninitialisedProcess(): Promise<WinsockProcess> {
+    return new SimulatedProcess(this.net, this.options, false);
+  }
+
+  async inject(fault: FaultName): Promise<void> {
+    this.mainSimulatedProcess().faults.add(fault);
+  }
+
+  async endScenario(): Promise<void> {
+    this.main?.faults.clear();
+    this.peer.endScenario();
+  }
+
+  async metadata(): Promise<Record<string, string>> {
+    const { choices, mutant } = this.options;
+    return {
+      backend: 'simulator',
+      'simulator model': SIMULATOR_MODEL_VERSION,
+      ...Object.fromEntries(Object.entries(choices).map(([k, v]) => [`choice ${k}`, String(v)])),
+      ...(mutant ? { mutant } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.main?.release();
+    this.peer.endScenario();
+  }
+}
+
+export const simulatorTestbed: TestbedFactory = {
+  name: 'simulator',
+  summary: 'the reference simulator',
+  create: async (options) => new SimulatorTestbed(parseSimulatorOptions(options)),
+};

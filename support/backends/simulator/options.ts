@@ -1,0 +1,94 @@
+// The simulator's named options. Choices are the behaviours the page leaves open (its MAY items): the
+// defaults provide every optional behaviour, and switching one off must turn its scenario OPTIONAL.
+// Mutants (issue "Suite sensitivity") each break exactly one documented rule; `npm run mutants` runs the
+// suite against every one of them and checks that a scenario of that rule catches it.
+
+export interface SimulatorChoices {
+  /** WSARecvDisconnect given a disconnect-data buffer on TCP/IP, where WSAENOPROTOOPT is optional. */
+  tcpipDisconnectBuffer: 'WSAENOPROTOOPT' | 'ignored';
+  /** connect on a socket whose reception was ended by WSARecvDisconnect and whose connection closed. */
+  reuseAfterRecvDisconnect: 'supported' | 'unsupported';
+}
+
+export const CHOICES: { readonly [K in keyof SimulatorChoices]: { option: string; values: readonly SimulatorChoices[K][]; summary: string } } = {
+  tcpipDisconnectBuffer: {
+    option: 'tcpip-disconnect-buffer',
+    values: ['WSAENOPROTOOPT', 'ignored'],
+    summary: 'a disconnect-data buffer on TCP/IP fails with WSAENOPROTOOPT, or is ignored (no data)',
+  },
+  reuseAfterRecvDisconnect: {
+    option: 'reuse-after-recv-disconnect',
+    values: ['supported', 'unsupported'],
+    summary: 'connect works again on a socket after WSARecvDisconnect and the close, or fails with WSAEISCONN',
+  },
+};
+
+export const DEFAULT_CHOICES: SimulatorChoices = {
+  tcpipDisconnectBuffer: 'WSAENOPROTOOPT',
+  reuseAfterRecvDisconnect: 'supported',
+};
+
+export interface MutantDefinition {
+  readonly name: string;
+  /** The requirement this mutant violates, and no other. */
+  readonly requirement: string;
+  readonly summary: string;
+}
+
+export const MUTANTS = [
+  { name: 'enotsock-before-startup', requirement: 'errors.wsanotinitialised', summary: 'reports WSAENOTSOCK instead of WSANOTINITIALISED before WSAStartup' },
+  { name: 'netdown-unreported', requirement: 'errors.wsaenetdown', summary: 'succeeds while the network subsystem is down' },
+  { name: 'inprogress-unreported', requirement: 'errors.wsaeinprogress', summary: 'succeeds while a blocking call is in progress' },
+  { name: 'efault-truncates', requirement: 'errors.wsaefault', summary: 'truncates disconnect data to a short buffer instead of WSAEFAULT' },
+  { name: 'enoprotoopt-unreported', requirement: 'errors.wsaenoprotoopt', summary: 'ignores a disconnect-data buffer on a non-IP protocol without disconnect data' },
+  { name: 'unconnected-succeeds', requirement: 'errors.wsaenotconn', summary: 'succeeds on an unconnected TCP socket' },
+  { name: 'enotconn-on-udp', requirement: 'errors.wsaenotconn-connection-oriented-only', summary: 'reports WSAENOTCONN on an unconnected UDP socket' },
+  { name: 'non-socket-accepted', requirement: 'errors.wsaenotsock', summary: 'succeeds on a handle that is not a socket' },
+  { name: 'success-returns-one', requirement: 'returns.zero-on-success', summary: 'returns 1 instead of 0 on success' },
+  { name: 'error-code-lost', requirement: 'returns.socket-error-with-code', summary: 'returns SOCKET_ERROR but leaves WSAGetLastError at 0' },
+  { name: 'receives-allowed', requirement: 'remarks.receives-disallowed', summary: 'lets recv and WSARecv go on reading afterwards' },
+  { name: 'shutdown-receive-diverges', requirement: 'remarks.equivalent-to-shutdown-receive', summary: 'shutdown(SD_RECEIVE) leaves receives allowed while WSARecvDisconnect does not' },
+  { name: 'fin-sent', requirement: 'remarks.no-effect-on-lower-layers', summary: 'sends a FIN to the peer' },
+  { name: 'no-reset-queued', requirement: 'remarks.tcp-reset-queued-data', summary: 'keeps the connection when data is still queued' },
+  { name: 'no-reset-later', requirement: 'remarks.tcp-reset-later-data', summary: 'discards data that arrives afterwards without a reset' },
+  { name: 'udp-dropped', requirement: 'remarks.udp-datagrams-queued', summary: 'drops datagrams that arrive afterwards' },
+  { name: 'icmp-sent', requirement: 'remarks.no-icmp', summary: 'answers datagrams that arrive afterwards with ICMP port unreachable' },
+  { name: 'closes-socket', requirement: 'remarks.does-not-close-socket', summary: 'closes the socket handle' },
+  { name: 'frees-port', requirement: 'remarks.resources-until-closesocket', summary: 'gives the local port back before closesocket' },
+  { name: 'blocks-for-linger', requirement: 'remarks.does-not-block-linger', summary: 'blocks for the SO_LINGER timeout' },
+  { name: 'tcp-advertises-disconnect-data', requirement: 'remarks.native-tcpip-no-disconnect-data', summary: 'lists TCP/IP with XP1_DISCONNECT_DATA' },
+  { name: 'phantom-disconnect-data', requirement: 'remarks.disconnect-data-needs-xp1', summary: 'reports disconnect data on a protocol without XP1_DISCONNECT_DATA' },
+  { name: 'disconnect-data-lost', requirement: 'remarks.disconnect-data-retrieval', summary: 'returns no disconnect data after the peer disconnected with some' },
+  { name: 'close-unsignalled', requirement: 'remarks.circuit-close-signalled', summary: 'recv blocks after the peer closed instead of returning 0 or WSAEDISCON' },
+  { name: 'not-exported', requirement: 'facts.exported-by-ws2_32', summary: 'ws2_32.dll does not export WSARecvDisconnect' },
+] as const satisfies readonly MutantDefinition[];
+
+export type MutantName = (typeof MUTANTS)[number]['name'];
+
+export interface SimulatorOptions {
+  choices: SimulatorChoices;
+  mutant: MutantName | null;
+}
+
+/** Parse `--backend-option key=value` pairs; an unknown key or value is a one-line error naming the valid ones. */
+export function parseSimulatorOptions(raw: Record<string, string>): SimulatorOptions {
+  const choices: SimulatorChoices = { ...DEFAULT_CHOICES };
+  let mutant: MutantName | null = null;
+  const keys = Object.keys(CHOICES) as (keyof SimulatorChoices)[];
+  for (const [option, value] of Object.entries(raw)) {
+    if (option === 'mutant') {
+      const found = MUTANTS.find((m) => m.name === value);
+      if (!found) throw new Error(`unknown mutant '${value}'; valid: ${MUTANTS.map((m) => m.name).join(', ')}`);
+      mutant = found.name;
+      continue;
+    }
+    const key = keys.find((k) => CHOICES[k].option === option);
+    if (!key) {
+      throw new Error(`unknown simulator option '${option}'; valid: ${[...keys.map((k) => CHOICES[k].option), 'mutant'].join(', ')}`);
+    }
+    const allowed: readonly string[] = CHOICES[key].values;
+    if (!allowed.includes(value)) throw new Error(`simulator option ${option} takes ${allowed.join(' or ')}, not '${value}'`);
+    Object.assign(choices, { [key]: value });
+  }
+  return { choices, mutant };
+}

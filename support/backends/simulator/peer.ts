@@ -1,0 +1,114 @@
+// The simulated remote host. It speaks every protocol of the simulator's catalogue and reports what a
+// BSD-socket peer would see: data, EOF, reset, datagrams, and ICMP errors as "refused".
+import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../ports';
+import { Connection, DatagramEndpoint, Listener } from './endpoints';
+import { LOOPBACK, type Network } from './network';
+import { protocolCatalogue } from './provider';
+
+/** Events an endpoint reported and the peer has not consumed yet. Waiting costs virtual time only. */
+class EventQueue {
+  private readonly events: PeerEvent[] = [];
+  constructor(private readonly net: Network) {}
+  readonly push = (event: PeerEvent): void => {
+    this.events.push(event);
+  };
+  async next(withinMs: number): Promise<PeerEvent | null> {
+    const event = this.events.shift();
+    if (event) return event;
+    this.net.clock.advance(withinMs);
+    return null;
+  }
+}
+
+function streamOf(net: Network, conn: Connection, carriesDisconnectData: boolean): PeerStream {
+  const events = new EventQueue(net);
+  conn.sink = events.push;
+  return {
+    next: (withinMs) => events.next(withinMs),
+    send: async (data) => conn.send(Buffer.from(data, 'hex')),
+    endWriting: async () => conn.sendFin(),
+    disconnectWithData: async (data) => {
+      if (!carriesDisconnectData) throw new Error('this protocol carries no disconnect data');
+      conn.sendFin(Buffer.from(data, 'hex'));
+    },
+  };
+}
+
+export class SimulatedPeer implements Peer {
+  private readonly owned: { close(): void }[] = [];
+
+  constructor(private readonly net: Network) {}
+
+  private transportOf(protocol: ProtocolInfo): { transport: 'tcp' | 'nsp' | 'udp'; disconnectData: boolean } {
+    const found = protocolCatalogue(null).find((p) => p.af === protocol.af && p.type === protocol.type && p.protocol === protocol.protocol);
+    if (!found) throw new Error(`the simulated peer does not speak ${protocol.name}`);
+    return { transport: found.transport, disconnectData: found.transport === 'nsp' && found.name.includes('with disconnect data') };
+  }
+
+  speaks(protocol: ProtocolInfo): boolean {
+    return protocolCatalogue(null).some((p) => p.af === protocol.af && p.type === protocol.type && p.protocol === protocol.protocol);
+  }
+
+  async listen(protocol: ProtocolInfo): Promise<PeerListener> {
+    const { transport, disconnectData } = this.transportOf(protocol);
+    if (transport === 'udp') throw new Error('listen needs a connection-oriented protocol');
+    const port = this.net.allocatePort(transport);
+    const listener = new Listener(this.net, transport, port);
+    this.net.bind(transport, port, listener);
+    this.owned.push({ close: () => { listener.close(); this.net.unreserve(transport, port); } });
+    const net = this.net;
+    return {
+      endpoint: { address: LOOPBACK, port },
+      async accept(withinMs) {
+        const conn = listener.pending.shift();
+        if (!conn) {
+          net.clock.advance(withinMs);
+          throw new Error(`no connection reached the peer within ${withinMs} ms`);
+        }
+        return streamOf(net, conn, disconnectData);
+      },
+    };
+  }
+
+  async connect(protocol: ProtocolInfo, to: Endpoint): Promise<PeerStream> {
+    const { transport, disconnectData } = this.transportOf(protocol);
+    if (transport === 'udp') throw new Error('connect needs a connection-oriented protocol');
+    const conn = new Connection(this.net, transport, this.net.allocatePort(transport), 'syn-sent');
+    this.owned.push({ close: () => { conn.detach(); this.net.unreserve(transport, conn.local); } });
+    const stream = streamOf(this.net, conn, disconnectData);
+    conn.open(to.port);
+    if (conn.state !== 'established') throw new Error(`the peer could not connect to port ${to.port}`);
+    return stream;
+  }
+
+  async openDatagramSocket(): Promise<PeerDatagramSocket> {
+    const port = this.net.allocatePort('udp');
+    const endpoint = new DatagramEndpoint(this.net, port);
+    this.net.bind('udp', port, endpoint);
+    this.owned.push({ close: () => { endpoint.close(); this.net.unreserve('udp', port); } });
+    const events = new EventQueue(this.net);
+    endpoint.sink = events.push;
+    return {
+      endpoint: { address: LOOPBACK, port },
+      next: (withinMs) => events.next(withinMs),
+      connect: async (to) => {
+        endpoint.connectedTo = to.port;
+      },
+      send: async (data) => {
+        if (endpoint.connectedTo === null) throw new Error('the peer datagram socket is not connected');
+        endpoint.send(endpoint.connectedTo, Buffer.from(data, 'hex'));
+      },
+    };
+  }
+
+  async unusedDatagramEndpoint(): Promise<Endpoint> {
+    const port = this.net.allocatePort('udp');
+    this.net.unreserve('udp', port);
+    return { address: LOOPBACK, port };
+  }
+
+  /** Drop every peer endpoint without a word on the wire: the scenario is over. */
+  endScenario(): void {
+    for (const endpoint of this.owned.splice(0)) endpoint.close();
+  }
+}

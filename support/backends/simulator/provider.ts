@@ -1,0 +1,488 @@
+// The simulated Winsock provider: one process's view of Winsock (start-up count, handle table, sockets)
+// on top of the simulated network. Each call is answered from the model's state, never from a table of
+// canned answers. Mutant hooks are marked `mutant(...)`: each flips exactly one documented rule.
+import type { Call, CallOutcome, CallOutputs, Endpoint, FaultName, Handle, ProtocolInfo, WinsockProcess } from '../../ports';
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  MSG_PEEK,
+  SD_BOTH,
+  SD_RECEIVE,
+  SD_SEND,
+  SOCK_DGRAM,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
+  SOCKET_ERROR,
+  WSA_ERRORS,
+  XP1_CONNECT_DATA,
+  XP1_CONNECTIONLESS,
+  XP1_DISCONNECT_DATA,
+  XP1_EXPEDITED_DATA,
+  XP1_GRACEFUL_CLOSE,
+  XP1_GUARANTEED_DELIVERY,
+  XP1_GUARANTEED_ORDER,
+  XP1_IFS_HANDLES,
+  XP1_MESSAGE_ORIENTED,
+  type WsaErrorName,
+} from '../../winsock';
+import { Connection, DatagramEndpoint, Listener } from './endpoints';
+import { LOOPBACK, type Network, type Transport } from './network';
+import type { MutantName, SimulatorOptions } from './options';
+
+const AF_ISO = 7;
+const AF_DECNET = 12;
+
+export interface SimProtocol extends ProtocolInfo {
+  transport: Transport;
+  /** TCP/IP, where WSAENOPROTOOPT for disconnect data is optional. */
+  ipFamily: boolean;
+}
+
+/** The catalogue WSAEnumProtocols reports: the native TCP/IP pair, and two connection-oriented protocols
+ *  from other families so that both sides of XP1_DISCONNECT_DATA can be exercised. */
+export function protocolCatalogue(mutant: MutantName | null): SimProtocol[] {
+  const tcpFlags = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE | XP1_EXPEDITED_DATA | XP1_IFS_HANDLES;
+  const seqpacket = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_MESSAGE_ORIENTED | XP1_GRACEFUL_CLOSE;
+  return [
+    {
+      name: 'Simulated Tcpip [TCP/IP]',
+      af: AF_INET,
+      type: SOCK_STREAM,
+      protocol: IPPROTO_TCP,
+      serviceFlags1: mutant === 'tcp-advertises-disconnect-data' ? tcpFlags | XP1_DISCONNECT_DATA : tcpFlags,
+      transport: 'tcp',
+      ipFamily: true,
+    },
+    {
+      name: 'Simulated Tcpip [UDP/IP]',
+      af: AF_INET,
+      type: SOCK_DGRAM,
+      protocol: IPPROTO_UDP,
+      serviceFlags1: XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_IFS_HANDLES,
+      transport: 'udp',
+      ipFamily: true,
+    },
+    {
+      name: 'Simulated DECnet NSP [with disconnect data]',
+      af: AF_DECNET,
+      type: SOCK_SEQPACKET,
+      protocol: 1,
+      serviceFlags1: seqpacket | XP1_CONNECT_DATA | XP1_DISCONNECT_DATA,
+      transport: 'nsp',
+      ipFamily: false,
+    },
+    {
+      name: 'Simulated OSI TP4 [without disconnect data]',
+      af: AF_ISO,
+      type: SOCK_SEQPACKET,
+      protocol: 29,
+      serviceFlags1: seqpacket,
+      transport: 'nsp',
+      ipFamily: false,
+    },
+  ];
+}
+
+/** What the simulated ws2_32.dll exports: the functions the model implements. */
+const WS2_32_EXPORTS = [
+  'WSAStartup', 'WSACleanup', 'WSAGetLastError', 'socket', 'bind', 'listen', 'accept', 'connect', 'getsockname',
+  'send', 'sendto', 'recv', 'WSARecv', 'WSARecvDisconnect', 'shutdown', 'setsockopt', 'getsockopt',
+  'ioctlsocket', 'closesocket', 'WSAEnumProtocolsW', 'WSACreateEvent',
+];
+
+interface SocketEntry {
+  kind: 'socket';
+  protocol: SimProtocol;
+  localPort: number | null;
+  /** False for an accepted socket, which shares its listener's port. */
+  ownsPort: boolean;
+  listener: Listener | null;
+  conn: Connection | null;
+  dgram: DatagramEndpoint | null;
+  receiveShutdown: boolean;
+  sendShutdown: boolean;
+  /** WSARecvDisconnect succeeded on it (reuse is then a provider's choice). */
+  recvDisconnected: boolean;
+  linger: { onoff: number; seconds: number };
+}
+
+type Entry = SocketEntry | { kind: 'event' };
+
+class Fail {
+  constructor(readonly code: WsaErrorName) {}
+}
+
+/** A call either returns a value with outputs, fails with a WSA code, or would block. */
+type Answer = { ret: number; out?: CallOutputs; elapsedMs?: number } | Fail | 'would-block';
+
+const FIRST_HANDLE = 0x100;
+
+export class SimulatedProcess implements WinsockProcess {
+  private startupCount: number;
+  private readonly handles = new Map<Handle, Entry>();
+  private nextHandle = FIRST_HANDLE;
+  readonly faults = new Set<FaultName>();
+  private readonly protocols: SimProtocol[];
+
+  constructor(
+    private readonly net: Network,
+    private readonly options: SimulatorOptions,
+    winsockInitialised: boolean,
+  ) {
+    this.startupCount = winsockInitialised ? 1 : 0;
+    this.protocols = protocolCatalogue(options.mutant);
+  }
+
+  private mutant(name: MutantName): boolean {
+    return this.options.mutant === name;
+  }
+
+  async call(call: Call, boundMs: number): Promise<CallOutcome> {
+    const before = this.net.clock.now();
+    const answer = this.answer(call);
+    if (answer === 'would-block') {
+      this.net.clock.advance(boundMs);
+      return { status: 'blocked', boundMs };
+    }
+    if (answer instanceof Fail) {
+      const error = this.mutant('error-code-lost') && call.op === 'WSARecvDisconnect' ? 0 : WSA_ERRORS[answer.code];
+      return { status: 'returned', ret: SOCKET_ERROR, error, elapsedMs: 0, out: {} };
+    }
+    if (answer.elapsedMs) this.net.clock.advance(answer.elapsedMs);
+    const elapsedMs = this.net.clock.now() - before;
+    if (elapsedMs > boundMs) return { status: 'blocked', boundMs };
+    return { status: 'returned', ret: answer.ret, error: 0, elapsedMs, out: answer.out ?? {} };
+  }
+
+  async release(): Promise<void> {
+    for (const [handle, entry] of this.handles) {
+      if (entry.kind === 'socket') this.closeSocket(entry);
+      this.handles.delete(handle);
+    }
+  }
+
+  private answer(call: Call): Answer {
+    switch (call.op) {
+      case 'WSAStartup':
+        this.startupCount += 1;
+        return { ret: 0 };
+      case 'createNonSocketHandle':
+        return { ret: 0, out: { handle: this.mint({ kind: 'event' }) } };
+      case 'resolveExport': {
+        const exported = call.module.toLowerCase() === 'ws2_32.dll' && WS2_32_EXPORTS.includes(call.symbol);
+        const hidden = this.mutant('not-exported') && call.symbol === 'WSARecvDisconnect';
+        return { ret: exported && !hidden ? 1 : 0 };
+      }
+      default:
+        break;
+    }
+    if (this.startupCount === 0) {
+      const beforeStartup = call.op === 'WSARecvDisconnect' && this.mutant('enotsock-before-startup');
+      return new Fail(beforeStartup ? 'WSAENOTSOCK' : 'WSANOTINITIALISED');
+    }
+    if (call.op === 'WSACleanup') {
+      this.startupCount -= 1;
+      if (this.startupCount === 0) void this.release();
+      return { ret: 0 };
+    }
+    if (call.op === 'WSAEnumProtocols') {
+      const protocols = this.protocols.map(({ name, af, type, protocol, serviceFlags1 }) => ({ name, af, type, protocol, serviceFlags1 }));
+      return { ret: protocols.length, out: { protocols } };
+    }
+    const faulted = this.faultFor(call.op);
+    if (faulted) return faulted;
+    if (call.op === 'socket') return this.socket(call.af, call.type, call.protocol);
+
+    const entry = this.handles.get(call.s);
+    if (!entry || entry.kind !== 'socket') {
+      if (call.op === 'WSARecvDisconnect' && this.mutant('non-socket-accepted')) return { ret: 0 };
+      return new Fail('WSAENOTSOCK');
+    }
+    switch (call.op) {
+      case 'bind':
+        return this.bind(entry, call.to);
+      case 'listen':
+        return this.listen(entry);
+      case 'accept':
+        return this.accept(entry);
+      case 'connect':
+        return this.connect(entry, call.to);
+      case 'getsockname':
+        return entry.localPort === null ? new Fail('WSAEINVAL') : { ret: 0, out: { endpoint: { address: LOOPBACK, port: entry.localPort } } };
+      case 'send':
+        return this.send(entry, Buffer.from(call.data, 'hex'), null);
+      case 'sendto':
+        return this.send(entry, Buffer.from(call.data, 'hex'), call.to);
+      case 'recv':
+        return this.recv(entry, call.len, (call.flags & MSG_PEEK) !== 0);
+      case 'WSARecv':
+        return this.recv(entry, call.len, false);
+      case 'WSARecvDisconnect':
+        return this.recvDisconnect(entry, call.buffer);
+      case 'shutdown':
+        return this.shutdown(entry, call.how);
+      case 'setLinger':
+        entry.linger = { onoff: call.onoff, seconds: call.seconds };
+        return { ret: 0 };
+      case 'getSocketType':
+        return { ret: 0, out: { value: entry.protocol.type } };
+      case 'FIONREAD':
+        return { ret: 0, out: { value: entry.conn?.queuedBytes() ?? entry.dgram?.queuedBytes() ?? 0 } };
+      case 'closesocket':
+        this.closeSocket(entry);
+        this.handles.delete(call.s);
+        return { ret: 0 };
+    }
+  }
+
+  private faultFor(op: Call['op']): Fail | null {
+    const muted = (name: MutantName) => op === 'WSARecvDisconnect' && this.mutant(name);
+    if (this.faults.has('network-down') && !muted('netdown-unreported')) return new Fail('WSAENETDOWN');
+    if (this.faults.has('blocking-call-in-progress') && !muted('inprogress-unreported')) return new Fail('WSAEINPROGRESS');
+    return null;
+  }
+
+  private mint(entry: Entry): Handle {
+    const handle = `0x${this.nextHandle.toString(16)}`;
+    this.nextHandle += 4;
+    this.handles.set(handle, entry);
+    return handle;
+  }
+
+  private socket(af: number, type: number, protocol: number): Answer {
+    const found = this.protocols.find((p) => p.af === af && p.type === type && (protocol === 0 || p.protocol === protocol));
+    if (!found) return new Fail(this.protocols.some((p) => p.af === af) ? 'WSAEPROTONOSUPPORT' : 'WSAEAFNOSUPPORT');
+    return { ret: 0, out: { handle: this.mint(this.newSocketEntry(found)) } };
+  }
+
+  private newSocketEntry(protocol: SimProtocol): SocketEntry {
+    return {
+      kind: 'socket',
+      protocol,
+      localPort: null,
+      ownsPort: true,
+      listener: null,
+      conn: null,
+      dgram: null,
+      receiveShutdown: false,
+      sendShutdown: false,
+      recvDisconnected: false,
+      linger: { onoff: 0, seconds: 0 },
+    };
+  }
+
+  private bind(entry: SocketEntry, to: Endpoint): Answer {
+    if (entry.localPort !== null) return new Fail('WSAEINVAL');
+    const transport = entry.protocol.transport;
+    if (to.port !== 0 && this.net.isReserved(transport, to.port)) return new Fail('WSAEADDRINUSE');
+    if (to.port === 0) entry.localPort = this.net.allocatePort(transport);
+    else {
+      this.net.reserve(transport, to.port);
+      entry.localPort = to.port;
+    }
+    if (transport === 'udp') this.openDatagram(entry, entry.localPort);
+    return { ret: 0 };
+  }
+
+  private ensureBound(entry: SocketEntry): number {
+    if (entry.localPort === null) {
+      entry.localPort = this.net.allocatePort(entry.protocol.transport);
+      if (entry.protocol.transport === 'udp') this.openDatagram(entry, entry.localPort);
+    }
+    return entry.localPort;
+  }
+
+  private openDatagram(entry: SocketEntry, port: number): void {
+    entry.dgram = new DatagramEndpoint(this.net, port);
+    this.net.bind('udp', port, entry.dgram);
+  }
+
+  private listen(entry: SocketEntry): Answer {
+    const transport = entry.protocol.transport;
+    if (transport === 'udp') return new Fail('WSAEOPNOTSUPP');
+    if (entry.localPort === null) return new Fail('WSAEINVAL');
+    if (!entry.listener) {
+      entry.listener = new Listener(this.net, transport, entry.localPort);
+      this.net.bind(transport, entry.localPort, entry.listener);
+    }
+    return { ret: 0 };
+  }
+
+  private accept(entry: SocketEntry): Answer {
+    if (!entry.listener) return new Fail('WSAEINVAL');
+    const conn = entry.listener.pending.shift();
+    if (!conn) return 'would-block';
+    const child: SocketEntry = { ...this.newSocketEntry(entry.protocol), localPort: entry.localPort, ownsPort: false, conn };
+    return { ret: 0, out: { handle: this.mint(child) } };
+  }
+
+  private connect(entry: SocketEntry, to: Endpoint): Answer {
+    if (entry.protocol.transport === 'udp') {
+      this.ensureBound(entry);
+      if (entry.dgram) entry.dgram.connectedTo = to.port;
+      return { ret: 0 };
+    }
+    if (entry.listener) return new Fail('WSAEINVAL');
+    if (entry.conn) {
+      const finished = entry.conn.state === 'reset' || entry.conn.state === 'aborted' || (entry.conn.finSent && entry.conn.finReceived);
+      const reusable = entry.recvDisconnected && finished && this.options.choices.reuseAfterRecvDisconnect === 'supported';
+      if (!reusable) return new Fail('WSAEISCONN');
+      entry.conn.detach();
+      entry.conn = null;
+      entry.receiveShutdown = false;
+      entry.sendShutdown = false;
+      entry.recvDisconnected = false;
+    }
+    const conn = new Connection(this.net, entry.protocol.transport as 'tcp' | 'nsp', this.ensureBound(entry), 'syn-sent');
+    entry.conn = conn;
+    conn.open(to.port);
+    if (conn.state === 'established') return { ret: 0 };
+    conn.detach();
+    entry.conn = null;
+    return new Fail('WSAECONNREFUSED');
+  }
+
+  private connectionFailure(entry: SocketEntry): Fail | null {
+    const conn = entry.conn;
+    if (!conn || conn.state === 'syn-sent' || conn.state === 'refused' || conn.state === 'syn-received') return new Fail('WSAENOTCONN');
+    if (conn.state === 'reset') return new Fail('WSAECONNRESET');
+    if (conn.state === 'aborted') return new Fail('WSAECONNABORTED');
+    return null;
+  }
+
+  private send(entry: SocketEntry, data: Buffer, to: Endpoint | null): Answer {
+    if (entry.sendShutdown) return new Fail('WSAESHUTDOWN');
+    if (entry.protocol.transport === 'udp') {
+      this.ensureBound(entry);
+      const dst = to?.port ?? entry.dgram?.connectedTo ?? null;
+      if (dst === null || !entry.dgram) return new Fail('WSAENOTCONN');
+      entry.dgram.send(dst, data);
+      return { ret: data.length };
+    }
+    const failure = this.connectionFailure(entry);
+    if (failure) return failure;
+    entry.conn?.send(data);
+    return { ret: data.length };
+  }
+
+  private recv(entry: SocketEntry, len: number, peek: boolean): Answer {
+    if (entry.receiveShutdown && !(entry.recvDisconnected && this.mutant('receives-allowed'))) return new Fail('WSAESHUTDOWN');
+    if (entry.dgram) {
+      const datagram = entry.dgram.queue[0];
+      if (datagram) {
+        if (!peek) entry.dgram.queue.shift();
+        return { ret: Math.min(len, datagram.length), out: { data: datagram.subarray(0, len).toString('hex') } };
+      }
+      if (entry.dgram.refused) {
+        entry.dgram.refused = false;
+        return new Fail('WSAECONNRESET');
+      }
+      return 'would-block';
+    }
+    if (entry.protocol.transport === 'udp') return 'would-block';
+    const failure = this.connectionFailure(entry);
+    if (failure) return failure;
+    const conn = entry.conn as Connection;
+    if (conn.queuedBytes() > 0) {
+      const data = conn.read(len, peek);
+      return { ret: data.length, out: { data: data.toString('hex') } };
+    }
+    if (conn.finReceived && !this.mutant('close-unsignalled')) {
+      // A message-oriented protocol reports the peer's graceful close as WSAEDISCON, TCP as a zero return.
+      return entry.protocol.transport === 'nsp' ? new Fail('WSAEDISCON') : { ret: 0, out: { data: '' } };
+    }
+    return 'would-block';
+  }
+
+  /** The one path both shutdown(SD_RECEIVE) and WSARecvDisconnect take to end reception. */
+  private disableReception(entry: SocketEntry): void {
+    entry.receiveShutdown = true;
+    if (!entry.conn) return;
+    entry.conn.resetOnDataAfterShutdown = !this.mutant('no-reset-later');
+    entry.conn.shutdownReceive(!this.mutant('no-reset-queued'));
+  }
+
+  private shutdown(entry: SocketEntry, how: number): Answer {
+    if (how !== SD_RECEIVE && how !== SD_SEND && how !== SD_BOTH) return new Fail('WSAEINVAL');
+    if (entry.protocol.transport !== 'udp') {
+      const conn = entry.conn;
+      if (!conn || conn.state === 'syn-sent' || conn.state === 'refused') return new Fail('WSAENOTCONN');
+    }
+    if (how !== SD_SEND && !this.mutant('shutdown-receive-diverges')) this.disableReception(entry);
+    if (how !== SD_RECEIVE) {
+      entry.sendShutdown = true;
+      entry.conn?.sendFin();
+    }
+    return { ret: 0 };
+  }
+
+  private recvDisconnect(entry: SocketEntry, buffer: number | null): Answer {
+    const protocol = entry.protocol;
+    const connectionOriented = protocol.transport !== 'udp';
+    if (connectionOriented) {
+      const conn = entry.conn;
+      const connected = conn !== null && conn.state !== 'syn-sent' && conn.state !== 'refused';
+      if (!connected && !this.mutant('unconnected-succeeds')) return new Fail('WSAENOTCONN');
+    } else if (this.mutant('enotconn-on-udp') && entry.dgram?.connectedTo == null) {
+      return new Fail('WSAENOTCONN');
+    }
+
+    const out: CallOutputs = {};
+    if (buffer !== null) {
+      const carriesData = (protocol.serviceFlags1 & XP1_DISCONNECT_DATA) !== 0 && protocol.transport === 'nsp';
+      if (!carriesData) {
+        if (this.mutant('phantom-disconnect-data')) {
+          out.bufferLength = buffer;
+          out.data = Buffer.alloc(buffer, 0x3f).toString('hex');
+        } else if (protocol.ipFamily ? this.options.choices.tcpipDisconnectBuffer === 'WSAENOPROTOOPT' : !this.mutant('enoprotoopt-unreported')) {
+          return new Fail('WSAENOPROTOOPT');
+        } else {
+          out.bufferLength = 0;
+        }
+      } else {
+        const data = this.mutant('disconnect-data-lost') ? Buffer.alloc(0) : (entry.conn?.disconnectData ?? Buffer.alloc(0));
+        if (data.length > buffer && !this.mutant('efault-truncates')) {
+          return new Fail('WSAEFAULT');
+        }
+        const kept = data.subarray(0, buffer);
+        out.bufferLength = kept.length;
+        out.data = kept.toString('hex');
+      }
+    }
+
+    this.disableReception(entry);
+    entry.recvDisconnected = true;
+    if (this.mutant('fin-sent')) entry.conn?.sendFin();
+    if (this.mutant('udp-dropped') && entry.dgram) entry.dgram.receive = () => undefined;
+    if (this.mutant('icmp-sent') && entry.dgram) {
+      const dgram = entry.dgram;
+      dgram.receive = (packet) => {
+        if (packet.transport === 'udp') this.net.transmit({ transport: 'icmp', original: packet });
+      };
+    }
+    if (this.mutant('frees-port') && entry.localPort !== null) this.net.unreserve(protocol.transport, entry.localPort);
+    if (this.mutant('closes-socket')) {
+      for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
+      this.closeSocket(entry);
+    }
+    const elapsedMs = this.mutant('blocks-for-linger') && entry.linger.onoff ? entry.linger.seconds * 1000 : 0;
+    return { ret: this.mutant('success-returns-one') ? 1 : 0, out, elapsedMs };
+  }
+
+  private closeSocket(entry: SocketEntry): void {
+    const conn = entry.conn;
+    if (conn) {
+      const abortive = (entry.linger.onoff !== 0 && entry.linger.seconds === 0) || conn.queuedBytes() > 0;
+      if (conn.state === 'established' && abortive) conn.abort();
+      else if (conn.state === 'established') conn.sendFin();
+      conn.detach();
+    }
+    entry.listener?.close();
+    entry.dgram?.close();
+    if (entry.localPort !== null && entry.ownsPort) this.net.unreserve(entry.protocol.transport, entry.localPort);
+    entry.conn = null;
+    entry.listener = null;
+    entry.dgram = null;
+  }
+}

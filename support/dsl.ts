@@ -1,0 +1,43 @@
+// The step vocabulary's one entry point. Every step and hook is wrapped once, here, so that a precondition
+// a backend cannot provide (NotApplicable) becomes a documented N/A skip, never a pass and never a failure.
+import {
+  Given as CucumberGiven,
+  setDefinitionFunctionWrapper,
+  Then as CucumberThen,
+  When as CucumberWhen,
+} from '@cucumber/cucumber';
+import type { ConformanceWorld } from './world';
+import { Deviation, NOT_APPLICABLE_MEDIA, NotApplicable, ObserverBlind } from './verdicts/outcomes';
+
+type Define = <A extends unknown[]>(pattern: string | RegExp, body: (this: ConformanceWorld, ...args: A) => Promise<void>) => void;
+
+// The same functions as cucumber's, typed for our World. No extra frame, so cucumber still records the
+// step file's own line as the definition's location.
+export const Given = CucumberGiven as Define;
+export const When = CucumberWhen as Define;
+export const Then = CucumberThen as Define;
+
+setDefinitionFunctionWrapper((body: (this: ConformanceWorld, ...args: unknown[]) => unknown) => {
+  const wrapped = async function (this: ConformanceWorld, ...args: unknown[]): Promise<unknown> {
+    try {
+      return await body.apply(this, args);
+    } catch (error) {
+      if (!(error instanceof NotApplicable)) throw error;
+      this.attach(JSON.stringify({ reason: error.message }), NOT_APPLICABLE_MEDIA);
+      return 'skipped';
+    }
+  };
+  // cucumber reads the arity to count a step's parameters, so keep it.
+  Object.defineProperty(wrapped, 'length', { value: body.length });
+  return wrapped;
+});
+
+/** A check of the implementation against the rule: false is a deviation (FAIL, or OPTIONAL on a MAY). */
+export function expectRule(holds: boolean, observed: string): void {
+  if (!holds) throw new Deviation(observed);
+}
+
+/** A positive control: false means the observer is blind, so the scenario's absence check proves nothing. */
+export function expectControl(holds: boolean, observed: string): void {
+  if (!holds) throw new ObserverBlind(`positive control failed: ${observed}`);
+}

@@ -1,0 +1,40 @@
+// Bounded waits on what the peer observes, on the testbed's clock (virtual on the simulator).
+import type { PeerEvent, PeerWatch } from './ports';
+import type { ConformanceWorld } from './world';
+
+export interface Watched {
+  /** The event looked for, or null when the window passed without it. */
+  found: PeerEvent | null;
+  /** Everything seen in the window, for the evidence line. */
+  seen: PeerEvent[];
+}
+
+/** Wait up to `withinMs` for an event of `kind`; other events are passed over and reported. */
+export async function watchFor(world: ConformanceWorld, watch: PeerWatch, kind: PeerEvent['kind'], withinMs: number): Promise<Watched> {
+  const seen: PeerEvent[] = [];
+  const deadline = world.testbed.now() + withinMs;
+  for (;;) {
+    const left = deadline - world.testbed.now();
+    const event = left > 0 ? await watch.next(left) : null;
+    if (!event) return { found: null, seen };
+    seen.push(event);
+    if (event.kind === kind) return { found: event, seen };
+  }
+}
+
+/** Everything the peer sees in a whole window; used for absence checks. */
+export async function watchWindow(world: ConformanceWorld, watch: PeerWatch, withinMs: number): Promise<PeerEvent[]> {
+  const seen: PeerEvent[] = [];
+  const deadline = world.testbed.now() + withinMs;
+  for (;;) {
+    const left = deadline - world.testbed.now();
+    const event = left > 0 ? await watch.next(left) : null;
+    if (!event) return seen;
+    seen.push(event);
+  }
+}
+
+export function describeEvents(events: PeerEvent[]): string {
+  if (events.length === 0) return 'nothing';
+  return events.map((e) => ('bytes' in e ? `${e.kind} (${e.bytes} bytes)` : 'detail' in e ? `${e.kind} (${e.detail})` : e.kind)).join(', ');
+}

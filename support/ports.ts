@@ -1,0 +1,180 @@
+// The ports every backend implements. Steps talk only to these types, so a scenario cannot tell the
+// reference simulator from ws2_32.dll in an agent. Everything here is plain JSON: the same shapes travel
+// over the agent's control protocol (docs/agent-protocol.md).
+
+/** A SOCKET (or other handle) value as hex, e.g. "0x1a4". Minted by the backend; a raw value is allowed. */
+export type Handle = string;
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+/** One Winsock call. The names and fields follow the C API; `data` is hex. */
+export type Call =
+  | { op: 'WSAStartup'; version: number }
+  | { op: 'WSACleanup' }
+  | { op: 'socket'; af: number; type: number; protocol: number }
+  | { op: 'bind'; s: Handle; to: Endpoint }
+  | { op: 'listen'; s: Handle; backlog: number }
+  | { op: 'accept'; s: Handle }
+  | { op: 'connect'; s: Handle; to: Endpoint }
+  | { op: 'getsockname'; s: Handle }
+  | { op: 'send'; s: Handle; data: string }
+  | { op: 'sendto'; s: Handle; data: string; to: Endpoint }
+  | { op: 'recv'; s: Handle; len: number; flags: number }
+  | { op: 'WSARecv'; s: Handle; len: number }
+  /** `buffer` is the WSABUF length offered for disconnect data; null passes a NULL pointer. */
+  | { op: 'WSARecvDisconnect'; s: Handle; buffer: number | null }
+  | { op: 'shutdown'; s: Handle; how: number }
+  | { op: 'setLinger'; s: Handle; onoff: number; seconds: number }
+  | { op: 'getSocketType'; s: Handle }
+  | { op: 'FIONREAD'; s: Handle }
+  | { op: 'closesocket'; s: Handle }
+  | { op: 'WSAEnumProtocols' }
+  /** A live handle of a kernel object that is not a socket (an event object). */
+  | { op: 'createNonSocketHandle' }
+  /** Whether `module` exports `symbol` (GetProcAddress on a real system). */
+  | { op: 'resolveExport'; module: string; symbol: string };
+
+export type CallName = Call['op'];
+
+export interface ProtocolInfo {
+  name: string;
+  af: number;
+  type: number;
+  protocol: number;
+  serviceFlags1: number;
+}
+
+/** What a call produced besides its return value. Only the fields the call defines are present. */
+export interface CallOutputs {
+  handle?: Handle;
+  data?: string;
+  endpoint?: Endpoint;
+  value?: number;
+  protocols?: ProtocolInfo[];
+  /** WSARecvDisconnect: the WSABUF length after the call (bytes of disconnect data, or the size needed). */
+  bufferLength?: number;
+}
+
+export interface Returned {
+  status: 'returned';
+  /** The C return value; SOCKET_ERROR is -1 and INVALID_SOCKET is reported as -1 too. */
+  ret: number;
+  /** WSAGetLastError read right after the call; 0 when the call succeeded. */
+  error: number;
+  /** How long the call took on the backend's clock (virtual on the simulator). */
+  elapsedMs: number;
+  out: CallOutputs;
+}
+
+/** The call had not returned when its bound ran out; the backend unblocked it and its result is unknown. */
+export interface StillBlocked {
+  status: 'blocked';
+  boundMs: number;
+}
+
+export type CallOutcome = Returned | StillBlocked;
+
+/** A process with its own Winsock state. The main one starts with Winsock initialised (as node.exe does). */
+export interface WinsockProcess {
+  call(call: Call, boundMs: number): Promise<CallOutcome>;
+  /** Close every handle this process minted in the current scenario (a fresh probe process is ended). */
+  release(): Promise<void>;
+}
+
+export type PeerEvent =
+  | { kind: 'data'; bytes: number }
+  | { kind: 'eof' }
+  | { kind: 'reset'; detail: string }
+  | { kind: 'datagram'; bytes: number }
+  /** ICMP port unreachable, seen as ECONNREFUSED on a connected datagram socket. */
+  | { kind: 'refused'; detail: string };
+
+/** Something the peer watches: the next event within a window, or null when the window passed quietly. */
+export interface PeerWatch {
+  next(withinMs: number): Promise<PeerEvent | null>;
+}
+
+export interface PeerStream extends PeerWatch {
+  send(data: string): Promise<void>;
+  /** Half-close: the peer sends FIN. */
+  endWriting(): Promise<void>;
+  /** Close the circuit with disconnect data; only where the protocol carries it. */
+  disconnectWithData(data: string): Promise<void>;
+}
+
+export interface PeerListener {
+  readonly endpoint: Endpoint;
+  accept(withinMs: number): Promise<PeerStream>;
+}
+
+export interface PeerDatagramSocket extends PeerWatch {
+  readonly endpoint: Endpoint;
+  /** Connect, so that an ICMP error for this flow is reported to the peer as ECONNREFUSED. */
+  connect(to: Endpoint): Promise<void>;
+  send(data: string): Promise<void>;
+}
+
+/** The remote party on the network: the simulator's modelled host, or the controller's own sockets. */
+export interface Peer {
+  /** Listen for one connection of `protocol` (TCP, or a protocol from the backend's catalogue). */
+  listen(protocol: ProtocolInfo): Promise<PeerListener>;
+  connect(protocol: ProtocolInfo, to: Endpoint): Promise<PeerStream>;
+  openDatagramSocket(): Promise<PeerDatagramSocket>;
+  /** An endpoint where nothing listens, for the ICMP positive control. */
+  unusedDatagramEndpoint(): Promise<Endpoint>;
+  /** Which protocols the peer can speak; a scenario needing another one is not applicable. */
+  speaks(protocol: ProtocolInfo): boolean;
+}
+
+export interface WirePacket {
+  /** Milliseconds since the scenario's capture started. */
+  t: number;
+  proto: 'tcp' | 'udp' | 'icmp' | string;
+  from: Endpoint;
+  to: Endpoint;
+  /** TCP flags in tcpdump order, e.g. ['SYN'], ['FIN','ACK'], ['RST']. */
+  flags: string[];
+  length: number;
+  icmp?: { type: number; code: number };
+}
+
+/** Packet capture. Evidence only: the peer's own observations are the first line of proof. */
+export interface Wire {
+  start(): Promise<void>;
+  stop(): Promise<WirePacket[]>;
+}
+
+export type FaultName = 'network-down' | 'blocking-call-in-progress';
+
+export interface Testbed {
+  readonly backend: string;
+  readonly peer: Peer;
+  /** null where no capture is possible (not root, no tcpdump). */
+  readonly wire: Wire | null;
+  /** Faults this backend can produce on demand; real stacks offer none. */
+  readonly faults: readonly FaultName[];
+  /** The backend's clock, in ms. The simulator's is virtual: waiting on it costs no real time. */
+  now(): number;
+  /** Wait out a window on the backend's clock, e.g. between two observations of an absence. */
+  wait(ms: number): Promise<void>;
+  /** The process scenarios run in; started once per run. */
+  mainProcess(): Promise<WinsockProcess>;
+  /** A fresh process in which Winsock has never been initialised (or has been cleaned up to zero). */
+  uninitialisedProcess(): Promise<WinsockProcess>;
+  inject(fault: FaultName): Promise<void>;
+  /** Undo injected faults and forget scenario state; called after every scenario. */
+  endScenario(): Promise<void>;
+  /** Facts recorded with every run: versions, revision, host. */
+  metadata(): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** How the CLI and the hooks find a backend by name. */
+export interface TestbedFactory {
+  readonly name: string;
+  readonly summary: string;
+  create(options: Record<string, string>): Promise<Testbed>;
+}

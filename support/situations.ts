@@ -1,0 +1,140 @@
+// The socket situations scenarios start from, built through ordinary Winsock calls and the peer. A
+// failure while building one is the harness's (BROKEN), not the implementation's: it is not the rule
+// under test. The step vocabulary registers a Given for each; comparisons reuse the same builders.
+import type { Endpoint, Handle, PeerDatagramSocket, ProtocolInfo } from './ports';
+import { NotApplicable } from './verdicts/outcomes';
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  MSG_PEEK,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  XP1_CONNECTIONLESS,
+  XP1_DISCONNECT_DATA,
+  wsaErrorName,
+} from './winsock';
+import type { ConformanceWorld, Subject } from './world';
+
+export const TCP: ProtocolInfo = { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0 };
+export const UDP: ProtocolInfo = { name: 'UDP/IP', af: AF_INET, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0 };
+const AF_INET6 = 23;
+const ANY_LOOPBACK_PORT: Endpoint = { address: '127.0.0.1', port: 0 };
+
+/** How long the peer may take to see a connection or data on loopback before the harness gives up. */
+export const SETUP_WINDOW_MS = 2000;
+
+async function expectSuccess(what: string, call: Promise<{ ret: number; error: number }>): Promise<void> {
+  const outcome = await call;
+  if (outcome.ret === -1) throw new Error(`setting up: ${what} failed with ${wsaErrorName(outcome.error)}`);
+}
+
+export async function openSocket(world: ConformanceWorld, protocol: ProtocolInfo): Promise<Handle> {
+  const created = await world.call({ op: 'socket', af: protocol.af, type: protocol.type, protocol: protocol.protocol });
+  if (created.ret === -1 || !created.out.handle) throw new Error(`setting up: socket() for ${protocol.name} failed with ${wsaErrorName(created.error)}`);
+  return created.out.handle;
+}
+
+export async function connectedSocket(world: ConformanceWorld, protocol: ProtocolInfo = TCP): Promise<Subject> {
+  const listener = await world.testbed.peer.listen(protocol);
+  const handle = await openSocket(world, protocol);
+  await expectSuccess(`connect() to the peer at port ${listener.endpoint.port}`, world.call({ op: 'connect', s: handle, to: listener.endpoint }));
+  const peer = await listener.accept(SETUP_WINDOW_MS);
+  return { handle, protocol, peer };
+}
+
+/** Have the peer send `bytes` and wait (an event, not a sleep) until the socket holds them all. */
+export async function queueBytes(world: ConformanceWorld, subject: Subject, bytes: number): Promise<void> {
+  if (!subject.peer) throw new Error('setting up: the socket has no peer to send data');
+  await subject.peer.send(Buffer.alloc(bytes, 0x61).toString('hex'));
+  const peeked = await world.call({ op: 'recv', s: subject.handle, len: bytes, flags: MSG_PEEK }, SETUP_WINDOW_MS);
+  const queued = await world.call({ op: 'FIONREAD', s: subject.handle });
+  if (peeked.ret !== bytes || queued.out.value !== bytes) {
+    throw new Error(`setting up: expected ${bytes} bytes queued, recv(MSG_PEEK) gave ${peeked.ret} and FIONREAD ${String(queued.out.value)}`);
+  }
+}
+
+export async function boundSocket(world: ConformanceWorld, protocol: ProtocolInfo): Promise<Subject> {
+  const handle = await openSocket(world, protocol);
+  await expectSuccess('bind() to a loopback port', world.call({ op: 'bind', s: handle, to: ANY_LOOPBACK_PORT }));
+  return { handle, protocol, peer: null };
+}
+
+export async function localEndpoint(world: ConformanceWorld, handle: Handle): Promise<Endpoint> {
+  const named = await world.call({ op: 'getsockname', s: handle });
+  if (named.ret !== 0 || !named.out.endpoint) throw new Error(`setting up: getsockname() failed with ${wsaErrorName(named.error)}`);
+  return named.out.endpoint;
+}
+
+/** A peer datagram socket connected to `to`, so that an ICMP error for the flow reaches it as "refused". */
+export async function peerDatagramTo(world: ConformanceWorld, to: Endpoint): Promise<PeerDatagramSocket> {
+  const socket = await world.testbed.peer.openDatagramSocket();
+  await socket.connect(to);
+  return socket;
+}
+
+/**
+ * Wait until datagrams the peer already sent to the subject have been delivered: send a marker datagram to a
+ * second socket of the backend along the same loopback path and block until it arrives.
+ */
+export async function settleDatagrams(world: ConformanceWorld, withinMs: number): Promise<void> {
+  const sentinel = await boundSocket(world, UDP);
+  world.others.push(sentinel);
+  const marker = await peerDatagramTo(world, await localEndpoint(world, sentinel.handle));
+  await marker.send('2e');
+  const arrived = await world.attempt({ op: 'recv', s: sentinel.handle, len: 1, flags: 0 }, withinMs);
+  if (arrived.status !== 'returned' || arrived.ret !== 1) throw new Error(`setting up: the marker datagram did not arrive within ${withinMs} ms`);
+}
+
+export async function listProtocols(world: ConformanceWorld): Promise<ProtocolInfo[]> {
+  const listed = await world.call({ op: 'WSAEnumProtocols' });
+  if (listed.ret === -1 || !listed.out.protocols) throw new Error(`setting up: WSAEnumProtocols failed with ${wsaErrorName(listed.error)}`);
+  return listed.out.protocols;
+}
+
+export function isTcpIp(p: ProtocolInfo): boolean {
+  return (p.af === AF_INET || p.af === AF_INET6) && (p.protocol === IPPROTO_TCP || p.protocol === IPPROTO_UDP);
+}
+
+function isConnectionOriented(p: ProtocolInfo): boolean {
+  return (p.serviceFlags1 & XP1_CONNECTIONLESS) === 0;
+}
+
+/** A connection-oriented protocol the backend lists and the peer speaks, or N/A with the reason. */
+export async function findProtocol(world: ConformanceWorld, description: string, wanted: (p: ProtocolInfo) => boolean): Promise<ProtocolInfo> {
+  const candidates = (await listProtocols(world)).filter((p) => isConnectionOriented(p) && wanted(p));
+  if (candidates.length === 0) throw new NotApplicable(`WSAEnumProtocols lists no ${description}`);
+  const spoken = candidates.find((p) => world.testbed.peer.speaks(p));
+  if (!spoken) throw new NotApplicable(`the peer cannot speak any ${description} (${candidates.map((p) => p.name).join(', ')})`);
+  return spoken;
+}
+
+export const carriesDisconnectData = (p: ProtocolInfo): boolean => (p.serviceFlags1 & XP1_DISCONNECT_DATA) !== 0;
+
+/** The situations a scenario can start from, by the words the features use for them. */
+export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Subject>> = {
+  'a connected TCP socket': (world) => connectedSocket(world),
+  'a connected TCP socket with 6 bytes queued for receiving': async (world) => {
+    const subject = await connectedSocket(world);
+    await queueBytes(world, subject, 6);
+    return subject;
+  },
+  'an unconnected TCP socket': async (world) => ({ handle: await openSocket(world, TCP), protocol: TCP, peer: null }),
+  'a bound, unconnected TCP socket': (world) => boundSocket(world, TCP),
+  'a listening TCP socket': async (world) => {
+    const subject = await boundSocket(world, TCP);
+    await expectSuccess('listen()', world.call({ op: 'listen', s: subject.handle, backlog: 1 }));
+    return subject;
+  },
+  'a UDP socket bound to a loopback port': (world) => boundSocket(world, UDP),
+  'a handle that is not a socket': async (world) => {
+    const made = await world.call({ op: 'createNonSocketHandle' });
+    if (!made.out.handle) throw new Error(`setting up: no non-socket handle could be made (${wsaErrorName(made.error)})`);
+    return { handle: made.out.handle, protocol: null, peer: null };
+  },
+  'a socket handle that has been closed': async (world) => {
+    const handle = await openSocket(world, TCP);
+    await expectSuccess('closesocket()', world.call({ op: 'closesocket', s: handle }));
+    return { handle, protocol: null, peer: null };
+  },
+};

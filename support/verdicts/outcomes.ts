@@ -1,0 +1,40 @@
+// The errors a step may end with. The verdict of a scenario is read off the class name of the error
+// that ended it (cucumber records it as the exception type), so each class here is one verdict path:
+//   Deviation        -> FAIL (or OPTIONAL on a MAY requirement): the implementation broke the rule.
+//   ObserverBlind    -> BROKEN: a positive control failed, so an absence check proves nothing.
+//   CallTimeout      -> TIMEOUT: a call did not return within its bound.
+//   AgentFailure     -> BROKEN: the agent crashed, exited or answered garbage.
+//   anything else    -> BROKEN: the harness itself failed.
+// Not-applicable scenarios do not throw: they attach a NOT_APPLICABLE_MEDIA note and end as skipped.
+
+export class Deviation extends Error {
+  override readonly name = 'Deviation';
+}
+
+export class ObserverBlind extends Error {
+  override readonly name = 'ObserverBlind';
+}
+
+export class CallTimeout extends Error {
+  override readonly name = 'CallTimeout';
+}
+
+export class AgentFailure extends Error {
+  override readonly name = 'AgentFailure';
+  constructor(
+    message: string,
+    /** What the agent last printed or sent, kept as evidence. */
+    readonly evidence: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Thrown by a precondition the backend cannot provide; the World turns it into a not-applicable skip. */
+export class NotApplicable extends Error {
+  override readonly name = 'NotApplicable';
+}
+
+export const NOT_APPLICABLE_MEDIA = 'application/vnd.winsock-conformance.not-applicable+json';
+export const CALL_LOG_MEDIA = 'application/vnd.winsock-conformance.call-log+json';
+export const WIRE_LOG_MEDIA = 'application/vnd.winsock-conformance.wire-log+json';

@@ -1,0 +1,69 @@
+// Winsock's numeric vocabulary, shared by every backend, the steps and the reports.
+// Values are those of winsock2.h / ws2def.h; the simulator uses them too, so one table serves all.
+
+export const SOCKET_ERROR = -1;
+
+export const WSA_ERRORS = {
+  WSAEINTR: 10004,
+  WSAEBADF: 10009,
+  WSAEFAULT: 10014,
+  WSAEINVAL: 10022,
+  WSAEWOULDBLOCK: 10035,
+  WSAEINPROGRESS: 10036,
+  WSAENOTSOCK: 10038,
+  WSAEPROTOTYPE: 10041,
+  WSAENOPROTOOPT: 10042,
+  WSAEPROTONOSUPPORT: 10043,
+  WSAEOPNOTSUPP: 10045,
+  WSAEAFNOSUPPORT: 10047,
+  WSAEADDRINUSE: 10048,
+  WSAENETDOWN: 10050,
+  WSAECONNABORTED: 10053,
+  WSAECONNRESET: 10054,
+  WSAEISCONN: 10056,
+  WSAENOTCONN: 10057,
+  WSAESHUTDOWN: 10058,
+  WSAETIMEDOUT: 10060,
+  WSAECONNREFUSED: 10061,
+  WSAEDISCON: 10101,
+  WSANOTINITIALISED: 10093,
+} as const;
+
+export type WsaErrorName = keyof typeof WSA_ERRORS;
+
+export function wsaErrorName(code: number): string {
+  if (code === 0) return 'no error';
+  const found = (Object.keys(WSA_ERRORS) as WsaErrorName[]).find((name) => WSA_ERRORS[name] === code);
+  return found ?? `error ${code}`;
+}
+
+export function isWsaErrorName(name: string): name is WsaErrorName {
+  return Object.prototype.hasOwnProperty.call(WSA_ERRORS, name);
+}
+
+export const AF_INET = 2;
+export const SOCK_STREAM = 1;
+export const SOCK_DGRAM = 2;
+export const SOCK_SEQPACKET = 5;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
+
+export const SD_RECEIVE = 0;
+export const SD_SEND = 1;
+export const SD_BOTH = 2;
+
+export const MSG_PEEK = 0x2;
+
+/** WSAPROTOCOL_INFO.dwServiceFlags1 bits the suite reads. */
+export const XP1_CONNECTIONLESS = 0x00000001;
+export const XP1_GUARANTEED_DELIVERY = 0x00000002;
+export const XP1_GUARANTEED_ORDER = 0x00000004;
+export const XP1_MESSAGE_ORIENTED = 0x00000008;
+export const XP1_GRACEFUL_CLOSE = 0x00000020;
+export const XP1_EXPEDITED_DATA = 0x00000040;
+export const XP1_CONNECT_DATA = 0x00000080;
+export const XP1_DISCONNECT_DATA = 0x00000100;
+export const XP1_IFS_HANDLES = 0x00020000;
+
+/** MAKEWORD(2, 2), the version every Winsock 2 client asks for. */
+export const WINSOCK_2_2 = 0x0202;

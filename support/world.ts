@@ -1,0 +1,100 @@
+// The World: one scenario's state and the only way steps reach a backend. It logs every call with its
+// return value, WSA code and timing (attached to the scenario as evidence), and names the sockets a
+// scenario talks about ("the socket", "the peer") so that steps stay short and backend-neutral.
+import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
+import type { Call, CallOutcome, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess } from './ports';
+import { CallTimeout } from './verdicts/outcomes';
+import { SOCKET_ERROR, wsaErrorName } from './winsock';
+
+export interface WorldParameters {
+  backend: string;
+  backendOptions?: Record<string, string>;
+}
+
+/** Bound for calls expected to return promptly; a call still blocked after it ends the scenario as TIMEOUT. */
+export const CALL_BOUND_MS = 2000;
+
+/** A socket the scenario talks about, with the peer at the other end when there is one. */
+export interface Subject {
+  handle: Handle;
+  protocol: ProtocolInfo | null;
+  peer: PeerStream | null;
+}
+
+export interface CallLogEntry {
+  process: 'main' | 'probe';
+  call: Call;
+  outcome: CallOutcome;
+  /** The same, in one packetdrill-like line: call, return, error. */
+  line: string;
+}
+
+export function describeOutcome(outcome: CallOutcome): string {
+  if (outcome.status === 'blocked') return `still blocked after ${outcome.boundMs} ms`;
+  const ret = outcome.ret === SOCKET_ERROR ? 'SOCKET_ERROR' : String(outcome.ret);
+  const error = outcome.error === 0 ? '' : ` ${wsaErrorName(outcome.error)} (${outcome.error})`;
+  return `= ${ret}${error} <${outcome.elapsedMs.toFixed(1)} ms>`;
+}
+
+function describeCall(call: Call): string {
+  const { op, ...args } = call;
+  const shown = Object.entries(args).map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+  return `${op}(${shown.join(', ')})`;
+}
+
+export class ConformanceWorld extends World<WorldParameters> {
+  testbed!: Testbed;
+  process!: WinsockProcess;
+  processKind: 'main' | 'probe' = 'main';
+  /** Processes to release when the scenario ends. */
+  readonly processes: WinsockProcess[] = [];
+  subject: Subject | null = null;
+  /** Further sockets a scenario sets up (controls, comparisons), released with the rest. */
+  readonly others: Subject[] = [];
+  /** Two sockets in the same situation, for comparing two calls. */
+  pair: Subject[] = [];
+  /** What each of the pair showed afterwards (see the shutdown comparison). */
+  comparison: string[] | null = null;
+  /** The peer's datagram socket aimed at the subject, when the scenario has one. */
+  peerDatagram: PeerDatagramSocket | null = null;
+  last: CallOutcome | null = null;
+  readonly calls: CallLogEntry[] = [];
+
+  constructor(options: IWorldOptions<WorldParameters>) {
+    super(options);
+  }
+
+  /** Run a call and record it; the outcome may be 'blocked'. */
+  async attempt(call: Call, boundMs: number = CALL_BOUND_MS): Promise<CallOutcome> {
+    const outcome = await this.process.call(call, boundMs);
+    this.calls.push({ process: this.processKind, call, outcome, line: `${describeCall(call)} ${describeOutcome(outcome)}` });
+    this.last = outcome;
+    return outcome;
+  }
+
+  /** Run a call that must return within its bound; one that does not ends the scenario as TIMEOUT. */
+  async call(call: Call, boundMs: number = CALL_BOUND_MS): Promise<Returned> {
+    const outcome = await this.attempt(call, boundMs);
+    if (outcome.status === 'blocked') throw new CallTimeout(`${describeCall(call)} had not returned after ${boundMs} ms`);
+    return outcome;
+  }
+
+  /** The last call's outcome, for Then steps. */
+  lastOutcome(): CallOutcome {
+    if (!this.last) throw new Error('no call has been made yet in this scenario');
+    return this.last;
+  }
+
+  requireSubject(): Subject {
+    if (!this.subject) throw new Error('the scenario has not set up a socket yet');
+    return this.subject;
+  }
+
+  requirePeer(): PeerStream {
+    const peer = this.requireSubject().peer;
+    if (!peer) throw new Error('the socket has no peer in this scenario');
+    return peer;
+  }
+}
+
+setWorldConstructor(ConformanceWorld);
