@@ -17,6 +17,7 @@ defineParameterType({ name: 'receive', regexp: /recv|WSARecv/, transformer: (nam
 // {linger}: an SO_LINGER setting, as the features write it.
 defineParameterType({
   name: 'linger',
-  regexp: /off|on with a (\d+) second timeout/,
-  transformer: (_whole: string, seconds?: string) => (seconds === undefined ? { onoff: 0, seconds: 0 } : { onoff: 1, seconds: Number(seconds) }),
+  // No capture group: cucumber would hand the transformer the groups instead of the words.
+  regexp: /off|on with a \d+ second timeout/,
+  transformer: (words: string) => (words === 'off' ? { onoff: 0, seconds: 0 } : { onoff: 1, seconds: Number(/\d+/.exec(words)?.[0]) }),
 });

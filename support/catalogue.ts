@@ -2,7 +2,8 @@
 // line with file:line, never a stack trace.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isSeq } from 'yaml';
+import { InputError, readYamlFile } from './yaml-file';
 
 export const STRENGTHS = ['MUST', 'MAY', 'INFORMATIVE', 'CLIENT'] as const;
 export type Strength = (typeof STRENGTHS)[number];
@@ -39,10 +40,6 @@ export interface Catalogue {
 
 export const CATALOGUE_FILE = path.join(__dirname, '..', 'spec', 'WSARecvDisconnect.yaml');
 
-export class InputError extends Error {
-  override readonly name = 'InputError';
-}
-
 /** Does this entry need a scenario of its own? */
 export function isTestable(r: Requirement): boolean {
   return r.testing !== 'covered' && r.testing !== 'not-testable';
@@ -51,24 +48,7 @@ export function isTestable(r: Requirement): boolean {
 const KNOWN_FIELDS = new Set(['id', 'section', 'strength', 'rule', 'testing', 'coveredBy', 'why', 'notes']);
 
 export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
-  const display = path.relative(process.cwd(), file) || file;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`${display}: cannot read the catalogue (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  const at = (node: YamlNode | null | undefined): string => {
-    const offset = node?.range?.[0] ?? 0;
-    return `${display}:${lines.linePos(offset).line}`;
-  };
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0];
-    throw new InputError(`${display}:${first?.linePos?.[0].line ?? '?'}: ${first?.message.split('\n')[0] ?? 'malformed YAML'}`);
-  }
-  const root = doc.contents;
+  const { display, root, at } = readYamlFile(file, 'catalogue');
   if (!isMap(root)) throw new InputError(`${display}:1: the catalogue must be a mapping with function, page and requirements`);
   const fn = root.get('function');
   const page = root.get('page');
@@ -78,7 +58,7 @@ export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
 
   const requirements: Requirement[] = [];
   for (const item of list.items) {
-    const where = at(item as YamlNode);
+    const where = at(item);
     if (!isMap(item)) throw new InputError(`${where}: each requirement must be a mapping`);
     const entry = item.toJSON() as Record<string, unknown>;
     const unknown = Object.keys(entry).filter((k) => !KNOWN_FIELDS.has(k));

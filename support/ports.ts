@@ -176,5 +176,7 @@ export interface Testbed {
 export interface TestbedFactory {
   readonly name: string;
   readonly summary: string;
+  /** Throw a one-line error naming the valid options if `options` has one this backend does not take. */
+  checkOptions(options: Record<string, string>): void;
   create(options: Record<string, string>): Promise<Testbed>;
 }

@@ -76,5 +76,6 @@ class SimulatorTestbed implements Testbed {
 export const simulatorTestbed: TestbedFactory = {
   name: 'simulator',
   summary: 'the reference simulator',
+  checkOptions: (options) => void parseSimulatorOptions(options),
   create: async (options) => new SimulatorTestbed(parseSimulatorOptions(options)),
 };

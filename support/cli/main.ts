@@ -1,0 +1,204 @@
+// winsock-conformance: runs the features on one backend through cucumber's API, prints a line per
+// scenario with its verdict, writes the reports, and exits by the verdicts (0 conforming, 1 a failing
+// verdict, 2 bad input).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfiguration, loadSources, runCucumber } from '@cucumber/cucumber/api';
+import parseTagExpression from '@cucumber/tag-expressions';
+import type * as messages from '@cucumber/messages';
+import { findBackend, backendNames } from '../backends/registry';
+import { loadCatalogue } from '../catalogue';
+import { expectationFor, expectationsFile, loadExpectations } from '../verdicts/expectations';
+import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
+import { InputError } from '../yaml-file';
+
+export const ROOT = path.join(__dirname, '..', '..');
+
+export interface CliOptions {
+  backend: string;
+  tags: string | null;
+  backendOptions: Record<string, string>;
+  parallel: number;
+  reports: string;
+  quiet: boolean;
+}
+
+const USAGE = `usage: winsock-conformance [--backend NAME] [--tags EXPR] [--backend-option KEY=VALUE]... [--parallel N] [--reports DIR] [--quiet]`;
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
+  const options: CliOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: '', quiet: false };
+  const flags = ['--backend', '--tags', '--backend-option', '--parallel', '--reports', '--quiet', '--help'];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.includes('=') && arg.startsWith('--') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--backend':
+        options.backend = value();
+        break;
+      case '--tags':
+        options.tags = value();
+        break;
+      case '--backend-option': {
+        const pair = value();
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new UsageError(`--backend-option takes KEY=VALUE, not '${pair}'`);
+        options.backendOptions[pair.slice(0, eq)] = pair.slice(eq + 1);
+        break;
+      }
+      case '--parallel': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0) throw new UsageError('--parallel takes a whole number of workers');
+        options.parallel = n;
+        break;
+      }
+      case '--reports':
+        options.reports = value();
+        break;
+      case '--quiet':
+        options.quiet = true;
+        break;
+      default:
+        throw new UsageError(`unknown option '${arg}'; valid: ${flags.join(', ')}`);
+    }
+  }
+  const backend = findBackend(options.backend);
+  if (!backend) throw new UsageError(`unknown backend '${options.backend}'; valid: ${backendNames().join(', ')}`);
+  try {
+    backend.load().checkOptions(options.backendOptions);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (options.tags !== null) {
+    try {
+      parseTagExpression(options.tags);
+    } catch (error) {
+      throw new UsageError(`malformed tag expression '${options.tags}': ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  options.reports ||= path.join('reports', options.backend);
+  return options;
+}
+
+export interface RunSummary {
+  results: ScenarioResult[];
+  counts: Record<Verdict, number>;
+  failed: boolean;
+}
+
+export function countVerdicts(results: readonly ScenarioResult[]): Record<Verdict, number> {
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  for (const r of results) counts[r.verdict] += 1;
+  return counts;
+}
+
+function progressLine(result: ScenarioResult): string {
+  const detail = result.detail ? ` - ${result.detail}` : '';
+  return `${result.verdict.padEnd(8)} ${(result.requirement ?? '-').padEnd(44)} ${result.name} (${result.location})${detail}`;
+}
+
+/** Run the suite once; shared by the CLI, the mutants and the stability scripts. */
+export async function runSuite(options: CliOptions, log: (line: string) => void): Promise<RunSummary> {
+  const catalogue = loadCatalogue();
+  const entry = findBackend(options.backend);
+  if (!entry) throw new UsageError(`unknown backend '${options.backend}'`);
+  const { runConfiguration } = await loadConfiguration(
+    {
+      file: 'cucumber.js',
+      profiles: [options.backend],
+      provided: {
+        worldParameters: { backend: options.backend, backendOptions: options.backendOptions },
+        ...(options.tags ? { tags: options.tags } : {}),
+        ...(options.parallel > 0 ? { parallel: options.parallel } : {}),
+      },
+    },
+    { cwd: ROOT },
+  );
+  const reports = path.resolve(options.reports);
+  mkdirSync(reports, { recursive: true });
+  runConfiguration.formats = {
+    ...runConfiguration.formats,
+    stdout: 'summary',
+    files: {
+      [path.join(reports, 'messages.ndjson')]: 'message',
+      [path.join(reports, 'cucumber.html')]: 'html',
+      [path.join(reports, 'junit.xml')]: 'junit',
+    },
+  };
+
+  const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: ROOT });
+  if (errors.length > 0) throw new InputError(`cannot parse the features: ${errors.map((e) => e.message).join('; ')}`);
+  const expectations = loadExpectations(
+    expectationsFile(ROOT, options.backend),
+    options.backend,
+    catalogue,
+    new Set(plan.map((p) => p.name)),
+  );
+
+  const collector = new VerdictCollector(
+    (scenario) => expectationFor(expectations, scenario),
+    (result) => {
+      if (!options.quiet) log(progressLine(result));
+    },
+  );
+  const onMessage = (envelope: messages.Envelope): void => collector.add(envelope);
+  // cucumber's own summary goes to a sink: the verdict lines are this command's output.
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+  await runCucumber(runConfiguration, { cwd: ROOT, stdout: sink, stderr: process.stderr }, onMessage);
+
+  const results = collector.results;
+  const counts = countVerdicts(results);
+  const failed = results.length === 0 || FAILING.some((v) => counts[v] > 0);
+  writeFileSync(
+    path.join(reports, 'verdicts.json'),
+    JSON.stringify({ backend: options.backend, backendOptions: options.backendOptions, counts, results: results.map(({ attachments: _a, ...r }) => r) }, null, 1),
+  );
+  return { results, counts, failed };
+}
+
+export function summaryLine(summary: RunSummary): string {
+  const parts = VERDICTS.filter((v) => summary.counts[v] > 0).map((v) => `${summary.counts[v]} ${v}`);
+  return `${summary.results.length} scenarios: ${parts.join(', ') || 'none ran'}`;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: CliOptions | 'help';
+  try {
+    options = parseArguments(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`winsock-conformance: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\nbackends:\n${backendNames().map((n) => `  ${n.padEnd(10)} ${findBackend(n)?.summary ?? ''}`).join('\n')}\n`);
+    return 0;
+  }
+  try {
+    const summary = await runSuite(options, (line) => process.stdout.write(`${line}\n`));
+    process.stdout.write(`${summaryLine(summary)}\n`);
+    process.stdout.write(`reports: ${path.relative(process.cwd(), path.resolve(options.reports)) || '.'}/ (verdicts.json, messages.ndjson, cucumber.html, junit.xml)\n`);
+    if (summary.results.length === 0) process.stdout.write('no scenario ran: check --tags\n');
+    return summary.failed ? 1 : 0;
+  } catch (error) {
+    if (error instanceof InputError || error instanceof UsageError) {
+      process.stderr.write(`winsock-conformance: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,76 @@
+// Per-backend expectations (expectations/<backend>.yaml): deviations of a real implementation recorded
+// with what was observed and why, so that a known deviation reads XFAIL and its fix reads XPASS.
+// They never edit the features: a rule is never weakened to let a backend pass.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isSeq } from 'yaml';
+import type { Catalogue } from '../catalogue';
+import { InputError, readYamlFile } from '../yaml-file';
+
+export const EXPECTED_VERDICTS = ['FAIL', 'TIMEOUT', 'BROKEN'] as const;
+export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];
+
+export interface Expectation {
+  requirement: string;
+  /** The scenario's name; absent when the expectation covers every scenario of the requirement. */
+  scenario: string | null;
+  verdict: ExpectedVerdict;
+  observed: string;
+  reason: string;
+  evidence: string;
+  where: string;
+}
+
+export interface Expectations {
+  file: string | null;
+  backend: string;
+  entries: Expectation[];
+}
+
+const FIELDS = new Set(['requirement', 'scenario', 'verdict', 'observed', 'reason', 'evidence']);
+
+export function expectationsFile(root: string, backend: string): string {
+  return path.join(root, 'expectations', `${backend}.yaml`);
+}
+
+/** Load and validate; a missing file means no expectations. Scenario names are checked when given. */
+export function loadExpectations(file: string, backend: string, catalogue: Catalogue, scenarioNames?: ReadonlySet<string>): Expectations {
+  if (!existsSync(file)) return { file: null, backend, entries: [] };
+  const { display, root, at } = readYamlFile(file, 'expectations');
+  if (!isMap(root)) throw new InputError(`${display}:1: expected a mapping with backend and expectations`);
+  const declared = root.get('backend');
+  if (declared !== backend) throw new InputError(`${at(root)}: the file is for backend '${String(declared)}', not '${backend}'`);
+  const list = root.get('expectations', true);
+  if (list === undefined || list === null) return { file: display, backend, entries: [] };
+  if (!isSeq(list)) throw new InputError(`${at(root)}: expectations must be a list`);
+  const known = new Set(catalogue.requirements.map((r) => r.id));
+  const entries: Expectation[] = [];
+  for (const item of list.items) {
+    const where = at(item);
+    if (!isMap(item)) throw new InputError(`${where}: each expectation must be a mapping`);
+    const entry = item.toJSON() as Record<string, unknown>;
+    const unknown = Object.keys(entry).filter((k) => !FIELDS.has(k));
+    if (unknown.length > 0) throw new InputError(`${where}: unknown field ${unknown.join(', ')}; known: ${[...FIELDS].join(', ')}`);
+    const text = (field: string): string => {
+      const value = entry[field];
+      if (typeof value !== 'string' || value.trim() === '') throw new InputError(`${where}: an expectation needs ${field}`);
+      return value.trim();
+    };
+    const requirement = text('requirement');
+    if (!known.has(requirement)) throw new InputError(`${where}: unknown requirement ID '${requirement}'`);
+    const verdict = text('verdict');
+    if (!(EXPECTED_VERDICTS as readonly string[]).includes(verdict)) {
+      throw new InputError(`${where}: verdict '${verdict}' is not one of ${EXPECTED_VERDICTS.join(', ')}`);
+    }
+    const scenario = typeof entry.scenario === 'string' ? entry.scenario : null;
+    if (scenario !== null && scenarioNames && !scenarioNames.has(scenario)) throw new InputError(`${where}: no scenario is named '${scenario}'`);
+    entries.push({ requirement, scenario, verdict: verdict as ExpectedVerdict, observed: text('observed'), reason: text('reason'), evidence: text('evidence'), where });
+  }
+  return { file: display, backend, entries };
+}
+
+/** The expectation for a scenario: one naming it wins over one for its whole requirement. */
+export function expectationFor(expectations: Expectations, scenario: { requirement: string | null; name: string }): Expectation | null {
+  const ofRequirement = expectations.entries.filter((e) => e.requirement === scenario.requirement);
+  return ofRequirement.find((e) => e.scenario === scenario.name) ?? ofRequirement.find((e) => e.scenario === null) ?? null;
+}

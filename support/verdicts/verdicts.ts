@@ -1,0 +1,165 @@
+// From cucumber's messages to conformance verdicts. Pure: the CLI feeds it live, the report builder feeds
+// it archived messages.ndjson files, and both get the same answer.
+import type * as messages from '@cucumber/messages';
+import type { Expectation } from './expectations';
+import { NOT_APPLICABLE_MEDIA } from './outcomes';
+
+export const VERDICTS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'OPTIONAL', 'N/A', 'BROKEN', 'TIMEOUT'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** The verdicts that fail a run. */
+export const FAILING: readonly Verdict[] = ['FAIL', 'XPASS', 'BROKEN', 'TIMEOUT'];
+
+/** Which verdict speaks for a requirement with several scenarios: the first in this order that occurs. */
+const PRECEDENCE: readonly Verdict[] = ['XPASS', 'FAIL', 'TIMEOUT', 'BROKEN', 'XFAIL', 'OPTIONAL', 'PASS', 'N/A'];
+
+export interface Attachment {
+  mediaType: string;
+  body: string;
+}
+
+export interface ScenarioResult {
+  /** The pickle's id: unique within one run. */
+  id: string;
+  name: string;
+  feature: string;
+  /** features/x.feature:LINE of the scenario (or of its Examples row). */
+  location: string;
+  requirement: string | null;
+  strength: string | null;
+  section: string | null;
+  /** What the implementation did, before expectations. */
+  observed: Exclude<Verdict, 'XFAIL' | 'XPASS'>;
+  verdict: Verdict;
+  /** The deviation, the N/A reason, or the harness error. */
+  detail: string;
+  expectation: Expectation | null;
+  attachments: Attachment[];
+}
+
+function tagValue(tags: readonly { name: string }[], key: string): string | null {
+  const tag = tags.find((t) => t.name.startsWith(`@${key}:`));
+  return tag ? tag.name.slice(key.length + 2) : null;
+}
+
+/** The verdict of one finished scenario, from its step results (in order) and attachments. */
+export function observedVerdict(
+  results: readonly messages.TestStepResult[],
+  attachments: readonly Attachment[],
+  strength: string | null,
+): { observed: ScenarioResult['observed']; detail: string } {
+  const notApplicable = attachments.find((a) => a.mediaType === NOT_APPLICABLE_MEDIA);
+  for (const result of results) {
+    switch (result.status) {
+      case 'PASSED':
+        continue;
+      case 'FAILED': {
+        const type = result.exception?.type ?? '';
+        const message = (result.exception?.message ?? result.message ?? 'failed').split('\n')[0] ?? 'failed';
+        if (type === 'Deviation') return { observed: strength === 'MAY' ? 'OPTIONAL' : 'FAIL', detail: message };
+        if (type === 'CallTimeout' || /function timed out/.test(message)) return { observed: 'TIMEOUT', detail: message };
+        return { observed: 'BROKEN', detail: type ? `${type}: ${message}` : message };
+      }
+      case 'SKIPPED':
+        if (notApplicable) {
+          const { reason } = JSON.parse(notApplicable.body) as { reason: string };
+          return { observed: 'N/A', detail: reason };
+        }
+        return { observed: 'BROKEN', detail: 'a step was skipped without a reason' };
+      default:
+        return { observed: 'BROKEN', detail: `a step is ${result.status.toLowerCase()}` };
+    }
+  }
+  return { observed: 'PASS', detail: '' };
+}
+
+/** Apply a recorded expectation: the expected deviation becomes XFAIL, an unexpected pass XPASS. */
+export function applyExpectation(observed: ScenarioResult['observed'], expectation: Expectation | null): Verdict {
+  if (!expectation) return observed;
+  if (observed === expectation.verdict) return 'XFAIL';
+  if (observed === 'PASS') return 'XPASS';
+  return observed;
+}
+
+export function requirementVerdict(verdicts: readonly Verdict[]): Verdict {
+  return PRECEDENCE.find((v) => verdicts.includes(v)) ?? 'N/A';
+}
+
+/**
+ * Collects envelopes and yields a ScenarioResult as each test case finishes (retries are ignored until
+ * their last attempt).
+ */
+export class VerdictCollector {
+  private readonly features = new Map<string, string>();
+  private readonly pickles = new Map<string, messages.Pickle>();
+  private readonly testCases = new Map<string, messages.TestCase>();
+  private readonly started = new Map<string, { testCaseId: string; results: messages.TestStepResult[]; attachments: Attachment[] }>();
+  private readonly lines = new Map<string, number>();
+  readonly results: ScenarioResult[] = [];
+
+  constructor(
+    private readonly findExpectation: (scenario: { requirement: string | null; name: string; location: string }) => Expectation | null,
+    private readonly onResult: (result: ScenarioResult) => void = () => undefined,
+  ) {}
+
+  add(envelope: messages.Envelope): void {
+    if (envelope.gherkinDocument) this.indexDocument(envelope.gherkinDocument);
+    else if (envelope.pickle) this.pickles.set(envelope.pickle.id, envelope.pickle);
+    else if (envelope.testCase) this.testCases.set(envelope.testCase.id, envelope.testCase);
+    else if (envelope.testCaseStarted) {
+      this.started.set(envelope.testCaseStarted.id, { testCaseId: envelope.testCaseStarted.testCaseId, results: [], attachments: [] });
+    } else if (envelope.testStepFinished) {
+      this.started.get(envelope.testStepFinished.testCaseStartedId)?.results.push(envelope.testStepFinished.testStepResult);
+    } else if (envelope.attachment?.testCaseStartedId) {
+      const { mediaType, body } = envelope.attachment;
+      this.started.get(envelope.attachment.testCaseStartedId)?.attachments.push({ mediaType, body });
+    } else if (envelope.testCaseFinished && !envelope.testCaseFinished.willBeRetried) {
+      this.finish(envelope.testCaseFinished.testCaseStartedId);
+    }
+  }
+
+  private indexDocument(doc: messages.GherkinDocument): void {
+    if (!doc.uri || !doc.feature) return;
+    this.features.set(doc.uri, doc.feature.name);
+    const visit = (children: readonly (messages.FeatureChild | messages.RuleChild)[]): void => {
+      for (const child of children) {
+        if ('rule' in child && child.rule) visit(child.rule.children);
+        const scenario = child.scenario;
+        if (!scenario) continue;
+        this.lines.set(scenario.id, scenario.location.line);
+        for (const examples of scenario.examples) for (const row of examples.tableBody) this.lines.set(row.id, row.location.line);
+      }
+    };
+    visit(doc.feature.children);
+  }
+
+  private finish(testCaseStartedId: string): void {
+    const run = this.started.get(testCaseStartedId);
+    const testCase = run && this.testCases.get(run.testCaseId);
+    const pickle = testCase && this.pickles.get(testCase.pickleId);
+    if (!run || !pickle) return;
+    const astId = pickle.astNodeIds[pickle.astNodeIds.length - 1] ?? '';
+    const location = `${pickle.uri}:${this.lines.get(astId) ?? 0}`;
+    const requirement = tagValue(pickle.tags, 'req');
+    const strength = tagValue(pickle.tags, 'strength');
+    const { observed, detail } = observedVerdict(run.results, run.attachments, strength);
+    const expectation = this.findExpectation({ requirement, name: pickle.name, location });
+    const result: ScenarioResult = {
+      id: pickle.id,
+      name: pickle.name,
+      feature: this.features.get(pickle.uri) ?? pickle.uri,
+      location,
+      requirement,
+      strength,
+      section: tagValue(pickle.tags, 'section'),
+      observed,
+      verdict: applyExpectation(observed, expectation),
+      detail,
+      expectation,
+      attachments: run.attachments,
+    };
+    this.started.delete(testCaseStartedId);
+    this.results.push(result);
+    this.onResult(result);
+  }
+}
