@@ -14,6 +14,7 @@ Feature: Disconnect data
   Scenario: A provider without XP1_DISCONNECT_DATA hands back no disconnect data
     Given a connected TCP socket
     And the peer has closed its side of the connection
+    And the application has learnt of the close from recv
     When WSARecvDisconnect is called with a 16-byte disconnect data buffer
     Then no disconnect data is returned
 
@@ -21,6 +22,7 @@ Feature: Disconnect data
   Scenario: After the remote party disconnected with data, the call hands it back
     Given a connected socket of a protocol with disconnect data
     And the peer has closed the connection with the disconnect data "farewell"
+    And the application has learnt of the close from recv
     When WSARecvDisconnect is called with a 64-byte disconnect data buffer
     Then it returns 0 with the disconnect data "farewell"
 

@@ -22,6 +22,7 @@ Feature: Error codes
   Scenario: A buffer smaller than the disconnect data fails with WSAEFAULT
     Given a connected socket of a protocol with disconnect data
     And the peer has closed the connection with the disconnect data "a farewell longer than four bytes"
+    And the application has learnt of the close from recv
     When WSARecvDisconnect is called with a 4-byte disconnect data buffer
     Then it returns SOCKET_ERROR with WSAEFAULT
 

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { loadConfiguration, loadSources, runCucumber } from '@cucumber/cucumber/api';
+import { loadConfiguration, loadSources, runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import parseTagExpression from '@cucumber/tag-expressions';
 import type * as messages from '@cucumber/messages';
 import { findBackend, backendNames } from '../backends/registry';
@@ -20,7 +20,8 @@ export interface CliOptions {
   tags: string | null;
   backendOptions: Record<string, string>;
   parallel: number;
-  reports: string;
+  /** Where the reports go; null writes none (mutant and stability runs). */
+  reports: string | null;
   quiet: boolean;
 }
 
@@ -31,7 +32,7 @@ export class UsageError extends Error {
 }
 
 export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
-  const options: CliOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: '', quiet: false };
+  const options: CliOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: false };
   const flags = ['--backend', '--tags', '--backend-option', '--parallel', '--reports', '--quiet', '--help'];
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
@@ -88,7 +89,7 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       throw new UsageError(`malformed tag expression '${options.tags}': ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  options.reports ||= path.join('reports', options.backend);
+  options.reports ??= path.join('reports', options.backend);
   return options;
 }
 
@@ -96,6 +97,8 @@ export interface RunSummary {
   results: ScenarioResult[];
   counts: Record<Verdict, number>;
   failed: boolean;
+  /** The loaded steps and hooks, to pass back in for another run in the same process. */
+  support: ISupportCodeLibrary;
 }
 
 export function countVerdicts(results: readonly ScenarioResult[]): Record<Verdict, number> {
@@ -110,7 +113,7 @@ function progressLine(result: ScenarioResult): string {
 }
 
 /** Run the suite once; shared by the CLI, the mutants and the stability scripts. */
-export async function runSuite(options: CliOptions, log: (line: string) => void): Promise<RunSummary> {
+export async function runSuite(options: CliOptions, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
   const catalogue = loadCatalogue();
   const entry = findBackend(options.backend);
   if (!entry) throw new UsageError(`unknown backend '${options.backend}'`);
@@ -126,16 +129,18 @@ export async function runSuite(options: CliOptions, log: (line: string) => void)
     },
     { cwd: ROOT },
   );
-  const reports = path.resolve(options.reports);
-  mkdirSync(reports, { recursive: true });
+  const reports = options.reports === null ? null : path.resolve(options.reports);
+  if (reports) mkdirSync(reports, { recursive: true });
   runConfiguration.formats = {
     ...runConfiguration.formats,
     stdout: 'summary',
-    files: {
-      [path.join(reports, 'messages.ndjson')]: 'message',
-      [path.join(reports, 'cucumber.html')]: 'html',
-      [path.join(reports, 'junit.xml')]: 'junit',
-    },
+    files: reports
+      ? {
+          [path.join(reports, 'messages.ndjson')]: 'message',
+          [path.join(reports, 'cucumber.html')]: 'html',
+          [path.join(reports, 'junit.xml')]: 'junit',
+        }
+      : {},
   };
 
   const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: ROOT });
@@ -156,16 +161,22 @@ export async function runSuite(options: CliOptions, log: (line: string) => void)
   const onMessage = (envelope: messages.Envelope): void => collector.add(envelope);
   // cucumber's own summary goes to a sink: the verdict lines are this command's output.
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  await runCucumber(runConfiguration, { cwd: ROOT, stdout: sink, stderr: process.stderr }, onMessage);
+  const run = await runCucumber(
+    support ? { ...runConfiguration, support } : runConfiguration,
+    { cwd: ROOT, stdout: sink, stderr: process.stderr },
+    onMessage,
+  );
 
   const results = collector.results;
   const counts = countVerdicts(results);
   const failed = results.length === 0 || FAILING.some((v) => counts[v] > 0);
-  writeFileSync(
-    path.join(reports, 'verdicts.json'),
-    JSON.stringify({ backend: options.backend, backendOptions: options.backendOptions, counts, results: results.map(({ attachments: _a, ...r }) => r) }, null, 1),
-  );
-  return { results, counts, failed };
+  if (reports) {
+    writeFileSync(
+      path.join(reports, 'verdicts.json'),
+      JSON.stringify({ backend: options.backend, backendOptions: options.backendOptions, counts, results: results.map(({ attachments: _a, ...r }) => r) }, null, 1),
+    );
+  }
+  return { results, counts, failed, support: run.support };
 }
 
 export function summaryLine(summary: RunSummary): string {
@@ -191,7 +202,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const summary = await runSuite(options, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(`${summaryLine(summary)}\n`);
-    process.stdout.write(`reports: ${path.relative(process.cwd(), path.resolve(options.reports)) || '.'}/ (verdicts.json, messages.ndjson, cucumber.html, junit.xml)\n`);
+    if (options.reports) process.stdout.write(`reports: ${path.relative(process.cwd(), path.resolve(options.reports)) || '.'}/ (verdicts.json, messages.ndjson, cucumber.html, junit.xml)\n`);
     if (summary.results.length === 0) process.stdout.write('no scenario ran: check --tags\n');
     return summary.failed ? 1 : 0;
   } catch (error) {

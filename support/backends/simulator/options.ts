@@ -10,14 +10,18 @@ export interface SimulatorChoices {
   reuseAfterRecvDisconnect: 'supported' | 'unsupported';
 }
 
-export const CHOICES: { readonly [K in keyof SimulatorChoices]: { option: string; values: readonly SimulatorChoices[K][]; summary: string } } = {
+export const CHOICES: {
+  readonly [K in keyof SimulatorChoices]: { option: string; values: readonly SimulatorChoices[K][]; requirement: string; summary: string };
+} = {
   tcpipDisconnectBuffer: {
     option: 'tcpip-disconnect-buffer',
+    requirement: 'errors.wsaenoprotoopt.tcpip-optional',
     values: ['WSAENOPROTOOPT', 'ignored'],
     summary: 'a disconnect-data buffer on TCP/IP fails with WSAENOPROTOOPT, or is ignored (no data)',
   },
   reuseAfterRecvDisconnect: {
     option: 'reuse-after-recv-disconnect',
+    requirement: 'remarks.reuse-not-required',
     values: ['supported', 'unsupported'],
     summary: 'connect works again on a socket after WSARecvDisconnect and the close, or fails with WSAEISCONN',
   },

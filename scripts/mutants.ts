@@ -1,0 +1,69 @@
+// npm run mutants: proves the suite's teeth. Runs the suite on the simulator once as it is (every scenario
+// must pass), then once per mutant (each breaks exactly one documented rule) and once per optional
+// behaviour switched off, and prints who killed whom. A surviving mutant, a mutant killed only by other
+// requirements' scenarios, or a testable requirement without a mutant fails the command.
+import { loadCatalogue, isTestable } from '../support/catalogue';
+import { CHOICES, DEFAULT_CHOICES, MUTANTS, type SimulatorChoices } from '../support/backends/simulator/options';
+import { runSuite, type CliOptions } from '../support/cli/main';
+import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
+
+interface Variant {
+  name: string;
+  requirement: string;
+  backendOptions: Record<string, string>;
+}
+
+function variants(): Variant[] {
+  const mutants = MUTANTS.map((m) => ({ name: m.name, requirement: m.requirement, backendOptions: { mutant: m.name } }));
+  const choices = (Object.keys(CHOICES) as (keyof SimulatorChoices)[]).flatMap((key) =>
+    CHOICES[key].values
+      .filter((value) => value !== DEFAULT_CHOICES[key])
+      .map((value) => ({ name: `${CHOICES[key].option}=${value}`, requirement: CHOICES[key].requirement, backendOptions: { [CHOICES[key].option]: value } })),
+  );
+  return [...mutants, ...choices];
+}
+
+async function main(): Promise<number> {
+  const catalogue = loadCatalogue();
+  const base: CliOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: true };
+  const started = Date.now();
+  const baseline = await runSuite(base, () => undefined);
+  const notPassing = baseline.results.filter((r) => r.verdict !== 'PASS');
+  if (notPassing.length > 0) {
+    for (const r of notPassing) process.stdout.write(`baseline ${r.verdict} ${r.name}: ${r.detail}\n`);
+    process.stdout.write('the unmutated simulator must pass every scenario before mutants mean anything\n');
+    return 1;
+  }
+  let support: ISupportCodeLibrary = baseline.support;
+  let killed = 0;
+  const problems: string[] = [];
+  const all = variants();
+  for (const variant of all) {
+    const run = await runSuite({ ...base, backendOptions: variant.backendOptions }, () => undefined, support);
+    support = run.support;
+    const killers = run.results.filter((r) => r.verdict !== 'PASS' && r.verdict !== 'N/A');
+    const own = killers.filter((r) => r.requirement === variant.requirement);
+    const others = [...new Set(killers.filter((r) => r.requirement !== variant.requirement).map((r) => r.requirement))];
+    const status = own.length > 0 ? 'KILLED' : killers.length > 0 ? 'WEAK' : 'SURVIVED';
+    if (status === 'KILLED') killed += 1;
+    else problems.push(`${variant.name}: ${status.toLowerCase()}${others.length ? ` (only by ${others.join(', ')})` : ''}`);
+    const by = own.map((r) => `${r.verdict} ${r.location}`).join(', ') || '-';
+    process.stdout.write(`${status.padEnd(8)} ${variant.name.padEnd(40)} ${variant.requirement.padEnd(44)} by ${by}${others.length ? `; also ${others.join(', ')}` : ''}\n`);
+  }
+  const mutated = new Set(all.map((v) => v.requirement));
+  for (const r of catalogue.requirements.filter(isTestable)) if (!mutated.has(r.id)) problems.push(`${r.id}: no mutant breaks this requirement`);
+  for (const problem of problems) process.stdout.write(`problem: ${problem}\n`);
+  process.stdout.write(`${((Date.now() - started) / 1000).toFixed(1)} s for ${all.length + 1} runs\n`);
+  process.stdout.write(`mutants killed: ${killed}/${all.length}\n`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`mutants: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);

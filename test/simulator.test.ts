@@ -1,0 +1,185 @@
+// The reference simulator's state machines, driven through the same ports the steps use.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { simulatorTestbed } from '../support/backends/simulator';
+import { parseSimulatorOptions } from '../support/backends/simulator/options';
+import type { Call, CallOutcome, Returned, Testbed, WinsockProcess } from '../support/ports';
+import { TCP, UDP } from '../support/situations';
+import { MSG_PEEK, SD_RECEIVE, SOCK_SEQPACKET, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../support/winsock';
+
+const BOUND = 1000;
+
+function returned(outcome: CallOutcome): Returned {
+  assert.equal(outcome.status, 'returned', 'the call blocked');
+  return outcome as Returned;
+}
+
+async function ok(process: WinsockProcess, call: Call): Promise<Returned> {
+  const outcome = returned(await process.call(call, BOUND));
+  assert.notEqual(outcome.ret, SOCKET_ERROR, `${call.op} failed with ${outcome.error}`);
+  return outcome;
+}
+
+async function connected(testbed: Testbed, process: WinsockProcess) {
+  const listener = await testbed.peer.listen(TCP);
+  const s = (await ok(process, { op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol })).out.handle as string;
+  await ok(process, { op: 'connect', s, to: listener.endpoint });
+  return { s, peer: await listener.accept(BOUND) };
+}
+
+describe('simulator: TCP', () => {
+  it('connects, carries data both ways and counts queued bytes', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const { s, peer } = await connected(testbed, process);
+    await peer.send('616263');
+    assert.equal((await ok(process, { op: 'FIONREAD', s })).out.value, 3);
+    assert.equal((await ok(process, { op: 'recv', s, len: 2, flags: MSG_PEEK })).out.data, '6162');
+    await ok(process, { op: 'send', s, data: '7a' });
+    assert.deepEqual(await peer.next(100), { kind: 'data', bytes: 1 });
+  });
+
+  it('resets when reception ends with data queued, and the wire shows the RST', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const { s, peer } = await connected(testbed, process);
+    await peer.send('61');
+    await testbed.wire?.start();
+    await ok(process, { op: 'shutdown', s, how: SD_RECEIVE });
+    assert.equal((await peer.next(100))?.kind, 'reset');
+    const packets = (await testbed.wire?.stop()) ?? [];
+    assert.deepEqual(packets.map((p) => p.flags.join(',')), ['RST']);
+  });
+
+  it('resets when data arrives after reception ended, but not on a FIN', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const first = await connected(testbed, process);
+    await ok(process, { op: 'WSARecvDisconnect', s: first.s, buffer: null });
+    await first.peer.send('61');
+    assert.equal((await first.peer.next(100))?.kind, 'reset');
+    const second = await connected(testbed, process);
+    await ok(process, { op: 'WSARecvDisconnect', s: second.s, buffer: null });
+    await second.peer.endWriting();
+    assert.equal(await second.peer.next(100), null);
+  });
+
+  it('refuses a connection to a port nobody listens on', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const s = (await ok(process, { op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol })).out.handle as string;
+    const port = (await testbed.peer.unusedDatagramEndpoint()).port;
+    const outcome = returned(await process.call({ op: 'connect', s, to: { address: '127.0.0.1', port } }, BOUND));
+    assert.deepEqual([outcome.ret, outcome.error], [SOCKET_ERROR, WSA_ERRORS.WSAECONNREFUSED]);
+  });
+
+  it('blocks a recv with nothing to read for exactly its bound, on the virtual clock', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const { s } = await connected(testbed, process);
+    const before = testbed.now();
+    assert.deepEqual(await process.call({ op: 'recv', s, len: 1, flags: 0 }, 250), { status: 'blocked', boundMs: 250 });
+    assert.equal(testbed.now() - before, 250);
+  });
+});
+
+describe('simulator: UDP and ICMP', () => {
+  it('answers a datagram to an unbound port with ICMP port unreachable', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const socket = await testbed.peer.openDatagramSocket();
+    await socket.connect(await testbed.peer.unusedDatagramEndpoint());
+    await socket.send('00');
+    assert.equal((await socket.next(100))?.kind, 'refused');
+  });
+
+  it('keeps queueing datagrams after reception ended', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const s = (await ok(process, { op: 'socket', af: UDP.af, type: UDP.type, protocol: UDP.protocol })).out.handle as string;
+    await ok(process, { op: 'bind', s, to: { address: '127.0.0.1', port: 0 } });
+    const to = (await ok(process, { op: 'getsockname', s })).out.endpoint;
+    assert.ok(to);
+    await ok(process, { op: 'WSARecvDisconnect', s, buffer: null });
+    const peer = await testbed.peer.openDatagramSocket();
+    await peer.connect(to);
+    await peer.send('0102');
+    assert.equal((await ok(process, { op: 'FIONREAD', s })).out.value, 2);
+    assert.equal(await peer.next(100), null);
+  });
+});
+
+describe('simulator: Winsock start-up and handles', () => {
+  it('counts WSAStartup and WSACleanup', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.uninitialisedProcess();
+    const socketCall: Call = { op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol };
+    assert.equal(returned(await process.call(socketCall, BOUND)).error, WSA_ERRORS.WSANOTINITIALISED);
+    await ok(process, { op: 'WSAStartup', version: 0x0202 });
+    await ok(process, socketCall);
+    await ok(process, { op: 'WSACleanup' });
+    assert.equal(returned(await process.call(socketCall, BOUND)).error, WSA_ERRORS.WSANOTINITIALISED);
+    assert.equal(returned(await process.call({ op: 'WSACleanup' }, BOUND)).error, WSA_ERRORS.WSANOTINITIALISED);
+  });
+
+  it('treats a closed socket and an event handle as not sockets', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const s = (await ok(process, { op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol })).out.handle as string;
+    await ok(process, { op: 'closesocket', s });
+    const event = (await ok(process, { op: 'createNonSocketHandle' })).out.handle as string;
+    for (const handle of [s, event]) {
+      assert.equal(returned(await process.call({ op: 'WSARecvDisconnect', s: handle, buffer: null }, BOUND)).error, WSA_ERRORS.WSAENOTSOCK);
+    }
+  });
+});
+
+describe('simulator: disconnect data', () => {
+  async function closedWithData(data: string) {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const listed = (await ok(process, { op: 'WSAEnumProtocols' })).out.protocols ?? [];
+    const protocol = listed.find((p) => p.type === SOCK_SEQPACKET && (p.serviceFlags1 & XP1_DISCONNECT_DATA) !== 0);
+    assert.ok(protocol, 'the catalogue has a protocol with disconnect data');
+    const listener = await testbed.peer.listen(protocol);
+    const s = (await ok(process, { op: 'socket', af: protocol.af, type: protocol.type, protocol: protocol.protocol })).out.handle as string;
+    await ok(process, { op: 'connect', s, to: listener.endpoint });
+    await (await listener.accept(BOUND)).disconnectWithData(Buffer.from(data).toString('hex'));
+    return { process, s };
+  }
+
+  it('signals the close with WSAEDISCON and hands the data back', async () => {
+    const { process, s } = await closedWithData('bye');
+    assert.equal(returned(await process.call({ op: 'recv', s, len: 8, flags: 0 }, BOUND)).error, WSA_ERRORS.WSAEDISCON);
+    const got = await ok(process, { op: 'WSARecvDisconnect', s, buffer: 8 });
+    assert.deepEqual([got.out.bufferLength, got.out.data], [3, Buffer.from('bye').toString('hex')]);
+  });
+
+  it('fails with WSAEFAULT on a short buffer and leaves reception on', async () => {
+    const { process, s } = await closedWithData('goodbye');
+    assert.equal(returned(await process.call({ op: 'WSARecvDisconnect', s, buffer: 2 }, BOUND)).error, WSA_ERRORS.WSAEFAULT);
+    assert.equal(returned(await process.call({ op: 'recv', s, len: 8, flags: 0 }, BOUND)).error, WSA_ERRORS.WSAEDISCON);
+  });
+});
+
+describe('simulator: determinism and options', () => {
+  it('gives the same wire log for the same calls', async () => {
+    const logs: string[] = [];
+    for (let run = 0; run < 2; run += 1) {
+      const testbed = await simulatorTestbed.create({});
+      const process = await testbed.mainProcess();
+      await testbed.wire?.start();
+      const { s, peer } = await connected(testbed, process);
+      await peer.send('6162');
+      await ok(process, { op: 'WSARecvDisconnect', s, buffer: null });
+      logs.push(JSON.stringify(await testbed.wire?.stop()));
+    }
+    assert.equal(logs[0], logs[1]);
+  });
+
+  it('rejects unknown options, choices and mutants in one line', () => {
+    assert.throws(() => parseSimulatorOptions({ colour: 'blue' }), /^Error: unknown simulator option 'colour'; valid: /);
+    assert.throws(() => parseSimulatorOptions({ 'tcpip-disconnect-buffer': 'maybe' }), /takes WSAENOPROTOOPT or ignored/);
+    assert.throws(() => parseSimulatorOptions({ mutant: 'gremlin' }), /unknown mutant 'gremlin'/);
+    assert.equal(parseSimulatorOptions({ mutant: 'fin-sent' }).mutant, 'fin-sent');
+  });
+});

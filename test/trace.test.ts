@@ -1,0 +1,82 @@
+// The catalogue loader and the traceability lint: each kind of mistake is caught and named with file:line.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { CATALOGUE_FILE, loadCatalogue } from '../support/catalogue';
+import { trace, type TracedScenario } from '../support/trace';
+
+const ROOT = path.join(__dirname, '..');
+const catalogue = loadCatalogue(CATALOGUE_FILE);
+const page = path.resolve(ROOT, catalogue.page);
+
+function scratch(text: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'catalogue-')), 'c.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+const oneTestable = (extra = '') => `function: WSARecvDisconnect
+page: x.md
+requirements:
+  - id: a.rule
+    section: -returns
+    strength: MUST
+    rule: Something holds.
+    testing: any-backend
+${extra}`;
+
+describe('catalogue', () => {
+  it('loads the real catalogue with every field', () => {
+    assert.ok(catalogue.requirements.length > 30);
+    for (const r of catalogue.requirements) assert.ok(r.id && r.section && r.strength && r.rule, r.id);
+  });
+
+  it('names file and line for malformed YAML', () => {
+    assert.throws(() => loadCatalogue(scratch('function: x\nrequirements: [\n')), /c\.yaml:\d+: /);
+  });
+
+  it('names file and line for a missing strength', () => {
+    const text = oneTestable().replace('    strength: MUST\n', '');
+    assert.throws(() => loadCatalogue(scratch(text)), /c\.yaml:4: requirement a\.rule has no strength/);
+  });
+
+  it('requires a reason on a not-testable entry', () => {
+    const text = oneTestable().replace('testing: any-backend', 'testing: not-testable');
+    assert.throws(() => loadCatalogue(scratch(text)), /a not-testable entry must say why/);
+  });
+});
+
+describe('trace', () => {
+  const tagged = (requirement: string | null, strength = 'MUST'): TracedScenario => ({ name: 'n', location: 'features/f.feature:1', requirement, strength });
+
+  it('passes the real features', () => {
+    const testable = catalogue.requirements.filter((r) => r.testing !== 'covered' && r.testing !== 'not-testable');
+    const scenarios = testable.map((r) => tagged(r.id, r.strength));
+    assert.deepEqual(trace(catalogue, scenarios, page).problems, []);
+  });
+
+  it('reports an unknown ID, a missing scenario, a wrong strength and a duplicate ID', () => {
+    const twice = loadCatalogue(scratch(oneTestable(`  - id: a.rule
+    section: -remarks
+    strength: MAY
+    rule: Again.
+    testing: any-backend
+  - id: b.rule
+    section: -remarks
+    strength: MUST
+    rule: Untested.
+    testing: any-backend
+`)));
+    const problems = trace(twice, [tagged('a.rule', 'MAY'), tagged('no.such.rule')], page).problems.join('\n');
+    assert.match(problems, /duplicate requirement ID a\.rule/);
+    assert.match(problems, /@req:no\.such\.rule names no requirement/);
+    assert.match(problems, /b\.rule is testable \(any-backend\) but no scenario/);
+  });
+
+  it('reports a section that is not on the page', () => {
+    const wrong = loadCatalogue(scratch(oneTestable().replace('-returns', '-nowhere')));
+    assert.match(trace(wrong, [tagged('a.rule')], page).problems.join('\n'), /section '-nowhere' is not on the page/);
+  });
+});

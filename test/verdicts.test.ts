@@ -1,0 +1,78 @@
+// Verdicts from step results, expectations and their validation.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type * as messages from '@cucumber/messages';
+import { loadCatalogue } from '../support/catalogue';
+import { loadExpectations, type Expectation } from '../support/verdicts/expectations';
+import { NOT_APPLICABLE_MEDIA } from '../support/verdicts/outcomes';
+import { applyExpectation, observedVerdict, requirementVerdict } from '../support/verdicts/verdicts';
+
+const duration = { seconds: 0, nanos: 0 };
+const passed: messages.TestStepResult = { status: 'PASSED' as messages.TestStepResultStatus, duration };
+const failed = (type: string, message: string): messages.TestStepResult => ({
+  status: 'FAILED' as messages.TestStepResultStatus,
+  duration,
+  message,
+  exception: { type, message },
+});
+const skipped: messages.TestStepResult = { status: 'SKIPPED' as messages.TestStepResultStatus, duration };
+
+describe('observed verdicts', () => {
+  it('reads PASS, FAIL, OPTIONAL, BROKEN and TIMEOUT off the ending error', () => {
+    assert.equal(observedVerdict([passed, passed], [], 'MUST').observed, 'PASS');
+    assert.equal(observedVerdict([passed, failed('Deviation', 'got 1')], [], 'MUST').observed, 'FAIL');
+    assert.equal(observedVerdict([failed('Deviation', 'got 1')], [], 'MAY').observed, 'OPTIONAL');
+    assert.equal(observedVerdict([failed('ObserverBlind', 'control')], [], 'MUST').observed, 'BROKEN');
+    assert.equal(observedVerdict([failed('Error', 'setting up')], [], 'MUST').observed, 'BROKEN');
+    assert.equal(observedVerdict([failed('CallTimeout', 'late')], [], 'MUST').observed, 'TIMEOUT');
+    assert.equal(observedVerdict([failed('Error', 'function timed out, ensure the promise resolves within 30000 milliseconds')], [], 'MUST').observed, 'TIMEOUT');
+  });
+
+  it('calls a skip N/A only with a reason attached', () => {
+    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'no provider' }) };
+    assert.deepEqual(observedVerdict([skipped], [note], 'MUST'), { observed: 'N/A', detail: 'no provider' });
+    assert.equal(observedVerdict([skipped], [], 'MUST').observed, 'BROKEN');
+    assert.equal(observedVerdict([{ status: 'UNDEFINED' as messages.TestStepResultStatus, duration }], [], 'MUST').observed, 'BROKEN');
+  });
+});
+
+describe('expectations', () => {
+  const expected: Expectation = { requirement: 'r', scenario: null, verdict: 'FAIL', observed: 'o', reason: 'why', evidence: 'e', where: 'f:1' };
+
+  it('turns the expected deviation into XFAIL and a pass into XPASS', () => {
+    assert.equal(applyExpectation('FAIL', expected), 'XFAIL');
+    assert.equal(applyExpectation('PASS', expected), 'XPASS');
+    assert.equal(applyExpectation('BROKEN', expected), 'BROKEN');
+    assert.equal(applyExpectation('FAIL', null), 'FAIL');
+  });
+
+  it('lets the loudest verdict speak for a requirement', () => {
+    assert.equal(requirementVerdict(['PASS', 'XPASS', 'FAIL']), 'XPASS');
+    assert.equal(requirementVerdict(['PASS', 'N/A']), 'PASS');
+    assert.equal(requirementVerdict(['N/A']), 'N/A');
+  });
+
+  const catalogue = loadCatalogue();
+  const write = (text: string): string => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'expect-')), 'wine.yaml');
+    writeFileSync(file, text);
+    return file;
+  };
+  const entry = (fields: string) => `backend: wine\nexpectations:\n  - ${fields}\n`;
+  const good = 'requirement: remarks.no-icmp\n    verdict: FAIL\n    observed: x\n    reason: y\n    evidence: z';
+
+  it('loads a well-formed file', () => {
+    assert.equal(loadExpectations(write(entry(good)), 'wine', catalogue).entries[0]?.requirement, 'remarks.no-icmp');
+  });
+
+  it('rejects an unknown ID, a bad verdict, a missing reason, another backend and bad YAML with file:line', () => {
+    assert.throws(() => loadExpectations(write(entry(good.replace('remarks.no-icmp', 'no.such'))), 'wine', catalogue), /wine\.yaml:3: unknown requirement ID 'no\.such'/);
+    assert.throws(() => loadExpectations(write(entry(good.replace('FAIL', 'MAYBE'))), 'wine', catalogue), /wine\.yaml:3: verdict 'MAYBE'/);
+    assert.throws(() => loadExpectations(write(entry(good.replace('reason: y', 'colour: y'))), 'wine', catalogue), /unknown field colour/);
+    assert.throws(() => loadExpectations(write(entry(good)), 'winsock', catalogue), /is for backend 'wine', not 'winsock'/);
+    assert.throws(() => loadExpectations(write('backend: [wine\n'), 'wine', catalogue), /wine\.yaml:\d+: /);
+  });
+});
