@@ -3,7 +3,7 @@
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
 import type { Testbed, WirePacket } from './ports';
 import { findBackend, backendNames } from './backends/registry';
-import { CALL_LOG_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
+import { CALL_LOG_MEDIA, TIMING_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
 import type { ConformanceWorld, WorldParameters } from './world';
 
 // Above every bound a step waits on (calls, observation windows), so a hung harness ends as TIMEOUT.
@@ -44,6 +44,7 @@ After(async function (this: ConformanceWorld) {
     await testbed.endScenario();
     if (testbed.wire) packets = await testbed.wire.stop();
     this.attach(JSON.stringify(this.calls, null, 1), CALL_LOG_MEDIA);
+    this.attach(JSON.stringify({ waitedMs: this.waitedMs }), TIMING_MEDIA);
     if (testbed.wire) this.attach(JSON.stringify(packets, null, 1), WIRE_LOG_MEDIA);
   }
 });

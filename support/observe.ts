@@ -16,7 +16,10 @@ export async function watchFor(world: ConformanceWorld, watch: PeerWatch, kind: 
   for (;;) {
     const left = deadline - world.testbed.now();
     const event = left > 0 ? await watch.next(left) : null;
-    if (!event) return { found: null, seen };
+    if (!event) {
+      world.waitedMs += withinMs;
+      return { found: null, seen };
+    }
     seen.push(event);
     if (event.kind === kind) return { found: event, seen };
   }
@@ -29,7 +32,10 @@ export async function watchWindow(world: ConformanceWorld, watch: PeerWatch, wit
   for (;;) {
     const left = deadline - world.testbed.now();
     const event = left > 0 ? await watch.next(left) : null;
-    if (!event) return seen;
+    if (!event) {
+      world.waitedMs += withinMs;
+      return seen;
+    }
     seen.push(event);
   }
 }

@@ -58,6 +58,8 @@ export class ConformanceWorld extends World<WorldParameters> {
   /** The peer's datagram socket aimed at the subject, when the scenario has one. */
   peerDatagram: PeerDatagramSocket | null = null;
   last: CallOutcome | null = null;
+  /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
+  waitedMs = 0;
   readonly calls: CallLogEntry[] = [];
 
   constructor(options: IWorldOptions<WorldParameters>) {
@@ -67,6 +69,7 @@ export class ConformanceWorld extends World<WorldParameters> {
   /** Run a call and record it; the outcome may be 'blocked'. */
   async attempt(call: Call, boundMs: number = CALL_BOUND_MS): Promise<CallOutcome> {
     const outcome = await this.process.call(call, boundMs);
+    if (outcome.status === 'blocked') this.waitedMs += boundMs;
     this.calls.push({ process: this.processKind, call, outcome, line: `${describeCall(call)} ${describeOutcome(outcome)}` });
     this.last = outcome;
     return outcome;

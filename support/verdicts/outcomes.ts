@@ -38,3 +38,5 @@ export class NotApplicable extends Error {
 export const NOT_APPLICABLE_MEDIA = 'application/vnd.winsock-conformance.not-applicable+json';
 export const CALL_LOG_MEDIA = 'application/vnd.winsock-conformance.call-log+json';
 export const WIRE_LOG_MEDIA = 'application/vnd.winsock-conformance.wire-log+json';
+/** How long the scenario waited out windows and bounds (absence checks, blocked calls), on the backend's clock. */
+export const TIMING_MEDIA = 'application/vnd.winsock-conformance.timing+json';

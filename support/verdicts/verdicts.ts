@@ -2,7 +2,7 @@
 // it archived messages.ndjson files, and both get the same answer.
 import type * as messages from '@cucumber/messages';
 import type { Expectation } from './expectations';
-import { NOT_APPLICABLE_MEDIA } from './outcomes';
+import { NOT_APPLICABLE_MEDIA, TIMING_MEDIA } from './outcomes';
 
 export const VERDICTS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'OPTIONAL', 'N/A', 'BROKEN', 'TIMEOUT'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -34,6 +34,8 @@ export interface ScenarioResult {
   /** The deviation, the N/A reason, or the harness error. */
   detail: string;
   expectation: Expectation | null;
+  /** Time the scenario spent waiting out observation windows and call bounds. */
+  waitedMs: number;
   attachments: Attachment[];
 }
 
@@ -79,6 +81,11 @@ export function applyExpectation(observed: ScenarioResult['observed'], expectati
   if (observed === expectation.verdict) return 'XFAIL';
   if (observed === 'PASS') return 'XPASS';
   return observed;
+}
+
+function waitedMs(attachments: readonly Attachment[]): number {
+  const timing = attachments.find((a) => a.mediaType === TIMING_MEDIA);
+  return timing ? (JSON.parse(timing.body) as { waitedMs: number }).waitedMs : 0;
 }
 
 export function requirementVerdict(verdicts: readonly Verdict[]): Verdict {
@@ -156,6 +163,7 @@ export class VerdictCollector {
       verdict: applyExpectation(observed, expectation),
       detail,
       expectation,
+      waitedMs: waitedMs(run.attachments),
       attachments: run.attachments,
     };
     this.started.delete(testCaseStartedId);

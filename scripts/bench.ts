@@ -1,0 +1,74 @@
+// npm run bench [-- --samples N] [--wine]: the suite's speed targets, measured, never asserted in tests.
+//   simulator: the whole suite (CLI, all reports) against a bare cucumber start that runs no scenario;
+//              target at most 1.3x.
+//   agent:     (with --wine) the round trip of a trivial call to the agent, median target <= 1 ms, and
+//              the Wine run's wall time against agent boot plus the windows it had to wait; target 1.2x.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..');
+const args = process.argv.slice(2);
+const samples = Number(args[args.indexOf('--samples') + 1]) || 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Wall time of a command, in ms; its exit code is the caller's business. */
+function timed(command: string, commandArgs: string[]): { ms: number; status: number | null; stdout: string } {
+  const start = process.hrtime.bigint();
+  const run = spawnSync(command, commandArgs, { cwd: ROOT, encoding: 'utf8' });
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, status: run.status, stdout: run.stdout };
+}
+
+function line(label: string, value: string): void {
+  process.stdout.write(`${label.padEnd(52)} ${value}\n`);
+}
+
+function simulator(): void {
+  const cucumber = path.join(ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js');
+  const bare: number[] = [];
+  const suite: number[] = [];
+  for (let i = 0; i < samples; i += 1) {
+    bare.push(timed(process.execPath, [cucumber, '--profile', 'simulator', '--tags', '@bench-selects-no-scenario']).ms);
+    const reports = mkdtempSync(path.join(tmpdir(), 'bench-'));
+    const run = timed(process.execPath, ['bin/conformance.js', '--quiet', '--reports', reports]);
+    rmSync(reports, { recursive: true, force: true });
+    if (run.status !== 0) throw new Error(`the simulator run failed (exit ${run.status}): ${run.stdout.trim().split('\n').pop() ?? ''}`);
+    suite.push(run.ms);
+  }
+  const ratio = median(suite) / median(bare);
+  line('bare cucumber start, no scenario (median)', `${median(bare).toFixed(0)} ms`);
+  line(`simulator suite, all reports (median of ${samples})`, `${median(suite).toFixed(0)} ms`);
+  line('ratio (target <= 1.3)', `${ratio.toFixed(2)}x ${ratio <= 1.3 ? 'ok' : 'OVER TARGET'}`);
+}
+
+async function wine(): Promise<void> {
+  const { measureRoundTrips } = await import('../support/backends/agent');
+  const trips = await measureRoundTrips(200);
+  line('agent round trip, trivial call (median of 200)', `${median(trips).toFixed(3)} ms ${median(trips) <= 1 ? 'ok' : 'OVER TARGET'}`);
+  const reports = mkdtempSync(path.join(tmpdir(), 'bench-wine-'));
+  const run = timed(process.execPath, ['bin/conformance.js', '--backend', 'wine', '--quiet', '--reports', reports]);
+  const verdicts = JSON.parse(readFileSync(path.join(reports, 'verdicts.json'), 'utf8')) as { results: { waitedMs: number }[]; metadata?: Record<string, string> };
+  rmSync(reports, { recursive: true, force: true });
+  const waited = verdicts.results.reduce((sum, r) => sum + r.waitedMs, 0);
+  const boot = Number(verdicts.metadata?.['agent boot ms'] ?? NaN);
+  const floor = waited + (Number.isFinite(boot) ? boot : 0);
+  line('wine run, wall', `${run.ms.toFixed(0)} ms (exit ${run.status})`);
+  line('agent boot + windows waited', `${Number.isFinite(boot) ? boot.toFixed(0) : '?'} + ${waited.toFixed(0)} ms`);
+  line('ratio (target <= 1.2)', `${(run.ms / floor).toFixed(2)}x ${run.ms / floor <= 1.2 ? 'ok' : 'OVER TARGET'}`);
+}
+
+async function main(): Promise<void> {
+  simulator();
+  if (args.includes('--wine')) await wine();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});
