@@ -13,6 +13,7 @@ Feature: The socket after the call
   @req:remarks.resources-until-closesocket @strength:MUST
   Scenario: The local address stays in use until closesocket
     Given a connected TCP socket
+    And as a control, binding another TCP socket to the local address of a second connected socket fails with WSAEADDRINUSE
     When WSARecvDisconnect is called
     Then binding another TCP socket to the socket's local address fails with WSAEADDRINUSE
     And as a control, binding another TCP socket to that address succeeds once the socket is closed abortively

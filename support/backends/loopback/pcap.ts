@@ -1,0 +1,350 @@
+// Wire capture on the loopback interface with tcpdump, decoded here (no libpcap binding): the pcap file
+// format, Ethernet (DLT_EN10MB, what Linux reports for lo), Linux cooked (DLT_LINUX_SLL) and raw IP;
+// IPv4 and IPv6; TCP flags, UDP and ICMP/ICMPv6 type and code.
+//
+// WirePacket.length is the transport payload: TCP or UDP data bytes (as tcpdump's "length N"), or the
+// whole ICMP message.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Endpoint, Wire, WirePacket } from '../../ports';
+
+const DLT_NULL = 0;
+const DLT_EN10MB = 1;
+const DLT_RAW = 101;
+const DLT_LINUX_SLL = 113;
+const DLT_RAW_ALT = 12;
+
+/** tcpdump's order: F S R P . U E W (see print-tcp.c tcp_flag_values). */
+const TCP_FLAGS: [number, string][] = [
+  [0x01, 'FIN'],
+  [0x02, 'SYN'],
+  [0x04, 'RST'],
+  [0x08, 'PSH'],
+  [0x10, 'ACK'],
+  [0x20, 'URG'],
+  [0x40, 'ECE'],
+  [0x80, 'CWR'],
+];
+
+export interface DecodedPacket extends WirePacket {
+  /** Capture time in ms since the Unix epoch (microsecond precision). */
+  epochMs: number;
+}
+
+export class PcapFormatError extends Error {
+  override readonly name = 'PcapFormatError';
+}
+
+function ipv4(b: Buffer, at: number): string {
+  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+}
+
+function ipv6(b: Buffer, at: number): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 1) groups.push(b.readUInt16BE(at + 2 * i).toString(16));
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j += 1;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j > i ? j : i + 1;
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+}
+
+/** Decode the transport header that starts at `at` (IP payload of `len` bytes). */
+function transport(b: Buffer, at: number, len: number, proto: number, from: string, to: string): Omit<WirePacket, 't'> | null {
+  const end = Math.min(b.length, at + len);
+  if (proto === 6 && end - at >= 20) {
+    const offset = (b[at + 12] >> 4) * 4;
+    const flagsByte = b[at + 13];
+    return {
+      proto: 'tcp',
+      from: { address: from, port: b.readUInt16BE(at) },
+      to: { address: to, port: b.readUInt16BE(at + 2) },
+      flags: TCP_FLAGS.filter(([bit]) => flagsByte & bit).map(([, name]) => name),
+      length: Math.max(0, len - offset),
+    };
+  }
+  if (proto === 17 && end - at >= 8) {
+    return {
+      proto: 'udp',
+      from: { address: from, port: b.readUInt16BE(at) },
+      to: { address: to, port: b.readUInt16BE(at + 2) },
+      flags: [],
+      length: Math.max(0, b.readUInt16BE(at + 4) - 8),
+    };
+  }
+  if ((proto === 1 || proto === 58) && end - at >= 2) {
+    return {
+      proto: proto === 1 ? 'icmp' : 'icmp6',
+      from: { address: from, port: 0 },
+      to: { address: to, port: 0 },
+      flags: [],
+      length: len,
+      icmp: { type: b[at], code: b[at + 1] },
+    };
+  }
+  const other: Endpoint = { address: from, port: 0 };
+  return { proto: `ip-proto-${proto}`, from: other, to: { address: to, port: 0 }, flags: [], length: len };
+}
+
+/** Decode an IP packet starting at `at`; null when it is not IP. */
+function ipPacket(b: Buffer, at: number): Omit<WirePacket, 't'> | null {
+  if (b.length - at < 1) return null;
+  const version = b[at] >> 4;
+  if (version === 4 && b.length - at >= 20) {
+    const ihl = (b[at] & 0x0f) * 4;
+    const total = b.readUInt16BE(at + 2);
+    return transport(b, at + ihl, total - ihl, b[at + 9], ipv4(b, at + 12), ipv4(b, at + 16));
+  }
+  if (version === 6 && b.length - at >= 40) {
+    // Extension headers are not walked: loopback test traffic has none.
+    return transport(b, at + 40, b.readUInt16BE(at + 4), b[at + 6], ipv6(b, at + 8), ipv6(b, at + 24));
+  }
+  return null;
+}
+
+/** Decode a whole pcap file (classic format, either byte order, micro- or nanosecond timestamps). */
+export function decodePcap(file: Buffer): DecodedPacket[] {
+  if (file.length < 24) throw new PcapFormatError(`a pcap file has a 24-byte header; this one has ${file.length} bytes`);
+  const magicLE = file.readUInt32LE(0);
+  let le: boolean;
+  let nano: boolean;
+  if (magicLE === 0xa1b2c3d4 || magicLE === 0xa1b23c4d) {
+    le = true;
+    nano = magicLE === 0xa1b23c4d;
+  } else {
+    const magicBE = file.readUInt32BE(0);
+    if (magicBE !== 0xa1b2c3d4 && magicBE !== 0xa1b23c4d) throw new PcapFormatError(`not a pcap file (magic 0x${magicLE.toString(16)})`);
+    le = false;
+    nano = magicBE === 0xa1b23c4d;
+  }
+  const u32 = (at: number): number => (le ? file.readUInt32LE(at) : file.readUInt32BE(at));
+  const linktype = u32(20) & 0x0fffffff;
+  const packets: DecodedPacket[] = [];
+  let at = 24;
+  while (at + 16 <= file.length) {
+    const sec = u32(at);
+    const frac = u32(at + 4);
+    const incl = u32(at + 8);
+    const data = file.subarray(at + 16, Math.min(file.length, at + 16 + incl));
+    at += 16 + incl;
+    const epochMs = sec * 1000 + (nano ? frac / 1e6 : frac / 1e3);
+    let ip: Omit<WirePacket, 't'> | null = null;
+    if (linktype === DLT_EN10MB && data.length >= 14) {
+      let type = data.readUInt16BE(12);
+      let off = 14;
+      if (type === 0x8100 && data.length >= 18) {
+        type = data.readUInt16BE(16);
+        off = 18;
+      }
+      if (type === 0x0800 || type === 0x86dd) ip = ipPacket(data, off);
+    } else if (linktype === DLT_LINUX_SLL && data.length >= 16) {
+      const type = data.readUInt16BE(14);
+      if (type === 0x0800 || type === 0x86dd) ip = ipPacket(data, 16);
+    } else if (linktype === DLT_RAW || linktype === DLT_RAW_ALT) {
+      ip = ipPacket(data, 0);
+    } else if (linktype === DLT_NULL && data.length >= 4) {
+      ip = ipPacket(data, 4);
+    }
+    if (ip) packets.push({ t: 0, epochMs, ...ip });
+  }
+  return packets;
+}
+
+export function tcpdumpPath(): string | null {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', ...(process.env.PATH ?? '').split(path.delimiter)]) {
+    const candidate = path.join(dir, 'tcpdump');
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+export interface CaptureOptions {
+  interface?: string;
+  /** Ports whose traffic is not evidence (the agent's control channel); read at start and at stop. */
+  excludedPorts: () => number[];
+  /** Bound on waiting for tcpdump's "listening on" line. */
+  startTimeoutMs?: number;
+  /** Bound on waiting for the end-of-capture marker to reach the file. */
+  flushTimeoutMs?: number;
+}
+
+/**
+ * A capture with tcpdump into a temporary pcap file. `start` resolves once tcpdump says it is listening;
+ * `stop` interrupts it, waits for it to exit, and decodes the file.
+ */
+export class TcpdumpWire implements Wire {
+  private child: ChildProcess | null = null;
+  private file = '';
+  private startedAt = 0;
+  private dir: string | null = null;
+  private stderr = '';
+
+  constructor(
+    private readonly tcpdump: string,
+    private readonly options: CaptureOptions,
+  ) {}
+
+  /** A wire when capture is possible here (root and tcpdump present), else null. */
+  static create(options: CaptureOptions): TcpdumpWire | null {
+    if (process.platform === 'win32' || typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
+    const tcpdump = tcpdumpPath();
+    if (!tcpdump) return null;
+    return new TcpdumpWire(tcpdump, options);
+  }
+
+  private filter(): string[] {
+    const ports = [...new Set(this.options.excludedPorts())];
+    return ports.length ? ['not', '(', ports.map((p) => `port ${p}`).join(' or '), ')'] : [];
+  }
+
+  async start(): Promise<void> {
+    if (this.child) await this.stop();
+    this.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'winsock-wire-'));
+    this.file = path.join(this.dir, 'capture.pcap');
+    fs.rmSync(this.file, { force: true });
+    this.stderr = '';
+    const args = ['-i', this.options.interface ?? 'lo', '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', this.file, ...this.filter()];
+    const child = spawn(this.tcpdump, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    const bound = this.options.startTimeoutMs ?? 5000;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`tcpdump did not report listening within ${bound} ms: ${this.stderr.trim()}`));
+      }, bound);
+      const onExit = (code: number | null): void => {
+        clearTimeout(timer);
+        reject(new Error(`tcpdump exited (${code}) before listening: ${this.stderr.trim()}`));
+      };
+      child.once('exit', onExit);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (text: string) => {
+        this.stderr += text;
+        if (/listening on /.test(this.stderr)) {
+          clearTimeout(timer);
+          child.off('exit', onExit);
+          resolve();
+        }
+      });
+    }).catch((e: unknown) => {
+      this.child = null;
+      throw e;
+    });
+    this.startedAt = Date.now();
+  }
+
+  /**
+   * Send a marker datagram over lo and wait (on file-change events, bounded) until tcpdump has written it:
+   * the kernel hands packets to the capture in order, so everything before the marker is then in the
+   * file, and an interrupt cannot lose the last packets of the scenario. Returns the marker's port.
+   */
+  private async flush(child: ChildProcess): Promise<number | null> {
+    const socket = dgram.createSocket('udp4');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(0, '127.0.0.1', () => resolve());
+      });
+      socket.on('error', () => undefined);
+      socket.on('message', () => undefined);
+      const port = socket.address().port;
+      const marker = Buffer.from(`winsock-conformance wire marker ${process.pid} ${Date.now()} ${Math.random()}`);
+      const seen = (): boolean => {
+        try {
+          return fs.readFileSync(this.file).includes(marker);
+        } catch {
+          return false;
+        }
+      };
+      await new Promise<void>((resolve) => {
+        let watcher: fs.FSWatcher | null = null;
+        const done = (): void => {
+          clearTimeout(timer);
+          watcher?.close();
+          child.off('exit', done);
+          resolve();
+        };
+        const timer = setTimeout(done, this.options.flushTimeoutMs ?? 1000);
+        child.once('exit', done);
+        try {
+          watcher = fs.watch(this.file, () => {
+            if (seen()) done();
+          });
+        } catch {
+          watcher = null; // no file yet: the bound ends the wait
+        }
+        socket.send(marker, port, '127.0.0.1', () => {
+          if (seen()) done();
+        });
+      });
+      return port;
+    } catch {
+      return null;
+    } finally {
+      socket.close();
+    }
+  }
+
+  async stop(): Promise<WirePacket[]> {
+    const child = this.child;
+    if (!child) return [];
+    this.child = null;
+    const markerPort = child.exitCode === null ? await this.flush(child) : null;
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGINT');
+    });
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(this.file);
+    } catch {
+      return [];
+    }
+    const excluded = new Set(this.options.excludedPorts());
+    if (markerPort !== null) excluded.add(markerPort);
+    return decodePcap(bytes)
+      .filter((p) => !excluded.has(p.from.port) && !excluded.has(p.to.port))
+      .map(({ epochMs, ...p }) => ({ ...p, t: Math.max(0, Math.round((epochMs - this.startedAt) * 1000) / 1000) }));
+  }
+
+  /** Stop without decoding and remove the temporary folder. */
+  dispose(): void {
+    this.child?.kill('SIGKILL');
+    this.child = null;
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+  }
+}
+
+/** Whether tcpdump can run here at all (for reports). */
+export function tcpdumpVersion(): string | null {
+  const bin = tcpdumpPath();
+  if (!bin) return null;
+  const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  return (r.stdout || r.stderr || '').split('\n')[0] || null;
+}

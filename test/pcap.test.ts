@@ -1,0 +1,172 @@
+// The pcap decoder on files built here, and (as root with tcpdump) one live capture on lo.
+import assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { describe, it } from 'node:test';
+import { decodePcap, PcapFormatError, TcpdumpWire } from '../support/backends/loopback/pcap';
+
+interface Rec {
+  sec: number;
+  usec: number;
+  frame: Buffer;
+}
+
+function pcapFile(records: Rec[], opts: { linktype?: number; bigEndian?: boolean; nano?: boolean } = {}): Buffer {
+  const be = opts.bigEndian ?? false;
+  const u32 = (v: number): Buffer => {
+    const b = Buffer.alloc(4);
+    if (be) b.writeUInt32BE(v);
+    else b.writeUInt32LE(v);
+    return b;
+  };
+  const u16 = (v: number): Buffer => {
+    const b = Buffer.alloc(2);
+    if (be) b.writeUInt16BE(v);
+    else b.writeUInt16LE(v);
+    return b;
+  };
+  const header = Buffer.concat([u32(opts.nano ? 0xa1b23c4d : 0xa1b2c3d4), u16(2), u16(4), u32(0), u32(0), u32(262144), u32(opts.linktype ?? 1)]);
+  return Buffer.concat([header, ...records.flatMap((r) => [u32(r.sec), u32(r.usec), u32(r.frame.length), u32(r.frame.length), r.frame])]);
+}
+
+function ipv4(proto: number, payload: Buffer, src = [127, 0, 0, 1], dst = [127, 0, 0, 1]): Buffer {
+  const h = Buffer.alloc(20);
+  h[0] = 0x45;
+  h.writeUInt16BE(20 + payload.length, 2);
+  h[8] = 64;
+  h[9] = proto;
+  Buffer.from(src).copy(h, 12);
+  Buffer.from(dst).copy(h, 16);
+  return Buffer.concat([h, payload]);
+}
+
+function tcp(sport: number, dport: number, flags: number, data = Buffer.alloc(0), options = 0): Buffer {
+  const h = Buffer.alloc(20 + options);
+  h.writeUInt16BE(sport, 0);
+  h.writeUInt16BE(dport, 2);
+  h[12] = ((20 + options) / 4) << 4;
+  h[13] = flags;
+  return Buffer.concat([h, data]);
+}
+
+function udp(sport: number, dport: number, data: Buffer): Buffer {
+  const h = Buffer.alloc(8);
+  h.writeUInt16BE(sport, 0);
+  h.writeUInt16BE(dport, 2);
+  h.writeUInt16BE(8 + data.length, 4);
+  return Buffer.concat([h, data]);
+}
+
+function ether(ip: Buffer, type = 0x0800): Buffer {
+  const h = Buffer.alloc(14);
+  h.writeUInt16BE(type, 12);
+  return Buffer.concat([h, ip]);
+}
+
+describe('decodePcap', () => {
+  const SYN = 0x02;
+  const ACK = 0x10;
+  const FIN = 0x01;
+  const RST = 0x04;
+  const PSH = 0x08;
+
+  it('decodes Ethernet/IPv4 TCP flags in tcpdump order, UDP and ICMP', () => {
+    const icmp = Buffer.concat([Buffer.from([3, 3, 0, 0, 0, 0, 0, 0]), ipv4(17, udp(5000, 6000, Buffer.from('x')))]);
+    const file = pcapFile([
+      { sec: 100, usec: 0, frame: ether(ipv4(6, tcp(40000, 80, SYN, Buffer.alloc(0), 20))) },
+      { sec: 100, usec: 250, frame: ether(ipv4(6, tcp(80, 40000, SYN | ACK))) },
+      { sec: 100, usec: 500, frame: ether(ipv4(6, tcp(40000, 80, PSH | ACK, Buffer.from('abcdef')))) },
+      { sec: 100, usec: 750, frame: ether(ipv4(6, tcp(80, 40000, FIN | ACK))) },
+      { sec: 100, usec: 1000, frame: ether(ipv4(6, tcp(40000, 80, RST))) },
+      { sec: 101, usec: 0, frame: ether(ipv4(17, udp(5000, 6000, Buffer.from('hello')), [10, 0, 0, 1], [10, 0, 0, 2])) },
+      { sec: 101, usec: 10, frame: ether(ipv4(1, icmp)) },
+      { sec: 101, usec: 20, frame: ether(Buffer.alloc(28), 0x0806) }, // ARP: not IP, skipped
+    ]);
+    const packets = decodePcap(file);
+    assert.equal(packets.length, 7);
+    assert.deepEqual(
+      packets.map((p) => p.flags),
+      [['SYN'], ['SYN', 'ACK'], ['PSH', 'ACK'], ['FIN', 'ACK'], ['RST'], [], []],
+    );
+    assert.deepEqual(packets[0].from, { address: '127.0.0.1', port: 40000 });
+    assert.deepEqual(packets[0].to, { address: '127.0.0.1', port: 80 });
+    assert.equal(packets[0].length, 0, 'TCP options are header, not payload');
+    assert.equal(packets[2].length, 6);
+    assert.equal(packets[5].proto, 'udp');
+    assert.equal(packets[5].length, 5);
+    assert.deepEqual(packets[5].to, { address: '10.0.0.2', port: 6000 });
+    assert.equal(packets[6].proto, 'icmp');
+    assert.deepEqual(packets[6].icmp, { type: 3, code: 3 });
+    assert.equal(packets[1].epochMs - packets[0].epochMs, 0.25);
+    assert.equal(packets[5].epochMs, 101_000);
+  });
+
+  it('reads big-endian files with nanosecond timestamps', () => {
+    const file = pcapFile([{ sec: 5, usec: 1_500_000, frame: ether(ipv4(6, tcp(1, 2, 0x11))) }], { bigEndian: true, nano: true });
+    const [p] = decodePcap(file);
+    assert.equal(p.epochMs, 5001.5);
+    assert.deepEqual(p.flags, ['FIN', 'ACK']);
+  });
+
+  it('reads Linux cooked captures and IPv6', () => {
+    const v6 = Buffer.alloc(40);
+    v6[0] = 0x60;
+    const payload = tcp(1234, 443, 0x02);
+    v6.writeUInt16BE(payload.length, 4);
+    v6[6] = 6;
+    v6[23] = 1; // ::1
+    v6[39] = 1;
+    const sll = Buffer.alloc(16);
+    sll.writeUInt16BE(0x86dd, 14);
+    const [p] = decodePcap(pcapFile([{ sec: 1, usec: 0, frame: Buffer.concat([sll, v6, payload]) }], { linktype: 113 }));
+    assert.equal(p.proto, 'tcp');
+    assert.deepEqual(p.from, { address: '::1', port: 1234 });
+    assert.deepEqual(p.flags, ['SYN']);
+  });
+
+  it('tolerates a truncated last record and refuses a file that is not pcap', () => {
+    const file = pcapFile([{ sec: 1, usec: 0, frame: ether(ipv4(6, tcp(1, 2, 0x02))) }]);
+    assert.equal(decodePcap(file.subarray(0, file.length - 30)).length, 0);
+    assert.equal(decodePcap(file.subarray(0, 24)).length, 0);
+    assert.throws(() => decodePcap(Buffer.from('not a capture at all, no no no')), PcapFormatError);
+    assert.throws(() => decodePcap(Buffer.alloc(10)), PcapFormatError);
+  });
+});
+
+const live = TcpdumpWire.create({ excludedPorts: () => [] });
+
+describe('live capture on lo', { skip: live ? false : 'needs root and tcpdump' }, () => {
+  it('sees a TCP handshake, data and FIN, relative to start, without the excluded port', async () => {
+    let excluded = 0;
+    const wire = TcpdumpWire.create({ excludedPorts: () => (excluded ? [excluded] : []) });
+    assert.ok(wire);
+    const noise = net.createServer((s) => s.end());
+    await new Promise<void>((resolve) => noise.listen(0, '127.0.0.1', () => resolve()));
+    excluded = (noise.address() as net.AddressInfo).port;
+    const server = net.createServer((s) => s.end('hi'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = (server.address() as net.AddressInfo).port;
+    await wire.start();
+    try {
+      for (const p of [port, excluded]) {
+        await new Promise<void>((resolve) => {
+          const c = net.connect(p, '127.0.0.1');
+          c.on('data', () => undefined);
+          c.on('end', () => c.end());
+          c.on('close', () => resolve());
+        });
+      }
+    } finally {
+      server.close();
+      noise.close();
+    }
+    const packets = await wire.stop();
+    wire.dispose();
+    assert.ok(packets.length >= 6, `captured ${packets.length}`);
+    assert.ok(packets.every((p) => p.from.port !== excluded && p.to.port !== excluded));
+    assert.deepEqual(packets[0].flags, ['SYN']);
+    assert.equal(packets[0].to.port, port);
+    assert.ok(packets.some((p) => p.length === 2 && p.from.port === port));
+    assert.ok(packets.some((p) => p.flags.includes('FIN')));
+    assert.ok(packets.every((p) => p.t >= 0 && p.t < 5000));
+  });
+});
