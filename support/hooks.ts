@@ -3,7 +3,8 @@
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
 import type { Testbed, WirePacket } from './ports';
 import { findBackend, backendNames } from './backends/registry';
-import { CALL_LOG_MEDIA, TIMING_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
+import { writeAllureEnvironment } from './report/allure';
+import { CALL_LOG_MEDIA, RUN_METADATA_MEDIA, TIMING_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
 import type { ConformanceWorld, WorldParameters } from './world';
 
 // Above every bound a step waits on (calls, observation windows), so a hung harness ends as TIMEOUT.
@@ -11,6 +12,8 @@ setDefaultTimeout(30_000);
 
 let testbed: Testbed | null = null;
 let setupError: Error | null = null;
+/** The backend's facts, fetched once per worker and attached to its first scenario (test-run hooks cannot attach). */
+let runMetadata: Record<string, string> | null = null;
 
 BeforeAll({ timeout: 300_000 }, async function (this: { parameters: unknown }) {
   const parameters = this.parameters as WorldParameters;
@@ -32,6 +35,10 @@ Before(async function (this: ConformanceWorld) {
   this.testbed = testbed;
   this.process = await testbed.mainProcess();
   this.processes.push(this.process);
+  if (!runMetadata) {
+    runMetadata = await testbed.metadata();
+    this.attach(JSON.stringify(runMetadata), RUN_METADATA_MEDIA);
+  }
   await testbed.wire?.start();
 });
 
@@ -49,7 +56,10 @@ After(async function (this: ConformanceWorld) {
   }
 });
 
-AfterAll({ timeout: 60_000 }, async function () {
+AfterAll({ timeout: 60_000 }, async function (this: { parameters: unknown }) {
+  const { backend, backendOptions, allureResults } = this.parameters as WorldParameters;
+  if (allureResults) writeAllureEnvironment(allureResults, backend, backendOptions ?? {}, runMetadata);
   await testbed?.close();
   testbed = null;
+  runMetadata = null;
 });

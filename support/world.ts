@@ -9,6 +9,8 @@ import { SOCKET_ERROR, wsaErrorName } from './winsock';
 export interface WorldParameters {
   backend: string;
   backendOptions?: Record<string, string>;
+  /** Where Allure results go, when the run writes reports (set by the CLI). */
+  allureResults?: string;
 }
 
 /** Bound for calls expected to return promptly; a call still blocked after it ends the scenario as TIMEOUT. */

@@ -1,7 +1,7 @@
 // winsock-conformance: runs the features on one backend through cucumber's API, prints a line per
 // scenario with its verdict, writes the reports, and exits by the verdicts (0 conforming, 1 a failing
 // verdict, 2 bad input).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfiguration, loadSources, runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
@@ -9,6 +9,7 @@ import parseTagExpression from '@cucumber/tag-expressions';
 import type * as messages from '@cucumber/messages';
 import { findBackend, backendNames } from '../backends/registry';
 import { loadCatalogue } from '../catalogue';
+import { ALLURE_FORMATTER, allureFormatOptions, allureResultsDir, asCucumberFormatOptions } from '../report/allure';
 import { expectationFor, expectationsFile, loadExpectations } from '../verdicts/expectations';
 import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
 import { InputError } from '../yaml-file';
@@ -129,8 +130,18 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
     },
     { cwd: ROOT },
   );
+  // This process already has ts-node registered (bin/ts-register.js); a second registration would load a
+  // second compiler. Parallel workers are fresh processes and keep it.
+  if (options.parallel === 0) runConfiguration.support.requireModules = [];
   const reports = options.reports === null ? null : path.resolve(options.reports);
   if (reports) mkdirSync(reports, { recursive: true });
+  // Allure results start empty each run (Allure would read stale ones as retries); the AfterAll hook
+  // writes their environment.properties, so the world parameters say where they go.
+  const allureResults = reports ? allureResultsDir(reports) : null;
+  if (allureResults) {
+    rmSync(allureResults, { recursive: true, force: true });
+    runConfiguration.runtime.worldParameters = { ...runConfiguration.runtime.worldParameters, allureResults };
+  }
   runConfiguration.formats = {
     ...runConfiguration.formats,
     stdout: 'summary',
@@ -139,8 +150,15 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
           [path.join(reports, 'messages.ndjson')]: 'message',
           [path.join(reports, 'cucumber.html')]: 'html',
           [path.join(reports, 'junit.xml')]: 'junit',
+          // allure-cucumberjs writes into its resultsDir; the stream cucumber gives it stays empty, so it
+          // gets a file rather than a share of stdout.
+          [path.join(reports, 'allure-formatter.log')]: ALLURE_FORMATTER,
         }
       : {},
+    options: {
+      ...runConfiguration.formats.options,
+      ...(allureResults ? asCucumberFormatOptions(allureFormatOptions(allureResults, options.backend)) : {}),
+    },
   };
 
   const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: ROOT });
@@ -173,7 +191,11 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
   if (reports) {
     writeFileSync(
       path.join(reports, 'verdicts.json'),
-      JSON.stringify({ backend: options.backend, backendOptions: options.backendOptions, counts, results: results.map(({ attachments: _a, ...r }) => r) }, null, 1),
+      JSON.stringify(
+        { backend: options.backend, backendOptions: options.backendOptions, metadata: collector.metadata, counts, results: results.map(({ attachments: _a, ...r }) => r) },
+        null,
+        1,
+      ),
     );
   }
   return { results, counts, failed, support: run.support };

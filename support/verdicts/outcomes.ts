@@ -30,6 +30,14 @@ export class AgentFailure extends Error {
   }
 }
 
+/**
+ * The run cannot start at all (wine64 or node.exe missing, an agent of another protocol version): the CLI
+ * prints its message as one line and exits 2, before any scenario.
+ */
+export class CannotRun extends Error {
+  override readonly name: string = 'CannotRun';
+}
+
 /** Thrown by a precondition the backend cannot provide; the World turns it into a not-applicable skip. */
 export class NotApplicable extends Error {
   override readonly name = 'NotApplicable';
@@ -40,3 +48,5 @@ export const CALL_LOG_MEDIA = 'application/vnd.winsock-conformance.call-log+json
 export const WIRE_LOG_MEDIA = 'application/vnd.winsock-conformance.wire-log+json';
 /** How long the scenario waited out windows and bounds (absence checks, blocked calls), on the backend's clock. */
 export const TIMING_MEDIA = 'application/vnd.winsock-conformance.timing+json';
+/** The backend's facts for the run (versions, revision), attached to a worker's first scenario. */
+export const RUN_METADATA_MEDIA = 'application/vnd.winsock-conformance.run-metadata+json';

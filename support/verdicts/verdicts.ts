@@ -2,7 +2,7 @@
 // it archived messages.ndjson files, and both get the same answer.
 import type * as messages from '@cucumber/messages';
 import type { Expectation } from './expectations';
-import { NOT_APPLICABLE_MEDIA, TIMING_MEDIA } from './outcomes';
+import { NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA, TIMING_MEDIA } from './outcomes';
 
 export const VERDICTS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'OPTIONAL', 'N/A', 'BROKEN', 'TIMEOUT'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -103,6 +103,8 @@ export class VerdictCollector {
   private readonly started = new Map<string, { testCaseId: string; results: messages.TestStepResult[]; attachments: Attachment[] }>();
   private readonly lines = new Map<string, number>();
   readonly results: ScenarioResult[] = [];
+  /** The backend's run metadata, from the first scenario that carries it. */
+  metadata: Record<string, string> = {};
 
   constructor(
     private readonly findExpectation: (scenario: { requirement: string | null; name: string; location: string }) => Expectation | null,
@@ -149,6 +151,8 @@ export class VerdictCollector {
     const location = `${pickle.uri}:${this.lines.get(astId) ?? 0}`;
     const requirement = tagValue(pickle.tags, 'req');
     const strength = tagValue(pickle.tags, 'strength');
+    const facts = run.attachments.find((a) => a.mediaType === RUN_METADATA_MEDIA);
+    if (facts && Object.keys(this.metadata).length === 0) this.metadata = JSON.parse(facts.body) as Record<string, string>;
     const { observed, detail } = observedVerdict(run.results, run.attachments, strength);
     const expectation = this.findExpectation({ requirement, name: pickle.name, location });
     const result: ScenarioResult = {

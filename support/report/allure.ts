@@ -1,0 +1,113 @@
+// Allure results for every run: the options of the allure-cucumberjs formatter (labels and links read
+// off the scenarios' tags) and the environment file, which the run's last hook writes because only the
+// testbed knows its versions.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { version as cucumberVersion } from '@cucumber/cucumber';
+import type { loadConfiguration } from '@cucumber/cucumber/api';
+import { sectionUrl } from './page';
+
+/** The formatter, as cucumber resolves it from the suite's root. */
+export const ALLURE_FORMATTER = 'allure-cucumberjs/reporter';
+
+/** Where a run's Allure results go, inside its reports folder. */
+export function allureResultsDir(reports: string): string {
+  return path.join(reports, 'allure-results');
+}
+
+/** A label from a tag: `@req:ID` gives the label `requirement` = ID. */
+interface LabelRule {
+  name: string;
+  pattern: RegExp[];
+}
+
+interface LinkRule {
+  pattern: RegExp[];
+  urlTemplate: (tag: string) => string;
+}
+
+/** The slice of allure-cucumberjs's formatter options the suite sets (its own type is not exported). */
+export interface AllureFormatOptions {
+  resultsDir: string;
+  labels: LabelRule[];
+  links: Record<string, LinkRule>;
+  globalLabels: Record<string, string>;
+}
+
+/** Label names in the results; the report groups and filters by them. */
+export const LABELS = { requirement: 'requirement', strength: 'strength', section: 'section', backend: 'backend' } as const;
+
+/**
+ * The formatter's options. Labels come from `@name:value` tags (the formatter keeps what follows the
+ * colon). Allure's link tags are `@name=value`; the features have none, so the section link matches the
+ * `@section:` label tag itself and the template, which gets the whole tag, takes the section from it.
+ * The feature label the formatter adds by itself.
+ */
+export function allureFormatOptions(resultsDir: string, backend: string): AllureFormatOptions {
+  return {
+    resultsDir,
+    labels: [
+      { name: LABELS.requirement, pattern: [/^@req:/] },
+      { name: LABELS.strength, pattern: [/^@strength:/] },
+      { name: LABELS.section, pattern: [/^@section:/] },
+    ],
+    links: {
+      'page section': { pattern: [/^@section:/], urlTemplate: (tag) => sectionUrl(tag.replace(/^@section:/, '')) },
+    },
+    globalLabels: { [LABELS.backend]: backend },
+  };
+}
+
+/** cucumber's type for format options: JSON. */
+export type CucumberFormatOptions = Awaited<ReturnType<typeof loadConfiguration>>['runConfiguration']['formats']['options'];
+
+/**
+ * The options as cucumber takes them. cucumber types format options as JSON, but hands the object to
+ * each formatter as it is, and allure-cucumberjs needs RegExps and a function in it.
+ */
+export function asCucumberFormatOptions(options: AllureFormatOptions): CucumberFormatOptions {
+  return options as unknown as CucumberFormatOptions;
+}
+
+/** Facts for environment.properties: the backend, its options, the testbed's metadata, versions. */
+export function environmentFacts(
+  backend: string,
+  backendOptions: Readonly<Record<string, string>>,
+  metadata: Readonly<Record<string, string>> | null,
+): Record<string, string> {
+  const suite = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return {
+    backend,
+    ...Object.fromEntries(Object.entries(backendOptions).map(([k, v]) => [`option ${k}`, v])),
+    ...(metadata ?? { metadata: 'unavailable: the testbed was not created' }),
+    'winsock-conformance': suite,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cucumber: cucumberVersion,
+  };
+}
+
+/** Java properties text, as Allure reads environment.properties. */
+export function toProperties(facts: Readonly<Record<string, string>>): string {
+  const escape = (text: string, isKey: boolean): string =>
+    text
+      .replace(/\\/g, '\\\\')
+      .replace(/\n/g, '\\n')
+      .replace(/\r/g, '\\r')
+      .replace(/\t/g, '\\t')
+      .replace(isKey ? /([ :=#!])/g : /^([ #!])/, '\\$1');
+  return Object.entries(facts)
+    .map(([k, v]) => `${escape(k, true)}=${escape(v, false)}\n`)
+    .join('');
+}
+
+/** Called from the AfterAll hook, which alone can ask the testbed for its metadata. */
+export function writeAllureEnvironment(
+  resultsDir: string,
+  backend: string,
+  backendOptions: Readonly<Record<string, string>>,
+  metadata: Readonly<Record<string, string>> | null,
+): void {
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, 'environment.properties'), toProperties(environmentFacts(backend, backendOptions, metadata)));
+}

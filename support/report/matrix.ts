@@ -1,0 +1,328 @@
+// The compliance matrix: every requirement of the catalogue down, one column per run (a backend on a
+// host, read from its verdicts.json) across. Pure: runs and catalogue in, a model out; render.ts turns
+// the model into HTML and Markdown, scripts/report.ts does the reading and writing.
+import type { Catalogue, Requirement } from '../catalogue';
+import { InputError } from '../yaml-file';
+import { VERDICTS, requirementVerdict, type Verdict } from '../verdicts/verdicts';
+import { sectionUrl } from './page';
+
+/** One scenario as verdicts.json records it. */
+export interface ScenarioRecord {
+  name: string;
+  feature: string;
+  location: string;
+  requirement: string | null;
+  strength: string | null;
+  verdict: Verdict;
+  observed: Verdict;
+  detail: string;
+  expectation: ExpectationRecord | null;
+}
+
+export interface ExpectationRecord {
+  verdict: string;
+  observed: string;
+  reason: string;
+  evidence: string;
+}
+
+/** verdicts.json, checked. */
+export interface RunRecord {
+  backend: string;
+  backendOptions: Record<string, string>;
+  /** The testbed's facts (versions, host), where the run recorded them. */
+  metadata: Record<string, string>;
+  results: ScenarioRecord[];
+}
+
+/** A run and where its evidence is, as hrefs relative to the matrix file. */
+export interface RunSource {
+  /** The folder, as shown to the reader. */
+  folder: string;
+  record: RunRecord;
+  /** Facts about the run (versions, host), e.g. from the testbed's metadata. */
+  facts: Record<string, string>;
+  /** cucumber.html of the run; a scenario query is appended to it. */
+  cucumberHtml: string | null;
+  /** The run's Allure report (index.html). */
+  allureReport: string | null;
+  /** Allure's test-result id by scenario key (see scenarioKey). */
+  allureIds: Record<string, string>;
+}
+
+export interface EvidenceLink {
+  label: string;
+  href: string;
+}
+
+export interface CellScenario {
+  name: string;
+  location: string;
+  verdict: Verdict;
+  detail: string;
+  links: EvidenceLink[];
+}
+
+/** A requirement on one run. NOT RUN: the requirement has scenarios, but none ran here (e.g. --tags). */
+export interface MatrixCell {
+  verdict: Verdict | 'NOT RUN';
+  /** The same over what was observed, before expectations: what the verdict line counts. */
+  observed: Verdict | 'NOT RUN';
+  scenarios: CellScenario[];
+  /** The recorded deviation behind an XFAIL or XPASS. */
+  expectation: ExpectationRecord | null;
+  /** The link a reader follows first: the deciding scenario, or the expectation's evidence. */
+  primary: EvidenceLink | null;
+}
+
+export type RowKind = 'tested' | 'covered' | 'not-testable';
+
+export interface MatrixRow {
+  requirement: Requirement;
+  sectionUrl: string;
+  kind: RowKind;
+  /** Why there is no verdict: the covering entries, or why it cannot be tested. */
+  note: string | null;
+  coveredBy: string[];
+  cells: MatrixCell[];
+}
+
+export type MustAnswer = 'yes' | 'no' | 'not established';
+
+export interface ColumnSummary {
+  keepsEveryMust: MustAnswer;
+  /** Requirements observed to FAIL, whether or not the deviation is recorded (XFAIL). Only MUSTs can FAIL. */
+  deviations: string[];
+  /** MAY requirements observed OPTIONAL. */
+  optionalAbsent: string[];
+  /** Observed BROKEN or TIMEOUT, or NOT RUN: nothing is known of them here. Any MUST among them leaves the answer open. */
+  unknown: string[];
+  notApplicable: string[];
+  /** XPASS: recorded as deviating but passed; the expectations file is out of date. */
+  staleExpectations: string[];
+  line: string;
+}
+
+export interface MatrixColumn {
+  title: string;
+  backend: string;
+  options: Record<string, string>;
+  folder: string;
+  facts: Record<string, string>;
+  cucumberHtml: string | null;
+  allureReport: string | null;
+  counts: Record<Verdict, number>;
+  summary: ColumnSummary;
+}
+
+export interface Matrix {
+  function: string;
+  page: string;
+  columns: MatrixColumn[];
+  rows: MatrixRow[];
+  /** Scenarios whose requirement the catalogue does not know (an old run, or a lint:trace failure). */
+  unmatched: { column: string; scenario: string; location: string; requirement: string | null; verdict: Verdict }[];
+}
+
+// --- verdicts.json ---------------------------------------------------------------------------------
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parse and check a verdicts.json; a mistake is one InputError line naming the file and the field. */
+export function parseRunRecord(text: string, display: string): RunRecord {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${display}: not JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (!isRecord(data)) throw new InputError(`${display}: expected an object with backend and results`);
+  if (typeof data.backend !== 'string' || data.backend === '') throw new InputError(`${display}: backend must be a non-empty string`);
+  const options = data.backendOptions ?? {};
+  if (!isRecord(options) || Object.values(options).some((v) => typeof v !== 'string')) {
+    throw new InputError(`${display}: backendOptions must map names to strings`);
+  }
+  const metadata = data.metadata ?? {};
+  if (!isRecord(metadata)) throw new InputError(`${display}: metadata must be an object`);
+  if (!Array.isArray(data.results)) throw new InputError(`${display}: results must be a list`);
+  const verdict = (value: unknown, where: string): Verdict => {
+    if (typeof value !== 'string' || !(VERDICTS as readonly string[]).includes(value)) {
+      throw new InputError(`${display}: ${where} '${String(value)}' is not one of ${VERDICTS.join(', ')}`);
+    }
+    return value as Verdict;
+  };
+  const results = data.results.map((item: unknown, i): ScenarioRecord => {
+    const where = `results[${i}]`;
+    if (!isRecord(item)) throw new InputError(`${display}: ${where} must be an object`);
+    const text = (field: string, optional = false): string => {
+      const value = item[field];
+      if (typeof value === 'string') return value;
+      if (optional && (value === undefined || value === null)) return '';
+      throw new InputError(`${display}: ${where}.${field} must be a string`);
+    };
+    const nullableText = (field: string): string | null => (item[field] === null || item[field] === undefined ? null : text(field));
+    const expectation = item.expectation ?? null;
+    if (expectation !== null && !isRecord(expectation)) throw new InputError(`${display}: ${where}.expectation must be an object or null`);
+    return {
+      name: text('name'),
+      feature: text('feature', true),
+      location: text('location'),
+      requirement: nullableText('requirement'),
+      strength: nullableText('strength'),
+      verdict: verdict(item.verdict, `${where}.verdict`),
+      observed: verdict(item.observed ?? item.verdict, `${where}.observed`),
+      detail: text('detail', true),
+      expectation: expectation
+        ? {
+            verdict: String(expectation.verdict ?? ''),
+            observed: String(expectation.observed ?? ''),
+            reason: String(expectation.reason ?? ''),
+            evidence: String(expectation.evidence ?? ''),
+          }
+        : null,
+    };
+  });
+  const facts = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  return { backend: data.backend, backendOptions: options as Record<string, string>, metadata: facts, results };
+}
+
+// --- the model ------------------------------------------------------------------------------------
+
+/** How a scenario is found across verdicts.json and Allure: its feature file and name. */
+export function scenarioKey(location: string, name: string): string {
+  return `${location.replace(/:\d+$/, '')}#${name}`;
+}
+
+function withQuery(href: string, query: string): string {
+  return `${href}?query=${encodeURIComponent(query)}`;
+}
+
+function isUrl(text: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+}
+
+function scenarioLinks(source: RunSource, scenario: ScenarioRecord): EvidenceLink[] {
+  const links: EvidenceLink[] = [];
+  const allureId = source.allureIds[scenarioKey(scenario.location, scenario.name)];
+  if (source.allureReport && allureId) links.push({ label: 'Allure', href: `${source.allureReport}#${allureId}` });
+  // cucumber.html filters by a tag expression given as ?query=; a scenario name would be a word search.
+  if (source.cucumberHtml) {
+    links.push({ label: 'cucumber', href: scenario.requirement ? withQuery(source.cucumberHtml, `@req:${scenario.requirement}`) : source.cucumberHtml });
+  }
+  return links;
+}
+
+function columnTitle(source: RunSource, all: readonly RunSource[]): string {
+  const options = Object.entries(source.record.backendOptions).map(([k, v]) => `${k}=${v}`);
+  const base = options.length > 0 ? `${source.record.backend} (${options.join(', ')})` : source.record.backend;
+  const twins = all.filter(
+    (s) => s.record.backend === source.record.backend && JSON.stringify(s.record.backendOptions) === JSON.stringify(source.record.backendOptions),
+  );
+  return twins.length > 1 ? `${base} @ ${source.folder}` : base;
+}
+
+function cellFor(requirement: Requirement, source: RunSource): MatrixCell {
+  const scenarios = source.record.results.filter((r) => r.requirement === requirement.id);
+  if (scenarios.length === 0) return { verdict: 'NOT RUN', observed: 'NOT RUN', scenarios: [], expectation: null, primary: null };
+  const verdict = requirementVerdict(scenarios.map((s) => s.verdict));
+  const observed = requirementVerdict(scenarios.map((s) => s.observed));
+  const deciding = scenarios.find((s) => s.verdict === verdict) ?? scenarios[0];
+  const cellScenarios = scenarios.map((s) => ({ name: s.name, location: s.location, verdict: s.verdict, detail: s.detail, links: scenarioLinks(source, s) }));
+  const expectation = deciding?.expectation ?? null;
+  const evidence = expectation && isUrl(expectation.evidence) ? { label: 'evidence', href: expectation.evidence } : null;
+  const scenarioLink = deciding ? (scenarioLinks(source, deciding)[0] ?? null) : null;
+  const primary = (verdict === 'XFAIL' || verdict === 'XPASS') && evidence ? evidence : scenarioLink;
+  return { verdict, observed, scenarios: cellScenarios, expectation, primary };
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function summarise(rows: readonly MatrixRow[], column: number): ColumnSummary {
+  const deviations: string[] = [];
+  const optionalAbsent: string[] = [];
+  const unknown: string[] = [];
+  const notApplicable: string[] = [];
+  const staleExpectations: string[] = [];
+  let mustUnknown = 0;
+  for (const row of rows) {
+    const cell = row.cells[column];
+    if (row.kind !== 'tested' || !cell) continue;
+    const { id, strength } = row.requirement;
+    if (cell.verdict === 'XPASS') staleExpectations.push(id);
+    // What the implementation did decides the answer; an expectation only keeps a known deviation from
+    // failing the run (XFAIL is still a deviation, an expected BROKEN still unknown).
+    switch (cell.observed) {
+      case 'FAIL':
+      case 'XFAIL':
+        deviations.push(id);
+        break;
+      case 'OPTIONAL':
+        optionalAbsent.push(id);
+        break;
+      case 'BROKEN':
+      case 'TIMEOUT':
+      case 'NOT RUN':
+        unknown.push(id);
+        if (strength === 'MUST') mustUnknown += 1;
+        break;
+      case 'N/A':
+        notApplicable.push(id);
+        break;
+      case 'XPASS':
+      case 'PASS':
+        break;
+    }
+  }
+  const keepsEveryMust: MustAnswer = deviations.length > 0 ? 'no' : mustUnknown > 0 ? 'not established' : 'yes';
+  const parts = [
+    `keeps every MUST: ${keepsEveryMust}`,
+    plural(deviations.length, 'deviation', 'deviations'),
+    `${plural(optionalAbsent.length, 'optional behaviour', 'optional behaviours')} absent`,
+  ];
+  if (unknown.length > 0) parts.push(`${plural(unknown.length, 'requirement', 'requirements')} unknown (BROKEN, TIMEOUT or not run)`);
+  if (notApplicable.length > 0) parts.push(`${notApplicable.length} not applicable here`);
+  if (staleExpectations.length > 0) parts.push(`${plural(staleExpectations.length, 'expectation', 'expectations')} out of date (XPASS)`);
+  return { keepsEveryMust, deviations, optionalAbsent, unknown, notApplicable, staleExpectations, line: parts.join('; ') };
+}
+
+export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[]): Matrix {
+  const rows: MatrixRow[] = catalogue.requirements.map((requirement) => {
+    const kind: RowKind = requirement.testing === 'covered' ? 'covered' : requirement.testing === 'not-testable' ? 'not-testable' : 'tested';
+    const note =
+      kind === 'covered' ? `covered by ${requirement.coveredBy.join(', ')}` : kind === 'not-testable' ? `not testable: ${requirement.why ?? ''}` : null;
+    return {
+      requirement,
+      sectionUrl: sectionUrl(requirement.section),
+      kind,
+      note,
+      coveredBy: kind === 'covered' ? requirement.coveredBy : [],
+      cells: kind === 'tested' ? sources.map((source) => cellFor(requirement, source)) : [],
+    };
+  });
+  const known = new Set(catalogue.requirements.filter((r) => r.testing !== 'covered' && r.testing !== 'not-testable').map((r) => r.id));
+  const columns = sources.map((source, i): MatrixColumn => {
+    const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+    for (const r of source.record.results) counts[r.verdict] += 1;
+    return {
+      title: columnTitle(source, sources),
+      backend: source.record.backend,
+      options: source.record.backendOptions,
+      folder: source.folder,
+      facts: source.facts,
+      cucumberHtml: source.cucumberHtml,
+      allureReport: source.allureReport,
+      counts,
+      summary: summarise(rows, i),
+    };
+  });
+  const unmatched = sources.flatMap((source, i) =>
+    source.record.results
+      .filter((r) => r.requirement === null || !known.has(r.requirement))
+      .map((r) => ({ column: columns[i]?.title ?? source.folder, scenario: r.name, location: r.location, requirement: r.requirement, verdict: r.verdict })),
+  );
+  return { function: catalogue.function, page: catalogue.page, columns, rows, unmatched };
+}

@@ -1,0 +1,293 @@
+// The compliance matrix as a self-contained HTML page (no script, no external resource) and as
+// Markdown. Pure: a Matrix in, text out.
+import type { CellScenario, Matrix, MatrixCell, MatrixColumn, MatrixRow } from './matrix';
+
+export interface RenderOptions {
+  /** When the report was built, shown in the header. */
+  generated: string;
+}
+
+/** What each verdict means, for the legend (after docs/interpreting.md). */
+export const VERDICT_MEANINGS: readonly [string, string][] = [
+  ['PASS', 'keeps the rule'],
+  ['FAIL', 'deviates from a MUST'],
+  ['XFAIL', 'deviates as recorded in the backend’s expectations file'],
+  ['XPASS', 'recorded as deviating, but passed: the expectations file is out of date'],
+  ['OPTIONAL', 'a MAY behaviour the implementation does not provide'],
+  ['N/A', 'the precondition does not exist on this backend; the reason is given'],
+  ['BROKEN', 'the harness or a positive control failed: nothing is known about the rule'],
+  ['TIMEOUT', 'a call did not return within its bound'],
+  ['NOT RUN', 'no scenario of the requirement ran (a --tags run)'],
+];
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+}
+
+function verdictClass(verdict: string): string {
+  return `v-${verdict.replace(/[^A-Za-z]/g, '').toLowerCase()}`;
+}
+
+function rowAnchor(id: string): string {
+  return `req-${id.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
+}
+
+function sections(rows: readonly MatrixRow[]): { section: string; url: string; rows: MatrixRow[] }[] {
+  const groups: { section: string; url: string; rows: MatrixRow[] }[] = [];
+  for (const row of rows) {
+    const last = groups[groups.length - 1];
+    if (last && last.section === row.requirement.section) last.rows.push(row);
+    else groups.push({ section: row.requirement.section, url: row.sectionUrl, rows: [row] });
+  }
+  return groups;
+}
+
+// --- HTML ------------------------------------------------------------------------------------------
+
+const STYLE = `
+:root { color-scheme: light; --line: #d0d7de; --muted: #57606a; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Liberation Sans", sans-serif; margin: 0; padding: 24px 32px; color: #1f2328; background: #fff; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 8px; }
+p.meta { color: var(--muted); margin: 0 0 16px; }
+a { color: #0550ae; }
+code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; }
+.verdicts { display: grid; gap: 8px; margin: 16px 0 24px; }
+.verdict-line { border: 1px solid var(--line); border-left: 6px solid #1a7f37; border-radius: 6px; padding: 10px 14px; background: #f6f8fa; }
+.verdict-line.must-no { border-left-color: #cf222e; }
+.verdict-line.must-open { border-left-color: #bf8700; }
+.verdict-line .backend { font-weight: 600; margin-right: 8px; }
+.verdict-line .answer { font-weight: 700; }
+.verdict-line .more { color: var(--muted); font-size: 12.5px; margin-top: 2px; }
+table.matrix { border-collapse: collapse; width: 100%; }
+table.matrix th, table.matrix td { border: 1px solid var(--line); padding: 6px 8px; vertical-align: top; text-align: left; }
+table.matrix thead th { background: #f6f8fa; position: sticky; top: 0; z-index: 1; }
+table.matrix thead th small { display: block; font-weight: normal; color: var(--muted); }
+tr.section th { background: #eaeef2; font-size: 13px; }
+td.id code { white-space: nowrap; }
+td.rule { max-width: 460px; }
+td.note { color: var(--muted); font-style: italic; background: #fbfbfc; }
+td.cell { min-width: 150px; }
+.badge { display: inline-block; font-weight: 700; font-size: 12px; padding: 1px 7px; border-radius: 10px; color: #fff; text-decoration: none; }
+.v-pass { background: #1a7f37; } .v-fail { background: #cf222e; } .v-xfail { background: #bc4c00; }
+.v-xpass { background: #8250df; } .v-optional { background: #0969da; } .v-na { background: #6e7781; }
+.v-broken { background: #82071e; } .v-timeout { background: #9a6700; } .v-notrun { background: #afb8c1; }
+.links { font-size: 12px; margin-left: 4px; }
+.detail { font-size: 12px; color: #1f2328; margin-top: 3px; }
+.expectation { font-size: 12px; color: #6e4b00; margin-top: 3px; }
+details { font-size: 12px; margin-top: 3px; }
+details ul { margin: 4px 0 0; padding-left: 16px; }
+.strength { font-size: 12px; font-weight: 600; }
+.legend td, .legend th, .runs td, .runs th { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+.legend, .runs { border-collapse: collapse; }
+`;
+
+function link(href: string, text: string, cls = ''): string {
+  return `<a href="${escapeHtml(href)}"${cls ? ` class="${cls}"` : ''}>${text}</a>`;
+}
+
+function badge(verdict: string, href: string | null): string {
+  const text = escapeHtml(verdict);
+  return href ? link(href, text, `badge ${verdictClass(verdict)}`) : `<span class="badge ${verdictClass(verdict)}">${text}</span>`;
+}
+
+function scenarioLinksHtml(scenario: CellScenario): string {
+  return scenario.links.map((l) => link(l.href, escapeHtml(l.label))).join(' · ');
+}
+
+function cellHtml(cell: MatrixCell): string {
+  const parts = [badge(cell.verdict, cell.primary?.href ?? null)];
+  // The scenario that decided the verdict speaks for the cell; the others are one click away.
+  const deciding = cell.scenarios.find((s) => s.verdict === cell.verdict);
+  if (deciding) {
+    if (deciding.links.length > 0) parts.push(`<span class="links">${scenarioLinksHtml(deciding)}</span>`);
+    if (deciding.detail) parts.push(`<div class="detail">${escapeHtml(deciding.detail)}</div>`);
+  }
+  if (cell.expectation) {
+    const evidence = /^[a-z][a-z0-9+.-]*:\/\//i.test(cell.expectation.evidence)
+      ? ` (${link(cell.expectation.evidence, 'evidence')})`
+      : cell.expectation.evidence
+        ? ` (evidence: ${escapeHtml(cell.expectation.evidence)})`
+        : '';
+    parts.push(`<div class="expectation">expected ${escapeHtml(cell.expectation.verdict)}: ${escapeHtml(cell.expectation.reason)}${evidence}</div>`);
+  }
+  if (cell.scenarios.length > 1) {
+    const items = cell.scenarios
+      .map(
+        (s) =>
+          `<li>${badge(s.verdict, null)} ${escapeHtml(s.name)} <span class="links">${scenarioLinksHtml(s)}</span>` +
+          `${s.detail && s !== deciding ? `<div class="detail">${escapeHtml(s.detail)}</div>` : ''}</li>`,
+      )
+      .join('');
+    const open = cell.verdict === 'PASS' || cell.verdict === 'N/A' ? '' : ' open';
+    parts.push(`<details${open}><summary>${cell.scenarios.length} scenarios</summary><ul>${items}</ul></details>`);
+  }
+  return `<td class="cell" data-verdict="${escapeHtml(cell.verdict)}">${parts.join(' ')}</td>`;
+}
+
+function columnHeaderHtml(column: MatrixColumn): string {
+  const links = [
+    column.allureReport ? link(column.allureReport, 'Allure report') : '',
+    column.cucumberHtml ? link(column.cucumberHtml, 'cucumber.html') : '',
+  ].filter(Boolean);
+  return `<th>${escapeHtml(column.title)}<small>${escapeHtml(column.folder)}</small>${links.length ? `<small>${links.join(' · ')}</small>` : ''}</th>`;
+}
+
+function noteHtml(row: MatrixRow): string {
+  if (row.kind === 'covered') {
+    return `covered by ${row.coveredBy.map((id) => link(`#${rowAnchor(id)}`, `<code>${escapeHtml(id)}</code>`)).join(', ')}`;
+  }
+  return escapeHtml(row.note ?? '');
+}
+
+function rowHtml(row: MatrixRow, columns: number): string {
+  const r = row.requirement;
+  const head =
+    `<td class="id"><code>${escapeHtml(r.id)}</code></td>` +
+    `<td><span class="strength">${escapeHtml(r.strength)}</span></td>` +
+    `<td class="rule">${escapeHtml(r.rule)}</td>`;
+  const cells = row.kind === 'tested' ? row.cells.map(cellHtml).join('') : `<td class="note" colspan="${columns}">${noteHtml(row)}</td>`;
+  return `<tr id="${rowAnchor(r.id)}" data-requirement="${escapeHtml(r.id)}">${head}${cells}</tr>`;
+}
+
+function verdictLineHtml(column: MatrixColumn): string {
+  const s = column.summary;
+  const cls = s.keepsEveryMust === 'yes' ? 'must-yes' : s.keepsEveryMust === 'no' ? 'must-no' : 'must-open';
+  const lists = [
+    s.deviations.length ? `deviations: ${s.deviations.join(', ')}` : '',
+    s.optionalAbsent.length ? `optional behaviours absent: ${s.optionalAbsent.join(', ')}` : '',
+    s.unknown.length ? `unknown: ${s.unknown.join(', ')}` : '',
+    s.notApplicable.length ? `not applicable: ${s.notApplicable.join(', ')}` : '',
+    s.staleExpectations.length ? `expectations out of date: ${s.staleExpectations.join(', ')}` : '',
+  ].filter(Boolean);
+  const [first, ...rest] = s.line.split('; ');
+  const answer = (first ?? '').replace(/: (.*)$/, ': <span class="answer">$1</span>');
+  return (
+    `<div class="verdict-line ${cls}" data-backend="${escapeHtml(column.title)}">` +
+    `<span class="backend">${escapeHtml(column.title)}</span>` +
+    `<span class="line">${answer}${rest.length ? `; ${escapeHtml(rest.join('; '))}` : ''}</span>` +
+    `${lists.length ? `<div class="more">${escapeHtml(lists.join(' · '))}</div>` : ''}</div>`
+  );
+}
+
+export function renderHtml(matrix: Matrix, options: RenderOptions): string {
+  const n = matrix.columns.length;
+  const body = sections(matrix.rows)
+    .map(
+      (group) =>
+        `<tr class="section"><th colspan="${3 + n}">Section ${link(group.url, `<code>${escapeHtml(group.section)}</code>`)}</th></tr>` +
+        group.rows.map((row) => rowHtml(row, n)).join('\n'),
+    )
+    .join('\n');
+  const runs = matrix.columns
+    .map((c) => {
+      const facts = Object.entries(c.facts)
+        .map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(v)}`)
+        .join('<br>');
+      const counts = Object.entries(c.counts)
+        .filter(([, count]) => count > 0)
+        .map(([v, count]) => `${count} ${escapeHtml(v)}`)
+        .join(', ');
+      return `<tr><th>${escapeHtml(c.title)}</th><td><code>${escapeHtml(c.folder)}</code></td><td>${counts || 'no scenarios'}</td><td>${facts || '—'}</td></tr>`;
+    })
+    .join('\n');
+  const unmatched = matrix.unmatched.length
+    ? `<h2>Scenarios without a catalogue entry</h2><ul>${matrix.unmatched
+        .map((u) => `<li>${badge(u.verdict, null)} ${escapeHtml(u.column)}: ${escapeHtml(u.scenario)} (<code>${escapeHtml(u.location)}</code>), requirement ${escapeHtml(u.requirement ?? 'none')}</li>`)
+        .join('')}</ul>`
+    : '';
+  const legend = VERDICT_MEANINGS.map(([v, meaning]) => `<tr><td>${badge(v, null)}</td><td>${escapeHtml(meaning)}</td></tr>`).join('');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(matrix.function)} compliance matrix</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(matrix.function)} compliance matrix</h1>
+<p class="meta">Every requirement of the catalogue, against ${n === 1 ? 'one run' : `${n} runs`}. Built ${escapeHtml(options.generated)}. The rules restate the reference page (${escapeHtml(matrix.page)}); section links go to its published version.</p>
+<div class="verdicts">
+${matrix.columns.map(verdictLineHtml).join('\n')}
+</div>
+<table class="matrix">
+<thead><tr><th>Requirement</th><th>Strength</th><th>Rule</th>${matrix.columns.map(columnHeaderHtml).join('')}</tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+${unmatched}
+<h2>Verdicts</h2>
+<p class="meta">A requirement’s verdict is the loudest of its scenarios’: XPASS, FAIL, TIMEOUT, BROKEN, XFAIL, OPTIONAL, PASS, N/A. A verdict links to the scenario that decided it (Allure, else cucumber.html), or to the evidence of a recorded deviation.</p>
+<table class="legend">${legend}</table>
+<h2>Runs</h2>
+<table class="runs"><tr><th>Column</th><th>Folder</th><th>Scenarios</th><th>Environment</th></tr>
+${runs}
+</table>
+</body>
+</html>
+`;
+}
+
+// --- Markdown --------------------------------------------------------------------------------------
+
+function md(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function mdLink(text: string, href: string | null): string {
+  return href ? `[${text}](${href.replace(/ /g, '%20').replace(/\)/g, '%29')})` : text;
+}
+
+function shorten(text: string, max = 140): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function cellMarkdown(cell: MatrixCell): string {
+  let text = mdLink(`**${cell.verdict}**`, cell.primary?.href ?? null);
+  const decided = cell.scenarios.find((s) => s.verdict === cell.verdict);
+  if (cell.expectation) text += `: ${md(shorten(cell.expectation.reason))}`;
+  else if (decided?.detail) text += `: ${md(shorten(decided.detail))}`;
+  if (cell.scenarios.length > 1) text += ` (${cell.scenarios.length} scenarios)`;
+  return text;
+}
+
+export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
+  const lines: string[] = [];
+  lines.push(`# ${matrix.function} compliance matrix`, '');
+  lines.push(`Every requirement of the catalogue, against ${matrix.columns.length === 1 ? 'one run' : `${matrix.columns.length} runs`}. Built ${options.generated}.`, '');
+  lines.push('| backend | verdict |', '|---|---|');
+  for (const c of matrix.columns) lines.push(`| ${md(c.title)} | ${md(c.summary.line)} |`);
+  lines.push('');
+  lines.push(`| requirement | strength | rule | ${matrix.columns.map((c) => md(c.title)).join(' | ')} |`);
+  lines.push(`|---|---|---|${matrix.columns.map(() => '---|').join('')}`);
+  for (const group of sections(matrix.rows)) {
+    lines.push(`| **${mdLink(md(group.section), group.url)}** | | |${matrix.columns.map(() => ' |').join('')}`);
+    for (const row of group.rows) {
+      const r = row.requirement;
+      const rule = row.kind === 'tested' ? md(r.rule) : `${md(r.rule)} *(${md(row.note ?? '')})*`;
+      const cells = row.kind === 'tested' ? row.cells.map(cellMarkdown) : matrix.columns.map(() => '—');
+      lines.push(`| \`${r.id}\` | ${r.strength} | ${rule} | ${cells.join(' | ')} |`);
+    }
+  }
+  lines.push('');
+  if (matrix.unmatched.length > 0) {
+    lines.push('## Scenarios without a catalogue entry', '');
+    for (const u of matrix.unmatched) lines.push(`- **${u.verdict}** ${md(u.column)}: ${md(u.scenario)} (\`${u.location}\`), requirement ${u.requirement ?? 'none'}`);
+    lines.push('');
+  }
+  lines.push('## Runs', '');
+  for (const c of matrix.columns) {
+    const links = [c.allureReport ? mdLink('Allure report', c.allureReport) : '', c.cucumberHtml ? mdLink('cucumber.html', c.cucumberHtml) : ''].filter(Boolean);
+    const facts = Object.entries(c.facts).map(([k, v]) => `${k}: ${v}`);
+    lines.push(`- **${md(c.title)}**, \`${c.folder}\`${links.length ? `: ${links.join(', ')}` : ''}${facts.length ? `. ${md(facts.join('; '))}` : ''}`);
+  }
+  lines.push('', '## Verdicts', '');
+  for (const [v, meaning] of VERDICT_MEANINGS) lines.push(`- **${v}**: ${meaning}`);
+  lines.push('');
+  return lines.join('\n');
+}

@@ -1,0 +1,106 @@
+// Reading result folders for the report: verdicts.json, where the evidence files are, and the Allure
+// ids of the scenarios. Every problem with the input is one InputError line.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../yaml-file';
+import { allureResultsDir } from './allure';
+import { parseRunRecord, scenarioKey, type RunSource } from './matrix';
+
+/** The Allure report of a result folder, as scripts/report.ts builds it. */
+export function allureReportDir(folder: string): string {
+  return path.join(folder, 'allure-report');
+}
+
+function display(file: string): string {
+  return path.relative(process.cwd(), file) || '.';
+}
+
+/** An href from the matrix file's folder to `target`, with each path segment encoded. */
+export function hrefFrom(fromDir: string, target: string): string {
+  return path
+    .relative(fromDir, target)
+    .split(path.sep)
+    .map((segment) => encodeURIComponent(segment))
+    .join('/');
+}
+
+/** Every folder below `root` with a verdicts.json, sorted by name. */
+export function resultFolders(root: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(path.join(root, e.name, 'verdicts.json')))
+    .map((e) => path.join(root, e.name))
+    .sort();
+}
+
+/** Java properties as writeAllureEnvironment writes them (backslash escapes, key=value). */
+export function parseProperties(text: string): Record<string, string> {
+  const facts: Record<string, string> = {};
+  const controls: Record<string, string> = { n: '\n', r: '\r', t: '\t' };
+  const unescape = (s: string): string => s.replace(/\\(.)/g, (_m, c: string) => controls[c] ?? c);
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '' || /^\s*[#!]/.test(line)) continue;
+    const sep = /(?<!\\)(?:\\\\)*[=:]/.exec(line);
+    if (!sep) continue;
+    const at = sep.index + sep[0].length - 1;
+    facts[unescape(line.slice(0, at).trim())] = unescape(line.slice(at + 1).trimStart());
+  }
+  return facts;
+}
+
+interface AllureResultFile {
+  uuid?: unknown;
+  fullName?: unknown;
+  stop?: unknown;
+}
+
+/**
+ * Allure's report id of each scenario, from the result files: Allure 3 names a test result by the md5
+ * of its uuid. A retried scenario has several results; the last one counts.
+ */
+export function allureIds(resultsDir: string): Record<string, string> {
+  if (!existsSync(resultsDir)) return {};
+  const latest = new Map<string, { id: string; stop: number }>();
+  for (const file of readdirSync(resultsDir).filter((f) => f.endsWith('-result.json'))) {
+    let result: AllureResultFile;
+    try {
+      result = JSON.parse(readFileSync(path.join(resultsDir, file), 'utf8')) as AllureResultFile;
+    } catch {
+      throw new InputError(`${display(path.join(resultsDir, file))}: not JSON`);
+    }
+    if (typeof result.uuid !== 'string' || typeof result.fullName !== 'string') continue;
+    // fullName is "<project>:<feature file>#<scenario>"; the project name has no colon.
+    const colon = result.fullName.indexOf(':');
+    const key = colon >= 0 ? result.fullName.slice(colon + 1) : result.fullName;
+    const stop = typeof result.stop === 'number' ? result.stop : 0;
+    const previous = latest.get(key);
+    if (!previous || previous.stop <= stop) latest.set(key, { id: createHash('md5').update(result.uuid).digest('hex'), stop });
+  }
+  return Object.fromEntries([...latest].map(([key, { id }]) => [key, id]));
+}
+
+/** Read one result folder into a RunSource whose hrefs are relative to `outDir`. */
+export function readRunFolder(folder: string, outDir: string): RunSource {
+  const dir = path.resolve(folder);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${folder}: no such folder`);
+  const verdictsFile = path.join(dir, 'verdicts.json');
+  if (!existsSync(verdictsFile)) throw new InputError(`${display(verdictsFile)}: missing (run the suite with --reports ${folder} first)`);
+  const record = parseRunRecord(readFileSync(verdictsFile, 'utf8'), display(verdictsFile));
+  const cucumberHtml = path.join(dir, 'cucumber.html');
+  const allureIndex = path.join(allureReportDir(dir), 'index.html');
+  const environment = path.join(allureResultsDir(dir), 'environment.properties');
+  // The run's own record of its testbed first, then what the Allure environment adds (versions).
+  const facts = { ...(existsSync(environment) ? parseProperties(readFileSync(environment, 'utf8')) : {}), ...record.metadata };
+  const ids = existsSync(allureIndex) ? allureIds(allureResultsDir(dir)) : {};
+  // Keep only the scenarios this run has; an id Allure does not know would be a dead link.
+  const known = new Set(record.results.map((r) => scenarioKey(r.location, r.name)));
+  return {
+    folder: display(dir),
+    record,
+    facts,
+    cucumberHtml: existsSync(cucumberHtml) ? hrefFrom(outDir, cucumberHtml) : null,
+    allureReport: existsSync(allureIndex) ? hrefFrom(outDir, allureIndex) : null,
+    allureIds: Object.fromEntries(Object.entries(ids).filter(([key]) => known.has(key))),
+  };
+}

@@ -1,0 +1,334 @@
+// The compliance matrix: verdicts.json checking, the model (requirement verdicts, the verdict line,
+// untestable rows, links to evidence), its HTML and Markdown, and the Allure helpers of the report.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { Catalogue, Requirement } from '../support/catalogue';
+import { allureFormatOptions, toProperties } from '../support/report/allure';
+import { stageResults, stripAnalytics } from '../support/report/allure-html';
+import { buildMatrix, parseRunRecord, scenarioKey, type RunRecord, type RunSource, type ScenarioRecord } from '../support/report/matrix';
+import { sectionUrl } from '../support/report/page';
+import { renderHtml, renderMarkdown } from '../support/report/render';
+import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../support/report/sources';
+import type { Verdict } from '../support/verdicts/verdicts';
+import { InputError } from '../support/yaml-file';
+
+function requirement(id: string, strength: Requirement['strength'], testing: Requirement['testing'] = 'any-backend', extra: Partial<Requirement> = {}): Requirement {
+  return { id, section: '-remarks', strength, rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, where: 'spec:1', ...extra };
+}
+
+const CATALOGUE: Catalogue = {
+  file: 'spec/test.yaml',
+  function: 'WSARecvDisconnect',
+  page: '../shared/spec/WSARecvDisconnect.md',
+  requirements: [
+    requirement('returns.zero', 'MUST', 'any-backend', { section: '-returns' }),
+    requirement('remarks.a', 'MUST'),
+    requirement('remarks.b', 'MUST'),
+    requirement('remarks.may', 'MAY'),
+    requirement('remarks.summary', 'INFORMATIVE', 'covered', { coveredBy: ['remarks.a', 'remarks.b'] }),
+    requirement('remarks.client', 'CLIENT', 'not-testable', { why: 'an obligation on applications' }),
+  ],
+};
+
+let line = 1;
+function scenario(requirementId: string | null, verdict: Verdict, extra: Partial<ScenarioRecord> = {}): ScenarioRecord {
+  line += 1;
+  return {
+    name: `scenario ${line} of ${requirementId ?? 'nothing'}`,
+    feature: 'Feature',
+    location: `features/x.feature:${line}`,
+    requirement: requirementId,
+    strength: null,
+    verdict,
+    observed: verdict === 'XFAIL' ? 'FAIL' : verdict === 'XPASS' ? 'PASS' : verdict,
+    detail: verdict === 'PASS' ? '' : `detail of ${verdict}`,
+    expectation: null,
+    ...extra,
+  };
+}
+
+function source(record: RunRecord, folder = `reports/${record.backend}`, withAllure = true): RunSource {
+  const allureIds = Object.fromEntries(record.results.map((r, i) => [scenarioKey(r.location, r.name), `id${i}`]));
+  return {
+    folder,
+    record,
+    facts: { node: 'v20' },
+    cucumberHtml: `${record.backend}/cucumber.html`,
+    allureReport: withAllure ? `${record.backend}/allure-report/index.html` : null,
+    allureIds: withAllure ? allureIds : {},
+  };
+}
+
+const allPass = (): RunRecord => ({
+  backend: 'simulator',
+  backendOptions: {},
+  metadata: {},
+  results: [scenario('returns.zero', 'PASS'), scenario('remarks.a', 'PASS'), scenario('remarks.b', 'PASS'), scenario('remarks.may', 'PASS')],
+});
+
+describe('verdicts.json', () => {
+  const good = JSON.stringify(allPass());
+
+  it('reads a run record', () => {
+    const record = parseRunRecord(good, 'v.json');
+    assert.equal(record.backend, 'simulator');
+    assert.equal(record.results.length, 4);
+    assert.equal(record.results[0]?.verdict, 'PASS');
+    assert.deepEqual(record.metadata, {});
+    const withMetadata = parseRunRecord(JSON.stringify({ ...allPass(), metadata: { wine: 'wine-9.0', build: 7 } }), 'v.json');
+    assert.deepEqual(withMetadata.metadata, { wine: 'wine-9.0', build: '7' });
+  });
+
+  it('names the file and the field of a mistake in one line', () => {
+    assert.throws(() => parseRunRecord('{', 'a/verdicts.json'), (e: Error) => e instanceof InputError && /^a\/verdicts\.json: not JSON/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(() => parseRunRecord('[]', 'v.json'), /v\.json: expected an object with backend and results/);
+    assert.throws(() => parseRunRecord('{"backend":"x"}', 'v.json'), /v\.json: results must be a list/);
+    const bad = JSON.parse(good) as { results: { verdict: string }[] };
+    (bad.results[1] as { verdict: string }).verdict = 'MAYBE';
+    assert.throws(() => parseRunRecord(JSON.stringify(bad), 'v.json'), /v\.json: results\[1\]\.verdict 'MAYBE' is not one of PASS, FAIL/);
+    assert.throws(() => parseRunRecord('{"backend":"x","results":[{"verdict":"PASS"}]}', 'v.json'), /results\[0\]\.name must be a string/);
+    assert.throws(() => parseRunRecord('{"backend":"x","backendOptions":{"a":1},"results":[]}', 'v.json'), /backendOptions must map names to strings/);
+    assert.throws(() => parseRunRecord('{"backend":"x","metadata":[],"results":[]}', 'v.json'), /metadata must be an object/);
+  });
+});
+
+describe('the matrix model', () => {
+  it('has a row for every catalogue entry, untestable ones with their reason instead of a verdict', () => {
+    const matrix = buildMatrix(CATALOGUE, [source(allPass())]);
+    assert.deepEqual(
+      matrix.rows.map((r) => [r.requirement.id, r.kind, r.cells.length]),
+      [
+        ['returns.zero', 'tested', 1],
+        ['remarks.a', 'tested', 1],
+        ['remarks.b', 'tested', 1],
+        ['remarks.may', 'tested', 1],
+        ['remarks.summary', 'covered', 0],
+        ['remarks.client', 'not-testable', 0],
+      ],
+    );
+    assert.equal(matrix.rows[4]?.note, 'covered by remarks.a, remarks.b');
+    assert.equal(matrix.rows[5]?.note, 'not testable: an obligation on applications');
+    assert.equal(matrix.rows[0]?.sectionUrl, sectionUrl('-returns'));
+  });
+
+  it('gives a requirement the loudest verdict of its scenarios and links the scenario that decided it', () => {
+    const record = allPass();
+    record.results.push(scenario('remarks.a', 'FAIL'), scenario('remarks.a', 'PASS'));
+    const matrix = buildMatrix(CATALOGUE, [source(record)]);
+    const cell = matrix.rows[1]?.cells[0];
+    assert.equal(cell?.verdict, 'FAIL');
+    assert.equal(cell?.scenarios.length, 3);
+    assert.equal(cell?.primary?.href, 'simulator/allure-report/index.html#id4');
+    const failing = cell?.scenarios.find((s) => s.verdict === 'FAIL');
+    assert.deepEqual(
+      failing?.links.map((l) => l.label),
+      ['Allure', 'cucumber'],
+    );
+    assert.equal(failing?.links[1]?.href, 'simulator/cucumber.html?query=%40req%3Aremarks.a');
+  });
+
+  it('falls back to cucumber.html without an Allure report, and says NOT RUN where nothing ran', () => {
+    const record = allPass();
+    record.results = record.results.filter((r) => r.requirement !== 'remarks.b');
+    const matrix = buildMatrix(CATALOGUE, [source(record, 'reports/simulator', false)]);
+    assert.match(matrix.rows[0]?.cells[0]?.primary?.href ?? '', /^simulator\/cucumber\.html\?query=/);
+    assert.equal(matrix.rows[2]?.cells[0]?.verdict, 'NOT RUN');
+    assert.equal(matrix.rows[2]?.cells[0]?.primary, null);
+    assert.equal(matrix.columns[0]?.summary.keepsEveryMust, 'not established');
+  });
+
+  it('writes the verdict line of a conforming run', () => {
+    const summary = buildMatrix(CATALOGUE, [source(allPass())]).columns[0]?.summary;
+    assert.equal(summary?.line, 'keeps every MUST: yes; 0 deviations; 0 optional behaviours absent');
+  });
+
+  it('counts deviations (recorded ones too), absent optional behaviours, unknowns and stale expectations', () => {
+    const expectation = { verdict: 'FAIL', observed: 'WSAEINVAL', reason: 'Wine bug 1234', evidence: 'https://bugs.example/1234' };
+    const record: RunRecord = {
+      backend: 'wine',
+      backendOptions: {},
+      metadata: {},
+      results: [
+        scenario('returns.zero', 'XFAIL', { expectation }),
+        scenario('remarks.a', 'BROKEN'),
+        scenario('remarks.b', 'XPASS', { expectation }),
+        scenario('remarks.may', 'OPTIONAL'),
+      ],
+    };
+    const matrix = buildMatrix(CATALOGUE, [source(record)]);
+    const summary = matrix.columns[0]?.summary;
+    assert.deepEqual(summary?.deviations, ['returns.zero']);
+    assert.deepEqual(summary?.optionalAbsent, ['remarks.may']);
+    assert.deepEqual(summary?.unknown, ['remarks.a']);
+    assert.deepEqual(summary?.staleExpectations, ['remarks.b']);
+    assert.equal(summary?.keepsEveryMust, 'no');
+    assert.equal(
+      summary?.line,
+      'keeps every MUST: no; 1 deviation; 1 optional behaviour absent; 1 requirement unknown (BROKEN, TIMEOUT or not run); 1 expectation out of date (XPASS)',
+    );
+    // A recorded deviation links to its evidence first.
+    assert.equal(matrix.rows[0]?.cells[0]?.primary?.href, 'https://bugs.example/1234');
+    assert.equal(matrix.rows[0]?.cells[0]?.expectation?.reason, 'Wine bug 1234');
+  });
+
+  it('counts what was observed: an expected BROKEN is unknown, not a deviation', () => {
+    const record = allPass();
+    record.results[1] = scenario('remarks.a', 'XFAIL', { observed: 'BROKEN', expectation: { verdict: 'BROKEN', observed: 'x', reason: 'cannot observe', evidence: 'notes' } });
+    const matrix = buildMatrix(CATALOGUE, [source(record)]);
+    assert.equal(matrix.rows[1]?.cells[0]?.verdict, 'XFAIL');
+    const summary = matrix.columns[0]?.summary;
+    assert.deepEqual(summary?.deviations, []);
+    assert.deepEqual(summary?.unknown, ['remarks.a']);
+    assert.equal(summary?.keepsEveryMust, 'not established');
+  });
+
+  it('leaves the answer open when a MUST is BROKEN, and counts N/A apart', () => {
+    const record = allPass();
+    record.results[1] = scenario('remarks.a', 'TIMEOUT');
+    record.results[2] = scenario('remarks.b', 'N/A');
+    const summary = buildMatrix(CATALOGUE, [source(record)]).columns[0]?.summary;
+    assert.equal(summary?.keepsEveryMust, 'not established');
+    assert.deepEqual(summary?.notApplicable, ['remarks.b']);
+    const onlyNa = allPass();
+    onlyNa.results[2] = scenario('remarks.b', 'N/A');
+    assert.equal(buildMatrix(CATALOGUE, [source(onlyNa)]).columns[0]?.summary.line, 'keeps every MUST: yes; 0 deviations; 0 optional behaviours absent; 1 not applicable here');
+  });
+
+  it('puts runs side by side, naming options and telling twins apart by folder', () => {
+    const a = allPass();
+    const b: RunRecord = { ...allPass(), backendOptions: { mutant: 'fin-sent' } };
+    const c = allPass();
+    const matrix = buildMatrix(CATALOGUE, [source(a, 'host-a/simulator'), source(b), source(c, 'host-b/simulator')]);
+    assert.deepEqual(
+      matrix.columns.map((col) => col.title),
+      ['simulator @ host-a/simulator', 'simulator (mutant=fin-sent)', 'simulator @ host-b/simulator'],
+    );
+    assert.equal(matrix.rows[0]?.cells.length, 3);
+  });
+
+  it('lists scenarios whose requirement the catalogue does not know', () => {
+    const record = allPass();
+    record.results.push(scenario('remarks.gone', 'PASS'), scenario(null, 'PASS'));
+    const matrix = buildMatrix(CATALOGUE, [source(record)]);
+    assert.deepEqual(
+      matrix.unmatched.map((u) => u.requirement),
+      ['remarks.gone', null],
+    );
+  });
+});
+
+describe('rendering', () => {
+  const record: RunRecord = {
+    backend: 'wine',
+    backendOptions: {},
+    metadata: {},
+    results: [scenario('returns.zero', 'FAIL', { detail: 'returned <1> | not 0' }), scenario('remarks.a', 'PASS'), scenario('remarks.b', 'PASS'), scenario('remarks.may', 'OPTIONAL')],
+  };
+  const matrix = buildMatrix(CATALOGUE, [source(allPass()), source(record)]);
+  const options = { generated: '2026-01-01T00:00:00Z' };
+
+  it('writes a self-contained HTML page with the verdict lines and every row', () => {
+    const html = renderHtml(matrix, options);
+    assert.match(html, /<div class="verdict-line must-yes" data-backend="simulator">/);
+    assert.match(html, /<div class="verdict-line must-no" data-backend="wine">/);
+    for (const r of CATALOGUE.requirements) assert.ok(html.includes(`data-requirement="${r.id}"`), r.id);
+    assert.match(html, /<td class="note" colspan="2">covered by <a href="#req-remarks\.a">/);
+    assert.match(html, /returned &lt;1&gt; \| not 0/);
+    assert.ok(!/<(script|link|img)\b/i.test(html), 'no script, stylesheet or image to fetch');
+  });
+
+  it('writes Markdown with one column per run and escaped cells', () => {
+    const text = renderMarkdown(matrix, options);
+    assert.match(text, /^\| requirement \| strength \| rule \| simulator \| wine \|$/m);
+    assert.match(text, /^\| wine \| keeps every MUST: no; 1 deviation; 1 optional behaviour absent \|$/m);
+    assert.match(text, /^\| `returns\.zero` \| MUST \| rule of returns\.zero \| \[\*\*PASS\*\*\]\([^)]*\) \| \[\*\*FAIL\*\*\]\([^)]*\): returned <1> \\\| not 0 \|$/m);
+    assert.match(text, /^\| `remarks\.client` \| CLIENT \| rule of remarks\.client \*\(not testable: an obligation on applications\)\* \| — \| — \|$/m);
+  });
+});
+
+describe('report inputs', () => {
+  it('reads back the environment properties the hook writes', () => {
+    const facts = { backend: 'wine', 'option prefix': 'C:\\wine=1', 'simulator model': 'a: b', multi: 'one\ntwo', ' lead': '#x' };
+    assert.deepEqual(parseProperties(toProperties(facts)), facts);
+  });
+
+  it('finds Allure ids by feature file and scenario name, the last retry winning', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'allure-ids-'));
+    const write = (uuid: string, name: string, stop: number): void =>
+      writeFileSync(path.join(dir, `${uuid}-result.json`), JSON.stringify({ uuid, fullName: `proj:features/a.feature#${name}`, stop }));
+    write('u1', 'one', 10);
+    write('u2', 'one', 20);
+    write('u3', 'two: with colon', 5);
+    writeFileSync(path.join(dir, 'x-container.json'), '{}');
+    const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+    assert.deepEqual(allureIds(dir), { 'features/a.feature#one': md5('u2'), 'features/a.feature#two: with colon': md5('u3') });
+    assert.equal(scenarioKey('features/a.feature:12', 'one'), 'features/a.feature#one');
+  });
+
+  it('makes hrefs relative to the matrix and encoded', () => {
+    assert.equal(hrefFrom('/r', '/r/my run/cucumber.html'), 'my%20run/cucumber.html');
+    assert.equal(hrefFrom('/r/out', '/r/a/b.html'), '../a/b.html');
+  });
+
+  it('stops at a missing folder, a missing or malformed verdicts.json', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'report-input-'));
+    assert.throws(() => readRunFolder(path.join(dir, 'nope'), dir), (e: Error) => e instanceof InputError && /nope: no such folder$/.test(e.message));
+    mkdirSync(path.join(dir, 'empty'));
+    assert.throws(() => readRunFolder(path.join(dir, 'empty'), dir), /verdicts\.json: missing/);
+    mkdirSync(path.join(dir, 'bad'));
+    writeFileSync(path.join(dir, 'bad', 'verdicts.json'), '{"backend": 3}');
+    assert.throws(() => readRunFolder(path.join(dir, 'bad'), dir), /verdicts\.json: backend must be a non-empty string/);
+    mkdirSync(path.join(dir, 'good'));
+    writeFileSync(path.join(dir, 'good', 'verdicts.json'), JSON.stringify(allPass()));
+    writeFileSync(path.join(dir, 'good', 'cucumber.html'), '');
+    const run = readRunFolder(path.join(dir, 'good'), dir);
+    assert.equal(run.cucumberHtml, 'good/cucumber.html');
+    assert.equal(run.allureReport, null);
+  });
+});
+
+describe('Allure', () => {
+  it('labels scenarios by requirement, strength and section and links the page section', () => {
+    const options = allureFormatOptions('/r/allure-results', 'wine');
+    const labelFor = (tag: string): string | undefined => options.labels.find((l) => l.pattern.some((p) => p.test(tag)))?.name;
+    assert.equal(labelFor('@req:remarks.no-icmp'), 'requirement');
+    assert.equal(labelFor('@strength:MUST'), 'strength');
+    assert.equal(labelFor('@section:-remarks'), 'section');
+    assert.deepEqual(options.globalLabels, { backend: 'wine' });
+    assert.equal(options.links['page section']?.urlTemplate('@section:-returns'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#return-value');
+    assert.equal(sectionUrl('metadata'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#requirements');
+    assert.equal(sectionUrl('-param s'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#parameters');
+  });
+
+  it('takes the analytics tag out of the report, and refuses a template it does not know', () => {
+    const page = '<body><div id="app"></div>\n    <script async src="https://www.googletagmanager.com/gtag/js?id=G-X"></script>\n    <script>\n      function gtag(){dataLayer.push(arguments);}\n      gtag(\'config\', \'G-X\');\n    </script>\n    <script>data</script></body>';
+    assert.equal(stripAnalytics(page), '<body><div id="app"></div>\n    <script>data</script></body>');
+    assert.throws(() => stripAnalytics('<script src="https://www.googletagmanager.com/x"></script>'), /still loads Google Tag Manager/);
+  });
+
+  it('names the suite’s evidence and gives it a type Allure shows inline', () => {
+    const from = mkdtempSync(path.join(tmpdir(), 'allure-stage-'));
+    const to = path.join(mkdtempSync(path.join(tmpdir(), 'allure-staged-')), 'allure-results');
+    const attachment = (type: string): unknown => ({ name: 'Attachment', attachments: [{ name: 'Attachment', source: 's', type }] });
+    writeFileSync(
+      path.join(from, 'c-container.json'),
+      JSON.stringify({ befores: [{ stage: 'finished', steps: [] }], afters: [{ stage: 'finished', steps: [attachment('application/vnd.winsock-conformance.call-log+json')] }] }),
+    );
+    writeFileSync(path.join(from, 'r-result.json'), JSON.stringify({ steps: [{ name: 'Given x', steps: [attachment('application/vnd.winsock-conformance.not-applicable+json')] }] }));
+    writeFileSync(path.join(from, 's-attachment'), '[]');
+    stageResults(from, to);
+    const container = JSON.parse(readFileSync(path.join(to, 'c-container.json'), 'utf8')) as {
+      befores: { name: string }[];
+      afters: { name: string; steps: { name: string; attachments: { name: string; type: string }[] }[] }[];
+    };
+    assert.equal(container.befores[0]?.name, 'Before hook');
+    assert.equal(container.afters[0]?.name, 'After hook');
+    assert.deepEqual(container.afters[0]?.steps[0], { name: 'call log', attachments: [{ name: 'call log', source: 's', type: 'application/json' }] });
+    assert.match(readFileSync(path.join(to, 'r-result.json'), 'utf8'), /"name":"not applicable"/);
+    assert.equal(readFileSync(path.join(to, 's-attachment'), 'utf8'), '[]');
+  });
+});
