@@ -6,7 +6,8 @@
 // --listen    where to serve (default 127.0.0.1:0, an ephemeral port). Use 0.0.0.0:PORT on another host.
 // --announce  after listening, connect to HOST:PORT, send one line {"type":"listening","port":N,...}, close.
 //             (Under Wine node.exe cannot write to a pipe, so the controller learns the port this way.)
-// --single    serve one controller connection, then exit (the controller's local agents).
+// --single    serve one controller connection, then exit (the controller's local agents). Exits too if no
+//             controller connects within 60 s (one that died before connecting leaves no agent behind).
 // --koffi     where to require koffi from (default "koffi").
 // The log goes to stdout; the controller redirects it to a file.
 //
@@ -284,7 +285,14 @@ function serve(opts: Options): void {
   log(`node ${process.version}, ${os.version()} ${os.release()}, ws2_32 ${bindings.ws2_32Path}${bindings.wine ? `, wine ${bindings.wine}` : ''}; own WSAStartup -> ${hold}`);
 
   let busy = false;
+  const orphaned = opts.single
+    ? setTimeout(() => {
+        log('no controller connected within 60 s; exiting');
+        process.exit(5);
+      }, 60_000)
+    : null;
   const server = net.createServer((socket) => {
+    if (orphaned) clearTimeout(orphaned);
     if (busy) {
       socket.end(frame({ type: 'error', id: null, message: 'this agent already serves a controller' }));
       return;

@@ -4,7 +4,8 @@ import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber
 import type { Testbed, WirePacket } from './ports';
 import { findBackend, backendNames } from './backends/registry';
 import { writeAllureEnvironment } from './report/allure';
-import { CALL_LOG_MEDIA, RUN_METADATA_MEDIA, TIMING_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
+import { CALL_LOG_MEDIA, CannotRun, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
+import { closeOnInterrupt, interrupted } from './interrupt';
 import type { ConformanceWorld, WorldParameters } from './world';
 
 // Above every bound a step waits on (calls, observation windows), so a hung harness ends as TIMEOUT.
@@ -22,9 +23,28 @@ BeforeAll({ timeout: 300_000 }, async function (this: { parameters: unknown }) {
     setupError = new Error(`unknown backend '${parameters.backend}'; valid: ${backendNames().join(', ')}`);
     return;
   }
+  // Ctrl-C or SIGTERM closes the testbed (agent, tcpdump, wineserver) at once; the rest of the run then
+  // fails fast and the CLI exits 130 (support/interrupt.ts).
+  closeOnInterrupt(() => testbed);
   try {
     testbed = await entry.load().create(parameters.backendOptions ?? {});
+    if (interrupted()) await testbed.close();
+    // Start the agent now: one that cannot serve this run at all stops it here. Any other failure is
+    // left to the first scenario, which then ends BROKEN with the evidence.
+    await testbed.mainProcess().catch((error: unknown) => {
+      if (error instanceof CannotRun) throw error;
+    });
   } catch (error) {
+    if (error instanceof CannotRun) {
+      // wine64 or node.exe missing, an agent of another protocol version: no scenario can run, and the
+      // CLI says so in one line (exit 2) instead of reporting every scenario BROKEN.
+      await testbed?.close().catch(() => undefined);
+      testbed = null;
+      // A parallel worker exits on this, and cucumber would print the error with all its stacks: the CLI
+      // prints the line once, from the hook's result (support/cli/main.ts).
+      if (process.env.CUCUMBER_WORKER_ID !== undefined) console.error = () => undefined;
+      throw error;
+    }
     // Every scenario then ends BROKEN with this message, instead of the run dying without a report.
     setupError = error instanceof Error ? error : new Error(String(error));
   }
@@ -50,8 +70,7 @@ After(async function (this: ConformanceWorld) {
   } finally {
     await testbed.endScenario();
     if (testbed.wire) packets = await testbed.wire.stop();
-    this.attach(JSON.stringify(this.calls, null, 1), CALL_LOG_MEDIA);
-    this.attach(JSON.stringify({ waitedMs: this.waitedMs }), TIMING_MEDIA);
+    this.attach(JSON.stringify({ waitedMs: this.waitedMs, calls: this.calls }, null, 1), CALL_LOG_MEDIA);
     if (testbed.wire) this.attach(JSON.stringify(packets, null, 1), WIRE_LOG_MEDIA);
   }
 });

@@ -1,6 +1,6 @@
 // winsock-conformance: runs the features on one backend through cucumber's API, prints a line per
 // scenario with its verdict, writes the reports, and exits by the verdicts (0 conforming, 1 a failing
-// verdict, 2 bad input).
+// verdict, 2 bad input or a run that cannot start, 130 interrupted).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -12,7 +12,9 @@ import { loadCatalogue } from '../catalogue';
 import { ALLURE_FORMATTER, allureFormatOptions, allureResultsDir, asCucumberFormatOptions } from '../report/allure';
 import { expectationFor, expectationsFile, loadExpectations } from '../verdicts/expectations';
 import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
+import { CannotRun } from '../verdicts/outcomes';
 import { InputError } from '../yaml-file';
+import { RunInterrupted, watchRun } from '../interrupt';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
@@ -170,20 +172,46 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
     new Set(plan.map((p) => p.name)),
   );
 
+  const watch = watchRun(options.parallel > 0, (signal) => process.stderr.write(`winsock-conformance: ${signal}: stopping\n`));
   const collector = new VerdictCollector(
     (scenario) => expectationFor(expectations, scenario),
     (result) => {
-      if (!options.quiet) log(progressLine(result));
+      // Scenarios cut short by an interrupt have no verdict worth printing.
+      if (!options.quiet && !watch.signal) log(progressLine(result));
     },
   );
-  const onMessage = (envelope: messages.Envelope): void => collector.add(envelope);
+  // A BeforeAll that fails (support/hooks.ts: CannotRun, e.g. wine64 missing or an agent of another
+  // protocol version) ends the run before any scenario; its message is the one line the CLI prints.
+  const beforeAllHooks = new Set<string>();
+  const hookRuns = new Map<string, string>();
+  let cannotRun: string | null = null;
+  const onMessage = (envelope: messages.Envelope): void => {
+    collector.add(envelope);
+    if (envelope.hook?.type === 'BEFORE_TEST_RUN') beforeAllHooks.add(envelope.hook.id);
+    if (envelope.testRunHookStarted) hookRuns.set(envelope.testRunHookStarted.id, envelope.testRunHookStarted.hookId);
+    const finished = envelope.testRunHookFinished;
+    if (finished?.result.status === 'FAILED' && beforeAllHooks.has(hookRuns.get(finished.testRunHookStartedId) ?? '')) {
+      cannotRun ??= (finished.result.exception?.message ?? finished.result.message ?? 'the run could not start').split('\n')[0] ?? '';
+    }
+  };
   // cucumber's own summary goes to a sink: the verdict lines are this command's output.
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const run = await runCucumber(
-    support ? { ...runConfiguration, support } : runConfiguration,
-    { cwd: ROOT, stdout: sink, stderr: process.stderr },
-    onMessage,
-  );
+  let run: Awaited<ReturnType<typeof runCucumber>>;
+  try {
+    run = await runCucumber(
+      support ? { ...runConfiguration, support } : runConfiguration,
+      { cwd: ROOT, stdout: sink, stderr: process.stderr },
+      onMessage,
+    );
+  } catch (error) {
+    // A serial run rejects when its BeforeAll fails; a parallel one resolves with no scenario run.
+    if (cannotRun !== null) throw new CannotRun(cannotRun);
+    throw error;
+  } finally {
+    watch.dispose();
+  }
+  if (watch.signal) throw new RunInterrupted(watch.signal);
+  if (cannotRun !== null) throw new CannotRun(cannotRun);
 
   const results = collector.results;
   const counts = countVerdicts(results);
@@ -228,10 +256,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (summary.results.length === 0) process.stdout.write('no scenario ran: check --tags\n');
     return summary.failed ? 1 : 0;
   } catch (error) {
-    if (error instanceof InputError || error instanceof UsageError) {
+    if (error instanceof InputError || error instanceof UsageError || error instanceof CannotRun) {
       process.stderr.write(`winsock-conformance: ${error.message}\n`);
       return 2;
     }
+    if (error instanceof RunInterrupted) return error.exitCode;
     throw error;
   }
 }

@@ -3,7 +3,8 @@
 //   Deviation        -> FAIL (or OPTIONAL on a MAY requirement): the implementation broke the rule.
 //   ObserverBlind    -> BROKEN: a positive control failed, so an absence check proves nothing.
 //   CallTimeout      -> TIMEOUT: a call did not return within its bound.
-//   AgentFailure     -> BROKEN: the agent crashed, exited or answered garbage.
+//   AgentFailure     -> BROKEN: the agent crashed, exited or answered garbage (its evidence is attached
+//                       to the scenario as agent-evidence.txt by support/dsl.ts).
 //   anything else    -> BROKEN: the harness itself failed.
 // Not-applicable scenarios do not throw: they attach a NOT_APPLICABLE_MEDIA note and end as skipped.
 
@@ -44,9 +45,8 @@ export class NotApplicable extends Error {
 }
 
 export const NOT_APPLICABLE_MEDIA = 'application/vnd.winsock-conformance.not-applicable+json';
+/** `{ waitedMs, calls }`: every call with its outcome, and the time spent waiting out windows and bounds. */
 export const CALL_LOG_MEDIA = 'application/vnd.winsock-conformance.call-log+json';
 export const WIRE_LOG_MEDIA = 'application/vnd.winsock-conformance.wire-log+json';
-/** How long the scenario waited out windows and bounds (absence checks, blocked calls), on the backend's clock. */
-export const TIMING_MEDIA = 'application/vnd.winsock-conformance.timing+json';
 /** The backend's facts for the run (versions, revision), attached to a worker's first scenario. */
 export const RUN_METADATA_MEDIA = 'application/vnd.winsock-conformance.run-metadata+json';

@@ -2,7 +2,7 @@
 // it archived messages.ndjson files, and both get the same answer.
 import type * as messages from '@cucumber/messages';
 import type { Expectation } from './expectations';
-import { NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA, TIMING_MEDIA } from './outcomes';
+import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA } from './outcomes';
 
 export const VERDICTS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'OPTIONAL', 'N/A', 'BROKEN', 'TIMEOUT'] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -84,8 +84,8 @@ export function applyExpectation(observed: ScenarioResult['observed'], expectati
 }
 
 function waitedMs(attachments: readonly Attachment[]): number {
-  const timing = attachments.find((a) => a.mediaType === TIMING_MEDIA);
-  return timing ? (JSON.parse(timing.body) as { waitedMs: number }).waitedMs : 0;
+  const log = attachments.find((a) => a.mediaType === CALL_LOG_MEDIA);
+  return log ? (JSON.parse(log.body) as { waitedMs: number }).waitedMs : 0;
 }
 
 export function requirementVerdict(verdicts: readonly Verdict[]): Verdict {

@@ -14,7 +14,7 @@ import {
   type AgentMessage,
   type ControllerMessage,
 } from '../../../agent/protocol';
-import { AgentFailure } from '../../verdicts/outcomes';
+import { AgentFailure, CannotRun } from '../../verdicts/outcomes';
 
 /** A ControllerMessage without its id (the connection numbers requests). */
 export type Request = ControllerMessage extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
@@ -24,9 +24,14 @@ export class RequestTimeout extends Error {
   override readonly name = 'RequestTimeout';
 }
 
-/** A version mismatch: a one-line error, not an agent failure. */
-export class ProtocolMismatch extends Error {
+/** A version mismatch: a one-line error before the run, not an agent failure. */
+export class ProtocolMismatch extends CannotRun {
   override readonly name = 'ProtocolMismatch';
+}
+
+/** Evidence in one text: what arrived from the agent (when it broke the protocol), then its last output. */
+export function joinEvidence(received: string, logs: string): string {
+  return [received ? `received from the agent: ${received}` : '', logs].filter(Boolean).join('\n');
 }
 
 interface Pending {
@@ -50,6 +55,8 @@ export class AgentConnection {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private brokenReason: Error | null = null;
+  /** What the agent sent that broke the protocol (a preview), or '' when it broke the connection otherwise. */
+  received = '';
   facts: AgentFacts = { implementation: '', windows: '', ws2_32: '', ops: [] };
 
   private constructor(
@@ -62,7 +69,8 @@ export class AgentConnection {
     socket.on('error', () => undefined); // 'close' follows and carries the failure
     socket.on('close', () => {
       const rest = this.decoder.rest();
-      this.fail(new AgentFailure(`the agent at ${endpoint} closed the control connection`, `${rest ? `unfinished line: ${preview(rest)}\n` : ''}${this.options.evidence()}`));
+      if (rest && !this.brokenReason) this.received = `${preview(rest)} (an unfinished line)`;
+      this.fail(new AgentFailure(`the agent at ${endpoint} closed the control connection`, joinEvidence(this.received, this.options.evidence())));
     });
   }
 
@@ -130,7 +138,7 @@ export class AgentConnection {
     try {
       lines = this.decoder.push(chunk);
     } catch (e) {
-      this.garbage(e);
+      this.garbage(e, chunk);
       return;
     }
     for (const line of lines) {
@@ -140,7 +148,7 @@ export class AgentConnection {
       try {
         message = parseAgentMessage(line);
       } catch (e) {
-        this.garbage(e);
+        this.garbage(e, chunk);
         return;
       }
       this.deliver(message, line);
@@ -150,12 +158,14 @@ export class AgentConnection {
   private deliver(message: AgentMessage, line: string): void {
     if (message.id === null) {
       // An error about no request in particular: the agent gave up on this connection.
-      this.fail(new AgentFailure(`the agent reported: ${message.type === 'error' ? message.message : line}`, `${line}\n${this.options.evidence()}`));
+      this.received = preview(line);
+      this.fail(new AgentFailure(`the agent reported: ${message.type === 'error' ? message.message : line}`, joinEvidence(this.received, this.options.evidence())));
       return;
     }
     const pending = this.pending.get(message.id);
     if (!pending) {
-      this.fail(new AgentFailure(`the agent answered request ${message.id}, which is not pending`, preview(line)));
+      this.received = preview(line);
+      this.fail(new AgentFailure(`the agent answered request ${message.id}, which is not pending`, joinEvidence(this.received, this.options.evidence())));
       return;
     }
     this.pending.delete(message.id);
@@ -167,10 +177,11 @@ export class AgentConnection {
     pending.resolve(message);
   }
 
-  private garbage(e: unknown): void {
-    const bytes = e instanceof ProtocolError ? e.bytes : '';
+  private garbage(e: unknown, chunk: Buffer): void {
+    // The text as decoded, and the raw bytes of what arrived with it (the decoding hides bytes that are not UTF-8).
+    this.received = `${e instanceof ProtocolError ? e.bytes : ''}\nbytes of that read: ${hexBytes(chunk)}`;
     const why = e instanceof Error ? e.message : String(e);
-    this.fail(new AgentFailure(`the agent sent something that is not control protocol ${PROTOCOL_VERSION}: ${why}`, `${bytes}\n${this.options.evidence()}`));
+    this.fail(new AgentFailure(`the agent sent something that is not control protocol ${PROTOCOL_VERSION}: ${why}`, joinEvidence(this.received, this.options.evidence())));
   }
 
   /** Reject everything pending, drop the connection, tell the owner once. */
@@ -190,6 +201,12 @@ export class AgentConnection {
   close(): void {
     this.fail(new AgentFailure('the control connection was closed by the controller', ''), false);
   }
+}
+
+/** Up to 256 bytes as hex pairs, e.g. "00 ff 7b ... (300 bytes)". */
+export function hexBytes(bytes: Buffer, max = 256): string {
+  const shown = [...bytes.subarray(0, max)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+  return bytes.length > max ? `${shown} ... (${bytes.length} bytes)` : shown;
 }
 
 export function describeRequest(request: Request): string {

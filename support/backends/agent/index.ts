@@ -4,7 +4,15 @@
 //   wine     Wine's ws2_32.dll: Windows node.exe under wine64, in a private prefix (Linux hosts)
 //   winsock  the system's ws2_32.dll: the local node, on a Windows host
 // Either takes `agent=tcp://HOST:PORT` to use an agent that is already running (a vendor's, or one
-// started by hand with `node bin/run-ts.js agent/agent.ts --listen 127.0.0.1:7777`).
+// started by hand with `node bin/run-ts.js agent/agent.ts --listen 127.0.0.1:7777`), or
+// `agent-command=PROGRAM [ARGS]` to start another agent program locally (the suite's own tests start a
+// deliberately faulty agent this way: test/fixtures/faulty-agent.ts).
+//
+// Robustness: a call that does not answer within its bound plus `grace` ends its scenario as TIMEOUT and
+// the agent is killed; an agent that exits, crashes or breaks the protocol ends it as BROKEN, with its
+// last output and the offending bytes as evidence (AgentFailure.evidence, attached by support/dsl.ts).
+// Either way a local agent is started afresh for the next call. A remote agent cannot be restarted from
+// here: its connection is opened once more, and if that fails every later scenario is BROKEN at once.
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,8 +20,8 @@ import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProc
 import { AgentFailure, CallTimeout, NotApplicable } from '../../verdicts/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/pcap';
-import { AgentConnection, RequestTimeout, type Request } from './connection';
-import { buildAgent, launchLocalAgent, type LocalAgent } from './launcher';
+import { AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
+import { awaitAtMost, buildAgent, launchLocalAgent, type LocalAgent } from './launcher';
 import { ensureWineSetup, REPO_ROOT, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import type { AgentMessage } from '../../../agent/protocol';
 
@@ -21,6 +29,8 @@ export { ensureWineSetup } from './wine-setup';
 
 const OPTION_HELP: Record<string, string> = {
   agent: 'tcp://HOST:PORT of an agent that is already running (default: start one)',
+  'agent-command':
+    'PROGRAM [ARGS...] to start as the local agent instead of the suite\'s (a .ts or .js file runs in this node; it gets --listen, --announce and --single appended; no Wine is set up), e.g. the test fixture test/fixtures/faulty-agent.ts',
   grace: 'ms an answer may come after a call bound before the agent counts as hung (default 5000)',
   'boot-timeout': 'ms the agent may take to start (default 60000)',
   capture: 'on|off: tcpdump on lo when root (default on)',
@@ -32,6 +42,8 @@ const OPTION_HELP: Record<string, string> = {
 
 interface AgentOptions {
   remote: { host: string; port: number } | null;
+  /** A local agent program and its arguments, instead of the suite's agent (agent-command). */
+  agentCommand: string[] | null;
   graceMs: number;
   bootTimeoutMs: number;
   capture: boolean;
@@ -64,8 +76,15 @@ function parseOptions(raw: Record<string, string>, backend: string): AgentOption
     if (!m) throw new Error(`${backend} option agent takes tcp://HOST:PORT, not '${raw.agent}'`);
     remote = { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
   }
+  let agentCommand: string[] | null = null;
+  if (raw['agent-command'] !== undefined) {
+    agentCommand = raw['agent-command'].trim().split(/\s+/).filter(Boolean);
+    if (agentCommand.length === 0) throw new Error(`${backend} option agent-command takes a program and its arguments`);
+    if (remote) throw new Error(`${backend} options agent and agent-command exclude each other: one connects to a running agent, the other starts one`);
+  }
   return {
     remote,
+    agentCommand,
     graceMs: ms('grace', 5000),
     bootTimeoutMs: ms('boot-timeout', 60_000),
     capture: flag('capture', true),
@@ -105,6 +124,10 @@ class AgentTestbed implements Testbed {
   private readonly main: MainProcess;
   private lastBootMs: number | null = null;
   private closed = false;
+  /** Why a remote agent is given up on: its connection failed and could not be opened again. */
+  private remoteLost: string | null = null;
+  /** The facts of the last agent that said hello (metadata does not start an agent to ask again). */
+  private facts: AgentConnection['facts'] | null = null;
   /** Ends our use of the Wine prefix (and its wineserver when no other worker uses it). */
   private readonly leavePrefix: (() => void) | null;
 
@@ -138,6 +161,7 @@ class AgentTestbed implements Testbed {
   agent(): Promise<Live> {
     if (this.closed) return Promise.reject(new Error('the testbed is closed'));
     if (this.live && !this.live.conn.broken) return Promise.resolve(this.live);
+    if (this.remoteLost) return Promise.reject(new AgentFailure(this.remoteLost, ''));
     this.starting ??= this.start().finally(() => {
       this.starting = null;
     });
@@ -174,13 +198,36 @@ class AgentTestbed implements Testbed {
       });
     } catch (e) {
       await local?.kill();
+      if (this.options.remote && !(e instanceof ProtocolMismatch)) {
+        // Nothing here can restart a remote agent: say so once, and fail every later scenario at once
+        // rather than waiting out a connection attempt in each.
+        const { host: h, port: p } = this.options.remote;
+        const why = e instanceof Error ? e.message : String(e);
+        const when = generation > 1 ? ' after its connection failed in an earlier scenario' : '';
+        this.remoteLost = `the agent at tcp://${h}:${p} is gone${when} (${why}); a remote agent cannot be restarted from here: start it again and rerun`;
+        throw new AgentFailure(this.remoteLost, e instanceof AgentFailure ? e.evidence : '');
+      }
       throw e;
     }
     this.live = { conn, local, generation };
+    this.facts = conn.facts;
     return this.live;
   }
 
   private async launch(): Promise<LocalAgent> {
+    if (this.options.agentCommand) {
+      const [program, ...args] = this.options.agentCommand;
+      const script = /\.[cm]?[jt]s$/.test(program);
+      const ts = /\.[cm]?ts$/.test(program);
+      return launchLocalAgent({
+        command: script ? process.execPath : program,
+        args: script ? [...(ts ? ['--require', path.join(REPO_ROOT, 'bin', 'ts-register.js')] : []), path.resolve(program), ...args] : args,
+        env: process.env,
+        logDir: path.join(this.options.cacheDir, 'agent-command', 'logs'),
+        bootTimeoutMs: this.options.bootTimeoutMs,
+        label: `started with agent-command ${program}`,
+      });
+    }
     const koffiDir = this.setup ? this.setup.koffiDir : path.join(REPO_ROOT, 'node_modules', 'koffi');
     const outDir = path.join(this.options.cacheDir, this.setup ? 'wine' : 'winsock', 'agent');
     const agentJs = buildAgent(outDir);
@@ -214,7 +261,7 @@ class AgentTestbed implements Testbed {
     this.live = null;
     if (!live) return;
     live.conn.close();
-    if (live.local && graceMs > 0) await Promise.race([live.local.exited, new Promise((r) => setTimeout(r, graceMs))]);
+    if (live.local && graceMs > 0) await awaitAtMost(live.local.exited, graceMs);
     await live.local?.kill();
   }
 
@@ -230,8 +277,8 @@ class AgentTestbed implements Testbed {
       }
       if (e instanceof AgentFailure && live.conn.broken && live.local) {
         // The connection died first; give the process a moment to exit so the evidence has its last words.
-        await Promise.race([live.local.exited, new Promise((r) => setTimeout(r, 2000))]);
-        throw new AgentFailure(e.message, live.local.evidence());
+        await awaitAtMost(live.local.exited, 2000);
+        throw new AgentFailure(e.message, joinEvidence(live.conn.received, live.local.evidence()));
       }
       throw e;
     }
@@ -286,8 +333,7 @@ class AgentTestbed implements Testbed {
     };
     if (this.setup) facts.wine = wineVersion(this.setup.wine64);
     try {
-      const live = await this.agent();
-      const a = live.conn.facts;
+      const a = this.facts ?? (await this.agent()).conn.facts;
       facts.windows = a.windows;
       facts.ws2_32 = a.ws2_32;
       if (a.node) facts[this.setup ? 'node.exe' : 'agent node'] = String(a.node);
@@ -303,15 +349,18 @@ class AgentTestbed implements Testbed {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.endScenario().catch(() => undefined);
+    // Closed first, so that nothing starts an agent meanwhile (a step still running when Ctrl-C closes the
+    // testbed); one being started now is let finish, and shut down with the rest.
     this.closed = true;
+    await this.starting?.catch(() => undefined);
+    await this.endScenario().catch(() => undefined);
     const live = this.live;
     if (live && !live.conn.broken && live.local) {
       await live.conn.request({ type: 'shutdown' }, 5000).catch(() => undefined);
-      await Promise.race([live.local.exited, new Promise((r) => setTimeout(r, 5000))]);
+      await awaitAtMost(live.local.exited, 5000);
     }
     await this.discard();
-    this.wire?.dispose();
+    if (this.wire) await awaitAtMost(this.wire.dispose(), 5000);
     this.leavePrefix?.();
   }
 }
@@ -364,8 +413,8 @@ class ProbeProcess implements WinsockProcess {
 
 async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed> {
   const options = parseOptions(raw, kind);
-  if (kind === 'winsock') {
-    if (process.platform !== 'win32' && !options.remote) {
+  if (kind === 'winsock' || options.agentCommand) {
+    if (process.platform !== 'win32' && !options.remote && !options.agentCommand) {
       throw new Error(`the winsock backend needs Windows (this host runs ${process.platform}); use --backend wine`);
     }
     return new AgentTestbed(kind, options, null);

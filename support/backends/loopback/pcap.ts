@@ -194,6 +194,10 @@ export class TcpdumpWire implements Wire {
   private startedAt = 0;
   private dir: string | null = null;
   private stderr = '';
+  /** Set by dispose: a start still under way (a scenario cut short by Ctrl-C) must not leave a tcpdump behind. */
+  private disposed = false;
+  /** Every tcpdump of ours that has not exited yet (one being stopped is no longer `child`). */
+  private readonly running = new Set<ChildProcess>();
 
   constructor(
     private readonly tcpdump: string,
@@ -215,6 +219,7 @@ export class TcpdumpWire implements Wire {
 
   async start(): Promise<void> {
     if (this.child) await this.stop();
+    if (this.disposed) throw new Error('the capture was disposed');
     this.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'winsock-wire-'));
     this.file = path.join(this.dir, 'capture.pcap');
     fs.rmSync(this.file, { force: true });
@@ -222,6 +227,8 @@ export class TcpdumpWire implements Wire {
     const args = ['-i', this.options.interface ?? 'lo', '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', this.file, ...this.filter()];
     const child = spawn(this.tcpdump, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    this.running.add(child);
+    child.once('exit', () => this.running.delete(child));
     const bound = this.options.startTimeoutMs ?? 5000;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -332,12 +339,19 @@ export class TcpdumpWire implements Wire {
       .map(({ epochMs, ...p }) => ({ ...p, t: Math.max(0, Math.round((epochMs - this.startedAt) * 1000) / 1000) }));
   }
 
-  /** Stop without decoding and remove the temporary folder. */
-  dispose(): void {
-    this.child?.kill('SIGKILL');
+  /** Stop without decoding and remove the temporary folder; resolves when no tcpdump of ours runs. */
+  dispose(): Promise<void> {
+    this.disposed = true;
     this.child = null;
+    const gone = [...this.running].map((child) => {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      return exited;
+    });
+    this.running.clear();
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
+    return Promise.all(gone).then(() => undefined);
   }
 }
 

