@@ -29,6 +29,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolError,
   versionMismatch,
+  hostPort,
   type AgentFacts,
   type AgentMessage,
   type ControllerMessage,
@@ -42,12 +43,6 @@ interface Options {
   koffi: string;
   probe: boolean;
   verbose: boolean;
-}
-
-function hostPort(text: string, flag: string): { host: string; port: number } {
-  const m = /^(.*):(\d+)$/.exec(text);
-  if (!m) throw new Error(`${flag} wants HOST:PORT, not ${JSON.stringify(text)}`);
-  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
 function parseArgs(argv: string[]): Options {

@@ -235,3 +235,10 @@ export function parseControllerMessage(line: string): ControllerMessage {
       throw new ProtocolError(`unknown message type "${String(type)}"`, preview(line));
   }
 }
+
+/** HOST:PORT from a command line (an IPv6 host may come in brackets), for --listen and --announce. */
+export function hostPort(text: string, flag: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(text);
+  if (!m?.[1]) throw new Error(`${flag} wants HOST:PORT, not ${JSON.stringify(text)}`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}

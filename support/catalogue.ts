@@ -2,8 +2,8 @@
 // line with file:line, never a stack trace.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq } from 'yaml';
-import { InputError, readYamlFile } from './yaml-file';
+import { isMap } from 'yaml';
+import { InputError, listEntries, readYamlFile } from './yaml-file';
 
 export const STRENGTHS = ['MUST', 'MAY', 'INFORMATIVE', 'CLIENT'] as const;
 export type Strength = (typeof STRENGTHS)[number];
@@ -48,26 +48,16 @@ export function isTestable(r: Requirement): boolean {
 const KNOWN_FIELDS = new Set(['id', 'section', 'strength', 'rule', 'testing', 'coveredBy', 'why', 'notes']);
 
 export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
-  const { display, root, at } = readYamlFile(file, 'catalogue');
+  const yaml = readYamlFile(file, 'catalogue');
+  const { display, root, at } = yaml;
   if (!isMap(root)) throw new InputError(`${display}:1: the catalogue must be a mapping with function, page and requirements`);
   const fn = root.get('function');
   const page = root.get('page');
-  const list = root.get('requirements', true);
   if (typeof fn !== 'string' || typeof page !== 'string') throw new InputError(`${at(root)}: function and page must be strings`);
-  if (!isSeq(list)) throw new InputError(`${at(root)}: requirements must be a list`);
 
   const requirements: Requirement[] = [];
-  for (const item of list.items) {
-    const where = at(item);
-    if (!isMap(item)) throw new InputError(`${where}: each requirement must be a mapping`);
-    const entry = item.toJSON() as Record<string, unknown>;
-    const unknown = Object.keys(entry).filter((k) => !KNOWN_FIELDS.has(k));
-    if (unknown.length > 0) throw new InputError(`${where}: unknown field ${unknown.join(', ')}; known: ${[...KNOWN_FIELDS].join(', ')}`);
-    const text = (field: string): string => {
-      const value = entry[field];
-      if (typeof value !== 'string' || value.trim() === '') throw new InputError(`${where}: requirement ${String(entry.id ?? '?')} has no ${field}`);
-      return value;
-    };
+  const entries = listEntries(yaml, root.get('requirements', true), KNOWN_FIELDS, (fields) => `requirement ${String(fields.id ?? '?')}`);
+  for (const { where, fields: entry, text } of entries) {
     const id = text('id');
     const strength = text('strength');
     if (!(STRENGTHS as readonly string[]).includes(strength)) throw new InputError(`${where}: ${id}: strength '${strength}' is not one of ${STRENGTHS.join(', ')}`);

@@ -2,7 +2,7 @@
 // with file:line, never a stack trace.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 
 export class InputError extends Error {
   override readonly name = 'InputError';
@@ -33,4 +33,36 @@ export function readYamlFile(file: string, what: string): YamlFile {
     root: doc.contents,
     at: (node) => `${display}:${lines.linePos((node as YamlNode | null)?.range?.[0] ?? 0).line}`,
   };
+}
+
+export interface YamlEntry {
+  /** file:line of the entry. */
+  where: string;
+  fields: Record<string, unknown>;
+  /** A required, non-empty text field; its absence is an InputError naming the entry. */
+  text(field: string): string;
+}
+
+/**
+ * The entries of a YAML list of mappings, each checked for unknown fields. `label` names an entry in
+ * messages, e.g. "requirement a.rule" or "an expectation".
+ */
+export function listEntries(file: YamlFile, list: unknown, known: ReadonlySet<string>, label: (fields: Record<string, unknown>) => string): YamlEntry[] {
+  if (!isSeq(list)) throw new InputError(`${file.at(file.root)}: expected a list`);
+  return list.items.map((item) => {
+    const where = file.at(item);
+    if (!isMap(item)) throw new InputError(`${where}: each entry must be a mapping`);
+    const fields = item.toJSON() as Record<string, unknown>;
+    const unknown = Object.keys(fields).filter((k) => !known.has(k));
+    if (unknown.length > 0) throw new InputError(`${where}: unknown field ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+    return {
+      where,
+      fields,
+      text: (field) => {
+        const value = fields[field];
+        if (typeof value !== 'string' || value.trim() === '') throw new InputError(`${where}: ${label(fields)} has no ${field}`);
+        return value.trim();
+      },
+    };
+  });
 }

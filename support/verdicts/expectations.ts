@@ -3,9 +3,9 @@
 // They never edit the features: a rule is never weakened to let a backend pass.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq } from 'yaml';
+import { isMap } from 'yaml';
 import type { Catalogue } from '../catalogue';
-import { InputError, readYamlFile } from '../yaml-file';
+import { InputError, listEntries, readYamlFile } from '../yaml-file';
 
 export const EXPECTED_VERDICTS = ['FAIL', 'TIMEOUT', 'BROKEN'] as const;
 export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];
@@ -36,26 +36,16 @@ export function expectationsFile(root: string, backend: string): string {
 /** Load and validate; a missing file means no expectations. Scenario names are checked when given. */
 export function loadExpectations(file: string, backend: string, catalogue: Catalogue, scenarioNames?: ReadonlySet<string>): Expectations {
   if (!existsSync(file)) return { file: null, backend, entries: [] };
-  const { display, root, at } = readYamlFile(file, 'expectations');
+  const yaml = readYamlFile(file, 'expectations');
+  const { display, root, at } = yaml;
   if (!isMap(root)) throw new InputError(`${display}:1: expected a mapping with backend and expectations`);
   const declared = root.get('backend');
   if (declared !== backend) throw new InputError(`${at(root)}: the file is for backend '${String(declared)}', not '${backend}'`);
   const list = root.get('expectations', true);
   if (list === undefined || list === null) return { file: display, backend, entries: [] };
-  if (!isSeq(list)) throw new InputError(`${at(root)}: expectations must be a list`);
   const known = new Set(catalogue.requirements.map((r) => r.id));
   const entries: Expectation[] = [];
-  for (const item of list.items) {
-    const where = at(item);
-    if (!isMap(item)) throw new InputError(`${where}: each expectation must be a mapping`);
-    const entry = item.toJSON() as Record<string, unknown>;
-    const unknown = Object.keys(entry).filter((k) => !FIELDS.has(k));
-    if (unknown.length > 0) throw new InputError(`${where}: unknown field ${unknown.join(', ')}; known: ${[...FIELDS].join(', ')}`);
-    const text = (field: string): string => {
-      const value = entry[field];
-      if (typeof value !== 'string' || value.trim() === '') throw new InputError(`${where}: an expectation needs ${field}`);
-      return value.trim();
-    };
+  for (const { where, fields: entry, text } of listEntries(yaml, list, FIELDS, () => 'an expectation')) {
     const requirement = text('requirement');
     if (!known.has(requirement)) throw new InputError(`${where}: unknown requirement ID '${requirement}'`);
     const verdict = text('verdict');
