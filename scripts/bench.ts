@@ -1,7 +1,7 @@
 // npm run bench [-- --samples N] [--wine]: the suite's speed targets, measured, never asserted in tests.
 //   simulator: the whole suite against a bare start of the same cucumber (same entry point, support code
-//              and formatters) that runs no scenario; target at most 1.3x. A plain cucumber-js start
-//              with no formatters is printed beside it, for reference.
+//              and formatters) that runs no scenario, with and without report files; target at most
+//              1.3x. A plain cucumber-js start is printed beside them, for reference.
 //   agent:     (with --wine) the round trip of a trivial call to the agent, median target <= 1 ms, and
 //              the Wine run's wall time against agent boot plus the windows it had to wait; target 1.2x.
 import { spawnSync } from 'node:child_process';
@@ -33,25 +33,26 @@ function line(label: string, value: string): void {
 function simulator(): void {
   const cucumber = path.join(ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js');
   const plain: number[] = [];
-  const bare: number[] = [];
-  const suite: number[] = [];
-  const run = (tags: string[]): number => {
+  const runs = { bare: [] as number[], suite: [] as number[], bareNoReports: [] as number[], suiteNoReports: [] as number[] };
+  const none = ['--tags', '@bench-selects-no-scenario'];
+  const run = (args: string[]): number => {
     const reports = mkdtempSync(path.join(tmpdir(), 'bench-'));
-    const result = timed(process.execPath, ['bin/conformance.js', '--quiet', '--reports', reports, ...tags]);
+    const result = timed(process.execPath, ['bin/conformance.js', '--quiet', ...(args.includes('--no-reports') ? [] : ['--reports', reports]), ...args]);
     rmSync(reports, { recursive: true, force: true });
-    if (tags.length === 0 && result.status !== 0) throw new Error(`the simulator run failed (exit ${result.status})`);
+    if (!args.includes('--tags') && result.status !== 0) throw new Error(`the simulator run failed (exit ${result.status})`);
     return result.ms;
   };
   for (let i = 0; i < samples; i += 1) {
-    plain.push(timed(process.execPath, [cucumber, '--profile', 'simulator', '--tags', '@bench-selects-no-scenario']).ms);
-    bare.push(run(['--tags', '@bench-selects-no-scenario']));
-    suite.push(run([]));
+    plain.push(timed(process.execPath, [cucumber, '--profile', 'simulator', ...none]).ms);
+    runs.bare.push(run(none));
+    runs.suite.push(run([]));
+    runs.bareNoReports.push(run([...none, '--no-reports']));
+    runs.suiteNoReports.push(run(['--no-reports']));
   }
-  const ratio = median(suite) / median(bare);
+  const verdict = (ratio: number): string => `${ratio.toFixed(2)}x ${ratio <= 1.3 ? 'ok' : 'OVER TARGET'}`;
   line('plain cucumber-js start, no scenario (reference)', `${median(plain).toFixed(0)} ms`);
-  line('bare start: same entry and reports, no scenario', `${median(bare).toFixed(0)} ms`);
-  line(`simulator suite, every scenario (median of ${samples})`, `${median(suite).toFixed(0)} ms`);
-  line('ratio suite / bare start (target <= 1.3)', `${ratio.toFixed(2)}x ${ratio <= 1.3 ? 'ok' : 'OVER TARGET'}`);
+  line(`every scenario / none, all reports (median of ${samples})`, `${median(runs.suite).toFixed(0)} / ${median(runs.bare).toFixed(0)} ms = ${verdict(median(runs.suite) / median(runs.bare))}`);
+  line(`every scenario / none, --no-reports (median of ${samples})`, `${median(runs.suiteNoReports).toFixed(0)} / ${median(runs.bareNoReports).toFixed(0)} ms = ${verdict(median(runs.suiteNoReports) / median(runs.bareNoReports))}`);
 }
 
 async function wine(): Promise<void> {

@@ -1,7 +1,7 @@
 // When: the calls under test. They record the outcome, even a call that is still blocked, and leave the
 // judgement to the Then steps.
 import { When } from '../support/dsl';
-import { watchFor } from '../support/observe';
+import { watchFor, watchWindow } from '../support/observe';
 import { TCP } from '../support/situations';
 import { SD_RECEIVE, SD_SEND } from '../support/winsock';
 import type { CallOutcome } from '../support/ports';
@@ -52,14 +52,14 @@ When('the installed protocols are listed with WSAEnumProtocols', async function 
   await this.call({ op: 'WSAEnumProtocols' });
 });
 
-/** What one socket shows after a call: the call's outcome, a receive's outcome, the peer's first event. */
+/** What one socket shows after a call: the call's outcome, a receive's outcome, what the peer sees in the window. */
 export async function fingerprint(world: ConformanceWorld, subject: Subject, call: CallOutcome, windowMs: number): Promise<string> {
   const afterwards = await world.attempt({ op: 'recv', s: subject.handle, len: 64, flags: 0 }, windowMs);
-  const peerEvent = subject.peer ? await subject.peer.next(windowMs) : null;
+  const peerSees = subject.peer ? (await watchWindow(world, subject.peer, windowMs)).map((e) => e.kind) : [];
   return JSON.stringify({
     call: call.status === 'returned' ? { ret: call.ret, error: call.error } : 'blocked',
     recvAfterwards: afterwards.status === 'returned' ? { ret: afterwards.ret, error: afterwards.error } : 'blocked',
-    peerSees: peerEvent?.kind ?? 'nothing',
+    peerSees,
   });
 }
 

@@ -28,7 +28,7 @@ export interface CliOptions {
   quiet: boolean;
 }
 
-const USAGE = `usage: winsock-conformance [--backend NAME] [--tags EXPR] [--backend-option KEY=VALUE]... [--parallel N] [--reports DIR] [--quiet]`;
+const USAGE = `usage: winsock-conformance [--backend NAME] [--tags EXPR] [--backend-option KEY=VALUE]... [--parallel N] [--reports DIR | --no-reports] [--quiet]`;
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -36,7 +36,8 @@ export class UsageError extends Error {
 
 export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
   const options: CliOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: false };
-  const flags = ['--backend', '--tags', '--backend-option', '--parallel', '--reports', '--quiet', '--help'];
+  const flags = ['--backend', '--tags', '--backend-option', '--parallel', '--reports', '--no-reports', '--quiet', '--help'];
+  let writeReports = true;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.includes('=') && arg.startsWith('--') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -71,6 +72,9 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       case '--reports':
         options.reports = value();
         break;
+      case '--no-reports':
+        writeReports = false;
+        break;
       case '--quiet':
         options.quiet = true;
         break;
@@ -92,7 +96,8 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       throw new UsageError(`malformed tag expression '${options.tags}': ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  options.reports ??= path.join('reports', options.backend);
+  if (!writeReports) options.reports = null;
+  else options.reports ??= path.join('reports', options.backend);
   return options;
 }
 
