@@ -188,10 +188,19 @@ export interface CaptureOptions {
  * A capture with tcpdump into a temporary pcap file. `start` resolves once tcpdump says it is listening;
  * `stop` interrupts it, waits for it to exit, and decodes the file.
  */
+/**
+ * One tcpdump for the whole run, sliced per scenario: start() and stop() each send a marker datagram and
+ * wait until it is in the file, so a scenario's packets are exactly those between its two markers.
+ * (A tcpdump per scenario cost about 60 ms of start-up and shut-down each time.)
+ */
 export class TcpdumpWire implements Wire {
   private child: ChildProcess | null = null;
   private file = '';
   private startedAt = 0;
+  /** Where the current scenario's packets begin in the capture file; null when no scenario is capturing. */
+  private offset: number | null = null;
+  /** The markers' ports: their datagrams are the harness's, not evidence. */
+  private readonly markerPorts = new Set<number>();
   private dir: string | null = null;
   private stderr = '';
   /** Set by dispose: a start still under way (a scenario cut short by Ctrl-C) must not leave a tcpdump behind. */
@@ -218,8 +227,19 @@ export class TcpdumpWire implements Wire {
   }
 
   async start(): Promise<void> {
-    if (this.child) await this.stop();
     if (this.disposed) throw new Error('the capture was disposed');
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const port = await this.flush(child);
+      if (port !== null) this.markerPorts.add(port);
+    } else {
+      await this.launch();
+    }
+    this.offset = fileSize(this.file);
+    this.startedAt = Date.now();
+  }
+
+  private async launch(): Promise<void> {
     this.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'winsock-wire-'));
     this.file = path.join(this.dir, 'capture.pcap');
     fs.rmSync(this.file, { force: true });
@@ -257,7 +277,6 @@ export class TcpdumpWire implements Wire {
       this.child = null;
       throw e;
     });
-    this.startedAt = Date.now();
   }
 
   /**
@@ -314,27 +333,22 @@ export class TcpdumpWire implements Wire {
 
   async stop(): Promise<WirePacket[]> {
     const child = this.child;
-    if (!child) return [];
-    this.child = null;
-    const markerPort = child.exitCode === null ? await this.flush(child) : null;
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      child.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      child.kill('SIGINT');
-    });
+    const offset = this.offset;
+    if (!child || offset === null) return [];
+    this.offset = null;
+    const port = child.exitCode === null && child.signalCode === null ? await this.flush(child) : null;
+    if (port !== null) this.markerPorts.add(port);
     let bytes: Buffer;
     try {
       bytes = fs.readFileSync(this.file);
     } catch {
       return [];
     }
-    const excluded = new Set(this.options.excludedPorts());
-    if (markerPort !== null) excluded.add(markerPort);
-    return decodePcap(bytes)
+    if (bytes.length < 24) return [];
+    const excluded = new Set([...this.options.excludedPorts(), ...this.markerPorts]);
+    // The file's own header, then this scenario's records.
+    const slice = Buffer.concat([bytes.subarray(0, 24), bytes.subarray(Math.max(24, offset))]);
+    return decodePcap(slice)
       .filter((p) => !excluded.has(p.from.port) && !excluded.has(p.to.port))
       .map(({ epochMs, ...p }) => ({ ...p, t: Math.max(0, Math.round((epochMs - this.startedAt) * 1000) / 1000) }));
   }
@@ -343,6 +357,7 @@ export class TcpdumpWire implements Wire {
   dispose(): Promise<void> {
     this.disposed = true;
     this.child = null;
+    this.offset = null;
     const gone = [...this.running].map((child) => {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGKILL');
@@ -352,6 +367,14 @@ export class TcpdumpWire implements Wire {
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
     return Promise.all(gone).then(() => undefined);
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 
