@@ -3,7 +3,7 @@
 import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../ports';
 import { Connection, DatagramEndpoint, Listener } from './endpoints';
 import { LOOPBACK, type Network } from './network';
-import { protocolCatalogue } from './provider';
+import { carriesDisconnectData, protocolCatalogue, type SimProtocol } from './provider';
 
 /** Events an endpoint reported and the peer has not consumed yet. Waiting costs virtual time only. */
 class EventQueue {
@@ -39,14 +39,19 @@ export class SimulatedPeer implements Peer {
 
   constructor(private readonly net: Network) {}
 
+  /** The peer's own view of a protocol: the unmutated catalogue, whatever the provider advertises. */
+  private known(protocol: ProtocolInfo): SimProtocol | undefined {
+    return protocolCatalogue(null).find((p) => p.af === protocol.af && p.type === protocol.type && p.protocol === protocol.protocol);
+  }
+
   private transportOf(protocol: ProtocolInfo): { transport: 'tcp' | 'nsp' | 'udp'; disconnectData: boolean } {
-    const found = protocolCatalogue(null).find((p) => p.af === protocol.af && p.type === protocol.type && p.protocol === protocol.protocol);
+    const found = this.known(protocol);
     if (!found) throw new Error(`the simulated peer does not speak ${protocol.name}`);
-    return { transport: found.transport, disconnectData: found.transport === 'nsp' && found.name.includes('with disconnect data') };
+    return { transport: found.transport, disconnectData: carriesDisconnectData(found) };
   }
 
   speaks(protocol: ProtocolInfo): boolean {
-    return protocolCatalogue(null).some((p) => p.af === protocol.af && p.type === protocol.type && p.protocol === protocol.protocol);
+    return this.known(protocol) !== undefined;
   }
 
   async listen(protocol: ProtocolInfo): Promise<PeerListener> {

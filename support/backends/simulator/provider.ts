@@ -84,6 +84,11 @@ export function protocolCatalogue(mutant: MutantName | null): SimProtocol[] {
   ];
 }
 
+/** Whether a protocol really carries disconnect data: it says so, and its transport has room for it on the FIN. */
+export function carriesDisconnectData(protocol: SimProtocol): boolean {
+  return (protocol.serviceFlags1 & XP1_DISCONNECT_DATA) !== 0 && protocol.transport === 'nsp';
+}
+
 /** What the simulated ws2_32.dll exports: the functions the model implements. */
 const WS2_32_EXPORTS = [
   'WSAStartup', 'WSACleanup', 'WSAGetLastError', 'socket', 'bind', 'listen', 'accept', 'connect', 'getsockname',
@@ -430,8 +435,7 @@ export class SimulatedProcess implements WinsockProcess {
 
     const out: CallOutputs = {};
     if (buffer !== null) {
-      const carriesData = (protocol.serviceFlags1 & XP1_DISCONNECT_DATA) !== 0 && protocol.transport === 'nsp';
-      if (!carriesData) {
+      if (!carriesDisconnectData(protocol)) {
         if (this.mutant('phantom-disconnect-data')) {
           out.bufferLength = buffer;
           out.data = Buffer.alloc(buffer, 0x3f).toString('hex');
