@@ -1,9 +1,10 @@
 // winsock-conformance: runs the features on one backend through cucumber's API, prints a line per
 // scenario with its verdict, writes the reports, and exits by the verdicts (0 conforming, 1 a failing
 // verdict, 2 bad input or a run that cannot start, 130 interrupted).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { loadConfiguration, loadSources, runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import parseTagExpression from '@cucumber/tag-expressions';
 import type * as messages from '@cucumber/messages';
@@ -149,12 +150,16 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
     rmSync(allureResults, { recursive: true, force: true });
     runConfiguration.runtime.worldParameters = { ...runConfiguration.runtime.worldParameters, allureResults };
   }
+  const allure = allureResults ? allureFormatOptions(allureResults, options.backend) : null;
+  // cucumber always runs a formatter on its stdout, which is not this command's: there the message
+  // formatter writes messages.ndjson, or into a sink without reports (the verdict lines are the output).
+  const messagesFile = reports ? createWriteStream(path.join(reports, 'messages.ndjson')) : null;
+  const cucumberStdout = messagesFile ?? new Writable({ write: (_chunk, _encoding, done) => done() });
   runConfiguration.formats = {
     ...runConfiguration.formats,
-    stdout: 'summary',
+    stdout: 'message',
     files: reports
       ? {
-          [path.join(reports, 'messages.ndjson')]: 'message',
           [path.join(reports, 'cucumber.html')]: 'html',
           [path.join(reports, 'junit.xml')]: 'junit',
           // allure-cucumberjs writes into its resultsDir; the stream cucumber gives it stays empty, so it
@@ -164,7 +169,7 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
       : {},
     options: {
       ...runConfiguration.formats.options,
-      ...(allureResults ? asCucumberFormatOptions(allureFormatOptions(allureResults, options.backend)) : {}),
+      ...(allure ? asCucumberFormatOptions(allure) : {}),
     },
   };
 
@@ -199,13 +204,11 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
       cannotRun ??= (finished.result.exception?.message ?? finished.result.message ?? 'the run could not start').split('\n')[0] ?? '';
     }
   };
-  // cucumber's own summary goes to a sink: the verdict lines are this command's output.
-  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
   let run: Awaited<ReturnType<typeof runCucumber>>;
   try {
     run = await runCucumber(
       support ? { ...runConfiguration, support } : runConfiguration,
-      { cwd: ROOT, stdout: sink, stderr: process.stderr },
+      { cwd: ROOT, stdout: cucumberStdout, stderr: process.stderr },
       onMessage,
     );
   } catch (error) {
@@ -214,7 +217,10 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
     throw error;
   } finally {
     watch.dispose();
+    // cucumber leaves its stdout open; a write that failed rejects here.
+    if (messagesFile) await finished(messagesFile.end());
   }
+  await allure?.writer.flushed();
   if (watch.signal) throw new RunInterrupted(watch.signal);
   if (cannotRun !== null) throw new CannotRun(cannotRun);
 
