@@ -3,7 +3,7 @@
 // naming what to install when it cannot be done here.
 import { spawnSync } from 'node:child_process';
 import { tcpdumpPath } from '../support/backends/loopback/pcap';
-import { ensureWineSetup, killWineserver, SetupError, wineVersion } from '../support/backends/agent/wine-setup';
+import { ensureWineSetup, SetupError, wineVersion } from '../support/backends/agent/wine-setup';
 
 /** Wire capture is evidence only: install tcpdump when root and missing, and carry on if that fails. */
 function ensureTcpdump(log: (line: string) => void): void {
@@ -26,8 +26,6 @@ async function main(): Promise<number> {
     };
     const setup = await ensureWineSetup({ log });
     ensureTcpdump(log);
-    // Leave nothing running: a prefix creation starts a wineserver that would linger.
-    killWineserver(setup);
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     process.stdout.write(`setup:wine: ready in ${seconds} s: ${wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}\n`);
     return 0;

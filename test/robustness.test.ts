@@ -236,6 +236,17 @@ function assertNothingLeft(logDir: string, run: Finished, logPids: 'linux' | 'wi
   );
 }
 
+/**
+ * No process of the Wine prefix (wineserver, services.exe, explorer.exe, ... detach from the run) is
+ * left, unless a controller other than `controllers` (another run in this tree) still uses the prefix.
+ */
+function assertNothingLeftInPrefix(controllers: number[]): void {
+  const usersDir = `${PREFIX}.users`;
+  const others = (fs.existsSync(usersDir) ? fs.readdirSync(usersDir) : []).map(Number).filter((pid) => !controllers.includes(pid) && readProc(pid) !== null);
+  const inPrefix = allProcs().filter((p) => p.state !== 'Z' && environOf(p.pid).includes(`WINEPREFIX=${PREFIX}`));
+  if (others.length === 0) assert.deepEqual(inPrefix.map((p) => `${p.pid} ${p.comm}`), [], 'processes of the prefix are still running');
+}
+
 // ---- the faulty agent, started by the controller ----------------------------------------------------
 
 function faultArgs(fault: string, reports: string, extra: string[] = []): string[] {
@@ -420,12 +431,8 @@ describe('an interrupted Wine run', () => {
     // Agents (wine64 / node.exe), probes, workers and tcpdump: everything the run started has ended.
     const kinds = new Set(ours.map((p) => p.comm));
     assert.ok([...kinds].some((k) => /node\.exe|wine/.test(k)), `the run had started an agent: ${[...kinds].join(', ')}`);
-    // The prefix's wineserver, unless another controller (another run in this tree) still uses the prefix.
     const controllers = [cli.pid, ...ours.map((p) => p.pid)];
-    const usersDir = `${PREFIX}.users`;
-    const others = (fs.existsSync(usersDir) ? fs.readdirSync(usersDir) : []).map(Number).filter((pid) => !controllers.includes(pid) && readProc(pid) !== null);
-    const wineservers = allProcs().filter((p) => /^wineserver/.test(p.comm) && p.state !== 'Z' && environOf(p.pid).includes(`WINEPREFIX=${PREFIX}`));
-    if (others.length === 0) assert.deepEqual(wineservers.map((p) => p.pid), [], 'the wineserver of the prefix is still running');
+    assertNothingLeftInPrefix(controllers);
     // No socket of ours listens: a socket lives only as long as a process holds it, and none does; the
     // agents' control ports (from their logs) are checked by number as well.
     assertNothingLeft(path.join(ROOT, '.cache', 'wine', 'logs'), finished, 'windows');
@@ -453,6 +460,7 @@ describe('--parallel 2 gives the verdicts of a serial run', () => {
       const parallel = await runCli(['--backend', backend, '--reports', parallelDir, '--quiet', '--parallel', '2'], { boundMs: 90_000 });
       assert.equal(serial.code, 0, serial.stdout + serial.stderr);
       assert.equal(parallel.code, 0, parallel.stdout + parallel.stderr);
+      if (backend === 'wine') assertNothingLeftInPrefix([serial.pid, ...serial.descendants.map((p) => p.pid), parallel.pid, ...parallel.descendants.map((p) => p.pid)]);
       const a = verdictsOf(readReport(serialDir));
       const b = verdictsOf(readReport(parallelDir));
       assert.equal(Object.keys(a).length, 37);

@@ -128,7 +128,7 @@ class AgentTestbed implements Testbed {
   private remoteLost: string | null = null;
   /** The facts of the last agent that said hello (metadata does not start an agent to ask again). */
   private facts: AgentConnection['facts'] | null = null;
-  /** Ends our use of the Wine prefix (and its wineserver when no other worker uses it). */
+  /** Ends our use of the Wine prefix (and its processes, wineserver included, when no other worker uses it). */
   private readonly leavePrefix: (() => void) | null;
 
   constructor(

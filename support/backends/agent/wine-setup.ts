@@ -206,6 +206,10 @@ async function ensurePrefix(wine64: string, prefix: string, log: (line: string) 
   log(`creating the Wine prefix ${path.relative(REPO_ROOT, prefix) || prefix} (Windows 10)`);
   fs.mkdirSync(path.dirname(prefix), { recursive: true });
   const r = await run(wine64, ['winecfg', '/v', 'win10'], { env: wineEnv(prefix) });
+  // The server keeps the registry in memory: only an orderly shutdown writes the Windows version to disk
+  // (runs end the prefix's processes with a kill, which saves nothing).
+  const wineserver = findWineserver(wine64);
+  for (const flag of ['-k', '-w']) await run(wineserver, [flag], { env: wineEnv(prefix) });
   if (r.code !== 0 || !fs.existsSync(path.join(prefix, 'system.reg'))) throw new SetupError(`wine64 winecfg /v win10 failed (exit ${r.code}): ${tail(r.output)}`);
   fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
 }
@@ -243,14 +247,52 @@ export function wineVersion(wine64: string): string {
   return (r.stdout || r.stderr || 'unknown').trim();
 }
 
-/** End every process of the private prefix (wineserver -k), waiting until it has. */
-export function killWineserver(setup: Pick<WineSetup, 'wineserver' | 'prefix'>): void {
-  for (const flag of ['-k', '-w']) {
+/** Wine's processes in `prefix`: their environment names it and their program is one of Wine's binaries. */
+export function prefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): number[] {
+  const wineDirs = new Set(
+    [setup.wine64, setup.wineserver].map((file) => {
+      try {
+        return path.dirname(fs.realpathSync(file));
+      } catch {
+        return path.dirname(file);
+      }
+    }),
+  );
+  const inPrefix = `WINEPREFIX=${setup.prefix}`;
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
     try {
-      execFileSync(setup.wineserver, [flag], { env: wineEnv(setup.prefix), stdio: 'ignore', timeout: 15_000 });
+      // A controller started with this WINEPREFIX in its own environment is not Wine's, and stays.
+      if (!wineDirs.has(path.dirname(fs.readlinkSync(`/proc/${name}/exe`)))) continue;
+      if (fs.readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(inPrefix)) pids.push(Number(name));
     } catch {
-      // no wineserver was running for this prefix
+      // gone meanwhile, or not ours to read
     }
+  }
+  return pids;
+}
+
+/**
+ * End every process of the private prefix: the agents, the system processes Wine starts beside them
+ * (services.exe, explorer.exe, winedevice.exe, ...) and the wineserver. SIGKILL rather than `wineserver
+ * -k`, which asks each system process to shut down, waits out the ones that do not (0.75 s a run here),
+ * and saves the registry: a run has nothing to keep there, and Wine replaces registry files only by
+ * renaming a finished one, so a kill leaves them whole. `wineserver -w` then waits on the server's
+ * lock, which it holds until it is gone, so the next run cannot meet a dying server.
+ */
+export function endPrefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): void {
+  for (const pid of prefixProcesses(setup)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  try {
+    execFileSync(setup.wineserver, ['-w'], { env: wineEnv(setup.prefix), stdio: 'ignore', timeout: 15_000 });
+  } catch {
+    // no server, or one that would not die within the bound: the next run reports it
   }
 }
 
@@ -265,9 +307,9 @@ function pidAlive(pid: number): boolean {
 
 /**
  * Record that this controller process uses the prefix (parallel cucumber workers share it). The returned
- * function forgets it and, when no other live controller uses the prefix, ends the prefix's wineserver.
+ * function forgets it and, when no other live controller uses the prefix, ends the prefix's processes.
  */
-export function usePrefix(setup: Pick<WineSetup, 'wineserver' | 'prefix'>): () => void {
+export function usePrefix(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): () => void {
   const dir = `${setup.prefix}.users`;
   fs.mkdirSync(dir, { recursive: true });
   const mine = path.join(dir, String(process.pid));
@@ -280,7 +322,7 @@ export function usePrefix(setup: Pick<WineSetup, 'wineserver' | 'prefix'>): () =
       fs.rmSync(path.join(dir, name), { force: true });
       return false;
     });
-    if (others.length === 0) killWineserver(setup);
+    if (others.length === 0) endPrefixProcesses(setup);
   };
 }
 
