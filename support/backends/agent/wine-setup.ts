@@ -206,8 +206,7 @@ async function ensurePrefix(wine64: string, prefix: string, log: (line: string) 
   log(`creating the Wine prefix ${path.relative(REPO_ROOT, prefix) || prefix} (Windows 10)`);
   fs.mkdirSync(path.dirname(prefix), { recursive: true });
   const r = await run(wine64, ['winecfg', '/v', 'win10'], { env: wineEnv(prefix) });
-  // The server keeps the registry in memory: only an orderly shutdown writes the Windows version to disk
-  // (runs end the prefix's processes with a kill, which saves nothing).
+  // The server keeps the registry in memory: the Windows version reaches the disk when it shuts down.
   const wineserver = findWineserver(wine64);
   for (const flag of ['-k', '-w']) await run(wineserver, [flag], { env: wineEnv(prefix) });
   if (r.code !== 0 || !fs.existsSync(path.join(prefix, 'system.reg'))) throw new SetupError(`wine64 winecfg /v win10 failed (exit ${r.code}): ${tail(r.output)}`);
@@ -247,8 +246,8 @@ export function wineVersion(wine64: string): string {
   return (r.stdout || r.stderr || 'unknown').trim();
 }
 
-/** Wine's processes in `prefix`: their environment names it and their program is one of Wine's binaries. */
-export function prefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): number[] {
+/** Wine's processes in `prefix` (their environment names it, their program is one of Wine's) and their programs. */
+export function prefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): { pid: number; program: string }[] {
   const wineDirs = new Set(
     [setup.wine64, setup.wineserver].map((file) => {
       try {
@@ -259,32 +258,35 @@ export function prefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver' |
     }),
   );
   const inPrefix = `WINEPREFIX=${setup.prefix}`;
-  const pids: number[] = [];
+  const found: { pid: number; program: string }[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       // A controller started with this WINEPREFIX in its own environment is not Wine's, and stays.
-      if (!wineDirs.has(path.dirname(fs.readlinkSync(`/proc/${name}/exe`)))) continue;
-      if (fs.readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(inPrefix)) pids.push(Number(name));
+      const program = fs.readlinkSync(`/proc/${name}/exe`);
+      if (!wineDirs.has(path.dirname(program))) continue;
+      if (fs.readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(inPrefix)) found.push({ pid: Number(name), program });
     } catch {
       // gone meanwhile, or not ours to read
     }
   }
-  return pids;
+  return found;
 }
 
 /**
  * End every process of the private prefix: the agents, the system processes Wine starts beside them
- * (services.exe, explorer.exe, winedevice.exe, ...) and the wineserver. SIGKILL rather than `wineserver
- * -k`, which asks each system process to shut down, waits out the ones that do not (0.75 s a run here),
- * and saves the registry: a run has nothing to keep there, and Wine replaces registry files only by
- * renaming a finished one, so a kill leaves them whole. `wineserver -w` then waits on the server's
- * lock, which it holds until it is gone, so the next run cannot meet a dying server.
+ * (services.exe, explorer.exe, winedevice.exe, ...) and the wineserver. `wineserver -k` asks each system
+ * process to shut down and waits out those that do not, 0.75 s a run here; a run has nothing to wait for,
+ * so they get SIGKILL. The server gets SIGTERM, on which it writes the registry, removes its socket (one
+ * left behind costs the next start a retry with a pause) and exits. `wineserver -w` then waits on the
+ * server's lock, which it holds until it is gone, so the next run cannot meet a dying server.
  */
 export function endPrefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): void {
-  for (const pid of prefixProcesses(setup)) {
+  const processes = prefixProcesses(setup);
+  const isServer = (program: string): boolean => path.basename(program).startsWith('wineserver');
+  for (const { pid, program } of [...processes.filter((p) => !isServer(p.program)), ...processes.filter((p) => isServer(p.program))]) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(pid, isServer(program) ? 'SIGTERM' : 'SIGKILL');
     } catch {
       // already gone
     }
