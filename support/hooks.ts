@@ -2,10 +2,9 @@
 // slate per scenario, and the evidence (call log, wire log) attached to every scenario.
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
 import type { Testbed, WirePacket } from './ports';
-import { findBackend, backendNames } from './backends/registry';
 import { writeAllureEnvironment } from './report/allure';
 import { CALL_LOG_MEDIA, CannotRun, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
-import { closeOnInterrupt, interrupted } from './interrupt';
+import { closeTestbed, openTestbed } from './run-testbed';
 import type { ConformanceWorld, WorldParameters } from './world';
 
 // Above every bound a step waits on (calls, observation windows), so a hung harness ends as TIMEOUT.
@@ -18,27 +17,19 @@ let runMetadata: Record<string, string> | null = null;
 
 BeforeAll({ timeout: 300_000 }, async function (this: { parameters: unknown }) {
   const parameters = this.parameters as WorldParameters;
-  const entry = findBackend(parameters.backend);
-  if (!entry) {
-    setupError = new Error(`unknown backend '${parameters.backend}'; valid: ${backendNames().join(', ')}`);
-    return;
-  }
-  // Ctrl-C or SIGTERM closes the testbed (agent, tcpdump, wineserver) at once; the rest of the run then
-  // fails fast and the CLI exits 130 (support/interrupt.ts).
-  closeOnInterrupt(() => testbed);
   try {
-    testbed = await entry.load().create(parameters.backendOptions ?? {});
-    if (interrupted()) await testbed.close();
-    // Start the agent now: one that cannot serve this run at all stops it here. Any other failure is
+    const opened = await openTestbed(parameters.backend, parameters.backendOptions ?? {});
+    testbed = opened.testbed;
+    // The agent starts now: one that cannot serve this run at all stops it here. Any other failure is
     // left to the first scenario, which then ends BROKEN with the evidence.
-    await testbed.mainProcess().catch((error: unknown) => {
+    await opened.started.catch((error: unknown) => {
       if (error instanceof CannotRun) throw error;
     });
   } catch (error) {
     if (error instanceof CannotRun) {
       // wine64 or node.exe missing, an agent of another protocol version: no scenario can run, and the
       // CLI says so in one line (exit 2) instead of reporting every scenario BROKEN.
-      await testbed?.close().catch(() => undefined);
+      await closeTestbed().catch(() => undefined);
       testbed = null;
       // A parallel worker exits on this, and cucumber would print the error with all its stacks: the CLI
       // prints the line once, from the hook's result (support/cli/main.ts).
@@ -78,7 +69,7 @@ After(async function (this: ConformanceWorld) {
 AfterAll({ timeout: 60_000 }, async function (this: { parameters: unknown }) {
   const { backend, backendOptions, allureResults } = this.parameters as WorldParameters;
   if (allureResults) writeAllureEnvironment(allureResults, backend, backendOptions ?? {}, runMetadata);
-  await testbed?.close();
   testbed = null;
   runMetadata = null;
+  await closeTestbed();
 });

@@ -5,12 +5,12 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { loadConfiguration, loadSources, runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
+import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import parseTagExpression from '@cucumber/tag-expressions';
 import type * as messages from '@cucumber/messages';
 import { findBackend, backendNames } from '../backends/registry';
 import { loadCatalogue } from '../catalogue';
-import { ALLURE_FORMATTER, allureFormatOptions, allureResultsDir, asCucumberFormatOptions } from '../report/allure';
+import { closeTestbed, openTestbed } from '../run-testbed';
 import { expectationFor, expectationsFile, loadExpectations } from '../verdicts/expectations';
 import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
 import { CannotRun } from '../verdicts/outcomes';
@@ -123,9 +123,26 @@ function progressLine(result: ScenarioResult): string {
 
 /** Run the suite once; shared by the CLI, the mutants and the stability scripts. */
 export async function runSuite(options: CliOptions, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
-  const catalogue = loadCatalogue();
   const entry = findBackend(options.backend);
   if (!entry) throw new UsageError(`unknown backend '${options.backend}'`);
+  // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
+  // below; BeforeAll takes the testbed over (support/run-testbed.ts). A parallel run's workers open their own.
+  if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions);
+  try {
+    // One turn of the event loop first: the opening runs up to its first wait on I/O (an agent spawned),
+    // rather than behind cucumber's loading, which holds the thread for a good part of a second.
+    await new Promise((resolve) => setImmediate(resolve));
+    return await runCucumberOnce(options, log, support);
+  } finally {
+    // Still open if the run ended before its AfterAll (bad input, an interrupt).
+    await closeTestbed();
+  }
+}
+
+async function runCucumberOnce(options: CliOptions, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
+  const { loadConfiguration, loadSources, runCucumber } = await import('@cucumber/cucumber/api');
+  const { ALLURE_FORMATTER, allureFormatOptions, allureResultsDir, asCucumberFormatOptions } = await import('../report/allure');
+  const catalogue = loadCatalogue();
   const { runConfiguration } = await loadConfiguration(
     {
       file: 'cucumber.js',

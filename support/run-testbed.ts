@@ -1,0 +1,54 @@
+// This process's testbed: one per run (per worker in a parallel run). A serial run's CLI opens it before
+// cucumber loads, so that an agent boots (0.7 s under Wine) while cucumber reads its support code; the
+// run's BeforeAll opens it otherwise, and takes over the one already opening when it is for the same
+// backend and options. AfterAll, the CLI or an interrupt closes it, whichever comes first.
+import type { Testbed, WinsockProcess } from './ports';
+import { backendNames, findBackend } from './backends/registry';
+import { closeOnInterrupt, interrupted } from './interrupt';
+
+export interface OpenedTestbed {
+  testbed: Testbed;
+  /** Its main process, starting; what a failure of it means is the opener's call. */
+  started: Promise<WinsockProcess>;
+}
+
+let opening: { key: string; opened: Promise<OpenedTestbed> } | null = null;
+let current: Testbed | null = null;
+
+/** The testbed for `backend` with `options`: the one opening or open already, or a new one. */
+export function openTestbed(backend: string, options: Readonly<Record<string, string>>): Promise<OpenedTestbed> {
+  const key = JSON.stringify([backend, options]);
+  if (opening?.key === key) return opening.opened;
+  const previous = opening;
+  const opened = (async (): Promise<OpenedTestbed> => {
+    if (previous) await closeOpening(previous.opened);
+    const entry = findBackend(backend);
+    if (!entry) throw new Error(`unknown backend '${backend}'; valid: ${backendNames().join(', ')}`);
+    // Ctrl-C or SIGTERM closes the testbed (agent, tcpdump, Wine's processes) at once; the rest of the
+    // run then fails fast and the CLI exits 130 (support/interrupt.ts).
+    closeOnInterrupt(() => current);
+    const testbed = await entry.load().create(options);
+    current = testbed;
+    if (interrupted()) await testbed.close();
+    const started = testbed.mainProcess();
+    started.catch(() => undefined);
+    return { testbed, started };
+  })();
+  // Nobody may be waiting yet (the CLI does not); whoever takes it over sees the failure.
+  opened.catch(() => undefined);
+  opening = { key, opened };
+  return opened;
+}
+
+async function closeOpening(opened: Promise<OpenedTestbed>): Promise<void> {
+  const result = await opened.catch(() => null);
+  if (result && current === result.testbed) current = null;
+  await result?.testbed.close();
+}
+
+/** Close this process's testbed, waiting for one still opening; nothing to do when there is none. */
+export async function closeTestbed(): Promise<void> {
+  const was = opening;
+  opening = null;
+  if (was) await closeOpening(was.opened);
+}
