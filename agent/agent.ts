@@ -13,9 +13,10 @@
 //
 // Processes: the agent itself is process "main", where Winsock is initialised (node/libuv called
 // WSAStartup at start, and the agent holds one more reference of its own so that one unbalanced WSACleanup
-// in a scenario cannot cut the control channel). `spawn` forks a probe: a child node process (same script,
-// --probe) that calls WSACleanup until it fails with WSANOTINITIALISED and then takes calls over Node's IPC
-// channel (a named pipe: its Winsock is uninitialised, so it could not keep a TCP channel of its own).
+// in a scenario cannot cut the control channel). `spawn` hands out a probe: a child node process (same
+// script, --probe) that calls WSACleanup until it fails with WSANOTINITIALISED and then takes calls over
+// Node's IPC channel (a named pipe: its Winsock is uninitialised, so it could not keep a TCP channel of its
+// own). The first probe is started ahead, when the controller says hello.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
@@ -103,6 +104,11 @@ class Probe {
   ) {}
 }
 
+interface StartingProbe {
+  probe: Probe;
+  ready: Promise<number>;
+}
+
 /** One controller connection: hello, then requests answered in any order, by id. */
 class Session {
   private readonly decoder = new LineDecoder();
@@ -110,6 +116,7 @@ class Session {
   private closed = false;
   private readonly probes = new Map<string, Probe>();
   private probeSerial = 0;
+  private spare: StartingProbe | null = null;
 
   constructor(
     private readonly socket: net.Socket,
@@ -165,6 +172,7 @@ class Session {
       this.greeted = true;
       log(`controller "${m.client}" connected from ${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`);
       this.send({ type: 'hello', id: m.id, protocol: PROTOCOL_VERSION, agent: facts(this.bindings) });
+      this.startSpare();
       return;
     }
     switch (m.type) {
@@ -204,7 +212,11 @@ class Session {
     );
   }
 
-  private spawn(id: number): void {
+  /**
+   * Fork a probe. `ready` resolves with its count of WSACleanup calls once it says it is ready, or rejects
+   * with why it never will be. It takes calls once `spawn` has handed it out.
+   */
+  private startProbe(): StartingProbe | Error {
     this.probeSerial += 1;
     const probeId = `probe-${this.probeSerial}`;
     const args = ['--probe', '--koffi', this.opts.koffi, ...(this.opts.verbose ? ['--verbose'] : [])];
@@ -212,35 +224,61 @@ class Session {
     try {
       child = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     } catch (e) {
-      return this.send({ type: 'error', id, message: `could not start a probe process: ${e instanceof Error ? e.message : String(e)}` });
+      return new Error(`could not start a probe process: ${e instanceof Error ? e.message : String(e)}`);
     }
     const probe = new Probe(probeId, child);
-    let ready = false;
-    const timer = setTimeout(() => {
-      if (ready) return;
-      child.kill();
-      this.send({ type: 'error', id, message: 'the probe process did not report ready within 30 s' });
-    }, 30_000);
-    child.on('message', (raw: unknown) => {
-      const msg = raw as AgentMessage | ProbeReady;
-      if (msg.type === 'ready') {
-        ready = true;
+    const ready = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        reject(new Error('the probe process did not report ready within 30 s'));
+      }, 30_000);
+      child.on('message', (raw: unknown) => {
+        const msg = raw as AgentMessage | ProbeReady;
+        if (msg.type === 'ready') {
+          clearTimeout(timer);
+          log(`${probeId} (pid ${child.pid ?? '?'}) ready after ${msg.cleanups} WSACleanup calls, last error ${msg.error}`);
+          resolve(msg.cleanups);
+          return;
+        }
+        if ('id' in msg && typeof msg.id === 'number') probe.pending.delete(msg.id);
+        this.send(msg);
+      });
+      child.on('exit', (code, signal) => {
         clearTimeout(timer);
-        this.probes.set(probeId, probe);
-        log(`${probeId} (pid ${child.pid ?? '?'}) ready after ${msg.cleanups} WSACleanup calls, last error ${msg.error}`);
-        this.send({ type: 'spawned', id, process: probeId, cleanups: msg.cleanups });
-        return;
-      }
-      if ('id' in msg && typeof msg.id === 'number') probe.pending.delete(msg.id);
-      this.send(msg);
+        this.probes.delete(probeId);
+        if (this.spare?.probe === probe) this.spare = null;
+        reject(new Error(`the probe process exited (${code ?? signal}) before it was ready`));
+        for (const pending of probe.pending) this.send({ type: 'error', id: pending, message: `${probeId} exited (${code ?? signal}) during the request` });
+        probe.pending.clear();
+      });
     });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      this.probes.delete(probeId);
-      if (!ready) this.send({ type: 'error', id, message: `the probe process exited (${code ?? signal}) before it was ready` });
-      for (const pending of probe.pending) this.send({ type: 'error', id: pending, message: `${probeId} exited (${code ?? signal}) during the request` });
-      probe.pending.clear();
-    });
+    // A spare that dies unasked is simply replaced at the next spawn.
+    ready.catch(() => undefined);
+    return { probe, ready };
+  }
+
+  /** Hand out the spare probe, or a new one when it is gone. */
+  private spawn(id: number): void {
+    const taken = this.spare ?? this.startProbe();
+    this.spare = null;
+    if (taken instanceof Error) return this.send({ type: 'error', id, message: taken.message });
+    taken.ready.then(
+      (cleanups) => {
+        this.probes.set(taken.probe.id, taken.probe);
+        this.send({ type: 'spawned', id, process: taken.probe.id, cleanups });
+      },
+      (e: unknown) => this.send({ type: 'error', id, message: e instanceof Error ? e.message : String(e) }),
+    );
+  }
+
+  /**
+   * Start one probe ahead, when the controller says hello: a probe takes a third of a second to start
+   * under Wine, and a run's first spawn then waits for none of it. Only one: starting a process holds
+   * this event loop for tens of milliseconds, which a later spare would take out of some scenario's calls.
+   */
+  private startSpare(): void {
+    const spare = this.startProbe();
+    this.spare = spare instanceof Error ? null : spare;
   }
 
   private release(id: number, processId = 'main'): void {
@@ -262,6 +300,8 @@ class Session {
     this.main.release();
     for (const probe of this.probes.values()) probe.child.kill();
     this.probes.clear();
+    this.spare?.probe.child.kill();
+    this.spare = null;
   }
 
   private end(shutdown: boolean): void {
@@ -308,6 +348,7 @@ function serve(opts: Options): void {
   server.listen(opts.listen.port, opts.listen.host, () => {
     const address = server.address() as net.AddressInfo;
     log(`listening on ${address.address}:${address.port} (control protocol ${PROTOCOL_VERSION})`);
+    void main.startThreadPool();
     if (opts.announce) {
       const a = net.connect(opts.announce.port, opts.announce.host, () => {
         a.end(JSON.stringify({ type: 'listening', protocol: PROTOCOL_VERSION, address: address.address, port: address.port, pid: process.pid }) + '\n');
@@ -329,6 +370,7 @@ function probe(opts: Options): void {
   const ex = new Executor(bindings);
   const { cleanups, error } = ex.cleanupToZero();
   process.on('disconnect', () => process.exit(0));
+  const ready = ex.startThreadPool();
   process.on('message', (raw: unknown) => {
     const m = raw as ControllerMessage;
     if (m.type === 'call') {
@@ -343,7 +385,7 @@ function probe(opts: Options): void {
       setImmediate(() => process.exit(0));
     }
   });
-  send({ type: 'ready', cleanups, error });
+  void ready.then(() => send({ type: 'ready', cleanups, error }));
 }
 
 function main(): void {

@@ -187,6 +187,15 @@ export class Executor {
     }
   }
 
+  /**
+   * libuv starts every thread of its pool at the first work queued to it: 16 threads, tens of
+   * milliseconds under Wine. This queues a call of no consequence so that they start now, not in a
+   * scenario's first blocking call.
+   */
+  startThreadPool(): Promise<void> {
+    return new Promise((resolve) => this.fn.WSAGetLastError.async(() => resolve()));
+  }
+
   /** WSACleanup until it fails; returns how many succeeded and the last error (WSANOTINITIALISED expected). */
   cleanupToZero(): { cleanups: number; error: number } {
     let cleanups = 0;
