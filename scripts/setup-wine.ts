@@ -27,7 +27,7 @@ async function main(): Promise<number> {
     const setup = await ensureWineSetup({ log });
     ensureTcpdump(log);
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-    process.stdout.write(`setup:wine: ready in ${seconds} s: ${wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}\n`);
+    process.stdout.write(`setup:wine: ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}\n`);
     return 0;
   } catch (e) {
     process.stderr.write(`setup:wine: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -13,9 +13,10 @@
 // last output and the offending bytes as evidence (AgentFailure.evidence, attached by support/dsl.ts).
 // Either way a local agent is started afresh for the next call. A remote agent cannot be restarted from
 // here: its connection is opened once more, and if that fails every later scenario is BROKEN at once.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../ports';
 import { AgentFailure, CallTimeout, NotApplicable } from '../../verdicts/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
@@ -104,9 +105,9 @@ interface Live {
   generation: number;
 }
 
-function revision(): string {
+async function revision(): Promise<string> {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return (await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' })).stdout.trim();
   } catch {
     return 'unknown';
   }
@@ -128,6 +129,8 @@ class AgentTestbed implements Testbed {
   private remoteLost: string | null = null;
   /** The facts of the last agent that said hello (metadata does not start an agent to ask again). */
   private facts: AgentConnection['facts'] | null = null;
+  /** This host's facts for metadata(), asked for while the agent boots: each is a process to run. */
+  private readonly hostFacts: Promise<{ revision: string; wine: string | null }>;
   /** Ends our use of the Wine prefix (and its processes, wineserver included, when no other worker uses it). */
   private readonly leavePrefix: (() => void) | null;
 
@@ -142,6 +145,7 @@ class AgentTestbed implements Testbed {
     if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
     this.main = new MainProcess(this);
     this.leavePrefix = setup && !options.remote ? usePrefix(setup) : null;
+    this.hostFacts = Promise.all([revision(), setup ? wineVersion(setup.wine64) : null]).then(([rev, wine]) => ({ revision: rev, wine }));
   }
 
   now(): number {
@@ -324,14 +328,15 @@ class AgentTestbed implements Testbed {
   }
 
   async metadata(): Promise<Record<string, string>> {
+    const host = await this.hostFacts;
     const facts: Record<string, string> = {
       backend: this.backend,
-      'suite revision': revision(),
+      'suite revision': host.revision,
       controller: `${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`,
       agent: this.options.remote ? `tcp://${this.options.remote.host}:${this.options.remote.port}` : 'local',
       capture: this.wire ? 'tcpdump on lo' : 'none',
     };
-    if (this.setup) facts.wine = wineVersion(this.setup.wine64);
+    if (host.wine !== null) facts.wine = host.wine;
     try {
       const a = this.facts ?? (await this.agent()).conn.facts;
       facts.windows = a.windows;
@@ -367,19 +372,24 @@ class AgentTestbed implements Testbed {
 
 /** The agent's own process: calls follow the testbed to whichever agent is live (restarted after a hang). */
 class MainProcess implements WinsockProcess {
+  /** Whether a call went to the agent since the last release (the After hook and endScenario both release). */
+  private called = false;
+
   constructor(private readonly bed: AgentTestbed) {}
 
   async call(call: Call, boundMs: number): Promise<CallOutcome> {
     const live = await this.bed.agent();
+    this.called = true;
     return this.bed.call(live, 'main', call, boundMs);
   }
 
   async release(): Promise<void> {
     // No live agent, nothing to release: a dead one took its handles with it.
     const live = this.bed.current();
-    if (!live) return;
+    if (!live || !this.called) return;
     const answer = await this.bed.request(live, { type: 'release', process: 'main' }, 10_000);
     if (answer.type !== 'released') throw new AgentFailure(`the agent answered release with "${answer.type}"`, JSON.stringify(answer));
+    this.called = false;
   }
 }
 

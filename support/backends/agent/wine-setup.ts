@@ -2,7 +2,7 @@
 // koffi's Windows binary in a cache folder (never in the project's package.json), and a private
 // WINEPREFIX set to Windows 10 (Node refuses Wine's default version). A marker file per step makes a
 // second run take milliseconds. `npm run setup:wine` runs it; the wine testbed runs it on first use.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CannotRun } from '../../verdicts/outcomes';
@@ -114,9 +114,9 @@ function readJson<T>(file: string): T | null {
   }
 }
 
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv }): Promise<{ code: number; output: string }> {
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
     child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
@@ -241,9 +241,9 @@ export function wineSetupDone(cacheDir = path.join(REPO_ROOT, '.cache')): boolea
 }
 
 /** `wine64 --version`, e.g. "wine-8.0 (Debian 8.0~repack-4)". */
-export function wineVersion(wine64: string): string {
-  const r = spawnSync(wine64, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-  return (r.stdout || r.stderr || 'unknown').trim();
+export async function wineVersion(wine64: string): Promise<string> {
+  const r = await run(wine64, ['--version'], { timeoutMs: 10_000 });
+  return r.output.trim() || 'unknown';
 }
 
 /** Wine's processes in `prefix` (their environment names it, their program is one of Wine's) and their programs. */
