@@ -16,7 +16,7 @@
 // in a scenario cannot cut the control channel). `spawn` hands out a probe: a child node process (same
 // script, --probe) that calls WSACleanup until it fails with WSANOTINITIALISED and then takes calls over
 // Node's IPC channel (a named pipe: its Winsock is uninitialised, so it could not keep a TCP channel of its
-// own). The first probe is started ahead, when the controller says hello.
+// own). One probe is started ahead, with the agent.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
@@ -98,6 +98,8 @@ type ProbeReady = { type: 'ready'; cleanups: number; error: number };
 
 class Probe {
   readonly pending = new Set<number>();
+  /** Where its answers go, and who hears of its exit: the session it was handed to, none while spare. */
+  owner: { deliver(message: AgentMessage): void; exited(how: string): void } | null = null;
   constructor(
     readonly id: string,
     readonly child: ChildProcess,
@@ -106,7 +108,63 @@ class Probe {
 
 interface StartingProbe {
   probe: Probe;
+  /** Its count of WSACleanup calls once it says it is ready; rejects with why it never will be. */
   ready: Promise<number>;
+}
+
+let probeSerial = 0;
+
+/** Fork a probe; it takes calls once a session has been handed it. */
+function startProbe(opts: Options): StartingProbe | Error {
+  probeSerial += 1;
+  const probeId = `probe-${probeSerial}`;
+  const args = ['--probe', '--koffi', opts.koffi, ...(opts.verbose ? ['--verbose'] : [])];
+  let child: ChildProcess;
+  try {
+    child = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  } catch (e) {
+    return new Error(`could not start a probe process: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const probe = new Probe(probeId, child);
+  const ready = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error('the probe process did not report ready within 30 s'));
+    }, 30_000);
+    child.on('message', (raw: unknown) => {
+      const msg = raw as AgentMessage | ProbeReady;
+      if (msg.type === 'ready') {
+        clearTimeout(timer);
+        log(`${probeId} (pid ${child.pid ?? '?'}) ready after ${msg.cleanups} WSACleanup calls, last error ${msg.error}`);
+        resolve(msg.cleanups);
+        return;
+      }
+      if ('id' in msg && typeof msg.id === 'number') probe.pending.delete(msg.id);
+      probe.owner?.deliver(msg);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const how = String(code ?? signal);
+      reject(new Error(`the probe process exited (${how}) before it was ready`));
+      probe.owner?.exited(how);
+    });
+  });
+  // A spare that dies unasked is replaced at the next spawn.
+  ready.catch(() => undefined);
+  return { probe, ready };
+}
+
+/**
+ * One probe started ahead, with the agent itself: a probe takes a third of a second to start under Wine,
+ * which the first spawn then does not wait for. Only that one: starting a process holds the event loop
+ * for tens of milliseconds, which a later spare would take out of some scenario's calls.
+ */
+let spare: StartingProbe | null = null;
+
+function takeSpare(opts: Options): StartingProbe | Error {
+  const taken = spare && spare.probe.child.exitCode === null && spare.probe.child.signalCode === null ? spare : null;
+  spare = null;
+  return taken ?? startProbe(opts);
 }
 
 /** One controller connection: hello, then requests answered in any order, by id. */
@@ -115,8 +173,6 @@ class Session {
   private greeted = false;
   private closed = false;
   private readonly probes = new Map<string, Probe>();
-  private probeSerial = 0;
-  private spare: StartingProbe | null = null;
 
   constructor(
     private readonly socket: net.Socket,
@@ -172,7 +228,6 @@ class Session {
       this.greeted = true;
       log(`controller "${m.client}" connected from ${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`);
       this.send({ type: 'hello', id: m.id, protocol: PROTOCOL_VERSION, agent: facts(this.bindings) });
-      this.startSpare();
       return;
     }
     switch (m.type) {
@@ -212,73 +267,26 @@ class Session {
     );
   }
 
-  /**
-   * Fork a probe. `ready` resolves with its count of WSACleanup calls once it says it is ready, or rejects
-   * with why it never will be. It takes calls once `spawn` has handed it out.
-   */
-  private startProbe(): StartingProbe | Error {
-    this.probeSerial += 1;
-    const probeId = `probe-${this.probeSerial}`;
-    const args = ['--probe', '--koffi', this.opts.koffi, ...(this.opts.verbose ? ['--verbose'] : [])];
-    let child: ChildProcess;
-    try {
-      child = fork(__filename, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    } catch (e) {
-      return new Error(`could not start a probe process: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const probe = new Probe(probeId, child);
-    const ready = new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill();
-        reject(new Error('the probe process did not report ready within 30 s'));
-      }, 30_000);
-      child.on('message', (raw: unknown) => {
-        const msg = raw as AgentMessage | ProbeReady;
-        if (msg.type === 'ready') {
-          clearTimeout(timer);
-          log(`${probeId} (pid ${child.pid ?? '?'}) ready after ${msg.cleanups} WSACleanup calls, last error ${msg.error}`);
-          resolve(msg.cleanups);
-          return;
-        }
-        if ('id' in msg && typeof msg.id === 'number') probe.pending.delete(msg.id);
-        this.send(msg);
-      });
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        this.probes.delete(probeId);
-        if (this.spare?.probe === probe) this.spare = null;
-        reject(new Error(`the probe process exited (${code ?? signal}) before it was ready`));
-        for (const pending of probe.pending) this.send({ type: 'error', id: pending, message: `${probeId} exited (${code ?? signal}) during the request` });
-        probe.pending.clear();
-      });
-    });
-    // A spare that dies unasked is simply replaced at the next spawn.
-    ready.catch(() => undefined);
-    return { probe, ready };
-  }
-
   /** Hand out the spare probe, or a new one when it is gone. */
   private spawn(id: number): void {
-    const taken = this.spare ?? this.startProbe();
-    this.spare = null;
+    const taken = takeSpare(this.opts);
     if (taken instanceof Error) return this.send({ type: 'error', id, message: taken.message });
+    const { probe } = taken;
+    probe.owner = {
+      deliver: (message) => this.send(message),
+      exited: (how) => {
+        this.probes.delete(probe.id);
+        for (const pending of probe.pending) this.send({ type: 'error', id: pending, message: `${probe.id} exited (${how}) during the request` });
+        probe.pending.clear();
+      },
+    };
     taken.ready.then(
       (cleanups) => {
-        this.probes.set(taken.probe.id, taken.probe);
-        this.send({ type: 'spawned', id, process: taken.probe.id, cleanups });
+        this.probes.set(probe.id, probe);
+        this.send({ type: 'spawned', id, process: probe.id, cleanups });
       },
       (e: unknown) => this.send({ type: 'error', id, message: e instanceof Error ? e.message : String(e) }),
     );
-  }
-
-  /**
-   * Start one probe ahead, when the controller says hello: a probe takes a third of a second to start
-   * under Wine, and a run's first spawn then waits for none of it. Only one: starting a process holds
-   * this event loop for tens of milliseconds, which a later spare would take out of some scenario's calls.
-   */
-  private startSpare(): void {
-    const spare = this.startProbe();
-    this.spare = spare instanceof Error ? null : spare;
   }
 
   private release(id: number, processId = 'main'): void {
@@ -300,8 +308,6 @@ class Session {
     this.main.release();
     for (const probe of this.probes.values()) probe.child.kill();
     this.probes.clear();
-    this.spare?.probe.child.kill();
-    this.spare = null;
   }
 
   private end(shutdown: boolean): void {
@@ -314,6 +320,10 @@ class Session {
 }
 
 function serve(opts: Options): void {
+  // First, so that the spare starts beside the agent's own start (koffi, ws2_32) on another core.
+  const started = startProbe(opts);
+  spare = started instanceof Error ? null : started;
+  process.on('exit', () => spare?.probe.child.kill());
   const bindings = bind(loadKoffi(opts.koffi));
   const main = new Executor(bindings);
   const hold = main.startup();

@@ -4,7 +4,7 @@ import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber
 import type { Testbed, WirePacket } from './ports';
 import { writeAllureEnvironment } from './report/allure';
 import { CALL_LOG_MEDIA, CannotRun, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
-import { closeTestbed, openTestbed } from './run-testbed';
+import { closeAtRunEnd, closeTestbed, openTestbed } from './run-testbed';
 import type { ConformanceWorld, WorldParameters } from './world';
 
 // Above every bound a step waits on (calls, observation windows), so a hung harness ends as TIMEOUT.
@@ -71,5 +71,5 @@ AfterAll({ timeout: 60_000 }, async function (this: { parameters: unknown }) {
   if (allureResults) writeAllureEnvironment(allureResults, backend, backendOptions ?? {}, runMetadata);
   testbed = null;
   runMetadata = null;
-  await closeTestbed();
+  await closeAtRunEnd();
 });

@@ -12,11 +12,16 @@ export interface OpenedTestbed {
   started: Promise<WinsockProcess>;
 }
 
-let opening: { key: string; opened: Promise<OpenedTestbed> } | null = null;
+let opening: { key: string; opened: Promise<OpenedTestbed>; byCaller: boolean } | null = null;
 let current: Testbed | null = null;
+/** The closes under way, in order; closeTestbed resolves when the last has ended. */
+let closing: Promise<void> = Promise.resolve();
 
-/** The testbed for `backend` with `options`: the one opening or open already, or a new one. */
-export function openTestbed(backend: string, options: Readonly<Record<string, string>>): Promise<OpenedTestbed> {
+/**
+ * The testbed for `backend` with `options`: the one opening or open already, or a new one. A caller that
+ * opens it `byCaller` (the CLI) waits for its close itself, after the run: closeAtRunEnd then need not.
+ */
+export function openTestbed(backend: string, options: Readonly<Record<string, string>>, byCaller = false): Promise<OpenedTestbed> {
   const key = JSON.stringify([backend, options]);
   if (opening?.key === key) return opening.opened;
   const previous = opening;
@@ -36,7 +41,7 @@ export function openTestbed(backend: string, options: Readonly<Record<string, st
   })();
   // Nobody may be waiting yet (the CLI does not); whoever takes it over sees the failure.
   opened.catch(() => undefined);
-  opening = { key, opened };
+  opening = { key, opened, byCaller };
   return opened;
 }
 
@@ -46,9 +51,21 @@ async function closeOpening(opened: Promise<OpenedTestbed>): Promise<void> {
   await result?.testbed.close();
 }
 
-/** Close this process's testbed, waiting for one still opening; nothing to do when there is none. */
-export async function closeTestbed(): Promise<void> {
+/** Close this process's testbed, waiting for one still opening, and for any close under way. */
+export function closeTestbed(): Promise<void> {
   const was = opening;
   opening = null;
-  if (was) await closeOpening(was.opened);
+  // A close that failed has been reported to whoever waited for it; the next one goes ahead regardless.
+  if (was) closing = closing.catch(() => undefined).then(() => closeOpening(was.opened));
+  return closing;
+}
+
+/**
+ * The run's AfterAll: close the testbed. When its opener waits for that itself (the CLI), the close goes
+ * on beside cucumber's writing of the reports instead of before it.
+ */
+export async function closeAtRunEnd(): Promise<void> {
+  const waitedForByCaller = opening?.byCaller ?? false;
+  const closed = closeTestbed();
+  if (!waitedForByCaller) await closed;
 }

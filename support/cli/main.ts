@@ -127,14 +127,14 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
   if (!entry) throw new UsageError(`unknown backend '${options.backend}'`);
   // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
   // below; BeforeAll takes the testbed over (support/run-testbed.ts). A parallel run's workers open their own.
-  if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions);
+  if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions, true);
   try {
     // One turn of the event loop first: the opening runs up to its first wait on I/O (an agent spawned),
     // rather than behind cucumber's loading, which holds the thread for a good part of a second.
     await new Promise((resolve) => setImmediate(resolve));
     return await runCucumberOnce(options, log, support);
   } finally {
-    // Still open if the run ended before its AfterAll (bad input, an interrupt).
+    // Closing since AfterAll, or still open if the run ended before it (bad input, an interrupt).
     await closeTestbed();
   }
 }

@@ -360,12 +360,14 @@ class AgentTestbed implements Testbed {
     await this.starting?.catch(() => undefined);
     await this.endScenario().catch(() => undefined);
     const live = this.live;
-    if (live && !live.conn.broken && live.local) {
-      await live.conn.request({ type: 'shutdown' }, 5000).catch(() => undefined);
-      await awaitAtMost(live.local.exited, 5000);
-    }
-    await this.discard();
-    if (this.wire) await awaitAtMost(this.wire.dispose(), 5000);
+    const agentGone = async (): Promise<void> => {
+      if (live && !live.conn.broken && live.local) {
+        await live.conn.request({ type: 'shutdown' }, 5000).catch(() => undefined);
+        await awaitAtMost(live.local.exited, 5000);
+      }
+      await this.discard();
+    };
+    await Promise.all([agentGone(), this.wire ? awaitAtMost(this.wire.dispose(), 5000) : undefined]);
     this.leavePrefix?.();
   }
 }
