@@ -279,25 +279,47 @@ export class TcpdumpWire implements Wire {
     });
   }
 
+  /** The socket markers are sent from, bound once per capture; null until the first flush. */
+  private markerSocket: Promise<{ socket: dgram.Socket; port: number }> | null = null;
+
+  private openMarkerSocket(): Promise<{ socket: dgram.Socket; port: number }> {
+    const socket = dgram.createSocket('udp4');
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => {
+        socket.on('error', () => undefined);
+        socket.on('message', () => undefined);
+        socket.unref();
+        resolve({ socket, port: socket.address().port });
+      });
+    });
+  }
+
   /**
    * Send a marker datagram over lo and wait (on file-change events, bounded) until tcpdump has written it:
    * the kernel hands packets to the capture in order, so everything before the marker is then in the
    * file, and an interrupt cannot lose the last packets of the scenario. Returns the marker's port.
    */
   private async flush(child: ChildProcess): Promise<number | null> {
-    const socket = dgram.createSocket('udp4');
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(0, '127.0.0.1', () => resolve());
-      });
-      socket.on('error', () => undefined);
-      socket.on('message', () => undefined);
-      const port = socket.address().port;
+      this.markerSocket ??= this.openMarkerSocket();
+      const { socket, port } = await this.markerSocket;
       const marker = Buffer.from(`winsock-conformance wire marker ${process.pid} ${Date.now()} ${Math.random()}`);
+      // The marker can only be in what was written after now: read from here on (the marker's length
+      // back, in case a write was under way).
+      const from = Math.max(0, fileSize(this.file) - marker.length);
       const seen = (): boolean => {
         try {
-          return fs.readFileSync(this.file).includes(marker);
+          const fd = fs.openSync(this.file, 'r');
+          try {
+            const size = fs.fstatSync(fd).size;
+            if (size <= from) return false;
+            const tail = Buffer.alloc(size - from);
+            fs.readSync(fd, tail, 0, tail.length, from);
+            return tail.includes(marker);
+          } finally {
+            fs.closeSync(fd);
+          }
         } catch {
           return false;
         }
@@ -326,8 +348,6 @@ export class TcpdumpWire implements Wire {
       return port;
     } catch {
       return null;
-    } finally {
-      socket.close();
     }
   }
 
@@ -356,6 +376,8 @@ export class TcpdumpWire implements Wire {
   /** Stop without decoding and remove the temporary folder; resolves when no tcpdump of ours runs. */
   dispose(): Promise<void> {
     this.disposed = true;
+    void this.markerSocket?.then(({ socket }) => socket.close(), () => undefined);
+    this.markerSocket = null;
     this.child = null;
     this.offset = null;
     const gone = [...this.running].map((child) => {
