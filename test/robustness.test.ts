@@ -409,14 +409,36 @@ describe('a missing wine64 or node.exe', () => {
 describe('an interrupted Wine run', () => {
   const ready = wineSetupDone();
 
-  /** Run Wine, interrupt it after the first verdict, and check that nothing of it is left. */
-  async function interrupt(parallel: string[], press: (pid: number) => void): Promise<void> {
+  /** The moment the CLI has started its agent: the launcher creates the agent's log files just before. */
+  function agentLaunched(cli: Running): Promise<void> {
+    const logs = path.join(ROOT, '.cache', 'wine', 'logs');
+    fs.mkdirSync(logs, { recursive: true });
+    const ours = (name: string): boolean => name.includes(`-${cli.pid}-`);
+    return new Promise((resolve, reject) => {
+      const watcher = fs.watch(logs, (_event, name) => {
+        if (name && ours(String(name))) finish();
+      });
+      const bound = setTimeout(() => finish(new Error('no agent log of the run appeared within 30 s')), 30_000);
+      const finish = (error?: Error): void => {
+        clearTimeout(bound);
+        watcher.close();
+        if (error) reject(error);
+        else resolve();
+      };
+      void cli.done.then(() => finish(new Error('the run ended before it started an agent')));
+      if (fs.readdirSync(logs).some(ours)) finish();
+    });
+  }
+
+  /** Run Wine, interrupt it after the first verdict (or as its agent starts), and check that nothing of it is left. */
+  async function interrupt(parallel: string[], press: (pid: number) => void, when: 'first verdict' | 'agent launched' = 'first verdict'): Promise<void> {
     assert.ok(ready, 'Wine is not set up: run `npm run setup:wine` first');
     const cli = startCli(['--backend', 'wine', '--reports', path.join(scratch, `reports-interrupted${parallel.length ? '-parallel' : ''}`), ...parallel], { boundMs: 60_000 });
     let finished: Finished;
     let pressedAt = 0;
     try {
-      await cli.line(/^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /);
+      if (when === 'agent launched') await agentLaunched(cli);
+      else await cli.line(/^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /);
       pressedAt = performance.now();
       press(cli.pid);
     } finally {
@@ -430,17 +452,25 @@ describe('an interrupted Wine run', () => {
     assert.ok(!/scenarios:/.test(finished.stdout), 'no summary of a run cut short');
     // Agents (wine64 / node.exe), probes, workers and tcpdump: everything the run started has ended.
     const kinds = new Set(ours.map((p) => p.comm));
-    assert.ok([...kinds].some((k) => /node\.exe|wine/.test(k)), `the run had started an agent: ${[...kinds].join(', ')}`);
     const controllers = [cli.pid, ...ours.map((p) => p.pid)];
     assertNothingLeftInPrefix(controllers);
     // No socket of ours listens: a socket lives only as long as a process holds it, and none does; the
     // agents' control ports (from their logs) are checked by number as well.
     assertNothingLeft(path.join(ROOT, '.cache', 'wine', 'logs'), finished, 'windows');
-    assert.ok(agentsOf(path.join(ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, 'the agents\' logs name their ports');
+    if (when === 'first verdict') {
+      assert.ok([...kinds].some((k) => /node\.exe|wine/.test(k)), `the run had started an agent: ${[...kinds].join(', ')}`);
+      assert.ok(agentsOf(path.join(ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, 'the agents\' logs name their ports');
+    } else {
+      assert.doesNotMatch(finished.stdout, /^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /m, 'no verdict of a run interrupted before its first scenario');
+    }
   }
 
   it('Ctrl-C (SIGINT to the process group) leaves no agent, wineserver, tcpdump or socket, and exits 130', async () => {
     await interrupt([], (pid) => process.kill(-pid, 'SIGINT'));
+  });
+
+  it('Ctrl-C while the agent boots and cucumber still loads: the same, and no verdict at all', async () => {
+    await interrupt([], (pid) => process.kill(-pid, 'SIGINT'), 'agent launched');
   });
 
   it('with --parallel 2, SIGINT to the CLI alone reaches the workers, which leave nothing behind', async () => {

@@ -15,7 +15,7 @@ import { expectationFor, expectationsFile, loadExpectations } from '../verdicts/
 import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
 import { CannotRun } from '../verdicts/outcomes';
 import { InputError } from '../yaml-file';
-import { RunInterrupted, watchRun } from '../interrupt';
+import { RunInterrupted, watchRun, type RunWatch } from '../interrupt';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
@@ -127,19 +127,25 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
   if (!entry) throw new UsageError(`unknown backend '${options.backend}'`);
   // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
   // below; BeforeAll takes the testbed over (support/run-testbed.ts). A parallel run's workers open their own.
+  // From the start: a signal while cucumber still loads ends the run as interrupted too.
+  const watch = watchRun(options.parallel > 0, (signal) => process.stderr.write(`winsock-conformance: ${signal}: stopping\n`));
   if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions, true);
   try {
     // One turn of the event loop first: the opening runs up to its first wait on I/O (an agent spawned),
     // rather than behind cucumber's loading, which holds the thread for a good part of a second.
     await new Promise((resolve) => setImmediate(resolve));
-    return await runCucumberOnce(options, log, support);
+    return await runCucumberOnce(options, watch, log, support);
+  } catch (error) {
+    if (watch.signal) throw new RunInterrupted(watch.signal);
+    throw error;
   } finally {
     // Closing since AfterAll, or still open if the run ended before it (bad input, an interrupt).
     await closeTestbed();
+    watch.dispose();
   }
 }
 
-async function runCucumberOnce(options: CliOptions, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
+async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
   const { loadConfiguration, loadSources, runCucumber } = await import('@cucumber/cucumber/api');
   const { ALLURE_FORMATTER, allureFormatOptions, allureResultsDir, asCucumberFormatOptions } = await import('../report/allure');
   const catalogue = loadCatalogue();
@@ -199,7 +205,6 @@ async function runCucumberOnce(options: CliOptions, log: (line: string) => void,
     new Set(plan.map((p) => p.name)),
   );
 
-  const watch = watchRun(options.parallel > 0, (signal) => process.stderr.write(`winsock-conformance: ${signal}: stopping\n`));
   const collector = new VerdictCollector(
     (scenario) => expectationFor(expectations, scenario),
     (result) => {
@@ -233,7 +238,6 @@ async function runCucumberOnce(options: CliOptions, log: (line: string) => void,
     if (cannotRun !== null) throw new CannotRun(cannotRun);
     throw error;
   } finally {
-    watch.dispose();
     // cucumber leaves its stdout open; a write that failed rejects here.
     if (messagesFile) await finished(messagesFile.end());
   }
