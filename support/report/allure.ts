@@ -1,8 +1,9 @@
 // Allure results for every run: the options of the allure-cucumberjs formatter (labels and links read
 // off the scenarios' tags) and the environment file, which the run's last hook writes because only the
 // testbed knows its versions.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdirSync, readFileSync, writeFile, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { version as cucumberVersion } from '@cucumber/cucumber';
 import type { loadConfiguration } from '@cucumber/cucumber/api';
@@ -30,8 +31,9 @@ interface LinkRule {
 /**
  * Allure's own writer fsyncs every file it writes, one after the other (about 200 a run, 40 ms of the
  * main thread here even without the fsync). The results are read only after the run ends, so this one
- * writes the same files, named the same way, on libuv's threads while the scenarios go on, and the run
- * waits for them all at its end (`flushed`). It has the methods of allure-js-commons' Writer, whose
+ * writes the same files, named the same way, on libuv's threads while the scenarios go on (with the
+ * callback API: the promise one builds a FileHandle per file), and the run waits for them all at its end
+ * (`flushed`). It has the methods of allure-js-commons' Writer, whose
  * type that package's exports keep from us.
  */
 export class ResultsWriter {
@@ -43,7 +45,7 @@ export class ResultsWriter {
   }
 
   private write(name: string, content: string | Buffer): void {
-    this.track(this.ready.then(() => writeFile(path.join(this.resultsDir, name), content)));
+    this.track(this.ready.then(() => promisify(writeFile)(path.join(this.resultsDir, name), content)));
   }
 
   private track(write: Promise<void>): void {
@@ -67,7 +69,7 @@ export class ResultsWriter {
     this.write(distFileName, content);
   }
   writeAttachmentFromPath(distFileName: string, from: string): void {
-    this.track(this.ready.then(() => copyFile(from, path.join(this.resultsDir, distFileName))));
+    this.track(this.ready.then(() => promisify(copyFile)(from, path.join(this.resultsDir, distFileName))));
   }
   writeEnvironmentInfo(info: Record<string, string | undefined>): void {
     const defined = Object.fromEntries(Object.entries(info).filter((entry): entry is [string, string] => entry[1] !== undefined));
