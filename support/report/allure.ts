@@ -33,8 +33,8 @@ interface LinkRule {
  * main thread here even without the fsync). The results are read only after the run ends, so this one
  * writes the same files, named the same way, on libuv's threads while the scenarios go on (with the
  * callback API: the promise one builds a FileHandle per file), and the run waits for them all at its end
- * (`flushed`). It has the methods of allure-js-commons' Writer, whose
- * type that package's exports keep from us.
+ * (`flushed`). It has the methods of allure-js-commons' Writer, whose type that package's exports keep
+ * from us.
  */
 export class ResultsWriter {
   private readonly pending: Promise<void>[] = [];
