@@ -186,6 +186,7 @@ class AgentTestbed implements Testbed {
       this.controlPorts.add(port);
       this.controlPorts.add(local.announcePort);
       this.lastBootMs = local.bootMs;
+      this.wire?.prepare();
     }
     const agent = local;
     let conn: AgentConnection;

@@ -207,6 +207,8 @@ export class TcpdumpWire implements Wire {
   private disposed = false;
   /** Every tcpdump of ours that has not exited yet (one being stopped is no longer `child`). */
   private readonly running = new Set<ChildProcess>();
+  /** A launch under way, started by prepare(); the first start() waits for it instead of launching again. */
+  private launching: Promise<void> | null = null;
 
   constructor(
     private readonly tcpdump: string,
@@ -228,6 +230,7 @@ export class TcpdumpWire implements Wire {
 
   async start(): Promise<void> {
     if (this.disposed) throw new Error('the capture was disposed');
+    await this.launching;
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const port = await this.flush(child);
@@ -237,6 +240,19 @@ export class TcpdumpWire implements Wire {
     }
     this.offset = fileSize(this.file);
     this.startedAt = Date.now();
+  }
+
+  /**
+   * Start tcpdump ahead of the first scenario, once the ports to leave out are known (tcpdump takes a
+   * few tens of milliseconds to say it is listening). A failure is the first start()'s to report.
+   */
+  prepare(): void {
+    if (this.disposed || this.child || this.launching) return;
+    this.launching = this.launch()
+      .catch(() => undefined)
+      .finally(() => {
+        this.launching = null;
+      });
   }
 
   private async launch(): Promise<void> {
