@@ -12,7 +12,7 @@ import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..');
 const args = process.argv.slice(2);
-const samples = Number(args[args.indexOf('--samples') + 1]) || 5;
+const samples = Number(args[args.indexOf('--samples') + 1]) || 9;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
