@@ -358,15 +358,18 @@ function serve(opts: Options): void {
   server.listen(opts.listen.port, opts.listen.host, () => {
     const address = server.address() as net.AddressInfo;
     log(`listening on ${address.address}:${address.port} (control protocol ${PROTOCOL_VERSION})`);
-    void main.startThreadPool();
     if (opts.announce) {
       const a = net.connect(opts.announce.port, opts.announce.host, () => {
         a.end(JSON.stringify({ type: 'listening', protocol: PROTOCOL_VERSION, address: address.address, port: address.port, pid: process.pid }) + '\n');
+        // While the controller connects: starting the pool holds this thread for about 20 ms under Wine.
+        void main.startThreadPool();
       });
       a.on('error', (e) => {
         log(`cannot announce to ${opts.announce?.host}:${opts.announce?.port}: ${e.message}`);
         process.exit(4);
       });
+    } else {
+      void main.startThreadPool();
     }
   });
 }
