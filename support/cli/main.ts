@@ -125,10 +125,10 @@ function progressLine(result: ScenarioResult): string {
 export async function runSuite(options: CliOptions, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
   const entry = findBackend(options.backend);
   if (!entry) throw new UsageError(`unknown backend '${options.backend}'`);
-  // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
-  // below; BeforeAll takes the testbed over (support/run-testbed.ts). A parallel run's workers open their own.
   // From the start: a signal while cucumber still loads ends the run as interrupted too.
   const watch = watchRun(options.parallel > 0, (signal) => process.stderr.write(`winsock-conformance: ${signal}: stopping\n`));
+  // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
+  // below; BeforeAll takes the testbed over (support/run-testbed.ts). A parallel run's workers open their own.
   if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions, true);
   try {
     // One turn of the event loop first: the opening runs up to its first wait on I/O (an agent spawned),
