@@ -1,6 +1,7 @@
 // The step vocabulary's one entry point. Every step and hook is wrapped once, here, so that a precondition
 // a backend cannot provide (NotApplicable) becomes a documented N/A skip, never a pass and never a failure,
-// and so that an agent's failure carries its evidence (last output, offending bytes) into the report.
+// and so that an agent's failure or silence carries its evidence (last output, offending bytes) into the
+// report.
 import {
   Given as CucumberGiven,
   setDefinitionFunctionWrapper,
@@ -8,7 +9,7 @@ import {
   When as CucumberWhen,
 } from '@cucumber/cucumber';
 import type { ConformanceWorld } from './world';
-import { AgentFailure, Deviation, NOT_APPLICABLE_MEDIA, NotApplicable, ObserverBlind } from './verdicts/outcomes';
+import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, NotApplicable, ObserverBlind } from './verdicts/outcomes';
 
 type Define = <A extends unknown[]>(pattern: string | RegExp, body: (this: ConformanceWorld, ...args: A) => Promise<void>) => void;
 
@@ -24,7 +25,7 @@ setDefinitionFunctionWrapper((body: (this: ConformanceWorld, ...args: unknown[])
       return await body.apply(this, args);
     } catch (error) {
       // Test-run hooks (BeforeAll) have no scenario to attach to.
-      if (error instanceof AgentFailure && error.evidence && typeof this.attach === 'function') {
+      if ((error instanceof AgentFailure || error instanceof CallTimeout) && error.evidence && typeof this.attach === 'function') {
         this.attach(error.evidence, { mediaType: 'text/plain', fileName: 'agent-evidence.txt' });
       }
       if (!(error instanceof NotApplicable)) throw error;

@@ -288,8 +288,12 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
   }
 
   it('hang: that scenario is TIMEOUT within its bound, the agent is killed, the next scenarios pass on a new one', async () => {
-    const { run } = await faultRun('hang', 'TIMEOUT', /did not answer WSARecvDisconnect within 2300 ms; the agent was killed and starts afresh/);
+    const { run, report } = await faultRun('hang', 'TIMEOUT', /did not answer WSARecvDisconnect within 2300 ms; the agent was killed and starts afresh/);
     assert.ok(run.ms < 20_000, `took ${run.ms} ms`);
+    // Its log comes with the verdict: what it was doing when it stopped answering, and how it ended.
+    assert.equal(report.evidence.length, 1);
+    assert.match(report.evidence[0] ?? '', /hanging: never answering call \d+ \(WSARecvDisconnect\)/);
+    assert.match(report.evidence[0] ?? '', /agent killed by SIGKILL/);
   });
 
   it('crash: BROKEN with the agent\'s last output attached, then a new agent', async () => {

@@ -18,6 +18,13 @@ export class ObserverBlind extends Error {
 
 export class CallTimeout extends Error {
   override readonly name = 'CallTimeout';
+  constructor(
+    message: string,
+    /** What the agent that did not answer last printed, where there was one; '' otherwise. */
+    readonly evidence = '',
+  ) {
+    super(message);
+  }
 }
 
 export class AgentFailure extends Error {

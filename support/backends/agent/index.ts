@@ -278,7 +278,8 @@ class AgentTestbed implements Testbed {
       if (e instanceof RequestTimeout) {
         if (this.live?.generation === live.generation) await this.discard();
         const what = this.options.remote ? 'the connection to the agent was dropped' : 'the agent was killed';
-        throw new CallTimeout(`${e.message}; ${what} and starts afresh on next use`);
+        // Its log, read after the kill: what it was doing when it stopped answering.
+        throw new CallTimeout(`${e.message}; ${what} and starts afresh on next use`, joinEvidence(live.conn.received, live.local?.evidence() ?? ''));
       }
       if (e instanceof AgentFailure && live.conn.broken && live.local) {
         // The connection died first; give the process a moment to exit so the evidence has its last words.
