@@ -61,8 +61,8 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links to cucumber.html only\n`);
         continue;
       }
-      const { backend } = readRunFolder(folder, out).record;
-      const build = await buildAllureReport(results, allureReportDir(path.resolve(folder)), `${catalogue.function} conformance: ${backend}`);
+      const { backend, results: verdicts } = readRunFolder(folder, out).record;
+      const build = await buildAllureReport(results, allureReportDir(path.resolve(folder)), `${catalogue.function} conformance: ${backend}`, verdicts);
       process.stdout.write(`allure: ${path.relative(process.cwd(), build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
     }
   }

@@ -157,7 +157,8 @@ if (!existsSync(CHROMIUM)) {
     const text = await page.locator('body').innerText();
     assert.match(text, new RegExp(`requirement\\s+${BROKEN_RULE.replace(/\./g, '\\.')}`));
     assert.match(text, /strength\s+MUST/);
-    assert.match(text, /Deviation: /);
+    assert.match(text, /verdict\s+FAIL/, 'the run\'s verdict, as a label');
+    assert.match(text, /FAIL: Deviation: /);
     assert.match(text, /Deviation from the page/, 'the Allure category of a Deviation');
     await page.getByText('After hook').first().click();
     await page.getByText('call log', { exact: true }).first().click();

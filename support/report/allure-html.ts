@@ -6,6 +6,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../yaml-file';
+import { scenarioKey, type ScenarioRecord } from './matrix';
+import { allureScenarioKey } from './sources';
 
 /** allure's command-line entry point (its package exports no path to it). */
 export function allureCli(): string {
@@ -17,17 +19,56 @@ export function allureCli(): string {
 const HIDDEN_LABELS = ['language', 'framework', 'package', 'thread', '_fallbackTestCaseId'];
 
 /**
- * Allure's failure categories, by the error that ended the scenario (support/verdicts/outcomes.ts). Allure
- * shows what was observed, before expectations: a recorded deviation is still a Deviation here.
+ * Allure's categories, by verdict: the staged results carry the run's verdict in front of their message
+ * (presentVerdict), so that a recorded deviation reads as XFAIL there too, not as a fresh failure.
  */
 export const CATEGORIES = [
-  { name: 'Deviation from the page (FAIL; OPTIONAL on a MAY rule)', matchedStatuses: ['failed', 'broken'], messageRegex: '^Deviation:' },
-  { name: 'Call timeout (TIMEOUT)', matchedStatuses: ['failed', 'broken'], messageRegex: '^CallTimeout:|function timed out' },
-  { name: 'Positive control failed (BROKEN)', matchedStatuses: ['failed', 'broken'], messageRegex: '^ObserverBlind:' },
-  { name: 'Agent failure (BROKEN)', matchedStatuses: ['failed', 'broken'], messageRegex: '^AgentFailure:' },
-  { name: 'Harness error (BROKEN)', matchedStatuses: ['failed', 'broken'] },
+  { name: 'Deviation from the page (FAIL)', matchedStatuses: ['failed', 'broken'], messageRegex: '^FAIL: ' },
+  { name: 'Recorded deviation gone (XPASS: remove its expectation)', matchedStatuses: ['failed'], messageRegex: '^XPASS: ' },
+  { name: 'Call timeout (TIMEOUT)', matchedStatuses: ['failed', 'broken'], messageRegex: '^TIMEOUT: ' },
+  { name: 'Positive control failed (BROKEN)', matchedStatuses: ['failed', 'broken'], messageRegex: '^BROKEN: ObserverBlind:' },
+  { name: 'Agent failure (BROKEN)', matchedStatuses: ['failed', 'broken'], messageRegex: '^BROKEN: AgentFailure:' },
+  { name: 'Harness error (BROKEN)', matchedStatuses: ['failed', 'broken'], messageRegex: '^BROKEN: ' },
+  { name: 'Known deviation, recorded in expectations (XFAIL)', matchedStatuses: ['failed', 'broken'], messageRegex: '^XFAIL ' },
+  { name: 'MAY behaviour absent (OPTIONAL)', matchedStatuses: ['failed', 'broken'], messageRegex: '^OPTIONAL: ' },
   { name: 'Not applicable here (N/A)', matchedStatuses: ['skipped'] },
 ];
+
+/**
+ * Put the run's verdict on an Allure result: a `verdict` label, and the verdict in front of the message
+ * (with the recorded reason for an XFAIL). An OPTIONAL (a MAY behaviour absent, which conforms) is flagged
+ * known; an XPASS, which fails the run, is failed; an N/A is skipped.
+ */
+export function presentVerdict(result: Record<string, unknown>, record: ScenarioRecord): void {
+  const labels = Array.isArray(result.labels) ? (result.labels as unknown[]) : [];
+  labels.push({ name: 'verdict', value: record.verdict });
+  result.labels = labels;
+  if (record.verdict === 'PASS') return;
+  const details = typeof result.statusDetails === 'object' && result.statusDetails !== null ? (result.statusDetails as Record<string, unknown>) : {};
+  const said = typeof details.message === 'string' && details.message !== '' ? details.message : record.detail;
+  switch (record.verdict) {
+    case 'XFAIL':
+      // Still a deviation from the page, and counted as one: recorded is not conforming.
+      details.message = `XFAIL (recorded: ${record.expectation?.reason ?? 'no reason given'}): ${said}`;
+      break;
+    case 'OPTIONAL':
+      details.message = `OPTIONAL: ${said}`;
+      details.known = true;
+      break;
+    case 'XPASS':
+      result.status = 'failed';
+      details.message = `XPASS: expected ${record.expectation?.verdict ?? 'a deviation'} (${record.expectation?.reason ?? 'no reason given'}), but the rule held`;
+      break;
+    case 'N/A':
+      // The formatter calls a scenario passed when its skipped steps follow a passed one.
+      result.status = 'skipped';
+      details.message = `N/A: ${said}`;
+      break;
+    default:
+      details.message = `${record.verdict}: ${said}`;
+  }
+  result.statusDetails = details;
+}
 
 const ANALYTICS = /\s*<script async src="https:\/\/www\.googletagmanager\.com\/[^"]*"><\/script>\s*<script>(?:(?!<\/script>)[\s\S])*?gtag\((?:(?!<\/script>)[\s\S])*<\/script>/;
 
@@ -72,16 +113,19 @@ function presentAttachments(node: unknown, fixture: 'before' | 'after' | null): 
  * names (call log, wire log, ...) and the plain JSON type, which Allure shows inline instead of only
  * offering a download. The run's own allure-results stay as the formatter wrote them.
  */
-export function stageResults(resultsDir: string, staging: string): void {
+export function stageResults(resultsDir: string, staging: string, verdicts: readonly ScenarioRecord[] = []): void {
   mkdirSync(staging, { recursive: true });
+  const byScenario = new Map(verdicts.map((record) => [scenarioKey(record.location, record.name), record]));
   for (const entry of readdirSync(resultsDir, { withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const file = entry.name;
     const from = path.join(resultsDir, file);
     const to = path.join(staging, file);
     if (file.endsWith('-result.json') || file.endsWith('-container.json')) {
-      const data = JSON.parse(readFileSync(from, 'utf8')) as unknown;
+      const data = JSON.parse(readFileSync(from, 'utf8')) as Record<string, unknown>;
       presentAttachments(data, null);
+      const record = typeof data.fullName === 'string' ? byScenario.get(allureScenarioKey(data.fullName)) : undefined;
+      if (record) presentVerdict(data, record);
       writeFileSync(to, JSON.stringify(data));
     } else {
       copyFileSync(from, to);
@@ -100,7 +144,7 @@ export function countResults(resultsDir: string): number {
 }
 
 /** Build `outDir/index.html` from `resultsDir`, replacing what was there. */
-export async function buildAllureReport(resultsDir: string, outDir: string, name: string): Promise<AllureBuild> {
+export async function buildAllureReport(resultsDir: string, outDir: string, name: string, verdicts: readonly ScenarioRecord[]): Promise<AllureBuild> {
   const started = performance.now();
   const results = countResults(resultsDir);
   if (results === 0) throw new InputError(`${path.relative(process.cwd(), resultsDir) || resultsDir}: no Allure results`);
@@ -109,7 +153,7 @@ export async function buildAllureReport(resultsDir: string, outDir: string, name
   const config = path.join(workDir, 'allurerc.json');
   writeFileSync(config, JSON.stringify({ categories: CATEGORIES }));
   const staged = path.join(workDir, 'allure-results');
-  stageResults(resultsDir, staged);
+  stageResults(resultsDir, staged, verdicts);
   const args = [
     allureCli(),
     'awesome',

@@ -55,6 +55,13 @@ interface AllureResultFile {
   stop?: unknown;
 }
 
+/** An Allure result's scenario, keyed as matrix.scenarioKey keys a verdicts.json record. */
+export function allureScenarioKey(fullName: string): string {
+  // fullName is "<project>:<feature file>#<scenario>"; the project name has no colon.
+  const colon = fullName.indexOf(':');
+  return colon >= 0 ? fullName.slice(colon + 1) : fullName;
+}
+
 /**
  * Allure's report id of each scenario, from the result files: Allure 3 names a test result by the md5
  * of its uuid. A retried scenario has several results; the last one counts.
@@ -70,9 +77,7 @@ export function allureIds(resultsDir: string): Record<string, string> {
       throw new InputError(`${display(path.join(resultsDir, file))}: not JSON`);
     }
     if (typeof result.uuid !== 'string' || typeof result.fullName !== 'string') continue;
-    // fullName is "<project>:<feature file>#<scenario>"; the project name has no colon.
-    const colon = result.fullName.indexOf(':');
-    const key = colon >= 0 ? result.fullName.slice(colon + 1) : result.fullName;
+    const key = allureScenarioKey(result.fullName);
     const stop = typeof result.stop === 'number' ? result.stop : 0;
     const previous = latest.get(key);
     if (!previous || previous.stop <= stop) latest.set(key, { id: createHash('md5').update(result.uuid).digest('hex'), stop });
