@@ -96,6 +96,8 @@ describe('decodePcap', () => {
     assert.deepEqual(packets[5].to, { address: '10.0.0.2', port: 6000 });
     assert.equal(packets[6].proto, 'icmp');
     assert.deepEqual(packets[6].icmp, { type: 3, code: 3 });
+    // About the quoted datagram, as the simulator writes it: from where it went, to where it came from.
+    assert.deepEqual([packets[6].from.port, packets[6].to.port], [6000, 5000]);
     assert.equal(packets[1].epochMs - packets[0].epochMs, 0.25);
     assert.equal(packets[5].epochMs, 101_000);
   });

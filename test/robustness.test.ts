@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { wineSetupDone } from '../support/backends/agent/wine-setup';
+import { WIRE_LOG_MEDIA } from '../support/verdicts/outcomes';
 import { LAST_WORDS } from './fixtures/faulty-agent';
 
 const ROOT = path.join(__dirname, '..');
@@ -104,6 +105,28 @@ function readReport(dir: string): Report {
     if (attachment?.fileName === 'agent-evidence.txt') evidence.push(attachment.body);
   }
   return { verdicts: new Map(json.results.map((r) => [r.location, { verdict: r.verdict, detail: r.detail }])), evidence };
+}
+
+/** How many packets each scenario's wire log holds, by scenario name. */
+function wirePackets(dir: string): Map<string, number> {
+  const names = new Map<string, string>();
+  const ofTestCase = new Map<string, string>();
+  const ofStarted = new Map<string, string>();
+  const counts = new Map<string, number>();
+  for (const line of fs.readFileSync(path.join(dir, 'messages.ndjson'), 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line) as {
+      pickle?: { id: string; name: string };
+      testCase?: { id: string; pickleId: string };
+      testCaseStarted?: { id: string; testCaseId: string };
+      attachment?: { mediaType: string; body: string; testCaseStartedId?: string };
+    };
+    if (e.pickle) names.set(e.pickle.id, e.pickle.name);
+    if (e.testCase) ofTestCase.set(e.testCase.id, names.get(e.testCase.pickleId) ?? '');
+    if (e.testCaseStarted) ofStarted.set(e.testCaseStarted.id, ofTestCase.get(e.testCaseStarted.testCaseId) ?? '');
+    if (e.attachment?.mediaType === WIRE_LOG_MEDIA) counts.set(ofStarted.get(e.attachment.testCaseStartedId ?? '') ?? '', (JSON.parse(e.attachment.body) as unknown[]).length);
+  }
+  return counts;
 }
 
 function verdictsOf(report: Report): Record<string, string> {
@@ -494,7 +517,15 @@ describe('--parallel 2 gives the verdicts of a serial run', () => {
       const parallel = await runCli(['--backend', backend, '--reports', parallelDir, '--quiet', '--parallel', '2'], { boundMs: 90_000 });
       assert.equal(serial.code, 0, serial.stdout + serial.stderr);
       assert.equal(parallel.code, 0, parallel.stdout + parallel.stderr);
-      if (backend === 'wine') assertNothingLeftInPrefix([serial.pid, ...serial.descendants.map((p) => p.pid), parallel.pid, ...parallel.descendants.map((p) => p.pid)]);
+      if (backend === 'wine') {
+        assertNothingLeftInPrefix([serial.pid, ...serial.descendants.map((p) => p.pid), parallel.pid, ...parallel.descendants.map((p) => p.pid)]);
+        // Each worker captures all of lo; a scenario's wire log still holds its own traffic only (the
+        // other worker's scenarios added tens of packets; a late ACK may come or go).
+        const alone = wirePackets(serialDir);
+        const beside = wirePackets(parallelDir);
+        assert.equal(beside.size, alone.size);
+        for (const [scenario, packets] of alone) assert.ok((beside.get(scenario) ?? 0) <= packets + 3, `${scenario}: ${beside.get(scenario)} packets in parallel, ${packets} alone`);
+      }
       const a = verdictsOf(readReport(serialDir));
       const b = verdictsOf(readReport(parallelDir));
       assert.equal(Object.keys(a).length, 37);

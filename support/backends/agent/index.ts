@@ -129,6 +129,8 @@ class AgentTestbed implements Testbed {
   private remoteLost: string | null = null;
   /** The facts of the last agent that said hello (metadata does not start an agent to ask again). */
   private facts: AgentConnection['facts'] | null = null;
+  /** The ports of the scenario that ended last, for the capture's onlyPorts. */
+  private scenarioPorts: ReadonlySet<number> = new Set();
   /** This host's facts for metadata(), asked for while the agent boots: each is a process to run. */
   private readonly hostFacts: Promise<{ revision: string; wine: string | null }>;
   /** Ends our use of the Wine prefix (and its processes, wineserver included, when no other worker uses it). */
@@ -141,7 +143,12 @@ class AgentTestbed implements Testbed {
   ) {
     this.peer = new LoopbackPeer(options.peerAddress);
     const loopback = /^127\.|^localhost$/.test(options.peerAddress);
-    this.wire = options.capture && loopback ? TcpdumpWire.create({ interface: 'lo', excludedPorts: () => [...this.controlPorts] }) : null;
+    // A parallel run's workers share lo: each scenario keeps the packets of its own peer's sockets.
+    const parallelWorker = process.env.CUCUMBER_WORKER_ID !== undefined;
+    this.wire =
+      options.capture && loopback
+        ? TcpdumpWire.create({ interface: 'lo', excludedPorts: () => [...this.controlPorts], onlyPorts: () => (parallelWorker ? this.scenarioPorts : null) })
+        : null;
     if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
     this.main = new MainProcess(this);
     this.leavePrefix = setup && !options.remote ? usePrefix(setup) : null;
@@ -319,6 +326,7 @@ class AgentTestbed implements Testbed {
   }
 
   async endScenario(): Promise<void> {
+    this.scenarioPorts = this.peer.takePorts();
     this.peer.closeAll();
     const probes = [...this.probes];
     this.probes.clear();

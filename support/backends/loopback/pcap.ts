@@ -60,6 +60,28 @@ function ipv6(b: Buffer, at: number): string {
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
+/**
+ * The ports of the packet an ICMP destination-unreachable message quotes (its IP header, then at least
+ * the first 8 bytes of its UDP or TCP header), or null for any other message.
+ */
+function icmpAbout(b: Buffer, at: number, end: number, proto: number): { from: number; to: number } | null {
+  const unreachable = proto === 1 ? 3 : 1;
+  if (b[at] !== unreachable) return null;
+  const quoted = at + 8;
+  let ports: number;
+  let carried: number | undefined;
+  if (proto === 1) {
+    if (end - quoted < 20) return null;
+    ports = quoted + ((b[quoted] as number) & 0x0f) * 4;
+    carried = b[quoted + 9];
+  } else {
+    ports = quoted + 40;
+    carried = b[quoted + 6];
+  }
+  if ((carried !== 6 && carried !== 17) || end - ports < 4) return null;
+  return { from: b.readUInt16BE(ports), to: b.readUInt16BE(ports + 2) };
+}
+
 /** Decode the transport header that starts at `at` (IP payload of `len` bytes). */
 function transport(b: Buffer, at: number, len: number, proto: number, from: string, to: string): Omit<WirePacket, 't'> | null {
   const end = Math.min(b.length, at + len);
@@ -84,13 +106,15 @@ function transport(b: Buffer, at: number, len: number, proto: number, from: stri
     };
   }
   if ((proto === 1 || proto === 58) && end - at >= 2) {
+    const about = icmpAbout(b, at, end, proto);
     return {
       proto: proto === 1 ? 'icmp' : 'icmp6',
-      from: { address: from, port: 0 },
-      to: { address: to, port: 0 },
+      // As the simulator writes it: from where the offending packet went, to where it came from.
+      from: { address: from, port: about?.to ?? 0 },
+      to: { address: to, port: about?.from ?? 0 },
       flags: [],
       length: len,
-      icmp: { type: b[at], code: b[at + 1] },
+      icmp: { type: b[at] as number, code: b[at + 1] as number },
     };
   }
   const other: Endpoint = { address: from, port: 0 };
@@ -178,6 +202,11 @@ export interface CaptureOptions {
   interface?: string;
   /** Ports whose traffic is not evidence (the agent's control channel); read at start and at stop. */
   excludedPorts: () => number[];
+  /**
+   * When it returns ports, a scenario's packets are only those to or from one of them. A parallel run's
+   * workers each capture all of lo, so each keeps its own peer's traffic.
+   */
+  onlyPorts?: () => ReadonlySet<number> | null;
   /** Bound on waiting for tcpdump's "listening on" line. */
   startTimeoutMs?: number;
   /** Bound on waiting for the end-of-capture marker to reach the file. */
@@ -384,8 +413,10 @@ export class TcpdumpWire implements Wire {
     const excluded = new Set([...this.options.excludedPorts(), ...this.markerPorts]);
     // The file's own header, then this scenario's records.
     const slice = Buffer.concat([bytes.subarray(0, 24), bytes.subarray(Math.max(24, offset))]);
+    const only = this.options.onlyPorts?.() ?? null;
     return decodePcap(slice)
       .filter((p) => !excluded.has(p.from.port) && !excluded.has(p.to.port))
+      .filter((p) => !only || only.has(p.from.port) || only.has(p.to.port))
       .map(({ epochMs, ...p }) => ({ ...p, t: Math.max(0, Math.round((epochMs - this.startedAt) * 1000) / 1000) }));
   }
 

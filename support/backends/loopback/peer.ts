@@ -101,6 +101,8 @@ function streamOf(socket: net.Socket): PeerStream {
 
 export class LoopbackPeer implements Peer {
   private readonly owned = new Set<{ close(): void }>();
+  /** Ports of the sockets the peer opened, or named unused, since the last takePorts. */
+  private readonly portsUsed = new Set<number>();
 
   constructor(private readonly address = '127.0.0.1') {}
 
@@ -144,6 +146,7 @@ export class LoopbackPeer implements Peer {
       server.listen(0, this.address, () => resolve());
     });
     const address = server.address() as net.AddressInfo;
+    this.portsUsed.add(address.port);
     return {
       endpoint: { address: address.address, port: address.port },
       accept: (withinMs) => {
@@ -173,6 +176,7 @@ export class LoopbackPeer implements Peer {
       socket.once('error', fail);
       socket.once('connect', () => {
         socket.off('error', fail);
+        if (socket.localPort !== undefined) this.portsUsed.add(socket.localPort);
         resolve();
       });
     });
@@ -202,6 +206,7 @@ export class LoopbackPeer implements Peer {
       });
     });
     const address = socket.address();
+    this.portsUsed.add(address.port);
     return {
       endpoint: { address: address.address, port: address.port },
       next: (withinMs) => events.next(withinMs),
@@ -231,7 +236,16 @@ export class LoopbackPeer implements Peer {
     });
     const { address, port } = socket.address();
     await new Promise<void>((resolve) => socket.close(() => resolve()));
+    // What is sent there, and the ICMP that answers it, is this scenario's traffic too.
+    this.portsUsed.add(port);
     return { address, port };
+  }
+
+  /** The ports this peer's sockets used since the last call (one scenario's), forgotten here. */
+  takePorts(): Set<number> {
+    const ports = new Set(this.portsUsed);
+    this.portsUsed.clear();
+    return ports;
   }
 
   /** Close everything the peer opened in this scenario. */
