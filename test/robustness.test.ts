@@ -460,7 +460,11 @@ describe('an interrupted Wine run', () => {
   /** Run Wine, interrupt it after the first verdict (or as its agent starts), and check that nothing of it is left. */
   async function interrupt(parallel: string[], press: (pid: number) => void, when: 'first verdict' | 'agent launched' = 'first verdict'): Promise<void> {
     assert.ok(ready, 'Wine is not set up: run `npm run setup:wine` first');
-    const cli = startCli(['--backend', 'wine', '--reports', path.join(scratch, `reports-interrupted${parallel.length ? '-parallel' : ''}`), ...parallel], { boundMs: 60_000 });
+    const reports = path.join(scratch, `reports-interrupted${parallel.length ? '-parallel' : ''}`);
+    // An earlier run's verdicts, which must not pass for this run's.
+    fs.mkdirSync(reports, { recursive: true });
+    fs.writeFileSync(path.join(reports, 'verdicts.json'), '{"stale": true}');
+    const cli = startCli(['--backend', 'wine', '--reports', reports, ...parallel], { boundMs: 60_000 });
     let finished: Finished;
     let pressedAt = 0;
     try {
@@ -477,6 +481,7 @@ describe('an interrupted Wine run', () => {
     assert.equal(finished.stderr, 'winsock-conformance: SIGINT: stopping\n');
     assert.ok(stoppedMs < 10_000, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
     assert.ok(!/scenarios:/.test(finished.stdout), 'no summary of a run cut short');
+    assert.ok(!fs.existsSync(path.join(reports, 'verdicts.json')), 'no verdicts.json beside the reports of a run cut short');
     // Agents (wine64 / node.exe), probes, workers and tcpdump: everything the run started has ended.
     const kinds = new Set(ours.map((p) => p.comm));
     const controllers = [cli.pid, ...ours.map((p) => p.pid)];

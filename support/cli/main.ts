@@ -165,7 +165,12 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
   // second compiler. Parallel workers are fresh processes and keep it.
   if (options.parallel === 0) runConfiguration.support.requireModules = [];
   const reports = options.reports === null ? null : path.resolve(options.reports);
-  if (reports) mkdirSync(reports, { recursive: true });
+  if (reports) {
+    mkdirSync(reports, { recursive: true });
+    // Written only by a run that ends; an interrupted one must not leave the last run's verdicts beside
+    // its own partial reports, where `npm run report` would take them for this run's.
+    rmSync(path.join(reports, 'verdicts.json'), { force: true });
+  }
   // Allure results start empty each run (Allure would read stale ones as retries); the AfterAll hook
   // writes their environment.properties, so the world parameters say where they go.
   const allureResults = reports ? allureResultsDir(reports) : null;
