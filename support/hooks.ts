@@ -1,9 +1,9 @@
 // Run and scenario lifecycle: one testbed per worker for the whole run (the agent starts once), a clean
 // slate per scenario, and the evidence (call log, wire log) attached to every scenario.
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
-import type { Testbed, WirePacket } from './ports';
+import type { Testbed, WireSlice } from './ports';
 import { writeAllureEnvironment } from './report/allure';
-import { CALL_LOG_MEDIA, CannotRun, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
+import { CALL_LOG_MEDIA, CannotRun, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
 import { closeAtRunEnd, closeTestbed, openTestbed } from './run-testbed';
 import type { ConformanceWorld, WorldParameters } from './world';
 
@@ -55,14 +55,15 @@ Before(async function (this: ConformanceWorld) {
 
 After(async function (this: ConformanceWorld) {
   if (!testbed) return;
-  let packets: WirePacket[] = [];
+  let capture: WireSlice | null = null;
   try {
     for (const process of this.processes) await process.release();
   } finally {
     await testbed.endScenario();
-    if (testbed.wire) packets = await testbed.wire.stop();
+    if (testbed.wire) capture = await testbed.wire.stop();
     this.attach(JSON.stringify({ waitedMs: this.waitedMs, calls: this.calls }, null, 1), CALL_LOG_MEDIA);
-    if (testbed.wire) this.attach(JSON.stringify(packets, null, 1), WIRE_LOG_MEDIA);
+    if (capture) this.attach(JSON.stringify(capture.packets, null, 1), WIRE_LOG_MEDIA);
+    if (capture?.pcap) this.attach(capture.pcap, { mediaType: PCAP_MEDIA, fileName: 'capture.pcap' });
   }
 });
 

@@ -141,10 +141,17 @@ export interface WirePacket {
   icmp?: { type: number; code: number };
 }
 
+/** One scenario's capture. */
+export interface WireSlice {
+  packets: WirePacket[];
+  /** The same packets as a pcap file, from a real capture; null from a model, or when nothing was seen. */
+  pcap: Buffer | null;
+}
+
 /** Packet capture. Evidence only: the peer's own observations are the first line of proof. */
 export interface Wire {
   start(): Promise<void>;
-  stop(): Promise<WirePacket[]>;
+  stop(): Promise<WireSlice>;
 }
 
 export type FaultName = 'network-down' | 'blocking-call-in-progress';

@@ -137,7 +137,7 @@ describe('decodePcap', () => {
 const live = TcpdumpWire.create({ excludedPorts: () => [] });
 
 describe('live capture on lo', { skip: live ? false : 'needs root and tcpdump' }, () => {
-  it('sees a TCP handshake, data and FIN, relative to start, without the excluded port', async () => {
+  it('sees a TCP handshake, data and FIN, relative to start, without the excluded port, and keeps them as a pcap', async () => {
     let excluded = 0;
     const wire = TcpdumpWire.create({ excludedPorts: () => (excluded ? [excluded] : []) });
     assert.ok(wire);
@@ -161,9 +161,15 @@ describe('live capture on lo', { skip: live ? false : 'needs root and tcpdump' }
       server.close();
       noise.close();
     }
-    const packets = await wire.stop();
+    const { packets, pcap } = await wire.stop();
     wire.dispose();
     assert.ok(packets.length >= 6, `captured ${packets.length}`);
+    // The pcap holds the same packets, no more: decoded, it gives the wire log back.
+    assert.ok(pcap);
+    assert.deepEqual(
+      decodePcap(pcap).map((p) => [p.from.port, p.to.port, p.flags.join(','), p.length]),
+      packets.map((p) => [p.from.port, p.to.port, p.flags.join(','), p.length]),
+    );
     assert.ok(packets.every((p) => p.from.port !== excluded && p.to.port !== excluded));
     assert.deepEqual(packets[0].flags, ['SYN']);
     assert.equal(packets[0].to.port, port);

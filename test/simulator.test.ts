@@ -47,7 +47,7 @@ describe('simulator: TCP', () => {
     await testbed.wire?.start();
     await ok(process, { op: 'shutdown', s, how: SD_RECEIVE });
     assert.equal((await peer.next(100))?.kind, 'reset');
-    const packets = (await testbed.wire?.stop()) ?? [];
+    const packets = (await testbed.wire?.stop())?.packets ?? [];
     assert.deepEqual(packets.map((p) => p.flags.join(',')), ['RST']);
   });
 

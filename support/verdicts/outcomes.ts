@@ -55,5 +55,7 @@ export const NOT_APPLICABLE_MEDIA = 'application/vnd.winsock-conformance.not-app
 /** `{ waitedMs, calls }`: every call with its outcome, and the time spent waiting out windows and bounds. */
 export const CALL_LOG_MEDIA = 'application/vnd.winsock-conformance.call-log+json';
 export const WIRE_LOG_MEDIA = 'application/vnd.winsock-conformance.wire-log+json';
+/** The scenario's packets as captured: a pcap file (tcpdump's own format), for Wireshark. */
+export const PCAP_MEDIA = 'application/vnd.tcpdump.pcap';
 /** The backend's facts for the run (versions, revision), attached to a worker's first scenario. */
 export const RUN_METADATA_MEDIA = 'application/vnd.winsock-conformance.run-metadata+json';

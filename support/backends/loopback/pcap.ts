@@ -9,7 +9,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Endpoint, Wire, WirePacket } from '../../ports';
+import type { Endpoint, Wire, WirePacket, WireSlice } from '../../ports';
 
 const DLT_NULL = 0;
 const DLT_EN10MB = 1;
@@ -32,6 +32,8 @@ const TCP_FLAGS: [number, string][] = [
 export interface DecodedPacket extends WirePacket {
   /** Capture time in ms since the Unix epoch (microsecond precision). */
   epochMs: number;
+  /** Its record in the file, header included: with the file's header, a pcap file of its own. */
+  record: Buffer;
 }
 
 export class PcapFormatError extends Error {
@@ -160,7 +162,8 @@ export function decodePcap(file: Buffer): DecodedPacket[] {
     const sec = u32(at);
     const frac = u32(at + 4);
     const incl = u32(at + 8);
-    const data = file.subarray(at + 16, Math.min(file.length, at + 16 + incl));
+    const record = file.subarray(at, Math.min(file.length, at + 16 + incl));
+    const data = record.subarray(16);
     at += 16 + incl;
     const epochMs = sec * 1000 + (nano ? frac / 1e6 : frac / 1e3);
     let ip: Omit<WirePacket, 't'> | null = null;
@@ -180,7 +183,7 @@ export function decodePcap(file: Buffer): DecodedPacket[] {
     } else if (linktype === DLT_NULL && data.length >= 4) {
       ip = ipPacket(data, 4);
     }
-    if (ip) packets.push({ t: 0, epochMs, ...ip });
+    if (ip) packets.push({ t: 0, epochMs, record, ...ip });
   }
   return packets;
 }
@@ -396,10 +399,11 @@ export class TcpdumpWire implements Wire {
     }
   }
 
-  async stop(): Promise<WirePacket[]> {
+  async stop(): Promise<WireSlice> {
+    const none: WireSlice = { packets: [], pcap: null };
     const child = this.child;
     const offset = this.offset;
-    if (!child || offset === null) return [];
+    if (!child || offset === null) return none;
     this.offset = null;
     const port = child.exitCode === null && child.signalCode === null ? await this.flush(child) : null;
     if (port !== null) this.markerPorts.add(port);
@@ -407,17 +411,21 @@ export class TcpdumpWire implements Wire {
     try {
       bytes = fs.readFileSync(this.file);
     } catch {
-      return [];
+      return none;
     }
-    if (bytes.length < 24) return [];
+    if (bytes.length < 24) return none;
     const excluded = new Set([...this.options.excludedPorts(), ...this.markerPorts]);
+    const header = bytes.subarray(0, 24);
     // The file's own header, then this scenario's records.
-    const slice = Buffer.concat([bytes.subarray(0, 24), bytes.subarray(Math.max(24, offset))]);
+    const slice = Buffer.concat([header, bytes.subarray(Math.max(24, offset))]);
     const only = this.options.onlyPorts?.() ?? null;
-    return decodePcap(slice)
+    const kept = decodePcap(slice)
       .filter((p) => !excluded.has(p.from.port) && !excluded.has(p.to.port))
-      .filter((p) => !only || only.has(p.from.port) || only.has(p.to.port))
-      .map(({ epochMs, ...p }) => ({ ...p, t: Math.max(0, Math.round((epochMs - this.startedAt) * 1000) / 1000) }));
+      .filter((p) => !only || only.has(p.from.port) || only.has(p.to.port));
+    return {
+      packets: kept.map(({ epochMs, record: _record, ...p }) => ({ ...p, t: Math.max(0, Math.round((epochMs - this.startedAt) * 1000) / 1000) })),
+      pcap: kept.length > 0 ? Buffer.concat([header, ...kept.map((p) => p.record)]) : null,
+    };
   }
 
   /** Stop without decoding and remove the temporary folder; resolves when no tcpdump of ours runs. */

@@ -23,7 +23,7 @@ class SimulatorTestbed implements Testbed {
         from = this.net.wire.length;
         startedAt = this.net.clock.now();
       },
-      stop: async () => this.net.wire.slice(from).map((p) => ({ ...p, t: p.t - startedAt })),
+      stop: async () => ({ packets: this.net.wire.slice(from).map((p) => ({ ...p, t: p.t - startedAt })), pcap: null }),
     };
   }
 
