@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CATALOGUE_FILE, loadCatalogue } from '../support/catalogue';
 import { readScenarios, trace } from '../support/trace';
-import { InputError } from '../support/yaml-file';
+import { InputError } from '../support/input-error';
 
 const ROOT = path.join(__dirname, '..');
 

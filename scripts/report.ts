@@ -11,7 +11,7 @@ import { buildAllureReport, countResults } from '../support/report/allure-html';
 import { buildMatrix } from '../support/report/matrix';
 import { renderHtml, renderMarkdown } from '../support/report/render';
 import { allureReportDir, readRunFolder, resultFolders } from '../support/report/sources';
-import { InputError } from '../support/yaml-file';
+import { InputError } from '../support/input-error';
 
 const USAGE = 'usage: npm run report -- [--out DIR] [--no-allure] [FOLDER...]';
 

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap } from 'yaml';
-import { InputError, listEntries, readYamlFile } from './yaml-file';
+import { InputError } from './input-error';
+import { listEntries, readYamlFile } from './yaml-file';
 
 export const STRENGTHS = ['MUST', 'MAY', 'INFORMATIVE', 'CLIENT'] as const;
 export type Strength = (typeof STRENGTHS)[number];

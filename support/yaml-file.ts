@@ -3,10 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-
-export class InputError extends Error {
-  override readonly name = 'InputError';
-}
+import { InputError } from './input-error';
 
 export interface YamlFile {
   /** The path as shown in messages, relative to the working directory. */

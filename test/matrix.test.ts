@@ -14,7 +14,7 @@ import { sectionUrl } from '../support/report/page';
 import { renderHtml, renderMarkdown } from '../support/report/render';
 import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../support/report/sources';
 import type { Verdict } from '../support/verdicts/verdicts';
-import { InputError } from '../support/yaml-file';
+import { InputError } from '../support/input-error';
 
 function requirement(id: string, strength: Requirement['strength'], testing: Requirement['testing'] = 'any-backend', extra: Partial<Requirement> = {}): Requirement {
   return { id, section: '-remarks', strength, rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, where: 'spec:1', ...extra };

@@ -9,12 +9,10 @@ import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import parseTagExpression from '@cucumber/tag-expressions';
 import type * as messages from '@cucumber/messages';
 import { findBackend, backendNames } from '../backends/registry';
-import { loadCatalogue } from '../catalogue';
 import { closeTestbed, openTestbed } from '../run-testbed';
-import { expectationFor, expectationsFile, loadExpectations } from '../verdicts/expectations';
 import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
 import { CannotRun } from '../verdicts/outcomes';
-import { InputError } from '../yaml-file';
+import { InputError } from '../input-error';
 import { RunInterrupted, watchRun, type RunWatch } from '../interrupt';
 
 export const ROOT = path.join(__dirname, '..', '..');
@@ -148,6 +146,8 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
 async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
   const { loadConfiguration, loadSources, runCucumber } = await import('@cucumber/cucumber/api');
   const { ALLURE_FORMATTER, allureFormatOptions, allureResultsDir, asCucumberFormatOptions } = await import('../report/allure');
+  const { loadCatalogue } = await import('../catalogue');
+  const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
   const catalogue = loadCatalogue();
   const { runConfiguration } = await loadConfiguration(
     {

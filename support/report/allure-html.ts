@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { InputError } from '../yaml-file';
+import { InputError } from '../input-error';
 import { scenarioKey, type ScenarioRecord } from './matrix';
 import { allureScenarioKey } from './sources';
 

@@ -2,7 +2,7 @@
 // host, read from its verdicts.json) across. Pure: runs and catalogue in, a model out; render.ts turns
 // the model into HTML and Markdown, scripts/report.ts does the reading and writing.
 import type { Catalogue, Requirement } from '../catalogue';
-import { InputError } from '../yaml-file';
+import { InputError } from '../input-error';
 import { VERDICTS, requirementVerdict, type Verdict } from '../verdicts/verdicts';
 import { sectionUrl } from './page';
 

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap } from 'yaml';
 import type { Catalogue } from '../catalogue';
-import { InputError, listEntries, readYamlFile } from '../yaml-file';
+import { InputError } from '../input-error';
+import { listEntries, readYamlFile } from '../yaml-file';
 
 export const EXPECTED_VERDICTS = ['FAIL', 'TIMEOUT', 'BROKEN'] as const;
 export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];
