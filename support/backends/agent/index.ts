@@ -152,7 +152,7 @@ class AgentTestbed implements Testbed {
     if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
     this.main = new MainProcess(this);
     this.leavePrefix = setup && !options.remote ? usePrefix(setup) : null;
-    this.hostFacts = Promise.all([revision(), setup ? wineVersion(setup.wine64) : null]).then(([rev, wine]) => ({ revision: rev, wine }));
+    this.hostFacts = Promise.all([revision(), setup ? wineVersion(setup.wine64).catch(() => 'unknown') : null]).then(([rev, wine]) => ({ revision: rev, wine }));
   }
 
   now(): number {
