@@ -356,22 +356,7 @@ export class TcpdumpWire implements Wire {
       // The marker can only be in what was written after now: read from here on (the marker's length
       // back, in case a write was under way).
       const from = Math.max(0, fileSize(this.file) - marker.length);
-      const seen = (): boolean => {
-        try {
-          const fd = fs.openSync(this.file, 'r');
-          try {
-            const size = fs.fstatSync(fd).size;
-            if (size <= from) return false;
-            const tail = Buffer.alloc(size - from);
-            fs.readSync(fd, tail, 0, tail.length, from);
-            return tail.includes(marker);
-          } finally {
-            fs.closeSync(fd);
-          }
-        } catch {
-          return false;
-        }
-      };
+      const seen = (): boolean => readBytes(this.file, from)?.includes(marker) ?? false;
       await new Promise<void>((resolve) => {
         let watcher: fs.FSWatcher | null = null;
         const done = (): void => {
@@ -407,17 +392,12 @@ export class TcpdumpWire implements Wire {
     this.offset = null;
     const port = child.exitCode === null && child.signalCode === null ? await this.flush(child) : null;
     if (port !== null) this.markerPorts.add(port);
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(this.file);
-    } catch {
-      return none;
-    }
-    if (bytes.length < 24) return none;
+    // The file's own header, then this scenario's records: the capture of the whole run is not read again.
+    const header = readBytes(this.file, 0, 24);
+    const records = readBytes(this.file, Math.max(24, offset));
+    if (!header || header.length < 24 || !records) return none;
     const excluded = new Set([...this.options.excludedPorts(), ...this.markerPorts]);
-    const header = bytes.subarray(0, 24);
-    // The file's own header, then this scenario's records.
-    const slice = Buffer.concat([header, bytes.subarray(Math.max(24, offset))]);
+    const slice = Buffer.concat([header, records]);
     const only = this.options.onlyPorts?.() ?? null;
     const kept = decodePcap(slice)
       .filter((p) => !excluded.has(p.from.port) && !excluded.has(p.to.port))
@@ -444,6 +424,23 @@ export class TcpdumpWire implements Wire {
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
     return Promise.all(gone).then(() => undefined);
+  }
+}
+
+/** Bytes `start` to `end` (or to the end) of `file` as it is now; null when it cannot be read. */
+function readBytes(file: string, start: number, end = Infinity): Buffer | null {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const length = Math.max(0, Math.min(end, fs.fstatSync(fd).size) - start);
+      const bytes = Buffer.alloc(length);
+      fs.readSync(fd, bytes, 0, length, start);
+      return bytes;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
   }
 }
 
