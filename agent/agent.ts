@@ -30,6 +30,7 @@ import {
   PROTOCOL_VERSION,
   ProtocolError,
   versionMismatch,
+  eachArgument,
   hostPort,
   type AgentFacts,
   type AgentMessage,
@@ -48,14 +49,7 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { listen: { host: '127.0.0.1', port: 0 }, announce: null, single: false, koffi: 'koffi', probe: false, verbose: false };
-  for (let i = 0; i < argv.length; i += 1) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = argv[i + 1];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      i += 1;
-      return v;
-    };
+  eachArgument(argv, (a, value) => {
     if (a === '--listen') o.listen = hostPort(value(), a);
     else if (a === '--announce') o.announce = hostPort(value(), a);
     else if (a === '--single') o.single = true;
@@ -63,7 +57,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--probe') o.probe = true;
     else if (a === '--verbose') o.verbose = true;
     else throw new Error(`unknown argument ${a}`);
-  }
+  });
   return o;
 }
 

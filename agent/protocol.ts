@@ -237,6 +237,22 @@ export function parseControllerMessage(line: string): ControllerMessage {
 }
 
 /** HOST:PORT from a command line (an IPv6 host may come in brackets), for --listen and --announce. */
+/**
+ * Walk an agent's command line: `take` gets each flag, and `value` reads the argument after it (a flag
+ * given without one is an error naming it).
+ */
+export function eachArgument(argv: readonly string[], take: (flag: string, value: () => string) => void): void {
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i] as string;
+    take(flag, () => {
+      const v = argv[i + 1];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      i += 1;
+      return v;
+    });
+  }
+}
+
 export function hostPort(text: string, flag: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(text);
   if (!m?.[1]) throw new Error(`${flag} wants HOST:PORT, not ${JSON.stringify(text)}`);
