@@ -51,22 +51,15 @@ function parseIPv6(address: string): number[] | null {
 export function encodeSockaddr(endpoint: Endpoint): Buffer {
   if (!Number.isInteger(endpoint.port) || endpoint.port < 0 || endpoint.port > 65535) throw new Error(`bad port ${String(endpoint.port)}`);
   const v4 = parseIPv4(endpoint.address);
-  if (v4) {
-    const b = Buffer.alloc(SOCKADDR_IN_SIZE);
-    b.writeUInt16LE(AF_INET, 0);
-    b.writeUInt16BE(endpoint.port, 2);
-    Buffer.from(v4).copy(b, 4);
-    return b;
-  }
-  const v6 = parseIPv6(endpoint.address);
-  if (v6) {
-    const b = Buffer.alloc(SOCKADDR_IN6_SIZE);
-    b.writeUInt16LE(AF_INET6, 0);
-    b.writeUInt16BE(endpoint.port, 2);
-    Buffer.from(v6).copy(b, 8);
-    return b;
-  }
-  throw new Error(`not an IPv4 or IPv6 address: ${JSON.stringify(endpoint.address)}`);
+  const v6 = v4 ? null : parseIPv6(endpoint.address);
+  // Family, port, then the address: at 4 in a SOCKADDR_IN, after sin6_flowinfo (at 8) in a SOCKADDR_IN6.
+  const layout = v4 ? { family: AF_INET, size: SOCKADDR_IN_SIZE, at: 4, address: v4 } : v6 ? { family: AF_INET6, size: SOCKADDR_IN6_SIZE, at: 8, address: v6 } : null;
+  if (!layout) throw new Error(`not an IPv4 or IPv6 address: ${JSON.stringify(endpoint.address)}`);
+  const b = Buffer.alloc(layout.size);
+  b.writeUInt16LE(layout.family, 0);
+  b.writeUInt16BE(endpoint.port, 2);
+  Buffer.from(layout.address).copy(b, layout.at);
+  return b;
 }
 
 /** The endpoint in a SOCKADDR_IN/SOCKADDR_IN6; null for another family. */
