@@ -161,9 +161,6 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
     },
     { cwd: ROOT },
   );
-  // This process already has ts-node registered (bin/ts-register.js); a second registration would load a
-  // second compiler. Parallel workers are fresh processes and keep it.
-  if (options.parallel === 0) runConfiguration.support.requireModules = [];
   const reports = options.reports === null ? null : path.resolve(options.reports);
   if (reports) {
     mkdirSync(reports, { recursive: true });

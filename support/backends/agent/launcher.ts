@@ -1,10 +1,11 @@
-// Starting a local agent: agent/*.ts transpiled into the cache (node.exe has no ts-node), the process
-// spawned with its stdout and stderr in files (Wine's node.exe dies on a piped stdout), and its port
-// learnt from the one line it sends to a one-shot "announce" listener of ours.
+// Starting a local agent: agent/*.ts transpiled into the cache (node.exe loads no TypeScript), the
+// process spawned with its stdout and stderr in files (Wine's node.exe dies on a piped stdout), and its
+// port learnt from the one line it sends to a one-shot "announce" listener of ours.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { transpile } from '../../../bin/transpile';
 import { AgentFailure } from '../../verdicts/outcomes';
 import { REPO_ROOT } from './wine-setup';
 
@@ -12,19 +13,11 @@ const AGENT_SOURCES = path.join(REPO_ROOT, 'agent');
 
 /** Transpile agent/*.ts into `outDir` (only files whose output changed are written). Returns agent.js. */
 export function buildAgent(outDir: string): string {
-  // swc, which ts-node already loaded to transpile the suite: typescript's transpileModule would first
-  // load the compiler, a quarter of a second on every run that starts an agent.
-  const swc = module.require('@swc/core') as typeof import('@swc/core');
   fs.mkdirSync(outDir, { recursive: true });
   for (const name of fs.readdirSync(AGENT_SOURCES)) {
     if (!name.endsWith('.ts') || name.endsWith('.d.ts')) continue;
-    const source = fs.readFileSync(path.join(AGENT_SOURCES, name), 'utf8');
-    const js = swc.transformSync(source, {
-      filename: name,
-      jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
-      module: { type: 'commonjs' },
-      sourceMaps: false,
-    }).code;
+    // node.exe runs it without source maps: its errors reach the controller as messages, not stacks.
+    const js = transpile(fs.readFileSync(path.join(AGENT_SOURCES, name), 'utf8'), name, false);
     const target = path.join(outDir, name.replace(/\.ts$/, '.js'));
     let current: string | null = null;
     try {
