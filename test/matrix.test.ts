@@ -2,8 +2,7 @@
 // untestable rows, links to evidence), its HTML and Markdown, and the Allure helpers of the report.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Catalogue, Requirement } from '../support/catalogue';
@@ -15,6 +14,7 @@ import { renderHtml, renderMarkdown } from '../support/report/render';
 import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../support/report/sources';
 import type { Verdict } from '../support/verdicts/verdicts';
 import { InputError } from '../support/input-error';
+import { scratchDir } from './scratch';
 
 function requirement(id: string, strength: Requirement['strength'], testing: Requirement['testing'] = 'any-backend', extra: Partial<Requirement> = {}): Requirement {
   return { id, section: '-remarks', strength, rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, where: 'spec:1', ...extra };
@@ -257,7 +257,7 @@ describe('report inputs', () => {
   });
 
   it('finds Allure ids by feature file and scenario name, the last retry winning', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'allure-ids-'));
+    const dir = scratchDir('allure-ids');
     const write = (uuid: string, name: string, stop: number): void =>
       writeFileSync(path.join(dir, `${uuid}-result.json`), JSON.stringify({ uuid, fullName: `proj:features/a.feature#${name}`, stop }));
     write('u1', 'one', 10);
@@ -275,7 +275,7 @@ describe('report inputs', () => {
   });
 
   it('stops at a missing folder, a missing or malformed verdicts.json', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'report-input-'));
+    const dir = scratchDir('report-input');
     assert.throws(() => readRunFolder(path.join(dir, 'nope'), dir), (e: Error) => e instanceof InputError && /nope: no such folder$/.test(e.message));
     mkdirSync(path.join(dir, 'empty'));
     assert.throws(() => readRunFolder(path.join(dir, 'empty'), dir), /verdicts\.json: missing/);
@@ -311,8 +311,8 @@ describe('Allure', () => {
   });
 
   it('shows each scenario’s verdict: a label, and the verdict before the message', () => {
-    const from = mkdtempSync(path.join(tmpdir(), 'allure-stage-'));
-    const to = path.join(mkdtempSync(path.join(tmpdir(), 'allure-staged-')), 'allure-results');
+    const from = scratchDir('allure-stage');
+    const to = path.join(scratchDir('allure-staged'), 'allure-results');
     const expectation = { verdict: 'XFAIL', observed: 'FAIL', reason: 'Wine sends no RST', evidence: 'pcap' };
     const records = [
       scenario('a', 'PASS'),
@@ -354,8 +354,8 @@ describe('Allure', () => {
   });
 
   it('names the suite’s evidence and gives it a type Allure shows inline', () => {
-    const from = mkdtempSync(path.join(tmpdir(), 'allure-stage-'));
-    const to = path.join(mkdtempSync(path.join(tmpdir(), 'allure-staged-')), 'allure-results');
+    const from = scratchDir('allure-stage');
+    const to = path.join(scratchDir('allure-staged'), 'allure-results');
     const attachment = (type: string): unknown => ({ name: 'Attachment', attachments: [{ name: 'Attachment', source: 's', type }] });
     writeFileSync(
       path.join(from, 'c-container.json'),

@@ -3,14 +3,14 @@
 // reports/screenshots/. Chromium must not reach beyond 127.0.0.1; every other request fails the test.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadCatalogue } from '../support/catalogue';
+import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -76,7 +76,7 @@ if (!existsSync(CHROMIUM)) {
   const external: string[] = [];
 
   before(async () => {
-    work = mkdtempSync(path.join(tmpdir(), 'reports-browser-'));
+    work = scratchDir('reports-browser');
     const [plain, mutant] = await Promise.all([
       run('bin/conformance.js', ['--reports', path.join(work, 'simulator'), '--quiet']),
       run('bin/conformance.js', ['--backend-option', 'mutant=fin-sent', '--reports', path.join(work, 'fin-sent'), '--quiet']),
@@ -89,7 +89,7 @@ if (!existsSync(CHROMIUM)) {
 
     server = await serve(work);
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
+    profile = scratchDir('chromium-profile');
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -109,7 +109,6 @@ if (!existsSync(CHROMIUM)) {
   after(async () => {
     await context?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    for (const dir of [profile, work]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('the matrix opens with a verdict line per run and a row per requirement', async () => {

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { wineSetupDone } from '../support/backends/agent/wine-setup';
 import { WIRE_LOG_MEDIA } from '../support/verdicts/outcomes';
 import { LAST_WORDS } from './fixtures/faulty-agent';
+import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'conformance.js');
@@ -21,13 +21,7 @@ const TAGS = '@req:errors.wsaenotconn or @req:errors.wsaenotsock or @req:facts.e
 const FIRST = 'features/errors.feature:56';
 const FAST = ['--backend-option', 'grace=300', '--backend-option', 'capture=off'];
 
-let scratch = '';
-before(() => {
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'winsock-robustness-'));
-});
-after(() => {
-  fs.rmSync(scratch, { recursive: true, force: true });
-});
+const scratch = scratchDir('robustness');
 
 interface Finished {
   code: number | null;

@@ -1,18 +1,18 @@
 // The catalogue loader and the traceability lint: each kind of mistake is caught and named with file:line.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CATALOGUE_FILE, loadCatalogue } from '../support/catalogue';
 import { trace, type TracedScenario } from '../support/trace';
+import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');
 const catalogue = loadCatalogue(CATALOGUE_FILE);
 const page = path.resolve(ROOT, catalogue.page);
 
 function scratch(text: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'catalogue-')), 'c.yaml');
+  const file = path.join(scratchDir('catalogue'), 'c.yaml');
   writeFileSync(file, text);
   return file;
 }

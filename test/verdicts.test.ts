@@ -1,7 +1,6 @@
 // Verdicts from step results, expectations and their validation.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
@@ -9,6 +8,7 @@ import { loadCatalogue } from '../support/catalogue';
 import { loadExpectations, type Expectation } from '../support/verdicts/expectations';
 import { NOT_APPLICABLE_MEDIA } from '../support/verdicts/outcomes';
 import { applyExpectation, observedVerdict, requirementVerdict } from '../support/verdicts/verdicts';
+import { scratchDir } from './scratch';
 
 const duration = { seconds: 0, nanos: 0 };
 const passed: messages.TestStepResult = { status: 'PASSED' as messages.TestStepResultStatus, duration };
@@ -57,7 +57,7 @@ describe('expectations', () => {
 
   const catalogue = loadCatalogue();
   const write = (text: string): string => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'expect-')), 'wine.yaml');
+    const file = path.join(scratchDir('expectations'), 'wine.yaml');
     writeFileSync(file, text);
     return file;
   };
