@@ -2,11 +2,11 @@
 // untestable rows, links to evidence), its HTML and Markdown, and the Allure helpers of the report.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Catalogue, Requirement } from '../support/catalogue';
-import { allureFormatOptions, toProperties } from '../support/report/allure';
+import { allureFormatOptions, ResultsWriter, toProperties } from '../support/report/allure';
 import { stageResults, stripAnalytics } from '../support/report/allure-html';
 import { buildMatrix, parseRunRecord, scenarioKey, type RunRecord, type RunSource, type ScenarioRecord } from '../support/report/matrix';
 import { sectionUrl } from '../support/report/page';
@@ -302,6 +302,23 @@ describe('Allure', () => {
     assert.equal(options.links['page section']?.urlTemplate('@section:-returns'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#return-value');
     assert.equal(sectionUrl('metadata'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#requirements');
     assert.equal(sectionUrl('-param s'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#parameters');
+  });
+
+  it('writes one container per scenario, its set-up and tear-down together', async () => {
+    const dir = scratchDir('allure-writer');
+    const writer = new ResultsWriter(dir);
+    writer.writeGroup({ uuid: 'a', children: ['t1'], befores: [{ name: 'set up' }], afters: [] });
+    writer.writeGroup({ uuid: 'b', children: ['t1'], befores: [], afters: [{ name: 'tear down' }] });
+    writer.writeGroup({ uuid: 'c', children: ['t2'], befores: [], afters: [{ name: 'other' }] });
+    await writer.flushed();
+    const containers = readdirSync(dir).sort();
+    assert.deepEqual(containers, ['a-container.json', 'c-container.json']);
+    assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'a-container.json'), 'utf8')), {
+      uuid: 'a',
+      children: ['t1'],
+      befores: [{ name: 'set up' }],
+      afters: [{ name: 'tear down' }],
+    });
   });
 
   it('takes the analytics tag out of the report, and refuses a template it does not know', () => {
