@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { wineSetupDone } from '../support/backends/agent/wine-setup';
 import { WIRE_LOG_MEDIA } from '../support/verdicts/outcomes';
 import { LAST_WORDS } from './fixtures/faulty-agent';
+import { allProcs, readProc, type Proc } from './processes';
 import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');
@@ -128,33 +129,6 @@ function verdictsOf(report: Report): Record<string, string> {
 }
 
 // ---- processes and sockets, from /proc --------------------------------------------------------------
-
-interface Proc {
-  pid: number;
-  ppid: number;
-  state: string;
-  start: string;
-  comm: string;
-}
-
-function readProc(pid: number): Proc | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const close = stat.lastIndexOf(')');
-    const rest = stat.slice(close + 2).split(' ');
-    return { pid, comm: stat.slice(stat.indexOf('(') + 1, close), state: rest[0] ?? '', ppid: Number(rest[1]), start: rest[19] ?? '' };
-  } catch {
-    return null;
-  }
-}
-
-function allProcs(): Proc[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map((n) => readProc(Number(n)))
-    .filter((p): p is Proc => p !== null);
-}
 
 /** Whether the process recorded in `p` still runs (a zombie holds nothing; a reused pid is another process). */
 function stillRuns(p: Proc): boolean {
