@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import { decodePcap, PcapFormatError, TcpdumpWire } from '../support/backends/loopback/pcap';
+import { allProcs } from './processes';
 
 interface Rec {
   sec: number;
@@ -162,7 +163,7 @@ describe('live capture on lo', { skip: live ? false : 'needs root and tcpdump' }
       noise.close();
     }
     const { packets, pcap } = await wire.stop();
-    wire.dispose();
+    await wire.dispose();
     assert.ok(packets.length >= 6, `captured ${packets.length}`);
     // The pcap holds the same packets, no more: decoded, it gives the wire log back.
     assert.ok(pcap);
@@ -176,5 +177,23 @@ describe('live capture on lo', { skip: live ? false : 'needs root and tcpdump' }
     assert.ok(packets.some((p) => p.length === 2 && p.from.port === port));
     assert.ok(packets.some((p) => p.flags.includes('FIN')));
     assert.ok(packets.every((p) => p.t >= 0 && p.t < 5000));
+  });
+
+  it('leaves no tcpdump behind when disposed while a start waits for the launch prepare() began', async () => {
+    const wire = TcpdumpWire.create({ excludedPorts: () => [] });
+    assert.ok(wire);
+    wire.prepare();
+    const started = wire.start();
+    try {
+      await wire.dispose();
+      await assert.rejects(started, /the capture was disposed/);
+      assert.deepEqual(
+        allProcs().filter((p) => p.ppid === process.pid && p.comm === 'tcpdump' && p.state !== 'Z'),
+        [],
+      );
+    } finally {
+      await started.catch(() => undefined);
+      await wire.dispose();
+    }
   });
 });

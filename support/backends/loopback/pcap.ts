@@ -288,6 +288,9 @@ export class TcpdumpWire implements Wire {
   }
 
   private async launch(): Promise<void> {
+    // A start that waited for prepare()'s launch comes here after a dispose too (Ctrl-C in a scenario's
+    // Before hook): a tcpdump started now would outlive the run.
+    if (this.disposed) throw new Error('the capture was disposed');
     this.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'winsock-wire-'));
     this.file = path.join(this.dir, 'capture.pcap');
     fs.rmSync(this.file, { force: true });
