@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import { decodePcap, PcapFormatError, TcpdumpWire } from '../support/backends/loopback/pcap';
-import { allProcs } from './processes';
+import { allProcs, stillRuns } from './processes';
 
 interface Rec {
   sec: number;
@@ -188,7 +188,7 @@ describe('live capture on lo', { skip: live ? false : 'needs root and tcpdump' }
       await wire.dispose();
       await assert.rejects(started, /the capture was disposed/);
       assert.deepEqual(
-        allProcs().filter((p) => p.ppid === process.pid && p.comm === 'tcpdump' && p.state !== 'Z'),
+        allProcs().filter((p) => p.ppid === process.pid && p.comm === 'tcpdump' && stillRuns(p)),
         [],
       );
     } finally {

@@ -28,3 +28,9 @@ export function allProcs(): Proc[] {
     .map((n) => readProc(Number(n)))
     .filter((p): p is Proc => p !== null);
 }
+
+/** Whether the process recorded in `p` still runs (a zombie holds nothing; a reused pid is another process). */
+export function stillRuns(p: Proc): boolean {
+  const now = readProc(p.pid);
+  return now !== null && now.start === p.start && now.state !== 'Z';
+}

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { wineSetupDone } from '../support/backends/agent/wine-setup';
 import { WIRE_LOG_MEDIA } from '../support/verdicts/outcomes';
 import { LAST_WORDS } from './fixtures/faulty-agent';
-import { allProcs, readProc, type Proc } from './processes';
+import { allProcs, readProc, stillRuns, type Proc } from './processes';
 import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');
@@ -129,12 +129,6 @@ function verdictsOf(report: Report): Record<string, string> {
 }
 
 // ---- processes and sockets, from /proc --------------------------------------------------------------
-
-/** Whether the process recorded in `p` still runs (a zombie holds nothing; a reused pid is another process). */
-function stillRuns(p: Proc): boolean {
-  const now = readProc(p.pid);
-  return now !== null && now.start === p.start && now.state !== 'Z';
-}
 
 /** Collects, until stopped, every process descended from `root` (polling /proc). */
 function trackDescendants(root: number): { stop(): Proc[] } {

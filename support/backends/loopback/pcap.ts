@@ -261,7 +261,6 @@ export class TcpdumpWire implements Wire {
   }
 
   async start(): Promise<void> {
-    if (this.disposed) throw new Error('the capture was disposed');
     await this.launching;
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
