@@ -1,10 +1,9 @@
 // winsock-conformance: runs the features on one backend through cucumber's API, prints a line per
 // scenario with its verdict, writes the reports, and exits by the verdicts (0 conforming, 1 a failing
 // verdict, 2 bad input or a run that cannot start, 130 interrupted).
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import parseTagExpression from '@cucumber/tag-expressions';
 import type * as messages from '@cucumber/messages';
@@ -13,6 +12,7 @@ import { closeTestbed, openTestbed } from '../run-testbed';
 import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
 import { CannotRun } from '../verdicts/outcomes';
 import { InputError } from '../input-error';
+import { ReportThread } from '../report/report-thread';
 import { RunInterrupted, watchRun, type RunWatch } from '../interrupt';
 
 export const ROOT = path.join(__dirname, '..', '..');
@@ -145,7 +145,7 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
 
 async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
   const { loadConfiguration, loadSources, runCucumber } = await import('@cucumber/cucumber/api');
-  const { ALLURE_FORMATTER, allureFormatOptions, allureResultsDir, asCucumberFormatOptions } = await import('../report/allure');
+  const { allureResultsDir } = await import('../report/allure');
   const { loadCatalogue } = await import('../catalogue');
   const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
   const catalogue = loadCatalogue();
@@ -175,28 +175,18 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
     rmSync(allureResults, { recursive: true, force: true });
     runConfiguration.runtime.worldParameters = { ...runConfiguration.runtime.worldParameters, allureResults };
   }
-  const allure = allureResults ? allureFormatOptions(allureResults, options.backend) : null;
-  // cucumber always runs a formatter on its stdout, which is not this command's: there the message
-  // formatter writes messages.ndjson, or into a sink without reports (the verdict lines are the output).
-  const messagesFile = reports ? createWriteStream(path.join(reports, 'messages.ndjson')) : null;
-  const cucumberStdout = messagesFile ?? new Writable({ write: (_chunk, _encoding, done) => done() });
-  runConfiguration.formats = {
-    ...runConfiguration.formats,
-    stdout: 'message',
-    files: reports
-      ? {
-          [path.join(reports, 'cucumber.html')]: 'html',
-          [path.join(reports, 'junit.xml')]: 'junit',
-          // allure-cucumberjs writes into its resultsDir; the stream cucumber gives it stays empty, so it
-          // gets a file rather than a share of stdout.
-          [path.join(reports, 'allure-formatter.log')]: ALLURE_FORMATTER,
-        }
-      : {},
-    options: {
-      ...runConfiguration.formats.options,
-      ...(allure ? asCucumberFormatOptions(allure) : {}),
-    },
-  };
+  // The report files are written by the report thread, not by cucumber. cucumber always runs a
+  // formatter on its stdout, which is not this command's (the verdict lines are the output): there it
+  // runs rerun, which does nothing until the run's end, into a sink.
+  const reportFiles = reports
+    ? {
+        [path.join(reports, 'messages.ndjson')]: 'message',
+        [path.join(reports, 'cucumber.html')]: 'html',
+        [path.join(reports, 'junit.xml')]: 'junit',
+      }
+    : null;
+  const cucumberStdout = new Writable({ write: (_chunk, _encoding, done) => done() });
+  runConfiguration.formats = { ...runConfiguration.formats, stdout: 'rerun', files: {} };
 
   const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: ROOT });
   if (errors.length > 0) throw new InputError(`cannot parse the features: ${errors.map((e) => e.message).join('; ')}`);
@@ -219,8 +209,18 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
   const beforeAllHooks = new Set<string>();
   const hookRuns = new Map<string, string>();
   let cannotRun: string | null = null;
+  // Started now, the thread loads the formatters while cucumber loads the support code.
+  const reportThread = reportFiles
+    ? new ReportThread({
+        cwd: ROOT,
+        files: reportFiles,
+        formatOptions: runConfiguration.formats.options,
+        allure: allureResults ? { resultsDir: allureResults, backend: options.backend } : null,
+      })
+    : null;
   const onMessage = (envelope: messages.Envelope): void => {
     collector.add(envelope);
+    reportThread?.add(envelope);
     if (envelope.hook?.type === 'BEFORE_TEST_RUN') beforeAllHooks.add(envelope.hook.id);
     if (envelope.testRunHookStarted) hookRuns.set(envelope.testRunHookStarted.id, envelope.testRunHookStarted.hookId);
     const finished = envelope.testRunHookFinished;
@@ -235,15 +235,13 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
       { cwd: ROOT, stdout: cucumberStdout, stderr: process.stderr },
       onMessage,
     );
+    await reportThread?.finish();
   } catch (error) {
+    await reportThread?.stop();
     // A serial run rejects when its BeforeAll fails; a parallel one resolves with no scenario run.
     if (cannotRun !== null) throw new CannotRun(cannotRun);
     throw error;
-  } finally {
-    // cucumber leaves its stdout open; a write that failed rejects here.
-    if (messagesFile) await finished(messagesFile.end());
   }
-  await allure?.writer.flushed();
   if (watch.signal) throw new RunInterrupted(watch.signal);
   if (cannotRun !== null) throw new CannotRun(cannotRun);
 

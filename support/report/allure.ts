@@ -1,16 +1,12 @@
 // Allure results for every run: the options of the allure-cucumberjs formatter (labels and links read
-// off the scenarios' tags) and the environment file, which the run's last hook writes because only the
-// testbed knows its versions.
+// off the scenarios' tags), the writer it is given (it runs in a thread of its own: allure-thread.ts), and
+// the environment file, which the run's last hook writes because only the testbed knows its versions.
 import { copyFile, mkdirSync, readFileSync, writeFile, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { version as cucumberVersion } from '@cucumber/cucumber';
-import type { loadConfiguration } from '@cucumber/cucumber/api';
 import { sectionUrl } from './page';
-
-/** The formatter, as cucumber resolves it from the suite's root. */
-export const ALLURE_FORMATTER = 'allure-cucumberjs/reporter';
 
 /** Where a run's Allure results go, inside its reports folder. */
 export function allureResultsDir(reports: string): string {
@@ -144,17 +140,6 @@ export function allureFormatOptions(resultsDir: string, backend: string): Allure
     },
     globalLabels: { [LABELS.backend]: backend },
   };
-}
-
-/** cucumber's type for format options: JSON. */
-export type CucumberFormatOptions = Awaited<ReturnType<typeof loadConfiguration>>['runConfiguration']['formats']['options'];
-
-/**
- * The options as cucumber takes them. cucumber types format options as JSON, but hands the object to
- * each formatter as it is, and allure-cucumberjs needs RegExps and a function in it.
- */
-export function asCucumberFormatOptions(options: AllureFormatOptions): CucumberFormatOptions {
-  return options as unknown as CucumberFormatOptions;
 }
 
 /** Facts for environment.properties: the backend, its options, the testbed's metadata, versions. */
