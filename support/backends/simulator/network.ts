@@ -58,8 +58,6 @@ export class Network {
   private readonly queue: Packet[] = [];
   private delivering = false;
   private nextPort = FIRST_EPHEMERAL_PORT;
-  /** When false, packets a provider sends are dropped before the wire (the network subsystem failed). */
-  up = true;
 
   /** Reserve and return the next free ephemeral port. */
   allocatePort(transport: Transport): number {

@@ -115,7 +115,11 @@ interface SocketEntry {
 type Entry = SocketEntry | { kind: 'event' };
 
 class Fail {
-  constructor(readonly code: WsaErrorName) {}
+  /** `out`: what a failing call still reports, such as the size WSAEFAULT needed. */
+  constructor(
+    readonly code: WsaErrorName,
+    readonly out: CallOutputs = {},
+  ) {}
 }
 
 /** A call either returns a value with outputs, fails with a WSA code, or would block. */
@@ -152,7 +156,7 @@ export class SimulatedProcess implements WinsockProcess {
     }
     if (answer instanceof Fail) {
       const error = this.mutant('error-code-lost') && call.op === 'WSARecvDisconnect' ? 0 : WSA_ERRORS[answer.code];
-      return { status: 'returned', ret: SOCKET_ERROR, error, elapsedMs: 0, out: {} };
+      return { status: 'returned', ret: SOCKET_ERROR, error, elapsedMs: 0, out: answer.out };
     }
     if (answer.elapsedMs) this.net.clock.advance(answer.elapsedMs);
     const elapsedMs = this.net.clock.now() - before;
@@ -446,9 +450,8 @@ export class SimulatedProcess implements WinsockProcess {
         }
       } else {
         const data = this.mutant('disconnect-data-lost') ? Buffer.alloc(0) : (entry.conn?.disconnectData ?? Buffer.alloc(0));
-        if (data.length > buffer && !this.mutant('efault-truncates')) {
-          return new Fail('WSAEFAULT');
-        }
+        // The WSABUF's length comes back as the size needed, so that the application can try again.
+        if (data.length > buffer && !this.mutant('efault-truncates')) return new Fail('WSAEFAULT', { bufferLength: data.length });
         const kept = data.subarray(0, buffer);
         out.bufferLength = kept.length;
         out.data = kept.toString('hex');
