@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simulatorTestbed } from '../support/backends/simulator';
+import { RECEIVE_WINDOW } from '../support/backends/simulator/endpoints';
 import { parseSimulatorOptions } from '../support/backends/simulator/options';
 import type { Call, CallOutcome, Returned, Testbed, WinsockProcess } from '../support/ports';
 import { TCP, UDP } from '../support/situations';
@@ -62,6 +63,33 @@ describe('simulator: TCP', () => {
     await ok(process, { op: 'WSARecvDisconnect', s: second.s, buffer: null });
     await second.peer.endWriting();
     assert.equal(await second.peer.next(100), null);
+  });
+
+  it('holds back what the receive window has no room for, and lets it in as the application reads', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const { s, peer } = await connected(testbed, process);
+    await peer.send('61'.repeat(RECEIVE_WINDOW + 1000));
+    assert.equal((await ok(process, { op: 'FIONREAD', s })).out.value, RECEIVE_WINDOW);
+    await testbed.wire?.start();
+    assert.equal((await ok(process, { op: 'recv', s, len: RECEIVE_WINDOW, flags: 0 })).ret, RECEIVE_WINDOW);
+    const packets = (await testbed.wire?.stop())?.packets ?? [];
+    assert.deepEqual(packets.map((p) => [p.flags.join(','), p.length]), [['ACK', 0], ['PSH,ACK', 1000]], 'a window update, then the rest');
+    assert.equal((await ok(process, { op: 'FIONREAD', s })).out.value, 1000);
+  });
+
+  it('sends a FIN only after the data the window held back', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const { s, peer } = await connected(testbed, process);
+    await peer.send('62'.repeat(RECEIVE_WINDOW + 10));
+    await peer.endWriting();
+    const lengths: number[] = [];
+    for (let ret = -1; ret !== 0; ) {
+      ret = (await ok(process, { op: 'recv', s, len: RECEIVE_WINDOW, flags: 0 })).ret;
+      lengths.push(ret);
+    }
+    assert.deepEqual(lengths, [RECEIVE_WINDOW, 10, 0]);
   });
 
   it('refuses a connection to a port nobody listens on', async () => {

@@ -18,6 +18,9 @@ export type ConnectionState =
 /** Subscribers hear what happens to an endpoint; the peer turns it into PeerEvents. */
 export type EventSink = (event: PeerEvent) => void;
 
+/** A connection's receive buffer: what the sender may have in flight before the application reads (64 KiB - 1). */
+export const RECEIVE_WINDOW = 65535;
+
 export class Connection implements Receiver {
   state: ConnectionState;
   remote = 0;
@@ -28,6 +31,17 @@ export class Connection implements Receiver {
   /** Reception disabled locally: data that is queued or arrives later resets the connection. */
   receiveShutdown = false;
   sink: EventSink | null = null;
+  /** Bytes of data sent and received so far: the model's sequence numbers, counted from the handshake. */
+  private sentBytes = 0;
+  private receivedBytes = 0;
+  /** How far the remote lets this side send: its last acknowledgement plus its window. Data beyond waits in `unsent`. */
+  private sendLimit = 0;
+  private readonly unsent: Buffer[] = [];
+  /** How far this side last let the remote send: its acknowledgement plus its window, when it last sent a segment. */
+  private offeredLimit = RECEIVE_WINDOW;
+  /** A FIN asked for while data still waits for the remote's window: it follows that data. */
+  private finAfterUnsent: { disconnectData?: Buffer } | null = null;
+  private detachWhenSent = false;
 
   constructor(
     private readonly net: Network,
@@ -49,22 +63,55 @@ export class Connection implements Receiver {
     return this.received.reduce((n, b) => n + b.length, 0);
   }
 
+  /** Free room in the receive buffer: the window this side can advertise. */
+  private window(): number {
+    return RECEIVE_WINDOW - this.queuedBytes();
+  }
+
   read(max: number, peek: boolean): Buffer {
     const all = Buffer.concat(this.received);
     const taken = all.subarray(0, max);
     if (!peek) {
       this.received.length = 0;
       if (all.length > taken.length) this.received.push(Buffer.from(all.subarray(taken.length)));
+      // A window update, once the window has opened by half the buffer, or at all when the remote had
+      // no room left (as TCP's receiver avoids advertising a window that opens a byte at a time).
+      const opened = this.receivedBytes + this.window() - this.offeredLimit;
+      const closed = this.offeredLimit === this.receivedBytes;
+      if (this.state === 'established' && opened > 0 && (closed || opened >= RECEIVE_WINDOW / 2)) this.emit(['ACK']);
     }
     return Buffer.from(taken);
   }
 
+  /** Send what the remote's window takes now; the rest goes as the window opens. */
   send(payload: Buffer): void {
-    this.emit(['PSH', 'ACK'], payload);
+    if (payload.length > 0) this.unsent.push(Buffer.from(payload));
+    this.flush();
+  }
+
+  private flush(): void {
+    while (this.unsent.length > 0 && this.sendLimit > this.sentBytes && this.state === 'established') {
+      const next = this.unsent[0] as Buffer;
+      const size = Math.min(next.length, this.sendLimit - this.sentBytes);
+      if (size === next.length) this.unsent.shift();
+      else this.unsent[0] = next.subarray(size);
+      this.sentBytes += size;
+      this.emit(['PSH', 'ACK'], next.subarray(0, size));
+    }
+    if (this.finAfterUnsent && this.unsent.length === 0) {
+      const { disconnectData } = this.finAfterUnsent;
+      this.finAfterUnsent = null;
+      this.sendFin(disconnectData);
+      if (this.detachWhenSent) this.net.unbind(this.transport, this.local, this.remote);
+    }
   }
 
   sendFin(disconnectData?: Buffer): void {
     if (this.finSent || this.state !== 'established') return;
+    if (this.unsent.length > 0) {
+      this.finAfterUnsent = disconnectData ? { disconnectData } : {};
+      return;
+    }
     this.finSent = true;
     this.emit(['FIN', 'ACK'], Buffer.alloc(0), disconnectData);
   }
@@ -76,6 +123,14 @@ export class Connection implements Receiver {
     }
     this.state = 'aborted';
     this.received.length = 0;
+    this.dropUnsent();
+  }
+
+  /** The connection is gone: what waited for the window never goes, and a closed handle's binding is freed. */
+  private dropUnsent(): void {
+    this.unsent.length = 0;
+    this.finAfterUnsent = null;
+    if (this.detachWhenSent) this.net.unbind(this.transport, this.local, this.remote);
   }
 
   /** Disable reception; per the page, data still queued means the connection is reset. */
@@ -84,10 +139,19 @@ export class Connection implements Receiver {
     if (resetIfQueued && this.queuedBytes() > 0) this.abort();
   }
 
+  /** Passive open: the SYN's window is the remote's, and the SYN-ACK advertises this side's. */
+  acceptSyn(syn: Segment): void {
+    this.remote = syn.src;
+    if (syn.window !== undefined) this.sendLimit = syn.window;
+    this.emit(['SYN', 'ACK']);
+  }
+
   /** Forget the 4-tuple: the handle is gone. */
   detach(): void {
-    this.net.unbind(this.transport, this.local, this.remote);
     this.sink = null;
+    // A graceful close still owes the remote its data and FIN, which go as the window opens.
+    if (this.finAfterUnsent) this.detachWhenSent = true;
+    else this.net.unbind(this.transport, this.local, this.remote);
   }
 
   /** Whether data arriving after shutdownReceive resets the connection (the page's rule). */
@@ -99,9 +163,11 @@ export class Connection implements Receiver {
     if (seg.flags.includes('RST')) {
       if (this.state === 'syn-sent') this.state = 'refused';
       else if (this.state !== 'aborted') this.state = 'reset';
+      this.dropUnsent();
       this.sink?.({ kind: 'reset', detail: 'RST received' });
       return;
     }
+    if (seg.window !== undefined) this.sendLimit = (seg.ack ?? 0) + seg.window;
     if (this.state === 'syn-sent' && seg.flags.includes('SYN')) {
       this.state = 'established';
       this.emit(['ACK']);
@@ -116,9 +182,13 @@ export class Connection implements Receiver {
         this.abort();
         return;
       }
+      // A sender keeps within the window it was given, so nothing beyond it arrives.
+      if (seg.payload.length > this.window()) throw new Error(`simulator: ${seg.payload.length} bytes arrived for a window of ${this.window()}`);
       this.received.push(Buffer.from(seg.payload));
+      this.receivedBytes += seg.payload.length;
       this.sink?.({ kind: 'data', bytes: seg.payload.length });
     }
+    this.flush();
     if (seg.flags.includes('FIN')) {
       this.finReceived = true;
       this.disconnectData = seg.disconnectData ? Buffer.from(seg.disconnectData) : null;
@@ -128,6 +198,11 @@ export class Connection implements Receiver {
 
   private emit(flags: Segment['flags'], payload: Buffer = Buffer.alloc(0), disconnectData?: Buffer): void {
     const segment: Segment = { transport: this.transport, src: this.local, dst: this.remote, flags, payload };
+    if (!flags.includes('RST')) {
+      const window = this.window();
+      this.offeredLimit = this.receivedBytes + window;
+      Object.assign(segment, { ack: this.receivedBytes, window });
+    }
     if (disconnectData) segment.disconnectData = disconnectData;
     this.net.transmit(segment);
   }
@@ -146,10 +221,9 @@ export class Listener implements Receiver {
   receive(packet: Packet): void {
     if (packet.transport !== this.transport || !packet.flags.includes('SYN')) return;
     const child = new Connection(this.net, this.transport, this.port, 'syn-received');
-    child.remote = packet.src;
     this.net.bindConnection(this.transport, this.port, packet.src, child);
     this.pending.push(child);
-    this.net.transmit({ transport: this.transport, src: this.port, dst: packet.src, flags: ['SYN', 'ACK'], payload: Buffer.alloc(0) });
+    child.acceptSyn(packet);
     this.onConnection?.(child);
   }
 

@@ -15,6 +15,10 @@ export interface Segment {
   dst: number;
   flags: readonly ('SYN' | 'ACK' | 'FIN' | 'RST' | 'PSH')[];
   payload: Buffer;
+  /** Bytes of the other side's data its sender has received, and the room it has for more (TCP's
+   *  acknowledgement and window, with sequence numbers counted from the handshake); absent on a RST. */
+  ack?: number;
+  window?: number;
   /** Disconnect data carried by a FIN ('nsp' only). */
   disconnectData?: Buffer;
 }

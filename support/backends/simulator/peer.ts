@@ -22,7 +22,11 @@ class EventQueue {
 
 function streamOf(net: Network, conn: Connection, carriesDisconnectData: boolean): PeerStream {
   const events = new EventQueue(net);
-  conn.sink = events.push;
+  conn.sink = (event) => {
+    // The remote application reads what arrives, so its window stays open; only the counts are events.
+    if (event.kind === 'data') conn.read(event.bytes, false);
+    events.push(event);
+  };
   return {
     next: (withinMs) => events.next(withinMs),
     send: async (data) => conn.send(Buffer.from(data, 'hex')),
