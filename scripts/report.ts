@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCatalogue } from '../support/catalogue';
-import { allureResultsDir } from '../support/report/allure';
+import { allureResultsDir } from '../support/report/report-thread';
 import { buildAllureReport, countResults } from '../support/report/allure-html';
 import { buildMatrix } from '../support/report/matrix';
 import { renderHtml, renderMarkdown } from '../support/report/render';

@@ -66,7 +66,8 @@ describe('the report thread, given messages', () => {
 
   it('reports a failed BeforeAll to Allure as a global error, as allure-cucumberjs does in cucumber’s thread', async () => {
     const resultsDir = scratchDir('report-thread-hook');
-    const thread = new ReportThread({ cwd: ROOT, files: {}, formatOptions: {}, allure: { resultsDir, backend: 'simulator' } });
+    const thread = new ReportThread({ cwd: ROOT, files: {}, allure: { resultsDir, backend: 'simulator' } });
+    thread.configure({});
     const hook: messages.Hook = { id: 'h1', type: 'BEFORE_TEST_RUN' as messages.HookType, sourceReference: { uri: 'support/hooks.ts' } };
     const failed: messages.TestStepResult = {
       status: 'FAILED' as messages.TestStepResultStatus,
@@ -92,7 +93,8 @@ describe('the report thread, given messages', () => {
   it('fails the end with one line when a report file cannot be created', async () => {
     const dir = scratchDir('report-thread-unwritable');
     writeFileSync(path.join(dir, 'a-file'), '');
-    const thread = new ReportThread({ cwd: ROOT, files: { [path.join(dir, 'a-file', 'messages.ndjson')]: 'message' }, formatOptions: {}, allure: null });
+    const thread = new ReportThread({ cwd: ROOT, files: { [path.join(dir, 'a-file', 'messages.ndjson')]: 'message' }, allure: null });
+    thread.configure({});
     thread.add({ testRunStarted: { timestamp: at(0) } } as messages.Envelope);
     await assert.rejects(thread.finish(), (error: Error) => /^reports: .*ENOTDIR/.test(error.message) && !error.message.includes('\n'));
   });

@@ -12,7 +12,7 @@ import { closeTestbed, openTestbed } from '../run-testbed';
 import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
 import { CannotRun } from '../verdicts/outcomes';
 import { InputError } from '../input-error';
-import { ReportThread } from '../report/report-thread';
+import { allureResultsDir, ReportThread, type ReportFormatter } from '../report/report-thread';
 import { RunInterrupted, watchRun, type RunWatch } from '../interrupt';
 
 export const ROOT = path.join(__dirname, '..', '..');
@@ -128,24 +128,56 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
   // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
   // below; BeforeAll takes the testbed over (support/run-testbed.ts). A parallel run's workers open their own.
   if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions, true);
+  // So does the report thread, which loads its formatters meanwhile.
+  const reports = options.reports === null ? null : startReports(path.resolve(options.reports), options.backend);
   try {
     // One turn of the event loop first: the opening runs up to its first wait on I/O (an agent spawned),
     // rather than behind cucumber's loading, which holds the thread for a good part of a second.
     await new Promise((resolve) => setImmediate(resolve));
-    return await runCucumberOnce(options, watch, log, support);
+    return await runCucumberOnce(options, watch, log, reports, support);
   } catch (error) {
     if (watch.signal) throw new RunInterrupted(watch.signal);
     throw error;
   } finally {
+    // Ended by the run's end once its reports are written, or now if the run ended before (bad input).
+    await reports?.thread.stop();
     // Closing since AfterAll, or still open if the run ended before it (bad input, an interrupt).
     await closeTestbed();
     watch.dispose();
   }
 }
 
-async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
+interface RunReports {
+  folder: string;
+  allureResults: string;
+  thread: ReportThread;
+}
+
+/** A run's reports folder, emptied of the last run's verdicts and Allure results, and the thread that writes into it. */
+function startReports(folder: string, backend: string): RunReports {
+  mkdirSync(folder, { recursive: true });
+  // Written only by a run that ends; an interrupted one must not leave the last run's verdicts beside
+  // its own partial reports, where `npm run report` would take them for this run's.
+  rmSync(path.join(folder, 'verdicts.json'), { force: true });
+  // Allure results start empty each run (Allure would read stale ones as retries).
+  const allureResults = allureResultsDir(folder);
+  rmSync(allureResults, { recursive: true, force: true });
+  const files: Record<string, ReportFormatter> = {
+    [path.join(folder, 'messages.ndjson')]: 'message',
+    [path.join(folder, 'cucumber.html')]: 'html',
+    [path.join(folder, 'junit.xml')]: 'junit',
+  };
+  return { folder, allureResults, thread: new ReportThread({ cwd: ROOT, files, allure: { resultsDir: allureResults, backend } }) };
+}
+
+async function runCucumberOnce(
+  options: CliOptions,
+  watch: RunWatch,
+  log: (line: string) => void,
+  reports: RunReports | null,
+  support?: ISupportCodeLibrary,
+): Promise<RunSummary> {
   const { loadConfiguration, loadSources, runCucumber } = await import('@cucumber/cucumber/api');
-  const { allureResultsDir } = await import('../report/allure');
   const { loadCatalogue } = await import('../catalogue');
   const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
   const catalogue = loadCatalogue();
@@ -161,30 +193,14 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
     },
     { cwd: ROOT },
   );
-  const reports = options.reports === null ? null : path.resolve(options.reports);
   if (reports) {
-    mkdirSync(reports, { recursive: true });
-    // Written only by a run that ends; an interrupted one must not leave the last run's verdicts beside
-    // its own partial reports, where `npm run report` would take them for this run's.
-    rmSync(path.join(reports, 'verdicts.json'), { force: true });
-  }
-  // Allure results start empty each run (Allure would read stale ones as retries); the AfterAll hook
-  // writes their environment.properties, so the world parameters say where they go.
-  const allureResults = reports ? allureResultsDir(reports) : null;
-  if (allureResults) {
-    rmSync(allureResults, { recursive: true, force: true });
-    runConfiguration.runtime.worldParameters = { ...runConfiguration.runtime.worldParameters, allureResults };
+    // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
+    runConfiguration.runtime.worldParameters = { ...runConfiguration.runtime.worldParameters, allureResults: reports.allureResults };
+    reports.thread.configure(runConfiguration.formats.options);
   }
   // The report files are written by the report thread, not by cucumber. cucumber always runs a
   // formatter on its stdout, which is not this command's (the verdict lines are the output): there it
   // runs rerun, which does nothing until the run's end, into a sink.
-  const reportFiles = reports
-    ? {
-        [path.join(reports, 'messages.ndjson')]: 'message',
-        [path.join(reports, 'cucumber.html')]: 'html',
-        [path.join(reports, 'junit.xml')]: 'junit',
-      }
-    : null;
   const cucumberStdout = new Writable({ write: (_chunk, _encoding, done) => done() });
   runConfiguration.formats = { ...runConfiguration.formats, stdout: 'rerun', files: {} };
 
@@ -209,18 +225,9 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
   const beforeAllHooks = new Set<string>();
   const hookRuns = new Map<string, string>();
   let cannotRun: string | null = null;
-  // Started now, the thread loads the formatters while cucumber loads the support code.
-  const reportThread = reportFiles
-    ? new ReportThread({
-        cwd: ROOT,
-        files: reportFiles,
-        formatOptions: runConfiguration.formats.options,
-        allure: allureResults ? { resultsDir: allureResults, backend: options.backend } : null,
-      })
-    : null;
   const onMessage = (envelope: messages.Envelope): void => {
     collector.add(envelope);
-    reportThread?.add(envelope);
+    reports?.thread.add(envelope);
     if (envelope.hook?.type === 'BEFORE_TEST_RUN') beforeAllHooks.add(envelope.hook.id);
     if (envelope.testRunHookStarted) hookRuns.set(envelope.testRunHookStarted.id, envelope.testRunHookStarted.hookId);
     const finished = envelope.testRunHookFinished;
@@ -235,9 +242,8 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
       { cwd: ROOT, stdout: cucumberStdout, stderr: process.stderr },
       onMessage,
     );
-    await reportThread?.finish();
+    await reports?.thread.finish();
   } catch (error) {
-    await reportThread?.stop();
     // A serial run rejects when its BeforeAll fails; a parallel one resolves with no scenario run.
     if (cannotRun !== null) throw new CannotRun(cannotRun);
     throw error;
@@ -250,7 +256,7 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
   const failed = results.length === 0 || FAILING.some((v) => counts[v] > 0);
   if (reports) {
     writeFileSync(
-      path.join(reports, 'verdicts.json'),
+      path.join(reports.folder, 'verdicts.json'),
       JSON.stringify(
         { backend: options.backend, backendOptions: options.backendOptions, metadata: collector.metadata, counts, results: results.map(({ attachments: _a, ...r }) => r) },
         null,

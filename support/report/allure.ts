@@ -8,11 +8,6 @@ import path from 'node:path';
 import { version as cucumberVersion } from '@cucumber/cucumber';
 import { sectionUrl } from './page';
 
-/** Where a run's Allure results go, inside its reports folder. */
-export function allureResultsDir(reports: string): string {
-  return path.join(reports, 'allure-results');
-}
-
 /** A label from a tag: `@req:ID` gives the label `requirement` = ID. */
 interface LabelRule {
   name: string;

@@ -2,27 +2,37 @@
 // JUnit plugins, allure-cucumberjs's formatter) run in a worker thread (report-worker.ts), fed the run's
 // messages from here. On the main thread they cost about 3 ms a scenario (JSON and stream work per
 // message, Allure's bookkeeping and its four or five files a scenario), the larger part of a simulator
-// run's scenarios; in the thread that work overlaps the scenarios, on the other core.
+// run's scenarios; in the thread that work overlaps the scenarios, on the other core. The thread starts
+// with the run and loads the formatters (a third of a second) while cucumber loads.
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { IRunConfiguration } from '@cucumber/cucumber/api';
 import type * as messages from '@cucumber/messages';
 
+/** The cucumber formatter plugins the thread runs, by cucumber's names for them. */
+export type ReportFormatter = 'message' | 'html' | 'junit';
+
+/** cucumber's format options (cucumber.js `formatOptions`), for the plugins that read them. */
+export type FormatOptions = IRunConfiguration['formats']['options'];
+
 export interface ReportThreadData {
   cwd: string;
-  /** Each report file and the cucumber formatter plugin that writes it, as `formats.files` names them. */
-  files: Record<string, string>;
-  /** cucumber's format options, for the plugins that read them. */
-  formatOptions: IRunConfiguration['formats']['options'];
+  /** Each report file and the formatter that writes it. */
+  files: Record<string, ReportFormatter>;
   /** Where the Allure results go, and the backend they are labelled with; null for none. */
   allure: { resultsDir: string; backend: string } | null;
 }
 
-/** What the main thread sends: the run's messages in order, a batch at a time, then the end. */
-export type ToReportThread = { envelopes: messages.Envelope[] } | { end: true };
+/** What the main thread sends: the format options, then the run's messages in order, a batch at a time, then the end. */
+export type ToReportThread = { formatOptions: FormatOptions } | { envelopes: messages.Envelope[] } | { end: true };
 
 /** What the thread answers to the end: every report is on disk, or why not. */
 export type FromReportThread = { written: true } | { failed: string };
+
+/** Where a run's Allure results go, inside its reports folder. */
+export function allureResultsDir(reports: string): string {
+  return path.join(reports, 'allure-results');
+}
 
 const LOADER = path.join(__dirname, '..', '..', 'bin', 'ts-register.js');
 const WORKER = path.join(__dirname, 'report-worker.ts');
@@ -41,6 +51,11 @@ export class ReportThread {
     });
     // Awaited by finish(); a thread that fails before then must not end the process on its own.
     this.written.catch(() => undefined);
+  }
+
+  /** The run's format options, once its configuration is loaded: the formatters start with them. */
+  configure(formatOptions: FormatOptions): void {
+    this.worker.postMessage({ formatOptions } satisfies ToReportThread);
   }
 
   /**

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../input-error';
-import { allureResultsDir } from './allure';
+import { allureResultsDir } from './report-thread';
 import { parseRunRecord, scenarioKey, type RunSource } from './matrix';
 
 /** The Allure report of a result folder, as scripts/report.ts builds it. */
