@@ -4,9 +4,9 @@ import { describe, it } from 'node:test';
 import { simulatorTestbed } from '../support/backends/simulator';
 import { RECEIVE_WINDOW } from '../support/backends/simulator/endpoints';
 import { parseSimulatorOptions } from '../support/backends/simulator/options';
-import type { Call, CallOutcome, Returned, Testbed, WinsockProcess } from '../support/ports';
+import type { Call, CallOutcome, PeerStream, Returned, Testbed, WinsockProcess } from '../support/ports';
 import { TCP, UDP } from '../support/situations';
-import { MSG_PEEK, SD_RECEIVE, SOCK_SEQPACKET, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../support/winsock';
+import { MSG_PEEK, SD_RECEIVE, SD_SEND, SOCK_SEQPACKET, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../support/winsock';
 
 const BOUND = 1000;
 
@@ -91,6 +91,30 @@ describe('simulator: TCP', () => {
     }
     assert.deepEqual(lengths, [RECEIVE_WINDOW, 10, 0]);
   });
+
+  it('half-closes with shutdown(SD_SEND): a FIN, and later sends fail with WSAESHUTDOWN', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const { s, peer } = await connected(testbed, process);
+    await ok(process, { op: 'shutdown', s, how: SD_SEND });
+    assert.deepEqual(await peer.next(100), { kind: 'eof' });
+    assert.equal(returned(await process.call({ op: 'send', s, data: '00' }, BOUND)).error, WSA_ERRORS.WSAESHUTDOWN);
+  });
+
+  for (const [how, set, expected] of [
+    ['gracefully, with a FIN', async () => undefined, 'eof'],
+    ['abortively under SO_LINGER on with 0 seconds, with a RST', async (p: WinsockProcess, s: string) => void (await ok(p, { op: 'setLinger', s, onoff: 1, seconds: 0 })), 'reset'],
+    ['abortively with data unread, with a RST', async (_p: WinsockProcess, _s: string, peer: PeerStream) => peer.send('61'), 'reset'],
+  ] as const) {
+    it(`closes ${how}`, async () => {
+      const testbed = await simulatorTestbed.create({});
+      const process = await testbed.mainProcess();
+      const { s, peer } = await connected(testbed, process);
+      await set(process, s, peer);
+      await ok(process, { op: 'closesocket', s });
+      assert.equal((await peer.next(100))?.kind, expected);
+    });
+  }
 
   it('refuses a connection to a port nobody listens on', async () => {
     const testbed = await simulatorTestbed.create({});
