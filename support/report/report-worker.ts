@@ -1,6 +1,8 @@
 // The report thread (started by report-thread.ts): cucumber's own formatter plugins (messages, HTML,
 // JUnit), set up as cucumber sets them up, and allure-cucumberjs's formatter (allure-host.ts), all fed
 // the run's messages from the main thread. It loads them as it starts, while cucumber loads there.
+// First: what the formatters below take from @cucumber/cucumber, without the rest of its index.
+import './cucumber-index';
 import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Writable } from 'node:stream';
