@@ -3,7 +3,7 @@
 // messages from here. On the main thread they cost about 3 ms a scenario (JSON and stream work per
 // message, Allure's bookkeeping and its four or five files a scenario), the larger part of a simulator
 // run's scenarios; in the thread that work overlaps the scenarios, on the other core. The thread starts
-// with the run and loads the formatters (a third of a second) while cucumber loads.
+// with the run and loads the formatters (a fifth of a second here) while cucumber loads.
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { IRunConfiguration } from '@cucumber/cucumber/api';
