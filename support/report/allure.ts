@@ -29,11 +29,11 @@ interface ResultsGroup {
 
 /**
  * Allure's own writer fsyncs every file it writes, one after the other (about 200 a run, 40 ms of the
- * main thread here even without the fsync). The results are read only after the run ends, so this one
- * writes the same files, named the same way, on libuv's threads while the scenarios go on (with the
- * callback API: the promise one builds a FileHandle per file), and the run waits for them all at its end
- * (`flushed`). It has the methods of allure-js-commons' Writer, whose type that package's exports keep
- * from us.
+ * thread that writes them here even without the fsync; the report thread now). The results are read
+ * only after the run ends, so this one writes the same files, named the same way, on libuv's threads
+ * while the scenarios go on (with the callback API: the promise one builds a FileHandle per file), and
+ * the run waits for them all at its end (`flushed`). It has the methods of allure-js-commons' Writer,
+ * whose type that package's exports keep from us.
  */
 export class ResultsWriter {
   private readonly pending: Promise<void>[] = [];
