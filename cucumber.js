@@ -1,5 +1,5 @@
 // Cucumber profiles, one per backend; the simulator is the default. The CLI (bin/conformance.js) picks the
-// profile from --backend and sets the report formatters itself (support/cli/main.ts), Allure's among
+// profile from --backend and sets the report formatters itself (src/cli/main.ts), Allure's among
 // them, whose label patterns are RegExps that no JSON or YAML config could hold.
 const common = {
   paths: ['features/**/*.feature'],

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import type * as KoffiModule from 'koffi';
-import type { CallOutcome } from '../support/ports';
+import type { CallOutcome } from '../src/core/ports';
 import {
   frame,
   LineDecoder,

@@ -1,10 +1,10 @@
 // The agent control protocol, version 1: newline-delimited JSON over one TCP connection.
 // Shared by the agent (agent/agent.ts, run by Windows node.exe) and the controller
-// (support/backends/agent/). docs/agent-protocol.md is the normative description for vendors.
+// (src/testbeds/agent/). docs/agent-protocol.md is the normative description for vendors.
 //
 // This file is transpiled on its own into the agent's cache folder, so it imports only types from
 // outside agent/ (type imports vanish when transpiled).
-import type { Call, CallName, CallOutcome } from '../support/ports';
+import type { Call, CallName, CallOutcome } from '../src/core/ports';
 
 export const PROTOCOL_VERSION = 1;
 

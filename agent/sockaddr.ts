@@ -1,5 +1,5 @@
 // SOCKADDR encoding for the agent: pure functions over Buffers, so they are unit-tested on any host.
-import type { Endpoint } from '../support/ports';
+import type { Endpoint } from '../src/core/ports';
 
 export const AF_INET = 2;
 export const AF_INET6 = 23; // Windows' value (Linux uses 10)

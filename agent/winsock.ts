@@ -6,7 +6,7 @@
 // in the callback, reads the value the worker thread left, and a synchronous call reads its own value.
 // WSAGetLastError is GetLastError on Windows and on Wine.
 import type * as KoffiModule from 'koffi';
-import type { Call, CallName, CallOutcome, CallOutputs, Endpoint, Returned } from '../support/ports';
+import type { Call, CallName, CallOutcome, CallOutputs, Endpoint, Returned } from '../src/core/ports';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, WSAPROTOCOL_INFOW_SIZE } from './sockaddr';
 
 type Koffi = typeof KoffiModule;

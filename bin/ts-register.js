@@ -2,7 +2,7 @@
 // file as it is required, as ts-node does with tsconfig.json's "ts-node" block. ts-node is what loads the
 // steps (cucumber.js requireModule), as the project decided. It is not this loader because it first loads
 // the TypeScript compiler to read tsconfig.json (0.18 s), and a Wine run's agent should be booting by then
-// (support/run-testbed.ts). Type-checking is `npm run typecheck`'s job.
+// (src/testbeds/lifecycle.ts). Type-checking is `npm run typecheck`'s job.
 const fs = require('node:fs');
 const sourceMapSupport = require('@cspotcode/source-map-support');
 const { transpile } = require('./transpile.js');

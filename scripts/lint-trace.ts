@@ -2,9 +2,9 @@
 // IDs are unique, each entry has a strength and a section of the page. Prints `traced: N/N requirements`.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { CATALOGUE_FILE, loadCatalogue } from '../support/catalogue';
-import { readScenarios, trace } from '../support/trace';
-import { InputError } from '../support/input-error';
+import { CATALOGUE_FILE, loadCatalogue } from '../src/spec/catalogue';
+import { readScenarios, trace } from '../src/spec/trace';
+import { InputError } from '../src/core/input-error';
 
 const ROOT = path.join(__dirname, '..');
 

@@ -2,9 +2,9 @@
 // must pass), then once per mutant (each breaks exactly one documented rule) and once per optional
 // behaviour switched off, and prints who killed whom. A surviving mutant, a mutant killed only by other
 // requirements' scenarios, or a testable requirement without a mutant fails the command.
-import { loadCatalogue, isTestable } from '../support/catalogue';
-import { CHOICES, DEFAULT_CHOICES, MUTANTS, type SimulatorChoices } from '../support/backends/simulator/options';
-import { runSuite, type CliOptions } from '../support/cli/main';
+import { loadCatalogue, isTestable } from '../src/spec/catalogue';
+import { CHOICES, DEFAULT_CHOICES, MUTANTS, type SimulatorChoices } from '../src/testbeds/simulator/options';
+import { runSuite, type CliOptions } from '../src/cli/main';
 import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 
 interface Variant {

@@ -5,13 +5,13 @@
 // one. Exit 0 when built, 2 for bad input (a missing folder, a malformed verdicts.json).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadCatalogue } from '../support/catalogue';
-import { allureResultsDir } from '../support/report/report-thread';
-import { buildAllureReport, countResults } from '../support/report/allure-html';
-import { buildMatrix } from '../support/report/matrix';
-import { renderHtml, renderMarkdown } from '../support/report/render';
-import { allureReportDir, readRunFolder, resultFolders } from '../support/report/sources';
-import { InputError } from '../support/input-error';
+import { loadCatalogue } from '../src/spec/catalogue';
+import { allureResultsDir } from '../src/report/report-thread';
+import { buildAllureReport, countResults } from '../src/report/allure-html';
+import { buildMatrix } from '../src/report/matrix';
+import { renderHtml, renderMarkdown } from '../src/report/render';
+import { allureReportDir, readRunFolder, resultFolders } from '../src/report/sources';
+import { InputError } from '../src/core/input-error';
 
 const USAGE = 'usage: npm run report -- [--out DIR] [--no-allure] [FOLDER...]';
 

@@ -2,8 +2,8 @@
 // a private Windows 10 prefix. Idempotent; the second run only checks markers. Exit 2 with one line
 // naming what to install when it cannot be done here.
 import { spawnSync } from 'node:child_process';
-import { tcpdumpPath } from '../support/backends/loopback/pcap';
-import { ensureWineSetup, SetupError, wineVersion } from '../support/backends/agent/wine-setup';
+import { tcpdumpPath } from '../src/testbeds/loopback/pcap';
+import { ensureWineSetup, SetupError, wineVersion } from '../src/testbeds/agent/wine-setup';
 
 /** Wire capture is evidence only: install tcpdump when root and missing, and carry on if that fails. */
 function ensureTcpdump(log: (line: string) => void): void {

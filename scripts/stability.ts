@@ -1,7 +1,7 @@
 // npm run stability -- --runs N [--backend NAME] [--backend-option K=V]...: runs the suite N times in
 // one process and lists every scenario whose verdict changed between runs. A noisy check gets a wider,
 // documented window, never a retry.
-import { parseArguments, runSuite, summaryLine } from '../support/cli/main';
+import { parseArguments, runSuite, summaryLine } from '../src/cli/main';
 import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 
 async function main(argv: string[]): Promise<number> {

@@ -3,8 +3,8 @@
 import { When } from '../support/dsl';
 import { watchFor, watchWindow } from '../support/observe';
 import { TCP } from '../support/situations';
-import { SD_RECEIVE, SD_SEND } from '../support/winsock';
-import type { CallOutcome } from '../support/ports';
+import { SD_RECEIVE, SD_SEND } from '../src/core/winsock';
+import type { CallOutcome } from '../src/core/ports';
 import type { ConformanceWorld, Subject } from '../support/world';
 
 When('WSARecvDisconnect is called', async function () {

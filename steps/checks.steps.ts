@@ -2,10 +2,10 @@
 // its WSA code. A miss is a Deviation; a positive control that misses is ObserverBlind.
 import { expectControl, expectRule, Then } from '../support/dsl';
 import { describeEvents, watchFor, watchWindow } from '../support/observe';
-import type { CallOutcome, Returned } from '../support/ports';
+import type { CallOutcome, Returned } from '../src/core/ports';
 import { connectedSocket, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
-import { CallTimeout } from '../support/verdicts/outcomes';
-import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../support/winsock';
+import { CallTimeout } from '../src/core/outcomes';
+import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
 import { describeOutcome, type ConformanceWorld } from '../support/world';
 
 /** The last outcome, which must have returned: a call still blocked here is a TIMEOUT, not a verdict. */

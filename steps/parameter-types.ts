@@ -1,5 +1,5 @@
 import { defineParameterType } from '@cucumber/cucumber';
-import { isWsaErrorName, WSA_ERRORS, type WsaErrorName } from '../support/winsock';
+import { isWsaErrorName, WSA_ERRORS, type WsaErrorName } from '../src/core/winsock';
 
 // {wsaerror}: a WSA error code by its winsock2.h name; a misspelt name is an undefined step, not a silent 0.
 defineParameterType({

@@ -10,9 +10,9 @@ import {
   SETUP_WINDOW_MS,
   SITUATIONS,
 } from '../support/situations';
-import { NotApplicable } from '../support/verdicts/outcomes';
-import { wsaErrorName } from '../support/winsock';
-import type { FaultName } from '../support/ports';
+import { NotApplicable } from '../src/core/outcomes';
+import { wsaErrorName } from '../src/core/winsock';
+import type { FaultName } from '../src/core/ports';
 import type { ConformanceWorld } from '../support/world';
 
 for (const [words, build] of Object.entries(SITUATIONS)) {

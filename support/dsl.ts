@@ -9,7 +9,7 @@ import {
   When as CucumberWhen,
 } from '@cucumber/cucumber';
 import type { ConformanceWorld } from './world';
-import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, NotApplicable, ObserverBlind } from './verdicts/outcomes';
+import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, NotApplicable, ObserverBlind } from '../src/core/outcomes';
 
 type Define = <A extends unknown[]>(pattern: string | RegExp, body: (this: ConformanceWorld, ...args: A) => Promise<void>) => void;
 

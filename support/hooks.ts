@@ -1,10 +1,10 @@
 // Run and scenario lifecycle: one testbed per worker for the whole run (the agent starts once), a clean
 // slate per scenario, and the evidence (call log, wire log) attached to every scenario.
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
-import type { Testbed, WireSlice } from './ports';
-import { writeAllureEnvironment } from './report/allure';
-import { CALL_LOG_MEDIA, CannotRun, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from './verdicts/outcomes';
-import { closeAtRunEnd, closeTestbed, openTestbed } from './run-testbed';
+import type { Testbed, WireSlice } from '../src/core/ports';
+import { writeAllureEnvironment } from '../src/report/allure';
+import { CALL_LOG_MEDIA, CannotRun, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
+import { closeAtRunEnd, closeTestbed, openTestbed } from '../src/testbeds/lifecycle';
 import type { ConformanceWorld, WorldParameters } from './world';
 
 // Above every bound a step waits on (calls, observation windows), so a hung harness ends as TIMEOUT.
@@ -32,7 +32,7 @@ BeforeAll({ timeout: 300_000 }, async function (this: { parameters: unknown }) {
       await closeTestbed().catch(() => undefined);
       testbed = null;
       // A parallel worker exits on this, and cucumber would print the error with all its stacks: the CLI
-      // prints the line once, from the hook's result (support/cli/main.ts).
+      // prints the line once, from the hook's result (src/cli/main.ts).
       if (process.env.CUCUMBER_WORKER_ID !== undefined) console.error = () => undefined;
       throw error;
     }

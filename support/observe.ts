@@ -1,5 +1,5 @@
 // Bounded waits on what the peer observes, on the testbed's clock (virtual on the simulator).
-import type { PeerEvent, PeerWatch } from './ports';
+import type { PeerEvent, PeerWatch } from '../src/core/ports';
 import type { ConformanceWorld } from './world';
 
 export interface Watched {

@@ -1,8 +1,8 @@
 // The socket situations scenarios start from, built through ordinary Winsock calls and the peer. A
 // failure while building one is the harness's (BROKEN), not the implementation's: it is not the rule
 // under test. The step vocabulary registers a Given for each; comparisons reuse the same builders.
-import type { Endpoint, Handle, PeerDatagramSocket, ProtocolInfo } from './ports';
-import { NotApplicable } from './verdicts/outcomes';
+import type { Endpoint, Handle, PeerDatagramSocket, ProtocolInfo } from '../src/core/ports';
+import { NotApplicable } from '../src/core/outcomes';
 import {
   AF_INET,
   IPPROTO_TCP,
@@ -13,7 +13,7 @@ import {
   XP1_CONNECTIONLESS,
   XP1_DISCONNECT_DATA,
   wsaErrorName,
-} from './winsock';
+} from '../src/core/winsock';
 import type { ConformanceWorld, Subject } from './world';
 
 export const TCP: ProtocolInfo = { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0 };

@@ -2,9 +2,9 @@
 // return value, WSA code and timing (attached to the scenario as evidence), and names the sockets a
 // scenario talks about ("the socket", "the peer") so that steps stay short and backend-neutral.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
-import type { Call, CallOutcome, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess } from './ports';
-import { CallTimeout } from './verdicts/outcomes';
-import { SOCKET_ERROR, wsaErrorName } from './winsock';
+import type { Call, CallOutcome, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess } from '../src/core/ports';
+import { CallTimeout } from '../src/core/outcomes';
+import { SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
 
 export interface WorldParameters {
   backend: string;

@@ -14,8 +14,8 @@ import {
   type AgentMessage,
 } from '../agent/protocol';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, WSAPROTOCOL_INFOW_SIZE } from '../agent/sockaddr';
-import { AgentConnection, ProtocolMismatch, RequestTimeout } from '../support/backends/agent/connection';
-import { AgentFailure } from '../support/verdicts/outcomes';
+import { AgentConnection, ProtocolMismatch, RequestTimeout } from '../src/testbeds/agent/connection';
+import { AgentFailure } from '../src/core/outcomes';
 
 const FACTS: AgentFacts = { implementation: 'fake agent', windows: 'Windows 10', ws2_32: 'C:\\ws2_32.dll', ops: ['socket'] };
 

@@ -6,10 +6,10 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { frame, LineDecoder, PROTOCOL_VERSION } from '../agent/protocol';
-import { wineTestbed } from '../support/backends/agent';
-import { buildAgent, launchLocalAgent } from '../support/backends/agent/launcher';
-import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone } from '../support/backends/agent/wine-setup';
-import type { Call, CallOutcome } from '../support/ports';
+import { wineTestbed } from '../src/testbeds/agent';
+import { buildAgent, launchLocalAgent } from '../src/testbeds/agent/launcher';
+import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone } from '../src/testbeds/agent/wine-setup';
+import type { Call, CallOutcome } from '../src/core/ports';
 
 const ready = wineSetupDone();
 const WSAENOTSOCK = 10038;

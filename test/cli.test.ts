@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseArguments, runSuite, type CliOptions } from '../support/cli/main';
+import { parseArguments, runSuite, type CliOptions } from '../src/cli/main';
 
 const BIN = path.join(__dirname, '..', 'bin', 'conformance.js');
 

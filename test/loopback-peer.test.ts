@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { describe, it } from 'node:test';
-import { LoopbackPeer } from '../support/backends/loopback/peer';
-import { NotApplicable } from '../support/verdicts/outcomes';
+import { LoopbackPeer } from '../src/testbeds/loopback/peer';
+import { NotApplicable } from '../src/core/outcomes';
 
 const TCP = { name: 'TCP/IP', af: 2, type: 1, protocol: 6, serviceFlags1: 0 };
 const UDP = { name: 'UDP/IP', af: 2, type: 2, protocol: 17, serviceFlags1: 0 };

@@ -5,15 +5,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { Catalogue, Requirement } from '../support/catalogue';
-import { allureFormatOptions, ResultsWriter, toProperties } from '../support/report/allure';
-import { stageResults, stripAnalytics } from '../support/report/allure-html';
-import { buildMatrix, parseRunRecord, scenarioKey, type RunRecord, type RunSource, type ScenarioRecord } from '../support/report/matrix';
-import { sectionUrl } from '../support/report/page';
-import { renderHtml, renderMarkdown } from '../support/report/render';
-import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../support/report/sources';
-import type { Verdict } from '../support/verdicts/verdicts';
-import { InputError } from '../support/input-error';
+import type { Catalogue, Requirement } from '../src/spec/catalogue';
+import { allureFormatOptions, ResultsWriter, toProperties } from '../src/report/allure';
+import { stageResults, stripAnalytics } from '../src/report/allure-html';
+import { buildMatrix, parseRunRecord, scenarioKey, type RunRecord, type RunSource, type ScenarioRecord } from '../src/report/matrix';
+import { sectionUrl } from '../src/report/page';
+import { renderHtml, renderMarkdown } from '../src/report/render';
+import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../src/report/sources';
+import type { Verdict } from '../src/verdicts/verdicts';
+import { InputError } from '../src/core/input-error';
 import { scratchDir } from './scratch';
 
 function requirement(id: string, strength: Requirement['strength'], testing: Requirement['testing'] = 'any-backend', extra: Partial<Requirement> = {}): Requirement {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { describe, it } from 'node:test';
-import { decodePcap, PcapFormatError, TcpdumpWire } from '../support/backends/loopback/pcap';
+import { decodePcap, PcapFormatError, TcpdumpWire } from '../src/testbeds/loopback/pcap';
 import { allProcs, stillRuns } from './processes';
 
 interface Rec {

@@ -5,8 +5,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
-import { runSuite } from '../support/cli/main';
-import { ReportThread } from '../support/report/report-thread';
+import { runSuite } from '../src/cli/main';
+import { ReportThread } from '../src/report/report-thread';
 import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');

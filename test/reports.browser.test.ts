@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { loadCatalogue } from '../support/catalogue';
+import { loadCatalogue } from '../src/spec/catalogue';
 import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');

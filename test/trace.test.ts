@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CATALOGUE_FILE, loadCatalogue } from '../support/catalogue';
-import { trace, type TracedScenario } from '../support/trace';
+import { CATALOGUE_FILE, loadCatalogue } from '../src/spec/catalogue';
+import { trace, type TracedScenario } from '../src/spec/trace';
 import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');

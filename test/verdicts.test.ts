@@ -4,10 +4,10 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
-import { loadCatalogue } from '../support/catalogue';
-import { loadExpectations, type Expectation } from '../support/verdicts/expectations';
-import { NOT_APPLICABLE_MEDIA } from '../support/verdicts/outcomes';
-import { applyExpectation, observedVerdict, requirementVerdict } from '../support/verdicts/verdicts';
+import { loadCatalogue } from '../src/spec/catalogue';
+import { loadExpectations, type Expectation } from '../src/verdicts/expectations';
+import { NOT_APPLICABLE_MEDIA } from '../src/core/outcomes';
+import { applyExpectation, observedVerdict, requirementVerdict } from '../src/verdicts/verdicts';
 import { scratchDir } from './scratch';
 
 const duration = { seconds: 0, nanos: 0 };

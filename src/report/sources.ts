@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from '../core/input-error';
 import { allureResultsDir } from './report-thread';
 import { parseRunRecord, scenarioKey, type RunSource } from './matrix';
 

@@ -5,7 +5,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CannotRun } from '../../verdicts/outcomes';
+import { CannotRun } from '../../core/outcomes';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const NODE_MAJOR = '22';

@@ -1,5 +1,5 @@
 // The reference simulator as a Testbed: a provider and a peer on one simulated network, virtual time.
-import type { FaultName, Testbed, TestbedFactory, WinsockProcess, Wire } from '../../ports';
+import type { FaultName, Testbed, TestbedFactory, WinsockProcess, Wire } from '../../core/ports';
 import { Network } from './network';
 import { parseSimulatorOptions, type SimulatorOptions } from './options';
 import { SimulatedPeer } from './peer';

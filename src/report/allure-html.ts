@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { InputError } from '../input-error';
+import { InputError } from '../core/input-error';
 import { scenarioKey, type ScenarioRecord } from './matrix';
 import { allureScenarioKey } from './sources';
 
@@ -75,11 +75,11 @@ const ANALYTICS = /\s*<script async src="https:\/\/www\.googletagmanager\.com\/[
 /** Remove Allure's Google Analytics tag; fail if a reference to it would be left behind. */
 export function stripAnalytics(html: string): string {
   const stripped = html.replace(ANALYTICS, '');
-  if (stripped.includes('googletagmanager.com')) throw new Error('the Allure report still loads Google Tag Manager: its page template changed; update ANALYTICS in support/report/allure-html.ts');
+  if (stripped.includes('googletagmanager.com')) throw new Error('the Allure report still loads Google Tag Manager: its page template changed; update ANALYTICS in src/report/allure-html.ts');
   return stripped;
 }
 
-/** The suite's evidence media types (support/verdicts/outcomes.ts): application/vnd.winsock-conformance.<what>+json. */
+/** The suite's evidence media types (src/core/outcomes.ts): application/vnd.winsock-conformance.<what>+json. */
 const EVIDENCE_MEDIA = /^application\/vnd\.winsock-conformance\.([a-z-]+)\+json$/;
 
 function presentAttachments(node: unknown, fixture: 'before' | 'after' | null): void {

@@ -14,7 +14,7 @@ import {
   type AgentMessage,
   type ControllerMessage,
 } from '../../../agent/protocol';
-import { AgentFailure, CannotRun } from '../../verdicts/outcomes';
+import { AgentFailure, CannotRun } from '../../core/outcomes';
 
 /** A ControllerMessage without its id (the connection numbers requests). */
 export type Request = ControllerMessage extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;

@@ -1,6 +1,6 @@
 // The simulated remote host. It speaks every protocol of the simulator's catalogue and reports what a
 // BSD-socket peer would see: data, EOF, reset, datagrams, and ICMP errors as "refused".
-import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../ports';
+import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../core/ports';
 import { Connection, DatagramEndpoint, Listener } from './endpoints';
 import { LOOPBACK, type Network } from './network';
 import { carriesDisconnectData, protocolCatalogue, type SimProtocol } from './provider';

@@ -1,7 +1,7 @@
 // The simulated Winsock provider: one process's view of Winsock (start-up count, handle table, sockets)
 // on top of the simulated network. Each call is answered from the model's state, never from a table of
 // canned answers. Mutant hooks are marked `mutant(...)`: each flips exactly one documented rule.
-import type { Call, CallOutcome, CallOutputs, Endpoint, FaultName, Handle, ProtocolInfo, WinsockProcess } from '../../ports';
+import type { Call, CallOutcome, CallOutputs, Endpoint, FaultName, Handle, ProtocolInfo, WinsockProcess } from '../../core/ports';
 import {
   AF_INET,
   IPPROTO_TCP,
@@ -25,7 +25,7 @@ import {
   XP1_IFS_HANDLES,
   XP1_MESSAGE_ORIENTED,
   type WsaErrorName,
-} from '../../winsock';
+} from '../../core/winsock';
 import { Connection, DatagramEndpoint, Listener } from './endpoints';
 import { LOOPBACK, type Network, type Transport } from './network';
 import type { MutantName, SimulatorOptions } from './options';

@@ -2,7 +2,7 @@
 // it archived messages.ndjson files, and both get the same answer.
 import type * as messages from '@cucumber/messages';
 import type { Expectation } from './expectations';
-import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA } from './outcomes';
+import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA } from '../core/outcomes';
 
 export const VERDICTS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'OPTIONAL', 'N/A', 'BROKEN', 'TIMEOUT'] as const;
 export type Verdict = (typeof VERDICTS)[number];

@@ -1,7 +1,7 @@
 // Transport endpoints of the model: a connection (TCP, or 'nsp', a connection-oriented protocol that
 // carries disconnect data on its FIN), a listener, and a datagram endpoint. Both the simulated Winsock
 // provider and the simulated peer use them; only what each side makes of their state differs.
-import type { PeerEvent } from '../../ports';
+import type { PeerEvent } from '../../core/ports';
 import type { Datagram, Network, Packet, Receiver, Segment } from './network';
 
 export type ConnectionState =

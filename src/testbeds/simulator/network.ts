@@ -1,7 +1,7 @@
 // The simulated network: one loopback host pair on a virtual clock. Packets are queued and delivered
 // in order by a non-reentrant loop, so every run produces the same wire log. Nothing here knows Winsock:
 // the simulated provider (provider.ts) and the simulated peer (peer.ts) both sit on these endpoints.
-import type { Endpoint, WirePacket } from '../../ports';
+import type { Endpoint, WirePacket } from '../../core/ports';
 
 export const LOOPBACK = '127.0.0.1';
 const FIRST_EPHEMERAL_PORT = 49152;

@@ -4,8 +4,8 @@
 // unreachable as ECONNREFUSED on a connected UDP socket. Waiting is on events with a timer, never polling.
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../ports';
-import { NotApplicable } from '../../verdicts/outcomes';
+import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../core/ports';
+import { NotApplicable } from '../../core/outcomes';
 
 const AF_INET = 2;
 const SOCK_STREAM = 1;

@@ -2,8 +2,8 @@
 // cucumber loads, so that an agent boots (0.7 s under Wine) while cucumber reads its support code; the
 // run's BeforeAll opens it otherwise, and takes over the one already opening when it is for the same
 // backend and options. AfterAll, the CLI or an interrupt closes it, whichever comes first.
-import type { Testbed, WinsockProcess } from './ports';
-import { backendNames, findBackend } from './backends/registry';
+import type { Testbed, WinsockProcess } from '../core/ports';
+import { backendNames, findBackend } from './registry';
 import { closeOnInterrupt, interrupted } from './interrupt';
 
 export interface OpenedTestbed {
@@ -30,7 +30,7 @@ export function openTestbed(backend: string, options: Readonly<Record<string, st
     const entry = findBackend(backend);
     if (!entry) throw new Error(`unknown backend '${backend}'; valid: ${backendNames().join(', ')}`);
     // Ctrl-C or SIGTERM closes the testbed (agent, tcpdump, Wine's processes) at once; the rest of the
-    // run then fails fast and the CLI exits 130 (support/interrupt.ts).
+    // run then fails fast and the CLI exits 130 (src/testbeds/interrupt.ts).
     closeOnInterrupt(() => current);
     const testbed = await entry.load().create(options);
     current = testbed;

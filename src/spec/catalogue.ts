@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap } from 'yaml';
-import { InputError } from './input-error';
-import { listEntries, readYamlFile } from './yaml-file';
+import { InputError } from '../core/input-error';
+import { listEntries, readYamlFile } from '../core/yaml-file';
 
 export const STRENGTHS = ['MUST', 'MAY', 'INFORMATIVE', 'CLIENT'] as const;
 export type Strength = (typeof STRENGTHS)[number];
@@ -39,7 +39,7 @@ export interface Catalogue {
   requirements: Requirement[];
 }
 
-export const CATALOGUE_FILE = path.join(__dirname, '..', 'spec', 'WSARecvDisconnect.yaml');
+export const CATALOGUE_FILE = path.join(__dirname, '..', '..', 'spec', 'WSARecvDisconnect.yaml');
 
 /** Does this entry need a scenario of its own? */
 export function isTestable(r: Requirement): boolean {

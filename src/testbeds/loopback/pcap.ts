@@ -9,7 +9,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Endpoint, Wire, WirePacket, WireSlice } from '../../ports';
+import type { Endpoint, Wire, WirePacket, WireSlice } from '../../core/ports';
 
 const DLT_NULL = 0;
 const DLT_EN10MB = 1;

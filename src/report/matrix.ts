@@ -1,8 +1,8 @@
 // The compliance matrix: every requirement of the catalogue down, one column per run (a backend on a
 // host, read from its verdicts.json) across. Pure: runs and catalogue in, a model out; render.ts turns
 // the model into HTML and Markdown, scripts/report.ts does the reading and writing.
-import type { Catalogue, Requirement } from '../catalogue';
-import { InputError } from '../input-error';
+import type { Catalogue, Requirement } from '../spec/catalogue';
+import { InputError } from '../core/input-error';
 import { VERDICTS, requirementVerdict, type Verdict } from '../verdicts/verdicts';
 import { sectionUrl } from './page';
 

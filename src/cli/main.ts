@@ -7,13 +7,13 @@ import { Writable } from 'node:stream';
 import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import parseTagExpression from '@cucumber/tag-expressions';
 import type * as messages from '@cucumber/messages';
-import { findBackend, backendNames } from '../backends/registry';
-import { closeTestbed, openTestbed } from '../run-testbed';
+import { findBackend, backendNames } from '../testbeds/registry';
+import { closeTestbed, openTestbed } from '../testbeds/lifecycle';
 import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
-import { CannotRun } from '../verdicts/outcomes';
-import { InputError } from '../input-error';
+import { CannotRun } from '../core/outcomes';
+import { InputError } from '../core/input-error';
 import { allureResultsDir, ReportThread, type ReportFormatter } from '../report/report-thread';
-import { RunInterrupted, watchRun, type RunWatch } from '../interrupt';
+import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 
 export const ROOT = path.join(__dirname, '..', '..');
 
@@ -126,7 +126,7 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
   // From the start: a signal while cucumber still loads ends the run as interrupted too.
   const watch = watchRun(options.parallel > 0, (signal) => process.stderr.write(`winsock-conformance: ${signal}: stopping\n`));
   // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
-  // below; BeforeAll takes the testbed over (support/run-testbed.ts). A parallel run's workers open their own.
+  // below; BeforeAll takes the testbed over (src/testbeds/lifecycle.ts). A parallel run's workers open their own.
   if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions, true);
   // So does the report thread, which loads its formatters meanwhile.
   const reports = options.reports === null ? null : startReports(path.resolve(options.reports), options.backend);
@@ -178,7 +178,7 @@ async function runCucumberOnce(
   support?: ISupportCodeLibrary,
 ): Promise<RunSummary> {
   const { loadConfiguration, loadSources, runCucumber } = await import('@cucumber/cucumber/api');
-  const { loadCatalogue } = await import('../catalogue');
+  const { loadCatalogue } = await import('../spec/catalogue');
   const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
   const catalogue = loadCatalogue();
   const { runConfiguration } = await loadConfiguration(

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { transpile } from '../../../bin/transpile';
-import { AgentFailure } from '../../verdicts/outcomes';
+import { AgentFailure } from '../../core/outcomes';
 import { REPO_ROOT } from './wine-setup';
 
 const AGENT_SOURCES = path.join(REPO_ROOT, 'agent');

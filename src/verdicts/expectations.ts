@@ -4,9 +4,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap } from 'yaml';
-import type { Catalogue } from '../catalogue';
-import { InputError } from '../input-error';
-import { listEntries, readYamlFile } from '../yaml-file';
+import type { Catalogue } from '../spec/catalogue';
+import { InputError } from '../core/input-error';
+import { listEntries, readYamlFile } from '../core/yaml-file';
 
 export const EXPECTED_VERDICTS = ['FAIL', 'TIMEOUT', 'BROKEN'] as const;
 export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];

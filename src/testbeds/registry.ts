@@ -1,7 +1,7 @@
 // Every backend the suite can run on, by name. Backends load lazily (a synchronous require, so that the
 // CLI can check options before the run) and a simulator run never touches koffi, Wine or tcpdump.
 /* eslint-disable @typescript-eslint/no-require-imports */
-import type { TestbedFactory } from '../ports';
+import type { TestbedFactory } from '../core/ports';
 
 export interface BackendEntry {
   readonly name: string;
