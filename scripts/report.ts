@@ -6,11 +6,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCatalogue } from '../src/spec/catalogue';
-import { allureResultsDir } from '../src/report/report-thread';
+import { runFiles } from '../src/verdicts/run-record';
 import { buildAllureReport, countResults } from '../src/report/allure-html';
 import { buildMatrix } from '../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../src/report/render';
-import { allureReportDir, readRunFolder, resultFolders } from '../src/report/sources';
+import { readRunFolder, resultFolders } from '../src/report/sources';
 import { InputError } from '../src/core/input-error';
 
 const USAGE = 'usage: npm run report -- [--out DIR] [--no-allure] [FOLDER...]';
@@ -56,13 +56,14 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (options.allure) {
     for (const folder of options.folders) {
-      const results = allureResultsDir(path.resolve(folder));
+      const files = runFiles(path.resolve(folder));
+      const results = files.allureResults;
       if (countResults(results) === 0) {
         process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links to cucumber.html only\n`);
         continue;
       }
       const { backend, results: verdicts } = readRunFolder(folder, out).record;
-      const build = await buildAllureReport(results, allureReportDir(path.resolve(folder)), `${catalogue.function} conformance: ${backend}`, verdicts);
+      const build = await buildAllureReport(results, files.allureReport, `${catalogue.function} conformance: ${backend}`, verdicts);
       process.stdout.write(`allure: ${path.relative(process.cwd(), build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
     }
   }

@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import type { Catalogue, Requirement } from '../src/spec/catalogue';
 import { allureFormatOptions, ResultsWriter, toProperties } from '../src/report/allure';
 import { stageResults, stripAnalytics } from '../src/report/allure-html';
-import { buildMatrix, parseRunRecord, scenarioKey, type RunRecord, type RunSource, type ScenarioRecord } from '../src/report/matrix';
+import { buildMatrix, scenarioKey, type RunSource } from '../src/report/matrix';
+import { countVerdicts, parseRunRecord, type RunRecord, type ScenarioRecord } from '../src/verdicts/run-record';
 import { sectionUrl } from '../src/report/page';
 import { renderHtml, renderMarkdown } from '../src/report/render';
 import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../src/report/sources';
@@ -43,10 +44,12 @@ function scenario(requirementId: string | null, verdict: Verdict, extra: Partial
     location: `features/x.feature:${line}`,
     requirement: requirementId,
     strength: null,
+    section: null,
     verdict,
     observed: verdict === 'XFAIL' ? 'FAIL' : verdict === 'XPASS' ? 'PASS' : verdict,
     detail: verdict === 'PASS' ? '' : `detail of ${verdict}`,
     expectation: null,
+    waitedMs: 0,
     ...extra,
   };
 }
@@ -63,12 +66,18 @@ function source(record: RunRecord, folder = `reports/${record.backend}`, withAll
   };
 }
 
-const allPass = (): RunRecord => ({
-  backend: 'simulator',
-  backendOptions: {},
-  metadata: {},
-  results: [scenario('returns.zero', 'PASS'), scenario('remarks.a', 'PASS'), scenario('remarks.b', 'PASS'), scenario('remarks.may', 'PASS')],
-});
+/** A record as the CLI writes it: its counts are its results'. */
+function runRecord(fields: Omit<RunRecord, 'counts'>): RunRecord {
+  return { ...fields, counts: countVerdicts(fields.results) };
+}
+
+const allPass = (): RunRecord =>
+  runRecord({
+    backend: 'simulator',
+    backendOptions: {},
+    metadata: {},
+    results: [scenario('returns.zero', 'PASS'), scenario('remarks.a', 'PASS'), scenario('remarks.b', 'PASS'), scenario('remarks.may', 'PASS')],
+  });
 
 describe('verdicts.json', () => {
   const good = JSON.stringify(allPass());
@@ -148,7 +157,7 @@ describe('the matrix model', () => {
 
   it('counts deviations (recorded ones too), absent optional behaviours, unknowns and stale expectations', () => {
     const expectation = { verdict: 'FAIL', observed: 'WSAEINVAL', reason: 'Wine bug 1234', evidence: 'https://bugs.example/1234' };
-    const record: RunRecord = {
+    const record = runRecord({
       backend: 'wine',
       backendOptions: {},
       metadata: {},
@@ -158,7 +167,7 @@ describe('the matrix model', () => {
         scenario('remarks.b', 'XPASS', { expectation }),
         scenario('remarks.may', 'OPTIONAL'),
       ],
-    };
+    });
     const matrix = buildMatrix(CATALOGUE, [source(record)]);
     const summary = matrix.columns[0]?.summary;
     assert.deepEqual(summary?.deviations, ['returns.zero']);
@@ -200,7 +209,7 @@ describe('the matrix model', () => {
 
   it('puts runs side by side, naming options and telling twins apart by folder', () => {
     const a = allPass();
-    const b: RunRecord = { ...allPass(), backendOptions: { mutant: 'fin-sent' } };
+    const b = runRecord({ ...allPass(), backendOptions: { mutant: 'fin-sent' } });
     const c = allPass();
     const matrix = buildMatrix(CATALOGUE, [source(a, 'host-a/simulator'), source(b), source(c, 'host-b/simulator')]);
     assert.deepEqual(
@@ -222,12 +231,12 @@ describe('the matrix model', () => {
 });
 
 describe('rendering', () => {
-  const record: RunRecord = {
+  const record = runRecord({
     backend: 'wine',
     backendOptions: {},
     metadata: {},
     results: [scenario('returns.zero', 'FAIL', { detail: 'returned <1> | not 0' }), scenario('remarks.a', 'PASS'), scenario('remarks.b', 'PASS'), scenario('remarks.may', 'OPTIONAL')],
-  };
+  });
   const matrix = buildMatrix(CATALOGUE, [source(allPass()), source(record)]);
   const options = { generated: '2026-01-01T00:00:00Z' };
 

@@ -1,10 +1,11 @@
 // winsock-conformance: runs the features on one backend through cucumber's API, prints a line per
 // scenario with its verdict, writes the reports, and exits by the verdicts (0 conforming, 1 a failing
 // verdict, 2 bad input or a run that cannot start, 130 interrupted).
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
-import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
+import type { IRunOptionsFormats, ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import parseTagExpression from '@cucumber/tag-expressions';
 import type * as messages from '@cucumber/messages';
 import { findBackend, backendNames } from '../testbeds/registry';
@@ -12,7 +13,8 @@ import { closeTestbed, openTestbed } from '../testbeds/lifecycle';
 import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
 import { CannotRun } from '../core/outcomes';
 import { InputError } from '../core/input-error';
-import { allureResultsDir, ReportThread, type ReportFormatter } from '../report/report-thread';
+import type { AllureRunOptions } from '../report/allure-formatter';
+import { countVerdicts, runFiles, writeRunRecord } from '../verdicts/run-record';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 
 export const ROOT = path.join(__dirname, '..', '..');
@@ -108,11 +110,6 @@ export interface RunSummary {
   support: ISupportCodeLibrary;
 }
 
-export function countVerdicts(results: readonly ScenarioResult[]): Record<Verdict, number> {
-  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-  for (const r of results) counts[r.verdict] += 1;
-  return counts;
-}
 
 function progressLine(result: ScenarioResult): string {
   const detail = result.detail ? ` - ${result.detail}` : '';
@@ -128,81 +125,71 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
   // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
   // below; BeforeAll takes the testbed over (src/testbeds/lifecycle.ts). A parallel run's workers open their own.
   if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions, true);
-  // So does the report thread, which loads its formatters meanwhile.
-  const reports = options.reports === null ? null : startReports(path.resolve(options.reports), options.backend);
   try {
     // One turn of the event loop first: the opening runs up to its first wait on I/O (an agent spawned),
     // rather than behind cucumber's loading, which holds the thread for a good part of a second.
     await new Promise((resolve) => setImmediate(resolve));
-    return await runCucumberOnce(options, watch, log, reports, support);
+    return await runCucumberOnce(options, watch, log, support);
   } catch (error) {
     if (watch.signal) throw new RunInterrupted(watch.signal);
     throw error;
   } finally {
-    // Ended by the run's end once its reports are written, or now if the run ended before (bad input).
-    await reports?.thread.stop();
     // Closing since AfterAll, or still open if the run ended before it (bad input, an interrupt).
     await closeTestbed();
     watch.dispose();
   }
 }
 
-interface RunReports {
-  folder: string;
-  allureResults: string;
-  thread: ReportThread;
-}
+/** Where the formatter of the Allure results is, as cucumber imports formatters (bin/allure-formatter.js says why it is JavaScript). */
+const ALLURE_FORMATTER = pathToFileURL(path.join(ROOT, 'bin', 'allure-formatter.js')).href;
 
-/** A run's reports folder, emptied of the last run's verdicts and Allure results, and the thread that writes into it. */
-function startReports(folder: string, backend: string): RunReports {
+/**
+ * cucumber's report formatters for a run that writes reports into `folder`: the messages (the archival
+ * record), HTML, JUnit and the Allure results, all through cucumber's own formatter configuration. The
+ * folder is emptied of the last run's verdicts and Allure results first.
+ */
+function reportFormats(folder: string, backend: string): Pick<IRunOptionsFormats, 'files' | 'options'> {
+  const files = runFiles(folder);
   mkdirSync(folder, { recursive: true });
   // Written only by a run that ends; an interrupted one must not leave the last run's verdicts beside
   // its own partial reports, where `npm run report` would take them for this run's.
-  rmSync(path.join(folder, 'verdicts.json'), { force: true });
+  rmSync(files.verdicts, { force: true });
   // Allure results start empty each run (Allure would read stale ones as retries).
-  const allureResults = allureResultsDir(folder);
-  rmSync(allureResults, { recursive: true, force: true });
-  const files: Record<string, ReportFormatter> = {
-    [path.join(folder, 'messages.ndjson')]: 'message',
-    [path.join(folder, 'cucumber.html')]: 'html',
-    [path.join(folder, 'junit.xml')]: 'junit',
+  rmSync(files.allureResults, { recursive: true, force: true });
+  const allure: AllureRunOptions = { allure: { resultsDir: files.allureResults, backend } };
+  return {
+    files: { [files.messages]: 'message', [files.cucumberHtml]: 'html', [files.junit]: 'junit', [files.allureFormatterLog]: ALLURE_FORMATTER },
+    options: allure as unknown as IRunOptionsFormats['options'],
   };
-  return { folder, allureResults, thread: new ReportThread({ cwd: ROOT, files, allure: { resultsDir: allureResults, backend } }) };
 }
 
-async function runCucumberOnce(
-  options: CliOptions,
-  watch: RunWatch,
-  log: (line: string) => void,
-  reports: RunReports | null,
-  support?: ISupportCodeLibrary,
-): Promise<RunSummary> {
+async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
   const { loadConfiguration, loadSources, runCucumber } = await import('@cucumber/cucumber/api');
   const { loadCatalogue } = await import('../spec/catalogue');
   const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
   const catalogue = loadCatalogue();
+  const reports = options.reports === null ? null : path.resolve(options.reports);
   const { runConfiguration } = await loadConfiguration(
     {
       file: 'cucumber.js',
       profiles: [options.backend],
       provided: {
-        worldParameters: { backend: options.backend, backendOptions: options.backendOptions },
+        worldParameters: {
+          backend: options.backend,
+          backendOptions: options.backendOptions,
+          // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
+          ...(reports ? { allureResults: runFiles(reports).allureResults } : {}),
+        },
         ...(options.tags ? { tags: options.tags } : {}),
         ...(options.parallel > 0 ? { parallel: options.parallel } : {}),
       },
     },
     { cwd: ROOT },
   );
-  if (reports) {
-    // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
-    runConfiguration.runtime.worldParameters = { ...runConfiguration.runtime.worldParameters, allureResults: reports.allureResults };
-    reports.thread.configure(runConfiguration.formats.options);
-  }
-  // The report files are written by the report thread, not by cucumber. cucumber always runs a
-  // formatter on its stdout, which is not this command's (the verdict lines are the output): there it
-  // runs rerun, which does nothing until the run's end, into a sink.
+  // cucumber always runs a formatter on its stdout, which is not this command's (the verdict lines are
+  // the output): there it runs rerun, which writes only at the run's end, into a sink.
   const cucumberStdout = new Writable({ write: (_chunk, _encoding, done) => done() });
-  runConfiguration.formats = { ...runConfiguration.formats, stdout: 'rerun', files: {} };
+  runConfiguration.formats = { ...runConfiguration.formats, stdout: 'rerun', files: {}, ...(reports ? reportFormats(reports, options.backend) : {}) };
 
   const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: ROOT });
   if (errors.length > 0) throw new InputError(`cannot parse the features: ${errors.map((e) => e.message).join('; ')}`);
@@ -213,41 +200,25 @@ async function runCucumberOnce(
     new Set(plan.map((p) => p.name)),
   );
 
+  const requirements = new Map(catalogue.requirements.map((r) => [r.id, r]));
+  // A testbed that cannot serve this run at all (support/hooks.ts: CannotRun, e.g. wine64 missing or an
+  // agent of another protocol version) fails every scenario with it; its message is the one line the CLI
+  // prints, and no verdict is printed.
+  let cannotRun: string | null = null;
   const collector = new VerdictCollector(
+    (id) => requirements.get(id) ?? null,
     (scenario) => expectationFor(expectations, scenario),
     (result) => {
       // Scenarios cut short by an interrupt have no verdict worth printing.
-      if (!options.quiet && !watch.signal) log(progressLine(result));
+      if (!options.quiet && !watch.signal && cannotRun === null) log(progressLine(result));
     },
   );
-  // A BeforeAll that fails (support/hooks.ts: CannotRun, e.g. wine64 missing or an agent of another
-  // protocol version) ends the run before any scenario; its message is the one line the CLI prints.
-  const beforeAllHooks = new Set<string>();
-  const hookRuns = new Map<string, string>();
-  let cannotRun: string | null = null;
   const onMessage = (envelope: messages.Envelope): void => {
+    const exception = envelope.testStepFinished?.testStepResult.exception;
+    if (exception?.type === CannotRun.name) cannotRun ??= exception.message?.split('\n')[0] ?? 'the run could not start';
     collector.add(envelope);
-    reports?.thread.add(envelope);
-    if (envelope.hook?.type === 'BEFORE_TEST_RUN') beforeAllHooks.add(envelope.hook.id);
-    if (envelope.testRunHookStarted) hookRuns.set(envelope.testRunHookStarted.id, envelope.testRunHookStarted.hookId);
-    const finished = envelope.testRunHookFinished;
-    if (finished?.result.status === 'FAILED' && beforeAllHooks.has(hookRuns.get(finished.testRunHookStartedId) ?? '')) {
-      cannotRun ??= (finished.result.exception?.message ?? finished.result.message ?? 'the run could not start').split('\n')[0] ?? '';
-    }
   };
-  let run: Awaited<ReturnType<typeof runCucumber>>;
-  try {
-    run = await runCucumber(
-      support ? { ...runConfiguration, support } : runConfiguration,
-      { cwd: ROOT, stdout: cucumberStdout, stderr: process.stderr },
-      onMessage,
-    );
-    await reports?.thread.finish();
-  } catch (error) {
-    // A serial run rejects when its BeforeAll fails; a parallel one resolves with no scenario run.
-    if (cannotRun !== null) throw new CannotRun(cannotRun);
-    throw error;
-  }
+  const run = await runCucumber(support ? { ...runConfiguration, support } : runConfiguration, { cwd: ROOT, stdout: cucumberStdout, stderr: process.stderr }, onMessage);
   if (watch.signal) throw new RunInterrupted(watch.signal);
   if (cannotRun !== null) throw new CannotRun(cannotRun);
 
@@ -255,14 +226,13 @@ async function runCucumberOnce(
   const counts = countVerdicts(results);
   const failed = results.length === 0 || FAILING.some((v) => counts[v] > 0);
   if (reports) {
-    writeFileSync(
-      path.join(reports.folder, 'verdicts.json'),
-      JSON.stringify(
-        { backend: options.backend, backendOptions: options.backendOptions, metadata: collector.metadata, counts, results: results.map(({ attachments: _a, ...r }) => r) },
-        null,
-        1,
-      ),
-    );
+    writeRunRecord(reports, {
+      backend: options.backend,
+      backendOptions: options.backendOptions,
+      metadata: collector.metadata,
+      counts,
+      results: results.map(({ attachments: _attachments, id: _id, ...record }) => record),
+    });
   }
   return { results, counts, failed, support: run.support };
 }

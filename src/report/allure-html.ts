@@ -6,7 +6,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../core/input-error';
-import { scenarioKey, type ScenarioRecord } from './matrix';
+import type { ScenarioRecord } from '../verdicts/run-record';
+import { scenarioKey } from './matrix';
 import { allureScenarioKey } from './sources';
 
 /** allure's command-line entry point (its package exports no path to it). */

@@ -2,38 +2,9 @@
 // host, read from its verdicts.json) across. Pure: runs and catalogue in, a model out; render.ts turns
 // the model into HTML and Markdown, scripts/report.ts does the reading and writing.
 import type { Catalogue, Requirement } from '../spec/catalogue';
-import { InputError } from '../core/input-error';
-import { VERDICTS, requirementVerdict, type Verdict } from '../verdicts/verdicts';
+import { requirementVerdict, type Verdict } from '../verdicts/verdicts';
+import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
 import { sectionUrl } from './page';
-
-/** One scenario as verdicts.json records it. */
-export interface ScenarioRecord {
-  name: string;
-  feature: string;
-  location: string;
-  requirement: string | null;
-  strength: string | null;
-  verdict: Verdict;
-  observed: Verdict;
-  detail: string;
-  expectation: ExpectationRecord | null;
-}
-
-export interface ExpectationRecord {
-  verdict: string;
-  observed: string;
-  reason: string;
-  evidence: string;
-}
-
-/** verdicts.json, checked. */
-export interface RunRecord {
-  backend: string;
-  backendOptions: Record<string, string>;
-  /** The testbed's facts (versions, host), where the run recorded them. */
-  metadata: Record<string, string>;
-  results: ScenarioRecord[];
-}
 
 /** A run and where its evidence is, as hrefs relative to the matrix file. */
 export interface RunSource {
@@ -122,70 +93,6 @@ export interface Matrix {
   rows: MatrixRow[];
   /** Scenarios whose requirement the catalogue does not know (an old run, or a lint:trace failure). */
   unmatched: { column: string; scenario: string; location: string; requirement: string | null; verdict: Verdict }[];
-}
-
-// --- verdicts.json ---------------------------------------------------------------------------------
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Parse and check a verdicts.json; a mistake is one InputError line naming the file and the field. */
-export function parseRunRecord(text: string, display: string): RunRecord {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${display}: not JSON (${(error as Error).message.split('\n')[0]})`);
-  }
-  if (!isRecord(data)) throw new InputError(`${display}: expected an object with backend and results`);
-  if (typeof data.backend !== 'string' || data.backend === '') throw new InputError(`${display}: backend must be a non-empty string`);
-  const options = data.backendOptions ?? {};
-  if (!isRecord(options) || Object.values(options).some((v) => typeof v !== 'string')) {
-    throw new InputError(`${display}: backendOptions must map names to strings`);
-  }
-  const metadata = data.metadata ?? {};
-  if (!isRecord(metadata)) throw new InputError(`${display}: metadata must be an object`);
-  if (!Array.isArray(data.results)) throw new InputError(`${display}: results must be a list`);
-  const verdict = (value: unknown, where: string): Verdict => {
-    if (typeof value !== 'string' || !(VERDICTS as readonly string[]).includes(value)) {
-      throw new InputError(`${display}: ${where} '${String(value)}' is not one of ${VERDICTS.join(', ')}`);
-    }
-    return value as Verdict;
-  };
-  const results = data.results.map((item: unknown, i): ScenarioRecord => {
-    const where = `results[${i}]`;
-    if (!isRecord(item)) throw new InputError(`${display}: ${where} must be an object`);
-    const text = (field: string, optional = false): string => {
-      const value = item[field];
-      if (typeof value === 'string') return value;
-      if (optional && (value === undefined || value === null)) return '';
-      throw new InputError(`${display}: ${where}.${field} must be a string`);
-    };
-    const nullableText = (field: string): string | null => (item[field] === null || item[field] === undefined ? null : text(field));
-    const expectation = item.expectation ?? null;
-    if (expectation !== null && !isRecord(expectation)) throw new InputError(`${display}: ${where}.expectation must be an object or null`);
-    return {
-      name: text('name'),
-      feature: text('feature', true),
-      location: text('location'),
-      requirement: nullableText('requirement'),
-      strength: nullableText('strength'),
-      verdict: verdict(item.verdict, `${where}.verdict`),
-      observed: verdict(item.observed ?? item.verdict, `${where}.observed`),
-      detail: text('detail', true),
-      expectation: expectation
-        ? {
-            verdict: String(expectation.verdict ?? ''),
-            observed: String(expectation.observed ?? ''),
-            reason: String(expectation.reason ?? ''),
-            evidence: String(expectation.evidence ?? ''),
-          }
-        : null,
-    };
-  });
-  const facts = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-  return { backend: data.backend, backendOptions: options as Record<string, string>, metadata: facts, results };
 }
 
 // --- the model ------------------------------------------------------------------------------------
@@ -305,8 +212,7 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[])
   });
   const known = new Set(catalogue.requirements.filter((r) => r.testing !== 'covered' && r.testing !== 'not-testable').map((r) => r.id));
   const columns = sources.map((source, i): MatrixColumn => {
-    const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
-    for (const r of source.record.results) counts[r.verdict] += 1;
+    const counts = source.record.counts;
     return {
       title: columnTitle(source, sources),
       backend: source.record.backend,

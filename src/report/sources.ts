@@ -4,13 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/input-error';
-import { allureResultsDir } from './report-thread';
-import { parseRunRecord, scenarioKey, type RunSource } from './matrix';
-
-/** The Allure report of a result folder, as scripts/report.ts builds it. */
-export function allureReportDir(folder: string): string {
-  return path.join(folder, 'allure-report');
-}
+import { readRunRecord, runFiles } from '../verdicts/run-record';
+import { scenarioKey, type RunSource } from './matrix';
 
 function display(file: string): string {
   return path.relative(process.cwd(), file) || '.';
@@ -29,7 +24,7 @@ export function hrefFrom(fromDir: string, target: string): string {
 export function resultFolders(root: string): string[] {
   if (!existsSync(root)) return [];
   return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(path.join(root, e.name, 'verdicts.json')))
+    .filter((e) => e.isDirectory() && existsSync(runFiles(path.join(root, e.name)).verdicts))
     .map((e) => path.join(root, e.name))
     .sort();
 }
@@ -89,15 +84,14 @@ export function allureIds(resultsDir: string): Record<string, string> {
 export function readRunFolder(folder: string, outDir: string): RunSource {
   const dir = path.resolve(folder);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${folder}: no such folder`);
-  const verdictsFile = path.join(dir, 'verdicts.json');
-  if (!existsSync(verdictsFile)) throw new InputError(`${display(verdictsFile)}: missing (run the suite with --reports ${folder} first)`);
-  const record = parseRunRecord(readFileSync(verdictsFile, 'utf8'), display(verdictsFile));
-  const cucumberHtml = path.join(dir, 'cucumber.html');
-  const allureIndex = path.join(allureReportDir(dir), 'index.html');
-  const environment = path.join(allureResultsDir(dir), 'environment.properties');
+  const files = runFiles(dir);
+  const record = readRunRecord(dir);
+  const cucumberHtml = files.cucumberHtml;
+  const allureIndex = path.join(files.allureReport, 'index.html');
+  const environment = path.join(files.allureResults, 'environment.properties');
   // The run's own record of its testbed first, then what the Allure environment adds (versions).
   const facts = { ...(existsSync(environment) ? parseProperties(readFileSync(environment, 'utf8')) : {}), ...record.metadata };
-  const ids = existsSync(allureIndex) ? allureIds(allureResultsDir(dir)) : {};
+  const ids = existsSync(allureIndex) ? allureIds(files.allureResults) : {};
   // Keep only the scenarios this run has; an id Allure does not know would be a dead link.
   const known = new Set(record.results.map((r) => scenarioKey(r.location, r.name)));
   return {

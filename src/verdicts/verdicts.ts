@@ -1,11 +1,16 @@
 // From cucumber's messages to conformance verdicts. Pure: the CLI feeds it live, the report builder feeds
 // it archived messages.ndjson files, and both get the same answer.
 import type * as messages from '@cucumber/messages';
+import type { Requirement } from '../spec/catalogue';
 import type { Expectation } from './expectations';
+import type { ScenarioRecord } from './run-record';
 import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA } from '../core/outcomes';
 
 export const VERDICTS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'OPTIONAL', 'N/A', 'BROKEN', 'TIMEOUT'] as const;
 export type Verdict = (typeof VERDICTS)[number];
+
+/** What an implementation can be seen to do, before its expectations are applied. */
+export type ObservedVerdict = Exclude<Verdict, 'XFAIL' | 'XPASS'>;
 
 /** The verdicts that fail a run. */
 export const FAILING: readonly Verdict[] = ['FAIL', 'XPASS', 'BROKEN', 'TIMEOUT'];
@@ -18,26 +23,16 @@ export interface Attachment {
   body: string;
 }
 
-export interface ScenarioResult {
+/** A scenario's result in this run: its record in verdicts.json, and the evidence attached to it. */
+export interface ScenarioResult extends ScenarioRecord {
   /** The pickle's id: unique within one run. */
   id: string;
-  name: string;
-  feature: string;
-  /** features/x.feature:LINE of the scenario (or of its Examples row). */
-  location: string;
-  requirement: string | null;
-  strength: string | null;
-  section: string | null;
-  /** What the implementation did, before expectations. */
-  observed: Exclude<Verdict, 'XFAIL' | 'XPASS'>;
-  verdict: Verdict;
-  /** The deviation, the N/A reason, or the harness error. */
-  detail: string;
   expectation: Expectation | null;
-  /** Time the scenario spent waiting out observation windows and call bounds. */
-  waitedMs: number;
   attachments: Attachment[];
 }
+
+/** What the catalogue says of a requirement that a verdict needs: how binding it is, and where on the page. */
+export type RequirementFacts = Pick<Requirement, 'strength' | 'section'>;
 
 function tagValue(tags: readonly { name: string }[], key: string): string | null {
   const tag = tags.find((t) => t.name.startsWith(`@${key}:`));
@@ -49,7 +44,7 @@ export function observedVerdict(
   results: readonly messages.TestStepResult[],
   attachments: readonly Attachment[],
   strength: string | null,
-): { observed: ScenarioResult['observed']; detail: string } {
+): { observed: ObservedVerdict; detail: string } {
   const notApplicable = attachments.find((a) => a.mediaType === NOT_APPLICABLE_MEDIA);
   for (const result of results) {
     switch (result.status) {
@@ -76,7 +71,7 @@ export function observedVerdict(
 }
 
 /** Apply a recorded expectation: the expected deviation becomes XFAIL, an unexpected pass XPASS. */
-export function applyExpectation(observed: ScenarioResult['observed'], expectation: Expectation | null): Verdict {
+export function applyExpectation(observed: ObservedVerdict, expectation: Expectation | null): Verdict {
   if (!expectation) return observed;
   if (observed === expectation.verdict) return 'XFAIL';
   if (observed === 'PASS') return 'XPASS';
@@ -107,6 +102,8 @@ export class VerdictCollector {
   metadata: Record<string, string> = {};
 
   constructor(
+    /** The catalogue's facts of a requirement, by ID; null for an ID it does not know (lint:trace reports those). */
+    private readonly requirementFacts: (id: string) => RequirementFacts | null,
     private readonly findExpectation: (scenario: { requirement: string | null; name: string; location: string }) => Expectation | null,
     private readonly onResult: (result: ScenarioResult) => void = () => undefined,
   ) {}
@@ -150,9 +147,10 @@ export class VerdictCollector {
     const astId = pickle.astNodeIds[pickle.astNodeIds.length - 1] ?? '';
     const location = `${pickle.uri}:${this.lines.get(astId) ?? 0}`;
     const requirement = tagValue(pickle.tags, 'req');
-    const strength = tagValue(pickle.tags, 'strength');
-    const facts = run.attachments.find((a) => a.mediaType === RUN_METADATA_MEDIA);
-    if (facts && Object.keys(this.metadata).length === 0) this.metadata = JSON.parse(facts.body) as Record<string, string>;
+    const facts = requirement === null ? null : this.requirementFacts(requirement);
+    const strength = facts?.strength ?? null;
+    const runMetadata = run.attachments.find((a) => a.mediaType === RUN_METADATA_MEDIA);
+    if (runMetadata && Object.keys(this.metadata).length === 0) this.metadata = JSON.parse(runMetadata.body) as Record<string, string>;
     const { observed, detail } = observedVerdict(run.results, run.attachments, strength);
     const expectation = this.findExpectation({ requirement, name: pickle.name, location });
     const result: ScenarioResult = {
@@ -162,7 +160,7 @@ export class VerdictCollector {
       location,
       requirement,
       strength,
-      section: tagValue(pickle.tags, 'section'),
+      section: facts?.section ?? null,
       observed,
       verdict: applyExpectation(observed, expectation),
       detail,

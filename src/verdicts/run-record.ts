@@ -1,0 +1,147 @@
+// The record of one run: the files of its reports folder, and verdicts.json, which this module alone
+// writes and reads. The CLI writes it when a run ends; the matrix, the Allure report and the bench read
+// it, from this host or copied from another. Every problem with a record read is one InputError line.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { InputError } from '../core/input-error';
+import { VERDICTS, type Verdict } from './verdicts';
+
+/** The files of a run's reports folder. */
+export function runFiles(folder: string) {
+  return {
+    verdicts: path.join(folder, 'verdicts.json'),
+    messages: path.join(folder, 'messages.ndjson'),
+    cucumberHtml: path.join(folder, 'cucumber.html'),
+    junit: path.join(folder, 'junit.xml'),
+    allureResults: path.join(folder, 'allure-results'),
+    /** What allure-cucumberjs's formatter writes to the stream cucumber gives every formatter: nothing, as a rule. */
+    allureFormatterLog: path.join(folder, 'allure-formatter.log'),
+    /** Built by `npm run report`. */
+    allureReport: path.join(folder, 'allure-report'),
+  };
+}
+
+/** The recorded deviation a scenario's verdict was judged against (expectations/<backend>.yaml). */
+export interface ExpectationRecord {
+  verdict: string;
+  observed: string;
+  reason: string;
+  evidence: string;
+}
+
+/** One scenario as verdicts.json records it. */
+export interface ScenarioRecord {
+  name: string;
+  feature: string;
+  /** features/x.feature:LINE of the scenario (or of its Examples row). */
+  location: string;
+  requirement: string | null;
+  /** The requirement's strength and page section, from the catalogue. */
+  strength: string | null;
+  section: string | null;
+  /** What the implementation did, before expectations. */
+  observed: Verdict;
+  verdict: Verdict;
+  /** The deviation, the N/A reason, or the harness error. */
+  detail: string;
+  expectation: ExpectationRecord | null;
+  /** Time the scenario spent waiting out observation windows and call bounds. */
+  waitedMs: number;
+}
+
+/** verdicts.json. */
+export interface RunRecord {
+  backend: string;
+  backendOptions: Record<string, string>;
+  /** The testbed's facts (versions, host), where the run recorded them. */
+  metadata: Record<string, string>;
+  counts: Record<Verdict, number>;
+  results: ScenarioRecord[];
+}
+
+export function countVerdicts(results: readonly { verdict: Verdict }[]): Record<Verdict, number> {
+  const counts = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Record<Verdict, number>;
+  for (const r of results) counts[r.verdict] += 1;
+  return counts;
+}
+
+export function writeRunRecord(folder: string, record: RunRecord): void {
+  writeFileSync(runFiles(folder).verdicts, JSON.stringify(record, null, 1));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parse and check a verdicts.json; a mistake is one InputError line naming the file and the field. */
+export function parseRunRecord(text: string, display: string): RunRecord {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${display}: not JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (!isRecord(data)) throw new InputError(`${display}: expected an object with backend and results`);
+  if (typeof data.backend !== 'string' || data.backend === '') throw new InputError(`${display}: backend must be a non-empty string`);
+  const options = data.backendOptions ?? {};
+  if (!isRecord(options) || Object.values(options).some((v) => typeof v !== 'string')) {
+    throw new InputError(`${display}: backendOptions must map names to strings`);
+  }
+  const metadata = data.metadata ?? {};
+  if (!isRecord(metadata)) throw new InputError(`${display}: metadata must be an object`);
+  if (!Array.isArray(data.results)) throw new InputError(`${display}: results must be a list`);
+  const verdict = (value: unknown, where: string): Verdict => {
+    if (typeof value !== 'string' || !(VERDICTS as readonly string[]).includes(value)) {
+      throw new InputError(`${display}: ${where} '${String(value)}' is not one of ${VERDICTS.join(', ')}`);
+    }
+    return value as Verdict;
+  };
+  const results = data.results.map((item: unknown, i): ScenarioRecord => {
+    const where = `results[${i}]`;
+    if (!isRecord(item)) throw new InputError(`${display}: ${where} must be an object`);
+    const text = (field: string, optional = false): string => {
+      const value = item[field];
+      if (typeof value === 'string') return value;
+      if (optional && (value === undefined || value === null)) return '';
+      throw new InputError(`${display}: ${where}.${field} must be a string`);
+    };
+    const nullableText = (field: string): string | null => (item[field] === null || item[field] === undefined ? null : text(field));
+    const expectation = item.expectation ?? null;
+    if (expectation !== null && !isRecord(expectation)) throw new InputError(`${display}: ${where}.expectation must be an object or null`);
+    const waited = item.waitedMs ?? 0;
+    if (typeof waited !== 'number') throw new InputError(`${display}: ${where}.waitedMs must be a number`);
+    return {
+      name: text('name'),
+      feature: text('feature', true),
+      location: text('location'),
+      requirement: nullableText('requirement'),
+      strength: nullableText('strength'),
+      section: nullableText('section'),
+      verdict: verdict(item.verdict, `${where}.verdict`),
+      observed: verdict(item.observed ?? item.verdict, `${where}.observed`),
+      detail: text('detail', true),
+      expectation: expectation
+        ? {
+            verdict: String(expectation.verdict ?? ''),
+            observed: String(expectation.observed ?? ''),
+            reason: String(expectation.reason ?? ''),
+            evidence: String(expectation.evidence ?? ''),
+          }
+        : null,
+      waitedMs: waited,
+    };
+  });
+  const facts = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  return { backend: data.backend, backendOptions: options as Record<string, string>, metadata: facts, counts: countVerdicts(results), results };
+}
+
+function display(file: string): string {
+  return path.relative(process.cwd(), file) || '.';
+}
+
+/** The verdicts.json of a reports folder. */
+export function readRunRecord(folder: string): RunRecord {
+  const file = runFiles(folder).verdicts;
+  if (!existsSync(file)) throw new InputError(`${display(file)}: missing (run the suite with --reports ${folder} first)`);
+  return parseRunRecord(readFileSync(file, 'utf8'), display(file));
+}
