@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { CATALOGUE_FILE, loadCatalogue } from '../src/spec/catalogue';
-import { trace, type TracedScenario } from '../src/spec/trace';
+import { readScenarios, trace, type TracedScenario } from '../src/spec/trace';
 import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');
@@ -49,12 +49,10 @@ describe('catalogue', () => {
 });
 
 describe('trace', () => {
-  const tagged = (requirement: string | null, strength = 'MUST'): TracedScenario => ({ name: 'n', location: 'features/f.feature:1', requirement, strength });
+  const tagged = (requirement: string | null, strength = 'MUST', section = '-returns'): TracedScenario => ({ name: 'n', location: 'features/f.feature:1', requirement, strength, section });
 
   it('passes the real features', () => {
-    const testable = catalogue.requirements.filter((r) => r.testing !== 'covered' && r.testing !== 'not-testable');
-    const scenarios = testable.map((r) => tagged(r.id, r.strength));
-    assert.deepEqual(trace(catalogue, scenarios, page).problems, []);
+    assert.deepEqual(trace(catalogue, readScenarios(path.join(ROOT, 'features')), page).problems, []);
   });
 
   it('reports an unknown ID, a missing scenario, a wrong strength and a duplicate ID', () => {
@@ -73,6 +71,12 @@ describe('trace', () => {
     assert.match(problems, /duplicate requirement ID a\.rule/);
     assert.match(problems, /@req:no\.such\.rule names no requirement/);
     assert.match(problems, /b\.rule is testable \(any-backend\) but no scenario/);
+  });
+
+  it('reports a @strength or @section tag that disagrees with the catalogue', () => {
+    const problems = trace(loadCatalogue(scratch(oneTestable())), [tagged('a.rule', 'MAY', '-remarks')], page).problems.join('\n');
+    assert.match(problems, /@strength:MAY disagrees with the catalogue's MUST for a\.rule/);
+    assert.match(problems, /@section:-remarks disagrees with the catalogue's -returns for a\.rule/);
   });
 
   it('reports a section that is not on the page', () => {

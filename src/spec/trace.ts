@@ -10,7 +10,9 @@ export interface TracedScenario {
   name: string;
   location: string;
   requirement: string | null;
+  /** The @strength and @section tags (a feature's apply to its scenarios): copies of catalogue facts, checked against it. */
   strength: string | null;
+  section: string | null;
 }
 
 export function readScenarios(featuresDir: string): TracedScenario[] {
@@ -28,10 +30,10 @@ export function readScenarios(featuresDir: string): TracedScenario[] {
       const value = (key: string): string | null => tags.find((t) => t.name.startsWith(`@${key}:`))?.name.slice(key.length + 2) ?? null;
       const reqTags = tags.filter((t) => t.name.startsWith('@req:'));
       if (reqTags.length > 1) {
-        scenarios.push({ name: scenario.name, location: `${uri}:${scenario.location.line}`, requirement: '(several @req tags)', strength: value('strength') });
+        scenarios.push({ name: scenario.name, location: `${uri}:${scenario.location.line}`, requirement: '(several @req tags)', strength: value('strength'), section: value('section') });
         continue;
       }
-      scenarios.push({ name: scenario.name, location: `${uri}:${scenario.location.line}`, requirement: value('req'), strength: value('strength') });
+      scenarios.push({ name: scenario.name, location: `${uri}:${scenario.location.line}`, requirement: value('req'), strength: value('strength'), section: value('section') });
     }
   }
   return scenarios;
@@ -75,6 +77,7 @@ export function trace(catalogue: Catalogue, scenarios: readonly TracedScenario[]
     }
     if (!isTestable(r)) problems.push(`${s.location}: @req:${r.id} is '${r.testing}' in the catalogue, yet has a scenario`);
     if (s.strength !== r.strength) problems.push(`${s.location}: @strength:${s.strength ?? '(none)'} disagrees with the catalogue's ${r.strength} for ${r.id}`);
+    if (s.section !== r.section) problems.push(`${s.location}: @section:${s.section ?? '(none)'} disagrees with the catalogue's ${r.section} for ${r.id}`);
     tested.add(r.id);
   }
   const testable = catalogue.requirements.filter(isTestable);
