@@ -34,9 +34,11 @@ interface Ran {
   stderr: string;
 }
 
+/** Run one of the suite's programs, JavaScript or TypeScript (through ts-node, as npm's scripts do). */
 function run(script: string, args: readonly string[]): Promise<Ran> {
+  const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, script), ...args], { cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...loader, path.join(ROOT, script), ...args], { cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -83,7 +85,7 @@ if (!existsSync(CHROMIUM)) {
     ]);
     assert.equal(plain.code, 0, `the simulator run failed: ${plain.stderr || plain.stdout}`);
     assert.equal(mutant.code, 1, `the fin-sent run should fail: ${mutant.stderr || mutant.stdout}`);
-    const report = await run('bin/run-ts.js', ['scripts/report.ts', '--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
+    const report = await run('scripts/report.ts', ['--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
     assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
     assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 deviations; 0 optional behaviours absent$/m);
 

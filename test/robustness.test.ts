@@ -317,7 +317,7 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
 
 /** Start the fixture by hand, as a vendor's agent would run (serving one controller after another). */
 async function startRemote(fault: string, once: string | null): Promise<{ port: number; exited: Promise<number | null>; kill(): void }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'run-ts.js'), FIXTURE, '--fault', fault, ...(once ? ['--once', once] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', FIXTURE, '--fault', fault, ...(once ? ['--once', once] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

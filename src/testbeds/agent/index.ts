@@ -4,7 +4,7 @@
 //   wine     Wine's ws2_32.dll: Windows node.exe under wine64, in a private prefix (Linux hosts)
 //   winsock  the system's ws2_32.dll: the local node, on a Windows host
 // Either takes `agent=tcp://HOST:PORT` to use an agent that is already running (a vendor's, or one
-// started by hand with `node bin/run-ts.js agent/agent.ts --listen 127.0.0.1:7777`), or
+// started by hand with `node -r ts-node/register agent/agent.ts --listen 127.0.0.1:7777`), or
 // `agent-command=PROGRAM [ARGS]` to start another agent program locally (the suite's own tests start a
 // deliberately faulty agent this way: test/fixtures/faulty-agent.ts).
 //
@@ -233,7 +233,7 @@ class AgentTestbed implements Testbed {
       const ts = /\.[cm]?ts$/.test(program);
       return launchLocalAgent({
         command: script ? process.execPath : program,
-        args: script ? [...(ts ? ['--require', path.join(REPO_ROOT, 'bin', 'ts-register.js')] : []), path.resolve(program), ...args] : args,
+        args: script ? [...(ts ? ['--require', require.resolve('ts-node/register')] : []), path.resolve(program), ...args] : args,
         env: process.env,
         logDir: path.join(this.options.cacheDir, 'agent-command', 'logs'),
         bootTimeoutMs: this.options.bootTimeoutMs,
