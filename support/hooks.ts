@@ -26,6 +26,7 @@ BeforeAll({ timeout: 300_000 }, async function (this: { parameters: unknown }) {
       if (error instanceof CannotRun) throw error;
     });
   } catch (error) {
+    // The run is already lost to `error`, which is what it reports; a close that fails too adds nothing.
     if (error instanceof CannotRun) await closeTestbed().catch(() => undefined);
     testbed = null;
     // Every scenario then fails at once with this error, instead of the run dying without a report. A

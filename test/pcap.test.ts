@@ -192,6 +192,7 @@ describe('live capture on lo', { skip: live ? false : 'needs root and tcpdump' }
         [],
       );
     } finally {
+      // Its rejection was the assertion above; here it only must have settled before the next dispose.
       await started.catch(() => undefined);
       await wire.dispose();
     }

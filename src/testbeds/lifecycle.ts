@@ -36,6 +36,8 @@ export function openTestbed(backend: string, options: Readonly<Record<string, st
     current = testbed;
     if (interrupted()) await testbed.close();
     const started = testbed.mainProcess();
+    // Handed to the opener, who decides what its failure means (OpenedTestbed.started); until then it
+    // must not end the process as an unhandled rejection.
     started.catch(() => undefined);
     return { testbed, started };
   })();
