@@ -10,7 +10,17 @@ export interface Watched {
 }
 
 /** Wait up to `withinMs` for an event of `kind`; other events are passed over and reported. */
-export async function watchFor(world: ConformanceWorld, watch: PeerWatch, kind: PeerEvent['kind'], withinMs: number): Promise<Watched> {
+export function watchFor(world: ConformanceWorld, watch: PeerWatch, kind: PeerEvent['kind'], withinMs: number): Promise<Watched> {
+  return watchUntil(world, watch, kind, withinMs);
+}
+
+/** Everything the peer sees in a whole window; used for absence checks. */
+export async function watchWindow(world: ConformanceWorld, watch: PeerWatch, withinMs: number): Promise<PeerEvent[]> {
+  return (await watchUntil(world, watch, null, withinMs)).seen;
+}
+
+/** What the peer sees until an event of `kind` (null: none ends the watch) or the window's end. */
+async function watchUntil(world: ConformanceWorld, watch: PeerWatch, kind: PeerEvent['kind'] | null, withinMs: number): Promise<Watched> {
   const seen: PeerEvent[] = [];
   const deadline = world.testbed.now() + withinMs;
   for (;;) {
@@ -22,21 +32,6 @@ export async function watchFor(world: ConformanceWorld, watch: PeerWatch, kind: 
     }
     seen.push(event);
     if (event.kind === kind) return { found: event, seen };
-  }
-}
-
-/** Everything the peer sees in a whole window; used for absence checks. */
-export async function watchWindow(world: ConformanceWorld, watch: PeerWatch, withinMs: number): Promise<PeerEvent[]> {
-  const seen: PeerEvent[] = [];
-  const deadline = world.testbed.now() + withinMs;
-  for (;;) {
-    const left = deadline - world.testbed.now();
-    const event = left > 0 ? await watch.next(left) : null;
-    if (!event) {
-      world.waitedMs += withinMs;
-      return seen;
-    }
-    seen.push(event);
   }
 }
 
