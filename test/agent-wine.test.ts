@@ -1,4 +1,4 @@
-// The real agent in Windows node.exe under wine64 (a few seconds). Needs `npm run setup:wine`, which
+// The real agent in Windows node.exe under wine64 (a few seconds). Needs `npm run setup`, which
 // `npm test` runs first; without it this test fails and says so, rather than skipping out of sight.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -30,7 +30,7 @@ function agentProcesses(): string {
 
 describe('agent under wine', () => {
   it('is set up', () => {
-    assert.ok(ready, 'Wine is not set up for the agent: run `npm run setup:wine` first');
+    assert.ok(ready, 'Wine is not set up for the agent: run `npm run setup` first');
   });
 
   it('serves calls, blocks within bound, probes an uninitialised process, and leaves nothing running', async () => {

@@ -421,7 +421,7 @@ describe('an interrupted Wine run', () => {
 
   /** Run Wine, interrupt it after the first verdict (or as its agent starts), and check that nothing of it is left. */
   async function interrupt(parallel: string[], press: (pid: number) => void, when: 'first verdict' | 'agent launched' = 'first verdict'): Promise<void> {
-    assert.ok(ready, 'Wine is not set up: run `npm run setup:wine` first');
+    assert.ok(ready, 'Wine is not set up: run `npm run setup` first');
     const reports = path.join(scratch, `reports-interrupted${parallel.length ? '-parallel' : ''}`);
     // An earlier run's verdicts, which must not pass for this run's.
     fs.mkdirSync(reports, { recursive: true });
@@ -477,7 +477,7 @@ describe('an interrupted Wine run', () => {
 describe('--parallel 2 gives the verdicts of a serial run', () => {
   for (const backend of ['simulator', 'wine']) {
     it(`on ${backend}`, async () => {
-      if (backend === 'wine') assert.ok(wineSetupDone(), 'Wine is not set up: run `npm run setup:wine` first');
+      if (backend === 'wine') assert.ok(wineSetupDone(), 'Wine is not set up: run `npm run setup` first');
       const serialDir = path.join(scratch, `reports-${backend}-serial`);
       const parallelDir = path.join(scratch, `reports-${backend}-parallel`);
       const serial = await runCli(['--backend', backend, '--reports', serialDir, '--quiet'], { boundMs: 90_000 });
