@@ -20,6 +20,8 @@ const FIXTURE = path.join('test', 'fixtures', 'faulty-agent.ts');
 const TAGS = '@req:errors.wsaenotconn or @req:errors.wsaenotsock or @req:facts.exported-by-ws2_32';
 const FIRST = 'features/errors.feature:56';
 const FAST = ['--backend-option', 'grace=300', '--backend-option', 'capture=off'];
+/** A scenario's verdict line, as the CLI prints it. */
+const VERDICT_LINE = /^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /m;
 
 const scratch = scratchDir('robustness');
 
@@ -387,7 +389,7 @@ describe('an interrupted Wine run', () => {
     let pressedAt = 0;
     try {
       if (when === 'agent launched') await agentLaunched(cli);
-      else await cli.line(/^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /);
+      else await cli.line(VERDICT_LINE);
       pressedAt = performance.now();
       press(cli.pid);
     } finally {
@@ -411,7 +413,7 @@ describe('an interrupted Wine run', () => {
       assert.ok([...kinds].some((k) => /node\.exe|wine/.test(k)), `the run had started an agent: ${[...kinds].join(', ')}`);
       assert.ok(agentsOf(path.join(ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, 'the agents\' logs name their ports');
     } else {
-      assert.doesNotMatch(finished.stdout, /^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /m, 'no verdict of a run interrupted before its first scenario');
+      assert.doesNotMatch(finished.stdout, VERDICT_LINE, 'no verdict of a run interrupted before its first scenario');
     }
   }
 
@@ -425,6 +427,41 @@ describe('an interrupted Wine run', () => {
 
   it('with --parallel 2, SIGINT to the CLI alone reaches the workers, which leave nothing behind', async () => {
     await interrupt(['--parallel', '2'], (pid) => process.kill(pid, 'SIGINT'));
+  });
+});
+
+describe('an interrupted parallel run whose agents are slow to exit', () => {
+  /** How long each agent takes to exit once shut down: within the controller's 5 s wait for it. */
+  const LINGER_MS = 3000;
+
+  it('SIGINT to the CLI: each worker exits only once the close the signal began has ended its agent, and the CLI after them', async () => {
+    // The signal starts each worker's close at once; cucumber then fails the worker's remaining scenarios
+    // and runs its AfterAll, well within the agent's linger, and exits the worker as soon as AfterAll
+    // returns. An AfterAll that did not wait for the close under way would leave the agent running.
+    const cache = path.join(scratch, 'cache-lingering');
+    const agentCommand = `agent-command=${FIXTURE} --fault none --linger ${LINGER_MS}`;
+    const cli = startCli(['--backend', 'wine', '--backend-option', agentCommand, '--backend-option', `cache=${cache}`, ...FAST, '--reports', path.join(scratch, 'reports-lingering'), '--parallel', '2']);
+    let finished: Finished;
+    let pressedAt = 0;
+    try {
+      await cli.line(VERDICT_LINE);
+      pressedAt = performance.now();
+      process.kill(cli.pid, 'SIGINT');
+    } finally {
+      finished = await cli.done;
+    }
+    const stoppedMs = performance.now() - pressedAt;
+    assert.equal(finished.code, 130, `${finished.signal ?? ''}\n${finished.stdout}\n${finished.stderr}`);
+    assert.equal(finished.stderr, 'winsock-conformance: SIGINT: stopping\n');
+    assert.ok(stoppedMs < 10_000, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
+    const logDir = path.join(cache, 'agent-command', 'logs');
+    const controllers = [finished.pid, ...finished.descendants.map((p) => p.pid)];
+    const lingered = fs.readdirSync(logDir).filter((name) => {
+      const controller = /^agent-.*-(\d+)-\d+\.stdout\.log$/.exec(name)?.[1];
+      return controller !== undefined && controllers.includes(Number(controller)) && /lingering \d+ ms/.test(fs.readFileSync(path.join(logDir, name), 'utf8'));
+    });
+    assert.equal(lingered.length, 2, 'both workers\' agents were shut down, and lingered');
+    assertNothingLeft(logDir, finished);
   });
 });
 
