@@ -1,7 +1,6 @@
-// The real agent in Windows node.exe under wine64 (a few seconds). Needs `npm run setup:wine`, which
+// The real agent in Windows node.exe under wine64 (a few seconds). Needs `npm run setup`, which
 // `npm test` runs first; without it this test fails and says so, rather than skipping out of sight.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,6 +9,7 @@ import { wineTestbed } from '../src/testbeds/agent';
 import { buildAgent, launchLocalAgent } from '../src/testbeds/agent/launcher';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone } from '../src/testbeds/agent/wine-setup';
 import type { Call, CallOutcome } from '../src/core/ports';
+import { prefixLeftovers, stillRunningOf, trackDescendants } from './processes';
 
 const ready = wineSetupDone();
 const WSAENOTSOCK = 10038;
@@ -20,20 +20,15 @@ function returned(o: CallOutcome): Extract<CallOutcome, { status: 'returned' }> 
   return o as Extract<CallOutcome, { status: 'returned' }>;
 }
 
-function agentProcesses(): string {
-  try {
-    return execFileSync('pgrep', ['-af', 'agent\\.js'], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
-
 describe('agent under wine', () => {
   it('is set up', () => {
-    assert.ok(ready, 'Wine is not set up for the agent: run `npm run setup:wine` first');
+    assert.ok(ready, 'Wine is not set up for the agent: run `npm run setup` first');
   });
 
   it('serves calls, blocks within bound, probes an uninitialised process, and leaves nothing running', async () => {
+    // What this test starts (the agent under wine64, its probe) descends from this process; the prefix's
+    // own processes (wineserver, services.exe, ...) detach, and are found by their WINEPREFIX.
+    const started = trackDescendants(process.pid);
     const bed = await wineTestbed.create({ capture: 'off' });
     try {
       const proc = await bed.mainProcess();
@@ -68,7 +63,16 @@ describe('agent under wine', () => {
     } finally {
       await bed.close();
     }
-    assert.equal(agentProcesses(), '');
+    assert.deepEqual(
+      stillRunningOf(started.stop(), [process.pid]).map((p) => `${p.pid} ${p.comm}`),
+      [],
+      'processes this test started are still running',
+    );
+    assert.deepEqual(
+      prefixLeftovers([process.pid]).map((p) => `${p.pid} ${p.comm}`),
+      [],
+      'processes of the prefix are still running',
+    );
   });
 
   it('refuses a controller of another protocol version with one line, and exits', async () => {

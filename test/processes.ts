@@ -1,13 +1,21 @@
-// Linux processes as /proc shows them, for the tests that check a run left nothing running.
+// Linux processes as /proc shows them, for the tests that check a run left nothing running. Such a check
+// looks only at what is the test's own: the processes descended from the one it started, and the Wine
+// processes of this checkout's prefix. Other checkouts run the same programs on the same machine (their
+// agents, their wineservers), and are none of a test's business.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface Proc {
   pid: number;
   ppid: number;
   state: string;
+  /** When it started, in clock ticks since boot: with the pid, the process's identity. */
   start: string;
   comm: string;
 }
+
+/** This checkout's Wine prefix (src/testbeds/agent/wine-setup.ts puts it in <repo>/.cache/wine/prefix). */
+export const PREFIX = path.join(__dirname, '..', '.cache', 'wine', 'prefix');
 
 export function readProc(pid: number): Proc | null {
   try {
@@ -33,4 +41,126 @@ export function allProcs(): Proc[] {
 export function stillRuns(p: Proc): boolean {
   const now = readProc(p.pid);
   return now !== null && now.start === p.start && now.state !== 'Z';
+}
+
+/** Now, in the unit of Proc.start: clock ticks since boot (USER_HZ: 100 on x86 and ARM Linux, `getconf CLK_TCK`). */
+export function ticksSinceBoot(): number {
+  const uptimeSeconds = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  return Math.ceil(uptimeSeconds * 100);
+}
+
+export function environOf(pid: number): string[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Collects, until stopped, every process descended from `root` (polling /proc every 50 ms), `root`
+ * excluded. A process is taken for a child only of the very process recorded under its parent's pid (the
+ * same start): a pid that ended and came back as another checkout's process adopts nothing into the run.
+ */
+export function trackDescendants(root: number): { stop(): Proc[] } {
+  const rootProc = readProc(root);
+  /** pid -> start of every process of the tree seen so far, root included; later processes under a reused pid replace earlier ones. */
+  const tree = new Map<number, string>(rootProc ? [[root, rootProc.start]] : []);
+  const seen = new Map<string, Proc>();
+  const poll = (): void => {
+    const procs = allProcs();
+    const now = new Map(procs.map((p) => [p.pid, p]));
+    let grew = true;
+    while (grew) {
+      grew = false;
+      for (const p of procs) {
+        if (p.state === 'Z' || tree.get(p.pid) === p.start) continue;
+        // Its parent now is the process of the tree recorded under that pid, not a newcomer with the same pid.
+        const parent = now.get(p.ppid);
+        if (parent === undefined || tree.get(p.ppid) !== parent.start) continue;
+        tree.set(p.pid, p.start);
+        seen.set(`${p.pid}@${p.start}`, p);
+        grew = true;
+      }
+    }
+  };
+  poll();
+  const timer = setInterval(poll, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      poll();
+      return [...seen.values()];
+    },
+  };
+}
+
+/** The live processes of the Wine prefix: their environment names it (Wine's programs, and the agents in it). */
+export function prefixProcs(prefix = PREFIX): Proc[] {
+  return allProcs().filter((p) => p.state !== 'Z' && environOf(p.pid).includes(`WINEPREFIX=${prefix}`));
+}
+
+/**
+ * The live controllers other than `ours` that use the prefix (src/testbeds/agent/wine-setup.ts usePrefix
+ * records each in <prefix>.users): another test of this checkout running beside, whose Wine processes the
+ * prefix's are too, and which ends them when it leaves.
+ */
+export function otherPrefixUsers(ours: readonly number[], prefix = PREFIX): number[] {
+  const usersDir = `${prefix}.users`;
+  const users = fs.existsSync(usersDir) ? fs.readdirSync(usersDir).map(Number) : [];
+  return users.filter((pid) => Number.isInteger(pid) && !ours.includes(pid) && readProc(pid) !== null && readProc(pid)?.state !== 'Z');
+}
+
+/**
+ * Which of `started` (the processes a test's run started) still run and are that run's to end. Wine's own
+ * processes of the prefix (the wineserver, services.exe, explorer.exe, ...: anything there but the suite's
+ * node.exe agents and probes) serve every user of the prefix: while a controller other than `controllers`
+ * uses it, they are that controller's to end, whichever run started them.
+ */
+export function stillRunningOf(started: readonly Proc[], controllers: readonly number[], prefix = PREFIX): Proc[] {
+  const shared = otherPrefixUsers(controllers, prefix).length > 0;
+  const wines = (p: Proc): boolean => p.comm !== 'node.exe' && environOf(p.pid).includes(`WINEPREFIX=${prefix}`);
+  return started.filter((p) => stillRuns(p) && !(shared && wines(p)));
+}
+
+/** The prefix's processes still running, unless a controller other than `controllers` still uses it (and ends them when it leaves). */
+export function prefixLeftovers(controllers: readonly number[], prefix = PREFIX): Proc[] {
+  return otherPrefixUsers(controllers, prefix).length > 0 ? [] : prefixProcs(prefix);
+}
+
+/** The TCP ports in LISTEN state (IPv4 and IPv6) whose socket one of `pids` holds open. */
+export function listeningPortsOf(pids: readonly number[]): Set<number> {
+  const portOfSocket = new Map<string, number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A' && cols[9]) portOfSocket.set(cols[9], parseInt(cols[1]?.split(':')[1] ?? '0', 16));
+    }
+  }
+  const ports = new Set<number>();
+  for (const pid of pids) {
+    let fds: string[] = [];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const inode = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+        const port = inode === undefined ? undefined : portOfSocket.get(inode);
+        if (port !== undefined) ports.add(port);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return ports;
 }

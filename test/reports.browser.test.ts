@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM } from '../scripts/setup';
 import { loadCatalogue } from '../src/spec/catalogue';
 import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -65,9 +65,10 @@ interface VerdictsFile {
   results: { name: string; requirement: string | null; verdict: string; feature: string }[];
 }
 
-// Without Chromium this is one failing test with one line, never a silent skip.
+// Without Chromium this is one failing test with one line, never a silent skip. `npm test` runs
+// `npm run setup` first, which installs it (as root) or fails saying how.
 if (!existsSync(CHROMIUM)) {
-  it('needs Chromium', () => assert.fail(`chromium is not installed (${CHROMIUM}): apt-get install chromium`));
+  it('needs Chromium', () => assert.fail(`chromium is not installed (${CHROMIUM}): run \`npm run setup\` as root, which installs it`));
 } else describe('the reports in a browser', { timeout: 180_000 }, () => {
   let work = '';
   let profile = '';

@@ -10,17 +10,18 @@ import { describe, it } from 'node:test';
 import { wineSetupDone } from '../src/testbeds/agent/wine-setup';
 import { WIRE_LOG_MEDIA } from '../src/core/outcomes';
 import { LAST_WORDS } from './fixtures/faulty-agent';
-import { allProcs, readProc, stillRuns, type Proc } from './processes';
+import { listeningPortsOf, prefixLeftovers, prefixProcs, readProc, stillRunningOf, ticksSinceBoot, trackDescendants, type Proc } from './processes';
 import { scratchDir } from './scratch';
 
 const ROOT = path.join(__dirname, '..');
 const BIN = path.join(ROOT, 'bin', 'conformance.js');
 const FIXTURE = path.join('test', 'fixtures', 'faulty-agent.ts');
-const PREFIX = path.join(ROOT, '.cache', 'wine', 'prefix');
 /** Six scenarios the faulty agent's toy Winsock passes; the first is the first to call WSARecvDisconnect. */
 const TAGS = '@req:errors.wsaenotconn or @req:errors.wsaenotsock or @req:facts.exported-by-ws2_32';
 const FIRST = 'features/errors.feature:56';
 const FAST = ['--backend-option', 'grace=300', '--backend-option', 'capture=off'];
+/** A scenario's verdict line, as the CLI prints it. */
+const VERDICT_LINE = /^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /m;
 
 const scratch = scratchDir('robustness');
 
@@ -33,6 +34,8 @@ interface Finished {
   pid: number;
   /** Every process the run started, and theirs (workers, agents, probes, tcpdump). */
   descendants: Proc[];
+  /** When the CLI had exited, in clock ticks since boot (the unit of Proc.start). */
+  endedTicks: number;
 }
 
 interface Running {
@@ -67,7 +70,7 @@ function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; boundMs?: 
   const done = new Promise<Finished>((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(bound);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0, pid: child.pid ?? 0, descendants: tracker.stop() });
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0, pid: child.pid ?? 0, descendants: tracker.stop(), endedTicks: ticksSinceBoot() });
     });
   });
   return {
@@ -130,60 +133,6 @@ function verdictsOf(report: Report): Record<string, string> {
 
 // ---- processes and sockets, from /proc --------------------------------------------------------------
 
-/** Collects, until stopped, every process descended from `root` (polling /proc). */
-function trackDescendants(root: number): { stop(): Proc[] } {
-  const seen = new Map<number, Proc>();
-  const poll = (): void => {
-    const procs = allProcs();
-    const ours = new Set([root, ...seen.keys()]);
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const p of procs) {
-        if (!ours.has(p.pid) && ours.has(p.ppid) && p.state !== 'Z') {
-          ours.add(p.pid);
-          seen.set(p.pid, p);
-          grew = true;
-        }
-      }
-    }
-  };
-  poll();
-  const timer = setInterval(poll, 50);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return [...seen.values()];
-    },
-  };
-}
-
-function environOf(pid: number): string[] {
-  try {
-    return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
-  } catch {
-    return [];
-  }
-}
-
-/** TCP ports in LISTEN state (IPv4 and IPv6). */
-function listeningPorts(): Set<number> {
-  const ports = new Set<number>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === '0A') ports.add(parseInt(cols[1]?.split(':')[1] ?? '0', 16));
-    }
-  }
-  return ports;
-}
-
 /** The agents' own ports and pids, from the logs of the agents that controller `pid` started. */
 function agentsOf(logDir: string, controllers: number[]): { pids: number[]; ports: number[]; logs: number } {
   const pids: number[] = [];
@@ -202,18 +151,25 @@ function agentsOf(logDir: string, controllers: number[]): { pids: number[]; port
 
 /**
  * Nothing of a finished run is left: no process it started, no agent (by the pids in its logs, when they
- * are Linux pids: node.exe logs Wine's Windows pids), no listening agent port.
+ * are Linux pids: node.exe logs Wine's Windows pids), no agent port that a process of the run or of this
+ * checkout's prefix still listens on (another checkout's agent may listen on a number one of ours had).
  */
 function assertNothingLeft(logDir: string, run: Finished, logPids: 'linux' | 'windows' = 'linux'): void {
+  const left = stillRunningOf(run.descendants, [run.pid, ...run.descendants.map((p) => p.pid)]);
   assert.deepEqual(
-    run.descendants.filter(stillRuns).map((p) => `${p.pid} ${p.comm}`),
+    left.map((p) => `${p.pid} ${p.comm}`),
     [],
     'processes of the run still running',
   );
   const agents = agentsOf(logDir, [run.pid, ...run.descendants.map((p) => p.pid)]);
-  const running = logPids === 'linux' ? agents.pids.filter((pid) => readProc(pid) !== null && readProc(pid)?.state !== 'Z') : [];
-  assert.deepEqual(running, [], 'agent processes still running');
-  const listening = listeningPorts();
+  // A process under an agent's pid that started after the run ended is another's, under a reused pid.
+  const couldBeTheAgent = (pid: number): boolean => {
+    const now = readProc(pid);
+    return now !== null && now.state !== 'Z' && Number(now.start) <= run.endedTicks;
+  };
+  assert.deepEqual(logPids === 'linux' ? agents.pids.filter(couldBeTheAgent) : [], [], 'agent processes still running');
+  // The prefix's wineserver holds its clients' sockets too, and may serve another test of this checkout.
+  const listening = listeningPortsOf([...left, ...prefixProcs()].map((p) => p.pid));
   assert.deepEqual(
     agents.ports.filter((p) => listening.has(p)),
     [],
@@ -222,14 +178,16 @@ function assertNothingLeft(logDir: string, run: Finished, logPids: 'linux' | 'wi
 }
 
 /**
- * No process of the Wine prefix (wineserver, services.exe, explorer.exe, ... detach from the run) is
- * left, unless a controller other than `controllers` (another run in this tree) still uses the prefix.
+ * No process of this checkout's Wine prefix (wineserver, services.exe, explorer.exe, ... detach from the
+ * run) is left, unless a controller other than `controllers` (another test of this checkout) still uses
+ * the prefix, and will end them when it leaves.
  */
 function assertNothingLeftInPrefix(controllers: number[]): void {
-  const usersDir = `${PREFIX}.users`;
-  const others = (fs.existsSync(usersDir) ? fs.readdirSync(usersDir) : []).map(Number).filter((pid) => !controllers.includes(pid) && readProc(pid) !== null);
-  const inPrefix = allProcs().filter((p) => p.state !== 'Z' && environOf(p.pid).includes(`WINEPREFIX=${PREFIX}`));
-  if (others.length === 0) assert.deepEqual(inPrefix.map((p) => `${p.pid} ${p.comm}`), [], 'processes of the prefix are still running');
+  assert.deepEqual(
+    prefixLeftovers(controllers).map((p) => `${p.pid} ${p.comm}`),
+    [],
+    'processes of the prefix are still running',
+  );
 }
 
 // ---- the faulty agent, started by the controller ----------------------------------------------------
@@ -421,7 +379,7 @@ describe('an interrupted Wine run', () => {
 
   /** Run Wine, interrupt it after the first verdict (or as its agent starts), and check that nothing of it is left. */
   async function interrupt(parallel: string[], press: (pid: number) => void, when: 'first verdict' | 'agent launched' = 'first verdict'): Promise<void> {
-    assert.ok(ready, 'Wine is not set up: run `npm run setup:wine` first');
+    assert.ok(ready, 'Wine is not set up: run `npm run setup` first');
     const reports = path.join(scratch, `reports-interrupted${parallel.length ? '-parallel' : ''}`);
     // An earlier run's verdicts, which must not pass for this run's.
     fs.mkdirSync(reports, { recursive: true });
@@ -431,7 +389,7 @@ describe('an interrupted Wine run', () => {
     let pressedAt = 0;
     try {
       if (when === 'agent launched') await agentLaunched(cli);
-      else await cli.line(/^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /);
+      else await cli.line(VERDICT_LINE);
       pressedAt = performance.now();
       press(cli.pid);
     } finally {
@@ -455,7 +413,7 @@ describe('an interrupted Wine run', () => {
       assert.ok([...kinds].some((k) => /node\.exe|wine/.test(k)), `the run had started an agent: ${[...kinds].join(', ')}`);
       assert.ok(agentsOf(path.join(ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, 'the agents\' logs name their ports');
     } else {
-      assert.doesNotMatch(finished.stdout, /^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /m, 'no verdict of a run interrupted before its first scenario');
+      assert.doesNotMatch(finished.stdout, VERDICT_LINE, 'no verdict of a run interrupted before its first scenario');
     }
   }
 
@@ -472,12 +430,47 @@ describe('an interrupted Wine run', () => {
   });
 });
 
+describe('an interrupted parallel run whose agents are slow to exit', () => {
+  /** How long each agent takes to exit once shut down: within the controller's 5 s wait for it. */
+  const LINGER_MS = 3000;
+
+  it('SIGINT to the CLI: each worker exits only once the close the signal began has ended its agent, and the CLI after them', async () => {
+    // The signal starts each worker's close at once; cucumber then fails the worker's remaining scenarios
+    // and runs its AfterAll, well within the agent's linger, and exits the worker as soon as AfterAll
+    // returns. An AfterAll that did not wait for the close under way would leave the agent running.
+    const cache = path.join(scratch, 'cache-lingering');
+    const agentCommand = `agent-command=${FIXTURE} --fault none --linger ${LINGER_MS}`;
+    const cli = startCli(['--backend', 'wine', '--backend-option', agentCommand, '--backend-option', `cache=${cache}`, ...FAST, '--reports', path.join(scratch, 'reports-lingering'), '--parallel', '2']);
+    let finished: Finished;
+    let pressedAt = 0;
+    try {
+      await cli.line(VERDICT_LINE);
+      pressedAt = performance.now();
+      process.kill(cli.pid, 'SIGINT');
+    } finally {
+      finished = await cli.done;
+    }
+    const stoppedMs = performance.now() - pressedAt;
+    assert.equal(finished.code, 130, `${finished.signal ?? ''}\n${finished.stdout}\n${finished.stderr}`);
+    assert.equal(finished.stderr, 'winsock-conformance: SIGINT: stopping\n');
+    assert.ok(stoppedMs < 10_000, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
+    const logDir = path.join(cache, 'agent-command', 'logs');
+    const controllers = [finished.pid, ...finished.descendants.map((p) => p.pid)];
+    const lingered = fs.readdirSync(logDir).filter((name) => {
+      const controller = /^agent-.*-(\d+)-\d+\.stdout\.log$/.exec(name)?.[1];
+      return controller !== undefined && controllers.includes(Number(controller)) && /lingering \d+ ms/.test(fs.readFileSync(path.join(logDir, name), 'utf8'));
+    });
+    assert.equal(lingered.length, 2, 'both workers\' agents were shut down, and lingered');
+    assertNothingLeft(logDir, finished);
+  });
+});
+
 // ---- parallel runs ----------------------------------------------------------------------------------
 
 describe('--parallel 2 gives the verdicts of a serial run', () => {
   for (const backend of ['simulator', 'wine']) {
     it(`on ${backend}`, async () => {
-      if (backend === 'wine') assert.ok(wineSetupDone(), 'Wine is not set up: run `npm run setup:wine` first');
+      if (backend === 'wine') assert.ok(wineSetupDone(), 'Wine is not set up: run `npm run setup` first');
       const serialDir = path.join(scratch, `reports-${backend}-serial`);
       const parallelDir = path.join(scratch, `reports-${backend}-parallel`);
       const serial = await runCli(['--backend', backend, '--reports', serialDir, '--quiet'], { boundMs: 90_000 });

@@ -27,14 +27,14 @@ let closing: Signal | null = null;
 let installed = false;
 
 /**
- * In a process that runs scenarios: on SIGINT or SIGTERM close whatever `current()` returns, and let the
- * run end (it must within a bound, or the process exits). In a parallel worker whose CLI is gone, close
- * and exit. Installed once.
+ * In a process that runs scenarios: on SIGINT or SIGTERM start `close` (the testbed's), and let the run
+ * end (it must within a bound, or the process exits). In a parallel worker whose CLI is gone, close and
+ * exit. Installed once.
  */
-export function closeOnInterrupt(current: () => { close(): Promise<void> } | null): void {
+export function closeOnInterrupt(closeTestbed: () => Promise<void>): void {
   if (installed) return;
   installed = true;
-  const close = (): Promise<void> => current()?.close().catch(() => undefined) ?? Promise.resolve();
+  const close = (): Promise<void> => closeTestbed().catch(() => undefined);
   const stop = (signal: Signal): void => {
     // A terminal's Ctrl-C and the CLI's forwarding may both arrive: close once.
     if (closing) return;

@@ -1,7 +1,8 @@
 // This process's testbed: one per run (per worker in a parallel run). A serial run's CLI opens it before
 // cucumber loads, so that an agent boots (0.7 s under Wine) while cucumber reads its support code; the
 // run's BeforeAll opens it otherwise, and takes over the one already opening when it is for the same
-// backend and options. AfterAll, the CLI or an interrupt closes it, whichever comes first.
+// backend and options. AfterAll, the CLI or an interrupt closes it, whichever comes first; whichever comes
+// later waits for that close to end.
 import type { Testbed, WinsockProcess } from '../core/ports';
 import { backendNames, findBackend } from './registry';
 import { closeOnInterrupt, interrupted } from './interrupt';
@@ -31,7 +32,7 @@ export function openTestbed(backend: string, options: Readonly<Record<string, st
     if (!entry) throw new Error(`unknown backend '${backend}'; valid: ${backendNames().join(', ')}`);
     // Ctrl-C or SIGTERM closes the testbed (agent, tcpdump, Wine's processes) at once; the rest of the
     // run then fails fast and the CLI exits 130 (src/testbeds/interrupt.ts).
-    closeOnInterrupt(() => current);
+    closeOnInterrupt(closeOnSignal);
     const testbed = await entry.load().create(options);
     current = testbed;
     if (interrupted()) await testbed.close();
@@ -51,6 +52,20 @@ async function closeOpening(opened: Promise<OpenedTestbed>): Promise<void> {
   const result = await opened.catch(() => null);
   if (result && current === result.testbed) current = null;
   await result?.testbed.close();
+}
+
+/**
+ * On SIGINT or SIGTERM: close the open testbed now, beside whatever close is under way, and make it one
+ * that closeTestbed waits for. A parallel worker exits as soon as its AfterAll returns, and the CLI as
+ * soon as its workers have: an AfterAll that found the testbed already closing and returned would end its
+ * worker in the middle of that close, leaving its agent, or the Wine prefix's processes it was to end, to
+ * outlive the run. A testbed still opening is closed by openTestbed itself, which sees interrupted().
+ */
+function closeOnSignal(): Promise<void> {
+  const testbed = current;
+  // An interrupted run reports nothing, a failed close included: whoever waits next must not fail on it.
+  if (testbed) closing = Promise.all([closing.catch(() => undefined), testbed.close().catch(() => undefined)]).then(() => undefined);
+  return closing;
 }
 
 /** Close this process's testbed, waiting for one still opening, and for any close under way. */

@@ -441,7 +441,7 @@ async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed>
     }
     return new AgentTestbed(kind, options, null);
   }
-  const setup = options.remote ? null : await ensureWineSetup({ cacheDir: options.cacheDir, wine64: options.wine64, log: (line) => process.stderr.write(`setup:wine: ${line}\n`) });
+  const setup = options.remote ? null : await ensureWineSetup({ cacheDir: options.cacheDir, wine64: options.wine64, log: (line) => process.stderr.write(`setup: ${line}\n`) });
   return new AgentTestbed(kind, options, setup);
 }
 

