@@ -2,8 +2,9 @@
 // Shared by the agent (agent/agent.ts, run by Windows node.exe) and the controller
 // (src/testbeds/agent/). docs/agent-protocol.md is the normative description for vendors.
 //
-// This file is transpiled on its own into the agent's cache folder, so it imports only types from
-// outside agent/ (type imports vanish when transpiled).
+// The agent's build (buildAgent in src/testbeds/agent/launcher.ts) takes along every file the agent
+// requires at run time, so this file imports at run time only node built-ins and files that do the same;
+// the controller's types it uses are type-only imports, which vanish when transpiled.
 import type { Call, CallName, CallOutcome } from '../src/core/ports';
 
 export const PROTOCOL_VERSION = 1;
