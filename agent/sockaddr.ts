@@ -1,8 +1,7 @@
 // SOCKADDR encoding for the agent: pure functions over Buffers, so they are unit-tested on any host.
 import type { Endpoint } from '../src/core/ports';
+import { AF_INET, AF_INET6 } from '../src/core/winsock';
 
-export const AF_INET = 2;
-export const AF_INET6 = 23; // Windows' value (Linux uses 10)
 export const SOCKADDR_IN_SIZE = 16;
 export const SOCKADDR_IN6_SIZE = 28;
 /** sizeof(SOCKADDR_STORAGE): large enough for any address a getsockname can return. */

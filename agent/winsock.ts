@@ -7,19 +7,12 @@
 // WSAGetLastError is GetLastError on Windows and on Wine.
 import type * as KoffiModule from 'koffi';
 import type { Call, CallName, CallOutcome, CallOutputs, Endpoint, Returned } from '../src/core/ports';
+import { FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WINSOCK_2_2, WSA_ERRORS } from '../src/core/winsock';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, WSAPROTOCOL_INFOW_SIZE } from './sockaddr';
 
 type Koffi = typeof KoffiModule;
 type NativeFunction = ReturnType<KoffiModule.LibraryHandle['func']>;
 type Scalar = number | bigint | null | string;
-
-const SOCKET_ERROR = -1;
-const INVALID_SOCKET = (1n << 64n) - 1n;
-const WSAENOBUFS = 10055;
-const SOL_SOCKET = 0xffff;
-const SO_TYPE = 0x1008;
-const SO_LINGER = 0x0080;
-const FIONREAD = 0x4004667f;
 
 export const SUPPORTED_OPS: CallName[] = [
   'WSAStartup', 'WSACleanup', 'socket', 'bind', 'listen', 'accept', 'connect', 'getsockname', 'send', 'sendto',
@@ -181,7 +174,7 @@ export class Executor {
   startup(): number {
     const data = new Native(this.koffi, 1024);
     try {
-      return Number(this.fn.WSAStartup(0x0202, data.ptr));
+      return Number(this.fn.WSAStartup(WINSOCK_2_2, data.ptr));
     } finally {
       data.free();
     }
@@ -515,7 +508,7 @@ export class Executor {
     try {
       let ret = Number(fn.WSAEnumProtocolsW(null, null, len.ptr));
       let error = ret === SOCKET_ERROR ? this.lastError() : 0;
-      if (ret === SOCKET_ERROR && error !== WSAENOBUFS) return { ret, error, elapsedMs: performance.now() - t0 };
+      if (ret === SOCKET_ERROR && error !== WSA_ERRORS.WSAENOBUFS) return { ret, error, elapsedMs: performance.now() - t0 };
       const size = Math.max(len.bytes().readUInt32LE(0), WSAPROTOCOL_INFOW_SIZE);
       const buf = new Native(this.koffi, size);
       try {

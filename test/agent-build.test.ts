@@ -23,7 +23,8 @@ describe('agent build', () => {
     assert.equal(buildAgent(out), path.join(out, 'agent', 'agent.js'));
     const files = filesUnder(out);
     assert.ok(files.includes('agent/agent.js'));
-    // The ports are only types: they stay out.
+    // The Winsock vocabulary is required at run time; the ports are only types, and stay out.
+    assert.ok(files.includes('src/core/winsock.js'), files.join(' '));
     assert.ok(!files.includes('src/core/ports.js'), files.join(' '));
     for (const file of files) {
       const js = fs.readFileSync(path.join(out, file), 'utf8');
