@@ -69,7 +69,7 @@ export const SO_TYPE = 0x1008;
 /** _IOR('f', 127, u_long): the bytes a receive would return now. */
 export const FIONREAD = 0x4004667f;
 
-/** WSAPROTOCOL_INFO.dwServiceFlags1 bits the suite reads. */
+/** WSAPROTOCOL_INFO.dwServiceFlags1 bits the suite reads or reports. */
 export const XP1_CONNECTIONLESS = 0x00000001;
 export const XP1_GUARANTEED_DELIVERY = 0x00000002;
 export const XP1_GUARANTEED_ORDER = 0x00000004;
@@ -78,6 +78,8 @@ export const XP1_GRACEFUL_CLOSE = 0x00000020;
 export const XP1_EXPEDITED_DATA = 0x00000040;
 export const XP1_CONNECT_DATA = 0x00000080;
 export const XP1_DISCONNECT_DATA = 0x00000100;
+export const XP1_SUPPORT_BROADCAST = 0x00000200;
+export const XP1_SUPPORT_MULTIPOINT = 0x00000400;
 export const XP1_IFS_HANDLES = 0x00020000;
 
 /** MAKEWORD(2, 2), the version every Winsock 2 client asks for. */
