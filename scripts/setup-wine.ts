@@ -2,7 +2,7 @@
 // a private Windows 10 prefix. Idempotent; the second run only checks markers. Exit 2 with one line
 // naming what to install when it cannot be done here.
 import { spawnSync } from 'node:child_process';
-import { tcpdumpPath } from '../src/testbeds/loopback/pcap';
+import { tcpdumpPath } from '../src/testbeds/loopback/capture';
 import { ensureWineSetup, SetupError, wineVersion } from '../src/testbeds/agent/wine-setup';
 
 /** Wire capture is evidence only: install tcpdump when root and missing, and carry on if that fails. */

@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
 import { AgentFailure, CallTimeout, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
-import { TcpdumpWire } from '../loopback/pcap';
+import { TcpdumpWire } from '../loopback/capture';
 import { AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { awaitAtMost, buildAgent, launchLocalAgent, type LocalAgent } from './launcher';
 import { ensureWineSetup, REPO_ROOT, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
