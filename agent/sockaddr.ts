@@ -66,16 +66,20 @@ export function decodeSockaddr(b: Buffer): Endpoint | null {
   if (b.length < 4) return null;
   const family = b.readUInt16LE(0);
   const port = b.readUInt16BE(2);
-  if (family === AF_INET && b.length >= SOCKADDR_IN_SIZE) return { address: [...b.subarray(4, 8)].join('.'), port };
-  if (family === AF_INET6 && b.length >= SOCKADDR_IN6_SIZE) {
-    const groups: string[] = [];
-    for (let i = 0; i < 8; i += 1) groups.push(b.readUInt16BE(8 + 2 * i).toString(16));
-    return { address: compressIPv6(groups), port };
-  }
+  if (family === AF_INET && b.length >= SOCKADDR_IN_SIZE) return { address: ipv4Text(b, 4), port };
+  if (family === AF_INET6 && b.length >= SOCKADDR_IN6_SIZE) return { address: ipv6Text(b, 8), port };
   return null;
 }
 
-function compressIPv6(groups: string[]): string {
+/** The IPv4 address in the 4 bytes at `at`, as text. */
+export function ipv4Text(b: Buffer, at: number): string {
+  return [...b.subarray(at, at + 4)].join('.');
+}
+
+/** The IPv6 address in the 16 bytes at `at`, as text: its first longest run of two or more zero groups is "::". */
+export function ipv6Text(b: Buffer, at: number): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 1) groups.push(b.readUInt16BE(at + 2 * i).toString(16));
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < groups.length; ) {

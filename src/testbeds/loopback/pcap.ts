@@ -5,6 +5,7 @@
 //
 // WirePacket.length is the transport payload: TCP or UDP data bytes (as tcpdump's "length N"), or the
 // whole ICMP message.
+import { ipv4Text, ipv6Text } from '../../../agent/sockaddr';
 import type { Endpoint, WirePacket } from '../../core/ports';
 
 /** A pcap file's global header, which every file (and every slice of one) starts with. */
@@ -39,28 +40,6 @@ export interface DecodedPacket extends WirePacket {
 
 export class PcapFormatError extends Error {
   override readonly name = 'PcapFormatError';
-}
-
-function ipv4(b: Buffer, at: number): string {
-  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
-}
-
-function ipv6(b: Buffer, at: number): string {
-  const groups: string[] = [];
-  for (let i = 0; i < 8; i += 1) groups.push(b.readUInt16BE(at + 2 * i).toString(16));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && groups[j] === '0') j += 1;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j > i ? j : i + 1;
-  }
-  if (best < 0) return groups.join(':');
-  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
 /**
@@ -131,11 +110,11 @@ function ipPacket(b: Buffer, at: number): Omit<WirePacket, 't'> | null {
   if (version === 4 && b.length - at >= 20) {
     const ihl = (b[at] & 0x0f) * 4;
     const total = b.readUInt16BE(at + 2);
-    return transport(b, at + ihl, total - ihl, b[at + 9], ipv4(b, at + 12), ipv4(b, at + 16));
+    return transport(b, at + ihl, total - ihl, b[at + 9], ipv4Text(b, at + 12), ipv4Text(b, at + 16));
   }
   if (version === 6 && b.length - at >= 40) {
     // Extension headers are not walked: loopback test traffic has none.
-    return transport(b, at + 40, b.readUInt16BE(at + 4), b[at + 6], ipv6(b, at + 8), ipv6(b, at + 24));
+    return transport(b, at + 40, b.readUInt16BE(at + 4), b[at + 6], ipv6Text(b, at + 8), ipv6Text(b, at + 24));
   }
   return null;
 }
