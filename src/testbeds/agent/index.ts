@@ -90,10 +90,6 @@ class AgentTestbed implements Testbed {
     return performance.now();
   }
 
-  wait(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-  }
-
   /** The live agent, if there is one; never starts one. */
   current(): Live | null {
     return this.live && !this.live.conn.broken ? this.live : null;
@@ -377,15 +373,11 @@ async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed>
 }
 
 export const wineTestbed: TestbedFactory = {
-  name: 'wine',
-  summary: "Wine's ws2_32.dll, through an agent in Windows node.exe under wine64",
   checkOptions: (options) => void parseAgentOptions(options, 'wine'),
   create: (options) => create('wine', options),
 };
 
 export const winsockTestbed: TestbedFactory = {
-  name: 'winsock',
-  summary: "the system's ws2_32.dll, through an agent in the local node (Windows only)",
   checkOptions: (options) => void parseAgentOptions(options, 'winsock'),
   create: (options) => create('winsock', options),
 };
