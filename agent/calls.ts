@@ -23,7 +23,7 @@ export interface NativeResult {
 }
 
 /** A call's result, before it becomes a `returned` outcome. */
-export interface CallResult {
+interface CallResult {
   ret: number;
   error: number;
   elapsedMs: number;

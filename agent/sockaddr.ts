@@ -1,9 +1,9 @@
 // SOCKADDR encoding for the agent: pure functions over Buffers, so they are unit-tested on any host.
-import type { Endpoint } from '../src/core/ports';
+import type { Endpoint, ProtocolInfo } from '../src/core/ports';
 import { AF_INET, AF_INET6 } from '../src/core/winsock';
 
-export const SOCKADDR_IN_SIZE = 16;
-export const SOCKADDR_IN6_SIZE = 28;
+const SOCKADDR_IN_SIZE = 16;
+const SOCKADDR_IN6_SIZE = 28;
 /** sizeof(SOCKADDR_STORAGE): large enough for any address a getsockname can return. */
 export const SOCKADDR_STORAGE_SIZE = 128;
 
@@ -102,21 +102,13 @@ export function ipv6Text(b: Buffer, at: number): string {
 /** sizeof(WSAPROTOCOL_INFOW) on every Windows ABI (no pointers inside). */
 export const WSAPROTOCOL_INFOW_SIZE = 628;
 /** Offsets inside WSAPROTOCOL_INFOW (winsock2.h): see the layout comment in decodeProtocolInfos. */
-export const WSAPROTOCOL_INFOW_OFFSETS = {
+const WSAPROTOCOL_INFOW_OFFSETS = {
   dwServiceFlags1: 0,
   iAddressFamily: 76,
   iSocketType: 88,
   iProtocol: 92,
   szProtocol: 116,
 } as const;
-
-export interface DecodedProtocolInfo {
-  name: string;
-  af: number;
-  type: number;
-  protocol: number;
-  serviceFlags1: number;
-}
 
 /**
  * Decode `count` WSAPROTOCOL_INFOW records. Layout: DWORD dwServiceFlags1..4, dwProviderFlags (0-19);
@@ -125,8 +117,8 @@ export interface DecodedProtocolInfo {
  * iSocketType (88), iProtocol (92), iProtocolMaxOffset (96), iNetworkByteOrder (100), iSecurityScheme (104);
  * DWORD dwMessageSize (108), dwProviderReserved (112); WCHAR szProtocol[256] (116-627).
  */
-export function decodeProtocolInfos(b: Buffer, count: number): DecodedProtocolInfo[] {
-  const out: DecodedProtocolInfo[] = [];
+export function decodeProtocolInfos(b: Buffer, count: number): ProtocolInfo[] {
+  const out: ProtocolInfo[] = [];
   const o = WSAPROTOCOL_INFOW_OFFSETS;
   for (let i = 0; i < count && (i + 1) * WSAPROTOCOL_INFOW_SIZE <= b.length; i += 1) {
     const base = i * WSAPROTOCOL_INFOW_SIZE;

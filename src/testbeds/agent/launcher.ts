@@ -134,7 +134,7 @@ function tailOf(file: string, max = 4000): string {
   }
 }
 
-export function describeLogs(stdoutPath: string, stderrPath: string, exitInfo: string | null): string {
+function describeLogs(stdoutPath: string, stderrPath: string, exitInfo: string | null): string {
   const out = tailOf(stdoutPath).trim();
   const err = tailOf(stderrPath).trim();
   return [
