@@ -237,7 +237,6 @@ export function parseControllerMessage(line: string): ControllerMessage {
   }
 }
 
-/** HOST:PORT from a command line (an IPv6 host may come in brackets), for --listen and --announce. */
 /**
  * Walk an agent's command line: `take` gets each flag, and `value` reads the argument after it (a flag
  * given without one is an error naming it).
@@ -254,6 +253,7 @@ export function eachArgument(argv: readonly string[], take: (flag: string, value
   }
 }
 
+/** HOST:PORT from a command line (an IPv6 host may come in brackets), for --listen and --announce. */
 export function hostPort(text: string, flag: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(text);
   if (!m?.[1]) throw new Error(`${flag} wants HOST:PORT, not ${JSON.stringify(text)}`);
