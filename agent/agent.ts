@@ -36,7 +36,9 @@ import {
   type AgentMessage,
   type ControllerMessage,
 } from './protocol';
-import { BadCall, bind, Executor, SUPPORTED_OPS, type Bindings } from './winsock';
+import { BadCall, SUPPORTED_OPS } from './calls';
+import { Executor } from './executor';
+import { bind, type Bindings } from './winsock';
 
 interface Options {
   listen: { host: string; port: number };

@@ -2,8 +2,9 @@
 // Shared by the agent (agent/agent.ts, run by Windows node.exe) and the controller
 // (src/testbeds/agent/). docs/agent-protocol.md is the normative description for vendors.
 //
-// This file is transpiled on its own into the agent's cache folder, so it imports only types from
-// outside agent/ (type imports vanish when transpiled).
+// The agent's build (buildAgent in src/testbeds/agent/launcher.ts) takes along every file the agent
+// requires at run time, so this file imports at run time only node built-ins and files that do the same;
+// the controller's types it uses are type-only imports, which vanish when transpiled.
 import type { Call, CallName, CallOutcome } from '../src/core/ports';
 
 export const PROTOCOL_VERSION = 1;
@@ -236,7 +237,6 @@ export function parseControllerMessage(line: string): ControllerMessage {
   }
 }
 
-/** HOST:PORT from a command line (an IPv6 host may come in brackets), for --listen and --announce. */
 /**
  * Walk an agent's command line: `take` gets each flag, and `value` reads the argument after it (a flag
  * given without one is an error naming it).
@@ -253,6 +253,7 @@ export function eachArgument(argv: readonly string[], take: (flag: string, value
   }
 }
 
+/** HOST:PORT from a command line (an IPv6 host may come in brackets), for --listen and --announce. */
 export function hostPort(text: string, flag: string): { host: string; port: number } {
   const m = /^(.*):(\d+)$/.exec(text);
   if (!m?.[1]) throw new Error(`${flag} wants HOST:PORT, not ${JSON.stringify(text)}`);

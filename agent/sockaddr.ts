@@ -1,10 +1,9 @@
 // SOCKADDR encoding for the agent: pure functions over Buffers, so they are unit-tested on any host.
-import type { Endpoint } from '../src/core/ports';
+import type { Endpoint, ProtocolInfo } from '../src/core/ports';
+import { AF_INET, AF_INET6 } from '../src/core/winsock';
 
-export const AF_INET = 2;
-export const AF_INET6 = 23; // Windows' value (Linux uses 10)
-export const SOCKADDR_IN_SIZE = 16;
-export const SOCKADDR_IN6_SIZE = 28;
+const SOCKADDR_IN_SIZE = 16;
+const SOCKADDR_IN6_SIZE = 28;
 /** sizeof(SOCKADDR_STORAGE): large enough for any address a getsockname can return. */
 export const SOCKADDR_STORAGE_SIZE = 128;
 
@@ -67,16 +66,20 @@ export function decodeSockaddr(b: Buffer): Endpoint | null {
   if (b.length < 4) return null;
   const family = b.readUInt16LE(0);
   const port = b.readUInt16BE(2);
-  if (family === AF_INET && b.length >= SOCKADDR_IN_SIZE) return { address: [...b.subarray(4, 8)].join('.'), port };
-  if (family === AF_INET6 && b.length >= SOCKADDR_IN6_SIZE) {
-    const groups: string[] = [];
-    for (let i = 0; i < 8; i += 1) groups.push(b.readUInt16BE(8 + 2 * i).toString(16));
-    return { address: compressIPv6(groups), port };
-  }
+  if (family === AF_INET && b.length >= SOCKADDR_IN_SIZE) return { address: ipv4Text(b, 4), port };
+  if (family === AF_INET6 && b.length >= SOCKADDR_IN6_SIZE) return { address: ipv6Text(b, 8), port };
   return null;
 }
 
-function compressIPv6(groups: string[]): string {
+/** The IPv4 address in the 4 bytes at `at`, as text. */
+export function ipv4Text(b: Buffer, at: number): string {
+  return [...b.subarray(at, at + 4)].join('.');
+}
+
+/** The IPv6 address in the 16 bytes at `at`, as text: its first longest run of two or more zero groups is "::". */
+export function ipv6Text(b: Buffer, at: number): string {
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 1) groups.push(b.readUInt16BE(at + 2 * i).toString(16));
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < groups.length; ) {
@@ -99,21 +102,13 @@ function compressIPv6(groups: string[]): string {
 /** sizeof(WSAPROTOCOL_INFOW) on every Windows ABI (no pointers inside). */
 export const WSAPROTOCOL_INFOW_SIZE = 628;
 /** Offsets inside WSAPROTOCOL_INFOW (winsock2.h): see the layout comment in decodeProtocolInfos. */
-export const WSAPROTOCOL_INFOW_OFFSETS = {
+const WSAPROTOCOL_INFOW_OFFSETS = {
   dwServiceFlags1: 0,
   iAddressFamily: 76,
   iSocketType: 88,
   iProtocol: 92,
   szProtocol: 116,
 } as const;
-
-export interface DecodedProtocolInfo {
-  name: string;
-  af: number;
-  type: number;
-  protocol: number;
-  serviceFlags1: number;
-}
 
 /**
  * Decode `count` WSAPROTOCOL_INFOW records. Layout: DWORD dwServiceFlags1..4, dwProviderFlags (0-19);
@@ -122,8 +117,8 @@ export interface DecodedProtocolInfo {
  * iSocketType (88), iProtocol (92), iProtocolMaxOffset (96), iNetworkByteOrder (100), iSecurityScheme (104);
  * DWORD dwMessageSize (108), dwProviderReserved (112); WCHAR szProtocol[256] (116-627).
  */
-export function decodeProtocolInfos(b: Buffer, count: number): DecodedProtocolInfo[] {
-  const out: DecodedProtocolInfo[] = [];
+export function decodeProtocolInfos(b: Buffer, count: number): ProtocolInfo[] {
+  const out: ProtocolInfo[] = [];
   const o = WSAPROTOCOL_INFOW_OFFSETS;
   for (let i = 0; i < count && (i + 1) * WSAPROTOCOL_INFOW_SIZE <= b.length; i += 1) {
     const base = i * WSAPROTOCOL_INFOW_SIZE;

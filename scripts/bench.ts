@@ -69,7 +69,7 @@ function simulator(): void {
 }
 
 async function wine(): Promise<void> {
-  const { measureRoundTrips } = await import('../src/testbeds/agent');
+  const { measureRoundTrips } = await import('../src/testbeds/agent/bench');
   const trips = await measureRoundTrips(200);
   line('agent round trip, trivial call (median of 200)', `${median(trips).toFixed(3)} ms ${median(trips) <= 1 ? 'ok' : 'OVER TARGET'}`);
   const runs: { wall: number; boot: number; waited: number }[] = [];

@@ -5,7 +5,7 @@
 // naming the command to run when it cannot be done here (not root, no apt-get, no npm registry).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tcpdumpPath } from '../src/testbeds/loopback/pcap';
+import { tcpdumpPath } from '../src/testbeds/loopback/capture';
 import { ensureWineSetup, findWine64, installDebianPackages, SetupError, wineVersion } from '../src/testbeds/agent/wine-setup';
 
 /** Debian's chromium, which test/reports.browser.test.ts drives. */
@@ -24,7 +24,7 @@ function isExecutable(file: string): boolean {
 export function missingDebianPackages(root: boolean): string[] {
   const needed: { name: string; present: () => boolean; needed: boolean }[] = [
     { name: 'wine64', present: () => findWine64() !== null, needed: true },
-    // Capture runs only as root (src/testbeds/loopback/pcap.ts): anyone else's runs have no use for it.
+    // Capture runs only as root (src/testbeds/loopback/capture.ts): anyone else's runs have no use for it.
     { name: 'tcpdump', present: () => tcpdumpPath() !== null, needed: root },
     { name: 'chromium', present: () => isExecutable(CHROMIUM), needed: true },
   ];

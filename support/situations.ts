@@ -5,11 +5,13 @@ import type { Endpoint, Handle, PeerDatagramSocket, ProtocolInfo } from '../src/
 import { NotApplicable } from '../src/core/outcomes';
 import {
   AF_INET,
+  AF_INET6,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_PEEK,
   SOCK_DGRAM,
   SOCK_STREAM,
+  SOCKET_ERROR,
   XP1_CONNECTIONLESS,
   XP1_DISCONNECT_DATA,
   wsaErrorName,
@@ -18,7 +20,6 @@ import type { ConformanceWorld, Subject } from './world';
 
 export const TCP: ProtocolInfo = { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0 };
 export const UDP: ProtocolInfo = { name: 'UDP/IP', af: AF_INET, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0 };
-const AF_INET6 = 23;
 const ANY_LOOPBACK_PORT: Endpoint = { address: '127.0.0.1', port: 0 };
 
 /** How long the peer may take to see a connection or data on loopback before the harness gives up. */
@@ -26,12 +27,12 @@ export const SETUP_WINDOW_MS = 2000;
 
 async function expectSuccess(what: string, call: Promise<{ ret: number; error: number }>): Promise<void> {
   const outcome = await call;
-  if (outcome.ret === -1) throw new Error(`setting up: ${what} failed with ${wsaErrorName(outcome.error)}`);
+  if (outcome.ret === SOCKET_ERROR) throw new Error(`setting up: ${what} failed with ${wsaErrorName(outcome.error)}`);
 }
 
 export async function openSocket(world: ConformanceWorld, protocol: ProtocolInfo): Promise<Handle> {
   const created = await world.call({ op: 'socket', af: protocol.af, type: protocol.type, protocol: protocol.protocol });
-  if (created.ret === -1 || !created.out.handle) throw new Error(`setting up: socket() for ${protocol.name} failed with ${wsaErrorName(created.error)}`);
+  if (created.ret === SOCKET_ERROR || !created.out.handle) throw new Error(`setting up: socket() for ${protocol.name} failed with ${wsaErrorName(created.error)}`);
   return created.out.handle;
 }
 
@@ -88,7 +89,7 @@ export async function settleDatagrams(world: ConformanceWorld, withinMs: number)
 
 export async function listProtocols(world: ConformanceWorld): Promise<ProtocolInfo[]> {
   const listed = await world.call({ op: 'WSAEnumProtocols' });
-  if (listed.ret === -1 || !listed.out.protocols) throw new Error(`setting up: WSAEnumProtocols failed with ${wsaErrorName(listed.error)}`);
+  if (listed.ret === SOCKET_ERROR || !listed.out.protocols) throw new Error(`setting up: WSAEnumProtocols failed with ${wsaErrorName(listed.error)}`);
   return listed.out.protocols;
 }
 

@@ -16,6 +16,7 @@ import {
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, WSAPROTOCOL_INFOW_SIZE } from '../agent/sockaddr';
 import { AgentConnection, ProtocolMismatch, RequestTimeout } from '../src/testbeds/agent/connection';
 import { AgentFailure } from '../src/core/outcomes';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS } from '../src/core/winsock';
 
 const FACTS: AgentFacts = { implementation: 'fake agent', windows: 'Windows 10', ws2_32: 'C:\\ws2_32.dll', ops: ['socket'] };
 
@@ -44,7 +45,7 @@ describe('framing', () => {
   it('frames one message per line and parses it back', () => {
     const messages: AgentMessage[] = [
       { type: 'hello', id: 0, protocol: PROTOCOL_VERSION, agent: FACTS },
-      { type: 'result', id: 3, outcome: { status: 'returned', ret: -1, error: 10057, elapsedMs: 0.5, out: {} } },
+      { type: 'result', id: 3, outcome: { status: 'returned', ret: SOCKET_ERROR, error: WSA_ERRORS.WSAENOTCONN, elapsedMs: 0.5, out: {} } },
       { type: 'result', id: 4, outcome: { status: 'blocked', boundMs: 500 } },
       { type: 'result', id: 5, outcome: { status: 'returned', ret: 0, error: 0, elapsedMs: 1, out: { handle: '0x1a4', data: 'a0ff', bufferLength: 2, endpoint: { address: '127.0.0.1', port: 80 } } } },
       { type: 'spawned', id: 6, process: 'probe-1', cleanups: 2 },
@@ -211,7 +212,7 @@ describe('agent codecs', () => {
     assert.deepEqual(decodeSockaddr(v4), { address: '127.0.0.1', port: 0x1234 });
     const v6 = encodeSockaddr({ address: '::1', port: 80 });
     assert.equal(v6.length, 28);
-    assert.equal(v6.readUInt16LE(0), 23);
+    assert.equal(v6.readUInt16LE(0), AF_INET6);
     assert.deepEqual(decodeSockaddr(v6), { address: '::1', port: 80 });
     assert.deepEqual(decodeSockaddr(encodeSockaddr({ address: 'fe80::1:2', port: 1 })), { address: 'fe80::1:2', port: 1 });
     assert.throws(() => encodeSockaddr({ address: 'example.org', port: 1 }));
@@ -228,11 +229,11 @@ describe('agent codecs', () => {
       b.writeInt32LE(proto, base + 92);
       b.write(name, base + 116, 'utf16le');
     };
-    put(0, 0x20066, 2, 1, 6, 'TCP/IP');
-    put(1, 0x20609, 23, 2, 17, 'UDP/IPv6');
+    put(0, 0x20066, AF_INET, SOCK_STREAM, IPPROTO_TCP, 'TCP/IP');
+    put(1, 0x20609, AF_INET6, SOCK_DGRAM, IPPROTO_UDP, 'UDP/IPv6');
     assert.deepEqual(decodeProtocolInfos(b, 2), [
-      { name: 'TCP/IP', af: 2, type: 1, protocol: 6, serviceFlags1: 0x20066 },
-      { name: 'UDP/IPv6', af: 23, type: 2, protocol: 17, serviceFlags1: 0x20609 },
+      { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0x20066 },
+      { name: 'UDP/IPv6', af: AF_INET6, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0x20609 },
     ]);
     assert.equal(decodeProtocolInfos(b, 3).length, 2, 'never reads past the buffer');
   });

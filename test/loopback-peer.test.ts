@@ -6,16 +6,15 @@ import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import { LoopbackPeer } from '../src/testbeds/loopback/peer';
 import { NotApplicable } from '../src/core/outcomes';
-
-const TCP = { name: 'TCP/IP', af: 2, type: 1, protocol: 6, serviceFlags1: 0 };
-const UDP = { name: 'UDP/IP', af: 2, type: 2, protocol: 17, serviceFlags1: 0 };
+import { AF_INET6 } from '../src/core/winsock';
+import { TCP, UDP } from '../support/situations';
 
 describe('loopback peer', () => {
   it('speaks TCP over IPv4 only', async () => {
     const peer = new LoopbackPeer();
     assert.equal(peer.speaks(TCP), true);
     assert.equal(peer.speaks(UDP), false);
-    assert.equal(peer.speaks({ ...TCP, af: 23 }), false);
+    assert.equal(peer.speaks({ ...TCP, af: AF_INET6 }), false);
     await assert.rejects(peer.listen(UDP), NotApplicable);
   });
 

@@ -6,7 +6,7 @@ import { RECEIVE_WINDOW } from '../src/testbeds/simulator/endpoints';
 import { parseSimulatorOptions } from '../src/testbeds/simulator/options';
 import type { Call, CallOutcome, PeerStream, Returned, Testbed, WinsockProcess } from '../src/core/ports';
 import { TCP, UDP } from '../support/situations';
-import { MSG_PEEK, SD_RECEIVE, SD_SEND, SOCK_SEQPACKET, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../src/core/winsock';
+import { MSG_PEEK, SD_RECEIVE, SD_SEND, SOCK_SEQPACKET, SOCKET_ERROR, WINSOCK_2_2, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../src/core/winsock';
 
 const BOUND = 1000;
 
@@ -166,7 +166,7 @@ describe('simulator: Winsock start-up and handles', () => {
     const process = await testbed.uninitialisedProcess();
     const socketCall: Call = { op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol };
     assert.equal(returned(await process.call(socketCall, BOUND)).error, WSA_ERRORS.WSANOTINITIALISED);
-    await ok(process, { op: 'WSAStartup', version: 0x0202 });
+    await ok(process, { op: 'WSAStartup', version: WINSOCK_2_2 });
     await ok(process, socketCall);
     await ok(process, { op: 'WSACleanup' });
     assert.equal(returned(await process.call(socketCall, BOUND)).error, WSA_ERRORS.WSANOTINITIALISED);

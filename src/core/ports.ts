@@ -165,8 +165,6 @@ export interface Testbed {
   readonly faults: readonly FaultName[];
   /** The backend's clock, in ms. The simulator's is virtual: waiting on it costs no real time. */
   now(): number;
-  /** Wait out a window on the backend's clock, e.g. between two observations of an absence. */
-  wait(ms: number): Promise<void>;
   /** The process scenarios run in; started once per run. */
   mainProcess(): Promise<WinsockProcess>;
   /** A fresh process in which Winsock has never been initialised (or has been cleaned up to zero). */
@@ -179,10 +177,8 @@ export interface Testbed {
   close(): Promise<void>;
 }
 
-/** How the CLI and the hooks find a backend by name. */
+/** What a backend's module gives the registry (src/testbeds/registry.ts, which names and describes it). */
 export interface TestbedFactory {
-  readonly name: string;
-  readonly summary: string;
   /** Throw a one-line error naming the valid options if `options` has one this backend does not take. */
   checkOptions(options: Record<string, string>): void;
   create(options: Record<string, string>): Promise<Testbed>;

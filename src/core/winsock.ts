@@ -1,7 +1,10 @@
 // Winsock's numeric vocabulary, shared by every backend, the steps and the reports.
-// Values are those of winsock2.h / ws2def.h; the simulator uses them too, so one table serves all.
+// Values are those of winsock2.h / ws2def.h; the simulator and the agent use them too (the agent's build
+// takes this file along), so one table serves all. It imports nothing: node.exe runs it as it is.
 
 export const SOCKET_ERROR = -1;
+/** (SOCKET)(~0): a SOCKET is pointer-sized, and the agent reads it as a 64-bit unsigned value. */
+export const INVALID_SOCKET = (1n << 64n) - 1n;
 
 export const WSA_ERRORS = {
   WSAEINTR: 10004,
@@ -20,6 +23,7 @@ export const WSA_ERRORS = {
   WSAENETDOWN: 10050,
   WSAECONNABORTED: 10053,
   WSAECONNRESET: 10054,
+  WSAENOBUFS: 10055,
   WSAEISCONN: 10056,
   WSAENOTCONN: 10057,
   WSAESHUTDOWN: 10058,
@@ -42,6 +46,10 @@ export function isWsaErrorName(name: string): name is WsaErrorName {
 }
 
 export const AF_INET = 2;
+export const AF_ISO = 7;
+export const AF_DECNET = 12;
+/** Windows' value; Linux's AF_INET6 is 10. */
+export const AF_INET6 = 23;
 export const SOCK_STREAM = 1;
 export const SOCK_DGRAM = 2;
 export const SOCK_SEQPACKET = 5;
@@ -54,7 +62,14 @@ export const SD_BOTH = 2;
 
 export const MSG_PEEK = 0x2;
 
-/** WSAPROTOCOL_INFO.dwServiceFlags1 bits the suite reads. */
+export const SOL_SOCKET = 0xffff;
+export const SO_LINGER = 0x0080;
+export const SO_TYPE = 0x1008;
+
+/** _IOR('f', 127, u_long): the bytes a receive would return now. */
+export const FIONREAD = 0x4004667f;
+
+/** WSAPROTOCOL_INFO.dwServiceFlags1 bits the suite reads or reports. */
 export const XP1_CONNECTIONLESS = 0x00000001;
 export const XP1_GUARANTEED_DELIVERY = 0x00000002;
 export const XP1_GUARANTEED_ORDER = 0x00000004;
@@ -63,6 +78,8 @@ export const XP1_GRACEFUL_CLOSE = 0x00000020;
 export const XP1_EXPEDITED_DATA = 0x00000040;
 export const XP1_CONNECT_DATA = 0x00000080;
 export const XP1_DISCONNECT_DATA = 0x00000100;
+export const XP1_SUPPORT_BROADCAST = 0x00000200;
+export const XP1_SUPPORT_MULTIPOINT = 0x00000400;
 export const XP1_IFS_HANDLES = 0x00020000;
 
 /** MAKEWORD(2, 2), the version every Winsock 2 client asks for. */

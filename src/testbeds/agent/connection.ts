@@ -204,12 +204,12 @@ export class AgentConnection {
 }
 
 /** Up to 256 bytes as hex pairs, e.g. "00 ff 7b ... (300 bytes)". */
-export function hexBytes(bytes: Buffer, max = 256): string {
+function hexBytes(bytes: Buffer, max = 256): string {
   const shown = [...bytes.subarray(0, max)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
   return bytes.length > max ? `${shown} ... (${bytes.length} bytes)` : shown;
 }
 
-export function describeRequest(request: Request): string {
+function describeRequest(request: Request): string {
   if (request.type === 'call') return `${request.call.op}${request.process && request.process !== 'main' ? ` in ${request.process}` : ''}`;
   return `"${request.type}"`;
 }

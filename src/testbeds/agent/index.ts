@@ -20,81 +20,12 @@ import { promisify } from 'node:util';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
 import { AgentFailure, CallTimeout, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
-import { TcpdumpWire } from '../loopback/pcap';
+import { TcpdumpWire } from '../loopback/capture';
 import { AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { awaitAtMost, buildAgent, launchLocalAgent, type LocalAgent } from './launcher';
+import { parseAgentOptions, type AgentOptions } from './options';
 import { ensureWineSetup, REPO_ROOT, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import type { AgentMessage } from '../../../agent/protocol';
-
-export { ensureWineSetup } from './wine-setup';
-
-const OPTION_HELP: Record<string, string> = {
-  agent: 'tcp://HOST:PORT of an agent that is already running (default: start one)',
-  'agent-command':
-    'PROGRAM [ARGS...] to start as the local agent instead of the suite\'s (a .ts or .js file runs in this node; it gets --listen, --announce and --single appended; no Wine is set up), e.g. the test fixture test/fixtures/faulty-agent.ts',
-  grace: 'ms an answer may come after a call bound before the agent counts as hung (default 5000)',
-  'boot-timeout': 'ms the agent may take to start (default 60000)',
-  capture: 'on|off: tcpdump on lo when root (default on)',
-  wine: 'path of wine64 (wine backend)',
-  cache: 'cache folder (default <repo>/.cache)',
-  verbose: 'on|off: the agent logs every call to its log file (default off)',
-  'peer-address': 'address the peer binds (default 127.0.0.1)',
-};
-
-interface AgentOptions {
-  remote: { host: string; port: number } | null;
-  /** A local agent program and its arguments, instead of the suite's agent (agent-command). */
-  agentCommand: string[] | null;
-  graceMs: number;
-  bootTimeoutMs: number;
-  capture: boolean;
-  wine64: string | undefined;
-  cacheDir: string;
-  verbose: boolean;
-  peerAddress: string;
-}
-
-function parseOptions(raw: Record<string, string>, backend: string): AgentOptions {
-  for (const key of Object.keys(raw)) {
-    if (!(key in OPTION_HELP)) throw new Error(`unknown ${backend} option '${key}'; valid: ${Object.keys(OPTION_HELP).join(', ')}`);
-  }
-  const ms = (key: string, fallback: number): number => {
-    if (raw[key] === undefined) return fallback;
-    const n = Number(raw[key]);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${backend} option ${key} takes milliseconds, not '${raw[key]}'`);
-    return n;
-  };
-  const flag = (key: string, fallback: boolean): boolean => {
-    const v = raw[key];
-    if (v === undefined) return fallback;
-    if (v === 'on' || v === 'true' || v === '1') return true;
-    if (v === 'off' || v === 'false' || v === '0') return false;
-    throw new Error(`${backend} option ${key} takes on or off, not '${v}'`);
-  };
-  let remote: AgentOptions['remote'] = null;
-  if (raw.agent !== undefined) {
-    const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(raw.agent);
-    if (!m) throw new Error(`${backend} option agent takes tcp://HOST:PORT, not '${raw.agent}'`);
-    remote = { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-  }
-  let agentCommand: string[] | null = null;
-  if (raw['agent-command'] !== undefined) {
-    agentCommand = raw['agent-command'].trim().split(/\s+/).filter(Boolean);
-    if (agentCommand.length === 0) throw new Error(`${backend} option agent-command takes a program and its arguments`);
-    if (remote) throw new Error(`${backend} options agent and agent-command exclude each other: one connects to a running agent, the other starts one`);
-  }
-  return {
-    remote,
-    agentCommand,
-    graceMs: ms('grace', 5000),
-    bootTimeoutMs: ms('boot-timeout', 60_000),
-    capture: flag('capture', true),
-    wine64: raw.wine,
-    cacheDir: path.resolve(raw.cache ?? path.join(REPO_ROOT, '.cache')),
-    verbose: flag('verbose', false),
-    peerAddress: raw['peer-address'] ?? '127.0.0.1',
-  };
-}
 
 type Kind = 'wine' | 'winsock';
 
@@ -157,10 +88,6 @@ class AgentTestbed implements Testbed {
 
   now(): number {
     return performance.now();
-  }
-
-  wait(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
   }
 
   /** The live agent, if there is one; never starts one. */
@@ -434,7 +361,7 @@ class ProbeProcess implements WinsockProcess {
 }
 
 async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed> {
-  const options = parseOptions(raw, kind);
+  const options = parseAgentOptions(raw, kind);
   if (kind === 'winsock' || options.agentCommand) {
     if (process.platform !== 'win32' && !options.remote && !options.agentCommand) {
       throw new Error(`the winsock backend needs Windows (this host runs ${process.platform}); use --backend wine`);
@@ -446,37 +373,11 @@ async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed>
 }
 
 export const wineTestbed: TestbedFactory = {
-  name: 'wine',
-  summary: "Wine's ws2_32.dll, through an agent in Windows node.exe under wine64",
-  checkOptions: (options) => void parseOptions(options, 'wine'),
+  checkOptions: (options) => void parseAgentOptions(options, 'wine'),
   create: (options) => create('wine', options),
 };
 
 export const winsockTestbed: TestbedFactory = {
-  name: 'winsock',
-  summary: "the system's ws2_32.dll, through an agent in the local node (Windows only)",
-  checkOptions: (options) => void parseOptions(options, 'winsock'),
+  checkOptions: (options) => void parseAgentOptions(options, 'winsock'),
   create: (options) => create('winsock', options),
 };
-
-/**
- * Milliseconds per trivial call (getSocketType on a handle that is no socket), as the controller sees
- * them: the control protocol's round trip plus one ws2_32 call. Uses wine, or winsock on Windows.
- */
-export async function measureRoundTrips(samples: number, options: Record<string, string> = {}): Promise<number[]> {
-  const bed = await (process.platform === 'win32' ? winsockTestbed : wineTestbed).create({ capture: 'off', ...options });
-  try {
-    const proc = await bed.mainProcess();
-    const call: Call = { op: 'getSocketType', s: '0x0' };
-    for (let i = 0; i < 5; i += 1) await proc.call(call, 1000);
-    const times: number[] = [];
-    for (let i = 0; i < samples; i += 1) {
-      const t0 = performance.now();
-      await proc.call(call, 1000);
-      times.push(performance.now() - t0);
-    }
-    return times;
-  } finally {
-    await bed.close();
-  }
-}

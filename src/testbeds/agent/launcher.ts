@@ -1,33 +1,66 @@
-// Starting a local agent: agent/*.ts transpiled into the cache (node.exe loads no TypeScript), the
-// process spawned with its stdout and stderr in files (Wine's node.exe dies on a piped stdout), and its
-// port learnt from the one line it sends to a one-shot "announce" listener of ours.
+// Starting a local agent: agent/agent.ts and what it requires transpiled into the cache (node.exe loads
+// no TypeScript), the process spawned with its stdout and stderr in files (Wine's node.exe dies on a piped
+// stdout), and its port learnt from the one line it sends to a one-shot "announce" listener of ours.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { isBuiltin } from 'node:module';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { transpile } from '../../../bin/transpile';
 import { AgentFailure } from '../../core/outcomes';
 import { REPO_ROOT } from './wine-setup';
 
-const AGENT_SOURCES = path.join(REPO_ROOT, 'agent');
+const AGENT_ENTRY = path.join(REPO_ROOT, 'agent', 'agent.ts');
 
-/** Transpile agent/*.ts into `outDir` (only files whose output changed are written). Returns agent.js. */
-export function buildAgent(outDir: string): string {
-  fs.mkdirSync(outDir, { recursive: true });
-  for (const name of fs.readdirSync(AGENT_SOURCES)) {
-    if (!name.endsWith('.ts') || name.endsWith('.d.ts')) continue;
-    // node.exe runs it without source maps: its errors reach the controller as messages, not stacks.
-    const js = transpile(fs.readFileSync(path.join(AGENT_SOURCES, name), 'utf8'), name, false);
-    const target = path.join(outDir, name.replace(/\.ts$/, '.js'));
-    let current: string | null = null;
-    try {
-      current = fs.readFileSync(target, 'utf8');
-    } catch {
-      current = null;
-    }
-    if (current !== js) fs.writeFileSync(target, js);
+/** The module names a transpiled file requires (swc writes each import as a `require("...")`). */
+function requiredModules(js: string): string[] {
+  return [...js.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1] as string);
+}
+
+/** The TypeScript file a relative import of `from` names, which must be inside the repository. */
+function resolveImport(from: string, specifier: string): string {
+  const source = `${path.resolve(path.dirname(from), specifier)}.ts`;
+  if (!fs.existsSync(source)) throw new Error(`the agent cannot be built: ${path.relative(REPO_ROOT, from)} imports ${specifier}, which is no TypeScript file`);
+  if (path.relative(REPO_ROOT, source).startsWith('..')) throw new Error(`the agent cannot be built: ${path.relative(REPO_ROOT, from)} imports ${source}, outside the repository`);
+  return source;
+}
+
+function writeIfChanged(file: string, text: string): void {
+  let current: string | null = null;
+  try {
+    current = fs.readFileSync(file, 'utf8');
+  } catch {
+    current = null;
   }
-  return path.join(outDir, 'agent.js');
+  if (current === text) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+/**
+ * Transpile agent/agent.ts and every file it requires at run time, followed through their relative
+ * imports, into `outDir`, each where it is in the repository (agent/agent.ts as agent/agent.js,
+ * src/core/winsock.ts as src/core/winsock.js), so that the requires resolve as they do in the sources.
+ * Type-only imports vanish in the transpiling, so they are not followed. Only files whose output changed
+ * are written. Returns the path of the agent's entry, agent.js.
+ */
+export function buildAgent(outDir: string): string {
+  const output = (source: string): string => path.join(outDir, path.relative(REPO_ROOT, source).replace(/\.ts$/, '.js'));
+  const pending = [AGENT_ENTRY];
+  const built = new Set<string>();
+  for (let source = pending.pop(); source !== undefined; source = pending.pop()) {
+    if (built.has(source)) continue;
+    built.add(source);
+    // node.exe runs it without source maps: its errors reach the controller as messages, not stacks.
+    const js = transpile(fs.readFileSync(source, 'utf8'), path.basename(source), false);
+    for (const specifier of requiredModules(js)) {
+      if (specifier.startsWith('.')) pending.push(resolveImport(source, specifier));
+      // node.exe has no node_modules beside the build; koffi, the one package, is loaded from --koffi's path.
+      else if (!isBuiltin(specifier)) throw new Error(`the agent cannot be built: ${path.relative(REPO_ROOT, source)} requires ${specifier}, which is not a node built-in`);
+    }
+    writeIfChanged(output(source), js);
+  }
+  return output(AGENT_ENTRY);
 }
 
 export interface LaunchSpec {
@@ -101,7 +134,7 @@ function tailOf(file: string, max = 4000): string {
   }
 }
 
-export function describeLogs(stdoutPath: string, stderrPath: string, exitInfo: string | null): string {
+function describeLogs(stdoutPath: string, stderrPath: string, exitInfo: string | null): string {
   const out = tailOf(stdoutPath).trim();
   const err = tailOf(stderrPath).trim();
   return [

@@ -6,10 +6,7 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../core/ports';
 import { NotApplicable } from '../../core/outcomes';
-
-const AF_INET = 2;
-const SOCK_STREAM = 1;
-const IPPROTO_TCP = 6;
+import { AF_INET, IPPROTO_TCP, SOCK_STREAM } from '../../core/winsock';
 
 /** Events not consumed yet, and at most one waiter for the next one. */
 export class EventQueue {

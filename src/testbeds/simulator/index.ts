@@ -31,10 +31,6 @@ class SimulatorTestbed implements Testbed {
     return this.net.clock.now();
   }
 
-  async wait(ms: number): Promise<void> {
-    this.net.clock.advance(ms);
-  }
-
   async mainProcess(): Promise<WinsockProcess> {
     return this.mainSimulatedProcess();
   }
@@ -74,8 +70,6 @@ class SimulatorTestbed implements Testbed {
 }
 
 export const simulatorTestbed: TestbedFactory = {
-  name: 'simulator',
-  summary: 'the reference simulator',
   checkOptions: (options) => void parseSimulatorOptions(options),
   create: async (options) => new SimulatorTestbed(parseSimulatorOptions(options)),
 };

@@ -3,7 +3,9 @@
 // canned answers. Mutant hooks are marked `mutant(...)`: each flips exactly one documented rule.
 import type { Call, CallOutcome, CallOutputs, Endpoint, FaultName, Handle, ProtocolInfo, WinsockProcess } from '../../core/ports';
 import {
+  AF_DECNET,
   AF_INET,
+  AF_ISO,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_PEEK,
@@ -29,9 +31,6 @@ import {
 import { Connection, DatagramEndpoint, Listener } from './endpoints';
 import { LOOPBACK, type Network, type Transport } from './network';
 import type { MutantName, SimulatorOptions } from './options';
-
-const AF_ISO = 7;
-const AF_DECNET = 12;
 
 export interface SimProtocol extends ProtocolInfo {
   transport: Transport;

@@ -1,0 +1,271 @@
+// Wire capture on the loopback interface: one tcpdump for the whole run, writing a pcap file, sliced per
+// scenario between marker datagrams and decoded by pcap.ts.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Wire, WireSlice } from '../../core/ports';
+import { decodePcap, PCAP_HEADER_BYTES } from './pcap';
+
+export function tcpdumpPath(): string | null {
+  for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', ...(process.env.PATH ?? '').split(path.delimiter)]) {
+    const candidate = path.join(dir, 'tcpdump');
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+export interface CaptureOptions {
+  interface?: string;
+  /** Ports whose traffic is not evidence (the agent's control channel); read at start and at stop. */
+  excludedPorts: () => number[];
+  /**
+   * When it returns ports, a scenario's packets are only those to or from one of them. A parallel run's
+   * workers each capture all of lo, so each keeps its own peer's traffic.
+   */
+  onlyPorts?: () => ReadonlySet<number> | null;
+  /** Bound on waiting for tcpdump's "listening on" line. */
+  startTimeoutMs?: number;
+  /** Bound on waiting for the end-of-capture marker to reach the file. */
+  flushTimeoutMs?: number;
+}
+
+/**
+ * One tcpdump for the whole run, sliced per scenario: start() and stop() each send a marker datagram and
+ * wait until it is in the file, so a scenario's packets are exactly those between its two markers.
+ * (A tcpdump per scenario cost about 60 ms of start-up and shut-down each time.)
+ */
+export class TcpdumpWire implements Wire {
+  private child: ChildProcess | null = null;
+  private file = '';
+  private startedAt = 0;
+  /** Where the current scenario's packets begin in the capture file; null when no scenario is capturing. */
+  private offset: number | null = null;
+  /** The markers' ports: their datagrams are the harness's, not evidence. */
+  private readonly markerPorts = new Set<number>();
+  private dir: string | null = null;
+  private stderr = '';
+  /** Set by dispose: a start still under way (a scenario cut short by Ctrl-C) must not leave a tcpdump behind. */
+  private disposed = false;
+  /** Every tcpdump of ours that has not exited yet (one being stopped is no longer `child`). */
+  private readonly running = new Set<ChildProcess>();
+  /** A launch under way, started by prepare(); the first start() waits for it instead of launching again. */
+  private launching: Promise<void> | null = null;
+
+  constructor(
+    private readonly tcpdump: string,
+    private readonly options: CaptureOptions,
+  ) {}
+
+  /** A wire when capture is possible here (root and tcpdump present), else null. */
+  static create(options: CaptureOptions): TcpdumpWire | null {
+    if (process.platform === 'win32' || typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
+    const tcpdump = tcpdumpPath();
+    if (!tcpdump) return null;
+    return new TcpdumpWire(tcpdump, options);
+  }
+
+  private filter(): string[] {
+    const ports = [...new Set(this.options.excludedPorts())];
+    return ports.length ? ['not', '(', ports.map((p) => `port ${p}`).join(' or '), ')'] : [];
+  }
+
+  async start(): Promise<void> {
+    await this.launching;
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const port = await this.flush(child);
+      if (port !== null) this.markerPorts.add(port);
+    } else {
+      await this.launch();
+    }
+    this.offset = fileSize(this.file);
+    this.startedAt = Date.now();
+  }
+
+  /**
+   * Start tcpdump ahead of the first scenario, once the ports to leave out are known (tcpdump takes a
+   * few tens of milliseconds to say it is listening). A failure is the first start()'s to report.
+   */
+  prepare(): void {
+    if (this.disposed || this.child || this.launching) return;
+    this.launching = this.launch()
+      .catch(() => undefined)
+      .finally(() => {
+        this.launching = null;
+      });
+  }
+
+  private async launch(): Promise<void> {
+    // A start that waited for prepare()'s launch comes here after a dispose too (Ctrl-C in a scenario's
+    // Before hook): a tcpdump started now would outlive the run.
+    if (this.disposed) throw new Error('the capture was disposed');
+    this.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'winsock-wire-'));
+    this.file = path.join(this.dir, 'capture.pcap');
+    fs.rmSync(this.file, { force: true });
+    this.stderr = '';
+    const args = ['-i', this.options.interface ?? 'lo', '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', this.file, ...this.filter()];
+    const child = spawn(this.tcpdump, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    this.running.add(child);
+    child.once('exit', () => this.running.delete(child));
+    const bound = this.options.startTimeoutMs ?? 5000;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`tcpdump did not report listening within ${bound} ms: ${this.stderr.trim()}`));
+      }, bound);
+      const onExit = (code: number | null): void => {
+        clearTimeout(timer);
+        reject(new Error(`tcpdump exited (${code}) before listening: ${this.stderr.trim()}`));
+      };
+      child.once('exit', onExit);
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.stderr?.setEncoding('utf8');
+      child.stderr?.on('data', (text: string) => {
+        this.stderr += text;
+        if (/listening on /.test(this.stderr)) {
+          clearTimeout(timer);
+          child.off('exit', onExit);
+          resolve();
+        }
+      });
+    }).catch((e: unknown) => {
+      this.child = null;
+      throw e;
+    });
+  }
+
+  /** The socket markers are sent from, bound once per capture; null until the first flush. */
+  private markerSocket: Promise<{ socket: dgram.Socket; port: number }> | null = null;
+
+  private openMarkerSocket(): Promise<{ socket: dgram.Socket; port: number }> {
+    const socket = dgram.createSocket('udp4');
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => {
+        socket.on('error', () => undefined);
+        socket.on('message', () => undefined);
+        socket.unref();
+        resolve({ socket, port: socket.address().port });
+      });
+    });
+  }
+
+  /**
+   * Send a marker datagram over lo and wait (on file-change events, bounded) until tcpdump has written it:
+   * the kernel hands packets to the capture in order, so everything before the marker is then in the
+   * file, and an interrupt cannot lose the last packets of the scenario. Returns the marker's port.
+   */
+  private async flush(child: ChildProcess): Promise<number | null> {
+    try {
+      this.markerSocket ??= this.openMarkerSocket();
+      const { socket, port } = await this.markerSocket;
+      const marker = Buffer.from(`winsock-conformance wire marker ${process.pid} ${Date.now()} ${Math.random()}`);
+      // The marker can only be in what was written after now: read from here on (the marker's length
+      // back, in case a write was under way).
+      const from = Math.max(0, fileSize(this.file) - marker.length);
+      const seen = (): boolean => readBytes(this.file, from)?.includes(marker) ?? false;
+      await new Promise<void>((resolve) => {
+        let watcher: fs.FSWatcher | null = null;
+        const done = (): void => {
+          clearTimeout(timer);
+          watcher?.close();
+          child.off('exit', done);
+          resolve();
+        };
+        const timer = setTimeout(done, this.options.flushTimeoutMs ?? 1000);
+        child.once('exit', done);
+        try {
+          watcher = fs.watch(this.file, () => {
+            if (seen()) done();
+          });
+        } catch {
+          watcher = null; // no file yet: the bound ends the wait
+        }
+        socket.send(marker, port, '127.0.0.1', () => {
+          if (seen()) done();
+        });
+      });
+      return port;
+    } catch {
+      return null;
+    }
+  }
+
+  async stop(): Promise<WireSlice> {
+    const none: WireSlice = { packets: [], pcap: null };
+    const child = this.child;
+    const offset = this.offset;
+    if (!child || offset === null) return none;
+    this.offset = null;
+    const port = child.exitCode === null && child.signalCode === null ? await this.flush(child) : null;
+    if (port !== null) this.markerPorts.add(port);
+    // The file's own header, then this scenario's records: the capture of the whole run is not read again.
+    const header = readBytes(this.file, 0, PCAP_HEADER_BYTES);
+    const records = readBytes(this.file, Math.max(PCAP_HEADER_BYTES, offset));
+    if (!header || header.length < PCAP_HEADER_BYTES || !records) return none;
+    const excluded = new Set([...this.options.excludedPorts(), ...this.markerPorts]);
+    const slice = Buffer.concat([header, records]);
+    const only = this.options.onlyPorts?.() ?? null;
+    const kept = decodePcap(slice)
+      .filter((p) => !excluded.has(p.from.port) && !excluded.has(p.to.port))
+      .filter((p) => !only || only.has(p.from.port) || only.has(p.to.port));
+    return {
+      packets: kept.map(({ epochMs, record: _record, ...p }) => ({ ...p, t: Math.max(0, Math.round((epochMs - this.startedAt) * 1000) / 1000) })),
+      pcap: kept.length > 0 ? Buffer.concat([header, ...kept.map((p) => p.record)]) : null,
+    };
+  }
+
+  /** Stop without decoding and remove the temporary folder; resolves when no tcpdump of ours runs. */
+  dispose(): Promise<void> {
+    this.disposed = true;
+    void this.markerSocket?.then(({ socket }) => socket.close(), () => undefined);
+    this.markerSocket = null;
+    this.child = null;
+    this.offset = null;
+    const gone = [...this.running].map((child) => {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGKILL');
+      return exited;
+    });
+    this.running.clear();
+    if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+    return Promise.all(gone).then(() => undefined);
+  }
+}
+
+/** Bytes `start` to `end` (or to the end) of `file` as it is now; null when it cannot be read. */
+function readBytes(file: string, start: number, end = Infinity): Buffer | null {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const length = Math.max(0, Math.min(end, fs.fstatSync(fd).size) - start);
+      const bytes = Buffer.alloc(length);
+      fs.readSync(fd, bytes, 0, length, start);
+      return bytes;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
