@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from '../src/core/paths';
 
-const ROOT = path.join(__dirname, '..');
 const args = process.argv.slice(2);
 const samples = Number(args[args.indexOf('--samples') + 1]) || 9;
 
@@ -23,7 +23,7 @@ function median(values: number[]): number {
 /** Wall time of a command, in ms; its exit code is the caller's business. */
 function timed(command: string, commandArgs: string[]): { ms: number; status: number | null; stdout: string } {
   const start = process.hrtime.bigint();
-  const run = spawnSync(command, commandArgs, { cwd: ROOT, encoding: 'utf8' });
+  const run = spawnSync(command, commandArgs, { cwd: REPO_ROOT, encoding: 'utf8' });
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, status: run.status, stdout: run.stdout };
 }
 
@@ -37,7 +37,7 @@ function line(label: string, value: string): void {
  * at most a fifth of that run.
  */
 function simulator(): void {
-  const cucumber = path.join(ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js');
+  const cucumber = path.join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js');
   const stockRun = (reports: string): number => {
     const formats = ['message:messages.ndjson', 'html:cucumber.html', 'junit:junit.xml'].flatMap((f) => ['--format', `${f.split(':')[0]}:${path.join(reports, f.split(':')[1] as string)}`]);
     const result = timed(process.execPath, [cucumber, '--profile', 'simulator', ...formats]);

@@ -16,8 +16,8 @@ import { InputError } from '../core/input-error';
 import type { AllureRunOptions } from '../report/allure-formatter';
 import { countVerdicts, runFiles, writeRunRecord } from '../verdicts/run-record';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
+import { REPO_ROOT } from '../core/paths';
 
-export const ROOT = path.join(__dirname, '..', '..');
 
 export interface CliOptions {
   backend: string;
@@ -141,7 +141,7 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
 }
 
 /** Where the formatter of the Allure results is, as cucumber imports formatters (bin/allure-formatter.js says why it is JavaScript). */
-const ALLURE_FORMATTER = pathToFileURL(path.join(ROOT, 'bin', 'allure-formatter.js')).href;
+const ALLURE_FORMATTER = pathToFileURL(path.join(REPO_ROOT, 'bin', 'allure-formatter.js')).href;
 
 /**
  * cucumber's report formatters for a run that writes reports into `folder`: the messages (the archival
@@ -184,17 +184,17 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
         ...(options.parallel > 0 ? { parallel: options.parallel } : {}),
       },
     },
-    { cwd: ROOT },
+    { cwd: REPO_ROOT },
   );
   // cucumber always runs a formatter on its stdout, which is not this command's (the verdict lines are
   // the output): there it runs rerun, which writes only at the run's end, into a sink.
   const cucumberStdout = new Writable({ write: (_chunk, _encoding, done) => done() });
   runConfiguration.formats = { ...runConfiguration.formats, stdout: 'rerun', files: {}, ...(reports ? reportFormats(reports, options.backend) : {}) };
 
-  const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: ROOT });
+  const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: REPO_ROOT });
   if (errors.length > 0) throw new InputError(`cannot parse the features: ${errors.map((e) => e.message).join('; ')}`);
   const expectations = loadExpectations(
-    expectationsFile(ROOT, options.backend),
+    expectationsFile(REPO_ROOT, options.backend),
     options.backend,
     catalogue,
     new Set(plan.map((p) => p.name)),
@@ -218,7 +218,7 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
     if (exception?.type === CannotRun.name) cannotRun ??= exception.message?.split('\n')[0] ?? 'the run could not start';
     collector.add(envelope);
   };
-  const run = await runCucumber(support ? { ...runConfiguration, support } : runConfiguration, { cwd: ROOT, stdout: cucumberStdout, stderr: process.stderr }, onMessage);
+  const run = await runCucumber(support ? { ...runConfiguration, support } : runConfiguration, { cwd: REPO_ROOT, stdout: cucumberStdout, stderr: process.stderr }, onMessage);
   if (watch.signal) throw new RunInterrupted(watch.signal);
   if (cannotRun !== null) throw new CannotRun(cannotRun);
 

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import path from 'node:path';
 import { version as cucumberVersion } from '@cucumber/cucumber';
 import { sectionUrl } from './page';
+import { REPO_ROOT } from '../core/paths';
 
 /** A label from a tag: `@req:ID` gives the label `requirement` = ID. */
 interface LabelRule {
@@ -143,7 +144,7 @@ export function environmentFacts(
   backendOptions: Readonly<Record<string, string>>,
   metadata: Readonly<Record<string, string>> | null,
 ): Record<string, string> {
-  const suite = (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const suite = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   return {
     backend,
     ...Object.fromEntries(Object.entries(backendOptions).map(([k, v]) => [`option ${k}`, v])),

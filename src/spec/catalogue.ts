@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isMap } from 'yaml';
 import { InputError } from '../core/input-error';
 import { listEntries, readYamlFile } from '../core/yaml-file';
+import { REPO_ROOT } from '../core/paths';
 
 export const STRENGTHS = ['MUST', 'MAY', 'INFORMATIVE', 'CLIENT'] as const;
 export type Strength = (typeof STRENGTHS)[number];
@@ -39,7 +40,7 @@ export interface Catalogue {
   requirements: Requirement[];
 }
 
-export const CATALOGUE_FILE = path.join(__dirname, '..', '..', 'spec', 'WSARecvDisconnect.yaml');
+export const CATALOGUE_FILE = path.join(REPO_ROOT, 'spec', 'WSARecvDisconnect.yaml');
 
 /** Does this entry need a scenario of its own? */
 export function isTestable(r: Requirement): boolean {

@@ -6,7 +6,7 @@
 // Either takes `agent=tcp://HOST:PORT` to use an agent that is already running (a vendor's, or one
 // started by hand with `node -r ts-node/register agent/agent.ts --listen 127.0.0.1:7777`), or
 // `agent-command=PROGRAM [ARGS]` to start another agent program locally (the suite's own tests start a
-// deliberately faulty agent this way: test/fixtures/faulty-agent.ts).
+// deliberately faulty agent this way: test/e2e/fixtures/faulty-agent.ts).
 //
 // Robustness: a call that does not answer within its bound plus `grace` ends its scenario as TIMEOUT and
 // the agent is killed; an agent that exits, crashes or breaks the protocol ends it as BROKEN, with its
@@ -24,7 +24,8 @@ import { TcpdumpWire } from '../loopback/capture';
 import { AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { awaitAtMost, buildAgent, launchLocalAgent, type LocalAgent } from './launcher';
 import { parseAgentOptions, type AgentOptions } from './options';
-import { ensureWineSetup, REPO_ROOT, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
+import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
+import { REPO_ROOT } from '../../core/paths';
 import type { AgentMessage } from '../../../agent/protocol';
 
 type Kind = 'wine' | 'winsock';

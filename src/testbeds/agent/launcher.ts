@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { transpile } from '../../../bin/transpile';
 import { AgentFailure } from '../../core/outcomes';
-import { REPO_ROOT } from './wine-setup';
+import { REPO_ROOT } from '../../core/paths';
 
 const AGENT_ENTRY = path.join(REPO_ROOT, 'agent', 'agent.ts');
 

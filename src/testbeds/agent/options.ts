@@ -1,6 +1,6 @@
 // The wine and winsock backends' options (--backend-option KEY=VALUE), checked and parsed.
 import * as path from 'node:path';
-import { REPO_ROOT } from './wine-setup';
+import { REPO_ROOT } from '../../core/paths';
 
 /** The options these backends take; any other is refused, naming these. Each is described in AgentOptions. */
 const OPTION_NAMES = ['agent', 'agent-command', 'grace', 'boot-timeout', 'capture', 'wine', 'cache', 'verbose', 'peer-address'] as const;
@@ -11,7 +11,7 @@ export interface AgentOptions {
   /**
    * agent-command=PROGRAM [ARGS...]: a local agent program to start instead of the suite's (a .ts or .js
    * file runs in this node; it gets --listen, --announce and --single appended; no Wine is set up), e.g.
-   * the test fixture test/fixtures/faulty-agent.ts.
+   * the test fixture test/e2e/fixtures/faulty-agent.ts.
    */
   agentCommand: string[] | null;
   /** grace: ms an answer may come after a call's bound before the agent counts as hung (default 5000). */

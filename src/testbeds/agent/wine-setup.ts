@@ -6,8 +6,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CannotRun } from '../../core/outcomes';
+import { REPO_ROOT } from '../../core/paths';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const NODE_MAJOR = '22';
 
 /** A one-line reason the setup cannot be done here, with the command that installs what is missing. */

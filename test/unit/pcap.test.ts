@@ -1,7 +1,7 @@
 // The pcap decoder on files built here.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodePcap, PcapFormatError } from '../src/testbeds/loopback/pcap';
+import { decodePcap, PcapFormatError } from '../../src/testbeds/loopback/pcap';
 
 interface Rec {
   sec: number;

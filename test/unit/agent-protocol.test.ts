@@ -12,11 +12,11 @@ import {
   ProtocolError,
   type AgentFacts,
   type AgentMessage,
-} from '../agent/protocol';
-import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, WSAPROTOCOL_INFOW_SIZE } from '../agent/sockaddr';
-import { AgentConnection, ProtocolMismatch, RequestTimeout } from '../src/testbeds/agent/connection';
-import { AgentFailure } from '../src/core/outcomes';
-import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS } from '../src/core/winsock';
+} from '../../agent/protocol';
+import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, WSAPROTOCOL_INFOW_SIZE } from '../../agent/sockaddr';
+import { AgentConnection, ProtocolMismatch, RequestTimeout } from '../../src/testbeds/agent/connection';
+import { AgentFailure } from '../../src/core/outcomes';
+import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS } from '../../src/core/winsock';
 
 const FACTS: AgentFacts = { implementation: 'fake agent', windows: 'Windows 10', ws2_32: 'C:\\ws2_32.dll', ops: ['socket'] };
 

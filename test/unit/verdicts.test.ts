@@ -4,11 +4,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
-import { loadCatalogue } from '../src/spec/catalogue';
-import { loadExpectations, type Expectation } from '../src/verdicts/expectations';
-import { NOT_APPLICABLE_MEDIA } from '../src/core/outcomes';
-import { applyExpectation, observedVerdict, requirementVerdict } from '../src/verdicts/verdicts';
-import { scratchDir } from './scratch';
+import { loadCatalogue } from '../../src/spec/catalogue';
+import { loadExpectations, type Expectation } from '../../src/verdicts/expectations';
+import { NOT_APPLICABLE_MEDIA } from '../../src/core/outcomes';
+import { applyExpectation, observedVerdict, requirementVerdict } from '../../src/verdicts/verdicts';
+import { scratchDir } from '../scratch';
 
 const duration = { seconds: 0, nanos: 0 };
 const passed: messages.TestStepResult = { status: 'PASSED' as messages.TestStepResultStatus, duration };

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseArguments, runSuite, type CliOptions } from '../src/cli/main';
+import { parseArguments, runSuite, type CliOptions } from '../../src/cli/main';
+import { REPO_ROOT } from '../../src/core/paths';
 
-const BIN = path.join(__dirname, '..', 'bin', 'conformance.js');
+const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 
 describe('arguments', () => {
   it('defaults to the simulator with reports under reports/simulator', () => {

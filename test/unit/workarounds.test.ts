@@ -6,20 +6,20 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { REPO_ROOT } from '../../src/core/paths';
 
-const ROOT = path.join(__dirname, '..');
-const WORKAROUND = path.join(ROOT, 'src', 'workarounds', 'regexp-match-indices', 'index.js');
+const WORKAROUND = path.join(REPO_ROOT, 'src', 'workarounds', 'regexp-match-indices', 'index.js');
 
 function packageJson(dir: string): { version: string; dependencies?: Record<string, string> } {
   return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
 }
 
 describe('regexp-match-indices on the d flag', () => {
-  const cucumber = path.join(ROOT, 'node_modules', '@cucumber', 'cucumber');
-  const expressions = path.join(ROOT, 'node_modules', '@cucumber', 'cucumber-expressions');
+  const cucumber = path.join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber');
+  const expressions = path.join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber-expressions');
 
   it('replaces the version cucumber-expressions pins, for the cucumber package.json pins', () => {
-    const pinned = packageJson(ROOT).dependencies?.['@cucumber/cucumber'];
+    const pinned = packageJson(REPO_ROOT).dependencies?.['@cucumber/cucumber'];
     assert.equal(packageJson(cucumber).version, pinned, '@cucumber/cucumber is pinned exactly, so the workaround is checked against the version it runs with');
     assert.equal(packageJson(cucumber).dependencies?.['@cucumber/cucumber-expressions'], packageJson(expressions).version);
     assert.equal(packageJson(expressions).dependencies?.['regexp-match-indices'], '1.0.2', 'cucumber-expressions no longer uses regexp-match-indices 1.0.2: re-check or drop src/workarounds/regexp-match-indices');

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { describe, it } from 'node:test';
-import { TcpdumpWire } from '../src/testbeds/loopback/capture';
-import { decodePcap } from '../src/testbeds/loopback/pcap';
+import { TcpdumpWire } from '../../src/testbeds/loopback/capture';
+import { decodePcap } from '../../src/testbeds/loopback/pcap';
 import { allProcs, stillRuns } from './processes';
 
 const live = TcpdumpWire.create({ excludedPorts: () => [] });

@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM } from '../scripts/setup';
-import { loadCatalogue } from '../src/spec/catalogue';
-import { scratchDir } from './scratch';
+import { CHROMIUM } from '../../scripts/setup';
+import { loadCatalogue } from '../../src/spec/catalogue';
+import { scratchDir } from '../scratch';
+import { REPO_ROOT } from '../../src/core/paths';
 
-const ROOT = path.join(__dirname, '..');
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -24,7 +24,7 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const SCREENSHOTS = path.join(ROOT, 'reports', 'screenshots');
+const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
 /** The rule the fin-sent mutant breaks, and the scenario that catches it. */
 const BROKEN_RULE = 'remarks.no-effect-on-lower-layers';
 
@@ -38,7 +38,7 @@ interface Ran {
 function run(script: string, args: readonly string[]): Promise<Ran> {
   const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
   return new Promise((resolve) => {
-    execFile(process.execPath, [...loader, path.join(ROOT, script), ...args], { cwd: ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import { describe, it } from 'node:test';
-import { LoopbackPeer } from '../src/testbeds/loopback/peer';
-import { NotApplicable } from '../src/core/outcomes';
-import { AF_INET6 } from '../src/core/winsock';
-import { TCP, UDP } from '../support/situations';
+import { LoopbackPeer } from '../../src/testbeds/loopback/peer';
+import { NotApplicable } from '../../src/core/outcomes';
+import { AF_INET6 } from '../../src/core/winsock';
+import { TCP, UDP } from '../../support/situations';
 
 describe('loopback peer', () => {
   it('speaks TCP over IPv4 only', async () => {

@@ -4,6 +4,7 @@
 // agents, their wineservers), and are none of a test's business.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPO_ROOT } from '../../src/core/paths';
 
 export interface Proc {
   pid: number;
@@ -15,7 +16,7 @@ export interface Proc {
 }
 
 /** This checkout's Wine prefix (src/testbeds/agent/wine-setup.ts puts it in <repo>/.cache/wine/prefix). */
-export const PREFIX = path.join(__dirname, '..', '.cache', 'wine', 'prefix');
+export const PREFIX = path.join(REPO_ROOT, '.cache', 'wine', 'prefix');
 
 export function readProc(pid: number): Proc | null {
   try {

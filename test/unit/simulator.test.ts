@@ -1,12 +1,12 @@
 // The reference simulator's state machines, driven through the same ports the steps use.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { simulatorTestbed } from '../src/testbeds/simulator';
-import { RECEIVE_WINDOW } from '../src/testbeds/simulator/endpoints';
-import { parseSimulatorOptions } from '../src/testbeds/simulator/options';
-import type { Call, CallOutcome, PeerStream, Returned, Testbed, WinsockProcess } from '../src/core/ports';
-import { TCP, UDP } from '../support/situations';
-import { MSG_PEEK, SD_RECEIVE, SD_SEND, SOCK_SEQPACKET, SOCKET_ERROR, WINSOCK_2_2, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../src/core/winsock';
+import { simulatorTestbed } from '../../src/testbeds/simulator';
+import { RECEIVE_WINDOW } from '../../src/testbeds/simulator/endpoints';
+import { parseSimulatorOptions } from '../../src/testbeds/simulator/options';
+import type { Call, CallOutcome, PeerStream, Returned, Testbed, WinsockProcess } from '../../src/core/ports';
+import { TCP, UDP } from '../../support/situations';
+import { MSG_PEEK, SD_RECEIVE, SD_SEND, SOCK_SEQPACKET, SOCKET_ERROR, WINSOCK_2_2, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../../src/core/winsock';
 
 const BOUND = 1000;
 

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CATALOGUE_FILE, loadCatalogue } from '../src/spec/catalogue';
-import { readScenarios, trace, type TracedScenario } from '../src/spec/trace';
-import { scratchDir } from './scratch';
+import { CATALOGUE_FILE, loadCatalogue } from '../../src/spec/catalogue';
+import { readScenarios, trace, type TracedScenario } from '../../src/spec/trace';
+import { scratchDir } from '../scratch';
+import { REPO_ROOT } from '../../src/core/paths';
 
-const ROOT = path.join(__dirname, '..');
 const catalogue = loadCatalogue(CATALOGUE_FILE);
-const page = path.resolve(ROOT, catalogue.page);
+const page = path.resolve(REPO_ROOT, catalogue.page);
 
 function scratch(text: string): string {
   const file = path.join(scratchDir('catalogue'), 'c.yaml');
@@ -52,7 +52,7 @@ describe('trace', () => {
   const tagged = (requirement: string | null, strength = 'MUST', section = '-returns'): TracedScenario => ({ name: 'n', location: 'features/f.feature:1', requirement, strength, section });
 
   it('passes the real features', () => {
-    assert.deepEqual(trace(catalogue, readScenarios(path.join(ROOT, 'features')), page).problems, []);
+    assert.deepEqual(trace(catalogue, readScenarios(path.join(REPO_ROOT, 'features')), page).problems, []);
   });
 
   it('reports an unknown ID, a missing scenario, a wrong strength and a duplicate ID', () => {

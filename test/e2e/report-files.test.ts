@@ -5,8 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
-import { runSuite } from '../src/cli/main';
-import { scratchDir } from './scratch';
+import { runSuite } from '../../src/cli/main';
+import { scratchDir } from '../scratch';
 
 function readJson<T>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;

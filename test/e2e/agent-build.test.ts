@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { buildAgent } from '../src/testbeds/agent/launcher';
-import { scratchDir } from './scratch';
+import { buildAgent } from '../../src/testbeds/agent/launcher';
+import { scratchDir } from '../scratch';
 
 /** Every file under `dir`, as paths relative to it with forward slashes. */
 function filesUnder(dir: string): string[] {

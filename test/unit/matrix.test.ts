@@ -5,17 +5,17 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { Catalogue, Requirement } from '../src/spec/catalogue';
-import { allureFormatOptions, ResultsWriter, toProperties } from '../src/report/allure';
-import { stageResults, stripAnalytics } from '../src/report/allure-html';
-import { buildMatrix, scenarioKey, type RunSource } from '../src/report/matrix';
-import { countVerdicts, parseRunRecord, type RunRecord, type ScenarioRecord } from '../src/verdicts/run-record';
-import { sectionUrl } from '../src/report/page';
-import { renderHtml, renderMarkdown } from '../src/report/render';
-import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../src/report/sources';
-import type { Verdict } from '../src/verdicts/verdicts';
-import { InputError } from '../src/core/input-error';
-import { scratchDir } from './scratch';
+import type { Catalogue, Requirement } from '../../src/spec/catalogue';
+import { allureFormatOptions, ResultsWriter, toProperties } from '../../src/report/allure';
+import { stageResults, stripAnalytics } from '../../src/report/allure-html';
+import { buildMatrix, scenarioKey, type RunSource } from '../../src/report/matrix';
+import { countVerdicts, parseRunRecord, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
+import { sectionUrl } from '../../src/report/page';
+import { renderHtml, renderMarkdown } from '../../src/report/render';
+import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../../src/report/sources';
+import type { Verdict } from '../../src/verdicts/verdicts';
+import { InputError } from '../../src/core/input-error';
+import { scratchDir } from '../scratch';
 
 function requirement(id: string, strength: Requirement['strength'], testing: Requirement['testing'] = 'any-backend', extra: Partial<Requirement> = {}): Requirement {
   return { id, section: '-remarks', strength, rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, where: 'spec:1', ...extra };

@@ -1,5 +1,5 @@
 // Robustness of the real backends' controller (issue 6): a deliberately faulty agent
-// (test/fixtures/faulty-agent.ts) that hangs, crashes, answers garbage or an unknown message, or speaks
+// (test/e2e/fixtures/faulty-agent.ts) that hangs, crashes, answers garbage or an unknown message, or speaks
 // another protocol version; a missing wine64 or node.exe; Ctrl-C in the middle of a Wine run; and
 // --parallel 2 against a serial run. Every run is the real CLI in a child process, bounded.
 import assert from 'node:assert/strict';
@@ -7,15 +7,15 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { wineSetupDone } from '../src/testbeds/agent/wine-setup';
-import { WIRE_LOG_MEDIA } from '../src/core/outcomes';
+import { wineSetupDone } from '../../src/testbeds/agent/wine-setup';
+import { WIRE_LOG_MEDIA } from '../../src/core/outcomes';
 import { LAST_WORDS } from './fixtures/faulty-agent';
 import { listeningPortsOf, prefixLeftovers, prefixProcs, readProc, stillRunningOf, ticksSinceBoot, trackDescendants, type Proc } from './processes';
-import { scratchDir } from './scratch';
+import { scratchDir } from '../scratch';
+import { REPO_ROOT } from '../../src/core/paths';
 
-const ROOT = path.join(__dirname, '..');
-const BIN = path.join(ROOT, 'bin', 'conformance.js');
-const FIXTURE = path.join('test', 'fixtures', 'faulty-agent.ts');
+const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
+const FIXTURE = path.join('test', 'e2e', 'fixtures', 'faulty-agent.ts');
 /** Six scenarios the faulty agent's toy Winsock passes; the first is the first to call WSARecvDisconnect. */
 const TAGS = '@req:errors.wsaenotconn or @req:errors.wsaenotsock or @req:facts.exported-by-ws2_32';
 const FIRST = 'features/errors.feature:56';
@@ -48,7 +48,7 @@ interface Running {
 /** Start the CLI in its own process group (so that a test can press Ctrl-C on it), killed at `boundMs`. */
 function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; boundMs?: number } = {}): Running {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
@@ -275,7 +275,7 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
 
 /** Start the fixture by hand, as a vendor's agent would run (serving one controller after another). */
 async function startRemote(fault: string, once: string | null): Promise<{ port: number; exited: Promise<number | null>; kill(): void }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', FIXTURE, '--fault', fault, ...(once ? ['--once', once] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', FIXTURE, '--fault', fault, ...(once ? ['--once', once] : [])], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -358,7 +358,7 @@ describe('an interrupted Wine run', () => {
 
   /** The moment the CLI has started its agent: the launcher creates the agent's log files just before. */
   function agentLaunched(cli: Running): Promise<void> {
-    const logs = path.join(ROOT, '.cache', 'wine', 'logs');
+    const logs = path.join(REPO_ROOT, '.cache', 'wine', 'logs');
     fs.mkdirSync(logs, { recursive: true });
     const ours = (name: string): boolean => name.includes(`-${cli.pid}-`);
     return new Promise((resolve, reject) => {
@@ -408,10 +408,10 @@ describe('an interrupted Wine run', () => {
     assertNothingLeftInPrefix(controllers);
     // No socket of ours listens: a socket lives only as long as a process holds it, and none does; the
     // agents' control ports (from their logs) are checked by number as well.
-    assertNothingLeft(path.join(ROOT, '.cache', 'wine', 'logs'), finished, 'windows');
+    assertNothingLeft(path.join(REPO_ROOT, '.cache', 'wine', 'logs'), finished, 'windows');
     if (when === 'first verdict') {
       assert.ok([...kinds].some((k) => /node\.exe|wine/.test(k)), `the run had started an agent: ${[...kinds].join(', ')}`);
-      assert.ok(agentsOf(path.join(ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, 'the agents\' logs name their ports');
+      assert.ok(agentsOf(path.join(REPO_ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, 'the agents\' logs name their ports');
     } else {
       assert.doesNotMatch(finished.stdout, VERDICT_LINE, 'no verdict of a run interrupted before its first scenario');
     }
