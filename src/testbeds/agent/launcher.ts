@@ -6,11 +6,20 @@ import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { transpile } from '../../../bin/transpile';
+import { create, type Service } from 'ts-node';
 import { AgentFailure } from '../../core/outcomes';
 import { REPO_ROOT } from '../../core/paths';
 
 const AGENT_ENTRY = path.join(REPO_ROOT, 'agent', 'agent.ts');
+
+/** ts-node as the suite's loader is set up (tsconfig.json's "ts-node" block: swc, transpile only), for the agent's build. */
+let compiler: Service | null = null;
+
+/** One TypeScript file as CommonJS, transpiled as ts-node transpiles the suite's own files. */
+function transpile(file: string): string {
+  compiler ??= create({ projectSearchDir: REPO_ROOT });
+  return compiler.compile(fs.readFileSync(file, 'utf8'), file);
+}
 
 /** The module names a transpiled file requires (swc writes each import as a `require("...")`). */
 function requiredModules(js: string): string[] {
@@ -51,8 +60,7 @@ export function buildAgent(outDir: string): string {
   for (let source = pending.pop(); source !== undefined; source = pending.pop()) {
     if (built.has(source)) continue;
     built.add(source);
-    // node.exe runs it without source maps: its errors reach the controller as messages, not stacks.
-    const js = transpile(fs.readFileSync(source, 'utf8'), path.basename(source), false);
+    const js = transpile(source);
     for (const specifier of requiredModules(js)) {
       if (specifier.startsWith('.')) pending.push(resolveImport(source, specifier));
       // node.exe has no node_modules beside the build; koffi, the one package, is loaded from --koffi's path.
