@@ -1,5 +1,5 @@
 // npm run setup — everything `npm test` needs on this machine, which `npm test` runs first: the Debian
-// packages wine64 (the Wine run), chromium (test/reports.browser.test.ts) and, as root, tcpdump (wire
+// packages wine64 (the Wine run), chromium (test/e2e/reports.browser.test.ts) and, as root, tcpdump (wire
 // evidence), installed together when root; then the wine backend's own set-up (Windows node.exe and koffi
 // in .cache/wine, a private Windows 10 prefix). Idempotent: a second run only checks. Exit 2 with one line
 // naming the command to run when it cannot be done here (not root, no apt-get, no npm registry).
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { tcpdumpPath } from '../src/testbeds/loopback/capture';
 import { ensureWineSetup, findWine64, installDebianPackages, SetupError, wineVersion } from '../src/testbeds/agent/wine-setup';
 
-/** Debian's chromium, which test/reports.browser.test.ts drives. */
+/** Debian's chromium, which test/e2e/reports.browser.test.ts drives. */
 export const CHROMIUM = '/usr/bin/chromium';
 
 function isExecutable(file: string): boolean {

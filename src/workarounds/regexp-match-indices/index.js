@@ -4,7 +4,7 @@
 // regexp-tree: about 0.1 s of CPU in a 37-scenario run (0.65 s with this module, 0.75 s without,
 // measured without reports), the largest single cost the scenarios add. Node >= 16 has the `d` flag
 // (hasIndices), which gives the same indices; package.json's "overrides" puts this module in that
-// package's place, and @cucumber/cucumber is pinned exactly. test/workarounds.test.ts fails when
+// package's place, and @cucumber/cucumber is pinned exactly. test/unit/workarounds.test.ts fails when
 // cucumber stops depending on the version replaced here.
 'use strict';
 
