@@ -259,7 +259,12 @@ class Session {
         if (this.opts.verbose) log(`result ${m.id} ${JSON.stringify(outcome)}`);
         this.send({ type: 'result', id: m.id, outcome });
       },
-      (e: unknown) => this.send({ type: 'error', id: m.id, message: e instanceof BadCall ? e.message : `the call failed in the agent: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` }),
+      (e: unknown) =>
+        this.send({
+          type: 'error',
+          id: m.id,
+          message: e instanceof BadCall ? e.message : `the call failed in the agent: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        }),
     );
   }
 
@@ -323,7 +328,9 @@ function serve(opts: Options): void {
   const bindings = bind(loadKoffi(opts.koffi));
   const main = new Executor(bindings);
   const hold = main.startup();
-  log(`node ${process.version}, ${os.version()} ${os.release()}, ws2_32 ${bindings.ws2_32Path}${bindings.wine ? `, wine ${bindings.wine}` : ''}; own WSAStartup -> ${hold}`);
+  log(
+    `node ${process.version}, ${os.version()} ${os.release()}, ws2_32 ${bindings.ws2_32Path}${bindings.wine ? `, wine ${bindings.wine}` : ''}; own WSAStartup -> ${hold}`,
+  );
 
   let busy = false;
   const orphaned = opts.single
@@ -385,7 +392,12 @@ function probe(opts: Options): void {
     if (m.type === 'call') {
       ex.execute(m.call, m.boundMs).then(
         (outcome) => send({ type: 'result', id: m.id, outcome }),
-        (e: unknown) => send({ type: 'error', id: m.id, message: e instanceof BadCall ? e.message : `the call failed in the probe: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` }),
+        (e: unknown) =>
+          send({
+            type: 'error',
+            id: m.id,
+            message: e instanceof BadCall ? e.message : `the call failed in the probe: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+          }),
       );
     } else if (m.type === 'shutdown' || m.type === 'release') {
       const closed = ex.release();

@@ -51,7 +51,13 @@ export interface CallScope {
    * it waits on) is closed to wake it and forgotten, and the call is reported blocked; `late` sees its
    * result if it ever comes (null if it failed in koffi), to close what it minted.
    */
-  blocking(f: NativeFunction, args: NativeArgument[], failure: bigint, unblock: bigint | null, late?: (value: bigint | null) => void): Promise<NativeResult | 'blocked'>;
+  blocking(
+    f: NativeFunction,
+    args: NativeArgument[],
+    failure: bigint,
+    unblock: bigint | null,
+    late?: (value: bigint | null) => void,
+  ): Promise<NativeResult | 'blocked'>;
   /** Record a handle the call created, so that `release` closes it. */
   mint(value: bigint, kind: 'socket' | 'event'): Handle;
   /** Forget a handle that is closed. */
@@ -67,7 +73,8 @@ const FAILED = BigInt(SOCKET_ERROR);
 
 /** A Handle from the port: "0x1a4" (any hex) or a decimal string; raw values that were never minted are fine. */
 function handle(value: unknown): bigint {
-  if (typeof value !== 'string' || !/^(0x[0-9a-f]+|\d+)$/i.test(value)) throw new BadCall(`handle must be a hex string like "0x1a4", not ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !/^(0x[0-9a-f]+|\d+)$/i.test(value))
+    throw new BadCall(`handle must be a hex string like "0x1a4", not ${JSON.stringify(value)}`);
   const parsed = BigInt(value);
   if (parsed > INVALID_SOCKET) throw new BadCall(`handle ${value} does not fit in a SOCKET`);
   return parsed;

@@ -68,7 +68,13 @@ class Scope implements CallScope {
     return { value, error, elapsedMs: performance.now() - t0 };
   }
 
-  blocking(f: NativeFunction, args: NativeArgument[], failure: bigint, unblock: bigint | null, late?: (value: bigint | null) => void): Promise<NativeResult | 'blocked'> {
+  blocking(
+    f: NativeFunction,
+    args: NativeArgument[],
+    failure: bigint,
+    unblock: bigint | null,
+    late?: (value: bigint | null) => void,
+  ): Promise<NativeResult | 'blocked'> {
     return new Promise((resolve, reject) => {
       const t0 = performance.now();
       let settled = false;

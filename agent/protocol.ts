@@ -87,7 +87,8 @@ export class LineDecoder {
       const whole = this.pendingBytes ? Buffer.concat([...this.pending, piece]) : piece;
       this.pending = [];
       this.pendingBytes = 0;
-      if (whole.length > this.maxLineBytes) throw new ProtocolError(`a line of ${whole.length} bytes exceeds the limit of ${this.maxLineBytes}`, preview(whole));
+      if (whole.length > this.maxLineBytes)
+        throw new ProtocolError(`a line of ${whole.length} bytes exceeds the limit of ${this.maxLineBytes}`, preview(whole));
       let line = whole.toString('utf8');
       if (line.endsWith('\r')) line = line.slice(0, -1);
       lines.push(line);
@@ -160,7 +161,8 @@ export function parseAgentMessage(line: string): AgentMessage {
   switch (type) {
     case 'hello': {
       if (typeof value.protocol !== 'number') throw new ProtocolError('"hello" without a numeric "protocol"', preview(line));
-      if (value.protocol !== PROTOCOL_VERSION) return { type, id, protocol: value.protocol, agent: isObject(value.agent) ? (value.agent as AgentFacts) : emptyFacts() };
+      if (value.protocol !== PROTOCOL_VERSION)
+        return { type, id, protocol: value.protocol, agent: isObject(value.agent) ? (value.agent as AgentFacts) : emptyFacts() };
       if (!isObject(value.agent)) throw new ProtocolError('"hello" without "agent" facts', preview(line));
       const agent = value.agent;
       if (typeof agent.windows !== 'string' || typeof agent.ws2_32 !== 'string' || typeof agent.implementation !== 'string' || !Array.isArray(agent.ops)) {
@@ -171,10 +173,12 @@ export function parseAgentMessage(line: string): AgentMessage {
     case 'result':
       return { type, id, outcome: parseOutcome(value.outcome, line) };
     case 'spawned':
-      if (typeof value.process !== 'string' || typeof value.cleanups !== 'number') throw new ProtocolError('"spawned" needs "process" and "cleanups"', preview(line));
+      if (typeof value.process !== 'string' || typeof value.cleanups !== 'number')
+        throw new ProtocolError('"spawned" needs "process" and "cleanups"', preview(line));
       return { type, id, process: value.process, cleanups: value.cleanups };
     case 'released':
-      if (!Array.isArray(value.closed) || !value.closed.every((h) => typeof h === 'string')) throw new ProtocolError('"released" needs "closed": string[]', preview(line));
+      if (!Array.isArray(value.closed) || !value.closed.every((h) => typeof h === 'string'))
+        throw new ProtocolError('"released" needs "closed": string[]', preview(line));
       return { type, id, closed: value.closed as string[] };
     case 'bye':
       return { type, id };
@@ -204,7 +208,12 @@ function parseOutcome(value: unknown, line: string): CallOutcome {
     ['endpoint', (v) => isObject(v) && typeof v.address === 'string' && typeof v.port === 'number'],
     ['value', (v) => typeof v === 'number'],
     ['bufferLength', (v) => typeof v === 'number'],
-    ['protocols', (v) => Array.isArray(v) && v.every((p) => isObject(p) && typeof p.name === 'string' && ['af', 'type', 'protocol', 'serviceFlags1'].every((k) => typeof p[k] === 'number'))],
+    [
+      'protocols',
+      (v) =>
+        Array.isArray(v) &&
+        v.every((p) => isObject(p) && typeof p.name === 'string' && ['af', 'type', 'protocol', 'serviceFlags1'].every((k) => typeof p[k] === 'number')),
+    ],
   ];
   for (const [key, ok] of checks) {
     if (out[key] !== undefined && !ok(out[key])) throw new ProtocolError(`outcome field out.${key} is malformed`, preview(line));

@@ -52,7 +52,11 @@ export function encodeSockaddr(endpoint: Endpoint): Buffer {
   const v4 = parseIPv4(endpoint.address);
   const v6 = v4 ? null : parseIPv6(endpoint.address);
   // Family, port, then the address: at 4 in a SOCKADDR_IN, after sin6_flowinfo (at 8) in a SOCKADDR_IN6.
-  const layout = v4 ? { family: AF_INET, size: SOCKADDR_IN_SIZE, at: 4, address: v4 } : v6 ? { family: AF_INET6, size: SOCKADDR_IN6_SIZE, at: 8, address: v6 } : null;
+  const layout = v4
+    ? { family: AF_INET, size: SOCKADDR_IN_SIZE, at: 4, address: v4 }
+    : v6
+      ? { family: AF_INET6, size: SOCKADDR_IN6_SIZE, at: 8, address: v6 }
+      : null;
   if (!layout) throw new Error(`not an IPv4 or IPv6 address: ${JSON.stringify(endpoint.address)}`);
   const b = Buffer.alloc(layout.size);
   b.writeUInt16LE(layout.family, 0);
@@ -82,7 +86,7 @@ export function ipv6Text(b: Buffer, at: number): string {
   for (let i = 0; i < 8; i += 1) groups.push(b.readUInt16BE(at + 2 * i).toString(16));
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     if (groups[i] !== '0') {
       i += 1;
       continue;

@@ -69,7 +69,9 @@ export function bind(koffi: Koffi): Bindings {
   w('int __stdcall send(uintptr_t s, void *buf, int len, int flags)');
   w('int __stdcall sendto(uintptr_t s, void *buf, int len, int flags, void *to, int tolen)');
   w('int __stdcall recv(uintptr_t s, void *buf, int len, int flags)');
-  w('int __stdcall WSARecv(uintptr_t s, void *lpBuffers, uint32_t dwBufferCount, void *lpNumberOfBytesRecvd, void *lpFlags, void *lpOverlapped, void *lpCompletionRoutine)');
+  w(
+    'int __stdcall WSARecv(uintptr_t s, void *lpBuffers, uint32_t dwBufferCount, void *lpNumberOfBytesRecvd, void *lpFlags, void *lpOverlapped, void *lpCompletionRoutine)',
+  );
   w('int __stdcall WSARecvDisconnect(uintptr_t s, void *lpInboundDisconnectData)');
   w('int __stdcall shutdown(uintptr_t s, int how)');
   w('int __stdcall setsockopt(uintptr_t s, int level, int optname, void *optval, int optlen)');
@@ -89,7 +91,11 @@ export function bind(koffi: Koffi): Bindings {
   const mod = toBig(fn.GetModuleHandleW('ws2_32.dll'));
   const name = new Native(koffi, 1040);
   const len = Number(fn.GetModuleFileNameW(mod, name.ptr, 520));
-  const ws2_32Path = name.bytes().subarray(0, len * 2).toString('utf16le') || 'ws2_32.dll';
+  const ws2_32Path =
+    name
+      .bytes()
+      .subarray(0, len * 2)
+      .toString('utf16le') || 'ws2_32.dll';
   name.free();
 
   let wine: string | null = null;

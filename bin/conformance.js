@@ -3,7 +3,14 @@
 // transpiler that tsconfig.json's "ts-node" block names, loads the suite's TypeScript, here as in
 // cucumber (cucumber.js requireModule), the scripts and the unit tests.
 require('ts-node/register');
-require('../src/cli/main.ts').main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (error) => { process.stderr.write(`winsock-conformance: ${error instanceof Error ? error.message : String(error)}\n`); process.exitCode = 2; },
-);
+require('../src/cli/main.ts')
+  .main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      process.stderr.write(`winsock-conformance: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );

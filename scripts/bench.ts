@@ -39,7 +39,10 @@ function line(label: string, value: string): void {
 function simulator(): void {
   const cucumber = path.join(REPO_ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js');
   const stockRun = (reports: string): number => {
-    const formats = ['message:messages.ndjson', 'html:cucumber.html', 'junit:junit.xml'].flatMap((f) => ['--format', `${f.split(':')[0]}:${path.join(reports, f.split(':')[1] as string)}`]);
+    const formats = ['message:messages.ndjson', 'html:cucumber.html', 'junit:junit.xml'].flatMap((f) => [
+      '--format',
+      `${f.split(':')[0]}:${path.join(reports, f.split(':')[1] as string)}`,
+    ]);
     const result = timed(process.execPath, [cucumber, '--profile', 'simulator', ...formats]);
     if (result.status !== 0) throw new Error(`stock cucumber-js failed (exit ${result.status})`);
     return result.ms;
@@ -76,7 +79,10 @@ async function wine(): Promise<void> {
   for (let i = 0; i < samples; i += 1) {
     const reports = mkdtempSync(path.join(tmpdir(), 'bench-wine-'));
     const run = timed(process.execPath, ['bin/conformance.js', '--backend', 'wine', '--quiet', '--reports', reports]);
-    const verdicts = JSON.parse(readFileSync(path.join(reports, 'verdicts.json'), 'utf8')) as { results: { waitedMs: number }[]; metadata?: Record<string, string> };
+    const verdicts = JSON.parse(readFileSync(path.join(reports, 'verdicts.json'), 'utf8')) as {
+      results: { waitedMs: number }[];
+      metadata?: Record<string, string>;
+    };
     rmSync(reports, { recursive: true, force: true });
     if (run.status !== 0) throw new Error(`the wine run failed (exit ${run.status})`);
     const boot = Number(verdicts.metadata?.['agent boot ms']);
@@ -87,7 +93,10 @@ async function wine(): Promise<void> {
   const ratio = median(ratios);
   line(`wine run, wall (median of ${samples})`, `${median(runs.map((r) => r.wall)).toFixed(0)} ms`);
   line('agent boot + windows waited (medians)', `${median(runs.map((r) => r.boot)).toFixed(0)} + ${median(runs.map((r) => r.waited)).toFixed(0)} ms`);
-  line('wall / (boot + windows), median (target <= 1.2)', `${ratio.toFixed(2)}x ${ratio <= 1.2 ? 'ok' : 'OVER TARGET'} (runs: ${ratios.map((r) => r.toFixed(2)).join(' ')})`);
+  line(
+    'wall / (boot + windows), median (target <= 1.2)',
+    `${ratio.toFixed(2)}x ${ratio <= 1.2 ? 'ok' : 'OVER TARGET'} (runs: ${ratios.map((r) => r.toFixed(2)).join(' ')})`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -7,7 +7,6 @@ import { readScenarios, trace } from '../src/spec/trace';
 import { InputError } from '../src/core/input-error';
 import { REPO_ROOT } from '../src/core/paths';
 
-
 function main(): number {
   const catalogue = loadCatalogue(CATALOGUE_FILE);
   const page = path.resolve(REPO_ROOT, catalogue.page);
@@ -17,7 +16,9 @@ function main(): number {
   }
   const report = trace(catalogue, readScenarios(path.join(REPO_ROOT, 'features')), page);
   for (const problem of report.problems) process.stdout.write(`${problem}\n`);
-  process.stdout.write(`traced: ${report.traced}/${report.total} requirements (${report.testableWithScenario}/${report.testable} testable ones have scenarios; the rest say why not)\n`);
+  process.stdout.write(
+    `traced: ${report.traced}/${report.total} requirements (${report.testableWithScenario}/${report.testable} testable ones have scenarios; the rest say why not)\n`,
+  );
   return report.problems.length === 0 && report.traced === report.total ? 0 : 1;
 }
 

@@ -48,7 +48,9 @@ async function main(): Promise<number> {
     if (status === 'KILLED') killed += 1;
     else problems.push(`${variant.name}: ${status.toLowerCase()}${others.length ? ` (only by ${others.join(', ')})` : ''}`);
     const by = own.map((r) => `${r.verdict} ${r.location}`).join(', ') || '-';
-    process.stdout.write(`${status.padEnd(8)} ${variant.name.padEnd(40)} ${variant.requirement.padEnd(44)} by ${by}${others.length ? `; also ${others.join(', ')}` : ''}\n`);
+    process.stdout.write(
+      `${status.padEnd(8)} ${variant.name.padEnd(40)} ${variant.requirement.padEnd(44)} by ${by}${others.length ? `; also ${others.join(', ')}` : ''}\n`,
+    );
   }
   const mutated = new Set(all.map((v) => v.requirement));
   for (const r of catalogue.requirements.filter(isTestable)) if (!mutated.has(r.id)) problems.push(`${r.id}: no mutant breaks this requirement`);

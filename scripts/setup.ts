@@ -42,12 +42,17 @@ async function main(): Promise<number> {
     if (missing.length > 0) {
       await installDebianPackages(missing, log);
       const still = missingDebianPackages(root);
-      if (still.length > 0) throw new SetupError(`apt-get installed ${missing.join(', ')}, yet ${still.join(', ')} ${still.length === 1 ? 'is' : 'are'} not where the suite looks (wine64 in PATH or /usr/lib/wine, ${CHROMIUM}, tcpdump in /usr/sbin)`);
+      if (still.length > 0)
+        throw new SetupError(
+          `apt-get installed ${missing.join(', ')}, yet ${still.join(', ')} ${still.length === 1 ? 'is' : 'are'} not where the suite looks (wine64 in PATH or /usr/lib/wine, ${CHROMIUM}, tcpdump in /usr/sbin)`,
+        );
     }
     // wine64 is there now; the wine set-up must not start an apt-get of its own.
     const setup = await ensureWineSetup({ log, installWine: false });
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-    log(`ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}, ${CHROMIUM}`);
+    log(
+      `ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}, ${CHROMIUM}`,
+    );
     return 0;
   } catch (e) {
     process.stderr.write(`setup: ${e instanceof Error ? e.message : String(e)}\n`);

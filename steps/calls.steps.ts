@@ -68,8 +68,5 @@ When('WSARecvDisconnect is called on the first socket and shutdown with SD_RECEI
   if (!first || !second) throw new Error('the scenario has not set up two sockets');
   const viaRecvDisconnect = await this.attempt({ op: 'WSARecvDisconnect', s: first.handle, buffer: null });
   const viaShutdown = await this.attempt({ op: 'shutdown', s: second.handle, how: SD_RECEIVE });
-  this.comparison = [
-    await fingerprint(this, first, viaRecvDisconnect, 300),
-    await fingerprint(this, second, viaShutdown, 300),
-  ];
+  this.comparison = [await fingerprint(this, first, viaRecvDisconnect, 300), await fingerprint(this, second, viaShutdown, 300)];
 });

@@ -57,7 +57,9 @@ Then('it returns without blocking, within {int} ms', async function (boundMs: nu
 
 Then('it returns 0 with the disconnect data {string}', async function (text: string) {
   const outcome = returned(this);
-  const data = Buffer.from(outcome.out.data ?? '', 'hex').subarray(0, outcome.out.bufferLength ?? 0).toString('utf8');
+  const data = Buffer.from(outcome.out.data ?? '', 'hex')
+    .subarray(0, outcome.out.bufferLength ?? 0)
+    .toString('utf8');
   expectRule(outcome.ret === 0 && data === text, `expected 0 with "${text}", got ${describeOutcome(outcome)} with "${data}"`);
 });
 
@@ -101,7 +103,7 @@ Then('no TCP\\/IP protocol advertises XP1_DISCONNECT_DATA', async function () {
   expectRule(flagged.length === 0, `advertised by ${flagged.map((p) => `${p.name} (0x${p.serviceFlags1.toString(16)})`).join(', ')}`);
 });
 
-Then('binding another TCP socket to the socket\'s local address fails with WSAEADDRINUSE', async function () {
+Then("binding another TCP socket to the socket's local address fails with WSAEADDRINUSE", async function () {
   const address = await localEndpoint(this, this.requireSubject().handle);
   const other = await boundlessTcpSocket(this);
   const outcome = await this.call({ op: 'bind', s: other, to: address });
@@ -115,7 +117,10 @@ Then('as a control, binding another TCP socket to the local address of a second 
   this.others.push(second);
   const address = await localEndpoint(this, second.handle);
   const outcome = await this.call({ op: 'bind', s: await boundlessTcpSocket(this), to: address });
-  expectControl(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE, `bind to a connected socket's port ${address.port} ${describeOutcome(outcome)}`);
+  expectControl(
+    outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE,
+    `bind to a connected socket's port ${address.port} ${describeOutcome(outcome)}`,
+  );
 });
 
 Then('as a control, binding another TCP socket to that address succeeds once the socket is closed abortively', async function () {

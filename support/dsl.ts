@@ -2,12 +2,7 @@
 // a backend cannot provide (NotApplicable) becomes a documented N/A skip, never a pass and never a failure,
 // and so that an agent's failure or silence carries its evidence (last output, offending bytes) into the
 // report.
-import {
-  Given as CucumberGiven,
-  setDefinitionFunctionWrapper,
-  Then as CucumberThen,
-  When as CucumberWhen,
-} from '@cucumber/cucumber';
+import { Given as CucumberGiven, setDefinitionFunctionWrapper, Then as CucumberThen, When as CucumberWhen } from '@cucumber/cucumber';
 import type { ConformanceWorld } from './world';
 import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, NotApplicable, ObserverBlind } from '../src/core/outcomes';
 

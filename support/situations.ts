@@ -32,7 +32,8 @@ async function expectSuccess(what: string, call: Promise<{ ret: number; error: n
 
 export async function openSocket(world: ConformanceWorld, protocol: ProtocolInfo): Promise<Handle> {
   const created = await world.call({ op: 'socket', af: protocol.af, type: protocol.type, protocol: protocol.protocol });
-  if (created.ret === SOCKET_ERROR || !created.out.handle) throw new Error(`setting up: socket() for ${protocol.name} failed with ${wsaErrorName(created.error)}`);
+  if (created.ret === SOCKET_ERROR || !created.out.handle)
+    throw new Error(`setting up: socket() for ${protocol.name} failed with ${wsaErrorName(created.error)}`);
   return created.out.handle;
 }
 

@@ -18,7 +18,6 @@ import { countVerdicts, runFiles, writeRunRecord } from '../verdicts/run-record'
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
 
-
 export interface CliOptions {
   backend: string;
   tags: string | null;
@@ -110,7 +109,6 @@ export interface RunSummary {
   support: ISupportCodeLibrary;
 }
 
-
 function progressLine(result: ScenarioResult): string {
   const detail = result.detail ? ` - ${result.detail}` : '';
   return `${result.verdict.padEnd(8)} ${(result.requirement ?? '-').padEnd(44)} ${result.name} (${result.location})${detail}`;
@@ -193,12 +191,7 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
 
   const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: REPO_ROOT });
   if (errors.length > 0) throw new InputError(`cannot parse the features: ${errors.map((e) => e.message).join('; ')}`);
-  const expectations = loadExpectations(
-    expectationsFile(REPO_ROOT, options.backend),
-    options.backend,
-    catalogue,
-    new Set(plan.map((p) => p.name)),
-  );
+  const expectations = loadExpectations(expectationsFile(REPO_ROOT, options.backend), options.backend, catalogue, new Set(plan.map((p) => p.name)));
 
   const requirements = new Map(catalogue.requirements.map((r) => [r.id, r]));
   // A testbed that cannot serve this run at all (support/hooks.ts: CannotRun, e.g. wine64 missing or an
@@ -218,7 +211,11 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
     if (exception?.type === CannotRun.name) cannotRun ??= exception.message?.split('\n')[0] ?? 'the run could not start';
     collector.add(envelope);
   };
-  const run = await runCucumber(support ? { ...runConfiguration, support } : runConfiguration, { cwd: REPO_ROOT, stdout: cucumberStdout, stderr: process.stderr }, onMessage);
+  const run = await runCucumber(
+    support ? { ...runConfiguration, support } : runConfiguration,
+    { cwd: REPO_ROOT, stdout: cucumberStdout, stderr: process.stderr },
+    onMessage,
+  );
   if (watch.signal) throw new RunInterrupted(watch.signal);
   if (cannotRun !== null) throw new CannotRun(cannotRun);
 
@@ -254,13 +251,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   if (options === 'help') {
-    process.stdout.write(`${USAGE}\nbackends:\n${backendNames().map((n) => `  ${n.padEnd(10)} ${findBackend(n)?.summary ?? ''}`).join('\n')}\n`);
+    process.stdout.write(
+      `${USAGE}\nbackends:\n${backendNames()
+        .map((n) => `  ${n.padEnd(10)} ${findBackend(n)?.summary ?? ''}`)
+        .join('\n')}\n`,
+    );
     return 0;
   }
   try {
     const summary = await runSuite(options, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(`${summaryLine(summary)}\n`);
-    if (options.reports) process.stdout.write(`reports: ${path.relative(process.cwd(), path.resolve(options.reports)) || '.'}/ (verdicts.json, messages.ndjson, cucumber.html, junit.xml)\n`);
+    if (options.reports)
+      process.stdout.write(
+        `reports: ${path.relative(process.cwd(), path.resolve(options.reports)) || '.'}/ (verdicts.json, messages.ndjson, cucumber.html, junit.xml)\n`,
+      );
     if (summary.results.length === 0) process.stdout.write('no scenario ran: check --tags\n');
     return summary.failed ? 1 : 0;
   } catch (error) {

@@ -71,12 +71,14 @@ export function presentVerdict(result: Record<string, unknown>, record: Scenario
   result.statusDetails = details;
 }
 
-const ANALYTICS = /\s*<script async src="https:\/\/www\.googletagmanager\.com\/[^"]*"><\/script>\s*<script>(?:(?!<\/script>)[\s\S])*?gtag\((?:(?!<\/script>)[\s\S])*<\/script>/;
+const ANALYTICS =
+  /\s*<script async src="https:\/\/www\.googletagmanager\.com\/[^"]*"><\/script>\s*<script>(?:(?!<\/script>)[\s\S])*?gtag\((?:(?!<\/script>)[\s\S])*<\/script>/;
 
 /** Remove Allure's Google Analytics tag; fail if a reference to it would be left behind. */
 export function stripAnalytics(html: string): string {
   const stripped = html.replace(ANALYTICS, '');
-  if (stripped.includes('googletagmanager.com')) throw new Error('the Allure report still loads Google Tag Manager: its page template changed; update ANALYTICS in src/report/allure-html.ts');
+  if (stripped.includes('googletagmanager.com'))
+    throw new Error('the Allure report still loads Google Tag Manager: its page template changed; update ANALYTICS in src/report/allure-html.ts');
   return stripped;
 }
 
@@ -178,7 +180,11 @@ export async function buildAllureReport(resultsDir: string, outDir: string, name
     await new Promise<void>((resolve, reject) => {
       execFile(process.execPath, args, { cwd: workDir, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
         if (error) {
-          const said = `${stderr}\n${stdout}`.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? error.message;
+          const said =
+            `${stderr}\n${stdout}`
+              .split('\n')
+              .map((l) => l.trim())
+              .find((l) => l !== '') ?? error.message;
           reject(new Error(`allure could not build the report from ${resultsDir}: ${said}`));
         } else resolve();
       });

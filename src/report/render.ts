@@ -196,7 +196,10 @@ export function renderHtml(matrix: Matrix, options: RenderOptions): string {
     .join('\n');
   const unmatched = matrix.unmatched.length
     ? `<h2>Scenarios without a catalogue entry</h2><ul>${matrix.unmatched
-        .map((u) => `<li>${badge(u.verdict, null)} ${escapeHtml(u.column)}: ${escapeHtml(u.scenario)} (<code>${escapeHtml(u.location)}</code>), requirement ${escapeHtml(u.requirement ?? 'none')}</li>`)
+        .map(
+          (u) =>
+            `<li>${badge(u.verdict, null)} ${escapeHtml(u.column)}: ${escapeHtml(u.scenario)} (<code>${escapeHtml(u.location)}</code>), requirement ${escapeHtml(u.requirement ?? 'none')}</li>`,
+        )
         .join('')}</ul>`
     : '';
   const legend = VERDICT_MEANINGS.map(([v, meaning]) => `<tr><td>${badge(v, null)}</td><td>${escapeHtml(meaning)}</td></tr>`).join('');
@@ -259,7 +262,10 @@ function cellMarkdown(cell: MatrixCell): string {
 export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   const lines: string[] = [];
   lines.push(`# ${matrix.function} compliance matrix`, '');
-  lines.push(`Every requirement of the catalogue, against ${matrix.columns.length === 1 ? 'one run' : `${matrix.columns.length} runs`}. Built ${options.generated}.`, '');
+  lines.push(
+    `Every requirement of the catalogue, against ${matrix.columns.length === 1 ? 'one run' : `${matrix.columns.length} runs`}. Built ${options.generated}.`,
+    '',
+  );
   lines.push('| backend | verdict |', '|---|---|');
   for (const c of matrix.columns) lines.push(`| ${md(c.title)} | ${md(c.summary.line)} |`);
   lines.push('');
@@ -277,12 +283,15 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   lines.push('');
   if (matrix.unmatched.length > 0) {
     lines.push('## Scenarios without a catalogue entry', '');
-    for (const u of matrix.unmatched) lines.push(`- **${u.verdict}** ${md(u.column)}: ${md(u.scenario)} (\`${u.location}\`), requirement ${u.requirement ?? 'none'}`);
+    for (const u of matrix.unmatched)
+      lines.push(`- **${u.verdict}** ${md(u.column)}: ${md(u.scenario)} (\`${u.location}\`), requirement ${u.requirement ?? 'none'}`);
     lines.push('');
   }
   lines.push('## Runs', '');
   for (const c of matrix.columns) {
-    const links = [c.allureReport ? mdLink('Allure report', c.allureReport) : '', c.cucumberHtml ? mdLink('cucumber.html', c.cucumberHtml) : ''].filter(Boolean);
+    const links = [c.allureReport ? mdLink('Allure report', c.allureReport) : '', c.cucumberHtml ? mdLink('cucumber.html', c.cucumberHtml) : ''].filter(
+      Boolean,
+    );
     const facts = Object.entries(c.facts).map(([k, v]) => `${k}: ${v}`);
     lines.push(`- **${md(c.title)}**, \`${c.folder}\`${links.length ? `: ${links.join(', ')}` : ''}${facts.length ? `. ${md(facts.join('; '))}` : ''}`);
   }

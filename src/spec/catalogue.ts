@@ -10,14 +10,7 @@ import { REPO_ROOT } from '../core/paths';
 export const STRENGTHS = ['MUST', 'MAY', 'INFORMATIVE', 'CLIENT'] as const;
 export type Strength = (typeof STRENGTHS)[number];
 
-export const TESTING_KINDS = [
-  'any-backend',
-  'fault-injection',
-  'disconnect-data-provider',
-  'uninitialised-process',
-  'covered',
-  'not-testable',
-] as const;
+export const TESTING_KINDS = ['any-backend', 'fault-injection', 'disconnect-data-provider', 'uninitialised-process', 'covered', 'not-testable'] as const;
 export type TestingKind = (typeof TESTING_KINDS)[number];
 
 export interface Requirement {
@@ -62,9 +55,11 @@ export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
   for (const { where, fields: entry, text } of entries) {
     const id = text('id');
     const strength = text('strength');
-    if (!(STRENGTHS as readonly string[]).includes(strength)) throw new InputError(`${where}: ${id}: strength '${strength}' is not one of ${STRENGTHS.join(', ')}`);
+    if (!(STRENGTHS as readonly string[]).includes(strength))
+      throw new InputError(`${where}: ${id}: strength '${strength}' is not one of ${STRENGTHS.join(', ')}`);
     const testing = text('testing');
-    if (!(TESTING_KINDS as readonly string[]).includes(testing)) throw new InputError(`${where}: ${id}: testing '${testing}' is not one of ${TESTING_KINDS.join(', ')}`);
+    if (!(TESTING_KINDS as readonly string[]).includes(testing))
+      throw new InputError(`${where}: ${id}: testing '${testing}' is not one of ${TESTING_KINDS.join(', ')}`);
     const coveredBy = entry.coveredBy ?? [];
     if (!Array.isArray(coveredBy) || coveredBy.some((c) => typeof c !== 'string')) throw new InputError(`${where}: ${id}: coveredBy must be a list of IDs`);
     const why = typeof entry.why === 'string' ? entry.why : null;

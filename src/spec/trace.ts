@@ -17,7 +17,9 @@ export interface TracedScenario {
 
 export function readScenarios(featuresDir: string): TracedScenario[] {
   const scenarios: TracedScenario[] = [];
-  const files = readdirSync(featuresDir).filter((f) => f.endsWith('.feature')).sort();
+  const files = readdirSync(featuresDir)
+    .filter((f) => f.endsWith('.feature'))
+    .sort();
   for (const file of files) {
     const uri = path.join(path.basename(featuresDir), file);
     const parser = new Parser(new AstBuilder(IdGenerator.uuid()), new GherkinClassicTokenMatcher());
@@ -30,10 +32,22 @@ export function readScenarios(featuresDir: string): TracedScenario[] {
       const value = (key: string): string | null => tags.find((t) => t.name.startsWith(`@${key}:`))?.name.slice(key.length + 2) ?? null;
       const reqTags = tags.filter((t) => t.name.startsWith('@req:'));
       if (reqTags.length > 1) {
-        scenarios.push({ name: scenario.name, location: `${uri}:${scenario.location.line}`, requirement: '(several @req tags)', strength: value('strength'), section: value('section') });
+        scenarios.push({
+          name: scenario.name,
+          location: `${uri}:${scenario.location.line}`,
+          requirement: '(several @req tags)',
+          strength: value('strength'),
+          section: value('section'),
+        });
         continue;
       }
-      scenarios.push({ name: scenario.name, location: `${uri}:${scenario.location.line}`, requirement: value('req'), strength: value('strength'), section: value('section') });
+      scenarios.push({
+        name: scenario.name,
+        location: `${uri}:${scenario.location.line}`,
+        requirement: value('req'),
+        strength: value('strength'),
+        section: value('section'),
+      });
     }
   }
   return scenarios;

@@ -55,7 +55,15 @@ export function loadExpectations(file: string, backend: string, catalogue: Catal
     }
     const scenario = typeof entry.scenario === 'string' ? entry.scenario : null;
     if (scenario !== null && scenarioNames && !scenarioNames.has(scenario)) throw new InputError(`${where}: no scenario is named '${scenario}'`);
-    entries.push({ requirement, scenario, verdict: verdict as ExpectedVerdict, observed: text('observed'), reason: text('reason'), evidence: text('evidence'), where });
+    entries.push({
+      requirement,
+      scenario,
+      verdict: verdict as ExpectedVerdict,
+      observed: text('observed'),
+      reason: text('reason'),
+      evidence: text('evidence'),
+      where,
+    });
   }
   return { file: display, backend, entries };
 }

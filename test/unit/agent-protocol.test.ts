@@ -37,7 +37,10 @@ describe('framing', () => {
 
   it('refuses an overlong line, with a preview of the bytes', () => {
     const d = new LineDecoder(16);
-    assert.throws(() => d.push(Buffer.from('x'.repeat(40))), (e: unknown) => e instanceof ProtocolError && e.bytes.includes('xxxx'));
+    assert.throws(
+      () => d.push(Buffer.from('x'.repeat(40))),
+      (e: unknown) => e instanceof ProtocolError && e.bytes.includes('xxxx'),
+    );
     const d2 = new LineDecoder(16);
     assert.throws(() => d2.push(Buffer.from(`${'y'.repeat(20)}\n`)), ProtocolError);
   });
@@ -47,7 +50,17 @@ describe('framing', () => {
       { type: 'hello', id: 0, protocol: PROTOCOL_VERSION, agent: FACTS },
       { type: 'result', id: 3, outcome: { status: 'returned', ret: SOCKET_ERROR, error: WSA_ERRORS.WSAENOTCONN, elapsedMs: 0.5, out: {} } },
       { type: 'result', id: 4, outcome: { status: 'blocked', boundMs: 500 } },
-      { type: 'result', id: 5, outcome: { status: 'returned', ret: 0, error: 0, elapsedMs: 1, out: { handle: '0x1a4', data: 'a0ff', bufferLength: 2, endpoint: { address: '127.0.0.1', port: 80 } } } },
+      {
+        type: 'result',
+        id: 5,
+        outcome: {
+          status: 'returned',
+          ret: 0,
+          error: 0,
+          elapsedMs: 1,
+          out: { handle: '0x1a4', data: 'a0ff', bufferLength: 2, endpoint: { address: '127.0.0.1', port: 80 } },
+        },
+      },
       { type: 'spawned', id: 6, process: 'probe-1', cleanups: 2 },
       { type: 'released', id: 7, closed: ['0x1a4'] },
       { type: 'bye', id: 8 },
@@ -88,7 +101,10 @@ describe('garbage', () => {
   ];
   for (const line of bad) {
     it(`refuses ${line}`, () => {
-      assert.throws(() => parseAgentMessage(line), (e: unknown) => e instanceof ProtocolError && e.bytes.length > 0);
+      assert.throws(
+        () => parseAgentMessage(line),
+        (e: unknown) => e instanceof ProtocolError && e.bytes.length > 0,
+      );
     });
   }
 });
@@ -161,13 +177,21 @@ describe('controller connection', () => {
   });
 
   it('reports a version mismatch in one line (agent refuses ours)', async () => {
-    const refuse = (line: string): string => frame({ type: 'error', id: (JSON.parse(line) as { id: number }).id, message: `control protocol mismatch: the controller speaks version ${PROTOCOL_VERSION}, this side speaks version 7` });
+    const refuse = (line: string): string =>
+      frame({
+        type: 'error',
+        id: (JSON.parse(line) as { id: number }).id,
+        message: `control protocol mismatch: the controller speaks version ${PROTOCOL_VERSION}, this side speaks version 7`,
+      });
     await assert.rejects(open(refuse), (e: unknown) => e instanceof ProtocolMismatch && !e.message.includes('\n') && /version 7/.test(e.message));
   });
 
   it('turns garbage into AgentFailure carrying the bytes, and fails what is pending', async () => {
     const broken: Error[] = [];
-    const conn = await open(helloThen(() => 'HTTP/1.1 400 Bad Request\r\n'), broken);
+    const conn = await open(
+      helloThen(() => 'HTTP/1.1 400 Bad Request\r\n'),
+      broken,
+    );
     await assert.rejects(
       conn.request({ type: 'call', call: { op: 'WSACleanup' }, boundMs: 10 }, 1000),
       (e: unknown) => e instanceof AgentFailure && e.evidence.includes('HTTP/1.1 400') && e.evidence.includes('LOG TAIL'),
@@ -201,7 +225,10 @@ describe('controller connection', () => {
   it('reports an agent that is not there as AgentFailure', async () => {
     const { port, server } = await fakeAgent(() => null);
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await assert.rejects(AgentConnection.open('127.0.0.1', port, { evidence: () => '', onBroken: () => undefined, connectTimeoutMs: 1000, client: 't' }), AgentFailure);
+    await assert.rejects(
+      AgentConnection.open('127.0.0.1', port, { evidence: () => '', onBroken: () => undefined, connectTimeoutMs: 1000, client: 't' }),
+      AgentFailure,
+    );
   });
 });
 

@@ -17,7 +17,12 @@ import type { Verdict } from '../../src/verdicts/verdicts';
 import { InputError } from '../../src/core/input-error';
 import { scratchDir } from '../scratch';
 
-function requirement(id: string, strength: Requirement['strength'], testing: Requirement['testing'] = 'any-backend', extra: Partial<Requirement> = {}): Requirement {
+function requirement(
+  id: string,
+  strength: Requirement['strength'],
+  testing: Requirement['testing'] = 'any-backend',
+  extra: Partial<Requirement> = {},
+): Requirement {
   return { id, section: '-remarks', strength, rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, where: 'spec:1', ...extra };
 }
 
@@ -93,7 +98,10 @@ describe('verdicts.json', () => {
   });
 
   it('names the file and the field of a mistake in one line', () => {
-    assert.throws(() => parseRunRecord('{', 'a/verdicts.json'), (e: Error) => e instanceof InputError && /^a\/verdicts\.json: not JSON/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => parseRunRecord('{', 'a/verdicts.json'),
+      (e: Error) => e instanceof InputError && /^a\/verdicts\.json: not JSON/.test(e.message) && !e.message.includes('\n'),
+    );
     assert.throws(() => parseRunRecord('[]', 'v.json'), /v\.json: expected an object with backend and results/);
     assert.throws(() => parseRunRecord('{"backend":"x"}', 'v.json'), /v\.json: results must be a list/);
     const bad = JSON.parse(good) as { results: { verdict: string }[] };
@@ -186,7 +194,10 @@ describe('the matrix model', () => {
 
   it('counts what was observed: an expected BROKEN is unknown, not a deviation', () => {
     const record = allPass();
-    record.results[1] = scenario('remarks.a', 'XFAIL', { observed: 'BROKEN', expectation: { verdict: 'BROKEN', observed: 'x', reason: 'cannot observe', evidence: 'notes' } });
+    record.results[1] = scenario('remarks.a', 'XFAIL', {
+      observed: 'BROKEN',
+      expectation: { verdict: 'BROKEN', observed: 'x', reason: 'cannot observe', evidence: 'notes' },
+    });
     const matrix = buildMatrix(CATALOGUE, [source(record)]);
     assert.equal(matrix.rows[1]?.cells[0]?.verdict, 'XFAIL');
     const summary = matrix.columns[0]?.summary;
@@ -204,7 +215,10 @@ describe('the matrix model', () => {
     assert.deepEqual(summary?.notApplicable, ['remarks.b']);
     const onlyNa = allPass();
     onlyNa.results[2] = scenario('remarks.b', 'N/A');
-    assert.equal(buildMatrix(CATALOGUE, [source(onlyNa)]).columns[0]?.summary.line, 'keeps every MUST: yes; 0 deviations; 0 optional behaviours absent; 1 not applicable here');
+    assert.equal(
+      buildMatrix(CATALOGUE, [source(onlyNa)]).columns[0]?.summary.line,
+      'keeps every MUST: yes; 0 deviations; 0 optional behaviours absent; 1 not applicable here',
+    );
   });
 
   it('puts runs side by side, naming options and telling twins apart by folder', () => {
@@ -235,7 +249,12 @@ describe('rendering', () => {
     backend: 'wine',
     backendOptions: {},
     metadata: {},
-    results: [scenario('returns.zero', 'FAIL', { detail: 'returned <1> | not 0' }), scenario('remarks.a', 'PASS'), scenario('remarks.b', 'PASS'), scenario('remarks.may', 'OPTIONAL')],
+    results: [
+      scenario('returns.zero', 'FAIL', { detail: 'returned <1> | not 0' }),
+      scenario('remarks.a', 'PASS'),
+      scenario('remarks.b', 'PASS'),
+      scenario('remarks.may', 'OPTIONAL'),
+    ],
   });
   const matrix = buildMatrix(CATALOGUE, [source(allPass()), source(record)]);
   const options = { generated: '2026-01-01T00:00:00Z' };
@@ -254,7 +273,10 @@ describe('rendering', () => {
     const text = renderMarkdown(matrix, options);
     assert.match(text, /^\| requirement \| strength \| rule \| simulator \| wine \|$/m);
     assert.match(text, /^\| wine \| keeps every MUST: no; 1 deviation; 1 optional behaviour absent \|$/m);
-    assert.match(text, /^\| `returns\.zero` \| MUST \| rule of returns\.zero \| \[\*\*PASS\*\*\]\([^)]*\) \| \[\*\*FAIL\*\*\]\([^)]*\): returned <1> \\\| not 0 \|$/m);
+    assert.match(
+      text,
+      /^\| `returns\.zero` \| MUST \| rule of returns\.zero \| \[\*\*PASS\*\*\]\([^)]*\) \| \[\*\*FAIL\*\*\]\([^)]*\): returned <1> \\\| not 0 \|$/m,
+    );
     assert.match(text, /^\| `remarks\.client` \| CLIENT \| rule of remarks\.client \*\(not testable: an obligation on applications\)\* \| — \| — \|$/m);
   });
 });
@@ -285,7 +307,10 @@ describe('report inputs', () => {
 
   it('stops at a missing folder, a missing or malformed verdicts.json', () => {
     const dir = scratchDir('report-input');
-    assert.throws(() => readRunFolder(path.join(dir, 'nope'), dir), (e: Error) => e instanceof InputError && /nope: no such folder$/.test(e.message));
+    assert.throws(
+      () => readRunFolder(path.join(dir, 'nope'), dir),
+      (e: Error) => e instanceof InputError && /nope: no such folder$/.test(e.message),
+    );
     mkdirSync(path.join(dir, 'empty'));
     assert.throws(() => readRunFolder(path.join(dir, 'empty'), dir), /verdicts\.json: missing/);
     mkdirSync(path.join(dir, 'bad'));
@@ -308,7 +333,10 @@ describe('Allure', () => {
     assert.equal(labelFor('@strength:MUST'), 'strength');
     assert.equal(labelFor('@section:-remarks'), 'section');
     assert.deepEqual(options.globalLabels, { backend: 'wine' });
-    assert.equal(options.links['page section']?.urlTemplate('@section:-returns'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#return-value');
+    assert.equal(
+      options.links['page section']?.urlTemplate('@section:-returns'),
+      'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#return-value',
+    );
     assert.equal(sectionUrl('metadata'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#requirements');
     assert.equal(sectionUrl('-param s'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#parameters');
   });
@@ -331,7 +359,8 @@ describe('Allure', () => {
   });
 
   it('takes the analytics tag out of the report, and refuses a template it does not know', () => {
-    const page = '<body><div id="app"></div>\n    <script async src="https://www.googletagmanager.com/gtag/js?id=G-X"></script>\n    <script>\n      function gtag(){dataLayer.push(arguments);}\n      gtag(\'config\', \'G-X\');\n    </script>\n    <script>data</script></body>';
+    const page =
+      '<body><div id="app"></div>\n    <script async src="https://www.googletagmanager.com/gtag/js?id=G-X"></script>\n    <script>\n      function gtag(){dataLayer.push(arguments);}\n      gtag(\'config\', \'G-X\');\n    </script>\n    <script>data</script></body>';
     assert.equal(stripAnalytics(page), '<body><div id="app"></div>\n    <script>data</script></body>');
     assert.throws(() => stripAnalytics('<script src="https://www.googletagmanager.com/x"></script>'), /still loads Google Tag Manager/);
   });
@@ -352,10 +381,18 @@ describe('Allure', () => {
     const allureStatus: Record<string, string> = { PASS: 'passed', FAIL: 'broken', XFAIL: 'broken', OPTIONAL: 'broken', XPASS: 'passed', 'N/A': 'passed' };
     records.forEach((r, i) => {
       const message = r.observed === 'PASS' || r.observed === 'N/A' ? undefined : `Deviation: ${r.detail}`;
-      const result = { fullName: `winsock-conformance:${r.location.replace(/:\d+$/, '')}#${r.name}`, status: allureStatus[r.verdict], labels: [{ name: 'feature', value: 'Feature' }], statusDetails: message ? { message } : {} };
+      const result = {
+        fullName: `winsock-conformance:${r.location.replace(/:\d+$/, '')}#${r.name}`,
+        status: allureStatus[r.verdict],
+        labels: [{ name: 'feature', value: 'Feature' }],
+        statusDetails: message ? { message } : {},
+      };
       writeFileSync(path.join(from, `r${i}-result.json`), JSON.stringify(result));
     });
-    writeFileSync(path.join(from, 'stray-result.json'), JSON.stringify({ fullName: 'winsock-conformance:features/y.feature#not in verdicts.json', status: 'passed', labels: [] }));
+    writeFileSync(
+      path.join(from, 'stray-result.json'),
+      JSON.stringify({ fullName: 'winsock-conformance:features/y.feature#not in verdicts.json', status: 'passed', labels: [] }),
+    );
     stageResults(from, to, records);
     type Staged = { status: string; labels: { name: string; value: string }[]; statusDetails: { message?: string; known?: boolean } };
     const staged = records.map((_r, i) => JSON.parse(readFileSync(path.join(to, `r${i}-result.json`), 'utf8')) as Staged);
@@ -376,7 +413,11 @@ describe('Allure', () => {
     assert.equal(na?.status, 'skipped');
     assert.equal(na?.statusDetails.message, 'N/A: detail of N/A');
     // A result the run did not record keeps what the formatter wrote.
-    assert.deepEqual(JSON.parse(readFileSync(path.join(to, 'stray-result.json'), 'utf8')), { fullName: 'winsock-conformance:features/y.feature#not in verdicts.json', status: 'passed', labels: [] });
+    assert.deepEqual(JSON.parse(readFileSync(path.join(to, 'stray-result.json'), 'utf8')), {
+      fullName: 'winsock-conformance:features/y.feature#not in verdicts.json',
+      status: 'passed',
+      labels: [],
+    });
   });
 
   it('names the suite’s evidence and gives it a type Allure shows inline', () => {
@@ -385,9 +426,15 @@ describe('Allure', () => {
     const attachment = (type: string): unknown => ({ name: 'Attachment', attachments: [{ name: 'Attachment', source: 's', type }] });
     writeFileSync(
       path.join(from, 'c-container.json'),
-      JSON.stringify({ befores: [{ stage: 'finished', steps: [] }], afters: [{ stage: 'finished', steps: [attachment('application/vnd.winsock-conformance.call-log+json')] }] }),
+      JSON.stringify({
+        befores: [{ stage: 'finished', steps: [] }],
+        afters: [{ stage: 'finished', steps: [attachment('application/vnd.winsock-conformance.call-log+json')] }],
+      }),
     );
-    writeFileSync(path.join(from, 'r-result.json'), JSON.stringify({ steps: [{ name: 'Given x', steps: [attachment('application/vnd.winsock-conformance.not-applicable+json')] }] }));
+    writeFileSync(
+      path.join(from, 'r-result.json'),
+      JSON.stringify({ steps: [{ name: 'Given x', steps: [attachment('application/vnd.winsock-conformance.not-applicable+json')] }] }),
+    );
     writeFileSync(path.join(from, 's-attachment'), '[]');
     stageResults(from, to);
     const container = JSON.parse(readFileSync(path.join(to, 'c-container.json'), 'utf8')) as {

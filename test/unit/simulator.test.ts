@@ -49,7 +49,10 @@ describe('simulator: TCP', () => {
     await ok(process, { op: 'shutdown', s, how: SD_RECEIVE });
     assert.equal((await peer.next(100))?.kind, 'reset');
     const packets = (await testbed.wire?.stop())?.packets ?? [];
-    assert.deepEqual(packets.map((p) => p.flags.join(',')), ['RST']);
+    assert.deepEqual(
+      packets.map((p) => p.flags.join(',')),
+      ['RST'],
+    );
   });
 
   it('resets when data arrives after reception ended, but not on a FIN', async () => {
@@ -74,7 +77,14 @@ describe('simulator: TCP', () => {
     await testbed.wire?.start();
     assert.equal((await ok(process, { op: 'recv', s, len: RECEIVE_WINDOW, flags: 0 })).ret, RECEIVE_WINDOW);
     const packets = (await testbed.wire?.stop())?.packets ?? [];
-    assert.deepEqual(packets.map((p) => [p.flags.join(','), p.length]), [['ACK', 0], ['PSH,ACK', 1000]], 'a window update, then the rest');
+    assert.deepEqual(
+      packets.map((p) => [p.flags.join(','), p.length]),
+      [
+        ['ACK', 0],
+        ['PSH,ACK', 1000],
+      ],
+      'a window update, then the rest',
+    );
     assert.equal((await ok(process, { op: 'FIONREAD', s })).out.value, 1000);
   });
 
@@ -85,7 +95,7 @@ describe('simulator: TCP', () => {
     await peer.send('62'.repeat(RECEIVE_WINDOW + 10));
     await peer.endWriting();
     const lengths: number[] = [];
-    for (let ret = -1; ret !== 0; ) {
+    for (let ret = -1; ret !== 0;) {
       ret = (await ok(process, { op: 'recv', s, len: RECEIVE_WINDOW, flags: 0 })).ret;
       lengths.push(ret);
     }
@@ -103,7 +113,11 @@ describe('simulator: TCP', () => {
 
   for (const [how, set, expected] of [
     ['gracefully, with a FIN', async () => undefined, 'eof'],
-    ['abortively under SO_LINGER on with 0 seconds, with a RST', async (p: WinsockProcess, s: string) => void (await ok(p, { op: 'setLinger', s, onoff: 1, seconds: 0 })), 'reset'],
+    [
+      'abortively under SO_LINGER on with 0 seconds, with a RST',
+      async (p: WinsockProcess, s: string) => void (await ok(p, { op: 'setLinger', s, onoff: 1, seconds: 0 })),
+      'reset',
+    ],
     ['abortively with data unread, with a RST', async (_p: WinsockProcess, _s: string, peer: PeerStream) => peer.send('61'), 'reset'],
   ] as const) {
     it(`closes ${how}`, async () => {

@@ -49,14 +49,22 @@ describe('catalogue', () => {
 });
 
 describe('trace', () => {
-  const tagged = (requirement: string | null, strength = 'MUST', section = '-returns'): TracedScenario => ({ name: 'n', location: 'features/f.feature:1', requirement, strength, section });
+  const tagged = (requirement: string | null, strength = 'MUST', section = '-returns'): TracedScenario => ({
+    name: 'n',
+    location: 'features/f.feature:1',
+    requirement,
+    strength,
+    section,
+  });
 
   it('passes the real features', () => {
     assert.deepEqual(trace(catalogue, readScenarios(path.join(REPO_ROOT, 'features')), page).problems, []);
   });
 
   it('reports an unknown ID, a missing scenario, a wrong strength and a duplicate ID', () => {
-    const twice = loadCatalogue(scratch(oneTestable(`  - id: a.rule
+    const twice = loadCatalogue(
+      scratch(
+        oneTestable(`  - id: a.rule
     section: -remarks
     strength: MAY
     rule: Again.
@@ -66,7 +74,9 @@ describe('trace', () => {
     strength: MUST
     rule: Untested.
     testing: any-backend
-`)));
+`),
+      ),
+    );
     const problems = trace(twice, [tagged('a.rule', 'MAY'), tagged('no.such.rule')], page).problems.join('\n');
     assert.match(problems, /duplicate requirement ID a\.rule/);
     assert.match(problems, /@req:no\.such\.rule names no requirement/);

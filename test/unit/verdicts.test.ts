@@ -28,7 +28,10 @@ describe('observed verdicts', () => {
     assert.equal(observedVerdict([failed('ObserverBlind', 'control')], [], 'MUST').observed, 'BROKEN');
     assert.equal(observedVerdict([failed('Error', 'setting up')], [], 'MUST').observed, 'BROKEN');
     assert.equal(observedVerdict([failed('CallTimeout', 'late')], [], 'MUST').observed, 'TIMEOUT');
-    assert.equal(observedVerdict([failed('Error', 'function timed out, ensure the promise resolves within 30000 milliseconds')], [], 'MUST').observed, 'TIMEOUT');
+    assert.equal(
+      observedVerdict([failed('Error', 'function timed out, ensure the promise resolves within 30000 milliseconds')], [], 'MUST').observed,
+      'TIMEOUT',
+    );
   });
 
   it('calls a skip N/A only with a reason attached', () => {
@@ -69,7 +72,10 @@ describe('expectations', () => {
   });
 
   it('rejects an unknown ID, a bad verdict, a missing reason, another backend and bad YAML with file:line', () => {
-    assert.throws(() => loadExpectations(write(entry(good.replace('remarks.no-icmp', 'no.such'))), 'wine', catalogue), /wine\.yaml:3: unknown requirement ID 'no\.such'/);
+    assert.throws(
+      () => loadExpectations(write(entry(good.replace('remarks.no-icmp', 'no.such'))), 'wine', catalogue),
+      /wine\.yaml:3: unknown requirement ID 'no\.such'/,
+    );
     assert.throws(() => loadExpectations(write(entry(good.replace('FAIL', 'MAYBE'))), 'wine', catalogue), /wine\.yaml:3: verdict 'MAYBE'/);
     assert.throws(() => loadExpectations(write(entry(good.replace('reason: y', 'colour: y'))), 'wine', catalogue), /unknown field colour/);
     assert.throws(() => loadExpectations(write(entry(good)), 'winsock', catalogue), /is for backend 'wine', not 'winsock'/);

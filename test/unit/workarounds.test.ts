@@ -22,7 +22,11 @@ describe('regexp-match-indices on the d flag', () => {
     const pinned = packageJson(REPO_ROOT).dependencies?.['@cucumber/cucumber'];
     assert.equal(packageJson(cucumber).version, pinned, '@cucumber/cucumber is pinned exactly, so the workaround is checked against the version it runs with');
     assert.equal(packageJson(cucumber).dependencies?.['@cucumber/cucumber-expressions'], packageJson(expressions).version);
-    assert.equal(packageJson(expressions).dependencies?.['regexp-match-indices'], '1.0.2', 'cucumber-expressions no longer uses regexp-match-indices 1.0.2: re-check or drop src/workarounds/regexp-match-indices');
+    assert.equal(
+      packageJson(expressions).dependencies?.['regexp-match-indices'],
+      '1.0.2',
+      'cucumber-expressions no longer uses regexp-match-indices 1.0.2: re-check or drop src/workarounds/regexp-match-indices',
+    );
   });
 
   it('is what cucumber-expressions loads', () => {
@@ -30,7 +34,7 @@ describe('regexp-match-indices on the d flag', () => {
     assert.equal(realpathSync(loaded), WORKAROUND);
   });
 
-  it('gives exec with the indices of every group, and exec\'s lastIndex', () => {
+  it("gives exec with the indices of every group, and exec's lastIndex", () => {
     const exec = createRequire(__filename)(WORKAROUND) as (regexp: RegExp, text: string) => (RegExpExecArray & { indices: [number, number][] }) | null;
     const match = exec(/^I have (\d+) (cukes?)(?: in my (belly))?$/, 'I have 42 cukes');
     assert.ok(match);

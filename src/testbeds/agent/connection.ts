@@ -99,8 +99,10 @@ export class AgentConnection {
       hello = await conn.request({ type: 'hello', protocol: PROTOCOL_VERSION, client: options.client }, options.connectTimeoutMs);
     } catch (e) {
       conn.close();
-      if (e instanceof RequestTimeout) throw new AgentFailure(`the agent at ${endpoint} did not answer hello within ${options.connectTimeoutMs} ms`, options.evidence());
-      if (e instanceof AgentFailure && /protocol mismatch/.test(e.message)) throw new ProtocolMismatch(`agent at ${endpoint}: ${e.message.replace(/^the agent refused "hello": /, '')}`);
+      if (e instanceof RequestTimeout)
+        throw new AgentFailure(`the agent at ${endpoint} did not answer hello within ${options.connectTimeoutMs} ms`, options.evidence());
+      if (e instanceof AgentFailure && /protocol mismatch/.test(e.message))
+        throw new ProtocolMismatch(`agent at ${endpoint}: ${e.message.replace(/^the agent refused "hello": /, '')}`);
       throw e;
     }
     if (hello.type !== 'hello') {
@@ -159,7 +161,9 @@ export class AgentConnection {
     if (message.id === null) {
       // An error about no request in particular: the agent gave up on this connection.
       this.received = preview(line);
-      this.fail(new AgentFailure(`the agent reported: ${message.type === 'error' ? message.message : line}`, joinEvidence(this.received, this.options.evidence())));
+      this.fail(
+        new AgentFailure(`the agent reported: ${message.type === 'error' ? message.message : line}`, joinEvidence(this.received, this.options.evidence())),
+      );
       return;
     }
     const pending = this.pending.get(message.id);
@@ -181,7 +185,12 @@ export class AgentConnection {
     // The text as decoded, and the raw bytes of what arrived with it (the decoding hides bytes that are not UTF-8).
     this.received = `${e instanceof ProtocolError ? e.bytes : ''}\nbytes of that read: ${hexBytes(chunk)}`;
     const why = e instanceof Error ? e.message : String(e);
-    this.fail(new AgentFailure(`the agent sent something that is not control protocol ${PROTOCOL_VERSION}: ${why}`, joinEvidence(this.received, this.options.evidence())));
+    this.fail(
+      new AgentFailure(
+        `the agent sent something that is not control protocol ${PROTOCOL_VERSION}: ${why}`,
+        joinEvidence(this.received, this.options.evidence()),
+      ),
+    );
   }
 
   /** Reject everything pending, drop the connection, tell the owner once. */

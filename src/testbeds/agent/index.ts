@@ -84,7 +84,10 @@ class AgentTestbed implements Testbed {
     if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
     this.main = new MainProcess(this);
     this.leavePrefix = setup && !options.remote ? usePrefix(setup) : null;
-    this.hostFacts = Promise.all([revision(), setup ? wineVersion(setup.wine64).catch(() => 'unknown') : null]).then(([rev, wine]) => ({ revision: rev, wine }));
+    this.hostFacts = Promise.all([revision(), setup ? wineVersion(setup.wine64).catch(() => 'unknown') : null]).then(([rev, wine]) => ({
+      revision: rev,
+      wine,
+    }));
   }
 
   now(): number {
@@ -369,7 +372,9 @@ async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed>
     }
     return new AgentTestbed(kind, options, null);
   }
-  const setup = options.remote ? null : await ensureWineSetup({ cacheDir: options.cacheDir, wine64: options.wine64, log: (line) => process.stderr.write(`setup: ${line}\n`) });
+  const setup = options.remote
+    ? null
+    : await ensureWineSetup({ cacheDir: options.cacheDir, wine64: options.wine64, log: (line) => process.stderr.write(`setup: ${line}\n`) });
   return new AgentTestbed(kind, options, setup);
 }
 

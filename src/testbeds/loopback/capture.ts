@@ -229,7 +229,10 @@ export class TcpdumpWire implements Wire {
   /** Stop without decoding and remove the temporary folder; resolves when no tcpdump of ours runs. */
   dispose(): Promise<void> {
     this.disposed = true;
-    void this.markerSocket?.then(({ socket }) => socket.close(), () => undefined);
+    void this.markerSocket?.then(
+      ({ socket }) => socket.close(),
+      () => undefined,
+    );
     this.markerSocket = null;
     this.child = null;
     this.offset = null;

@@ -28,10 +28,13 @@ export class EventQueue {
     if (ready) return Promise.resolve(ready);
     if (this.waiter) return Promise.reject(new Error('the peer is already waiting for an event on this socket'));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiter = null;
-        resolve(null);
-      }, Math.max(0, withinMs));
+      const timer = setTimeout(
+        () => {
+          this.waiter = null;
+          resolve(null);
+        },
+        Math.max(0, withinMs),
+      );
       this.waiter = (event) => {
         clearTimeout(timer);
         resolve(event);
@@ -193,7 +196,11 @@ export class LoopbackPeer implements Peer {
     socket.on('message', (msg) => events.push({ kind: 'datagram', bytes: msg.length }));
     socket.on('error', (e) => {
       const code = errorCode(e);
-      events.push(code === 'ECONNREFUSED' ? { kind: 'refused', detail: `${code}: ${describe(e)}` } : { kind: 'reset', detail: `unexpected datagram socket error ${code || describe(e)}` });
+      events.push(
+        code === 'ECONNREFUSED'
+          ? { kind: 'refused', detail: `${code}: ${describe(e)}` }
+          : { kind: 'reset', detail: `unexpected datagram socket error ${code || describe(e)}` },
+      );
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

@@ -117,9 +117,7 @@ export class Network {
       this.bindings.get(`udp:${packet.original.src}`)?.receive(packet);
       return;
     }
-    const receiver =
-      this.bindings.get(`${packet.transport}:${packet.dst}<${packet.src}`) ??
-      this.bindings.get(`${packet.transport}:${packet.dst}`);
+    const receiver = this.bindings.get(`${packet.transport}:${packet.dst}<${packet.src}`) ?? this.bindings.get(`${packet.transport}:${packet.dst}`);
     if (receiver) {
       receiver.receive(packet);
       return;

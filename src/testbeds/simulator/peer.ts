@@ -64,7 +64,12 @@ export class SimulatedPeer implements Peer {
     const port = this.net.allocatePort(transport);
     const listener = new Listener(this.net, transport, port);
     this.net.bind(transport, port, listener);
-    this.owned.push({ close: () => { listener.close(); this.net.unreserve(transport, port); } });
+    this.owned.push({
+      close: () => {
+        listener.close();
+        this.net.unreserve(transport, port);
+      },
+    });
     const net = this.net;
     return {
       endpoint: { address: LOOPBACK, port },
@@ -83,7 +88,12 @@ export class SimulatedPeer implements Peer {
     const { transport, disconnectData } = this.transportOf(protocol);
     if (transport === 'udp') throw new Error('connect needs a connection-oriented protocol');
     const conn = new Connection(this.net, transport, this.net.allocatePort(transport), 'syn-sent');
-    this.owned.push({ close: () => { conn.detach(); this.net.unreserve(transport, conn.local); } });
+    this.owned.push({
+      close: () => {
+        conn.detach();
+        this.net.unreserve(transport, conn.local);
+      },
+    });
     const stream = streamOf(this.net, conn, disconnectData);
     conn.open(to.port);
     if (conn.state !== 'established') throw new Error(`the peer could not connect to port ${to.port}`);
@@ -94,7 +104,12 @@ export class SimulatedPeer implements Peer {
     const port = this.net.allocatePort('udp');
     const endpoint = new DatagramEndpoint(this.net, port);
     this.net.bind('udp', port, endpoint);
-    this.owned.push({ close: () => { endpoint.close(); this.net.unreserve('udp', port); } });
+    this.owned.push({
+      close: () => {
+        endpoint.close();
+        this.net.unreserve('udp', port);
+      },
+    });
     const events = new EventQueue(this.net);
     endpoint.sink = events.push;
     return {

@@ -90,9 +90,27 @@ export function carriesDisconnectData(protocol: SimProtocol): boolean {
 
 /** What the simulated ws2_32.dll exports: the functions the model implements. */
 const WS2_32_EXPORTS = [
-  'WSAStartup', 'WSACleanup', 'WSAGetLastError', 'socket', 'bind', 'listen', 'accept', 'connect', 'getsockname',
-  'send', 'sendto', 'recv', 'WSARecv', 'WSARecvDisconnect', 'shutdown', 'setsockopt', 'getsockopt',
-  'ioctlsocket', 'closesocket', 'WSAEnumProtocolsW', 'WSACreateEvent',
+  'WSAStartup',
+  'WSACleanup',
+  'WSAGetLastError',
+  'socket',
+  'bind',
+  'listen',
+  'accept',
+  'connect',
+  'getsockname',
+  'send',
+  'sendto',
+  'recv',
+  'WSARecv',
+  'WSARecvDisconnect',
+  'shutdown',
+  'setsockopt',
+  'getsockopt',
+  'ioctlsocket',
+  'closesocket',
+  'WSAEnumProtocolsW',
+  'WSACreateEvent',
 ];
 
 interface SocketEntry {
