@@ -526,13 +526,16 @@ describe('an interrupted parallel run whose agents are slow to exit', () => {
 
 // ---- parallel runs ----------------------------------------------------------------------------------
 
+// The serial run is the backend's run of `npm test` (which runs no other whole Wine run): its reports go
+// where `npm run conformance` puts them, and its summary line is the test's diagnostic.
 describe('--parallel 2 gives the verdicts of a serial run', () => {
   for (const backend of ['simulator', 'wine']) {
-    it(`on ${backend}`, async () => {
+    it(`on ${backend}`, async (t) => {
       if (backend === 'wine') assert.ok(wineSetupDone(), 'Wine is not set up: run `npm run setup` first');
-      const serialDir = path.join(scratch, `reports-${backend}-serial`);
+      const serialDir = path.join(REPO_ROOT, 'reports', backend);
       const parallelDir = path.join(scratch, `reports-${backend}-parallel`);
       const serial = await runCli(['--backend', backend, '--reports', serialDir, '--quiet'], { boundMs: 90_000 });
+      t.diagnostic(`${backend}: ${serial.stdout.split('\n').find((line) => / scenarios: /.test(line)) ?? '(no summary line)'}`);
       const parallel = await runCli(['--backend', backend, '--reports', parallelDir, '--quiet', '--parallel', '2'], { boundMs: 90_000 });
       assert.equal(serial.code, 0, serial.stdout + serial.stderr);
       assert.equal(parallel.code, 0, parallel.stdout + parallel.stderr);
