@@ -4,6 +4,7 @@
 // does not check out is a BadCall, which the agent answers as a protocol error, not as a call outcome.
 import type { CallName, CallOutputs, Endpoint, Handle } from '../src/core/ports';
 import { FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WSA_ERRORS } from '../src/core/winsock';
+import { DISCONNECT_BUFFER_FILL } from './protocol';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, WSAPROTOCOL_INFOW_SIZE } from './sockaddr';
 import { WSADATA_SIZE, type Native, type NativeArgument, type NativeFunction } from './winsock';
 
@@ -240,14 +241,15 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
     const size = call.buffer === null ? null : int(call.buffer, 'buffer');
     if (size !== null && size < 0) throw new BadCall('buffer must be null or a length >= 0');
     const buf = size === null ? null : scope.alloc(size);
+    buf?.bytes().fill(DISCONNECT_BUFFER_FILL);
     const inbound = buf ? wsabuf(scope, buf) : null;
     const r = await scope.blocking(scope.fn.WSARecvDisconnect, [s, inbound ? inbound.ptr : null], FAILED, s);
     if (r === 'blocked') return r;
     const result = returned(r);
     if (!buf || !inbound) return result;
-    // The length is reported whatever the result (on WSAEFAULT it may be the size needed); data only on success.
-    const bufferLength = inbound.bytes().readUInt32LE(0);
-    return { ...result, out: result.ret === 0 ? { bufferLength, data: hexOf(buf, bufferLength) } : { bufferLength } };
+    // The length and the whole buffer, whatever the result: on WSAEFAULT the length may be the size needed,
+    // and bytes written where none were due are a result too.
+    return { ...result, out: { bufferLength: inbound.bytes().readUInt32LE(0), data: hexOf(buf, size ?? 0) } };
   },
 
   shutdown(call, scope) {

@@ -54,7 +54,11 @@ export interface CallOutputs {
   endpoint?: Endpoint;
   value?: number;
   protocols?: ProtocolInfo[];
-  /** WSARecvDisconnect: the WSABUF length after the call (bytes of disconnect data, or the size needed). */
+  /**
+   * WSARecvDisconnect: the WSABUF length after the call (bytes of disconnect data, or the size needed).
+   * Its `data` is then the whole buffer after the call, which was filled with DISCONNECT_BUFFER_FILL
+   * (agent/protocol.ts) before it.
+   */
   bufferLength?: number;
 }
 

@@ -4,8 +4,11 @@
 // suite against every one of them and checks that a scenario of that rule catches it.
 
 export interface SimulatorChoices {
-  /** WSARecvDisconnect given a disconnect-data buffer on TCP/IP, where WSAENOPROTOOPT is optional. */
-  tcpipDisconnectBuffer: 'WSAENOPROTOOPT' | 'ignored';
+  /**
+   * WSARecvDisconnect given a disconnect-data buffer on TCP/IP, where WSAENOPROTOOPT is optional: it
+   * fails, or it succeeds with a length of 0, or it leaves the buffer and its length as they were (Wine).
+   */
+  tcpipDisconnectBuffer: 'WSAENOPROTOOPT' | 'zero-length' | 'untouched';
   /** connect on a socket whose reception was ended by WSARecvDisconnect and whose connection closed. */
   reuseAfterRecvDisconnect: 'supported' | 'unsupported';
 }
@@ -16,8 +19,8 @@ export const CHOICES: {
   tcpipDisconnectBuffer: {
     option: 'tcpip-disconnect-buffer',
     requirement: 'errors.wsaenoprotoopt.tcpip-optional',
-    values: ['WSAENOPROTOOPT', 'ignored'],
-    summary: 'a disconnect-data buffer on TCP/IP fails with WSAENOPROTOOPT, or is ignored (no data)',
+    values: ['WSAENOPROTOOPT', 'zero-length', 'untouched'],
+    summary: 'a disconnect-data buffer on TCP/IP fails with WSAENOPROTOOPT, or the call succeeds with its length set to 0, or leaves it untouched',
   },
   reuseAfterRecvDisconnect: {
     option: 'reuse-after-recv-disconnect',

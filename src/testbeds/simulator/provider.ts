@@ -28,6 +28,7 @@ import {
   XP1_MESSAGE_ORIENTED,
   type WsaErrorName,
 } from '../../core/winsock';
+import { DISCONNECT_BUFFER_FILL } from '../../../agent/protocol';
 import { Connection, DatagramEndpoint, Listener } from './endpoints';
 import { LOOPBACK, type Network, type Transport } from './network';
 import type { MutantName, SimulatorOptions } from './options';
@@ -454,24 +455,33 @@ export class SimulatedProcess implements WinsockProcess {
       return new Fail('WSAENOTCONN');
     }
 
-    const out: CallOutputs = {};
+    let out: CallOutputs = {};
     if (buffer !== null) {
+      // The application's buffer as the agent hands it over (agent/protocol.ts), and what comes back: the
+      // WSABUF's length and the whole buffer.
+      const given = Buffer.alloc(buffer, DISCONNECT_BUFFER_FILL);
+      const handBack = (bufferLength: number): CallOutputs => ({ bufferLength, data: given.toString('hex') });
       if (!carriesDisconnectData(protocol)) {
+        const choice = protocol.ipFamily
+          ? this.options.choices.tcpipDisconnectBuffer
+          : this.mutant('enoprotoopt-unreported')
+            ? 'zero-length'
+            : 'WSAENOPROTOOPT';
         if (this.mutant('phantom-disconnect-data')) {
-          out.bufferLength = buffer;
-          out.data = Buffer.alloc(buffer, 0x3f).toString('hex');
-        } else if (protocol.ipFamily ? this.options.choices.tcpipDisconnectBuffer === 'WSAENOPROTOOPT' : !this.mutant('enoprotoopt-unreported')) {
-          return new Fail('WSAENOPROTOOPT');
+          given.fill(0x3f);
+          out = handBack(buffer);
+        } else if (choice === 'WSAENOPROTOOPT') {
+          return new Fail('WSAENOPROTOOPT', handBack(buffer));
         } else {
-          out.bufferLength = 0;
+          out = handBack(choice === 'untouched' ? buffer : 0);
         }
       } else {
         const data = this.mutant('disconnect-data-lost') ? Buffer.alloc(0) : (entry.conn?.disconnectData ?? Buffer.alloc(0));
         // The WSABUF's length comes back as the size needed, so that the application can try again.
-        if (data.length > buffer && !this.mutant('efault-truncates')) return new Fail('WSAEFAULT', { bufferLength: data.length });
+        if (data.length > buffer && !this.mutant('efault-truncates')) return new Fail('WSAEFAULT', handBack(data.length));
         const kept = data.subarray(0, buffer);
-        out.bufferLength = kept.length;
-        out.data = kept.toString('hex');
+        kept.copy(given);
+        out = handBack(kept.length);
       }
     }
 
