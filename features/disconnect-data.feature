@@ -25,17 +25,3 @@ Feature: Disconnect data
     And the application has learnt of the close from recv
     When WSARecvDisconnect is called with a 64-byte disconnect data buffer
     Then it returns 0 with the disconnect data "farewell"
-
-  @req:remarks.circuit-close-signalled @strength:MUST
-  Scenario: A TCP peer's close is signalled to recv
-    Given a connected TCP socket
-    And the peer has closed its side of the connection
-    When recv is called on the socket
-    Then it returns 0 or fails with WSAEDISCON or WSAECONNRESET
-
-  @req:remarks.circuit-close-signalled @strength:MUST
-  Scenario: A close with disconnect data is signalled to recv
-    Given a connected socket of a protocol with disconnect data
-    And the peer has closed the connection with the disconnect data "farewell"
-    When recv is called on the socket
-    Then it returns 0 or fails with WSAEDISCON or WSAECONNRESET

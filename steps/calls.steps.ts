@@ -15,11 +15,6 @@ When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer', asy
   await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
 });
 
-When('{receive} is called on the socket', async function (receive: 'recv' | 'WSARecv') {
-  const s = this.requireSubject().handle;
-  await this.attempt(receive === 'recv' ? { op: 'recv', s, len: 64, flags: 0 } : { op: 'WSARecv', s, len: 64 });
-});
-
 When('the peer sends {int} bytes', async function (bytes: number) {
   await this.requirePeer().send(Buffer.alloc(bytes, 0x62).toString('hex'));
 });

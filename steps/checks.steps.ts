@@ -36,17 +36,6 @@ Then('it does not fail with {wsaerror}', async function (name: WsaErrorName) {
   expectRule(!(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS[name]), `expected anything but ${name}, got ${describeOutcome(outcome)}`);
 });
 
-Then('it returns 0 or fails with WSAEDISCON or WSAECONNRESET', async function () {
-  const outcome = this.lastOutcome();
-  if (outcome.status === 'blocked') {
-    expectRule(false, `the close was not signalled: the receive was still blocked after ${outcome.boundMs} ms`);
-    return;
-  }
-  const closeCode = outcome.error === WSA_ERRORS.WSAEDISCON || outcome.error === WSA_ERRORS.WSAECONNRESET;
-  const signalled = outcome.ret === 0 || (outcome.ret === SOCKET_ERROR && closeCode);
-  expectRule(signalled, `expected 0, WSAEDISCON or WSAECONNRESET, got ${describeOutcome(outcome)}`);
-});
-
 Then('it returns without blocking, within {int} ms', async function (boundMs: number) {
   const outcome = this.lastOutcome();
   if (outcome.status === 'blocked') {

@@ -87,7 +87,7 @@ Given('the peer has closed the connection with the disconnect data {string}', as
 
 /**
  * The page has applications learn of the close by other means before they read disconnect data; this is
- * that step, done with recv. Whether recv signals the close is a rule of its own
+ * that step, done with recv. The page names recv's signals of the close only as examples for applications
  * (remarks.circuit-close-signalled), so here a miss is a failed precondition: the harness's, not a verdict.
  */
 Given('the application has learnt of the close from recv', async function () {

@@ -82,11 +82,6 @@ export const MUTANTS = [
     requirement: 'remarks.disconnect-data-retrieval',
     summary: 'returns no disconnect data after the peer disconnected with some',
   },
-  {
-    name: 'close-unsignalled',
-    requirement: 'remarks.circuit-close-signalled',
-    summary: 'recv blocks after the peer closed instead of returning 0 or WSAEDISCON',
-  },
   { name: 'not-exported', requirement: 'facts.exported-by-ws2_32', summary: 'ws2_32.dll does not export WSARecvDisconnect' },
 ] as const satisfies readonly MutantDefinition[];
 

@@ -415,7 +415,7 @@ export class SimulatedProcess implements WinsockProcess {
       const data = conn.read(len, peek);
       return { ret: data.length, out: { data: data.toString('hex') } };
     }
-    if (conn.finReceived && !this.mutant('close-unsignalled')) {
+    if (conn.finReceived) {
       // A message-oriented protocol reports the peer's graceful close as WSAEDISCON, TCP as a zero return.
       return entry.protocol.transport === 'nsp' ? new Fail('WSAEDISCON') : { ret: 0, out: { data: '' } };
     }
