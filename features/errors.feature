@@ -7,6 +7,7 @@ Feature: Error codes
   @req:errors.wsanotinitialised @strength:MUST
   Scenario: Without WSAStartup the call fails with WSANOTINITIALISED
     Given a process in which Winsock is not initialised
+    And as a control, socket() in that process fails with WSANOTINITIALISED
     And the handle value 0x1234
     When WSARecvDisconnect is called
     Then it returns SOCKET_ERROR with WSANOTINITIALISED

@@ -1,5 +1,5 @@
 // Given: where a scenario starts. Each builds through ordinary calls; see support/situations.ts.
-import { Given } from '../support/dsl';
+import { expectControl, Given } from '../support/dsl';
 import {
   carriesDisconnectData,
   connectedSocket,
@@ -9,11 +9,12 @@ import {
   peerDatagramTo,
   SETUP_WINDOW_MS,
   SITUATIONS,
+  TCP,
 } from '../support/situations';
 import { NotApplicable } from '../src/core/outcomes';
-import { wsaErrorName } from '../src/core/winsock';
+import { SOCKET_ERROR, WSA_ERRORS, wsaErrorName } from '../src/core/winsock';
 import type { FaultName } from '../src/core/ports';
-import type { ConformanceWorld } from '../support/world';
+import { describeOutcome, type ConformanceWorld } from '../support/world';
 
 for (const [words, build] of Object.entries(SITUATIONS)) {
   Given(words, async function () {
@@ -50,6 +51,17 @@ Given('a process in which Winsock is not initialised', async function () {
   this.process = await this.testbed.uninitialisedProcess();
   this.processes.push(this.process);
   this.processKind = 'probe';
+});
+
+// The precondition, proved in the same scenario: were the process's Winsock initialised after all, a
+// WSAENOTSOCK for the handle would be a false deviation, so a socket() that does not fail this way makes
+// the scenario BROKEN, not a verdict.
+Given('as a control, socket\\(\\) in that process fails with WSANOTINITIALISED', async function () {
+  const outcome = await this.call({ op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol });
+  expectControl(
+    outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSANOTINITIALISED,
+    `socket() in the uninitialised process ${describeOutcome(outcome)}`,
+  );
 });
 
 Given('the handle value {word}', async function (value: string) {
