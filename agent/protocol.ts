@@ -218,7 +218,9 @@ function parseOutcome(value: unknown, line: string): CallOutcome {
       'protocols',
       (v) =>
         Array.isArray(v) &&
-        v.every((p) => isObject(p) && typeof p.name === 'string' && ['af', 'type', 'protocol', 'serviceFlags1'].every((k) => typeof p[k] === 'number')),
+        v.every(
+          (p) => isObject(p) && typeof p.name === 'string' && ['af', 'type', 'protocol', 'serviceFlags1', 'chainLen'].every((k) => typeof p[k] === 'number'),
+        ),
     ],
   ];
   for (const [key, ok] of checks) {

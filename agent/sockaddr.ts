@@ -108,6 +108,7 @@ export const WSAPROTOCOL_INFOW_SIZE = 628;
 /** Offsets inside WSAPROTOCOL_INFOW (winsock2.h): see the layout comment in decodeProtocolInfos. */
 const WSAPROTOCOL_INFOW_OFFSETS = {
   dwServiceFlags1: 0,
+  chainLen: 40,
   iAddressFamily: 76,
   iSocketType: 88,
   iProtocol: 92,
@@ -135,6 +136,7 @@ export function decodeProtocolInfos(b: Buffer, count: number): ProtocolInfo[] {
       type: b.readInt32LE(base + o.iSocketType),
       protocol: b.readInt32LE(base + o.iProtocol),
       serviceFlags1: b.readUInt32LE(base + o.dwServiceFlags1),
+      chainLen: b.readInt32LE(base + o.chainLen),
     });
   }
   return out;

@@ -6,9 +6,9 @@ Feature: Disconnect data
   Scenarios that need a provider with disconnect data are not applicable where none is installed.
 
   @req:remarks.native-tcpip-no-disconnect-data @strength:MUST
-  Scenario: The TCP/IP providers do not advertise disconnect data
+  Scenario: The native TCP/IP providers do not advertise disconnect data
     When the installed protocols are listed with WSAEnumProtocols
-    Then no TCP/IP protocol advertises XP1_DISCONNECT_DATA
+    Then no base TCP/IP provider advertises XP1_DISCONNECT_DATA
 
   @req:remarks.disconnect-data-needs-xp1 @strength:MUST
   Scenario: A provider without XP1_DISCONNECT_DATA hands back no disconnect data

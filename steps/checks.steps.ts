@@ -3,7 +3,7 @@
 import { expectControl, expectRule, Then } from '../support/dsl';
 import { describeEvents, watchFor, watchWindow } from '../support/observe';
 import type { CallOutcome, Returned } from '../src/core/ports';
-import { connectedSocket, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
+import { connectedSocket, isBaseProvider, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
 import { DISCONNECT_BUFFER_FILL } from '../agent/protocol';
 import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
@@ -100,9 +100,11 @@ Then('the export is found', async function () {
   expectRule(outcome.ret === 1, 'GetProcAddress found no such export');
 });
 
-Then('no TCP\\/IP protocol advertises XP1_DISCONNECT_DATA', async function () {
-  const protocols = (returned(this).out.protocols ?? []).filter(isTcpIp);
-  if (protocols.length === 0) throw new Error('WSAEnumProtocols listed no TCP/IP provider, so there is nothing to check');
+// The page speaks of "the native implementation of TCP/IP": the base providers. A layered provider over
+// them (an LSP, ChainLen other than 1) is another provider, which may support disconnect data.
+Then('no base TCP\\/IP provider advertises XP1_DISCONNECT_DATA', async function () {
+  const protocols = (returned(this).out.protocols ?? []).filter((p) => isTcpIp(p) && isBaseProvider(p));
+  if (protocols.length === 0) throw new Error('WSAEnumProtocols listed no base TCP/IP provider, so there is nothing to check');
   const flagged = protocols.filter((p) => (p.serviceFlags1 & XP1_DISCONNECT_DATA) !== 0);
   expectRule(flagged.length === 0, `advertised by ${flagged.map((p) => `${p.name} (0x${p.serviceFlags1.toString(16)})`).join(', ')}`);
 });

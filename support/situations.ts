@@ -5,6 +5,7 @@ import type { Endpoint, Handle, PeerDatagramSocket, ProtocolInfo } from '../src/
 import { NotApplicable } from '../src/core/outcomes';
 import {
   AF_INET,
+  BASE_PROTOCOL,
   AF_INET6,
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -18,8 +19,8 @@ import {
 } from '../src/core/winsock';
 import type { ConformanceWorld, Subject } from './world';
 
-export const TCP: ProtocolInfo = { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0 };
-export const UDP: ProtocolInfo = { name: 'UDP/IP', af: AF_INET, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0 };
+export const TCP: ProtocolInfo = { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0, chainLen: BASE_PROTOCOL };
+export const UDP: ProtocolInfo = { name: 'UDP/IP', af: AF_INET, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0, chainLen: BASE_PROTOCOL };
 const ANY_LOOPBACK_PORT: Endpoint = { address: '127.0.0.1', port: 0 };
 
 /** How long the peer may take to see a connection or data on loopback before the harness gives up. */
@@ -92,6 +93,11 @@ export async function listProtocols(world: ConformanceWorld): Promise<ProtocolIn
   const listed = await world.call({ op: 'WSAEnumProtocols' });
   if (listed.ret === SOCKET_ERROR || !listed.out.protocols) throw new Error(`setting up: WSAEnumProtocols failed with ${wsaErrorName(listed.error)}`);
   return listed.out.protocols;
+}
+
+/** The stack's own implementation of a protocol, not a layered provider over it (WSAPROTOCOLCHAIN). */
+export function isBaseProvider(p: ProtocolInfo): boolean {
+  return p.chainLen === BASE_PROTOCOL;
 }
 
 export function isTcpIp(p: ProtocolInfo): boolean {

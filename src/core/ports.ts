@@ -45,6 +45,11 @@ export interface ProtocolInfo {
   type: number;
   protocol: number;
   serviceFlags1: number;
+  /**
+   * WSAPROTOCOL_INFO.ProtocolChain.ChainLen: 1 for a base provider (the stack's own implementation), 0 for a
+   * layered protocol, more for a chain of layers over a base provider.
+   */
+  chainLen: number;
 }
 
 /** What a call produced besides its return value. Only the fields the call defines are present. */

@@ -82,5 +82,8 @@ export const XP1_SUPPORT_BROADCAST = 0x00000200;
 export const XP1_SUPPORT_MULTIPOINT = 0x00000400;
 export const XP1_IFS_HANDLES = 0x00020000;
 
+/** WSAPROTOCOLCHAIN.ChainLen of a base provider: the protocol's own implementation, not a layer over it. */
+export const BASE_PROTOCOL = 1;
+
 /** MAKEWORD(2, 2), the version every Winsock 2 client asks for. */
 export const WINSOCK_2_2 = 0x0202;

@@ -248,19 +248,20 @@ describe('agent codecs', () => {
 
   it('decodes WSAPROTOCOL_INFOW at the documented offsets', () => {
     const b = Buffer.alloc(2 * WSAPROTOCOL_INFOW_SIZE);
-    const put = (i: number, flags: number, af: number, type: number, proto: number, name: string): void => {
+    const put = (i: number, flags: number, chainLen: number, af: number, type: number, proto: number, name: string): void => {
       const base = i * WSAPROTOCOL_INFOW_SIZE;
       b.writeUInt32LE(flags, base);
+      b.writeInt32LE(chainLen, base + 40);
       b.writeInt32LE(af, base + 76);
       b.writeInt32LE(type, base + 88);
       b.writeInt32LE(proto, base + 92);
       b.write(name, base + 116, 'utf16le');
     };
-    put(0, 0x20066, AF_INET, SOCK_STREAM, IPPROTO_TCP, 'TCP/IP');
-    put(1, 0x20609, AF_INET6, SOCK_DGRAM, IPPROTO_UDP, 'UDP/IPv6');
+    put(0, 0x20066, 1, AF_INET, SOCK_STREAM, IPPROTO_TCP, 'TCP/IP');
+    put(1, 0x20609, 2, AF_INET6, SOCK_DGRAM, IPPROTO_UDP, 'UDP/IPv6');
     assert.deepEqual(decodeProtocolInfos(b, 2), [
-      { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0x20066 },
-      { name: 'UDP/IPv6', af: AF_INET6, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0x20609 },
+      { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0x20066, chainLen: 1 },
+      { name: 'UDP/IPv6', af: AF_INET6, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0x20609, chainLen: 2 },
     ]);
     assert.equal(decodeProtocolInfos(b, 3).length, 2, 'never reads past the buffer');
   });

@@ -5,6 +5,7 @@ import type { Call, CallOutcome, CallOutputs, Endpoint, FaultName, Handle, Proto
 import {
   AF_DECNET,
   AF_INET,
+  BASE_PROTOCOL,
   AF_ISO,
   IPPROTO_TCP,
   IPPROTO_UDP,
@@ -39,8 +40,8 @@ export interface SimProtocol extends ProtocolInfo {
   ipFamily: boolean;
 }
 
-/** The catalogue WSAEnumProtocols reports: the native TCP/IP pair, and two connection-oriented protocols
- *  from other families so that both sides of XP1_DISCONNECT_DATA can be exercised. */
+/** The catalogue WSAEnumProtocols reports: the native TCP/IP pair, two connection-oriented protocols
+ *  from other families so that both sides of XP1_DISCONNECT_DATA can be exercised, and a layered provider. */
 export function protocolCatalogue(mutant: MutantName | null): SimProtocol[] {
   const tcpFlags = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE | XP1_EXPEDITED_DATA | XP1_IFS_HANDLES;
   const seqpacket = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_MESSAGE_ORIENTED | XP1_GRACEFUL_CLOSE;
@@ -51,6 +52,7 @@ export function protocolCatalogue(mutant: MutantName | null): SimProtocol[] {
       type: SOCK_STREAM,
       protocol: IPPROTO_TCP,
       serviceFlags1: mutant === 'tcp-advertises-disconnect-data' ? tcpFlags | XP1_DISCONNECT_DATA : tcpFlags,
+      chainLen: BASE_PROTOCOL,
       transport: 'tcp',
       ipFamily: true,
     },
@@ -60,6 +62,7 @@ export function protocolCatalogue(mutant: MutantName | null): SimProtocol[] {
       type: SOCK_DGRAM,
       protocol: IPPROTO_UDP,
       serviceFlags1: XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_IFS_HANDLES,
+      chainLen: BASE_PROTOCOL,
       transport: 'udp',
       ipFamily: true,
     },
@@ -69,6 +72,7 @@ export function protocolCatalogue(mutant: MutantName | null): SimProtocol[] {
       type: SOCK_SEQPACKET,
       protocol: 1,
       serviceFlags1: seqpacket | XP1_CONNECT_DATA | XP1_DISCONNECT_DATA,
+      chainLen: BASE_PROTOCOL,
       transport: 'nsp',
       ipFamily: false,
     },
@@ -78,8 +82,21 @@ export function protocolCatalogue(mutant: MutantName | null): SimProtocol[] {
       type: SOCK_SEQPACKET,
       protocol: 29,
       serviceFlags1: seqpacket,
+      chainLen: BASE_PROTOCOL,
       transport: 'nsp',
       ipFamily: false,
+    },
+    // A layered provider over TCP/IP (an LSP's protocol chain) that says it carries disconnect data: not
+    // the native implementation, so remarks.native-tcpip-no-disconnect-data does not apply to it.
+    {
+      name: 'Simulated layered provider over Tcpip [TCP/IP]',
+      af: AF_INET,
+      type: SOCK_STREAM,
+      protocol: IPPROTO_TCP,
+      serviceFlags1: tcpFlags | XP1_DISCONNECT_DATA,
+      chainLen: 2,
+      transport: 'tcp',
+      ipFamily: true,
     },
   ];
 }
@@ -214,7 +231,7 @@ export class SimulatedProcess implements WinsockProcess {
       return { ret: 0 };
     }
     if (call.op === 'WSAEnumProtocols') {
-      const protocols = this.protocols.map(({ name, af, type, protocol, serviceFlags1 }) => ({ name, af, type, protocol, serviceFlags1 }));
+      const protocols = this.protocols.map(({ name, af, type, protocol, serviceFlags1, chainLen }) => ({ name, af, type, protocol, serviceFlags1, chainLen }));
       return { ret: protocols.length, out: { protocols } };
     }
     const faulted = this.faultFor(call.op);
