@@ -49,6 +49,7 @@ Feature: Ending reception
     Given a connected TCP socket with 6 bytes queued for receiving
     When WSARecvDisconnect is called
     Then the peer sees the connection reset within 500 ms
+    And the socket is still a socket of type SOCK_STREAM
 
   @req:remarks.tcp-reset-later-data @strength:MUST
   Scenario: Data arriving afterwards resets the TCP connection
@@ -56,6 +57,7 @@ Feature: Ending reception
     When WSARecvDisconnect is called
     And the peer sends 6 bytes
     Then the peer sees the connection reset within 500 ms
+    And the socket is still a socket of type SOCK_STREAM
 
   @req:remarks.udp-datagrams-queued @strength:MUST
   Scenario: UDP datagrams arriving afterwards are accepted and queued

@@ -65,6 +65,11 @@ export const MUTANTS = [
   },
   { name: 'fin-sent', requirement: 'remarks.no-effect-on-lower-layers', summary: 'sends a FIN to the peer' },
   { name: 'no-reset-queued', requirement: 'remarks.tcp-reset-queued-data', summary: 'keeps the connection when data is still queued' },
+  {
+    name: 'reset-by-abortive-close',
+    requirement: 'remarks.tcp-reset-queued-data',
+    summary: 'with data queued, resets by closing the socket abortively, which takes the handle with it',
+  },
   { name: 'no-reset-later', requirement: 'remarks.tcp-reset-later-data', summary: 'discards data that arrives afterwards without a reset' },
   { name: 'udp-dropped', requirement: 'remarks.udp-datagrams-queued', summary: 'drops datagrams that arrive afterwards' },
   { name: 'icmp-sent', requirement: 'remarks.no-icmp', summary: 'answers datagrams that arrive afterwards with ICMP port unreachable' },

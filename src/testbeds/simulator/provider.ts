@@ -502,6 +502,7 @@ export class SimulatedProcess implements WinsockProcess {
       }
     }
 
+    const queued = entry.conn?.queuedBytes() ?? 0;
     this.disableReception(entry);
     entry.recvDisconnected = true;
     if (this.mutant('fin-sent')) entry.conn?.sendFin();
@@ -513,6 +514,11 @@ export class SimulatedProcess implements WinsockProcess {
       };
     }
     if (this.mutant('frees-port') && entry.localPort !== null) this.net.unreserve(protocol.transport, entry.localPort);
+    if (this.mutant('reset-by-abortive-close') && queued > 0) {
+      entry.linger = { onoff: 1, seconds: 0 };
+      for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
+      this.closeSocket(entry);
+    }
     if (this.mutant('closes-socket')) {
       for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
       this.closeSocket(entry);
