@@ -2,7 +2,7 @@
 // its WSA code. A miss is a Deviation; a positive control that misses is ObserverBlind.
 import { expectControl, expectRule, Then } from '../support/dsl';
 import { describeEvents, watchFor, watchWindow } from '../support/observe';
-import type { CallOutcome, Returned } from '../src/core/ports';
+import type { Call, CallOutcome, Returned, WirePacket } from '../src/core/ports';
 import { connectedSocket, isBaseProvider, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
 import { DISCONNECT_BUFFER_FILL } from '../agent/protocol';
@@ -163,10 +163,43 @@ Then('the peer sees nothing within {int} ms', async function (withinMs: number) 
   expectRule(seen.length === 0, `within ${withinMs} ms the peer saw ${describeEvents(seen)}`);
 });
 
+/**
+ * The segments the subject socket put on the wire since its last call of `op`, or null where nothing is
+ * captured (then the check rests on the peer alone, and the scenario's evidence says so).
+ */
+async function segmentsSince(world: ConformanceWorld, op: Call['op']): Promise<WirePacket[] | null> {
+  const wire = world.testbed.wire;
+  if (!wire) {
+    world.attach('The wire is not captured here (capture needs root and tcpdump): this check rests on the peer alone.', 'text/plain');
+    return null;
+  }
+  const made = [...world.calls].reverse().find((entry) => entry.call.op === op);
+  if (!made?.wireMark) throw new Error(`the scenario made no ${op} call while the wire was captured`);
+  const from = await localEndpoint(world, world.requireSubject().handle);
+  const packets = await wire.seenSince(made.wireMark);
+  return packets.filter((p) => p.from.port === from.port && p.from.address === from.address);
+}
+
+function describePackets(packets: readonly WirePacket[]): string {
+  return packets.map((p) => `${p.t.toFixed(1)} ms ${p.proto} [${p.flags.join(',')}] ${p.length} bytes`).join('; ');
+}
+
+Then('no segment from the socket is on the wire since the call, where the wire is captured', async function () {
+  const segments = await segmentsSince(this, 'WSARecvDisconnect');
+  if (segments) expectRule(segments.length === 0, `the socket sent, after WSARecvDisconnect: ${describePackets(segments)}`);
+});
+
 Then('as a control, the peer sees a FIN within {int} ms when the socket shuts down sending', async function (withinMs: number) {
   await this.call({ op: 'shutdown', s: this.requireSubject().handle, how: SD_SEND });
   const watched = await watchFor(this, this.requirePeer(), 'eof', withinMs);
   expectControl(watched.found !== null, `no FIN within ${withinMs} ms after shutdown(SD_SEND); the peer saw ${describeEvents(watched.seen)}`);
+  // The same control for the wire, where it is captured: it shows the socket's FIN.
+  const segments = await segmentsSince(this, 'shutdown');
+  if (segments)
+    expectControl(
+      segments.some((p) => p.flags.includes('FIN')),
+      `the wire shows no FIN from the socket after shutdown(SD_SEND): ${describePackets(segments) || 'nothing'}`,
+    );
 });
 
 Then('as a control, a peer sees a reset within {int} ms when another connected socket is closed abortively', async function (withinMs: number) {

@@ -2,7 +2,7 @@
 // return value, WSA code and timing (attached to the scenario as evidence), and names the sockets a
 // scenario talks about ("the socket", "the peer") so that steps stay short and backend-neutral.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
-import type { Call, CallOutcome, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess } from '../src/core/ports';
+import type { Call, CallOutcome, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess, WireMark } from '../src/core/ports';
 import { CallTimeout } from '../src/core/outcomes';
 import { SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
 
@@ -29,6 +29,8 @@ export interface CallLogEntry {
   outcome: CallOutcome;
   /** The same, in one packetdrill-like line: call, return, error. */
   line: string;
+  /** Where the scenario's capture was when the call was made, where it is captured. */
+  wireMark: WireMark | null;
 }
 
 export function describeOutcome(outcome: CallOutcome): string {
@@ -70,9 +72,10 @@ export class ConformanceWorld extends World<WorldParameters> {
 
   /** Run a call and record it; the outcome may be 'blocked'. */
   async attempt(call: Call, boundMs: number = CALL_BOUND_MS): Promise<CallOutcome> {
+    const wireMark = this.testbed.wire?.mark() ?? null;
     const outcome = await this.process.call(call, boundMs);
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
-    this.calls.push({ process: this.processKind, call, outcome, line: `${describeCall(call)} ${describeOutcome(outcome)}` });
+    this.calls.push({ process: this.processKind, call, outcome, line: `${describeCall(call)} ${describeOutcome(outcome)}`, wireMark });
     this.last = outcome;
     return outcome;
   }

@@ -5,7 +5,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Wire, WireSlice } from '../../core/ports';
+import type { Wire, WireMark, WirePacket, WireSlice } from '../../core/ports';
 import { decodePcap, PCAP_HEADER_BYTES } from './pcap';
 
 export function tcpdumpPath(): string | null {
@@ -202,12 +202,27 @@ export class TcpdumpWire implements Wire {
     }
   }
 
+  /** A time on the capture's clock (the packets' timestamps are the kernel's, on the same clock). */
+  mark(): WireMark {
+    return { at: Date.now() };
+  }
+
+  async seenSince(mark: WireMark): Promise<WirePacket[]> {
+    const since = mark.at - this.startedAt;
+    return (await this.slice(this.offset)).packets.filter((p) => p.t >= since);
+  }
+
   async stop(): Promise<WireSlice> {
+    const offset = this.offset;
+    this.offset = null;
+    return this.slice(offset);
+  }
+
+  /** The records from `offset` on, up to a marker sent now, decoded; the file is read, not consumed. */
+  private async slice(offset: number | null): Promise<WireSlice> {
     const none: WireSlice = { packets: [], pcap: null };
     const child = this.child;
-    const offset = this.offset;
     if (!child || offset === null) return none;
-    this.offset = null;
     const port = child.exitCode === null && child.signalCode === null ? await this.flush(child) : null;
     if (port !== null) this.markerPorts.add(port);
     // The file's own header, then this scenario's records: the capture of the whole run is not read again.

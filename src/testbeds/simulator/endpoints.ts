@@ -196,6 +196,11 @@ export class Connection implements Receiver {
     }
   }
 
+  /** A bare ACK with the current window: what a stack sends to tell the remote its window changed. */
+  sendWindowUpdate(): void {
+    this.emit(['ACK']);
+  }
+
   private emit(flags: Segment['flags'], payload: Buffer = Buffer.alloc(0), disconnectData?: Buffer): void {
     const segment: Segment = { transport: this.transport, src: this.local, dst: this.remote, flags, payload };
     if (!flags.includes('RST')) {

@@ -64,6 +64,11 @@ export const MUTANTS = [
     summary: 'shutdown(SD_RECEIVE) leaves receives allowed while WSARecvDisconnect does not',
   },
   { name: 'fin-sent', requirement: 'remarks.no-effect-on-lower-layers', summary: 'sends a FIN to the peer' },
+  {
+    name: 'window-update-sent',
+    requirement: 'remarks.no-effect-on-lower-layers',
+    summary: "sends a bare ACK (a window update), which the peer's socket never reports but the wire shows",
+  },
   { name: 'no-reset-queued', requirement: 'remarks.tcp-reset-queued-data', summary: 'keeps the connection when data is still queued' },
   {
     name: 'reset-by-abortive-close',

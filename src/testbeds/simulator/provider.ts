@@ -506,6 +506,7 @@ export class SimulatedProcess implements WinsockProcess {
     this.disableReception(entry);
     entry.recvDisconnected = true;
     if (this.mutant('fin-sent')) entry.conn?.sendFin();
+    if (this.mutant('window-update-sent')) entry.conn?.sendWindowUpdate();
     if (this.mutant('udp-dropped') && entry.dgram) entry.dgram.receive = () => undefined;
     if (this.mutant('icmp-sent') && entry.dgram) {
       const dgram = entry.dgram;
