@@ -33,11 +33,21 @@ export interface CallLogEntry {
   wireMark: WireMark | null;
 }
 
+/**
+ * What a call gave back: its return value and WSA code, without its timing, so that a deviation reads the
+ * same from run to run (an expectation records it as it is; the call log has the timings).
+ */
 export function describeOutcome(outcome: CallOutcome): string {
   if (outcome.status === 'blocked') return `still blocked after ${outcome.boundMs} ms`;
   const ret = outcome.ret === SOCKET_ERROR ? 'SOCKET_ERROR' : String(outcome.ret);
   const error = outcome.error === 0 ? '' : ` ${wsaErrorName(outcome.error)} (${outcome.error})`;
-  return `= ${ret}${error} <${outcome.elapsedMs.toFixed(1)} ms>`;
+  return `= ${ret}${error}`;
+}
+
+/** The call log's line for a call: what it gave back, and how long it took on the backend's clock. */
+function logLine(call: Call, outcome: CallOutcome): string {
+  const timing = outcome.status === 'returned' ? ` <${outcome.elapsedMs.toFixed(1)} ms>` : '';
+  return `${describeCall(call)} ${describeOutcome(outcome)}${timing}`;
 }
 
 function describeCall(call: Call): string {
@@ -75,7 +85,7 @@ export class ConformanceWorld extends World<WorldParameters> {
     const wireMark = this.testbed.wire?.mark() ?? null;
     const outcome = await this.process.call(call, boundMs);
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
-    this.calls.push({ process: this.processKind, call, outcome, line: `${describeCall(call)} ${describeOutcome(outcome)}`, wireMark });
+    this.calls.push({ process: this.processKind, call, outcome, line: logLine(call, outcome), wireMark });
     this.last = outcome;
     return outcome;
   }

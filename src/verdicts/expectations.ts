@@ -16,6 +16,9 @@ export interface Expectation {
   /** The scenario's name; absent when the expectation covers every scenario of the requirement. */
   scenario: string | null;
   verdict: ExpectedVerdict;
+  /** The deviation exactly as the suite reports it (the scenario's detail): another one is not this one. */
+  detail: string;
+  /** What was observed, for a person: the calls, the values, the wire. */
   observed: string;
   reason: string;
   evidence: string;
@@ -28,7 +31,7 @@ export interface Expectations {
   entries: Expectation[];
 }
 
-const FIELDS = new Set(['requirement', 'scenario', 'verdict', 'observed', 'reason', 'evidence']);
+const FIELDS = new Set(['requirement', 'scenario', 'verdict', 'detail', 'observed', 'reason', 'evidence']);
 
 export function expectationsFile(root: string, backend: string): string {
   return path.join(root, 'expectations', `${backend}.yaml`);
@@ -59,6 +62,7 @@ export function loadExpectations(file: string, backend: string, catalogue: Catal
       requirement,
       scenario,
       verdict: verdict as ExpectedVerdict,
+      detail: text('detail'),
       observed: text('observed'),
       reason: text('reason'),
       evidence: text('evidence'),

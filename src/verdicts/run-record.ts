@@ -24,6 +24,8 @@ export function runFiles(folder: string) {
 /** The recorded deviation a scenario's verdict was judged against (expectations/<backend>.yaml). */
 export interface ExpectationRecord {
   verdict: string;
+  /** The deviation as the suite reports it; absent from records written before expectations had it. */
+  detail: string;
   observed: string;
   reason: string;
   evidence: string;
@@ -123,6 +125,7 @@ export function parseRunRecord(text: string, display: string): RunRecord {
       expectation: expectation
         ? {
             verdict: String(expectation.verdict ?? ''),
+            detail: String(expectation.detail ?? ''),
             observed: String(expectation.observed ?? ''),
             reason: String(expectation.reason ?? ''),
             evidence: String(expectation.evidence ?? ''),

@@ -71,11 +71,17 @@ export function observedVerdict(
 }
 
 /** Apply a recorded expectation: the expected deviation becomes XFAIL, an unexpected pass XPASS. */
-export function applyExpectation(observed: ObservedVerdict, expectation: Expectation | null): Verdict {
-  if (!expectation) return observed;
-  if (observed === expectation.verdict) return 'XFAIL';
-  if (observed === 'PASS') return 'XPASS';
-  return observed;
+/**
+ * Apply a recorded expectation: the deviation recorded, verdict and detail alike, becomes XFAIL; a pass
+ * becomes XPASS. A deviation of another shape (the same verdict, another detail) keeps its verdict: it is
+ * not the one recorded, and the detail says so.
+ */
+export function applyExpectation(observed: ObservedVerdict, detail: string, expectation: Expectation | null): { verdict: Verdict; detail: string } {
+  if (!expectation) return { verdict: observed, detail };
+  if (observed === 'PASS') return { verdict: 'XPASS', detail };
+  if (observed !== expectation.verdict) return { verdict: observed, detail };
+  if (detail === expectation.detail) return { verdict: 'XFAIL', detail };
+  return { verdict: observed, detail: `${detail} (a deviation other than the one recorded in the expectations: ${expectation.detail})` };
 }
 
 function waitedMs(attachments: readonly Attachment[]): number {
@@ -151,8 +157,9 @@ export class VerdictCollector {
     const strength = facts?.strength ?? null;
     const runMetadata = run.attachments.find((a) => a.mediaType === RUN_METADATA_MEDIA);
     if (runMetadata && Object.keys(this.metadata).length === 0) this.metadata = JSON.parse(runMetadata.body) as Record<string, string>;
-    const { observed, detail } = observedVerdict(run.results, run.attachments, strength);
+    const seen = observedVerdict(run.results, run.attachments, strength);
     const expectation = this.findExpectation({ requirement, name: pickle.name, location });
+    const { verdict, detail } = applyExpectation(seen.observed, seen.detail, expectation);
     const result: ScenarioResult = {
       id: pickle.id,
       name: pickle.name,
@@ -161,8 +168,8 @@ export class VerdictCollector {
       requirement,
       strength,
       section: facts?.section ?? null,
-      observed,
-      verdict: applyExpectation(observed, expectation),
+      observed: seen.observed,
+      verdict,
       detail,
       expectation,
       waitedMs: waitedMs(run.attachments),

@@ -164,7 +164,13 @@ describe('the matrix model', () => {
   });
 
   it('counts deviations (recorded ones too), absent optional behaviours, unknowns and stale expectations', () => {
-    const expectation = { verdict: 'FAIL', observed: 'WSAEINVAL', reason: 'Wine bug 1234', evidence: 'https://bugs.example/1234' };
+    const expectation = {
+      verdict: 'FAIL',
+      detail: 'got = SOCKET_ERROR WSAEINVAL (10022)',
+      observed: 'WSAEINVAL',
+      reason: 'Wine bug 1234',
+      evidence: 'https://bugs.example/1234',
+    };
     const record = runRecord({
       backend: 'wine',
       backendOptions: {},
@@ -196,7 +202,7 @@ describe('the matrix model', () => {
     const record = allPass();
     record.results[1] = scenario('remarks.a', 'XFAIL', {
       observed: 'BROKEN',
-      expectation: { verdict: 'BROKEN', observed: 'x', reason: 'cannot observe', evidence: 'notes' },
+      expectation: { verdict: 'BROKEN', detail: 'd', observed: 'x', reason: 'cannot observe', evidence: 'notes' },
     });
     const matrix = buildMatrix(CATALOGUE, [source(record)]);
     assert.equal(matrix.rows[1]?.cells[0]?.verdict, 'XFAIL');
@@ -368,7 +374,7 @@ describe('Allure', () => {
   it('shows each scenario’s verdict: a label, and the verdict before the message', () => {
     const from = scratchDir('allure-stage');
     const to = path.join(scratchDir('allure-staged'), 'allure-results');
-    const expectation = { verdict: 'XFAIL', observed: 'FAIL', reason: 'Wine sends no RST', evidence: 'pcap' };
+    const expectation = { verdict: 'XFAIL', detail: 'no reset within 500 ms', observed: 'FAIL', reason: 'Wine sends no RST', evidence: 'pcap' };
     const records = [
       scenario('a', 'PASS'),
       scenario('b', 'FAIL'),

@@ -43,13 +43,28 @@ describe('observed verdicts', () => {
 });
 
 describe('expectations', () => {
-  const expected: Expectation = { requirement: 'r', scenario: null, verdict: 'FAIL', observed: 'o', reason: 'why', evidence: 'e', where: 'f:1' };
+  const expected: Expectation = {
+    requirement: 'r',
+    scenario: null,
+    verdict: 'FAIL',
+    detail: 'got = SOCKET_ERROR WSAENOTSOCK (10038)',
+    observed: 'o',
+    reason: 'why',
+    evidence: 'e',
+    where: 'f:1',
+  };
 
   it('turns the expected deviation into XFAIL and a pass into XPASS', () => {
-    assert.equal(applyExpectation('FAIL', expected), 'XFAIL');
-    assert.equal(applyExpectation('PASS', expected), 'XPASS');
-    assert.equal(applyExpectation('BROKEN', expected), 'BROKEN');
-    assert.equal(applyExpectation('FAIL', null), 'FAIL');
+    assert.deepEqual(applyExpectation('FAIL', expected.detail, expected), { verdict: 'XFAIL', detail: expected.detail });
+    assert.deepEqual(applyExpectation('PASS', '', expected), { verdict: 'XPASS', detail: '' });
+    assert.deepEqual(applyExpectation('BROKEN', 'harness', expected), { verdict: 'BROKEN', detail: 'harness' });
+    assert.deepEqual(applyExpectation('FAIL', 'x', null), { verdict: 'FAIL', detail: 'x' });
+  });
+
+  it('keeps a deviation of another shape a FAIL, saying which one was recorded', () => {
+    const other = applyExpectation('FAIL', 'got = 0', expected);
+    assert.equal(other.verdict, 'FAIL');
+    assert.equal(other.detail, 'got = 0 (a deviation other than the one recorded in the expectations: got = SOCKET_ERROR WSAENOTSOCK (10038))');
   });
 
   it('lets the loudest verdict speak for a requirement', () => {
@@ -65,7 +80,7 @@ describe('expectations', () => {
     return file;
   };
   const entry = (fields: string) => `backend: wine\nexpectations:\n  - ${fields}\n`;
-  const good = 'requirement: remarks.no-icmp\n    verdict: FAIL\n    observed: x\n    reason: y\n    evidence: z';
+  const good = 'requirement: remarks.no-icmp\n    verdict: FAIL\n    detail: d\n    observed: x\n    reason: y\n    evidence: z';
 
   it('loads a well-formed file', () => {
     assert.equal(loadExpectations(write(entry(good)), 'wine', catalogue).entries[0]?.requirement, 'remarks.no-icmp');
