@@ -1,7 +1,7 @@
 // Then: the checks. Each Then is one rule's observable, packetdrill-style: the call, what it returned and
 // its WSA code. A miss is a Deviation; a positive control that misses is ObserverBlind.
 import { expectControl, expectRule, Then } from '../support/dsl';
-import { describeEvents, watchFor, watchWindow } from '../support/observe';
+import { checkLate, describeEvents, forbidLate, watchFor, watchWindow } from '../support/observe';
 import type { Call, CallOutcome, Returned, WirePacket } from '../src/core/ports';
 import { connectedSocket, isBaseProvider, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
@@ -158,6 +158,7 @@ Then('the peer receives {int} bytes within {int} ms', async function (bytes: num
 Then('the peer sees nothing within {int} ms', async function (withinMs: number) {
   const seen = await watchWindow(this, this.requirePeer(), withinMs);
   expectRule(seen.length === 0, `within ${withinMs} ms the peer saw ${describeEvents(seen)}`);
+  forbidLate(this, this.requirePeer(), 'any', `${withinMs} ms`);
 });
 
 /**
@@ -187,6 +188,9 @@ Then('no segment from the socket is on the wire since the call, where the wire i
 });
 
 Then('as a control, the peer sees a FIN within {int} ms when the socket shuts down sending', async function (withinMs: number) {
+  // What reached the peer after the absence check's window and before this control acts still counts.
+  const late = await checkLate(this, this.requirePeer());
+  expectRule(late === null, late ?? '');
   await this.call({ op: 'shutdown', s: this.requireSubject().handle, how: SD_SEND });
   const watched = await watchFor(this, this.requirePeer(), 'eof', withinMs);
   expectControl(watched.found !== null, `no FIN within ${withinMs} ms after shutdown(SD_SEND); the peer saw ${describeEvents(watched.seen)}`);
@@ -225,6 +229,7 @@ Then('the peer is told of no ICMP error within {int} ms', async function (within
   if (!this.peerDatagram) throw new Error('the scenario has no peer datagram socket');
   const watched = await watchFor(this, this.peerDatagram, 'refused', withinMs);
   expectRule(watched.found === null, `the peer was told: ${describeEvents(watched.seen)}`);
+  forbidLate(this, this.peerDatagram, ['refused'], `${withinMs} ms`);
 });
 
 Then('as a control, a peer is told of an ICMP error within {int} ms for a datagram to a port where nothing listens', async function (withinMs: number) {

@@ -3,7 +3,8 @@
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
 import type { Testbed, WireSlice } from '../src/core/ports';
 import { writeAllureEnvironment } from '../src/report/allure';
-import { CALL_LOG_MEDIA, CannotRun, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
+import { CALL_LOG_MEDIA, CannotRun, Deviation, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
+import { describeEvents, readWhatIsLeft } from './observe';
 import { closeAtRunEnd, closeTestbed, openTestbed } from '../src/testbeds/lifecycle';
 import type { ConformanceWorld, WorldParameters } from './world';
 
@@ -54,15 +55,20 @@ Before(async function (this: ConformanceWorld) {
 After(async function (this: ConformanceWorld) {
   if (!testbed) return;
   let capture: WireSlice | null = null;
+  // Before the sockets close: what the peers saw that no step read, and whether a rule forbade it.
+  const late = await readWhatIsLeft(this);
   try {
     for (const process of this.processes) await process.release();
   } finally {
     await testbed.endScenario();
     if (testbed.wire) capture = await testbed.wire.stop();
     this.attach(JSON.stringify({ waitedMs: this.waitedMs, calls: this.calls }, null, 1), CALL_LOG_MEDIA);
+    if (this.unread.length > 0)
+      this.attach(`What the peers saw that no step read: ${describeEvents(this.unread)}\n`, { mediaType: 'text/plain', fileName: 'peer-unread.txt' });
     if (capture) this.attach(JSON.stringify(capture.packets, null, 1), WIRE_LOG_MEDIA);
     if (capture?.pcap) this.attach(capture.pcap, { mediaType: PCAP_MEDIA, fileName: 'capture.pcap' });
   }
+  if (late) throw new Deviation(late);
 });
 
 AfterAll({ timeout: 60_000 }, async function (this: { parameters: unknown }) {

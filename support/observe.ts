@@ -39,3 +39,52 @@ export function describeEvents(events: PeerEvent[]): string {
   if (events.length === 0) return 'nothing';
   return events.map((e) => ('bytes' in e ? `${e.kind} (${e.bytes} bytes)` : 'detail' in e ? `${e.kind} (${e.detail})` : e.kind)).join(', ');
 }
+
+/**
+ * After an absence check, its rule still forbids what it looked for: an event of `kinds` (or of any kind)
+ * that reaches the peer after the window, before the scenario ends or a control acts on that peer, is a
+ * deviation too (checkLate).
+ */
+export function forbidLate(world: ConformanceWorld, watch: PeerWatch, kinds: readonly PeerEvent['kind'][] | 'any', window: string): void {
+  world.forbidden.set(watch, { kinds, window });
+}
+
+/** The events queued on `watch` now, none waited for. */
+async function unread(watch: PeerWatch): Promise<PeerEvent[]> {
+  const events: PeerEvent[] = [];
+  for (let event = await watch.next(0); event; event = await watch.next(0)) events.push(event);
+  return events;
+}
+
+/**
+ * How long after an absence check's window a forbidden event still counts: the window's tail, watched
+ * once more before a control acts or the scenario ends, so that an effect a little too late to fall in the
+ * window is not lost (on a real backend this costs that much time, in the few scenarios with such checks).
+ */
+export const LATE_WINDOW_MS = 100;
+
+/** What `watch` saw after an absence check's window that its rule forbids, as a deviation's detail; the forbiddance then ends. */
+export async function checkLate(world: ConformanceWorld, watch: PeerWatch): Promise<string | null> {
+  const rule = world.forbidden.get(watch);
+  if (!rule) return null;
+  world.forbidden.delete(watch);
+  const late = await watchWindow(world, watch, LATE_WINDOW_MS);
+  world.unread.push(...late);
+  const forbidden = late.filter((event) => rule.kinds === 'any' || rule.kinds.includes(event.kind));
+  return forbidden.length > 0 ? `after the window (${rule.window}), within ${LATE_WINDOW_MS} ms more, the peer saw ${describeEvents(forbidden)}` : null;
+}
+
+/**
+ * At the scenario's end, before its sockets close: every event its peers saw that no step read is kept as
+ * evidence (World.unread), and the first that a rule forbids (forbidLate) is the scenario's deviation.
+ */
+export async function readWhatIsLeft(world: ConformanceWorld): Promise<string | null> {
+  const subjects = [world.subject, ...world.pair, ...world.others];
+  const watches = new Set<PeerWatch>([...subjects.flatMap((s) => (s?.peer ? [s.peer] : [])), ...(world.peerDatagram ? [world.peerDatagram] : [])]);
+  let deviation: string | null = null;
+  for (const watch of watches) {
+    if (world.forbidden.has(watch)) deviation ??= await checkLate(world, watch);
+    else world.unread.push(...(await unread(watch)));
+  }
+  return deviation;
+}

@@ -2,7 +2,20 @@
 // return value, WSA code and timing (attached to the scenario as evidence), and names the sockets a
 // scenario talks about ("the socket", "the peer") so that steps stay short and backend-neutral.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
-import type { Call, CallOutcome, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess, WireMark } from '../src/core/ports';
+import type {
+  Call,
+  CallOutcome,
+  Handle,
+  PeerDatagramSocket,
+  PeerEvent,
+  PeerStream,
+  PeerWatch,
+  ProtocolInfo,
+  Returned,
+  Testbed,
+  WinsockProcess,
+  WireMark,
+} from '../src/core/ports';
 import { CallTimeout } from '../src/core/outcomes';
 import { SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
 
@@ -71,6 +84,10 @@ export class ConformanceWorld extends World<WorldParameters> {
   comparison: string[] | null = null;
   /** The peer's datagram socket aimed at the subject, when the scenario has one. */
   peerDatagram: PeerDatagramSocket | null = null;
+  /** What absence checks still forbid their peers to see after their windows (support/observe.ts). */
+  readonly forbidden = new Map<PeerWatch, { kinds: readonly PeerEvent['kind'][] | 'any'; window: string }>();
+  /** What the peers saw that no step read, kept as the scenario's evidence. */
+  readonly unread: PeerEvent[] = [];
   last: CallOutcome | null = null;
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;

@@ -44,12 +44,30 @@ export interface Receiver {
 
 export class VirtualClock {
   private ms = 0;
+  /** What is due later, earliest first: a stack's delayed effects (a mutant's late reset, say). */
+  private readonly timers: { at: number; fire: () => void }[] = [];
   now(): number {
     return this.ms;
   }
-  advance(ms: number): void {
+  /** Run `fire` when the clock has moved on by `ms`. */
+  after(ms: number, fire: () => void): void {
+    this.timers.push({ at: this.ms + ms, fire });
+    this.timers.sort((a, b) => a.at - b.at);
+  }
+  /**
+   * Move on by `ms`, firing what falls due on the way, in order; stop at a timer after which `until()`
+   * holds (an event reached whoever waits).
+   */
+  advance(ms: number, until: () => boolean = () => false): void {
     if (ms < 0) throw new Error(`the virtual clock cannot go back (${ms} ms)`);
-    this.ms += ms;
+    const end = this.ms + ms;
+    for (let next = this.timers[0]; next && next.at <= end; next = this.timers[0]) {
+      this.timers.shift();
+      this.ms = Math.max(this.ms, next.at);
+      next.fire();
+      if (until()) return;
+    }
+    this.ms = end;
   }
 }
 

@@ -78,6 +78,11 @@ export const MUTANTS = [
   { name: 'no-reset-later', requirement: 'remarks.tcp-reset-later-data', summary: 'discards data that arrives afterwards without a reset' },
   { name: 'udp-dropped', requirement: 'remarks.udp-datagrams-queued', summary: 'drops datagrams that arrive afterwards' },
   { name: 'icmp-sent', requirement: 'remarks.no-icmp', summary: 'answers datagrams that arrive afterwards with ICMP port unreachable' },
+  {
+    name: 'icmp-sent-late',
+    requirement: 'remarks.no-icmp',
+    summary: 'answers datagrams that arrive afterwards with ICMP port unreachable, 550 ms later: after the 500 ms window',
+  },
   { name: 'closes-socket', requirement: 'remarks.does-not-close-socket', summary: 'closes the socket handle' },
   { name: 'frees-port', requirement: 'remarks.resources-until-closesocket', summary: 'gives the local port back before closesocket' },
   { name: 'blocks-for-linger', requirement: 'remarks.does-not-block-linger', summary: 'blocks for the SO_LINGER timeout' },

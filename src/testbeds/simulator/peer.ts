@@ -13,10 +13,8 @@ class EventQueue {
     this.events.push(event);
   };
   async next(withinMs: number): Promise<PeerEvent | null> {
-    const event = this.events.shift();
-    if (event) return event;
-    this.net.clock.advance(withinMs);
-    return null;
+    if (this.events.length === 0) this.net.clock.advance(withinMs, () => this.events.length > 0);
+    return this.events.shift() ?? null;
   }
 }
 

@@ -508,10 +508,14 @@ export class SimulatedProcess implements WinsockProcess {
     if (this.mutant('fin-sent')) entry.conn?.sendFin();
     if (this.mutant('window-update-sent')) entry.conn?.sendWindowUpdate();
     if (this.mutant('udp-dropped') && entry.dgram) entry.dgram.receive = () => undefined;
-    if (this.mutant('icmp-sent') && entry.dgram) {
+    if ((this.mutant('icmp-sent') || this.mutant('icmp-sent-late')) && entry.dgram) {
       const dgram = entry.dgram;
+      const delayMs = this.mutant('icmp-sent-late') ? 550 : 0;
       dgram.receive = (packet) => {
-        if (packet.transport === 'udp') this.net.transmit({ transport: 'icmp', original: packet });
+        if (packet.transport !== 'udp') return;
+        const answer = (): void => this.net.transmit({ transport: 'icmp', original: packet });
+        if (delayMs > 0) this.net.clock.after(delayMs, answer);
+        else answer();
       };
     }
     if (this.mutant('frees-port') && entry.localPort !== null) this.net.unreserve(protocol.transport, entry.localPort);
