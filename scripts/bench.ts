@@ -85,7 +85,7 @@ async function wine(): Promise<void> {
     };
     rmSync(reports, { recursive: true, force: true });
     if (run.status !== 0) throw new Error(`the wine run failed (exit ${run.status})`);
-    const boot = Number(verdicts.metadata?.['agent boot ms']);
+    const boot = Number(verdicts.metadata?.['controller: agent boot ms']);
     if (!Number.isFinite(boot)) throw new Error('the wine run recorded no agent boot time');
     runs.push({ wall: run.ms, boot, waited: verdicts.results.reduce((sum, r) => sum + r.waitedMs, 0) });
   }

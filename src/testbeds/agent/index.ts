@@ -26,7 +26,8 @@ import { awaitAtMost, buildAgent, launchLocalAgent, type LocalAgent } from './la
 import { parseAgentOptions, type AgentOptions } from './options';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
-import type { AgentMessage } from '../../../agent/protocol';
+import type { AgentFacts, AgentMessage } from '../../../agent/protocol';
+import { runFacts } from './facts';
 
 type Kind = 'wine' | 'winsock';
 
@@ -270,27 +271,27 @@ class AgentTestbed implements Testbed {
 
   async metadata(): Promise<Record<string, string>> {
     const host = await this.hostFacts;
-    const facts: Record<string, string> = {
-      backend: this.backend,
-      'suite revision': host.revision,
-      controller: `${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`,
-      agent: this.options.remote ? `tcp://${this.options.remote.host}:${this.options.remote.port}` : 'local',
-      capture: this.wire ? 'tcpdump on lo' : 'none',
-    };
-    if (host.wine !== null) facts.wine = host.wine;
+    let agent: AgentFacts | null = null;
+    let agentError: string | null = null;
     try {
-      const a = this.facts ?? (await this.agent()).conn.facts;
-      facts.windows = a.windows;
-      facts.ws2_32 = a.ws2_32;
-      if (a.node) facts[this.setup ? 'node.exe' : 'agent node'] = String(a.node);
-      if (a.koffi) facts.koffi = String(a.koffi);
-      if (a.wine) facts['wine (agent)'] = String(a.wine);
-      facts['agent implementation'] = a.implementation;
+      agent = this.facts ?? (await this.agent()).conn.facts;
     } catch (e) {
-      facts['agent error'] = e instanceof Error ? e.message : String(e);
+      agentError = e instanceof Error ? e.message : String(e);
     }
-    if (this.lastBootMs !== null) facts['agent boot ms'] = this.lastBootMs.toFixed(0);
-    return facts;
+    return runFacts(
+      {
+        backend: this.backend,
+        revision: host.revision,
+        host: `${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`,
+        agentAddress: this.options.remote ? `tcp://${this.options.remote.host}:${this.options.remote.port}` : 'local',
+        capture: this.wire ? 'tcpdump on lo' : 'none',
+        wine: host.wine,
+        nodeExe: this.setup ? this.setup.nodeVersion : null,
+        bootMs: this.lastBootMs,
+      },
+      agent,
+      agentError,
+    );
   }
 
   async close(): Promise<void> {

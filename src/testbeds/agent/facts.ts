@@ -1,0 +1,57 @@
+// A run's facts, each labelled with who vouches for it: what the controller observed itself (its host, the
+// wine64 it runs, the node.exe it installed, the capture, the agent's boot on its clock), and what the agent
+// attests about the system it runs on (Windows, ws2_32, its runtime). Where both speak of one thing and
+// disagree, the facts say so: an agent that misreports what the controller can see is not to be believed
+// on what it cannot.
+import type { AgentFacts } from '../../../agent/protocol';
+
+/** What the controller knows without asking the agent. */
+export interface ControllerFacts {
+  backend: string;
+  revision: string;
+  host: string;
+  agentAddress: string;
+  capture: string;
+  /** `wine64 --version` of the local Wine run, null where the controller runs no Wine. */
+  wine: string | null;
+  /** The node.exe version the controller installed for the agent, null for a node it did not install. */
+  nodeExe: string | null;
+  bootMs: number | null;
+}
+
+/** Wine's version as both sides write it: `wine64 --version` says "wine-8.0 (Debian ...)", ntdll says "8.0". */
+function wineRelease(text: string): string {
+  return /(\d+(?:\.\d+)+)/.exec(text)?.[1] ?? text;
+}
+
+/** The labelled facts of a run; `agent` is null when the agent could not be asked (its error is then given). */
+export function runFacts(controller: ControllerFacts, agent: AgentFacts | null, agentError: string | null): Record<string, string> {
+  const facts: Record<string, string> = {
+    backend: controller.backend,
+    'controller: suite revision': controller.revision,
+    'controller: host': controller.host,
+    'controller: agent address': controller.agentAddress,
+    'controller: capture': controller.capture,
+  };
+  if (controller.wine !== null) facts['controller: wine64'] = controller.wine;
+  if (controller.nodeExe !== null) facts['controller: node.exe installed'] = controller.nodeExe;
+  if (controller.bootMs !== null) facts['controller: agent boot ms'] = controller.bootMs.toFixed(0);
+  if (agentError !== null) facts['controller: agent error'] = agentError;
+  if (!agent) return facts;
+  facts['agent: implementation'] = agent.implementation;
+  facts['agent: windows'] = agent.windows;
+  facts['agent: ws2_32'] = agent.ws2_32;
+  if (agent.node !== undefined) facts['agent: node'] = String(agent.node);
+  if (agent.koffi !== undefined) facts['agent: koffi'] = String(agent.koffi);
+  if (agent.wine !== undefined) facts['agent: wine'] = String(agent.wine);
+  const disagreements: string[] = [];
+  if (controller.wine !== null && agent.wine !== undefined && wineRelease(controller.wine) !== wineRelease(String(agent.wine))) {
+    disagreements.push(`the controller runs Wine ${wineRelease(controller.wine)}, the agent says ${String(agent.wine)}`);
+  }
+  if (controller.wine !== null && agent.wine === undefined) disagreements.push('the controller runs the agent under Wine, the agent does not say so');
+  if (controller.nodeExe !== null && agent.node !== undefined && controller.nodeExe !== String(agent.node)) {
+    disagreements.push(`the controller installed node.exe ${controller.nodeExe}, the agent says ${String(agent.node)}`);
+  }
+  if (disagreements.length > 0) facts['controller: the agent contradicts it'] = disagreements.join('; ');
+  return facts;
+}

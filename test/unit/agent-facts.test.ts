@@ -1,0 +1,60 @@
+// A run's facts say who vouches for each, and an agent that contradicts what the controller sees is named.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AgentFacts } from '../../agent/protocol';
+import { runFacts, type ControllerFacts } from '../../src/testbeds/agent/facts';
+
+const controller: ControllerFacts = {
+  backend: 'wine',
+  revision: 'abc1234',
+  host: 'Linux 6.1 x64, node v20.20.2',
+  agentAddress: 'local',
+  capture: 'tcpdump on lo',
+  wine: 'wine-8.0 (Debian 8.0~repack-4)',
+  nodeExe: 'v22.23.3',
+  bootMs: 912.4,
+};
+const agent: AgentFacts = {
+  implementation: 'winsock-conformance node agent',
+  windows: 'Windows 10 Pro 10.0.19045',
+  ws2_32: 'C:\\windows\\system32\\ws2_32.dll',
+  ops: [],
+  node: 'v22.23.3',
+  koffi: '3.3.4',
+  wine: '8.0',
+};
+
+describe('run facts', () => {
+  it('label each fact with the side that vouches for it', () => {
+    const facts = runFacts(controller, agent, null);
+    assert.equal(facts['controller: wine64'], 'wine-8.0 (Debian 8.0~repack-4)');
+    assert.equal(facts['controller: agent boot ms'], '912');
+    assert.equal(facts['agent: windows'], 'Windows 10 Pro 10.0.19045');
+    assert.equal(facts['agent: wine'], '8.0');
+    assert.equal(facts['controller: the agent contradicts it'], undefined);
+    assert.ok(Object.keys(facts).every((key) => key === 'backend' || key.startsWith('controller: ') || key.startsWith('agent: ')));
+  });
+
+  it('name an agent whose Wine or node.exe is not the one the controller runs', () => {
+    const lying = runFacts(controller, { ...agent, wine: '9.0', node: 'v18.0.0' }, null);
+    assert.equal(
+      lying['controller: the agent contradicts it'],
+      'the controller runs Wine 8.0, the agent says 9.0; the controller installed node.exe v22.23.3, the agent says v18.0.0',
+    );
+    const notUnderWine: AgentFacts = { ...agent, wine: undefined };
+    assert.match(runFacts(controller, notUnderWine, null)['controller: the agent contradicts it'] ?? '', /the agent does not say so/);
+  });
+
+  it('keep the controller’s own facts when the agent cannot be asked, or is remote', () => {
+    const facts = runFacts({ ...controller, agentAddress: 'tcp://10.0.0.5:7777', wine: null, nodeExe: null }, null, 'connection refused');
+    assert.deepEqual(Object.keys(facts).sort(), [
+      'backend',
+      'controller: agent address',
+      'controller: agent boot ms',
+      'controller: agent error',
+      'controller: capture',
+      'controller: host',
+      'controller: suite revision',
+    ]);
+  });
+});
