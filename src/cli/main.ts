@@ -240,6 +240,11 @@ export function summaryLine(summary: RunSummary): string {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // A reader that goes away (`| head`) ends the output, not the run: the run still ends in order, closes
+  // its agents and writes its reports. Any other error of stdout is thrown as before.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   let options: CliOptions | 'help';
   try {
     options = parseArguments(argv);
