@@ -72,7 +72,9 @@ export class ConformanceWorld extends World<WorldParameters> {
   async attempt(call: Call, boundMs: number = CALL_BOUND_MS): Promise<CallOutcome> {
     const outcome = await this.process.call(call, boundMs);
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
-    this.calls.push({ process: this.processKind, call, outcome, line: `${describeCall(call)} ${describeOutcome(outcome)}` });
+    // An address a call gave back (getsockname, getpeername) is part of what it returned, so the line shows it.
+    const endpoint = outcome.status === 'returned' && outcome.out.endpoint ? ` -> ${outcome.out.endpoint.address}:${outcome.out.endpoint.port}` : '';
+    this.calls.push({ process: this.processKind, call, outcome, line: `${describeCall(call)} ${describeOutcome(outcome)}${endpoint}` });
     this.last = outcome;
     return outcome;
   }

@@ -98,7 +98,9 @@ const WS2_32_EXPORTS = [
   'listen',
   'accept',
   'connect',
+  'WSAConnect',
   'getsockname',
+  'getpeername',
   'send',
   'sendto',
   'recv',
@@ -233,9 +235,12 @@ export class SimulatedProcess implements WinsockProcess {
       case 'accept':
         return this.accept(entry);
       case 'connect':
+      case 'WSAConnect':
         return this.connect(entry, call.to);
       case 'getsockname':
         return entry.localPort === null ? new Fail('WSAEINVAL') : { ret: 0, out: { endpoint: { address: LOOPBACK, port: entry.localPort } } };
+      case 'getpeername':
+        return this.peerName(entry);
       case 'send':
         return this.send(entry, Buffer.from(call.data, 'hex'), null);
       case 'sendto':
@@ -367,6 +372,12 @@ export class SimulatedProcess implements WinsockProcess {
     conn.detach();
     entry.conn = null;
     return new Fail('WSAECONNREFUSED');
+  }
+
+  /** The connected peer's name: a TCP connection's remote end (also after the connection was reset), a connected UDP socket's. */
+  private peerName(entry: SocketEntry): Answer {
+    const remote = entry.conn && entry.conn.state !== 'syn-sent' && entry.conn.state !== 'refused' ? entry.conn.remote : (entry.dgram?.connectedTo ?? null);
+    return remote === null ? new Fail('WSAENOTCONN') : { ret: 0, out: { endpoint: { address: LOOPBACK, port: remote } } };
   }
 
   private connectionFailure(entry: SocketEntry): Fail | null {
