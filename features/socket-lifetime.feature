@@ -11,12 +11,19 @@ Feature: The socket after the call
     Then the socket is still a socket of type SOCK_STREAM
 
   @req:remarks.resources-until-closesocket @strength:MUST
-  Scenario: The local address stays in use until closesocket
-    Given a connected TCP socket
-    And as a control, binding another TCP socket to the local address of a second connected socket fails with WSAEADDRINUSE
-    When WSARecvDisconnect is called
-    Then binding another TCP socket to the socket's local address fails with WSAEADDRINUSE
+  Scenario Outline: The socket keeps its endpoints and its local address until closesocket, after the call with <buffer>
+    Given a TCP socket bound to 127.0.0.1 port 0 and then connected
+    And as a control, getsockname and getpeername on the socket give the endpoints the peer sees
+    And as a control, binding another TCP socket to the local address of a second TCP socket, bound and connected the same way, fails with WSAEADDRINUSE
+    When WSARecvDisconnect is called with <buffer>
+    Then getsockname and getpeername on the socket give the endpoints they gave before the call
+    And binding another TCP socket to the socket's local address fails with WSAEADDRINUSE
     And as a control, binding another TCP socket to that address succeeds once the socket is closed abortively
+
+    Examples:
+      | buffer                           |
+      | no disconnect data buffer        |
+      | a 16-byte disconnect data buffer |
 
   @req:remarks.does-not-block-linger @strength:MUST
   Scenario Outline: With SO_LINGER <linger> the call returns without blocking

@@ -11,6 +11,11 @@ When('WSARecvDisconnect is called', async function () {
   await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: null });
 });
 
+// The same call in the words of an outline over the buffer: lpInboundDisconnectData NULL.
+When('WSARecvDisconnect is called with no disconnect data buffer', async function () {
+  await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: null });
+});
+
 When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer', async function (bytes: number) {
   await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
 });

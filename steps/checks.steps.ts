@@ -2,8 +2,8 @@
 // its WSA code. A miss is a Deviation; a positive control that misses is ObserverBlind.
 import { expectControl, expectRule, Then } from '../support/dsl';
 import { describeEvents, watchFor, watchWindow } from '../support/observe';
-import type { CallOutcome, Returned } from '../src/core/ports';
-import { connectedSocket, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
+import type { CallOutcome, Endpoint, Handle, Returned } from '../src/core/ports';
+import { connectedSocket, isTcpIp, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
 import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
 import { describeOutcome, type ConformanceWorld } from '../support/world';
@@ -103,37 +103,92 @@ Then('no TCP\\/IP protocol advertises XP1_DISCONNECT_DATA', async function () {
   expectRule(flagged.length === 0, `advertised by ${flagged.map((p) => `${p.name} (0x${p.serviceFlags1.toString(16)})`).join(', ')}`);
 });
 
-Then("binding another TCP socket to the socket's local address fails with WSAEADDRINUSE", async function () {
-  const address = await localEndpoint(this, this.requireSubject().handle);
-  const other = await boundlessTcpSocket(this);
-  const outcome = await this.call({ op: 'bind', s: other, to: address });
-  expectRule(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE, `bind to port ${address.port} ${describeOutcome(outcome)}`);
+// --- the socket's resources, as the socket itself and the peer show them --------------------------
+
+function sameEndpoint(a: Endpoint | undefined, b: Endpoint): boolean {
+  return a !== undefined && a.address === b.address && a.port === b.port;
+}
+
+function showEndpoint(e: Endpoint | undefined): string {
+  return e ? `${e.address}:${e.port}` : 'no address';
+}
+
+/** A getsockname or getpeername outcome, with the endpoint it gave. */
+function showName(outcome: Returned): string {
+  return outcome.ret === 0 ? `${describeOutcome(outcome)} ${showEndpoint(outcome.out.endpoint)}` : describeOutcome(outcome);
+}
+
+async function socketNames(world: ConformanceWorld, s: Handle): Promise<{ local: Returned; remote: Returned }> {
+  return { local: await world.call({ op: 'getsockname', s }), remote: await world.call({ op: 'getpeername', s }) };
+}
+
+function recordedNames(world: ConformanceWorld): { local: Endpoint; remote: Endpoint } {
+  if (!world.names) throw new Error("the scenario has not read the socket's endpoints before the call");
+  return world.names;
+}
+
+// Before the call: the socket names its two ends, and the peer, at the other end, sees the same two. The
+// check after the call compares with these, so what it compares with is vouched for by the peer, not only
+// by the implementation's own answers; and a stack whose getsockname or getpeername does not work at all
+// is found here, where it makes the scenario BROKEN, not a FAIL of WSARecvDisconnect.
+Then('as a control, getsockname and getpeername on the socket give the endpoints the peer sees', async function () {
+  const peer = this.requirePeer();
+  const seen = { local: peer.remote, remote: peer.local };
+  const { local, remote } = await socketNames(this, this.requireSubject().handle);
+  expectControl(
+    local.ret === 0 && sameEndpoint(local.out.endpoint, seen.local) && remote.ret === 0 && sameEndpoint(remote.out.endpoint, seen.remote),
+    `getsockname ${showName(local)}, getpeername ${showName(remote)}; the peer sees the connection between ${showEndpoint(seen.local)} (the socket) and ${showEndpoint(seen.remote)} (itself)`,
+  );
+  this.names = seen;
 });
 
-// A control that comes first: unless this stack refuses a second bind to a connected socket's address at
-// all, a successful bind after WSARecvDisconnect would say nothing about the socket's resources.
-Then('as a control, binding another TCP socket to the local address of a second connected socket fails with WSAEADDRINUSE', async function () {
-  const second = await connectedSocket(this);
-  this.others.push(second);
-  const address = await localEndpoint(this, second.handle);
-  const outcome = await this.call({ op: 'bind', s: await boundlessTcpSocket(this), to: address });
-  expectControl(
-    outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE,
-    `bind to a connected socket's port ${address.port} ${describeOutcome(outcome)}`,
+Then('getsockname and getpeername on the socket give the endpoints they gave before the call', async function () {
+  const before = recordedNames(this);
+  const call = this.lastOutcomeOf('WSARecvDisconnect');
+  const { local, remote } = await socketNames(this, this.requireSubject().handle);
+  const kept = local.ret === 0 && sameEndpoint(local.out.endpoint, before.local) && remote.ret === 0 && sameEndpoint(remote.out.endpoint, before.remote);
+  expectRule(
+    kept,
+    `after WSARecvDisconnect ${call ? describeOutcome(call) : '(not called)'}: getsockname ${showName(local)} (before: ${showEndpoint(before.local)}), getpeername ${showName(remote)} (before: ${showEndpoint(before.remote)})`,
   );
 });
 
-Then('as a control, binding another TCP socket to that address succeeds once the socket is closed abortively', async function () {
-  const subject = this.requireSubject();
-  const address = await localEndpoint(this, subject.handle);
-  await this.call({ op: 'setLinger', s: subject.handle, onoff: 1, seconds: 0 });
-  await this.call({ op: 'closesocket', s: subject.handle });
-  const other = await boundlessTcpSocket(this);
-  const outcome = await this.call({ op: 'bind', s: other, to: address });
-  expectControl(outcome.ret === 0, `bind to the freed port ${address.port} ${describeOutcome(outcome)}`);
+Then("binding another TCP socket to the socket's local address fails with WSAEADDRINUSE", async function () {
+  const address = recordedNames(this).local;
+  const outcome = await this.call({ op: 'bind', s: await unboundTcpSocket(this), to: address });
+  expectRule(
+    outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE,
+    `bind to ${showEndpoint(address)}, the socket's address before the call, ${describeOutcome(outcome)}`,
+  );
 });
 
-async function boundlessTcpSocket(world: ConformanceWorld): Promise<string> {
+// A control that comes first: unless this stack refuses a bind to the address of a socket that was bound
+// and connected the same way, a successful bind after WSARecvDisconnect would say nothing about the
+// socket's resources. The address is the one the peer sees that socket connect from.
+Then(
+  'as a control, binding another TCP socket to the local address of a second TCP socket, bound and connected the same way, fails with WSAEADDRINUSE',
+  async function () {
+    const second = await connectedSocket(this, TCP, true);
+    this.others.push(second);
+    const address = (second.peer as NonNullable<typeof second.peer>).remote;
+    const outcome = await this.call({ op: 'bind', s: await unboundTcpSocket(this), to: address });
+    expectControl(
+      outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE,
+      `bind to ${showEndpoint(address)}, the address of a bound and connected socket, ${describeOutcome(outcome)}`,
+    );
+  },
+);
+
+Then('as a control, binding another TCP socket to that address succeeds once the socket is closed abortively', async function () {
+  const subject = this.requireSubject();
+  const address = recordedNames(this).local;
+  await this.call({ op: 'setLinger', s: subject.handle, onoff: 1, seconds: 0 });
+  await this.call({ op: 'closesocket', s: subject.handle });
+  const outcome = await this.call({ op: 'bind', s: await unboundTcpSocket(this), to: address });
+  expectControl(outcome.ret === 0, `bind to ${showEndpoint(address)} after closesocket ${describeOutcome(outcome)}`);
+});
+
+async function unboundTcpSocket(world: ConformanceWorld): Promise<string> {
   const created = await world.call({ op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol });
   if (!created.out.handle) throw new Error('setting up: socket() failed');
   return created.out.handle;

@@ -2,7 +2,7 @@
 // return value, WSA code and timing (attached to the scenario as evidence), and names the sockets a
 // scenario talks about ("the socket", "the peer") so that steps stay short and backend-neutral.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
-import type { Call, CallOutcome, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess } from '../src/core/ports';
+import type { Call, CallOutcome, Endpoint, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess } from '../src/core/ports';
 import { CallTimeout } from '../src/core/outcomes';
 import { SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
 
@@ -59,6 +59,8 @@ export class ConformanceWorld extends World<WorldParameters> {
   comparison: string[] | null = null;
   /** The peer's datagram socket aimed at the subject, when the scenario has one. */
   peerDatagram: PeerDatagramSocket | null = null;
+  /** The subject's own and its peer's endpoints before the call, as getsockname, getpeername and the peer agreed on them. */
+  names: { local: Endpoint; remote: Endpoint } | null = null;
   last: CallOutcome | null = null;
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;
@@ -84,6 +86,12 @@ export class ConformanceWorld extends World<WorldParameters> {
     const outcome = await this.attempt(call, boundMs);
     if (outcome.status === 'blocked') throw new CallTimeout(`${describeCall(call)} had not returned after ${boundMs} ms`);
     return outcome;
+  }
+
+  /** The outcome of the scenario's last call of `op`, if it made one. */
+  lastOutcomeOf(op: Call['op']): CallOutcome | null {
+    for (let i = this.calls.length - 1; i >= 0; i -= 1) if (this.calls[i]?.call.op === op) return this.calls[i]?.outcome ?? null;
+    return null;
   }
 
   /** The last call's outcome, for Then steps. */

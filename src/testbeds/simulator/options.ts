@@ -67,6 +67,16 @@ export const MUTANTS = [
   { name: 'icmp-sent', requirement: 'remarks.no-icmp', summary: 'answers datagrams that arrive afterwards with ICMP port unreachable' },
   { name: 'closes-socket', requirement: 'remarks.does-not-close-socket', summary: 'closes the socket handle' },
   { name: 'frees-port', requirement: 'remarks.resources-until-closesocket', summary: 'gives the local port back before closesocket' },
+  {
+    name: 'name-dissociated',
+    requirement: 'remarks.resources-until-closesocket',
+    summary: "dissociates the socket's local name: getsockname fails with WSAEINVAL afterwards",
+  },
+  {
+    name: 'buffer-frees-port',
+    requirement: 'remarks.resources-until-closesocket',
+    summary: 'given a disconnect-data buffer, gives the local port back before closesocket, whatever it answers',
+  },
   { name: 'blocks-for-linger', requirement: 'remarks.does-not-block-linger', summary: 'blocks for the SO_LINGER timeout' },
   { name: 'tcp-advertises-disconnect-data', requirement: 'remarks.native-tcpip-no-disconnect-data', summary: 'lists TCP/IP with XP1_DISCONNECT_DATA' },
   {

@@ -128,6 +128,8 @@ interface SocketEntry {
   sendShutdown: boolean;
   /** WSARecvDisconnect succeeded on it (reuse is then a provider's choice). */
   recvDisconnected: boolean;
+  /** Mutant name-dissociated: the socket no longer answers getsockname. */
+  nameDissociated: boolean;
   linger: { onoff: number; seconds: number };
 }
 
@@ -238,6 +240,7 @@ export class SimulatedProcess implements WinsockProcess {
       case 'WSAConnect':
         return this.connect(entry, call.to);
       case 'getsockname':
+        if (entry.nameDissociated) return new Fail('WSAEINVAL');
         return entry.localPort === null ? new Fail('WSAEINVAL') : { ret: 0, out: { endpoint: { address: LOOPBACK, port: entry.localPort } } };
       case 'getpeername':
         return this.peerName(entry);
@@ -299,6 +302,7 @@ export class SimulatedProcess implements WinsockProcess {
       receiveShutdown: false,
       sendShutdown: false,
       recvDisconnected: false,
+      nameDissociated: false,
       linger: { onoff: 0, seconds: 0 },
     };
   }
@@ -455,6 +459,20 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   private recvDisconnect(entry: SocketEntry, buffer: number | null): Answer {
+    const answer = this.recvDisconnectAnswer(entry, buffer);
+    if (buffer !== null) {
+      // Mutants of a disconnect path that, given a buffer, ends the circuit's resources whatever it answers.
+      if (this.mutant('buffer-frees-port') && entry.localPort !== null) this.net.unreserve(entry.protocol.transport, entry.localPort);
+    }
+    return answer;
+  }
+
+  private closeHandleOf(entry: SocketEntry): void {
+    for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
+    this.closeSocket(entry);
+  }
+
+  private recvDisconnectAnswer(entry: SocketEntry, buffer: number | null): Answer {
     const protocol = entry.protocol;
     const connectionOriented = protocol.transport !== 'udp';
     if (connectionOriented) {
@@ -497,10 +515,8 @@ export class SimulatedProcess implements WinsockProcess {
       };
     }
     if (this.mutant('frees-port') && entry.localPort !== null) this.net.unreserve(protocol.transport, entry.localPort);
-    if (this.mutant('closes-socket')) {
-      for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
-      this.closeSocket(entry);
-    }
+    if (this.mutant('name-dissociated')) entry.nameDissociated = true;
+    if (this.mutant('closes-socket')) this.closeHandleOf(entry);
     const elapsedMs = this.mutant('blocks-for-linger') && entry.linger.onoff ? entry.linger.seconds * 1000 : 0;
     return { ret: this.mutant('success-returns-one') ? 1 : 0, out, elapsedMs };
   }
