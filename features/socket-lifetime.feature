@@ -1,8 +1,8 @@
 @section:-remarks
 Feature: The socket after the call
   WSARecvDisconnect neither closes the socket nor frees its resources, which stay until closesocket,
-  and it never blocks, whatever SO_LINGER says. Whether connect works again on such a socket is the
-  provider's choice.
+  and it never blocks, whatever SO_LINGER says. Whether connect or WSAConnect works again on such a
+  socket is the provider's choice.
 
   @req:remarks.does-not-close-socket @strength:MUST
   Scenario: The handle is still a socket
@@ -40,9 +40,14 @@ Feature: The socket after the call
       | on with a 10 second timeout  |
 
   @req:remarks.reuse-not-required @strength:MAY
-  Scenario: connect works again on the socket after the call and the close
+  Scenario Outline: <connect> works again on the socket after the call and the close
     Given a connected TCP socket
     When WSARecvDisconnect is called
     And the connection is closed in both directions
-    And the socket connects to a new peer listener
-    Then it returns 0
+    And the socket connects to a new peer listener with <connect>
+    Then it returns 0 and the new peer listener accepts the connection within 2000 ms
+
+    Examples:
+      | connect    |
+      | connect    |
+      | WSAConnect |

@@ -44,9 +44,9 @@ When('the connection is closed in both directions', async function () {
   if (!closed.found) throw new Error('setting up: the peer did not see the socket shut down sending');
 });
 
-When('the socket connects to a new peer listener', async function () {
-  const listener = await this.testbed.peer.listen(TCP);
-  await this.attempt({ op: 'connect', s: this.requireSubject().handle, to: listener.endpoint });
+When('the socket connects to a new peer listener with {connectcall}', async function (op: 'connect' | 'WSAConnect') {
+  this.listener = await this.testbed.peer.listen(TCP);
+  await this.attempt({ op, s: this.requireSubject().handle, to: this.listener.endpoint });
 });
 
 When('ws2_32.dll is asked for the export {word}', async function (symbol: string) {

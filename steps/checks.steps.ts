@@ -194,6 +194,22 @@ async function unboundTcpSocket(world: ConformanceWorld): Promise<string> {
   return created.out.handle;
 }
 
+// --- connecting again ------------------------------------------------------------------------
+
+Then('it returns 0 and the new peer listener accepts the connection within {int} ms', async function (withinMs: number) {
+  const outcome = returned(this);
+  if (!this.listener) throw new Error('the scenario has not opened a new peer listener');
+  if (outcome.ret !== 0) {
+    expectRule(false, `expected 0, got ${describeOutcome(outcome)}`);
+    return;
+  }
+  const arrived = await this.listener.accept(withinMs).then(
+    () => true,
+    () => false,
+  );
+  expectRule(arrived, `returned 0, but no connection reached the peer listener at ${showEndpoint(this.listener.endpoint)} within ${withinMs} ms`);
+});
+
 // --- what the peer observes ------------------------------------------------------------------
 
 Then('the peer sees the connection reset within {int} ms', async function (withinMs: number) {

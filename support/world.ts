@@ -2,7 +2,19 @@
 // return value, WSA code and timing (attached to the scenario as evidence), and names the sockets a
 // scenario talks about ("the socket", "the peer") so that steps stay short and backend-neutral.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
-import type { Call, CallOutcome, Endpoint, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess } from '../src/core/ports';
+import type {
+  Call,
+  CallOutcome,
+  Endpoint,
+  Handle,
+  PeerDatagramSocket,
+  PeerListener,
+  PeerStream,
+  ProtocolInfo,
+  Returned,
+  Testbed,
+  WinsockProcess,
+} from '../src/core/ports';
 import { CallTimeout } from '../src/core/outcomes';
 import { SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
 
@@ -61,6 +73,8 @@ export class ConformanceWorld extends World<WorldParameters> {
   peerDatagram: PeerDatagramSocket | null = null;
   /** The subject's own and its peer's endpoints before the call, as getsockname, getpeername and the peer agreed on them. */
   names: { local: Endpoint; remote: Endpoint } | null = null;
+  /** A peer listener the subject was asked to connect to during the scenario. */
+  listener: PeerListener | null = null;
   last: CallOutcome | null = null;
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;

@@ -551,7 +551,7 @@ describe('--parallel 2 gives the verdicts of a serial run', () => {
       }
       const a = verdictsOf(readReport(serialDir));
       const b = verdictsOf(readReport(parallelDir));
-      assert.equal(Object.keys(a).length, 38);
+      assert.equal(Object.keys(a).length, 39);
       assert.deepEqual(b, a);
     });
   }

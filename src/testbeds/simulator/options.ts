@@ -6,7 +6,7 @@
 export interface SimulatorChoices {
   /** WSARecvDisconnect given a disconnect-data buffer on TCP/IP, where WSAENOPROTOOPT is optional. */
   tcpipDisconnectBuffer: 'WSAENOPROTOOPT' | 'ignored';
-  /** connect on a socket whose reception was ended by WSARecvDisconnect and whose connection closed. */
+  /** connect or WSAConnect on a socket whose reception was ended by WSARecvDisconnect and whose connection closed. */
   reuseAfterRecvDisconnect: 'supported' | 'unsupported';
 }
 
@@ -23,7 +23,7 @@ export const CHOICES: {
     option: 'reuse-after-recv-disconnect',
     requirement: 'remarks.reuse-not-required',
     values: ['supported', 'unsupported'],
-    summary: 'connect works again on a socket after WSARecvDisconnect and the close, or fails with WSAEISCONN',
+    summary: 'connect and WSAConnect work again on a socket after WSARecvDisconnect and the close, or fail with WSAEISCONN',
   },
 };
 
