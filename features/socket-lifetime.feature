@@ -5,10 +5,15 @@ Feature: The socket after the call
   socket is the provider's choice.
 
   @req:remarks.does-not-close-socket @strength:MUST
-  Scenario: The handle is still a socket
+  Scenario Outline: The handle is still a socket, after the call with <buffer>
     Given a connected TCP socket
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     Then the socket is still a socket of type SOCK_STREAM
+
+    Examples:
+      | buffer                           |
+      | no disconnect data buffer        |
+      | a 16-byte disconnect data buffer |
 
   @req:remarks.resources-until-closesocket @strength:MUST
   Scenario Outline: The socket keeps its endpoints and its local address until closesocket, after the call with <buffer>

@@ -41,6 +41,11 @@ export interface MutantDefinition {
 
 export const MUTANTS = [
   { name: 'enotsock-before-startup', requirement: 'errors.wsanotinitialised', summary: 'reports WSAENOTSOCK instead of WSANOTINITIALISED before WSAStartup' },
+  {
+    name: 'buffer-before-startup',
+    requirement: 'errors.wsanotinitialised',
+    summary: 'given a disconnect-data buffer before WSAStartup, answers "no disconnect data" and returns 0',
+  },
   { name: 'netdown-unreported', requirement: 'errors.wsaenetdown', summary: 'succeeds while the network subsystem is down' },
   { name: 'inprogress-unreported', requirement: 'errors.wsaeinprogress', summary: 'succeeds while a blocking call is in progress' },
   { name: 'efault-truncates', requirement: 'errors.wsaefault', summary: 'truncates disconnect data to a short buffer instead of WSAEFAULT' },
@@ -50,10 +55,35 @@ export const MUTANTS = [
     summary: 'ignores a disconnect-data buffer on a non-IP protocol without disconnect data',
   },
   { name: 'unconnected-succeeds', requirement: 'errors.wsaenotconn', summary: 'succeeds on an unconnected TCP socket' },
+  {
+    name: 'unconnected-succeeds-with-buffer',
+    requirement: 'errors.wsaenotconn',
+    summary: 'given a disconnect-data buffer, answers "no disconnect data" and returns 0 on an unconnected TCP socket',
+  },
   { name: 'enotconn-on-udp', requirement: 'errors.wsaenotconn-connection-oriented-only', summary: 'reports WSAENOTCONN on an unconnected UDP socket' },
+  {
+    name: 'enotconn-on-udp-with-buffer',
+    requirement: 'errors.wsaenotconn-connection-oriented-only',
+    summary: 'given a disconnect-data buffer, reports WSAENOTCONN on an unconnected UDP socket (no connection to take data from)',
+  },
   { name: 'non-socket-accepted', requirement: 'errors.wsaenotsock', summary: 'succeeds on a handle that is not a socket' },
+  {
+    name: 'non-socket-with-buffer',
+    requirement: 'errors.wsaenotsock',
+    summary: 'given a disconnect-data buffer, fails on a handle that is not a socket with WSAENOPROTOOPT (the buffer is checked first)',
+  },
   { name: 'success-returns-one', requirement: 'returns.zero-on-success', summary: 'returns 1 instead of 0 on success' },
+  {
+    name: 'buffer-eopnotsupp',
+    requirement: 'returns.zero-on-success',
+    summary: 'given a disconnect-data buffer on TCP/IP, fails with WSAEOPNOTSUPP instead of ignoring it or failing with WSAENOPROTOOPT',
+  },
   { name: 'error-code-lost', requirement: 'returns.socket-error-with-code', summary: 'returns SOCKET_ERROR but leaves WSAGetLastError at 0' },
+  {
+    name: 'buffer-error-code-lost',
+    requirement: 'returns.socket-error-with-code',
+    summary: 'given a disconnect-data buffer, returns SOCKET_ERROR but leaves WSAGetLastError at 0',
+  },
   { name: 'receives-allowed', requirement: 'remarks.receives-disallowed', summary: 'lets recv and WSARecv go on reading afterwards' },
   {
     name: 'shutdown-receive-diverges',
@@ -66,6 +96,11 @@ export const MUTANTS = [
   { name: 'udp-dropped', requirement: 'remarks.udp-datagrams-queued', summary: 'drops datagrams that arrive afterwards' },
   { name: 'icmp-sent', requirement: 'remarks.no-icmp', summary: 'answers datagrams that arrive afterwards with ICMP port unreachable' },
   { name: 'closes-socket', requirement: 'remarks.does-not-close-socket', summary: 'closes the socket handle' },
+  {
+    name: 'buffer-closes-socket',
+    requirement: 'remarks.does-not-close-socket',
+    summary: 'given a disconnect-data buffer, closes the socket handle, whatever it answers',
+  },
   { name: 'frees-port', requirement: 'remarks.resources-until-closesocket', summary: 'gives the local port back before closesocket' },
   {
     name: 'name-dissociated',

@@ -176,7 +176,8 @@ export class SimulatedProcess implements WinsockProcess {
       return { status: 'blocked', boundMs };
     }
     if (answer instanceof Fail) {
-      const error = this.mutant('error-code-lost') && call.op === 'WSARecvDisconnect' ? 0 : WSA_ERRORS[answer.code];
+      const lost = call.op === 'WSARecvDisconnect' && (this.mutant('error-code-lost') || (call.buffer !== null && this.mutant('buffer-error-code-lost')));
+      const error = lost ? 0 : WSA_ERRORS[answer.code];
       return { status: 'returned', ret: SOCKET_ERROR, error, elapsedMs: 0, out: answer.out };
     }
     if (answer.elapsedMs) this.net.clock.advance(answer.elapsedMs);
@@ -208,6 +209,8 @@ export class SimulatedProcess implements WinsockProcess {
         break;
     }
     if (this.startupCount === 0) {
+      // The buffer path answered first: "no disconnect data", before the start-up count is looked at.
+      if (call.op === 'WSARecvDisconnect' && call.buffer !== null && this.mutant('buffer-before-startup')) return { ret: 0, out: { bufferLength: 0 } };
       const beforeStartup = call.op === 'WSARecvDisconnect' && this.mutant('enotsock-before-startup');
       return new Fail(beforeStartup ? 'WSAENOTSOCK' : 'WSANOTINITIALISED');
     }
@@ -227,6 +230,8 @@ export class SimulatedProcess implements WinsockProcess {
     const entry = this.handles.get(call.s);
     if (!entry || entry.kind !== 'socket') {
       if (call.op === 'WSARecvDisconnect' && this.mutant('non-socket-accepted')) return { ret: 0 };
+      // The buffer checked against the protocol of a handle that has none, before the handle itself.
+      if (call.op === 'WSARecvDisconnect' && call.buffer !== null && this.mutant('non-socket-with-buffer')) return new Fail('WSAENOPROTOOPT');
       return new Fail('WSAENOTSOCK');
     }
     switch (call.op) {
@@ -463,6 +468,7 @@ export class SimulatedProcess implements WinsockProcess {
     if (buffer !== null) {
       // Mutants of a disconnect path that, given a buffer, ends the circuit's resources whatever it answers.
       if (this.mutant('buffer-frees-port') && entry.localPort !== null) this.net.unreserve(entry.protocol.transport, entry.localPort);
+      if (this.mutant('buffer-closes-socket')) this.closeHandleOf(entry);
     }
     return answer;
   }
@@ -478,14 +484,20 @@ export class SimulatedProcess implements WinsockProcess {
     if (connectionOriented) {
       const conn = entry.conn;
       const connected = conn !== null && conn.state !== 'syn-sent' && conn.state !== 'refused';
+      // unconnected-succeeds-with-buffer: the buffer path answers "no disconnect data" before the state is checked.
+      if (!connected && buffer !== null && this.mutant('unconnected-succeeds-with-buffer')) return { ret: 0, out: { bufferLength: 0 } };
       if (!connected && !this.mutant('unconnected-succeeds')) return new Fail('WSAENOTCONN');
     } else if (this.mutant('enotconn-on-udp') && entry.dgram?.connectedTo == null) {
+      return new Fail('WSAENOTCONN');
+    } else if (buffer !== null && this.mutant('enotconn-on-udp-with-buffer') && entry.dgram?.connectedTo == null) {
+      // Disconnect data is taken from a connection, and an unconnected datagram socket has none.
       return new Fail('WSAENOTCONN');
     }
 
     const out: CallOutputs = {};
     if (buffer !== null) {
       if (!carriesDisconnectData(protocol)) {
+        if (protocol.ipFamily && this.mutant('buffer-eopnotsupp')) return new Fail('WSAEOPNOTSUPP');
         if (this.mutant('phantom-disconnect-data')) {
           out.bufferLength = buffer;
           out.data = Buffer.alloc(buffer, 0x3f).toString('hex');
