@@ -137,6 +137,17 @@ function hexOf(buf: Native, length: number): string {
   return buf.bytes().subarray(0, Math.min(length, buf.size)).toString('hex');
 }
 
+/** getsockname or getpeername: the SOCKADDR_STORAGE, then the int namelen that says how much of it the call filled. */
+function socketName(scope: CallScope, f: NativeFunction, s: bigint): CallResult {
+  const name = scope.alloc(SOCKADDR_STORAGE_SIZE + 4);
+  name.bytes().writeInt32LE(SOCKADDR_STORAGE_SIZE, SOCKADDR_STORAGE_SIZE);
+  const r = returned(scope.now(f, [s, name.ptr, name.ptr + BigInt(SOCKADDR_STORAGE_SIZE)], FAILED));
+  if (r.ret !== 0) return r;
+  const bytes = name.bytes();
+  const endpoint = decodeSockaddr(bytes.subarray(0, Math.min(SOCKADDR_STORAGE_SIZE, bytes.readInt32LE(SOCKADDR_STORAGE_SIZE))));
+  return endpoint ? { ...r, out: { endpoint } } : r;
+}
+
 /** Every op's handler. The type makes the table complete: an op of `Call` without a handler does not compile. */
 const HANDLERS: { readonly [Op in CallName]: Handler } = {
   WSAStartup(call, scope) {
@@ -186,16 +197,19 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
     return returnedUnlessBlocked(await scope.blocking(scope.fn.connect, [s, to.ptr, to.size], FAILED, s));
   },
 
-  getsockname(call, scope) {
+  async WSAConnect(call, scope) {
     const s = handle(call.s);
-    // The SOCKADDR_STORAGE, then the int namelen that says how much of it the call filled.
-    const name = scope.alloc(SOCKADDR_STORAGE_SIZE + 4);
-    name.bytes().writeInt32LE(SOCKADDR_STORAGE_SIZE, SOCKADDR_STORAGE_SIZE);
-    const r = returned(scope.now(scope.fn.getsockname, [s, name.ptr, name.ptr + BigInt(SOCKADDR_STORAGE_SIZE)], FAILED));
-    if (r.ret !== 0) return r;
-    const bytes = name.bytes();
-    const endpoint = decodeSockaddr(bytes.subarray(0, Math.min(SOCKADDR_STORAGE_SIZE, bytes.readInt32LE(SOCKADDR_STORAGE_SIZE))));
-    return endpoint ? { ...r, out: { endpoint } } : r;
+    const to = scope.copy(sockaddr(call.to, 'to'));
+    // No caller or callee data, no QOS: lpCallerData, lpCalleeData, lpSQOS and lpGQOS are NULL.
+    return returnedUnlessBlocked(await scope.blocking(scope.fn.WSAConnect, [s, to.ptr, to.size, null, null, null, null], FAILED, s));
+  },
+
+  getsockname(call, scope) {
+    return socketName(scope, scope.fn.getsockname, handle(call.s));
+  },
+
+  getpeername(call, scope) {
+    return socketName(scope, scope.fn.getpeername, handle(call.s));
   },
 
   async send(call, scope) {

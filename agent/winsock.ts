@@ -65,7 +65,9 @@ export function bind(koffi: Koffi): Bindings {
   w('int __stdcall listen(uintptr_t s, int backlog)');
   w('uintptr_t __stdcall accept(uintptr_t s, void *addr, void *addrlen)');
   w('int __stdcall connect(uintptr_t s, void *name, int namelen)');
+  w('int __stdcall WSAConnect(uintptr_t s, void *name, int namelen, void *lpCallerData, void *lpCalleeData, void *lpSQOS, void *lpGQOS)');
   w('int __stdcall getsockname(uintptr_t s, void *name, void *namelen)');
+  w('int __stdcall getpeername(uintptr_t s, void *name, void *namelen)');
   w('int __stdcall send(uintptr_t s, void *buf, int len, int flags)');
   w('int __stdcall sendto(uintptr_t s, void *buf, int len, int flags, void *to, int tolen)');
   w('int __stdcall recv(uintptr_t s, void *buf, int len, int flags)');

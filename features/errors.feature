@@ -5,12 +5,17 @@ Feature: Error codes
   run where the backend can inject them and are not applicable elsewhere.
 
   @req:errors.wsanotinitialised @strength:MUST
-  Scenario: Without WSAStartup the call fails with WSANOTINITIALISED
+  Scenario Outline: Without WSAStartup the call fails with WSANOTINITIALISED, with <buffer>
     Given a process in which Winsock is not initialised
     And as a control, socket() in that process fails with WSANOTINITIALISED
     And the handle value 0x1234
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     Then it returns SOCKET_ERROR with WSANOTINITIALISED
+
+    Examples:
+      | buffer                           |
+      | no disconnect data buffer        |
+      | a 16-byte disconnect data buffer |
 
   @req:errors.wsaenetdown @strength:MUST
   Scenario: With the network subsystem failed the call fails with WSAENETDOWN
@@ -47,30 +52,43 @@ Feature: Error codes
     Then it returns SOCKET_ERROR with WSAEINPROGRESS
 
   @req:errors.wsaenotconn @strength:MUST
-  Scenario Outline: On <socket> the call fails with WSAENOTCONN
+  Scenario Outline: On <socket>, with <buffer>, the call fails with <error>
     Given <socket>
-    When WSARecvDisconnect is called
-    Then it returns SOCKET_ERROR with WSAENOTCONN
+    When WSARecvDisconnect is called with <buffer>
+    Then it returns SOCKET_ERROR with <error>
 
-    Examples:
-      | socket                          |
-      | an unconnected TCP socket       |
-      | a bound, unconnected TCP socket |
-      | a listening TCP socket          |
+    Examples: no buffer
+      | socket                          | buffer                    | error       |
+      | an unconnected TCP socket       | no disconnect data buffer | WSAENOTCONN |
+      | a bound, unconnected TCP socket | no disconnect data buffer | WSAENOTCONN |
+      | a listening TCP socket          | no disconnect data buffer | WSAENOTCONN |
+
+    Examples: a buffer, which TCP/IP may also answer with WSAENOPROTOOPT (the page orders neither error first)
+      | socket                          | buffer                           | error                         |
+      | an unconnected TCP socket       | a 16-byte disconnect data buffer | WSAENOTCONN or WSAENOPROTOOPT |
+      | a bound, unconnected TCP socket | a 16-byte disconnect data buffer | WSAENOTCONN or WSAENOPROTOOPT |
+      | a listening TCP socket          | a 16-byte disconnect data buffer | WSAENOTCONN or WSAENOPROTOOPT |
 
   @req:errors.wsaenotconn-connection-oriented-only @strength:MUST
-  Scenario: An unconnected UDP socket does not report WSAENOTCONN
+  Scenario Outline: An unconnected UDP socket does not report WSAENOTCONN, with <buffer>
     Given a UDP socket bound to a loopback port
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     Then it does not fail with WSAENOTCONN
 
+    Examples:
+      | buffer                           |
+      | no disconnect data buffer        |
+      | a 16-byte disconnect data buffer |
+
   @req:errors.wsaenotsock @strength:MUST
-  Scenario Outline: On <descriptor> the call fails with WSAENOTSOCK
+  Scenario Outline: On <descriptor>, with <buffer>, the call fails with WSAENOTSOCK
     Given <descriptor>
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     Then it returns SOCKET_ERROR with WSAENOTSOCK
 
     Examples:
-      | descriptor                          |
-      | a handle that is not a socket       |
-      | a socket handle that has been closed |
+      | descriptor                           | buffer                           |
+      | a handle that is not a socket        | no disconnect data buffer        |
+      | a socket handle that has been closed | no disconnect data buffer        |
+      | a handle that is not a socket        | a 16-byte disconnect data buffer |
+      | a socket handle that has been closed | a 16-byte disconnect data buffer |

@@ -1,22 +1,34 @@
 @section:-remarks
 Feature: The socket after the call
   WSARecvDisconnect neither closes the socket nor frees its resources, which stay until closesocket,
-  and it never blocks, whatever SO_LINGER says. Whether connect works again on such a socket is the
-  provider's choice.
+  and it never blocks, whatever SO_LINGER says. Whether connect or WSAConnect works again on such a
+  socket is the provider's choice.
 
   @req:remarks.does-not-close-socket @strength:MUST
-  Scenario: The handle is still a socket
+  Scenario Outline: The handle is still a socket, after the call with <buffer>
     Given a connected TCP socket
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     Then the socket is still a socket of type SOCK_STREAM
 
+    Examples:
+      | buffer                           |
+      | no disconnect data buffer        |
+      | a 16-byte disconnect data buffer |
+
   @req:remarks.resources-until-closesocket @strength:MUST
-  Scenario: The local address stays in use until closesocket
-    Given a connected TCP socket
-    And as a control, binding another TCP socket to the local address of a second connected socket fails with WSAEADDRINUSE
-    When WSARecvDisconnect is called
-    Then binding another TCP socket to the socket's local address fails with WSAEADDRINUSE
+  Scenario Outline: The socket keeps its endpoints and its local address until closesocket, after the call with <buffer>
+    Given a TCP socket bound to 127.0.0.1 port 0 and then connected
+    And as a control, getsockname and getpeername on the socket give the endpoints the peer sees
+    And as a control, binding another TCP socket to the local address of a second TCP socket, bound and connected the same way, fails with WSAEADDRINUSE
+    When WSARecvDisconnect is called with <buffer>
+    Then getsockname and getpeername on the socket give the endpoints they gave before the call
+    And binding another TCP socket to the socket's local address fails with WSAEADDRINUSE
     And as a control, binding another TCP socket to that address succeeds once the socket is closed abortively
+
+    Examples:
+      | buffer                           |
+      | no disconnect data buffer        |
+      | a 16-byte disconnect data buffer |
 
   @req:remarks.does-not-block-linger @strength:MUST
   Scenario Outline: With SO_LINGER <linger> the call returns without blocking
@@ -33,9 +45,14 @@ Feature: The socket after the call
       | on with a 10 second timeout  |
 
   @req:remarks.reuse-not-required @strength:MAY
-  Scenario: connect works again on the socket after the call and the close
+  Scenario Outline: <connect> works again on the socket after the call and the close
     Given a connected TCP socket
     When WSARecvDisconnect is called
     And the connection is closed in both directions
-    And the socket connects to a new peer listener
-    Then it returns 0
+    And the socket connects to a new peer listener with <connect>
+    Then it returns 0 and the new peer listener accepts the connection within 2000 ms
+
+    Examples:
+      | connect    |
+      | connect    |
+      | WSAConnect |

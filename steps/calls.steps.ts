@@ -11,6 +11,11 @@ When('WSARecvDisconnect is called', async function () {
   await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: null });
 });
 
+// The same call in the words of an outline over the buffer: lpInboundDisconnectData NULL.
+When('WSARecvDisconnect is called with no disconnect data buffer', async function () {
+  await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: null });
+});
+
 When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer', async function (bytes: number) {
   await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
 });
@@ -34,9 +39,9 @@ When('the connection is closed in both directions', async function () {
   if (!closed.found) throw new Error('setting up: the peer did not see the socket shut down sending');
 });
 
-When('the socket connects to a new peer listener', async function () {
-  const listener = await this.testbed.peer.listen(TCP);
-  await this.attempt({ op: 'connect', s: this.requireSubject().handle, to: listener.endpoint });
+When('the socket connects to a new peer listener with {connectcall}', async function (op: 'connect' | 'WSAConnect') {
+  this.listener = await this.testbed.peer.listen(TCP);
+  await this.attempt({ op, s: this.requireSubject().handle, to: this.listener.endpoint });
 });
 
 When('ws2_32.dll is asked for the export {word}', async function (symbol: string) {

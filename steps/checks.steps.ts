@@ -2,7 +2,7 @@
 // its WSA code. A miss is a Deviation; a positive control that misses is ObserverBlind.
 import { expectControl, expectRule, Then } from '../support/dsl';
 import { checkLate, describeEvents, forbidLate, watchFor, watchWindow } from '../support/observe';
-import type { Call, CallOutcome, Returned, WirePacket } from '../src/core/ports';
+import type { Call, CallOutcome, Endpoint, Handle, Returned, WirePacket } from '../src/core/ports';
 import { connectedSocket, isBaseProvider, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
 import { DISCONNECT_BUFFER_FILL } from '../agent/protocol';
@@ -24,6 +24,20 @@ Then('it returns {int}', async function (value: number) {
 Then('it returns SOCKET_ERROR with {wsaerror}', async function (name: WsaErrorName) {
   const outcome = returned(this);
   expectRule(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS[name], `expected SOCKET_ERROR ${name}, got ${describeOutcome(outcome)}`);
+});
+
+// Where two rows of the page's table apply at once and the page orders neither, either code keeps the page.
+Then('it returns SOCKET_ERROR with {wsaerror} or {wsaerror}', async function (first: WsaErrorName, second: WsaErrorName) {
+  const outcome = returned(this);
+  const code = outcome.ret === SOCKET_ERROR && (outcome.error === WSA_ERRORS[first] || outcome.error === WSA_ERRORS[second]);
+  expectRule(code, `expected SOCKET_ERROR ${first} or ${second}, got ${describeOutcome(outcome)}`);
+});
+
+// Where the page lets the call fail with one code (TCP/IP's WSAENOPROTOOPT for a buffer), and else has it succeed.
+Then('it returns {int} or SOCKET_ERROR with {wsaerror}', async function (value: number, name: WsaErrorName) {
+  const outcome = returned(this);
+  const kept = outcome.ret === value || (outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS[name]);
+  expectRule(kept, `expected ${value} or SOCKET_ERROR ${name}, got ${describeOutcome(outcome)}`);
 });
 
 Then('it returns SOCKET_ERROR with a non-zero error code', async function () {
@@ -109,38 +123,112 @@ Then('no base TCP\\/IP provider advertises XP1_DISCONNECT_DATA', async function 
   expectRule(flagged.length === 0, `advertised by ${flagged.map((p) => `${p.name} (0x${p.serviceFlags1.toString(16)})`).join(', ')}`);
 });
 
-Then("binding another TCP socket to the socket's local address fails with WSAEADDRINUSE", async function () {
-  const address = await localEndpoint(this, this.requireSubject().handle);
-  const other = await boundlessTcpSocket(this);
-  const outcome = await this.call({ op: 'bind', s: other, to: address });
-  expectRule(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE, `bind to the socket's address ${describeOutcome(outcome)}`);
+// --- the socket's resources, as the socket itself and the peer show them --------------------------
+
+function sameEndpoint(a: Endpoint | undefined, b: Endpoint): boolean {
+  return a !== undefined && a.address === b.address && a.port === b.port;
+}
+
+function showEndpoint(e: Endpoint | undefined): string {
+  return e ? `${e.address}:${e.port}` : 'no address';
+}
+
+/** A getsockname or getpeername outcome, with the endpoint it gave. */
+function showName(outcome: Returned): string {
+  return outcome.ret === 0 ? `${describeOutcome(outcome)} ${showEndpoint(outcome.out.endpoint)}` : describeOutcome(outcome);
+}
+
+async function socketNames(world: ConformanceWorld, s: Handle): Promise<{ local: Returned; remote: Returned }> {
+  return { local: await world.call({ op: 'getsockname', s }), remote: await world.call({ op: 'getpeername', s }) };
+}
+
+function recordedNames(world: ConformanceWorld): { local: Endpoint; remote: Endpoint } {
+  if (!world.names) throw new Error("the scenario has not read the socket's endpoints before the call");
+  return world.names;
+}
+
+// Before the call: the socket names its two ends, and the peer, at the other end, sees the same two. The
+// check after the call compares with these, so what it compares with is vouched for by the peer, not only
+// by the implementation's own answers; and a stack whose getsockname or getpeername does not work at all
+// is found here, where it makes the scenario BROKEN, not a FAIL of WSARecvDisconnect.
+Then('as a control, getsockname and getpeername on the socket give the endpoints the peer sees', async function () {
+  const peer = this.requirePeer();
+  const seen = { local: peer.remote, remote: peer.local };
+  const { local, remote } = await socketNames(this, this.requireSubject().handle);
+  expectControl(
+    local.ret === 0 && sameEndpoint(local.out.endpoint, seen.local) && remote.ret === 0 && sameEndpoint(remote.out.endpoint, seen.remote),
+    `getsockname ${showName(local)}, getpeername ${showName(remote)}; the peer sees the connection between ${showEndpoint(seen.local)} (the socket) and ${showEndpoint(seen.remote)} (itself)`,
+  );
+  this.names = seen;
 });
 
-// A control that comes first: unless this stack refuses a second bind to a connected socket's address at
-// all, a successful bind after WSARecvDisconnect would say nothing about the socket's resources.
-Then('as a control, binding another TCP socket to the local address of a second connected socket fails with WSAEADDRINUSE', async function () {
-  const second = await connectedSocket(this);
-  this.others.push(second);
-  const address = await localEndpoint(this, second.handle);
-  const outcome = await this.call({ op: 'bind', s: await boundlessTcpSocket(this), to: address });
-  expectControl(outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE, `bind to a connected socket's address ${describeOutcome(outcome)}`);
+Then('getsockname and getpeername on the socket give the endpoints they gave before the call', async function () {
+  const before = recordedNames(this);
+  const call = this.lastOutcomeOf('WSARecvDisconnect');
+  const { local, remote } = await socketNames(this, this.requireSubject().handle);
+  const kept = local.ret === 0 && sameEndpoint(local.out.endpoint, before.local) && remote.ret === 0 && sameEndpoint(remote.out.endpoint, before.remote);
+  expectRule(
+    kept,
+    `after WSARecvDisconnect ${call ? describeOutcome(call) : '(not called)'}: getsockname ${showName(local)} (before: ${showEndpoint(before.local)}), getpeername ${showName(remote)} (before: ${showEndpoint(before.remote)})`,
+  );
 });
+
+Then("binding another TCP socket to the socket's local address fails with WSAEADDRINUSE", async function () {
+  const address = recordedNames(this).local;
+  const outcome = await this.call({ op: 'bind', s: await unboundTcpSocket(this), to: address });
+  expectRule(
+    outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE,
+    `bind to ${showEndpoint(address)}, the socket's address before the call, ${describeOutcome(outcome)}`,
+  );
+});
+
+// A control that comes first: unless this stack refuses a bind to the address of a socket that was bound
+// and connected the same way, a successful bind after WSARecvDisconnect would say nothing about the
+// socket's resources. The address is the one the peer sees that socket connect from.
+Then(
+  'as a control, binding another TCP socket to the local address of a second TCP socket, bound and connected the same way, fails with WSAEADDRINUSE',
+  async function () {
+    const second = await connectedSocket(this, TCP, true);
+    this.others.push(second);
+    const address = (second.peer as NonNullable<typeof second.peer>).remote;
+    const outcome = await this.call({ op: 'bind', s: await unboundTcpSocket(this), to: address });
+    expectControl(
+      outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE,
+      `bind to ${showEndpoint(address)}, the address of a bound and connected socket, ${describeOutcome(outcome)}`,
+    );
+  },
+);
 
 Then('as a control, binding another TCP socket to that address succeeds once the socket is closed abortively', async function () {
   const subject = this.requireSubject();
-  const address = await localEndpoint(this, subject.handle);
+  const address = recordedNames(this).local;
   await this.call({ op: 'setLinger', s: subject.handle, onoff: 1, seconds: 0 });
   await this.call({ op: 'closesocket', s: subject.handle });
-  const other = await boundlessTcpSocket(this);
-  const outcome = await this.call({ op: 'bind', s: other, to: address });
-  expectControl(outcome.ret === 0, `bind to the freed address ${describeOutcome(outcome)}`);
+  const outcome = await this.call({ op: 'bind', s: await unboundTcpSocket(this), to: address });
+  expectControl(outcome.ret === 0, `bind to ${showEndpoint(address)} after closesocket ${describeOutcome(outcome)}`);
 });
 
-async function boundlessTcpSocket(world: ConformanceWorld): Promise<string> {
+async function unboundTcpSocket(world: ConformanceWorld): Promise<string> {
   const created = await world.call({ op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol });
   if (!created.out.handle) throw new Error('setting up: socket() failed');
   return created.out.handle;
 }
+
+// --- connecting again ------------------------------------------------------------------------
+
+Then('it returns 0 and the new peer listener accepts the connection within {int} ms', async function (withinMs: number) {
+  const outcome = returned(this);
+  if (!this.listener) throw new Error('the scenario has not opened a new peer listener');
+  if (outcome.ret !== 0) {
+    expectRule(false, `expected 0, got ${describeOutcome(outcome)}`);
+    return;
+  }
+  const arrived = await this.listener.accept(withinMs).then(
+    () => true,
+    () => false,
+  );
+  expectRule(arrived, `returned 0, but no connection reached the peer listener at ${showEndpoint(this.listener.endpoint)} within ${withinMs} ms`);
+});
 
 // --- what the peer observes ------------------------------------------------------------------
 

@@ -14,6 +14,9 @@ defineParameterType({
 // {receive}: the receive calls the page disallows after WSARecvDisconnect.
 defineParameterType({ name: 'receive', regexp: /recv|WSARecv/, transformer: (name: string) => name as 'recv' | 'WSARecv' });
 
+// {connectcall}: the calls the page names for connecting a socket again after WSARecvDisconnect.
+defineParameterType({ name: 'connectcall', regexp: /connect|WSAConnect/, transformer: (name: string) => name as 'connect' | 'WSAConnect' });
+
 // {linger}: an SO_LINGER setting, as the features write it.
 defineParameterType({
   name: 'linger',

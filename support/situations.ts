@@ -38,9 +38,10 @@ export async function openSocket(world: ConformanceWorld, protocol: ProtocolInfo
   return created.out.handle;
 }
 
-export async function connectedSocket(world: ConformanceWorld, protocol: ProtocolInfo = TCP): Promise<Subject> {
+/** A socket connected to a peer listener; `bindFirst` binds it explicitly to 127.0.0.1 port 0 before it connects. */
+export async function connectedSocket(world: ConformanceWorld, protocol: ProtocolInfo = TCP, bindFirst = false): Promise<Subject> {
   const listener = await world.testbed.peer.listen(protocol);
-  const handle = await openSocket(world, protocol);
+  const handle = bindFirst ? (await boundSocket(world, protocol)).handle : await openSocket(world, protocol);
   await expectSuccess(`connect() to the peer at port ${listener.endpoint.port}`, world.call({ op: 'connect', s: handle, to: listener.endpoint }));
   const peer = await listener.accept(SETUP_WINDOW_MS);
   return { handle, protocol, peer };
@@ -122,6 +123,7 @@ export const carriesDisconnectData = (p: ProtocolInfo): boolean => (p.serviceFla
 /** The situations a scenario can start from, by the words the features use for them. */
 export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Subject>> = {
   'a connected TCP socket': (world) => connectedSocket(world),
+  'a TCP socket bound to 127.0.0.1 port 0 and then connected': (world) => connectedSocket(world, TCP, true),
   'a connected TCP socket with 6 bytes queued for receiving': async (world) => {
     const subject = await connectedSocket(world);
     await queueBytes(world, subject, 6);

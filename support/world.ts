@@ -5,9 +5,11 @@ import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumb
 import type {
   Call,
   CallOutcome,
+  Endpoint,
   Handle,
   PeerDatagramSocket,
   PeerEvent,
+  PeerListener,
   PeerStream,
   PeerWatch,
   ProtocolInfo,
@@ -57,10 +59,14 @@ export function describeOutcome(outcome: CallOutcome): string {
   return `= ${ret}${error}`;
 }
 
-/** The call log's line for a call: what it gave back, and how long it took on the backend's clock. */
+/**
+ * The call log's line for a call: what it gave back (an address it returned included, from getsockname
+ * or getpeername), and how long it took on the backend's clock.
+ */
 function logLine(call: Call, outcome: CallOutcome): string {
-  const timing = outcome.status === 'returned' ? ` <${outcome.elapsedMs.toFixed(1)} ms>` : '';
-  return `${describeCall(call)} ${describeOutcome(outcome)}${timing}`;
+  if (outcome.status === 'blocked') return `${describeCall(call)} ${describeOutcome(outcome)}`;
+  const endpoint = outcome.out.endpoint ? ` -> ${outcome.out.endpoint.address}:${outcome.out.endpoint.port}` : '';
+  return `${describeCall(call)} ${describeOutcome(outcome)}${endpoint} <${outcome.elapsedMs.toFixed(1)} ms>`;
 }
 
 function describeCall(call: Call): string {
@@ -88,6 +94,10 @@ export class ConformanceWorld extends World<WorldParameters> {
   readonly forbidden = new Map<PeerWatch, { kinds: readonly PeerEvent['kind'][] | 'any'; window: string }>();
   /** What the peers saw that no step read, kept as the scenario's evidence. */
   readonly unread: PeerEvent[] = [];
+  /** The subject's own and its peer's endpoints before the call, as getsockname, getpeername and the peer agreed on them. */
+  names: { local: Endpoint; remote: Endpoint } | null = null;
+  /** A peer listener the subject was asked to connect to during the scenario. */
+  listener: PeerListener | null = null;
   last: CallOutcome | null = null;
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;
@@ -112,6 +122,12 @@ export class ConformanceWorld extends World<WorldParameters> {
     const outcome = await this.attempt(call, boundMs);
     if (outcome.status === 'blocked') throw new CallTimeout(`${describeCall(call)} had not returned after ${boundMs} ms`);
     return outcome;
+  }
+
+  /** The outcome of the scenario's last call of `op`, if it made one. */
+  lastOutcomeOf(op: Call['op']): CallOutcome | null {
+    for (let i = this.calls.length - 1; i >= 0; i -= 1) if (this.calls[i]?.call.op === op) return this.calls[i]?.outcome ?? null;
+    return null;
   }
 
   /** The last call's outcome, for Then steps. */

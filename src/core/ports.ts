@@ -19,7 +19,10 @@ export type Call =
   | { op: 'listen'; s: Handle; backlog: number }
   | { op: 'accept'; s: Handle }
   | { op: 'connect'; s: Handle; to: Endpoint }
+  /** WSAConnect with no caller or callee data and no QOS: lpCallerData, lpCalleeData, lpSQOS and lpGQOS are NULL. */
+  | { op: 'WSAConnect'; s: Handle; to: Endpoint }
   | { op: 'getsockname'; s: Handle }
+  | { op: 'getpeername'; s: Handle }
   | { op: 'send'; s: Handle; data: string }
   | { op: 'sendto'; s: Handle; data: string; to: Endpoint }
   | { op: 'recv'; s: Handle; len: number; flags: number }
@@ -107,6 +110,9 @@ export interface PeerWatch {
 }
 
 export interface PeerStream extends PeerWatch {
+  /** The connection's two ends as the peer's own socket names them: its end, and the far end (the backend's socket). */
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
   send(data: string): Promise<void>;
   /** Half-close: the peer sends FIN. */
   endWriting(): Promise<void>;

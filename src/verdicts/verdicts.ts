@@ -71,6 +71,11 @@ export function observedVerdict(
 }
 
 /** Apply a recorded expectation: the expected deviation becomes XFAIL, an unexpected pass XPASS. */
+/** A detail with each endpoint's port masked: ephemeral ports differ from run to run, the deviation does not. */
+function withoutPorts(detail: string): string {
+  return detail.replace(/(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):\d+/gi, '$1:*');
+}
+
 /**
  * Apply a recorded expectation: the deviation recorded, verdict and detail alike, becomes XFAIL; a pass
  * becomes XPASS. A deviation of another shape (the same verdict, another detail) keeps its verdict: it is
@@ -80,7 +85,7 @@ export function applyExpectation(observed: ObservedVerdict, detail: string, expe
   if (!expectation) return { verdict: observed, detail };
   if (observed === 'PASS') return { verdict: 'XPASS', detail };
   if (observed !== expectation.verdict) return { verdict: observed, detail };
-  if (detail === expectation.detail) return { verdict: 'XFAIL', detail };
+  if (withoutPorts(detail) === withoutPorts(expectation.detail)) return { verdict: 'XFAIL', detail };
   return { verdict: observed, detail: `${detail} (a deviation other than the one recorded in the expectations: ${expectation.detail})` };
 }
 

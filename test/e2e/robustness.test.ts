@@ -16,9 +16,9 @@ import { REPO_ROOT } from '../../src/core/paths';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 const FIXTURE = path.join('test', 'e2e', 'fixtures', 'faulty-agent.ts');
-/** Six scenarios the faulty agent's toy Winsock passes; the first is the first to call WSARecvDisconnect. */
+/** Eleven scenarios the faulty agent's toy Winsock passes; the first is the first to call WSARecvDisconnect. */
 const TAGS = '@req:errors.wsaenotconn or @req:errors.wsaenotsock or @req:facts.exported-by-ws2_32';
-const FIRST = 'features/errors.feature:56';
+const FIRST = 'features/errors.feature:61';
 const FAST = ['--backend-option', 'grace=300', '--backend-option', 'capture=off'];
 /** A scenario's verdict line, as the CLI prints it. */
 const VERDICT_LINE = /^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /m;
@@ -214,13 +214,13 @@ function faultArgs(fault: string, reports: string, extra: string[] = []): string
 describe('a faulty agent started by the controller (agent-command)', { concurrency: true }, () => {
   const logDir = (): string => path.join(scratch, 'cache', 'agent-command', 'logs');
 
-  /** Run one fault; the first scenario ends with `verdict`, the other five pass on a restarted agent. */
+  /** Run one fault; the first scenario ends with `verdict`, the other ten pass on a restarted agent. */
   async function faultRun(fault: string, verdict: string, detail: RegExp): Promise<{ report: Report; run: Finished }> {
     const reports = path.join(scratch, `reports-${fault}`);
     const run = await runCli(faultArgs(fault, reports), { boundMs: 30_000 });
     assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
     const report = readReport(reports);
-    assert.equal(report.verdicts.size, 6);
+    assert.equal(report.verdicts.size, 11);
     const first = report.verdicts.get(FIRST);
     assert.equal(first?.verdict, verdict, JSON.stringify(first));
     assert.match(first?.detail ?? '', detail);

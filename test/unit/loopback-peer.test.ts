@@ -47,6 +47,18 @@ describe('loopback peer', () => {
     peer.closeAll();
   });
 
+  it("names a connection's two ends as its sockets do", async () => {
+    const peer = new LoopbackPeer();
+    const listener = await peer.listen(TCP);
+    const client = net.connect(listener.endpoint.port, listener.endpoint.address);
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    const stream = await listener.accept(2000);
+    assert.deepEqual(stream.local, listener.endpoint);
+    assert.deepEqual(stream.remote, { address: client.localAddress, port: client.localPort });
+    client.destroy();
+    peer.closeAll();
+  });
+
   it('connects out and half-closes with FIN', async () => {
     const peer = new LoopbackPeer();
     let sawEnd: () => void = () => undefined;
@@ -60,6 +72,7 @@ describe('loopback peer', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const stream = await peer.connect(TCP, { address: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+    assert.deepEqual(stream.remote, { address: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
     await stream.endWriting();
     await ended;
     assert.deepEqual(await stream.next(2000), { kind: 'data', bytes: 3 });

@@ -139,6 +139,36 @@ describe('simulator: TCP', () => {
     assert.deepEqual([outcome.ret, outcome.error], [SOCKET_ERROR, WSA_ERRORS.WSAECONNREFUSED]);
   });
 
+  it('names both ends of a connection as the peer sees them, and refuses getpeername on an unconnected socket', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const { s, peer } = await connected(testbed, process);
+    assert.deepEqual((await ok(process, { op: 'getsockname', s })).out.endpoint, peer.remote);
+    assert.deepEqual((await ok(process, { op: 'getpeername', s })).out.endpoint, peer.local);
+    const lone = (await ok(process, { op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol })).out.handle as string;
+    const outcome = returned(await process.call({ op: 'getpeername', s: lone }, BOUND));
+    assert.deepEqual([outcome.ret, outcome.error], [SOCKET_ERROR, WSA_ERRORS.WSAENOTCONN]);
+  });
+
+  for (const op of ['connect', 'WSAConnect'] as const) {
+    it(`${op} connects again after WSARecvDisconnect and the close, unless the choice says otherwise`, async () => {
+      for (const [choice, expected] of [
+        ['supported', [0, 0]],
+        ['unsupported', [SOCKET_ERROR, WSA_ERRORS.WSAEISCONN]],
+      ] as const) {
+        const testbed = await simulatorTestbed.create({ 'reuse-after-recv-disconnect': choice });
+        const process = await testbed.mainProcess();
+        const { s, peer } = await connected(testbed, process);
+        await ok(process, { op: 'WSARecvDisconnect', s, buffer: null });
+        await peer.endWriting();
+        await ok(process, { op: 'shutdown', s, how: SD_SEND });
+        const listener = await testbed.peer.listen(TCP);
+        const outcome = returned(await process.call({ op, s, to: listener.endpoint }, BOUND));
+        assert.deepEqual([outcome.ret, outcome.error], expected, choice);
+      }
+    });
+  }
+
   it('blocks a recv with nothing to read for exactly its bound, on the virtual clock', async () => {
     const testbed = await simulatorTestbed.create({});
     const process = await testbed.mainProcess();

@@ -87,7 +87,15 @@ function streamOf(socket: net.Socket): PeerStream {
       events.push({ kind: 'reset', detail: `unexpected socket error ${code || describe(e)}` });
     }
   });
+  // Read when asked: a connecting socket learns its own address only once it is connected.
+  const endpoint = (address: string | undefined, port: number | undefined): Endpoint => ({ address: address ?? '', port: port ?? 0 });
   return {
+    get local() {
+      return endpoint(socket.localAddress, socket.localPort);
+    },
+    get remote() {
+      return endpoint(socket.remoteAddress, socket.remotePort);
+    },
     next: (withinMs) => events.next(withinMs),
     // A write on a connection that was reset is not a harness failure: the reset is the observation,
     // and it reaches `next` through the 'error' event.

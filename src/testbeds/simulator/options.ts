@@ -9,7 +9,7 @@ export interface SimulatorChoices {
    * fails, or it succeeds with a length of 0, or it leaves the buffer and its length as they were (Wine).
    */
   tcpipDisconnectBuffer: 'WSAENOPROTOOPT' | 'zero-length' | 'untouched';
-  /** connect on a socket whose reception was ended by WSARecvDisconnect and whose connection closed. */
+  /** connect or WSAConnect on a socket whose reception was ended by WSARecvDisconnect and whose connection closed. */
   reuseAfterRecvDisconnect: 'supported' | 'unsupported';
 }
 
@@ -26,7 +26,7 @@ export const CHOICES: {
     option: 'reuse-after-recv-disconnect',
     requirement: 'remarks.reuse-not-required',
     values: ['supported', 'unsupported'],
-    summary: 'connect works again on a socket after WSARecvDisconnect and the close, or fails with WSAEISCONN',
+    summary: 'connect and WSAConnect work again on a socket after WSARecvDisconnect and the close, or fail with WSAEISCONN',
   },
 };
 
@@ -44,6 +44,11 @@ export interface MutantDefinition {
 
 export const MUTANTS = [
   { name: 'enotsock-before-startup', requirement: 'errors.wsanotinitialised', summary: 'reports WSAENOTSOCK instead of WSANOTINITIALISED before WSAStartup' },
+  {
+    name: 'buffer-before-startup',
+    requirement: 'errors.wsanotinitialised',
+    summary: 'given a disconnect-data buffer before WSAStartup, answers "no disconnect data" and returns 0',
+  },
   { name: 'netdown-unreported', requirement: 'errors.wsaenetdown', summary: 'succeeds while the network subsystem is down' },
   { name: 'inprogress-unreported', requirement: 'errors.wsaeinprogress', summary: 'succeeds while a blocking call is in progress' },
   { name: 'efault-truncates', requirement: 'errors.wsaefault', summary: 'truncates disconnect data to a short buffer instead of WSAEFAULT' },
@@ -53,10 +58,35 @@ export const MUTANTS = [
     summary: 'ignores a disconnect-data buffer on a non-IP protocol without disconnect data',
   },
   { name: 'unconnected-succeeds', requirement: 'errors.wsaenotconn', summary: 'succeeds on an unconnected TCP socket' },
+  {
+    name: 'unconnected-succeeds-with-buffer',
+    requirement: 'errors.wsaenotconn',
+    summary: 'given a disconnect-data buffer, answers "no disconnect data" and returns 0 on an unconnected TCP socket',
+  },
   { name: 'enotconn-on-udp', requirement: 'errors.wsaenotconn-connection-oriented-only', summary: 'reports WSAENOTCONN on an unconnected UDP socket' },
+  {
+    name: 'enotconn-on-udp-with-buffer',
+    requirement: 'errors.wsaenotconn-connection-oriented-only',
+    summary: 'given a disconnect-data buffer, reports WSAENOTCONN on an unconnected UDP socket (no connection to take data from)',
+  },
   { name: 'non-socket-accepted', requirement: 'errors.wsaenotsock', summary: 'succeeds on a handle that is not a socket' },
+  {
+    name: 'non-socket-with-buffer',
+    requirement: 'errors.wsaenotsock',
+    summary: 'given a disconnect-data buffer, fails on a handle that is not a socket with WSAENOPROTOOPT (the buffer is checked first)',
+  },
   { name: 'success-returns-one', requirement: 'returns.zero-on-success', summary: 'returns 1 instead of 0 on success' },
+  {
+    name: 'buffer-eopnotsupp',
+    requirement: 'returns.zero-on-success',
+    summary: 'given a disconnect-data buffer on TCP/IP, fails with WSAEOPNOTSUPP instead of ignoring it or failing with WSAENOPROTOOPT',
+  },
   { name: 'error-code-lost', requirement: 'returns.socket-error-with-code', summary: 'returns SOCKET_ERROR but leaves WSAGetLastError at 0' },
+  {
+    name: 'buffer-error-code-lost',
+    requirement: 'returns.socket-error-with-code',
+    summary: 'given a disconnect-data buffer, returns SOCKET_ERROR but leaves WSAGetLastError at 0',
+  },
   { name: 'receives-allowed', requirement: 'remarks.receives-disallowed', summary: 'lets recv and WSARecv go on reading afterwards' },
   {
     name: 'shutdown-receive-diverges',
@@ -84,7 +114,22 @@ export const MUTANTS = [
     summary: 'answers datagrams that arrive afterwards with ICMP port unreachable, 550 ms later: after the 500 ms window',
   },
   { name: 'closes-socket', requirement: 'remarks.does-not-close-socket', summary: 'closes the socket handle' },
+  {
+    name: 'buffer-closes-socket',
+    requirement: 'remarks.does-not-close-socket',
+    summary: 'given a disconnect-data buffer, closes the socket handle, whatever it answers',
+  },
   { name: 'frees-port', requirement: 'remarks.resources-until-closesocket', summary: 'gives the local port back before closesocket' },
+  {
+    name: 'name-dissociated',
+    requirement: 'remarks.resources-until-closesocket',
+    summary: "dissociates the socket's local name: getsockname fails with WSAEINVAL afterwards",
+  },
+  {
+    name: 'buffer-frees-port',
+    requirement: 'remarks.resources-until-closesocket',
+    summary: 'given a disconnect-data buffer, gives the local port back before closesocket, whatever it answers',
+  },
   { name: 'blocks-for-linger', requirement: 'remarks.does-not-block-linger', summary: 'blocks for the SO_LINGER timeout' },
   { name: 'tcp-advertises-disconnect-data', requirement: 'remarks.native-tcpip-no-disconnect-data', summary: 'lists TCP/IP with XP1_DISCONNECT_DATA' },
   {

@@ -26,6 +26,12 @@ function streamOf(net: Network, conn: Connection, carriesDisconnectData: boolean
     events.push(event);
   };
   return {
+    get local() {
+      return { address: LOOPBACK, port: conn.local };
+    },
+    get remote() {
+      return { address: LOOPBACK, port: conn.remote };
+    },
     next: (withinMs) => events.next(withinMs),
     send: async (data) => conn.send(Buffer.from(data, 'hex')),
     endWriting: async () => conn.sendFin(),

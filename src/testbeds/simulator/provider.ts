@@ -116,7 +116,9 @@ const WS2_32_EXPORTS = [
   'listen',
   'accept',
   'connect',
+  'WSAConnect',
   'getsockname',
+  'getpeername',
   'send',
   'sendto',
   'recv',
@@ -144,6 +146,8 @@ interface SocketEntry {
   sendShutdown: boolean;
   /** WSARecvDisconnect succeeded on it (reuse is then a provider's choice). */
   recvDisconnected: boolean;
+  /** Mutant name-dissociated: the socket no longer answers getsockname. */
+  nameDissociated: boolean;
   linger: { onoff: number; seconds: number };
 }
 
@@ -190,7 +194,8 @@ export class SimulatedProcess implements WinsockProcess {
       return { status: 'blocked', boundMs };
     }
     if (answer instanceof Fail) {
-      const error = this.mutant('error-code-lost') && call.op === 'WSARecvDisconnect' ? 0 : WSA_ERRORS[answer.code];
+      const lost = call.op === 'WSARecvDisconnect' && (this.mutant('error-code-lost') || (call.buffer !== null && this.mutant('buffer-error-code-lost')));
+      const error = lost ? 0 : WSA_ERRORS[answer.code];
       return { status: 'returned', ret: SOCKET_ERROR, error, elapsedMs: 0, out: answer.out };
     }
     if (answer.elapsedMs) this.net.clock.advance(answer.elapsedMs);
@@ -222,6 +227,8 @@ export class SimulatedProcess implements WinsockProcess {
         break;
     }
     if (this.startupCount === 0) {
+      // The buffer path answered first: "no disconnect data", before the start-up count is looked at.
+      if (call.op === 'WSARecvDisconnect' && call.buffer !== null && this.mutant('buffer-before-startup')) return { ret: 0, out: { bufferLength: 0 } };
       const beforeStartup = call.op === 'WSARecvDisconnect' && this.mutant('enotsock-before-startup');
       return new Fail(beforeStartup ? 'WSAENOTSOCK' : 'WSANOTINITIALISED');
     }
@@ -241,6 +248,8 @@ export class SimulatedProcess implements WinsockProcess {
     const entry = this.handles.get(call.s);
     if (!entry || entry.kind !== 'socket') {
       if (call.op === 'WSARecvDisconnect' && this.mutant('non-socket-accepted')) return { ret: 0 };
+      // The buffer checked against the protocol of a handle that has none, before the handle itself.
+      if (call.op === 'WSARecvDisconnect' && call.buffer !== null && this.mutant('non-socket-with-buffer')) return new Fail('WSAENOPROTOOPT');
       return new Fail('WSAENOTSOCK');
     }
     switch (call.op) {
@@ -251,9 +260,13 @@ export class SimulatedProcess implements WinsockProcess {
       case 'accept':
         return this.accept(entry);
       case 'connect':
+      case 'WSAConnect':
         return this.connect(entry, call.to);
       case 'getsockname':
+        if (entry.nameDissociated) return new Fail('WSAEINVAL');
         return entry.localPort === null ? new Fail('WSAEINVAL') : { ret: 0, out: { endpoint: { address: LOOPBACK, port: entry.localPort } } };
+      case 'getpeername':
+        return this.peerName(entry);
       case 'send':
         return this.send(entry, Buffer.from(call.data, 'hex'), null);
       case 'sendto':
@@ -312,6 +325,7 @@ export class SimulatedProcess implements WinsockProcess {
       receiveShutdown: false,
       sendShutdown: false,
       recvDisconnected: false,
+      nameDissociated: false,
       linger: { onoff: 0, seconds: 0 },
     };
   }
@@ -385,6 +399,12 @@ export class SimulatedProcess implements WinsockProcess {
     conn.detach();
     entry.conn = null;
     return new Fail('WSAECONNREFUSED');
+  }
+
+  /** The connected peer's name: a TCP connection's remote end (also after the connection was reset), a connected UDP socket's. */
+  private peerName(entry: SocketEntry): Answer {
+    const remote = entry.conn && entry.conn.state !== 'syn-sent' && entry.conn.state !== 'refused' ? entry.conn.remote : (entry.dgram?.connectedTo ?? null);
+    return remote === null ? new Fail('WSAENOTCONN') : { ret: 0, out: { endpoint: { address: LOOPBACK, port: remote } } };
   }
 
   private connectionFailure(entry: SocketEntry): Fail | null {
@@ -462,13 +482,33 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   private recvDisconnect(entry: SocketEntry, buffer: number | null): Answer {
+    const answer = this.recvDisconnectAnswer(entry, buffer);
+    if (buffer !== null) {
+      // Mutants of a disconnect path that, given a buffer, ends the circuit's resources whatever it answers.
+      if (this.mutant('buffer-frees-port') && entry.localPort !== null) this.net.unreserve(entry.protocol.transport, entry.localPort);
+      if (this.mutant('buffer-closes-socket')) this.closeHandleOf(entry);
+    }
+    return answer;
+  }
+
+  private closeHandleOf(entry: SocketEntry): void {
+    for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
+    this.closeSocket(entry);
+  }
+
+  private recvDisconnectAnswer(entry: SocketEntry, buffer: number | null): Answer {
     const protocol = entry.protocol;
     const connectionOriented = protocol.transport !== 'udp';
     if (connectionOriented) {
       const conn = entry.conn;
       const connected = conn !== null && conn.state !== 'syn-sent' && conn.state !== 'refused';
+      // unconnected-succeeds-with-buffer: the buffer path answers "no disconnect data" before the state is checked.
+      if (!connected && buffer !== null && this.mutant('unconnected-succeeds-with-buffer')) return { ret: 0, out: { bufferLength: 0 } };
       if (!connected && !this.mutant('unconnected-succeeds')) return new Fail('WSAENOTCONN');
     } else if (this.mutant('enotconn-on-udp') && entry.dgram?.connectedTo == null) {
+      return new Fail('WSAENOTCONN');
+    } else if (buffer !== null && this.mutant('enotconn-on-udp-with-buffer') && entry.dgram?.connectedTo == null) {
+      // Disconnect data is taken from a connection, and an unconnected datagram socket has none.
       return new Fail('WSAENOTCONN');
     }
 
@@ -479,6 +519,7 @@ export class SimulatedProcess implements WinsockProcess {
       const given = Buffer.alloc(buffer, DISCONNECT_BUFFER_FILL);
       const handBack = (bufferLength: number): CallOutputs => ({ bufferLength, data: given.toString('hex') });
       if (!carriesDisconnectData(protocol)) {
+        if (protocol.ipFamily && this.mutant('buffer-eopnotsupp')) return new Fail('WSAEOPNOTSUPP');
         const choice = protocol.ipFamily
           ? this.options.choices.tcpipDisconnectBuffer
           : this.mutant('enoprotoopt-unreported')
@@ -519,15 +560,12 @@ export class SimulatedProcess implements WinsockProcess {
       };
     }
     if (this.mutant('frees-port') && entry.localPort !== null) this.net.unreserve(protocol.transport, entry.localPort);
+    if (this.mutant('name-dissociated')) entry.nameDissociated = true;
     if (this.mutant('reset-by-abortive-close') && queued > 0) {
       entry.linger = { onoff: 1, seconds: 0 };
-      for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
-      this.closeSocket(entry);
+      this.closeHandleOf(entry);
     }
-    if (this.mutant('closes-socket')) {
-      for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
-      this.closeSocket(entry);
-    }
+    if (this.mutant('closes-socket')) this.closeHandleOf(entry);
     const elapsedMs = this.mutant('blocks-for-linger') && entry.linger.onoff ? entry.linger.seconds * 1000 : 0;
     return { ret: this.mutant('success-returns-one') ? 1 : 0, out, elapsedMs };
   }
