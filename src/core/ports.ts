@@ -30,6 +30,8 @@ export type Call =
   | { op: 'setLinger'; s: Handle; onoff: number; seconds: number }
   | { op: 'getSocketType'; s: Handle }
   | { op: 'FIONREAD'; s: Handle }
+  /** ioctlsocket(FIONBIO): `nonBlocking` is the u_long passed, non-zero for non-blocking. */
+  | { op: 'FIONBIO'; s: Handle; nonBlocking: number }
   | { op: 'closesocket'; s: Handle }
   | { op: 'WSAEnumProtocols' }
   /** A live handle of a kernel object that is not a socket (an event object). */
@@ -99,6 +101,13 @@ export interface PeerWatch {
 
 export interface PeerStream extends PeerWatch {
   send(data: string): Promise<void>;
+  /**
+   * The remote application stops reading: what arrives stays in its receive buffer, whose window closes
+   * once it is full, so the other side's data waits unsent. Data is reported as events when read.
+   */
+  pauseReading(): Promise<void>;
+  /** The remote application reads again, from what its buffer holds on. */
+  resumeReading(): Promise<void>;
   /** Half-close: the peer sends FIN. */
   endWriting(): Promise<void>;
   /** Close the circuit with disconnect data; only where the protocol carries it. */

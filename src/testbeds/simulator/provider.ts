@@ -28,7 +28,7 @@ import {
   XP1_MESSAGE_ORIENTED,
   type WsaErrorName,
 } from '../../core/winsock';
-import { Connection, DatagramEndpoint, Listener } from './endpoints';
+import { Connection, DatagramEndpoint, Listener, SEND_BUFFER } from './endpoints';
 import { LOOPBACK, type Network, type Transport } from './network';
 import type { MutantName, SimulatorOptions } from './options';
 
@@ -127,6 +127,8 @@ interface SocketEntry {
   /** WSARecvDisconnect succeeded on it (reuse is then a provider's choice). */
   recvDisconnected: boolean;
   linger: { onoff: number; seconds: number };
+  /** FIONBIO: a call that would block fails with WSAEWOULDBLOCK instead. */
+  nonBlocking: boolean;
 }
 
 type Entry = SocketEntry | { kind: 'event' };
@@ -225,6 +227,11 @@ export class SimulatedProcess implements WinsockProcess {
       if (call.op === 'WSARecvDisconnect' && this.mutant('non-socket-accepted')) return { ret: 0 };
       return new Fail('WSAENOTSOCK');
     }
+    const answer = this.socketCall(entry, call);
+    return answer === 'would-block' && entry.nonBlocking ? new Fail('WSAEWOULDBLOCK') : answer;
+  }
+
+  private socketCall(entry: SocketEntry, call: Extract<Call, { s: Handle }>): Answer {
     switch (call.op) {
       case 'bind':
         return this.bind(entry, call.to);
@@ -255,6 +262,9 @@ export class SimulatedProcess implements WinsockProcess {
         return { ret: 0, out: { value: entry.protocol.type } };
       case 'FIONREAD':
         return { ret: 0, out: { value: entry.conn?.queuedBytes() ?? entry.dgram?.queuedBytes() ?? 0 } };
+      case 'FIONBIO':
+        entry.nonBlocking = call.nonBlocking !== 0;
+        return { ret: 0 };
       case 'closesocket':
         this.closeSocket(entry);
         this.handles.delete(call.s);
@@ -295,6 +305,7 @@ export class SimulatedProcess implements WinsockProcess {
       sendShutdown: false,
       recvDisconnected: false,
       linger: { onoff: 0, seconds: 0 },
+      nonBlocking: false,
     };
   }
 
@@ -388,8 +399,19 @@ export class SimulatedProcess implements WinsockProcess {
     }
     const failure = this.connectionFailure(entry);
     if (failure) return failure;
-    entry.conn?.send(data);
-    return { ret: data.length };
+    // The send buffer takes what the remote's window does not: up to SEND_BUFFER bytes wait unsent.
+    const conn = entry.conn as Connection;
+    let taken = 0;
+    while (taken < data.length) {
+      const room = SEND_BUFFER - conn.unsentBytes();
+      if (room <= 0) break;
+      const piece = data.subarray(taken, taken + room);
+      conn.send(piece);
+      taken += piece.length;
+    }
+    // A blocking send returns once all its data is buffered; a non-blocking one takes what fits.
+    if (taken < data.length && (!entry.nonBlocking || taken === 0)) return 'would-block';
+    return { ret: taken };
   }
 
   private recv(entry: SocketEntry, len: number, peek: boolean): Answer {
