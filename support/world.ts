@@ -25,10 +25,25 @@ export interface Subject {
 
 export interface CallLogEntry {
   process: 'main' | 'probe';
+  /** The call, with byte strings longer than LOGGED_DATA_BYTES shortened to their length and first bytes. */
   call: Call;
   outcome: CallOutcome;
-  /** The same, in one packetdrill-like line: call, return, error. */
+  /**
+   * The call's round trip on the controller's clock (Testbed.now: wall time for an agent, virtual time on
+   * the simulator), from before the request to the answer: the call's time plus the cost of asking. The
+   * outcome's elapsedMs is the backend's own word; timing checks rest on this (support/timing.ts).
+   */
+  roundTripMs: number;
+  /** The same, in one packetdrill-like line: call, return, error, the backend's timing, the round trip. */
   line: string;
+}
+
+/** Byte strings (hex) a call log keeps whole; longer ones (a send that fills a buffer) are shortened. */
+const LOGGED_DATA_BYTES = 32;
+
+function loggedCall(call: Call): Call {
+  if (!('data' in call) || call.data.length <= 2 * LOGGED_DATA_BYTES) return call;
+  return { ...call, data: `${call.data.slice(0, 2 * LOGGED_DATA_BYTES)}... (${call.data.length / 2} bytes)` };
 }
 
 export function describeOutcome(outcome: CallOutcome): string {
@@ -59,6 +74,10 @@ export class ConformanceWorld extends World<WorldParameters> {
   comparison: string[] | null = null;
   /** The peer's datagram socket aimed at the subject, when the scenario has one. */
   peerDatagram: PeerDatagramSocket | null = null;
+  /** Bytes the socket sent that the peer has not read yet (see "the socket has sent until its send buffer is full"). */
+  sentUnread: number | null = null;
+  /** The last check of "returns without blocking": its bound and round-trip floor, which its control reuses. */
+  blockingCheck: { withinMs: number; floorMs: number } | null = null;
   last: CallOutcome | null = null;
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;
@@ -68,11 +87,15 @@ export class ConformanceWorld extends World<WorldParameters> {
     super(options);
   }
 
-  /** Run a call and record it; the outcome may be 'blocked'. */
+  /** Run a call and record it, with its round trip on the controller's clock; the outcome may be 'blocked'. */
   async attempt(call: Call, boundMs: number = CALL_BOUND_MS): Promise<CallOutcome> {
+    const asked = this.testbed.now();
     const outcome = await this.process.call(call, boundMs);
+    const roundTripMs = this.testbed.now() - asked;
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
-    this.calls.push({ process: this.processKind, call, outcome, line: `${describeCall(call)} ${describeOutcome(outcome)}` });
+    const logged = loggedCall(call);
+    const line = `${describeCall(logged)} ${describeOutcome(outcome)} (round trip ${roundTripMs.toFixed(1)} ms)`;
+    this.calls.push({ process: this.processKind, call: logged, outcome, roundTripMs, line });
     this.last = outcome;
     return outcome;
   }
@@ -88,6 +111,13 @@ export class ConformanceWorld extends World<WorldParameters> {
   lastOutcome(): CallOutcome {
     if (!this.last) throw new Error('no call has been made yet in this scenario');
     return this.last;
+  }
+
+  /** The last call as logged, with its round trip on the controller's clock. */
+  lastCall(): CallLogEntry {
+    const entry = this.calls.at(-1);
+    if (!entry) throw new Error('no call has been made yet in this scenario');
+    return entry;
   }
 
   requireSubject(): Subject {

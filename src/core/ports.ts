@@ -66,7 +66,11 @@ export interface Returned {
   ret: number;
   /** WSAGetLastError read right after the call; 0 when the call succeeded. */
   error: number;
-  /** How long the call took on the backend's clock (virtual on the simulator). */
+  /**
+   * How long the call took, as the backend itself reports it (the agent's own timing; the simulator's
+   * virtual clock). Recorded, never trusted alone: the World times each call's round trip on the
+   * controller's clock (Testbed.now) beside it, and timing checks rest on that.
+   */
   elapsedMs: number;
   out: CallOutputs;
 }
