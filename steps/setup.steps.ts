@@ -3,6 +3,7 @@ import { Given } from '../support/dsl';
 import {
   carriesDisconnectData,
   connectedSocket,
+  fillSendSide,
   findProtocol,
   isTcpIp,
   localEndpoint,
@@ -55,6 +56,14 @@ Given('a process in which Winsock is not initialised', async function () {
 Given('the handle value {word}', async function (value: string) {
   if (!/^0x[0-9a-f]+$/i.test(value)) throw new Error(`a handle value is written in hex, like 0x1234, not ${value}`);
   this.subject = { handle: value.toLowerCase(), protocol: null, peer: null };
+});
+
+Given('the peer has stopped reading', async function () {
+  await this.requirePeer().pauseReading();
+});
+
+Given('the socket has sent until its send buffer is full', async function () {
+  await fillSendSide(this, this.requireSubject().handle);
 });
 
 Given('SO_LINGER on the socket is {linger}', async function (linger: { onoff: number; seconds: number }) {

@@ -35,6 +35,31 @@ async function watchUntil(world: ConformanceWorld, watch: PeerWatch, kind: PeerE
   }
 }
 
+export interface WatchedBytes {
+  /** Bytes of data seen in the window, up to the first event that ends the stream. */
+  bytes: number;
+  /** What else was seen (a FIN, a reset), for the evidence line. */
+  others: PeerEvent[];
+}
+
+/** Count the data the peer reads until `bytes` have come, the stream ends (FIN or reset), or the window passes. */
+export async function watchBytes(world: ConformanceWorld, watch: PeerWatch, bytes: number, withinMs: number): Promise<WatchedBytes> {
+  const deadline = world.testbed.now() + withinMs;
+  const watched: WatchedBytes = { bytes: 0, others: [] };
+  while (watched.bytes < bytes) {
+    const left = deadline - world.testbed.now();
+    const event = left > 0 ? await watch.next(left) : null;
+    if (!event) {
+      world.waitedMs += withinMs;
+      break;
+    }
+    if (event.kind === 'data') watched.bytes += event.bytes;
+    else watched.others.push(event);
+    if (event.kind === 'eof' || event.kind === 'reset') break;
+  }
+  return watched;
+}
+
 export function describeEvents(events: PeerEvent[]): string {
   if (events.length === 0) return 'nothing';
   return events.map((e) => ('bytes' in e ? `${e.kind} (${e.bytes} bytes)` : 'detail' in e ? `${e.kind} (${e.detail})` : e.kind)).join(', ');

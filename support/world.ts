@@ -74,8 +74,6 @@ export class ConformanceWorld extends World<WorldParameters> {
   comparison: string[] | null = null;
   /** The peer's datagram socket aimed at the subject, when the scenario has one. */
   peerDatagram: PeerDatagramSocket | null = null;
-  /** Bytes the socket sent that the peer has not read yet (see "the socket has sent until its send buffer is full"). */
-  sentUnread: number | null = null;
   /** The last check of "returns without blocking": its bound and round-trip floor, which its control reuses. */
   blockingCheck: { withinMs: number; floorMs: number } | null = null;
   last: CallOutcome | null = null;

@@ -67,7 +67,17 @@ export const MUTANTS = [
   { name: 'icmp-sent', requirement: 'remarks.no-icmp', summary: 'answers datagrams that arrive afterwards with ICMP port unreachable' },
   { name: 'closes-socket', requirement: 'remarks.does-not-close-socket', summary: 'closes the socket handle' },
   { name: 'frees-port', requirement: 'remarks.resources-until-closesocket', summary: 'gives the local port back before closesocket' },
-  { name: 'blocks-for-linger', requirement: 'remarks.does-not-block-linger', summary: 'blocks for the SO_LINGER timeout' },
+  {
+    name: 'lingers-on-unsent',
+    requirement: 'remarks.does-not-block-linger',
+    summary: 'waits up to the SO_LINGER timeout for data still unsent, as a graceful closesocket on a blocking socket does',
+  },
+  {
+    name: 'lingers-on-unsent-misreported',
+    requirement: 'remarks.does-not-block-linger',
+    summary: "waits likewise, and its agent answers at its bound reporting 0 ms: only the controller's clock sees the wait",
+  },
+  { name: 'drains-unsent', requirement: 'remarks.does-not-block-linger', summary: 'waits until data still unsent has gone, whatever SO_LINGER says' },
   { name: 'tcp-advertises-disconnect-data', requirement: 'remarks.native-tcpip-no-disconnect-data', summary: 'lists TCP/IP with XP1_DISCONNECT_DATA' },
   {
     name: 'phantom-disconnect-data',

@@ -141,8 +141,12 @@ class Fail {
   ) {}
 }
 
-/** A call either returns a value with outputs, fails with a WSA code, or would block. */
-type Answer = { ret: number; out?: CallOutputs; elapsedMs?: number } | Fail | 'would-block';
+/**
+ * A call either returns a value with outputs, fails with a WSA code, or would block. `elapsedMs` is how long
+ * it waits before returning (Infinity: until something that cannot happen during the call); `reportedMs`,
+ * set by a mutant only, is the time its agent claims instead, answering at its bound as if it had returned.
+ */
+type Answer = { ret: number; out?: CallOutputs; elapsedMs?: number; reportedMs?: number } | Fail | 'would-block';
 
 const FIRST_HANDLE = 0x100;
 
@@ -167,7 +171,6 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   async call(call: Call, boundMs: number): Promise<CallOutcome> {
-    const before = this.net.clock.now();
     const answer = this.answer(call);
     if (answer === 'would-block') {
       this.net.clock.advance(boundMs);
@@ -177,10 +180,16 @@ export class SimulatedProcess implements WinsockProcess {
       const error = this.mutant('error-code-lost') && call.op === 'WSARecvDisconnect' ? 0 : WSA_ERRORS[answer.code];
       return { status: 'returned', ret: SOCKET_ERROR, error, elapsedMs: 0, out: answer.out };
     }
-    if (answer.elapsedMs) this.net.clock.advance(answer.elapsedMs);
-    const elapsedMs = this.net.clock.now() - before;
-    if (elapsedMs > boundMs) return { status: 'blocked', boundMs };
-    return { status: 'returned', ret: answer.ret, error: 0, elapsedMs, out: answer.out ?? {} };
+    const waits = answer.elapsedMs ?? 0;
+    const out = answer.out ?? {};
+    if (waits > boundMs) {
+      // The agent's bound ends the wait: the call is reported blocked, unless its agent misreports it.
+      this.net.clock.advance(boundMs);
+      if (answer.reportedMs !== undefined) return { status: 'returned', ret: answer.ret, error: 0, elapsedMs: answer.reportedMs, out };
+      return { status: 'blocked', boundMs };
+    }
+    this.net.clock.advance(waits);
+    return { status: 'returned', ret: answer.ret, error: 0, elapsedMs: answer.reportedMs ?? waits, out };
   }
 
   async release(): Promise<void> {
@@ -512,8 +521,24 @@ export class SimulatedProcess implements WinsockProcess {
       for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
       this.closeSocket(entry);
     }
-    const elapsedMs = this.mutant('blocks-for-linger') && entry.linger.onoff ? entry.linger.seconds * 1000 : 0;
-    return { ret: this.mutant('success-returns-one') ? 1 : 0, out, elapsedMs };
+    const ret = this.mutant('success-returns-one') ? 1 : 0;
+    return { ret, out, ...this.lingerMutantWait(entry) };
+  }
+
+  /**
+   * The mutants of remarks.does-not-block-linger: WSARecvDisconnect made a graceful close that waits for data
+   * still unsent. On a blocking socket, closesocket with SO_LINGER on and a non-zero timeout waits until that
+   * data has gone or the timeout passes; nothing drains while the caller waits here (the peer's window stays
+   * shut), so a wait lasts its whole timeout.
+   */
+  private lingerMutantWait(entry: SocketEntry): { elapsedMs?: number; reportedMs?: number } {
+    const unsent = entry.conn?.unsentBytes() ?? 0;
+    if (unsent === 0 || entry.nonBlocking) return {};
+    const lingerMs = entry.linger.onoff !== 0 ? entry.linger.seconds * 1000 : 0;
+    if (this.mutant('lingers-on-unsent') && lingerMs > 0) return { elapsedMs: lingerMs };
+    if (this.mutant('lingers-on-unsent-misreported') && lingerMs > 0) return { elapsedMs: lingerMs, reportedMs: 0 };
+    if (this.mutant('drains-unsent')) return { elapsedMs: Number.POSITIVE_INFINITY };
+    return {};
   }
 
   private closeSocket(entry: SocketEntry): void {
