@@ -34,7 +34,7 @@ export interface CallLogEntry {
    * outcome's elapsedMs is the backend's own word; timing checks rest on this (support/timing.ts).
    */
   roundTripMs: number;
-  /** The same, in one packetdrill-like line: call, return, error, the backend's timing, the round trip. */
+  /** The same, in one packetdrill-like line: call, return, error, the backend's timing, outputs, the round trip. */
   line: string;
 }
 
@@ -51,6 +51,21 @@ export function describeOutcome(outcome: CallOutcome): string {
   const ret = outcome.ret === SOCKET_ERROR ? 'SOCKET_ERROR' : String(outcome.ret);
   const error = outcome.error === 0 ? '' : ` ${wsaErrorName(outcome.error)} (${outcome.error})`;
   return `= ${ret}${error} <${outcome.elapsedMs.toFixed(1)} ms>`;
+}
+
+/** What a call handed back besides its return value, for the call log's line: `{value 7}`. */
+function describeOutputs(outcome: CallOutcome): string {
+  if (outcome.status !== 'returned') return '';
+  const { handle, value, bufferLength, data, endpoint, protocols } = outcome.out;
+  const parts = [
+    handle === undefined ? '' : `handle ${handle}`,
+    value === undefined ? '' : `value ${value}`,
+    bufferLength === undefined ? '' : `WSABUF.len ${bufferLength}`,
+    data === undefined ? '' : `${data.length / 2} bytes of data`,
+    endpoint === undefined ? '' : `${endpoint.address}:${endpoint.port}`,
+    protocols === undefined ? '' : `${protocols.length} protocols`,
+  ].filter(Boolean);
+  return parts.length > 0 ? ` {${parts.join(', ')}}` : '';
 }
 
 function describeCall(call: Call): string {
@@ -92,7 +107,7 @@ export class ConformanceWorld extends World<WorldParameters> {
     const roundTripMs = this.testbed.now() - asked;
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
     const logged = loggedCall(call);
-    const line = `${describeCall(logged)} ${describeOutcome(outcome)} (round trip ${roundTripMs.toFixed(1)} ms)`;
+    const line = `${describeCall(logged)} ${describeOutcome(outcome)}${describeOutputs(outcome)} (round trip ${roundTripMs.toFixed(1)} ms)`;
     this.calls.push({ process: this.processKind, call: logged, outcome, roundTripMs, line });
     this.last = outcome;
     return outcome;
