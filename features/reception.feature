@@ -29,6 +29,20 @@ Feature: Ending reception
       | recv    |
       | WSARecv |
 
+  # A datagram waits on the socket, so a receive that was allowed would return at once: it must fail.
+  @req:remarks.receives-disallowed @strength:MUST
+  Scenario Outline: After the call, <receive> on a UDP socket fails while a datagram is queued
+    Given a UDP socket bound to a loopback port
+    And a peer datagram socket connected to it
+    And the socket holds a 7-byte datagram from the peer
+    When WSARecvDisconnect is called
+    Then <receive> on the socket returns SOCKET_ERROR while 7 bytes are queued
+
+    Examples:
+      | receive |
+      | recv    |
+      | WSARecv |
+
   @req:remarks.no-effect-on-lower-layers @strength:MUST
   Scenario: Nothing reaches the peer
     Given a connected TCP socket

@@ -71,10 +71,40 @@ Then('no disconnect data is returned', async function () {
   expectRule(outcome.ret === SOCKET_ERROR || length === 0, `expected a failure or no data, got ${describeOutcome(outcome)} with WSABUF.len ${length}`);
 });
 
+/**
+ * A receive on the subject must fail. WSAENOTSOCK is no refusal: the handle is no longer a socket at all,
+ * which breaks the rule (receives on the socket are disallowed; the socket stays a socket).
+ */
+async function expectReceiveRefused(world: ConformanceWorld, receive: 'recv' | 'WSARecv', context = ''): Promise<void> {
+  const s = world.requireSubject().handle;
+  // The call under test, for the evidence: one that failed did not end reception, which the page's
+  // description says the function does; that is a miss of this rule too, and the line says so.
+  const issued = [...world.calls].reverse().find((c) => c.call.op === 'WSARecvDisconnect')?.outcome;
+  const after = issued ? `, after WSARecvDisconnect ${describeOutcome(issued)}` : '';
+  const outcome = await world.attempt(receive === 'recv' ? { op: 'recv', s, len: 64, flags: 0 } : { op: 'WSARecv', s, len: 64 });
+  if (outcome.status === 'returned' && outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAENOTSOCK) {
+    expectRule(false, `${receive} ${describeOutcome(outcome)}${context}${after}: the handle is no longer a socket, so nothing was refused on the socket`);
+  }
+  expectRule(outcome.status === 'returned' && outcome.ret === SOCKET_ERROR, `${receive} was not refused: ${describeOutcome(outcome)}${context}${after}`);
+}
+
 Then('{receive} on the socket returns SOCKET_ERROR', async function (receive: 'recv' | 'WSARecv') {
-  const s = this.requireSubject().handle;
-  const outcome = await this.attempt(receive === 'recv' ? { op: 'recv', s, len: 64, flags: 0 } : { op: 'WSARecv', s, len: 64 });
-  expectRule(outcome.status === 'returned' && outcome.ret === SOCKET_ERROR, `${receive} was not refused: ${describeOutcome(outcome)}`);
+  await expectReceiveRefused(this, receive);
+});
+
+// FIONREAD first: a receive refused while it had a datagram to return is a refusal, not an empty queue.
+Then('{receive} on the socket returns SOCKET_ERROR while {int} bytes are queued', async function (receive: 'recv' | 'WSARecv', bytes: number) {
+  const queued = await this.call({ op: 'FIONREAD', s: this.requireSubject().handle });
+  const held = queued.ret === 0 ? queued.out.value : null;
+  await expectReceiveRefused(
+    this,
+    receive,
+    held === null ? ` (FIONREAD before it ${describeOutcome(queued)})` : ` (FIONREAD counted ${String(held)} bytes before it)`,
+  );
+  expectControl(
+    held === bytes,
+    `the ${bytes} bytes queued before the call were not queued after it (FIONREAD ${describeOutcome(queued)}, ${String(held)} bytes), so the refusal was not shown with data to receive`,
+  );
 });
 
 Then('the socket is still a socket of type SOCK_STREAM', async function () {

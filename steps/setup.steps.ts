@@ -8,6 +8,7 @@ import {
   isTcpIp,
   localEndpoint,
   peerDatagramTo,
+  settleDatagrams,
   SETUP_WINDOW_MS,
   SITUATIONS,
 } from '../support/situations';
@@ -44,7 +45,17 @@ Given('a connected socket of a connection-oriented protocol outside TCP\\/IP wit
 
 Given('a peer datagram socket connected to it', async function () {
   const subject = this.requireSubject();
-  this.peerDatagram = await peerDatagramTo(this, await localEndpoint(this, subject.handle));
+  this.peerDatagram = await peerDatagramTo(this, subject.local ?? (await localEndpoint(this, subject.handle)));
+});
+
+Given('the socket holds a {int}-byte datagram from the peer', async function (bytes: number) {
+  if (!this.peerDatagram) throw new Error('the scenario has no peer datagram socket aimed at the socket');
+  await this.peerDatagram.send(Buffer.alloc(bytes, 0x63).toString('hex'));
+  await settleDatagrams(this, SETUP_WINDOW_MS);
+  const queued = await this.call({ op: 'FIONREAD', s: this.requireSubject().handle });
+  if (queued.ret !== 0 || queued.out.value !== bytes) {
+    throw new Error(`setting up: expected ${bytes} bytes queued, FIONREAD gave ${String(queued.out.value)} (${wsaErrorName(queued.error)})`);
+  }
 });
 
 Given('a process in which Winsock is not initialised', async function () {

@@ -156,7 +156,11 @@ export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Sub
     await expectSuccess('listen()', world.call({ op: 'listen', s: subject.handle, backlog: 1 }));
     return subject;
   },
-  'a UDP socket bound to a loopback port': (world) => boundSocket(world, UDP),
+  // Its address is learnt now, while it is surely a socket: a step after the call may need it.
+  'a UDP socket bound to a loopback port': async (world) => {
+    const subject = await boundSocket(world, UDP);
+    return { ...subject, local: await localEndpoint(world, subject.handle) };
+  },
   'a handle that is not a socket': async (world) => {
     const made = await world.call({ op: 'createNonSocketHandle' });
     if (!made.out.handle) throw new Error(`setting up: no non-socket handle could be made (${wsaErrorName(made.error)})`);

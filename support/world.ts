@@ -2,7 +2,7 @@
 // return value, WSA code and timing (attached to the scenario as evidence), and names the sockets a
 // scenario talks about ("the socket", "the peer") so that steps stay short and backend-neutral.
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
-import type { Call, CallOutcome, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess } from '../src/core/ports';
+import type { Call, CallOutcome, Endpoint, Handle, PeerDatagramSocket, PeerStream, ProtocolInfo, Returned, Testbed, WinsockProcess } from '../src/core/ports';
 import { CallTimeout } from '../src/core/outcomes';
 import { SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
 
@@ -21,6 +21,8 @@ export interface Subject {
   handle: Handle;
   protocol: ProtocolInfo | null;
   peer: PeerStream | null;
+  /** Its local address, where the situation learnt it while building the socket. */
+  local?: Endpoint;
 }
 
 export interface CallLogEntry {

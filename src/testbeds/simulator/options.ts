@@ -55,6 +55,12 @@ export const MUTANTS = [
   { name: 'success-returns-one', requirement: 'returns.zero-on-success', summary: 'returns 1 instead of 0 on success' },
   { name: 'error-code-lost', requirement: 'returns.socket-error-with-code', summary: 'returns SOCKET_ERROR but leaves WSAGetLastError at 0' },
   { name: 'receives-allowed', requirement: 'remarks.receives-disallowed', summary: 'lets recv and WSARecv go on reading afterwards' },
+  { name: 'udp-receives-allowed', requirement: 'remarks.receives-disallowed', summary: 'leaves reception on a UDP socket enabled afterwards' },
+  {
+    name: 'recv-enotsock',
+    requirement: 'remarks.receives-disallowed',
+    summary: 'refuses later receives with WSAENOTSOCK, as if the handle were no longer a socket',
+  },
   {
     name: 'shutdown-receive-diverges',
     requirement: 'remarks.equivalent-to-shutdown-receive',

@@ -424,7 +424,10 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   private recv(entry: SocketEntry, len: number, peek: boolean): Answer {
-    if (entry.receiveShutdown && !(entry.recvDisconnected && this.mutant('receives-allowed'))) return new Fail('WSAESHUTDOWN');
+    if (entry.recvDisconnected && this.mutant('recv-enotsock')) return new Fail('WSAENOTSOCK');
+    const udp = entry.protocol.transport === 'udp';
+    const allowed = entry.recvDisconnected && (this.mutant('receives-allowed') || (udp && this.mutant('udp-receives-allowed')));
+    if (entry.receiveShutdown && !allowed) return new Fail('WSAESHUTDOWN');
     if (entry.dgram) {
       const datagram = entry.dgram.queue[0];
       if (datagram) {
