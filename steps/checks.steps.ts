@@ -1,13 +1,13 @@
 // Then: the checks. Each Then is one rule's observable, packetdrill-style: the call, what it returned and
 // its WSA code. A miss is a Deviation; a positive control that misses is ObserverBlind.
 import { expectControl, expectRule, Then } from '../support/dsl';
-import { describeEvents, watchBytes, watchFor, watchWindow } from '../support/observe';
+import { describeEvents, watchBytes, watchFor, watchWindow, watchWindows } from '../support/observe';
 import { judgeBlocking, measureRoundTripFloor } from '../support/timing';
-import type { CallOutcome, Returned } from '../src/core/ports';
-import { connectedSocket, fillSendSide, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, TCP } from '../support/situations';
+import type { CallOutcome, PeerEvent, PeerWatch, Returned } from '../src/core/ports';
+import { connectedSocket, fillSendSide, isTcpIp, localEndpoint, peerDatagramTo, settleDatagrams, SETUP_WINDOW_MS, TCP } from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
 import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
-import { describeOutcome, type ConformanceWorld } from '../support/world';
+import { describeOutcome, type ConformanceWorld, type Subject } from '../support/world';
 
 /** The last outcome, which must have returned: a call still blocked here is a TIMEOUT, not a verdict. */
 function returned(world: ConformanceWorld): Returned {
@@ -117,10 +117,45 @@ Then('sending {int} bytes on the socket returns {int}', async function (bytes: n
   expectRule(outcome.ret === expected, `send ${describeOutcome(outcome)}`);
 });
 
-Then('the two sockets show the same outcome', async function () {
-  const [viaRecvDisconnect, viaShutdown] = this.comparison ?? [];
-  if (!viaRecvDisconnect || !viaShutdown) throw new Error('the scenario has not compared two calls');
-  expectRule(viaRecvDisconnect === viaShutdown, `WSARecvDisconnect: ${viaRecvDisconnect}; shutdown(SD_RECEIVE): ${viaShutdown}`);
+/** A call's outcome as a comparison records it. */
+function briefly(outcome: CallOutcome): { ret: number; error: number } | 'blocked' {
+  return outcome.status === 'returned' ? { ret: outcome.ret, error: outcome.error } : 'blocked';
+}
+
+/**
+ * What one socket of a comparison shows once the window is over: what the peer saw in it, how many bytes
+ * FIONREAD counts, and a receive, made non-blocking so that it ends at once either way (WSAEWOULDBLOCK
+ * when receiving is still allowed) and no close of a blocked receive disturbs the peer.
+ */
+async function fingerprint(world: ConformanceWorld, subject: Subject, call: CallOutcome, peerSaw: PeerEvent[], boundMs: number): Promise<string> {
+  const s = subject.handle;
+  const queued = await world.call({ op: 'FIONREAD', s });
+  const nonBlocking = await world.call({ op: 'FIONBIO', s, nonBlocking: 1 });
+  const received = await world.attempt({ op: 'recv', s, len: 64, flags: 0 }, boundMs);
+  return JSON.stringify({
+    call: briefly(call),
+    peerSees: peerSaw.map((e) => e.kind),
+    queued: queued.ret === 0 ? queued.out.value : briefly(queued),
+    ...(nonBlocking.ret === 0 ? {} : { nonBlocking: briefly(nonBlocking) }),
+    recvAfterwards: briefly(received),
+  });
+}
+
+// Both sockets are watched over the same window at the same time: the peer's stream, and for datagrams
+// the peer's datagram socket (an ICMP error). Then each socket is asked what it holds and whether it
+// still receives.
+Then('the two sockets show the same outcome over {int} ms', async function (windowMs: number) {
+  const [first, second] = this.pair;
+  const [viaRecvDisconnect, viaShutdown] = this.compared;
+  if (!first || !second || !viaRecvDisconnect || !viaShutdown) throw new Error('the scenario has not compared two calls');
+  const watchesOf = (subject: Subject): PeerWatch[] => [subject.peer, subject.datagramPeer].filter((w): w is NonNullable<typeof w> => w != null);
+  const firstWatches = watchesOf(first);
+  const seen = await watchWindows(this, [...firstWatches, ...watchesOf(second)], windowMs);
+  const seenBy = (from: number, to: number): PeerEvent[] => seen.slice(from, to).flat();
+  if (first.datagramPeer || second.datagramPeer) await settleDatagrams(this, SETUP_WINDOW_MS);
+  const a = await fingerprint(this, first, viaRecvDisconnect, seenBy(0, firstWatches.length), windowMs);
+  const b = await fingerprint(this, second, viaShutdown, seenBy(firstWatches.length, seen.length), windowMs);
+  expectRule(a === b, `WSARecvDisconnect: ${a}; shutdown(SD_RECEIVE): ${b}`);
 });
 
 Then('the export is found', async function () {

@@ -19,15 +19,25 @@ export async function watchWindow(world: ConformanceWorld, watch: PeerWatch, wit
   return (await watchUntil(world, watch, null, withinMs)).seen;
 }
 
+/**
+ * Everything each of several watches sees over one window, watched at the same time (on the simulator's
+ * virtual clock, one after the other: nothing there happens at a time of its own).
+ */
+export async function watchWindows(world: ConformanceWorld, watches: readonly PeerWatch[], withinMs: number): Promise<PeerEvent[][]> {
+  const seen = await Promise.all(watches.map(async (watch) => (await watchUntil(world, watch, null, withinMs, false)).seen));
+  world.waitedMs += withinMs;
+  return seen;
+}
+
 /** What the peer sees until an event of `kind` (null: none ends the watch) or the window's end. */
-async function watchUntil(world: ConformanceWorld, watch: PeerWatch, kind: PeerEvent['kind'] | null, withinMs: number): Promise<Watched> {
+async function watchUntil(world: ConformanceWorld, watch: PeerWatch, kind: PeerEvent['kind'] | null, withinMs: number, counted = true): Promise<Watched> {
   const seen: PeerEvent[] = [];
   const deadline = world.testbed.now() + withinMs;
   for (;;) {
     const left = deadline - world.testbed.now();
     const event = left > 0 ? await watch.next(left) : null;
     if (!event) {
-      world.waitedMs += withinMs;
+      if (counted) world.waitedMs += withinMs;
       return { found: null, seen };
     }
     seen.push(event);

@@ -23,6 +23,8 @@ export interface Subject {
   peer: PeerStream | null;
   /** Its local address, where the situation learnt it while building the socket. */
   local?: Endpoint;
+  /** A peer datagram socket aimed at this socket, where a comparison sends it datagrams. */
+  datagramPeer?: PeerDatagramSocket;
 }
 
 export interface CallLogEntry {
@@ -87,8 +89,8 @@ export class ConformanceWorld extends World<WorldParameters> {
   readonly others: Subject[] = [];
   /** Two sockets in the same situation, for comparing two calls. */
   pair: Subject[] = [];
-  /** What each of the pair showed afterwards (see the shutdown comparison). */
-  comparison: string[] | null = null;
+  /** The outcomes of the two calls a comparison made on the pair (WSARecvDisconnect, then shutdown). */
+  compared: CallOutcome[] = [];
   /** The peer's datagram socket aimed at the subject, when the scenario has one. */
   peerDatagram: PeerDatagramSocket | null = null;
   /** The last check of "returns without blocking": its bound and round-trip floor, which its control reuses. */

@@ -66,6 +66,21 @@ export const MUTANTS = [
     requirement: 'remarks.equivalent-to-shutdown-receive',
     summary: 'shutdown(SD_RECEIVE) leaves receives allowed while WSARecvDisconnect does not',
   },
+  {
+    name: 'shutdown-receive-diverges-udp',
+    requirement: 'remarks.equivalent-to-shutdown-receive',
+    summary: 'shutdown(SD_RECEIVE) leaves a UDP socket receiving while WSARecvDisconnect does not',
+  },
+  {
+    name: 'shutdown-receive-diverges-listening',
+    requirement: 'remarks.equivalent-to-shutdown-receive',
+    summary: 'shutdown(SD_RECEIVE) on a listening socket stops it listening and succeeds (as Linux) while WSARecvDisconnect fails with WSAENOTCONN',
+  },
+  {
+    name: 'shutdown-receive-diverges-later-data',
+    requirement: 'remarks.equivalent-to-shutdown-receive',
+    summary: 'shutdown(SD_RECEIVE) takes data arriving afterwards quietly (as Linux) while WSARecvDisconnect resets',
+  },
   { name: 'fin-sent', requirement: 'remarks.no-effect-on-lower-layers', summary: 'sends a FIN to the peer' },
   { name: 'no-reset-queued', requirement: 'remarks.tcp-reset-queued-data', summary: 'keeps the connection when data is still queued' },
   { name: 'no-reset-later', requirement: 'remarks.tcp-reset-later-data', summary: 'discards data that arrives afterwards without a reset' },

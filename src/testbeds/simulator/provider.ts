@@ -456,20 +456,29 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   /** The one path both shutdown(SD_RECEIVE) and WSARecvDisconnect take to end reception. */
-  private disableReception(entry: SocketEntry): void {
+  private disableReception(entry: SocketEntry, via: 'shutdown' | 'WSARecvDisconnect'): void {
     entry.receiveShutdown = true;
     if (!entry.conn) return;
-    entry.conn.resetOnDataAfterShutdown = !this.mutant('no-reset-later');
+    const quietLater = this.mutant('no-reset-later') || (via === 'shutdown' && this.mutant('shutdown-receive-diverges-later-data'));
+    entry.conn.resetOnDataAfterShutdown = !quietLater;
     entry.conn.shutdownReceive(!this.mutant('no-reset-queued'));
   }
 
   private shutdown(entry: SocketEntry, how: number): Answer {
     if (how !== SD_RECEIVE && how !== SD_SEND && how !== SD_BOTH) return new Fail('WSAEINVAL');
+    if (how !== SD_SEND && entry.listener && this.mutant('shutdown-receive-diverges-listening')) {
+      // As Linux's shutdown(SHUT_RD) on a listening socket: it stops listening, and succeeds.
+      this.net.unbind(entry.protocol.transport, entry.listener.port);
+      entry.listener = null;
+      entry.receiveShutdown = true;
+      return { ret: 0 };
+    }
     if (entry.protocol.transport !== 'udp') {
       const conn = entry.conn;
       if (!conn || conn.state === 'syn-sent' || conn.state === 'refused') return new Fail('WSAENOTCONN');
     }
-    if (how !== SD_SEND && !this.mutant('shutdown-receive-diverges')) this.disableReception(entry);
+    const diverges = this.mutant('shutdown-receive-diverges') || (entry.protocol.transport === 'udp' && this.mutant('shutdown-receive-diverges-udp'));
+    if (how !== SD_SEND && !diverges) this.disableReception(entry, 'shutdown');
     if (how !== SD_RECEIVE) {
       entry.sendShutdown = true;
       entry.conn?.sendFin();
@@ -509,7 +518,7 @@ export class SimulatedProcess implements WinsockProcess {
       }
     }
 
-    this.disableReception(entry);
+    this.disableReception(entry, 'WSARecvDisconnect');
     entry.recvDisconnected = true;
     if (this.mutant('fin-sent')) entry.conn?.sendFin();
     if (this.mutant('udp-dropped') && entry.dgram) entry.dgram.receive = () => undefined;
