@@ -65,7 +65,7 @@ function describeOutputs(outcome: CallOutcome): string {
     handle === undefined ? '' : `handle ${handle}`,
     value === undefined ? '' : `value ${value}`,
     bufferLength === undefined ? '' : `WSABUF.len ${bufferLength}`,
-    data === undefined ? '' : `${data.length / 2} bytes of data`,
+    data === undefined ? '' : `${data.length / 2} byte${data.length === 2 ? '' : 's'} of data`,
     endpoint === undefined ? '' : `${endpoint.address}:${endpoint.port}`,
     protocols === undefined ? '' : `${protocols.length} protocols`,
   ].filter(Boolean);
