@@ -3,7 +3,7 @@
 // the call left in memory into the call's outputs. Nothing the controller sends is trusted: a field that
 // does not check out is a BadCall, which the agent answers as a protocol error, not as a call outcome.
 import type { CallName, CallOutputs, Endpoint, Handle } from '../src/core/ports';
-import { FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WSA_ERRORS } from '../src/core/winsock';
+import { FIONBIO, FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WSA_ERRORS } from '../src/core/winsock';
 import { DISCONNECT_BUFFER_FILL } from './protocol';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, WSAPROTOCOL_INFOW_SIZE } from './sockaddr';
 import { WSADATA_SIZE, type Native, type NativeArgument, type NativeFunction } from './winsock';
@@ -295,6 +295,14 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
     const count = scope.alloc(4);
     const r = returned(scope.now(scope.fn.ioctlsocket, [s, FIONREAD, count.ptr], FAILED));
     return r.ret === 0 ? { ...r, out: { value: count.bytes().readUInt32LE(0) } } : r;
+  },
+
+  FIONBIO(call, scope) {
+    const s = handle(call.s);
+    const mode = scope.alloc(4);
+    mode.bytes().writeUInt32LE(int(call.nonBlocking, 'nonBlocking') >>> 0, 0);
+    // ioctlsocket's cmd is a C long: FIONBIO's bit pattern as a signed 32-bit value.
+    return returned(scope.now(scope.fn.ioctlsocket, [s, FIONBIO | 0, mode.ptr], FAILED));
   },
 
   async closesocket(call, scope) {

@@ -16,6 +16,20 @@ function hexHandle(value: bigint): Handle {
   return `0x${value.toString(16)}`;
 }
 
+/**
+ * closesocket with SO_LINGER switched off first: a graceful close that returns at once, even on a socket
+ * a scenario left lingering with data unsent (closesocket would block there for the linger timeout).
+ */
+function closeWithoutLingering(bindings: Bindings, s: bigint): void {
+  const off = new Native(bindings.koffi, 4);
+  try {
+    bindings.fn.setsockopt(s, SOL_SOCKET, SO_LINGER, off.ptr, 4);
+    bindings.fn.closesocket(s);
+  } finally {
+    off.free();
+  }
+}
+
 /** What a process's calls leave behind until its next release. */
 class ProcessState {
   /** The handles minted since the last release. */
@@ -35,7 +49,7 @@ class Scope implements CallScope {
   private blocked = false;
 
   constructor(
-    bindings: Bindings,
+    private readonly bindings: Bindings,
     private readonly state: ProcessState,
     private readonly boundMs: number,
   ) {
@@ -82,7 +96,7 @@ class Scope implements CallScope {
         settled = true;
         this.blocked = true;
         if (unblock !== null) {
-          this.fn.closesocket(unblock);
+          closeWithoutLingering(this.bindings, unblock);
           this.forget(unblock);
         }
         resolve('blocked');
@@ -198,20 +212,11 @@ export class Executor {
    */
   release(): string[] {
     const closed: string[] = [];
-    const off = new Native(this.koffi, 4);
-    try {
-      for (const [h, kind] of this.state.minted) {
-        const v = BigInt(h);
-        if (kind === 'socket') {
-          this.fn.setsockopt(v, SOL_SOCKET, SO_LINGER, off.ptr, 4);
-          this.fn.closesocket(v);
-        } else {
-          this.fn.CloseHandle(v);
-        }
-        closed.push(h);
-      }
-    } finally {
-      off.free();
+    for (const [h, kind] of this.state.minted) {
+      const v = BigInt(h);
+      if (kind === 'socket') closeWithoutLingering(this.bindings, v);
+      else this.fn.CloseHandle(v);
+      closed.push(h);
     }
     this.state.minted.clear();
     for (; this.state.startupBalance > 0; this.state.startupBalance -= 1) this.fn.WSACleanup();

@@ -6,23 +6,53 @@ Feature: Ending reception
   Every check that something does not happen has a positive control in the same scenario, proving
   that the peer would have seen it.
 
+  # Both sockets are watched over the same window at the same time; then each is asked what it holds
+  # (FIONREAD) and whether it still receives (a non-blocking recv).
   @req:remarks.equivalent-to-shutdown-receive @strength:MUST
   Scenario Outline: WSARecvDisconnect acts as shutdown(SD_RECEIVE) on <situation>
     Given two sockets, each <situation>
     When WSARecvDisconnect is called on the first socket and shutdown with SD_RECEIVE on the second
-    Then the two sockets show the same outcome
+    Then the two sockets show the same outcome over 300 ms
 
     Examples:
       | situation                                                 |
       | a connected TCP socket                                    |
       | a connected TCP socket with 6 bytes queued for receiving  |
       | an unconnected TCP socket                                 |
+      | a listening TCP socket                                    |
+      | a UDP socket bound to a loopback port                     |
+
+  @req:remarks.equivalent-to-shutdown-receive @strength:MUST
+  Scenario Outline: WSARecvDisconnect acts as shutdown(SD_RECEIVE) on <situation>, with <arrival> from the peer afterwards
+    Given two sockets, each <situation>
+    When WSARecvDisconnect is called on the first socket and shutdown with SD_RECEIVE on the second
+    And the peer sends <arrival> to each socket
+    Then the two sockets show the same outcome over 300 ms
+
+    Examples:
+      | situation                             | arrival           |
+      | a connected TCP socket                | 6 bytes           |
+      | a UDP socket bound to a loopback port | a 7-byte datagram |
 
   @req:remarks.receives-disallowed @strength:MUST
   Scenario Outline: After the call, <receive> on the socket fails
     Given a connected TCP socket
     When WSARecvDisconnect is called
     Then <receive> on the socket returns SOCKET_ERROR
+
+    Examples:
+      | receive |
+      | recv    |
+      | WSARecv |
+
+  # A datagram waits on the socket, so a receive that was allowed would return at once: it must fail.
+  @req:remarks.receives-disallowed @strength:MUST
+  Scenario Outline: After the call, <receive> on a UDP socket fails while a datagram is queued
+    Given a UDP socket bound to a loopback port
+    And a peer datagram socket connected to it
+    And the socket holds a 7-byte datagram from the peer
+    When WSARecvDisconnect is called
+    Then <receive> on the socket returns SOCKET_ERROR while 7 bytes are queued
 
     Examples:
       | receive |

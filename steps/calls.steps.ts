@@ -1,11 +1,9 @@
 // When: the calls under test. They record the outcome, even a call that is still blocked, and leave the
 // judgement to the Then steps.
 import { When } from '../support/dsl';
-import { watchFor, watchWindow } from '../support/observe';
-import { TCP } from '../support/situations';
+import { watchFor } from '../support/observe';
+import { peerDatagramTo, TCP } from '../support/situations';
 import { SD_RECEIVE, SD_SEND } from '../src/core/winsock';
-import type { CallOutcome } from '../src/core/ports';
-import type { ConformanceWorld, Subject } from '../support/world';
 
 When('WSARecvDisconnect is called', async function () {
   await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: null });
@@ -52,21 +50,25 @@ When('the installed protocols are listed with WSAEnumProtocols', async function 
   await this.call({ op: 'WSAEnumProtocols' });
 });
 
-/** What one socket shows after a call: the call's outcome, a receive's outcome, what the peer sees in the window. */
-export async function fingerprint(world: ConformanceWorld, subject: Subject, call: CallOutcome, windowMs: number): Promise<string> {
-  const afterwards = await world.attempt({ op: 'recv', s: subject.handle, len: 64, flags: 0 }, windowMs);
-  const peerSees = subject.peer ? (await watchWindow(world, subject.peer, windowMs)).map((e) => e.kind) : [];
-  return JSON.stringify({
-    call: call.status === 'returned' ? { ret: call.ret, error: call.error } : 'blocked',
-    recvAfterwards: afterwards.status === 'returned' ? { ret: afterwards.ret, error: afterwards.error } : 'blocked',
-    peerSees,
-  });
-}
-
 When('WSARecvDisconnect is called on the first socket and shutdown with SD_RECEIVE on the second', async function () {
   const [first, second] = this.pair;
   if (!first || !second) throw new Error('the scenario has not set up two sockets');
   const viaRecvDisconnect = await this.attempt({ op: 'WSARecvDisconnect', s: first.handle, buffer: null });
   const viaShutdown = await this.attempt({ op: 'shutdown', s: second.handle, how: SD_RECEIVE });
-  this.comparison = [await fingerprint(this, first, viaRecvDisconnect, 300), await fingerprint(this, second, viaShutdown, 300)];
+  this.compared = [viaRecvDisconnect, viaShutdown];
+});
+
+When('the peer sends {int} bytes to each socket', async function (bytes: number) {
+  for (const subject of this.pair) {
+    if (!subject.peer) throw new Error('the scenario compares sockets without a peer at the other end');
+    await subject.peer.send(Buffer.alloc(bytes, 0x62).toString('hex'));
+  }
+});
+
+When('the peer sends a {int}-byte datagram to each socket', async function (bytes: number) {
+  for (const subject of this.pair) {
+    if (!subject.local) throw new Error('the scenario compares sockets whose addresses it did not learn before the calls');
+    subject.datagramPeer = await peerDatagramTo(this, subject.local);
+    await subject.datagramPeer.send(Buffer.alloc(bytes, 0x63).toString('hex'));
+  }
 });

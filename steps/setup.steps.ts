@@ -3,10 +3,12 @@ import { expectControl, Given } from '../support/dsl';
 import {
   carriesDisconnectData,
   connectedSocket,
+  fillSendSide,
   findProtocol,
   isTcpIp,
   localEndpoint,
   peerDatagramTo,
+  settleDatagrams,
   SETUP_WINDOW_MS,
   SITUATIONS,
   TCP,
@@ -44,7 +46,17 @@ Given('a connected socket of a connection-oriented protocol outside TCP\\/IP wit
 
 Given('a peer datagram socket connected to it', async function () {
   const subject = this.requireSubject();
-  this.peerDatagram = await peerDatagramTo(this, await localEndpoint(this, subject.handle));
+  this.peerDatagram = await peerDatagramTo(this, subject.local ?? (await localEndpoint(this, subject.handle)));
+});
+
+Given('the socket holds a {int}-byte datagram from the peer', async function (bytes: number) {
+  if (!this.peerDatagram) throw new Error('the scenario has no peer datagram socket aimed at the socket');
+  await this.peerDatagram.send(Buffer.alloc(bytes, 0x63).toString('hex'));
+  await settleDatagrams(this, SETUP_WINDOW_MS);
+  const queued = await this.call({ op: 'FIONREAD', s: this.requireSubject().handle });
+  if (queued.ret !== 0 || queued.out.value !== bytes) {
+    throw new Error(`setting up: expected ${bytes} bytes queued, FIONREAD gave ${String(queued.out.value)} (${wsaErrorName(queued.error)})`);
+  }
 });
 
 Given('a process in which Winsock is not initialised', async function () {
@@ -67,6 +79,14 @@ Given('as a control, socket\\(\\) in that process fails with WSANOTINITIALISED',
 Given('the handle value {word}', async function (value: string) {
   if (!/^0x[0-9a-f]+$/i.test(value)) throw new Error(`a handle value is written in hex, like 0x1234, not ${value}`);
   this.subject = { handle: value.toLowerCase(), protocol: null, peer: null };
+});
+
+Given('the peer has stopped reading', async function () {
+  await this.requirePeer().pauseReading();
+});
+
+Given('the socket has sent until its send buffer is full', async function () {
+  await fillSendSide(this, this.requireSubject().handle);
 });
 
 Given('SO_LINGER on the socket is {linger}', async function (linger: { onoff: number; seconds: number }) {

@@ -13,6 +13,7 @@ import {
   SOCK_DGRAM,
   SOCK_STREAM,
   SOCKET_ERROR,
+  WSA_ERRORS,
   XP1_CONNECTIONLESS,
   XP1_DISCONNECT_DATA,
   wsaErrorName,
@@ -26,7 +27,7 @@ const ANY_LOOPBACK_PORT: Endpoint = { address: '127.0.0.1', port: 0 };
 /** How long the peer may take to see a connection or data on loopback before the harness gives up. */
 export const SETUP_WINDOW_MS = 2000;
 
-async function expectSuccess(what: string, call: Promise<{ ret: number; error: number }>): Promise<void> {
+export async function expectSuccess(what: string, call: Promise<{ ret: number; error: number }>): Promise<void> {
   const outcome = await call;
   if (outcome.ret === SOCKET_ERROR) throw new Error(`setting up: ${what} failed with ${wsaErrorName(outcome.error)}`);
 }
@@ -56,6 +57,33 @@ export async function queueBytes(world: ConformanceWorld, subject: Subject, byte
   if (peeked.ret !== bytes || queued.out.value !== bytes) {
     throw new Error(`setting up: expected ${bytes} bytes queued, recv(MSG_PEEK) gave ${peeked.ret} and FIONREAD ${String(queued.out.value)}`);
   }
+}
+
+/** What one send offers while filling the send side (hex doubles it: well inside the agent's 1 MiB line). */
+const FILL_CHUNK_BYTES = 256 * 1024;
+/** Far beyond any stack's send and receive buffers on loopback: a send side that takes more never fills. */
+const FILL_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Leave data unsent on a connected socket whose peer has stopped reading: the peer's window closes, and
+ * non-blocking sends go on until the socket's send buffer is full too (WSAEWOULDBLOCK). The socket is then
+ * made blocking again, so that a call that would wait for the data can wait. Returns the bytes the sends
+ * took, for the peer to count once it reads again.
+ */
+export async function fillSendSide(world: ConformanceWorld, s: Handle): Promise<number> {
+  await expectSuccess('ioctlsocket(FIONBIO) to make the socket non-blocking', world.call({ op: 'FIONBIO', s, nonBlocking: 1 }));
+  const chunk = Buffer.alloc(FILL_CHUNK_BYTES, 0x66).toString('hex');
+  let sent = 0;
+  for (;;) {
+    const outcome = await world.call({ op: 'send', s, data: chunk });
+    if (outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEWOULDBLOCK) break;
+    if (outcome.ret === SOCKET_ERROR) throw new Error(`setting up: send failed with ${wsaErrorName(outcome.error)} after ${sent} bytes`);
+    sent += outcome.ret;
+    if (sent > FILL_LIMIT_BYTES) throw new Error(`setting up: the socket took ${sent} bytes without its send side filling up`);
+  }
+  if (sent === 0) throw new Error('setting up: the first send already failed with WSAEWOULDBLOCK, so no data of this scenario waits unsent');
+  await expectSuccess('ioctlsocket(FIONBIO) to make the socket blocking again', world.call({ op: 'FIONBIO', s, nonBlocking: 0 }));
+  return sent;
 }
 
 export async function boundSocket(world: ConformanceWorld, protocol: ProtocolInfo): Promise<Subject> {
@@ -136,7 +164,11 @@ export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Sub
     await expectSuccess('listen()', world.call({ op: 'listen', s: subject.handle, backlog: 1 }));
     return subject;
   },
-  'a UDP socket bound to a loopback port': (world) => boundSocket(world, UDP),
+  // Its address is learnt now, while it is surely a socket: a step after the call may need it.
+  'a UDP socket bound to a loopback port': async (world) => {
+    const subject = await boundSocket(world, UDP);
+    return { ...subject, local: await localEndpoint(world, subject.handle) };
+  },
   'a handle that is not a socket': async (world) => {
     const made = await world.call({ op: 'createNonSocketHandle' });
     if (!made.out.handle) throw new Error(`setting up: no non-socket handle could be made (${wsaErrorName(made.error)})`);

@@ -36,16 +36,35 @@ export interface Subject {
   handle: Handle;
   protocol: ProtocolInfo | null;
   peer: PeerStream | null;
+  /** Its local address, where the situation learnt it while building the socket. */
+  local?: Endpoint;
+  /** A peer datagram socket aimed at this socket, where a comparison sends it datagrams. */
+  datagramPeer?: PeerDatagramSocket;
 }
 
 export interface CallLogEntry {
   process: 'main' | 'probe';
+  /** The call, with byte strings longer than LOGGED_DATA_BYTES shortened to their length and first bytes. */
   call: Call;
   outcome: CallOutcome;
-  /** The same, in one packetdrill-like line: call, return, error. */
+  /**
+   * The call's round trip on the controller's clock (Testbed.now: wall time for an agent, virtual time on
+   * the simulator), from before the request to the answer: the call's time plus the cost of asking. The
+   * outcome's elapsedMs is the backend's own word; timing checks rest on this (support/timing.ts).
+   */
+  roundTripMs: number;
+  /** The same, in one packetdrill-like line: call, return, error, the backend's timing, outputs, the round trip. */
   line: string;
   /** Where the scenario's capture was when the call was made, where it is captured. */
   wireMark: WireMark | null;
+}
+
+/** Byte strings (hex) a call log keeps whole; longer ones (a send that fills a buffer) are shortened. */
+const LOGGED_DATA_BYTES = 32;
+
+function loggedCall(call: Call): Call {
+  if (!('data' in call) || call.data.length <= 2 * LOGGED_DATA_BYTES) return call;
+  return { ...call, data: `${call.data.slice(0, 2 * LOGGED_DATA_BYTES)}... (${call.data.length / 2} bytes)` };
 }
 
 /**
@@ -60,13 +79,27 @@ export function describeOutcome(outcome: CallOutcome): string {
 }
 
 /**
- * The call log's line for a call: what it gave back (an address it returned included, from getsockname
- * or getpeername), and how long it took on the backend's clock.
+ * The call log's line for a call: what it returned, the backend's own timing of it in angle brackets, what
+ * it handed back in braces, and its round trip on the controller's clock.
  */
-function logLine(call: Call, outcome: CallOutcome): string {
-  if (outcome.status === 'blocked') return `${describeCall(call)} ${describeOutcome(outcome)}`;
-  const endpoint = outcome.out.endpoint ? ` -> ${outcome.out.endpoint.address}:${outcome.out.endpoint.port}` : '';
-  return `${describeCall(call)} ${describeOutcome(outcome)}${endpoint} <${outcome.elapsedMs.toFixed(1)} ms>`;
+function logLine(call: Call, outcome: CallOutcome, roundTripMs: number): string {
+  const timing = outcome.status === 'returned' ? ` <${outcome.elapsedMs.toFixed(1)} ms>` : '';
+  return `${describeCall(call)} ${describeOutcome(outcome)}${timing}${describeOutputs(outcome)} (round trip ${roundTripMs.toFixed(1)} ms)`;
+}
+
+/** What a call handed back besides its return value, for the call log's line: `{value 7}`. */
+function describeOutputs(outcome: CallOutcome): string {
+  if (outcome.status !== 'returned') return '';
+  const { handle, value, bufferLength, data, endpoint, protocols } = outcome.out;
+  const parts = [
+    handle === undefined ? '' : `handle ${handle}`,
+    value === undefined ? '' : `value ${value}`,
+    bufferLength === undefined ? '' : `WSABUF.len ${bufferLength}`,
+    data === undefined ? '' : `${data.length / 2} byte${data.length === 2 ? '' : 's'} of data`,
+    endpoint === undefined ? '' : `${endpoint.address}:${endpoint.port}`,
+    protocols === undefined ? '' : `${protocols.length} protocols`,
+  ].filter(Boolean);
+  return parts.length > 0 ? ` {${parts.join(', ')}}` : '';
 }
 
 function describeCall(call: Call): string {
@@ -86,8 +119,8 @@ export class ConformanceWorld extends World<WorldParameters> {
   readonly others: Subject[] = [];
   /** Two sockets in the same situation, for comparing two calls. */
   pair: Subject[] = [];
-  /** What each of the pair showed afterwards (see the shutdown comparison). */
-  comparison: string[] | null = null;
+  /** The outcomes of the two calls a comparison made on the pair (WSARecvDisconnect, then shutdown). */
+  compared: CallOutcome[] = [];
   /** The peer's datagram socket aimed at the subject, when the scenario has one. */
   peerDatagram: PeerDatagramSocket | null = null;
   /** What absence checks still forbid their peers to see after their windows (support/observe.ts). */
@@ -98,6 +131,8 @@ export class ConformanceWorld extends World<WorldParameters> {
   names: { local: Endpoint; remote: Endpoint } | null = null;
   /** A peer listener the subject was asked to connect to during the scenario. */
   listener: PeerListener | null = null;
+  /** The last check of "returns without blocking": its bound and round-trip floor, which its control reuses. */
+  blockingCheck: { withinMs: number; floorMs: number } | null = null;
   last: CallOutcome | null = null;
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;
@@ -107,12 +142,15 @@ export class ConformanceWorld extends World<WorldParameters> {
     super(options);
   }
 
-  /** Run a call and record it; the outcome may be 'blocked'. */
+  /** Run a call and record it, with its round trip on the controller's clock; the outcome may be 'blocked'. */
   async attempt(call: Call, boundMs: number = CALL_BOUND_MS): Promise<CallOutcome> {
     const wireMark = this.testbed.wire?.mark() ?? null;
+    const asked = this.testbed.now();
     const outcome = await this.process.call(call, boundMs);
+    const roundTripMs = this.testbed.now() - asked;
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
-    this.calls.push({ process: this.processKind, call, outcome, line: logLine(call, outcome), wireMark });
+    const logged = loggedCall(call);
+    this.calls.push({ process: this.processKind, call: logged, outcome, roundTripMs, line: logLine(logged, outcome, roundTripMs), wireMark });
     this.last = outcome;
     return outcome;
   }
@@ -134,6 +172,13 @@ export class ConformanceWorld extends World<WorldParameters> {
   lastOutcome(): CallOutcome {
     if (!this.last) throw new Error('no call has been made yet in this scenario');
     return this.last;
+  }
+
+  /** The last call as logged, with its round trip on the controller's clock. */
+  lastCall(): CallLogEntry {
+    const entry = this.calls.at(-1);
+    if (!entry) throw new Error('no call has been made yet in this scenario');
+    return entry;
   }
 
   requireSubject(): Subject {

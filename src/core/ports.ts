@@ -33,6 +33,8 @@ export type Call =
   | { op: 'setLinger'; s: Handle; onoff: number; seconds: number }
   | { op: 'getSocketType'; s: Handle }
   | { op: 'FIONREAD'; s: Handle }
+  /** ioctlsocket(FIONBIO): `nonBlocking` is the u_long passed, non-zero for non-blocking. */
+  | { op: 'FIONBIO'; s: Handle; nonBlocking: number }
   | { op: 'closesocket'; s: Handle }
   | { op: 'WSAEnumProtocols' }
   /** A live handle of a kernel object that is not a socket (an event object). */
@@ -76,7 +78,11 @@ export interface Returned {
   ret: number;
   /** WSAGetLastError read right after the call; 0 when the call succeeded. */
   error: number;
-  /** How long the call took on the backend's clock (virtual on the simulator). */
+  /**
+   * How long the call took, as the backend itself reports it (the agent's own timing; the simulator's
+   * virtual clock). Recorded, never trusted alone: the World times each call's round trip on the
+   * controller's clock (Testbed.now) beside it, and timing checks rest on that.
+   */
   elapsedMs: number;
   out: CallOutputs;
 }
@@ -114,6 +120,13 @@ export interface PeerStream extends PeerWatch {
   readonly local: Endpoint;
   readonly remote: Endpoint;
   send(data: string): Promise<void>;
+  /**
+   * The remote application stops reading: what arrives stays in its receive buffer, whose window closes
+   * once it is full, so the other side's data waits unsent. Data is reported as events when read.
+   */
+  pauseReading(): Promise<void>;
+  /** The remote application reads again, from what its buffer holds on. */
+  resumeReading(): Promise<void>;
   /** Half-close: the peer sends FIN. */
   endWriting(): Promise<void>;
   /** Close the circuit with disconnect data; only where the protocol carries it. */

@@ -68,6 +68,8 @@ export const SO_TYPE = 0x1008;
 
 /** _IOR('f', 127, u_long): the bytes a receive would return now. */
 export const FIONREAD = 0x4004667f;
+/** _IOW('f', 126, u_long): a non-zero argument makes the socket non-blocking, zero blocking again. */
+export const FIONBIO = 0x8004667e;
 
 /** WSAPROTOCOL_INFO.dwServiceFlags1 bits the suite reads or reports. */
 export const XP1_CONNECTIONLESS = 0x00000001;

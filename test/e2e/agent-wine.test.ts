@@ -57,8 +57,10 @@ describe('agent under wine', () => {
       await probe.release();
 
       const meta = await bed.metadata();
-      assert.match(meta.windows, /10\.0/);
-      assert.match(meta['node.exe'], /^v22\./);
+      assert.match(meta['agent: windows'] ?? '', /10\.0/);
+      assert.match(meta['agent: node'] ?? '', /^v22\./);
+      assert.match(meta['controller: wine64'] ?? '', /^wine-/);
+      assert.equal(meta['controller: the agent contradicts it'], undefined);
       await proc.release();
     } finally {
       await bed.close();

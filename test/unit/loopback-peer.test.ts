@@ -34,6 +34,29 @@ describe('loopback peer', () => {
     peer.closeAll();
   });
 
+  it('stops reading when paused, so the sender fills up, and reads it all when resumed', async () => {
+    const peer = new LoopbackPeer();
+    const listener = await peer.listen(TCP);
+    const client = net.connect(listener.endpoint.port, listener.endpoint.address);
+    const stream = await listener.accept(2000);
+    await stream.pauseReading();
+    // Far more than loopback's buffers hold: what they cannot take waits in the client's Node queue.
+    const written = 32 * 1024 * 1024;
+    client.write(Buffer.alloc(written));
+    assert.equal(await stream.next(200), null, 'nothing is read while paused');
+    assert.ok(client.writableLength > 0, 'the sender is held up');
+    await stream.resumeReading();
+    let read = 0;
+    while (read < written) {
+      const event = await stream.next(2000);
+      assert.equal(event?.kind, 'data');
+      read += event?.kind === 'data' ? event.bytes : 0;
+    }
+    assert.equal(read, written);
+    client.destroy();
+    peer.closeAll();
+  });
+
   it('reports a reset, and a send after it is not a failure', async () => {
     const peer = new LoopbackPeer();
     const listener = await peer.listen(TCP);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simulatorTestbed } from '../../src/testbeds/simulator';
-import { RECEIVE_WINDOW } from '../../src/testbeds/simulator/endpoints';
+import { RECEIVE_WINDOW, SEND_BUFFER } from '../../src/testbeds/simulator/endpoints';
 import { parseSimulatorOptions } from '../../src/testbeds/simulator/options';
 import type { Call, CallOutcome, PeerStream, Returned, Testbed, WinsockProcess } from '../../src/core/ports';
 import { TCP, UDP } from '../../support/situations';
@@ -13,6 +13,10 @@ const BOUND = 1000;
 function returned(outcome: CallOutcome): Returned {
   assert.equal(outcome.status, 'returned', 'the call blocked');
   return outcome as Returned;
+}
+
+function pick(outcome: Returned): { ret: number; error: number } {
+  return { ret: outcome.ret, error: outcome.error };
 }
 
 async function ok(process: WinsockProcess, call: Call): Promise<Returned> {
@@ -168,6 +172,32 @@ describe('simulator: TCP', () => {
       }
     });
   }
+
+  it('buffers unsent data up to SEND_BUFFER once the peer stops reading; a non-blocking send then fails', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const { s, peer } = await connected(testbed, process);
+    await peer.pauseReading();
+    await ok(process, { op: 'FIONBIO', s, nonBlocking: 1 });
+    const chunk = '66'.repeat(4 * SEND_BUFFER);
+    assert.equal((await ok(process, { op: 'send', s, data: chunk })).ret, RECEIVE_WINDOW + SEND_BUFFER, "the peer's window, then the buffer");
+    assert.deepEqual(pick(returned(await process.call({ op: 'send', s, data: '66' }, BOUND))), { ret: SOCKET_ERROR, error: WSA_ERRORS.WSAEWOULDBLOCK });
+    assert.equal(await peer.next(100), null, 'nothing is read while the peer does not read');
+    await ok(process, { op: 'FIONBIO', s, nonBlocking: 0 });
+    assert.deepEqual(await process.call({ op: 'send', s, data: '66' }, 250), { status: 'blocked', boundMs: 250 }, 'a blocking send waits for room');
+    await peer.resumeReading();
+    let read = 0;
+    for (let event = await peer.next(100); event; event = await peer.next(100)) if (event.kind === 'data') read += event.bytes;
+    assert.equal(read, RECEIVE_WINDOW + SEND_BUFFER, 'reading again lets every byte in');
+  });
+
+  it('fails a recv with nothing to read with WSAEWOULDBLOCK on a non-blocking socket', async () => {
+    const testbed = await simulatorTestbed.create({});
+    const process = await testbed.mainProcess();
+    const { s } = await connected(testbed, process);
+    await ok(process, { op: 'FIONBIO', s, nonBlocking: 1 });
+    assert.deepEqual(pick(returned(await process.call({ op: 'recv', s, len: 1, flags: 0 }, BOUND))), { ret: SOCKET_ERROR, error: WSA_ERRORS.WSAEWOULDBLOCK });
+  });
 
   it('blocks a recv with nothing to read for exactly its bound, on the virtual clock', async () => {
     const testbed = await simulatorTestbed.create({});

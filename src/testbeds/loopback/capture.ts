@@ -8,6 +8,9 @@ import * as path from 'node:path';
 import type { Wire, WireMark, WirePacket, WireSlice } from '../../core/ports';
 import { decodePcap, PCAP_HEADER_BYTES } from './pcap';
 
+/** Bytes kept of each packet: link, IP and TCP headers with their options, and the start of the payload. */
+const SNAPLEN = 256;
+
 export function tcpdumpPath(): string | null {
   for (const dir of ['/usr/sbin', '/usr/bin', '/sbin', '/bin', ...(process.env.PATH ?? '').split(path.delimiter)]) {
     const candidate = path.join(dir, 'tcpdump');
@@ -110,7 +113,9 @@ export class TcpdumpWire implements Wire {
     this.file = path.join(this.dir, 'capture.pcap');
     fs.rmSync(this.file, { force: true });
     this.stderr = '';
-    const args = ['-i', this.options.interface ?? 'lo', '-n', '-U', '--immediate-mode', '-Z', 'root', '-w', this.file, ...this.filter()];
+    // -s: each packet's headers and the first bytes of its payload. The decoder reads lengths from the IP
+    // header, and a scenario that fills a send buffer moves megabytes, which the reports need not hold.
+    const args = ['-i', this.options.interface ?? 'lo', '-n', '-s', String(SNAPLEN), '-U', '--immediate-mode', '-Z', 'root', '-w', this.file, ...this.filter()];
     const child = spawn(this.tcpdump, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.running.add(child);

@@ -100,6 +100,14 @@ function streamOf(socket: net.Socket): PeerStream {
     // A write on a connection that was reset is not a harness failure: the reset is the observation,
     // and it reaches `next` through the 'error' event.
     send: (data) => untilDone(socket, (done) => socket.write(Buffer.from(data, 'hex'), done)),
+    // pause() stops reading from the kernel (libuv's readStop), so the receive buffer fills and the
+    // window closes; resume() reads again.
+    pauseReading: async () => {
+      socket.pause();
+    },
+    resumeReading: async () => {
+      socket.resume();
+    },
     endWriting: () => untilDone(socket, (done) => socket.end(done)),
     disconnectWithData: async () => {
       throw new NotApplicable('TCP carries no disconnect data, and the loopback peer speaks only TCP');

@@ -21,6 +21,13 @@ export type EventSink = (event: PeerEvent) => void;
 /** A connection's receive buffer: what the sender may have in flight before the application reads (64 KiB - 1). */
 export const RECEIVE_WINDOW = 65535;
 
+/**
+ * A connection's send buffer: what the application may hand over beyond the remote's window before a
+ * send blocks (or fails with WSAEWOULDBLOCK on a non-blocking socket). Data the remote's window admits
+ * goes out at once, so what the buffer holds is exactly the data not yet sent (64 KiB).
+ */
+export const SEND_BUFFER = 65536;
+
 export class Connection implements Receiver {
   state: ConnectionState;
   remote = 0;
@@ -61,6 +68,11 @@ export class Connection implements Receiver {
 
   queuedBytes(): number {
     return this.received.reduce((n, b) => n + b.length, 0);
+  }
+
+  /** Data the application handed over that waits for the remote's window: it is in the send buffer. */
+  unsentBytes(): number {
+    return this.unsent.reduce((n, b) => n + b.length, 0);
   }
 
   /** Free room in the receive buffer: the window this side can advertise. */

@@ -88,10 +88,31 @@ export const MUTANTS = [
     summary: 'given a disconnect-data buffer, returns SOCKET_ERROR but leaves WSAGetLastError at 0',
   },
   { name: 'receives-allowed', requirement: 'remarks.receives-disallowed', summary: 'lets recv and WSARecv go on reading afterwards' },
+  { name: 'udp-receives-allowed', requirement: 'remarks.receives-disallowed', summary: 'leaves reception on a UDP socket enabled afterwards' },
+  {
+    name: 'recv-enotsock',
+    requirement: 'remarks.receives-disallowed',
+    summary: 'refuses later receives with WSAENOTSOCK, as if the handle were no longer a socket',
+  },
   {
     name: 'shutdown-receive-diverges',
     requirement: 'remarks.equivalent-to-shutdown-receive',
     summary: 'shutdown(SD_RECEIVE) leaves receives allowed while WSARecvDisconnect does not',
+  },
+  {
+    name: 'shutdown-receive-diverges-udp',
+    requirement: 'remarks.equivalent-to-shutdown-receive',
+    summary: 'shutdown(SD_RECEIVE) leaves a UDP socket receiving while WSARecvDisconnect does not',
+  },
+  {
+    name: 'shutdown-receive-diverges-listening',
+    requirement: 'remarks.equivalent-to-shutdown-receive',
+    summary: 'shutdown(SD_RECEIVE) on a listening socket stops it listening and succeeds (as Linux) while WSARecvDisconnect fails with WSAENOTCONN',
+  },
+  {
+    name: 'shutdown-receive-diverges-later-data',
+    requirement: 'remarks.equivalent-to-shutdown-receive',
+    summary: 'shutdown(SD_RECEIVE) takes data arriving afterwards quietly (as Linux) while WSARecvDisconnect resets',
   },
   { name: 'fin-sent', requirement: 'remarks.no-effect-on-lower-layers', summary: 'sends a FIN to the peer' },
   {
@@ -130,7 +151,17 @@ export const MUTANTS = [
     requirement: 'remarks.resources-until-closesocket',
     summary: 'given a disconnect-data buffer, gives the local port back before closesocket, whatever it answers',
   },
-  { name: 'blocks-for-linger', requirement: 'remarks.does-not-block-linger', summary: 'blocks for the SO_LINGER timeout' },
+  {
+    name: 'lingers-on-unsent',
+    requirement: 'remarks.does-not-block-linger',
+    summary: 'waits up to the SO_LINGER timeout for data still unsent, as a graceful closesocket on a blocking socket does',
+  },
+  {
+    name: 'lingers-on-unsent-misreported',
+    requirement: 'remarks.does-not-block-linger',
+    summary: "waits likewise, and its agent answers at its bound reporting 0 ms: only the controller's clock sees the wait",
+  },
+  { name: 'drains-unsent', requirement: 'remarks.does-not-block-linger', summary: 'waits until data still unsent has gone, whatever SO_LINGER says' },
   { name: 'tcp-advertises-disconnect-data', requirement: 'remarks.native-tcpip-no-disconnect-data', summary: 'lists TCP/IP with XP1_DISCONNECT_DATA' },
   {
     name: 'phantom-disconnect-data',

@@ -20,7 +20,14 @@ class EventQueue {
 
 function streamOf(net: Network, conn: Connection, carriesDisconnectData: boolean): PeerStream {
   const events = new EventQueue(net);
+  let paused = false;
+  /** What arrived while the application did not read: its data and a FIN behind it, reported when read. */
+  const held: PeerEvent[] = [];
   conn.sink = (event) => {
+    if (paused && event.kind !== 'reset') {
+      held.push(event);
+      return;
+    }
     // The remote application reads what arrives, so its window stays open; only the counts are events.
     if (event.kind === 'data') conn.read(event.bytes, false);
     events.push(event);
@@ -34,6 +41,21 @@ function streamOf(net: Network, conn: Connection, carriesDisconnectData: boolean
     },
     next: (withinMs) => events.next(withinMs),
     send: async (data) => conn.send(Buffer.from(data, 'hex')),
+    pauseReading: async () => {
+      paused = true;
+    },
+    resumeReading: async () => {
+      paused = false;
+      // Reading what the buffer holds opens the window, which lets the other side's unsent data in: that
+      // arrives through the sink, read at once, behind what was held.
+      const backlog = held.splice(0);
+      const bytes = backlog.reduce((n, e) => n + (e.kind === 'data' ? e.bytes : 0), 0);
+      if (bytes > 0) {
+        events.push({ kind: 'data', bytes });
+        conn.read(bytes, false);
+      }
+      for (const e of backlog) if (e.kind !== 'data') events.push(e);
+    },
     endWriting: async () => conn.sendFin(),
     disconnectWithData: async (data) => {
       if (!carriesDisconnectData) throw new Error('this protocol carries no disconnect data');

@@ -30,7 +30,7 @@ import {
   type WsaErrorName,
 } from '../../core/winsock';
 import { DISCONNECT_BUFFER_FILL } from '../../../agent/protocol';
-import { Connection, DatagramEndpoint, Listener } from './endpoints';
+import { Connection, DatagramEndpoint, Listener, SEND_BUFFER } from './endpoints';
 import { LOOPBACK, type Network, type Transport } from './network';
 import type { MutantName, SimulatorOptions } from './options';
 
@@ -149,6 +149,8 @@ interface SocketEntry {
   /** Mutant name-dissociated: the socket no longer answers getsockname. */
   nameDissociated: boolean;
   linger: { onoff: number; seconds: number };
+  /** FIONBIO: a call that would block fails with WSAEWOULDBLOCK instead. */
+  nonBlocking: boolean;
 }
 
 type Entry = SocketEntry | { kind: 'event' };
@@ -161,8 +163,12 @@ class Fail {
   ) {}
 }
 
-/** A call either returns a value with outputs, fails with a WSA code, or would block. */
-type Answer = { ret: number; out?: CallOutputs; elapsedMs?: number } | Fail | 'would-block';
+/**
+ * A call either returns a value with outputs, fails with a WSA code, or would block. `elapsedMs` is how long
+ * it waits before returning (Infinity: until something that cannot happen during the call); `reportedMs`,
+ * set by a mutant only, is the time its agent claims instead, answering at its bound as if it had returned.
+ */
+type Answer = { ret: number; out?: CallOutputs; elapsedMs?: number; reportedMs?: number } | Fail | 'would-block';
 
 const FIRST_HANDLE = 0x100;
 
@@ -187,7 +193,6 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   async call(call: Call, boundMs: number): Promise<CallOutcome> {
-    const before = this.net.clock.now();
     const answer = this.answer(call);
     if (answer === 'would-block') {
       this.net.clock.advance(boundMs);
@@ -198,10 +203,16 @@ export class SimulatedProcess implements WinsockProcess {
       const error = lost ? 0 : WSA_ERRORS[answer.code];
       return { status: 'returned', ret: SOCKET_ERROR, error, elapsedMs: 0, out: answer.out };
     }
-    if (answer.elapsedMs) this.net.clock.advance(answer.elapsedMs);
-    const elapsedMs = this.net.clock.now() - before;
-    if (elapsedMs > boundMs) return { status: 'blocked', boundMs };
-    return { status: 'returned', ret: answer.ret, error: 0, elapsedMs, out: answer.out ?? {} };
+    const waits = answer.elapsedMs ?? 0;
+    const out = answer.out ?? {};
+    if (waits > boundMs) {
+      // The agent's bound ends the wait: the call is reported blocked, unless its agent misreports it.
+      this.net.clock.advance(boundMs);
+      if (answer.reportedMs !== undefined) return { status: 'returned', ret: answer.ret, error: 0, elapsedMs: answer.reportedMs, out };
+      return { status: 'blocked', boundMs };
+    }
+    this.net.clock.advance(waits);
+    return { status: 'returned', ret: answer.ret, error: 0, elapsedMs: answer.reportedMs ?? waits, out };
   }
 
   async release(): Promise<void> {
@@ -252,6 +263,11 @@ export class SimulatedProcess implements WinsockProcess {
       if (call.op === 'WSARecvDisconnect' && call.buffer !== null && this.mutant('non-socket-with-buffer')) return new Fail('WSAENOPROTOOPT');
       return new Fail('WSAENOTSOCK');
     }
+    const answer = this.socketCall(entry, call);
+    return answer === 'would-block' && entry.nonBlocking ? new Fail('WSAEWOULDBLOCK') : answer;
+  }
+
+  private socketCall(entry: SocketEntry, call: Extract<Call, { s: Handle }>): Answer {
     switch (call.op) {
       case 'bind':
         return this.bind(entry, call.to);
@@ -286,6 +302,9 @@ export class SimulatedProcess implements WinsockProcess {
         return { ret: 0, out: { value: entry.protocol.type } };
       case 'FIONREAD':
         return { ret: 0, out: { value: entry.conn?.queuedBytes() ?? entry.dgram?.queuedBytes() ?? 0 } };
+      case 'FIONBIO':
+        entry.nonBlocking = call.nonBlocking !== 0;
+        return { ret: 0 };
       case 'closesocket':
         this.closeSocket(entry);
         this.handles.delete(call.s);
@@ -327,6 +346,7 @@ export class SimulatedProcess implements WinsockProcess {
       recvDisconnected: false,
       nameDissociated: false,
       linger: { onoff: 0, seconds: 0 },
+      nonBlocking: false,
     };
   }
 
@@ -426,12 +446,26 @@ export class SimulatedProcess implements WinsockProcess {
     }
     const failure = this.connectionFailure(entry);
     if (failure) return failure;
-    entry.conn?.send(data);
-    return { ret: data.length };
+    // The send buffer takes what the remote's window does not: up to SEND_BUFFER bytes wait unsent.
+    const conn = entry.conn as Connection;
+    let taken = 0;
+    while (taken < data.length) {
+      const room = SEND_BUFFER - conn.unsentBytes();
+      if (room <= 0) break;
+      const piece = data.subarray(taken, taken + room);
+      conn.send(piece);
+      taken += piece.length;
+    }
+    // A blocking send returns once all its data is buffered; a non-blocking one takes what fits.
+    if (taken < data.length && (!entry.nonBlocking || taken === 0)) return 'would-block';
+    return { ret: taken };
   }
 
   private recv(entry: SocketEntry, len: number, peek: boolean): Answer {
-    if (entry.receiveShutdown && !(entry.recvDisconnected && this.mutant('receives-allowed'))) return new Fail('WSAESHUTDOWN');
+    if (entry.recvDisconnected && this.mutant('recv-enotsock')) return new Fail('WSAENOTSOCK');
+    const udp = entry.protocol.transport === 'udp';
+    const allowed = entry.recvDisconnected && (this.mutant('receives-allowed') || (udp && this.mutant('udp-receives-allowed')));
+    if (entry.receiveShutdown && !allowed) return new Fail('WSAESHUTDOWN');
     if (entry.dgram) {
       const datagram = entry.dgram.queue[0];
       if (datagram) {
@@ -460,20 +494,29 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   /** The one path both shutdown(SD_RECEIVE) and WSARecvDisconnect take to end reception. */
-  private disableReception(entry: SocketEntry): void {
+  private disableReception(entry: SocketEntry, via: 'shutdown' | 'WSARecvDisconnect'): void {
     entry.receiveShutdown = true;
     if (!entry.conn) return;
-    entry.conn.resetOnDataAfterShutdown = !this.mutant('no-reset-later');
+    const quietLater = this.mutant('no-reset-later') || (via === 'shutdown' && this.mutant('shutdown-receive-diverges-later-data'));
+    entry.conn.resetOnDataAfterShutdown = !quietLater;
     entry.conn.shutdownReceive(!this.mutant('no-reset-queued'));
   }
 
   private shutdown(entry: SocketEntry, how: number): Answer {
     if (how !== SD_RECEIVE && how !== SD_SEND && how !== SD_BOTH) return new Fail('WSAEINVAL');
+    if (how !== SD_SEND && entry.listener && this.mutant('shutdown-receive-diverges-listening')) {
+      // As Linux's shutdown(SHUT_RD) on a listening socket: it stops listening, and succeeds.
+      this.net.unbind(entry.protocol.transport, entry.listener.port);
+      entry.listener = null;
+      entry.receiveShutdown = true;
+      return { ret: 0 };
+    }
     if (entry.protocol.transport !== 'udp') {
       const conn = entry.conn;
       if (!conn || conn.state === 'syn-sent' || conn.state === 'refused') return new Fail('WSAENOTCONN');
     }
-    if (how !== SD_SEND && !this.mutant('shutdown-receive-diverges')) this.disableReception(entry);
+    const diverges = this.mutant('shutdown-receive-diverges') || (entry.protocol.transport === 'udp' && this.mutant('shutdown-receive-diverges-udp'));
+    if (how !== SD_SEND && !diverges) this.disableReception(entry, 'shutdown');
     if (how !== SD_RECEIVE) {
       entry.sendShutdown = true;
       entry.conn?.sendFin();
@@ -544,7 +587,7 @@ export class SimulatedProcess implements WinsockProcess {
     }
 
     const queued = entry.conn?.queuedBytes() ?? 0;
-    this.disableReception(entry);
+    this.disableReception(entry, 'WSARecvDisconnect');
     entry.recvDisconnected = true;
     if (this.mutant('fin-sent')) entry.conn?.sendFin();
     if (this.mutant('window-update-sent')) entry.conn?.sendWindowUpdate();
@@ -566,8 +609,24 @@ export class SimulatedProcess implements WinsockProcess {
       this.closeHandleOf(entry);
     }
     if (this.mutant('closes-socket')) this.closeHandleOf(entry);
-    const elapsedMs = this.mutant('blocks-for-linger') && entry.linger.onoff ? entry.linger.seconds * 1000 : 0;
-    return { ret: this.mutant('success-returns-one') ? 1 : 0, out, elapsedMs };
+    const ret = this.mutant('success-returns-one') ? 1 : 0;
+    return { ret, out, ...this.lingerMutantWait(entry) };
+  }
+
+  /**
+   * The mutants of remarks.does-not-block-linger: WSARecvDisconnect made a graceful close that waits for data
+   * still unsent. On a blocking socket, closesocket with SO_LINGER on and a non-zero timeout waits until that
+   * data has gone or the timeout passes; nothing drains while the caller waits here (the peer's window stays
+   * shut), so a wait lasts its whole timeout.
+   */
+  private lingerMutantWait(entry: SocketEntry): { elapsedMs?: number; reportedMs?: number } {
+    const unsent = entry.conn?.unsentBytes() ?? 0;
+    if (unsent === 0 || entry.nonBlocking) return {};
+    const lingerMs = entry.linger.onoff !== 0 ? entry.linger.seconds * 1000 : 0;
+    if (this.mutant('lingers-on-unsent') && lingerMs > 0) return { elapsedMs: lingerMs };
+    if (this.mutant('lingers-on-unsent-misreported') && lingerMs > 0) return { elapsedMs: lingerMs, reportedMs: 0 };
+    if (this.mutant('drains-unsent')) return { elapsedMs: Number.POSITIVE_INFINITY };
+    return {};
   }
 
   private closeSocket(entry: SocketEntry): void {
