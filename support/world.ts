@@ -16,7 +16,6 @@ import type {
   Returned,
   Testbed,
   WinsockProcess,
-  WireMark,
 } from '../src/core/ports';
 import { CallTimeout } from '../src/core/outcomes';
 import { SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
@@ -55,8 +54,6 @@ export interface CallLogEntry {
   roundTripMs: number;
   /** The same, in one packetdrill-like line: call, return, error, the backend's timing, outputs, the round trip. */
   line: string;
-  /** Where the scenario's capture was when the call was made, where it is captured. */
-  wireMark: WireMark | null;
 }
 
 /** Byte strings (hex) a call log keeps whole; longer ones (a send that fills a buffer) are shortened. */
@@ -144,13 +141,12 @@ export class ConformanceWorld extends World<WorldParameters> {
 
   /** Run a call and record it, with its round trip on the controller's clock; the outcome may be 'blocked'. */
   async attempt(call: Call, boundMs: number = CALL_BOUND_MS): Promise<CallOutcome> {
-    const wireMark = this.testbed.wire?.mark() ?? null;
     const asked = this.testbed.now();
     const outcome = await this.process.call(call, boundMs);
     const roundTripMs = this.testbed.now() - asked;
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
     const logged = loggedCall(call);
-    this.calls.push({ process: this.processKind, call: logged, outcome, roundTripMs, line: logLine(logged, outcome, roundTripMs), wireMark });
+    this.calls.push({ process: this.processKind, call: logged, outcome, roundTripMs, line: logLine(logged, outcome, roundTripMs) });
     this.last = outcome;
     return outcome;
   }

@@ -176,18 +176,11 @@ export interface WireSlice {
   pcap: Buffer | null;
 }
 
-/** A point in a scenario's capture: a time on a real capture's clock, a packet count in a model. */
-export interface WireMark {
-  readonly at: number;
-}
-
 /** Packet capture. The peer's own observations are the first line of proof; the wire sees what they cannot (a bare ACK). */
 export interface Wire {
   start(): Promise<void>;
-  /** A point in this scenario's capture, taken at once: what seenSince(mark) counts from. */
-  mark(): WireMark;
-  /** The scenario's packets after `mark`, up to every one sent before this call; the capture goes on. */
-  seenSince(mark: WireMark): Promise<WirePacket[]>;
+  /** The scenario's packets so far, every one sent before this call included; the capture goes on. */
+  seen(): Promise<WirePacket[]>;
   stop(): Promise<WireSlice>;
 }
 

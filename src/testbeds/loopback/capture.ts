@@ -5,7 +5,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Wire, WireMark, WirePacket, WireSlice } from '../../core/ports';
+import type { Wire, WirePacket, WireSlice } from '../../core/ports';
 import { decodePcap, PCAP_HEADER_BYTES } from './pcap';
 
 /** Bytes kept of each packet: link, IP and TCP headers with their options, and the start of the payload. */
@@ -207,14 +207,8 @@ export class TcpdumpWire implements Wire {
     }
   }
 
-  /** A time on the capture's clock (the packets' timestamps are the kernel's, on the same clock). */
-  mark(): WireMark {
-    return { at: Date.now() };
-  }
-
-  async seenSince(mark: WireMark): Promise<WirePacket[]> {
-    const since = mark.at - this.startedAt;
-    return (await this.slice(this.offset)).packets.filter((p) => p.t >= since);
+  async seen(): Promise<WirePacket[]> {
+    return (await this.slice(this.offset)).packets;
   }
 
   async stop(): Promise<WireSlice> {

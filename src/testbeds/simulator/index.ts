@@ -23,10 +23,8 @@ class SimulatorTestbed implements Testbed {
         from = this.net.wire.length;
         startedAt = this.net.clock.now();
       },
-      // The model's packets share one virtual instant with the calls around them: a mark is a count.
-      mark: () => ({ at: this.net.wire.length }),
-      seenSince: async (mark) => this.net.wire.slice(Math.max(from, mark.at)).map((p) => ({ ...p, t: p.t - startedAt })),
-      stop: async () => ({ packets: await this.wire.seenSince({ at: from }), pcap: null }),
+      seen: async () => this.net.wire.slice(from).map((p) => ({ ...p, t: p.t - startedAt })),
+      stop: async () => ({ packets: await this.wire.seen(), pcap: null }),
     };
   }
 
