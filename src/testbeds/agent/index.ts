@@ -76,11 +76,18 @@ class AgentTestbed implements Testbed {
   ) {
     this.peer = new LoopbackPeer(options.peerAddress);
     const loopback = /^127\.|^localhost$/.test(options.peerAddress);
-    // A parallel run's workers share lo: each scenario keeps the packets of its own peer's sockets.
+    // A parallel run's workers share lo: each scenario keeps the packets of its own peer's sockets, those
+    // it has opened so far while it runs (Wire.seen), all of them once it has ended (Wire.stop, after
+    // endScenario took them). The previous scenario's ports may linger in the set; its packets are before
+    // this scenario's slice of the capture.
     const parallelWorker = process.env.CUCUMBER_WORKER_ID !== undefined;
     this.wire =
       options.capture && loopback
-        ? TcpdumpWire.create({ interface: 'lo', excludedPorts: () => [...this.controlPorts], onlyPorts: () => (parallelWorker ? this.scenarioPorts : null) })
+        ? TcpdumpWire.create({
+            interface: 'lo',
+            excludedPorts: () => [...this.controlPorts],
+            onlyPorts: () => (parallelWorker ? new Set([...this.scenarioPorts, ...this.peer.ports()]) : null),
+          })
         : null;
     if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
     this.main = new MainProcess(this);

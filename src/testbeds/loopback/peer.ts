@@ -261,6 +261,11 @@ export class LoopbackPeer implements Peer {
     return { address, port };
   }
 
+  /** The ports this peer's sockets used since the last takePorts: the scenario's so far. */
+  ports(): Set<number> {
+    return new Set(this.portsUsed);
+  }
+
   /** The ports this peer's sockets used since the last call (one scenario's), forgotten here. */
   takePorts(): Set<number> {
     const ports = new Set(this.portsUsed);
