@@ -1,7 +1,8 @@
 // npm run mutants: proves the suite's teeth. Runs the suite on the simulator once as it is (every scenario
-// must pass), then once per mutant (each breaks exactly one documented rule) and once per optional
-// behaviour switched off, and prints who killed whom. A surviving mutant, a mutant killed only by other
-// requirements' scenarios, or a testable requirement without a mutant fails the command.
+// must pass), then once per mutant (each breaks the documented rules it names: one, or several for one that
+// models a real implementation) and once per optional behaviour switched off, and prints who killed whom.
+// A surviving mutant, a mutant that some rule it breaks does not catch by a scenario of its own, or a
+// testable requirement without a mutant fails the command.
 import { loadCatalogue, isTestable } from '../src/spec/catalogue';
 import { CHOICES, DEFAULT_CHOICES, MUTANTS, type SimulatorChoices } from '../src/testbeds/simulator/options';
 import { runSuite, type CliOptions } from '../src/cli/main';
@@ -9,16 +10,17 @@ import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 
 interface Variant {
   name: string;
-  requirement: string;
+  /** The requirements it breaks; each must catch it by a scenario of its own. */
+  breaks: readonly string[];
   backendOptions: Record<string, string>;
 }
 
 function variants(): Variant[] {
-  const mutants = MUTANTS.map((m) => ({ name: m.name, requirement: m.requirement, backendOptions: { mutant: m.name } }));
+  const mutants = MUTANTS.map((m) => ({ name: m.name, breaks: m.breaks, backendOptions: { mutant: m.name } }));
   const choices = (Object.keys(CHOICES) as (keyof SimulatorChoices)[]).flatMap((key) =>
     CHOICES[key].values
       .filter((value) => value !== DEFAULT_CHOICES[key])
-      .map((value) => ({ name: `${CHOICES[key].option}=${value}`, requirement: CHOICES[key].requirement, backendOptions: { [CHOICES[key].option]: value } })),
+      .map((value) => ({ name: `${CHOICES[key].option}=${value}`, breaks: [CHOICES[key].requirement], backendOptions: { [CHOICES[key].option]: value } })),
   );
   return [...mutants, ...choices];
 }
@@ -42,17 +44,21 @@ async function main(): Promise<number> {
     const run = await runSuite({ ...base, backendOptions: variant.backendOptions }, () => undefined, support);
     support = run.support;
     const killers = run.results.filter((r) => r.verdict !== 'PASS' && r.verdict !== 'N/A');
-    const own = killers.filter((r) => r.requirement === variant.requirement);
-    const others = [...new Set(killers.filter((r) => r.requirement !== variant.requirement).map((r) => r.requirement))];
-    const status = own.length > 0 ? 'KILLED' : killers.length > 0 ? 'WEAK' : 'SURVIVED';
+    const own = killers.filter((r) => r.requirement !== null && variant.breaks.includes(r.requirement));
+    const uncaught = variant.breaks.filter((id) => !own.some((r) => r.requirement === id));
+    const others = [...new Set(killers.filter((r) => r.requirement === null || !variant.breaks.includes(r.requirement)).map((r) => r.requirement))];
+    const status = uncaught.length === 0 ? 'KILLED' : killers.length > 0 ? 'WEAK' : 'SURVIVED';
     if (status === 'KILLED') killed += 1;
-    else problems.push(`${variant.name}: ${status.toLowerCase()}${others.length ? ` (only by ${others.join(', ')})` : ''}`);
+    else
+      problems.push(
+        `${variant.name}: ${status.toLowerCase()}${uncaught.length < variant.breaks.length ? `; not caught by ${uncaught.join(', ')}` : ''}${others.length ? ` (only by ${others.join(', ')})` : ''}`,
+      );
     const by = own.map((r) => `${r.verdict} ${r.location}`).join(', ') || '-';
     process.stdout.write(
-      `${status.padEnd(8)} ${variant.name.padEnd(40)} ${variant.requirement.padEnd(44)} by ${by}${others.length ? `; also ${others.join(', ')}` : ''}\n`,
+      `${status.padEnd(8)} ${variant.name.padEnd(40)} ${variant.breaks.join(', ').padEnd(44)} by ${by}${others.length ? `; also ${others.join(', ')}` : ''}\n`,
     );
   }
-  const mutated = new Set(all.map((v) => v.requirement));
+  const mutated = new Set(all.flatMap((v) => v.breaks));
   for (const r of catalogue.requirements.filter(isTestable)) if (!mutated.has(r.id)) problems.push(`${r.id}: no mutant breaks this requirement`);
   for (const problem of problems) process.stdout.write(`problem: ${problem}\n`);
   process.stdout.write(`${((Date.now() - started) / 1000).toFixed(1)} s for ${all.length + 1} runs\n`);

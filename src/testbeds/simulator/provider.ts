@@ -465,7 +465,11 @@ export class SimulatedProcess implements WinsockProcess {
     if (entry.recvDisconnected && this.mutant('recv-enotsock')) return new Fail('WSAENOTSOCK');
     const udp = entry.protocol.transport === 'udp';
     const allowed = entry.recvDisconnected && (this.mutant('receives-allowed') || (udp && this.mutant('udp-receives-allowed')));
-    if (entry.receiveShutdown && !allowed) return new Fail('WSAESHUTDOWN');
+    // Linux: after SHUT_RD a receive reads what is queued, then reports the end of the stream.
+    if (entry.receiveShutdown && this.mutant('linux-shut-rd')) {
+      const queued = entry.dgram ? entry.dgram.queue.length : (entry.conn?.queuedBytes() ?? 0);
+      if (queued === 0) return { ret: 0, out: { data: '' } };
+    } else if (entry.receiveShutdown && !allowed) return new Fail('WSAESHUTDOWN');
     if (entry.dgram) {
       const datagram = entry.dgram.queue[0];
       if (datagram) {
@@ -494,9 +498,38 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   /** The one path both shutdown(SD_RECEIVE) and WSARecvDisconnect take to end reception. */
+  /**
+   * Mutant linux-shut-rd, for both calls: what Linux's shutdown(SHUT_RD) answers where Windows' differs
+   * (inet_shutdown): ENOTCONN on an unconnected datagram socket, and a listening socket disconnected, so that
+   * it stops listening. Null where it goes on as the model does (the rest is in disableReception and recv).
+   */
+  private linuxShutdownRead(entry: SocketEntry): Answer | null {
+    if (!this.mutant('linux-shut-rd')) return null;
+    if (entry.protocol.transport === 'udp' && entry.dgram?.connectedTo == null) return new Fail('WSAENOTCONN');
+    if (entry.listener) {
+      entry.listener.close();
+      entry.listener = null;
+      return { ret: 0 };
+    }
+    return null;
+  }
+
   private disableReception(entry: SocketEntry, via: 'shutdown' | 'WSARecvDisconnect'): void {
     entry.receiveShutdown = true;
     if (!entry.conn) return;
+    if (this.mutant('linux-shut-rd')) {
+      // Linux keeps what is queued readable and lets more in, and resets nothing.
+      entry.conn.resetOnDataAfterShutdown = false;
+      entry.conn.shutdownReceive(false);
+      return;
+    }
+    if (this.mutant('reset-after-window') && entry.conn.queuedBytes() > 0) {
+      const conn = entry.conn;
+      conn.resetOnDataAfterShutdown = true;
+      conn.shutdownReceive(false);
+      this.net.clock.after(700, () => conn.abort());
+      return;
+    }
     const quietLater = this.mutant('no-reset-later') || (via === 'shutdown' && this.mutant('shutdown-receive-diverges-later-data'));
     entry.conn.resetOnDataAfterShutdown = !quietLater;
     entry.conn.shutdownReceive(!this.mutant('no-reset-queued'));
@@ -504,6 +537,8 @@ export class SimulatedProcess implements WinsockProcess {
 
   private shutdown(entry: SocketEntry, how: number): Answer {
     if (how !== SD_RECEIVE && how !== SD_SEND && how !== SD_BOTH) return new Fail('WSAEINVAL');
+    const linux = how === SD_SEND ? null : this.linuxShutdownRead(entry);
+    if (linux) return linux;
     if (how !== SD_SEND && entry.listener && this.mutant('shutdown-receive-diverges-listening')) {
       // As Linux's shutdown(SHUT_RD) on a listening socket: it stops listening, and succeeds.
       this.net.unbind(entry.protocol.transport, entry.listener.port);
@@ -540,6 +575,11 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   private recvDisconnectAnswer(entry: SocketEntry, buffer: number | null): Answer {
+    // ReactOS's ws2_32 finds the socket's provider (WSAENOTSOCK is still answered), whose stub returns 0.
+    if (this.mutant('provider-stub'))
+      return buffer === null ? { ret: 0 } : { ret: 0, out: { bufferLength: buffer, data: Buffer.alloc(buffer, DISCONNECT_BUFFER_FILL).toString('hex') } };
+    const linux = this.linuxShutdownRead(entry);
+    if (linux) return linux;
     const protocol = entry.protocol;
     const connectionOriented = protocol.transport !== 'udp';
     if (connectionOriented) {
