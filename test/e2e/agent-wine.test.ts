@@ -59,7 +59,7 @@ describe('agent under wine', () => {
       const meta = await bed.metadata();
       assert.match(meta['agent: windows'] ?? '', /10\.0/);
       assert.match(meta['agent: node'] ?? '', /^v22\./);
-      assert.match(meta['controller: wine64'] ?? '', /^wine-/);
+      assert.match(meta['controller: runs the agent under'] ?? '', /^wine-/);
       assert.equal(meta['controller: the agent contradicts it'], undefined);
       await proc.release();
     } finally {

@@ -14,6 +14,7 @@ import { LAST_WORDS } from './fixtures/faulty-agent';
 import { listeningPortsOf, prefixLeftovers, prefixProcs, readProc, stillRunningOf, ticksSinceBoot, trackDescendants, type Proc } from './processes';
 import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
+import { readRunRecord } from '../../src/verdicts/run-record';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 const FIXTURE = path.join('test', 'e2e', 'fixtures', 'faulty-agent.ts');
@@ -276,6 +277,18 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
     );
     assert.equal(report.evidence.length, 1);
     assert.match(report.evidence[0] ?? '', /received from the agent: "\{\\"type\\":\\"surprise\\"/);
+  });
+
+  it("an agent whose facts contradict how the controller runs it: the run's facts name the lie", async () => {
+    const reports = path.join(scratch, 'reports-lying-facts');
+    const args = faultArgs('none', reports).map((arg) => (arg.startsWith('agent-command=') ? `${arg} --claim-wine 8.0` : arg));
+    const run = await runCli(args, { boundMs: 30_000 });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const { metadata } = readRunRecord(reports);
+    assert.equal(metadata['agent: wine'], '8.0');
+    assert.equal(metadata['controller: runs the agent under'], 'no Wine');
+    assert.equal(metadata['controller: the agent contradicts it'], 'the controller runs the agent without Wine, the agent says Wine 8.0');
+    assertNothingLeft(logDir(), run);
   });
 
   for (const parallel of [[], ['--parallel', '2']]) {

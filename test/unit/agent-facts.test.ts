@@ -10,8 +10,7 @@ const controller: ControllerFacts = {
   host: 'Linux 6.1 x64, node v20.20.2',
   agentAddress: 'local',
   capture: 'tcpdump on lo',
-  wine: 'wine-8.0 (Debian 8.0~repack-4)',
-  nodeExe: 'v22.23.3',
+  runs: { wine: 'wine-8.0 (Debian 8.0~repack-4)', nodeExe: 'v22.23.3' },
   bootMs: 912.4,
 };
 const agent: AgentFacts = {
@@ -27,7 +26,7 @@ const agent: AgentFacts = {
 describe('run facts', () => {
   it('label each fact with the side that vouches for it', () => {
     const facts = runFacts(controller, agent, null);
-    assert.equal(facts['controller: wine64'], 'wine-8.0 (Debian 8.0~repack-4)');
+    assert.equal(facts['controller: runs the agent under'], 'wine-8.0 (Debian 8.0~repack-4)');
     assert.equal(facts['controller: agent boot ms'], '912');
     assert.equal(facts['agent: windows'], 'Windows 10 Pro 10.0.19045');
     assert.equal(facts['agent: wine'], '8.0');
@@ -43,10 +42,15 @@ describe('run facts', () => {
     );
     const notUnderWine: AgentFacts = { ...agent, wine: undefined };
     assert.match(runFacts(controller, notUnderWine, null)['controller: the agent contradicts it'] ?? '', /the agent does not say so/);
+    const withoutWine = { ...controller, runs: { wine: null, nodeExe: null } };
+    assert.equal(
+      runFacts(withoutWine, agent, null)['controller: the agent contradicts it'],
+      'the controller runs the agent without Wine, the agent says Wine 8.0',
+    );
   });
 
   it('keep the controller’s own facts when the agent cannot be asked, or is remote', () => {
-    const facts = runFacts({ ...controller, agentAddress: 'tcp://10.0.0.5:7777', wine: null, nodeExe: null }, null, 'connection refused');
+    const facts = runFacts({ ...controller, agentAddress: 'tcp://10.0.0.5:7777', runs: null }, null, 'connection refused');
     assert.deepEqual(Object.keys(facts).sort(), [
       'backend',
       'controller: agent address',

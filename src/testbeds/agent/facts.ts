@@ -12,10 +12,12 @@ export interface ControllerFacts {
   host: string;
   agentAddress: string;
   capture: string;
-  /** `wine64 --version` of the local Wine run, null where the controller runs no Wine. */
-  wine: string | null;
-  /** The node.exe version the controller installed for the agent, null for a node it did not install. */
-  nodeExe: string | null;
+  /**
+   * How the controller itself runs the agent: under which Wine (`wine64 --version`; null: none) with which
+   * node.exe it installed (null: one it did not install). Null for an agent it does not start (a remote
+   * one), about which it knows nothing of the kind.
+   */
+  runs: { wine: string | null; nodeExe: string | null } | null;
   bootMs: number | null;
 }
 
@@ -33,8 +35,9 @@ export function runFacts(controller: ControllerFacts, agent: AgentFacts | null, 
     'controller: agent address': controller.agentAddress,
     'controller: capture': controller.capture,
   };
-  if (controller.wine !== null) facts['controller: wine64'] = controller.wine;
-  if (controller.nodeExe !== null) facts['controller: node.exe installed'] = controller.nodeExe;
+  const runs = controller.runs;
+  if (runs) facts['controller: runs the agent under'] = runs.wine ?? 'no Wine';
+  if (runs?.nodeExe) facts['controller: node.exe installed'] = runs.nodeExe;
   if (controller.bootMs !== null) facts['controller: agent boot ms'] = controller.bootMs.toFixed(0);
   if (agentError !== null) facts['controller: agent error'] = agentError;
   if (!agent) return facts;
@@ -45,12 +48,14 @@ export function runFacts(controller: ControllerFacts, agent: AgentFacts | null, 
   if (agent.koffi !== undefined) facts['agent: koffi'] = String(agent.koffi);
   if (agent.wine !== undefined) facts['agent: wine'] = String(agent.wine);
   const disagreements: string[] = [];
-  if (controller.wine !== null && agent.wine !== undefined && wineRelease(controller.wine) !== wineRelease(String(agent.wine))) {
-    disagreements.push(`the controller runs Wine ${wineRelease(controller.wine)}, the agent says ${String(agent.wine)}`);
+  const agentWine = agent.wine === undefined ? null : String(agent.wine);
+  if (runs?.wine && agentWine !== null && wineRelease(runs.wine) !== wineRelease(agentWine)) {
+    disagreements.push(`the controller runs Wine ${wineRelease(runs.wine)}, the agent says ${agentWine}`);
   }
-  if (controller.wine !== null && agent.wine === undefined) disagreements.push('the controller runs the agent under Wine, the agent does not say so');
-  if (controller.nodeExe !== null && agent.node !== undefined && controller.nodeExe !== String(agent.node)) {
-    disagreements.push(`the controller installed node.exe ${controller.nodeExe}, the agent says ${String(agent.node)}`);
+  if (runs?.wine && agentWine === null) disagreements.push('the controller runs the agent under Wine, the agent does not say so');
+  if (runs && !runs.wine && agentWine !== null) disagreements.push(`the controller runs the agent without Wine, the agent says Wine ${agentWine}`);
+  if (runs?.nodeExe && agent.node !== undefined && runs.nodeExe !== String(agent.node)) {
+    disagreements.push(`the controller installed node.exe ${runs.nodeExe}, the agent says ${String(agent.node)}`);
   }
   if (disagreements.length > 0) facts['controller: the agent contradicts it'] = disagreements.join('; ');
   return facts;

@@ -290,10 +290,16 @@ class AgentTestbed implements Testbed {
         backend: this.backend,
         revision: host.revision,
         host: `${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`,
-        agentAddress: this.options.remote ? `tcp://${this.options.remote.host}:${this.options.remote.port}` : 'local',
+        agentAddress: this.options.remote
+          ? `tcp://${this.options.remote.host}:${this.options.remote.port}`
+          : this.options.agentCommand
+            ? `local, started with agent-command ${this.options.agentCommand.join(' ')}`
+            : 'local',
         capture: this.wire ? 'tcpdump on lo' : 'none',
-        wine: host.wine,
-        nodeExe: this.setup ? this.setup.nodeVersion : null,
+        // What the controller runs the agent with: its Wine and node.exe, unless another program is the agent.
+        runs: this.options.remote
+          ? null
+          : { wine: this.options.agentCommand ? null : host.wine, nodeExe: this.setup && !this.options.agentCommand ? this.setup.nodeVersion : null },
         bootMs: this.lastBootMs,
       },
       agent,
