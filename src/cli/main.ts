@@ -1,7 +1,6 @@
 // winsock-conformance: runs the features on one backend through cucumber's API, prints a line per
 // scenario with its verdict, writes the reports, and exits by the verdicts (0 conforming, 1 a failing
 // verdict, 2 bad input or a run that cannot start, 130 interrupted).
-import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
@@ -14,7 +13,7 @@ import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict 
 import { CannotRun } from '../core/outcomes';
 import { InputError } from '../core/input-error';
 import type { AllureRunOptions } from '../report/allure-formatter';
-import { countVerdicts, runFiles, writeRunRecord } from '../verdicts/run-record';
+import { abandonReports, beginReports, commitReports, countVerdicts, runFiles, writeRunRecord } from '../verdicts/run-record';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
 
@@ -142,18 +141,12 @@ export async function runSuite(options: CliOptions, log: (line: string) => void,
 const ALLURE_FORMATTER = pathToFileURL(path.join(REPO_ROOT, 'bin', 'allure-formatter.js')).href;
 
 /**
- * cucumber's report formatters for a run that writes reports into `folder`: the messages (the archival
- * record), HTML, JUnit and the Allure results, all through cucumber's own formatter configuration. The
- * folder is emptied of the last run's verdicts and Allure results first.
+ * cucumber's report formatters for a run that writes its reports into `folder` (an empty one): the messages
+ * (the archival record), HTML, JUnit and the Allure results, all through cucumber's own formatter
+ * configuration.
  */
 function reportFormats(folder: string, backend: string): Pick<IRunOptionsFormats, 'files' | 'options'> {
   const files = runFiles(folder);
-  mkdirSync(folder, { recursive: true });
-  // Written only by a run that ends; an interrupted one must not leave the last run's verdicts beside
-  // its own partial reports, where `npm run report` would take them for this run's.
-  rmSync(files.verdicts, { force: true });
-  // Allure results start empty each run (Allure would read stale ones as retries).
-  rmSync(files.allureResults, { recursive: true, force: true });
   const allure: AllureRunOptions = { allure: { resultsDir: files.allureResults, backend } };
   return {
     files: { [files.messages]: 'message', [files.cucumberHtml]: 'html', [files.junit]: 'junit', [files.allureFormatterLog]: ALLURE_FORMATTER },
@@ -161,12 +154,33 @@ function reportFormats(folder: string, backend: string): Pick<IRunOptionsFormats
   };
 }
 
+/**
+ * One run, whose reports (if any) replace the last run's in `options.reports` only when it completes: a run
+ * rejected before it starts, or cut short, leaves them as they were.
+ */
 async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line: string) => void, support?: ISupportCodeLibrary): Promise<RunSummary> {
+  const folder = options.reports === null ? null : path.resolve(options.reports);
+  if (folder === null) return runCucumberInto(null, options, watch, log, support);
+  try {
+    const summary = await runCucumberInto(beginReports(folder), options, watch, log, support);
+    commitReports(folder);
+    return summary;
+  } finally {
+    abandonReports(folder);
+  }
+}
+
+async function runCucumberInto(
+  reports: string | null,
+  options: CliOptions,
+  watch: RunWatch,
+  log: (line: string) => void,
+  support?: ISupportCodeLibrary,
+): Promise<RunSummary> {
   const { loadConfiguration, loadSources, runCucumber } = await import('@cucumber/cucumber/api');
   const { loadCatalogue } = await import('../spec/catalogue');
   const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
   const catalogue = loadCatalogue();
-  const reports = options.reports === null ? null : path.resolve(options.reports);
   const { runConfiguration } = await loadConfiguration(
     {
       file: 'cucumber.js',
@@ -191,6 +205,8 @@ async function runCucumberOnce(options: CliOptions, watch: RunWatch, log: (line:
 
   const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: REPO_ROOT });
   if (errors.length > 0) throw new InputError(`cannot parse the features: ${errors.map((e) => e.message).join('; ')}`);
+  // Bad input like any other: a run of nothing would stand in for the last real one.
+  if (plan.length === 0) throw new InputError(`no scenario matches --tags '${options.tags ?? ''}'`);
   const expectations = loadExpectations(expectationsFile(REPO_ROOT, options.backend), options.backend, catalogue, new Set(plan.map((p) => p.name)));
 
   const requirements = new Map(catalogue.requirements.map((r) => [r.id, r]));

@@ -1,7 +1,7 @@
 // The record of one run: the files of its reports folder, and verdicts.json, which this module alone
 // writes and reads. The CLI writes it when a run ends; the matrix, the Allure report and the bench read
 // it, from this host or copied from another. Every problem with a record read is one InputError line.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/input-error';
 import { VERDICTS, type Verdict } from './verdicts';
@@ -19,6 +19,36 @@ export function runFiles(folder: string) {
     /** Built by `npm run report`. */
     allureReport: path.join(folder, 'allure-report'),
   };
+}
+
+/**
+ * Where a run writes its reports until it completes: a folder beside `folder`, which keeps the last
+ * complete run's reports meanwhile. A run cut short, or rejected before it starts, never touches them.
+ */
+function incomingFolder(folder: string): string {
+  return `${folder}.incoming`;
+}
+
+/** Start a run's reports for `folder`: an empty incoming folder, where the run writes them. */
+export function beginReports(folder: string): string {
+  const incoming = incomingFolder(folder);
+  rmSync(incoming, { recursive: true, force: true });
+  mkdirSync(incoming, { recursive: true });
+  return incoming;
+}
+
+/** The run completed: its reports take the place of the last run's. */
+export function commitReports(folder: string): void {
+  const previous = `${folder}.previous`;
+  rmSync(previous, { recursive: true, force: true });
+  if (existsSync(folder)) renameSync(folder, previous);
+  renameSync(incomingFolder(folder), folder);
+  rmSync(previous, { recursive: true, force: true });
+}
+
+/** The run did not complete: what it wrote goes, and the last run's reports stay as they were. */
+export function abandonReports(folder: string): void {
+  rmSync(incomingFolder(folder), { recursive: true, force: true });
 }
 
 /** The recorded deviation a scenario's verdict was judged against (expectations/<backend>.yaml). */

@@ -1,10 +1,12 @@
 // The command line: bad input is one line and exit code 2; a run is deterministic.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseArguments, runSuite, type CliOptions } from '../../src/cli/main';
 import { REPO_ROOT } from '../../src/core/paths';
+import { scratchDir } from '../scratch';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 
@@ -54,5 +56,21 @@ describe('a simulator run', () => {
       first.results.every((r) => r.verdict === 'PASS'),
       'the simulator keeps every rule',
     );
+  });
+});
+
+describe('a run rejected after a good one', () => {
+  it("is one line and exit 2, and leaves the good run's reports as they were", () => {
+    const reports = path.join(scratchDir('cli-rejected'), 'simulator');
+    const good = spawnSync(process.execPath, [BIN, '--quiet', '--tags', '@req:returns.zero-on-success', '--reports', reports], { encoding: 'utf8' });
+    assert.equal(good.status, 0, good.stderr);
+    const before = readFileSync(path.join(reports, 'verdicts.json'), 'utf8');
+    const files = readdirSync(reports).sort();
+    const rejected = spawnSync(process.execPath, [BIN, '--quiet', '--tags', '@no-such-tag', '--reports', reports], { encoding: 'utf8' });
+    assert.equal(rejected.status, 2);
+    assert.equal(rejected.stderr, "winsock-conformance: no scenario matches --tags '@no-such-tag'\n");
+    assert.equal(readFileSync(path.join(reports, 'verdicts.json'), 'utf8'), before);
+    assert.deepEqual(readdirSync(reports).sort(), files);
+    assert.deepEqual(readdirSync(path.dirname(reports)), ['simulator'], 'nothing of the rejected run is left beside it');
   });
 });

@@ -452,9 +452,9 @@ describe('an interrupted Wine run', () => {
   async function interrupt(parallel: string[], press: (pid: number) => void, when: 'first verdict' | 'agent launched' = 'first verdict'): Promise<void> {
     assert.ok(ready, 'Wine is not set up: run `npm run setup` first');
     const reports = path.join(scratch, `reports-interrupted${parallel.length ? '-parallel' : ''}`);
-    // An earlier run's verdicts, which must not pass for this run's.
+    // An earlier run's reports, which a run cut short leaves as they were.
     fs.mkdirSync(reports, { recursive: true });
-    fs.writeFileSync(path.join(reports, 'verdicts.json'), '{"stale": true}');
+    fs.writeFileSync(path.join(reports, 'verdicts.json'), '{"earlier": true}');
     const cli = startCli(['--backend', 'wine', '--reports', reports, ...parallel], { boundMs: 60_000 });
     let finished: Finished;
     let pressedAt = 0;
@@ -472,7 +472,9 @@ describe('an interrupted Wine run', () => {
     assert.equal(finished.stderr, 'winsock-conformance: SIGINT: stopping\n');
     assert.ok(stoppedMs < 10_000, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
     assert.ok(!/scenarios:/.test(finished.stdout), 'no summary of a run cut short');
-    assert.ok(!fs.existsSync(path.join(reports, 'verdicts.json')), 'no verdicts.json beside the reports of a run cut short');
+    assert.equal(fs.readFileSync(path.join(reports, 'verdicts.json'), 'utf8'), '{"earlier": true}', "the earlier run's reports are left as they were");
+    assert.deepEqual(fs.readdirSync(reports), ['verdicts.json'], 'nothing of the run cut short is among them');
+    assert.ok(!fs.existsSync(`${reports}.incoming`), 'nothing of the run cut short is left beside them');
     // Agents (wine64 / node.exe), probes, workers and tcpdump: everything the run started has ended.
     const kinds = new Set(ours.map((p) => p.comm));
     const controllers = [cli.pid, ...ours.map((p) => p.pid)];
