@@ -4,17 +4,7 @@ import { expectControl, expectRule, Then } from '../support/dsl';
 import { checkLate, describeEvents, forbidLate, watchBytes, watchFor, watchWindow, watchWindows } from '../support/observe';
 import { judgeBlocking, measureRoundTripFloor } from '../support/timing';
 import type { CallOutcome, Endpoint, Handle, PeerEvent, PeerWatch, Returned, WirePacket } from '../src/core/ports';
-import {
-  connectedSocket,
-  fillSendSide,
-  isBaseProvider,
-  isTcpIp,
-  localEndpoint,
-  peerDatagramTo,
-  settleDatagrams,
-  SETUP_WINDOW_MS,
-  TCP,
-} from '../support/situations';
+import { connectedSocket, fillSendSide, isBaseProvider, isTcpIp, peerDatagramTo, settleDatagrams, SETUP_WINDOW_MS, TCP } from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
 import { DISCONNECT_BUFFER_FILL } from '../agent/protocol';
 import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
@@ -92,8 +82,8 @@ Then('it returns 0 with the disconnect data {string}', async function (text: str
  */
 Then('no disconnect data is returned', async function () {
   const outcome = returned(this);
-  const call = this.calls[this.calls.length - 1]?.call;
-  if (call?.op !== 'WSARecvDisconnect' || call.buffer === null) throw new Error('the last call was not WSARecvDisconnect with a buffer');
+  const { call } = this.lastCall();
+  if (call.op !== 'WSARecvDisconnect' || call.buffer === null) throw new Error('the last call was not WSARecvDisconnect with a buffer');
   if (outcome.ret === SOCKET_ERROR) return;
   const length = outcome.out.bufferLength;
   const contents = Buffer.from(outcome.out.data ?? '', 'hex');
@@ -344,7 +334,8 @@ async function segmentsBesidesHandshake(world: ConformanceWorld): Promise<WirePa
     world.attach('The wire is not captured here (capture needs root and tcpdump): this check rests on the peer alone.', 'text/plain');
     return null;
   }
-  const from = await localEndpoint(world, world.requireSubject().handle);
+  // The socket's address as the peer sees it from the other end: not the implementation's word.
+  const from = world.requirePeer().remote;
   const sent = (await wire.seen()).filter((p) => p.proto === 'tcp' && p.from.port === from.port && p.from.address === from.address);
   // The socket connected (its SYN alone), so the handshake's third segment is its first bare ACK.
   const syn = sent.findIndex((p) => p.flags.length === 1 && p.flags[0] === 'SYN');

@@ -5,8 +5,8 @@ import type { Endpoint, Handle, PeerDatagramSocket, ProtocolInfo } from '../src/
 import { NotApplicable } from '../src/core/outcomes';
 import {
   AF_INET,
-  BASE_PROTOCOL,
   AF_INET6,
+  BASE_PROTOCOL,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_PEEK,

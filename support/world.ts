@@ -130,7 +130,6 @@ export class ConformanceWorld extends World<WorldParameters> {
   listener: PeerListener | null = null;
   /** The last check of "returns without blocking": its bound and round-trip floor, which its control reuses. */
   blockingCheck: { withinMs: number; floorMs: number } | null = null;
-  last: CallOutcome | null = null;
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;
   readonly calls: CallLogEntry[] = [];
@@ -147,7 +146,6 @@ export class ConformanceWorld extends World<WorldParameters> {
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
     const logged = loggedCall(call);
     this.calls.push({ process: this.processKind, call: logged, outcome, roundTripMs, line: logLine(logged, outcome, roundTripMs) });
-    this.last = outcome;
     return outcome;
   }
 
@@ -166,8 +164,7 @@ export class ConformanceWorld extends World<WorldParameters> {
 
   /** The last call's outcome, for Then steps. */
   lastOutcome(): CallOutcome {
-    if (!this.last) throw new Error('no call has been made yet in this scenario');
-    return this.last;
+    return this.lastCall().outcome;
   }
 
   /** The last call as logged, with its round trip on the controller's clock. */

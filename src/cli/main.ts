@@ -286,7 +286,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(
         `reports: ${path.relative(process.cwd(), path.resolve(options.reports)) || '.'}/ (verdicts.json, messages.ndjson, cucumber.html, junit.xml)\n`,
       );
-    if (summary.results.length === 0) process.stdout.write('no scenario ran: check --tags\n');
     return summary.failed ? 1 : 0;
   } catch (error) {
     if (error instanceof InputError || error instanceof UsageError || error instanceof CannotRun) {
