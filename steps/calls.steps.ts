@@ -5,14 +5,12 @@ import { watchFor } from '../support/observe';
 import { peerDatagramTo, TCP } from '../support/situations';
 import { SD_RECEIVE, SD_SEND } from '../src/core/winsock';
 
-When('WSARecvDisconnect is called', async function () {
-  await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: null });
-});
-
-// The same call in the words of an outline over the buffer: lpInboundDisconnectData NULL.
-When('WSARecvDisconnect is called with no disconnect data buffer', async function () {
-  await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: null });
-});
+// lpInboundDisconnectData NULL, in plain words and in the words of an outline over the buffer.
+for (const words of ['WSARecvDisconnect is called', 'WSARecvDisconnect is called with no disconnect data buffer']) {
+  When(words, async function () {
+    await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: null });
+  });
+}
 
 When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer', async function (bytes: number) {
   await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });

@@ -4,7 +4,17 @@ import { expectControl, expectRule, Then } from '../support/dsl';
 import { checkLate, describeEvents, forbidLate, watchBytes, watchFor, watchWindow, watchWindows } from '../support/observe';
 import { judgeBlocking, measureRoundTripFloor } from '../support/timing';
 import type { CallOutcome, Endpoint, Handle, PeerEvent, PeerWatch, Returned, WirePacket } from '../src/core/ports';
-import { connectedSocket, fillSendSide, isBaseProvider, isTcpIp, peerDatagramTo, settleDatagrams, SETUP_WINDOW_MS, TCP } from '../support/situations';
+import {
+  connectedSocket,
+  fillSendSide,
+  openSocket,
+  isBaseProvider,
+  isTcpIp,
+  peerDatagramTo,
+  settleDatagrams,
+  SETUP_WINDOW_MS,
+  TCP,
+} from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
 import { DISCONNECT_BUFFER_FILL } from '../agent/protocol';
 import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
@@ -247,7 +257,7 @@ Then('getsockname and getpeername on the socket give the endpoints they gave bef
 
 Then("binding another TCP socket to the socket's local address fails with WSAEADDRINUSE", async function () {
   const address = recordedNames(this).local;
-  const outcome = await this.call({ op: 'bind', s: await unboundTcpSocket(this), to: address });
+  const outcome = await this.call({ op: 'bind', s: await openSocket(this, TCP), to: address });
   expectRule(
     outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE,
     `bind to ${showEndpoint(address)}, the socket's address before the call, ${describeOutcome(outcome)}`,
@@ -263,7 +273,7 @@ Then(
     const second = await connectedSocket(this, TCP, true);
     this.others.push(second);
     const address = (second.peer as NonNullable<typeof second.peer>).remote;
-    const outcome = await this.call({ op: 'bind', s: await unboundTcpSocket(this), to: address });
+    const outcome = await this.call({ op: 'bind', s: await openSocket(this, TCP), to: address });
     expectControl(
       outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAEADDRINUSE,
       `bind to ${showEndpoint(address)}, the address of a bound and connected socket, ${describeOutcome(outcome)}`,
@@ -276,15 +286,9 @@ Then('as a control, binding another TCP socket to that address succeeds once the
   const address = recordedNames(this).local;
   await this.call({ op: 'setLinger', s: subject.handle, onoff: 1, seconds: 0 });
   await this.call({ op: 'closesocket', s: subject.handle });
-  const outcome = await this.call({ op: 'bind', s: await unboundTcpSocket(this), to: address });
+  const outcome = await this.call({ op: 'bind', s: await openSocket(this, TCP), to: address });
   expectControl(outcome.ret === 0, `bind to ${showEndpoint(address)} after closesocket ${describeOutcome(outcome)}`);
 });
-
-async function unboundTcpSocket(world: ConformanceWorld): Promise<string> {
-  const created = await world.call({ op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol });
-  if (!created.out.handle) throw new Error('setting up: socket() failed');
-  return created.out.handle;
-}
 
 // --- connecting again ------------------------------------------------------------------------
 
