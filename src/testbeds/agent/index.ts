@@ -58,6 +58,7 @@ class AgentTestbed implements Testbed {
   private readonly main: MainProcess;
   private lastBootMs: number | null = null;
   private closed = false;
+  private closing: Promise<void> | null = null;
   /** Why a remote agent is given up on: its connection failed and could not be opened again. */
   private remoteLost: string | null = null;
   /** The facts of the last agent that said hello (metadata does not start an agent to ask again). */
@@ -307,8 +308,13 @@ class AgentTestbed implements Testbed {
     );
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Every caller waits for the one close: a second one (AfterAll after Ctrl-C's) must not return before it has ended. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
     // Closed first, so that nothing starts an agent meanwhile (a step still running when Ctrl-C closes the
     // testbed); one being started now is let finish, and shut down with the rest.
     this.closed = true;
