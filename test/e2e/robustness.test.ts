@@ -1,13 +1,17 @@
 // Robustness of the real backends' controller (issue 6): a deliberately faulty agent
 // (test/e2e/fixtures/faulty-agent.ts) that hangs, crashes, answers garbage or an unknown message, or speaks
-// another protocol version; a missing wine64 or node.exe; Ctrl-C in the middle of a Wine run; and
-// --parallel 2 against a serial run. Every run is the real CLI in a child process, bounded.
+// another protocol version; a lying agent (test/e2e/fixtures/lying-proxy.ts, in front of Wine's real one)
+// whose lies the controller's own observations catch; a missing wine64 or node.exe; Ctrl-C in the middle of
+// a Wine run; and --parallel 2 against a serial run. Every run is the real CLI in a child process, bounded.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { wineSetupDone } from '../../src/testbeds/agent/wine-setup';
+import { ensureWineSetup, usePrefix, wineSetupDone } from '../../src/testbeds/agent/wine-setup';
+import { suiteAgentLaunch } from '../../src/testbeds/agent';
+import { launchLocalAgent } from '../../src/testbeds/agent/launcher';
+import { parseAgentOptions } from '../../src/testbeds/agent/options';
 import { WIRE_LOG_MEDIA } from '../../src/core/outcomes';
 import type { WirePacket } from '../../src/core/ports';
 import { LAST_WORDS } from './fixtures/faulty-agent';
@@ -308,9 +312,9 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
 
 // ---- a remote agent: nothing here can restart it -------------------------------------------------------
 
-/** Start the fixture by hand, as a vendor's agent would run (serving one controller after another). */
-async function startRemote(fault: string, once: string | null): Promise<{ port: number; exited: Promise<number | null>; kill(): void }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', FIXTURE, '--fault', fault, ...(once ? ['--once', once] : [])], {
+/** Start a fixture by hand, as a vendor's agent would run (serving one controller after another). */
+async function startRemote(fixture: string, args: string[]): Promise<{ port: number; exited: Promise<number | null>; kill(): void }> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', fixture, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -330,7 +334,7 @@ async function startRemote(fault: string, once: string | null): Promise<{ port: 
 
 describe('a faulty remote agent (agent=tcp://)', () => {
   it('crash: that scenario is BROKEN, and every later one at once, saying the agent cannot be restarted', async () => {
-    const agent = await startRemote('crash', null);
+    const agent = await startRemote(FIXTURE, ['--fault', 'crash']);
     try {
       const reports = path.join(scratch, 'reports-remote-crash');
       const run = await runCli(
@@ -356,7 +360,7 @@ describe('a faulty remote agent (agent=tcp://)', () => {
   });
 
   it('hang: that scenario is TIMEOUT, the connection is opened again, and the next scenarios pass', async () => {
-    const agent = await startRemote('hang', path.join(scratch, 'remote-hang.once'));
+    const agent = await startRemote(FIXTURE, ['--fault', 'hang', '--once', path.join(scratch, 'remote-hang.once')]);
     try {
       const reports = path.join(scratch, 'reports-remote-hang');
       const run = await runCli(
@@ -371,6 +375,81 @@ describe('a faulty remote agent (agent=tcp://)', () => {
     } finally {
       agent.kill();
     }
+  });
+});
+
+// ---- a lying agent: what the suite observes for itself ------------------------------------------------
+
+describe('a lying agent between the controller and a real one under Wine', () => {
+  const ready = wineSetupDone();
+  const LIAR = path.join('test', 'e2e', 'fixtures', 'lying-proxy.ts');
+  const BLOCKING = '@req:remarks.does-not-block-linger';
+  const NOTHING = 'Nothing reaches the peer';
+
+  /** Run `tags` on Wine's ws2_32 through the lying proxy, told `lies`; its scenarios' verdicts and details by name. */
+  async function throughTheLiar(
+    name: string,
+    lies: string[],
+    tags: string,
+  ): Promise<{ run: Finished; verdicts: Map<string, { verdict: string; detail: string }> }> {
+    const setup = await ensureWineSetup({ log: () => undefined });
+    const leave = usePrefix(setup);
+    const agent = await launchLocalAgent(suiteAgentLaunch(setup, parseAgentOptions({}, 'wine')));
+    try {
+      const proxy = await startRemote(LIAR, ['--upstream', `127.0.0.1:${agent.port}`, ...lies]);
+      try {
+        const reports = path.join(scratch, `reports-liar-${name}`);
+        const run = await runCli(
+          [
+            '--backend',
+            'wine',
+            '--backend-option',
+            `agent=tcp://127.0.0.1:${proxy.port}`,
+            '--backend-option',
+            'capture=off',
+            '--tags',
+            tags,
+            '--reports',
+            reports,
+          ],
+          {
+            boundMs: 90_000,
+          },
+        );
+        const verdicts = new Map(readRunRecord(reports).results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail }]));
+        return { run, verdicts };
+      } finally {
+        proxy.kill();
+      }
+    } finally {
+      await agent.kill();
+      leave();
+    }
+  }
+
+  it('told no lie, it changes no verdict: both rules pass through it', { skip: !ready && 'needs npm run setup' }, async () => {
+    const { run, verdicts } = await throughTheLiar('honest', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.ok(verdicts.size >= 4, run.stdout);
+    for (const [name, v] of verdicts) assert.equal(v.verdict, 'PASS', `${name}: ${v.detail}`);
+  });
+
+  it("a late answer that claims 0.1 ms: the call blocked, by the controller's clock", { skip: !ready && 'needs npm run setup' }, async () => {
+    const { run, verdicts } = await throughTheLiar('late-answer', ['--late-answer', 'WSARecvDisconnect:700'], BLOCKING);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.ok(verdicts.size >= 2, run.stdout);
+    for (const [name, v] of verdicts) {
+      assert.equal(v.verdict, 'FAIL', `${name}: ${v.detail}`);
+      assert.equal(v.detail, "WSARecvDisconnect blocked: its round trip on the controller's clock exceeded a trivial call's by more than 200 ms", name);
+    }
+  });
+
+  it('a reset just after the window: the rule that forbids it still fails', { skip: !ready && 'needs npm run setup' }, async () => {
+    const { run, verdicts } = await throughTheLiar('late-reset', ['--reset-after', '520'], '@req:remarks.no-effect-on-lower-layers');
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const nothing = verdicts.get(NOTHING);
+    assert.equal(nothing?.verdict, 'FAIL', JSON.stringify(nothing));
+    assert.match(nothing?.detail ?? '', /^after the window \(.*\), within 100 ms more, the peer saw reset/);
   });
 });
 

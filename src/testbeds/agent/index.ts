@@ -22,7 +22,7 @@ import { AgentFailure, CallTimeout, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/capture';
 import { AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
-import { awaitAtMost, buildAgent, launchLocalAgent, type LocalAgent } from './launcher';
+import { awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
 import { parseAgentOptions, type AgentOptions } from './options';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
@@ -180,31 +180,7 @@ class AgentTestbed implements Testbed {
         label: `started with agent-command ${program}`,
       });
     }
-    const koffiDir = this.setup ? this.setup.koffiDir : path.join(REPO_ROOT, 'node_modules', 'koffi');
-    const outDir = path.join(this.options.cacheDir, this.setup ? 'wine' : 'winsock', 'agent');
-    const agentJs = buildAgent(outDir);
-    const verbose = this.options.verbose ? ['--verbose'] : [];
-    const logDir = path.join(this.options.cacheDir, this.setup ? 'wine' : 'winsock', 'logs');
-    // Blocked calls park a libuv pool thread each until they are unblocked: keep a few spare.
-    const pool = { UV_THREADPOOL_SIZE: '16' };
-    if (this.setup) {
-      return launchLocalAgent({
-        command: this.setup.wine64,
-        args: [this.setup.nodeExe, windowsPath(agentJs), '--koffi', windowsPath(koffiDir), ...verbose],
-        env: wineEnv(this.setup.prefix, pool),
-        logDir,
-        bootTimeoutMs: this.options.bootTimeoutMs,
-        label: 'under wine64',
-      });
-    }
-    return launchLocalAgent({
-      command: process.execPath,
-      args: [agentJs, '--koffi', koffiDir, ...verbose],
-      env: { ...process.env, ...pool },
-      logDir,
-      bootTimeoutMs: this.options.bootTimeoutMs,
-      label: 'in the local node',
-    });
+    return launchLocalAgent(suiteAgentLaunch(this.setup, this.options));
   }
 
   /** Forget the current agent: close its connection, kill it if it is ours (after `graceMs` to exit). Its probes die with it. */
@@ -382,6 +358,38 @@ class ProbeProcess implements WinsockProcess {
     if (this.live.conn.broken) return;
     await this.bed.request(this.live, { type: 'release', process: this.id }, 10_000);
   }
+}
+
+/**
+ * How the suite starts its own agent: Windows node.exe under wine64 with `setup`, or the local node on
+ * Windows without. Exported for the tests that put a fixture between the controller and a real agent.
+ */
+export function suiteAgentLaunch(setup: WineSetup | null, options: AgentOptions): LaunchSpec {
+  const koffiDir = setup ? setup.koffiDir : path.join(REPO_ROOT, 'node_modules', 'koffi');
+  const outDir = path.join(options.cacheDir, setup ? 'wine' : 'winsock', 'agent');
+  const agentJs = buildAgent(outDir);
+  const verbose = options.verbose ? ['--verbose'] : [];
+  const logDir = path.join(options.cacheDir, setup ? 'wine' : 'winsock', 'logs');
+  // Blocked calls park a libuv pool thread each until they are unblocked: keep a few spare.
+  const pool = { UV_THREADPOOL_SIZE: '16' };
+  if (setup) {
+    return {
+      command: setup.wine64,
+      args: [setup.nodeExe, windowsPath(agentJs), '--koffi', windowsPath(koffiDir), ...verbose],
+      env: wineEnv(setup.prefix, pool),
+      logDir,
+      bootTimeoutMs: options.bootTimeoutMs,
+      label: 'under wine64',
+    };
+  }
+  return {
+    command: process.execPath,
+    args: [agentJs, '--koffi', koffiDir, ...verbose],
+    env: { ...process.env, ...pool },
+    logDir,
+    bootTimeoutMs: options.bootTimeoutMs,
+    label: 'in the local node',
+  };
 }
 
 async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed> {
