@@ -34,30 +34,36 @@ Feature: Ending reception
       | a connected TCP socket                | 6 bytes           |
       | a UDP socket bound to a loopback port | a 7-byte datagram |
 
+  # With a buffer as well as without: an implementation may take another path with one. A call that
+  # declines the buffer with WSAENOPROTOOPT, as TCP/IP may, has no effect to judge, and the row is N/A.
   @req:remarks.receives-disallowed @strength:MUST
-  Scenario Outline: After the call, <receive> on the socket fails
+  Scenario Outline: After the call with <buffer>, <receive> on the socket fails
     Given a connected TCP socket
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     Then <receive> on the socket returns SOCKET_ERROR
 
     Examples:
-      | receive |
-      | recv    |
-      | WSARecv |
+      | buffer                                                     | receive |
+      | no disconnect data buffer                                  | recv    |
+      | no disconnect data buffer                                  | WSARecv |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | recv    |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | WSARecv |
 
   # A datagram waits on the socket, so a receive that was allowed would return at once: it must fail.
   @req:remarks.receives-disallowed @strength:MUST
-  Scenario Outline: After the call, <receive> on a UDP socket fails while a datagram is queued
+  Scenario Outline: After the call with <buffer>, <receive> on a UDP socket fails while a datagram is queued
     Given a UDP socket bound to a loopback port
     And a peer datagram socket connected to it
     And the socket holds a 7-byte datagram from the peer
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     Then <receive> on the socket returns SOCKET_ERROR while 7 bytes are queued
 
     Examples:
-      | receive |
-      | recv    |
-      | WSARecv |
+      | buffer                                                     | receive |
+      | no disconnect data buffer                                  | recv    |
+      | no disconnect data buffer                                  | WSARecv |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | recv    |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | WSARecv |
 
   @req:remarks.no-effect-on-lower-layers @strength:MUST
   Scenario: Nothing reaches the peer

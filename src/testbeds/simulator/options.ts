@@ -94,6 +94,11 @@ export const MUTANTS = [
   { name: 'receives-allowed', breaks: ['remarks.receives-disallowed'], summary: 'lets recv and WSARecv go on reading afterwards' },
   { name: 'udp-receives-allowed', breaks: ['remarks.receives-disallowed'], summary: 'leaves reception on a UDP socket enabled afterwards' },
   {
+    name: 'buffer-keeps-reception',
+    breaks: ['remarks.receives-disallowed'],
+    summary: 'given a disconnect-data buffer on TCP/IP, leaves it untouched and returns 0 at once, without ending reception',
+  },
+  {
     name: 'recv-enotsock',
     breaks: ['remarks.receives-disallowed'],
     summary: 'refuses later receives with WSAENOTSOCK, as if the handle were no longer a socket',

@@ -604,7 +604,9 @@ export class SimulatedProcess implements WinsockProcess {
       if (!carriesDisconnectData(protocol)) {
         if (protocol.ipFamily && this.mutant('buffer-eopnotsupp')) return new Fail('WSAEOPNOTSUPP');
         const choice = protocol.ipFamily
-          ? this.options.choices.tcpipDisconnectBuffer
+          ? this.mutant('buffer-keeps-reception')
+            ? 'untouched'
+            : this.options.choices.tcpipDisconnectBuffer
           : this.mutant('enoprotoopt-unreported')
             ? 'zero-length'
             : 'WSAENOPROTOOPT';
@@ -626,6 +628,7 @@ export class SimulatedProcess implements WinsockProcess {
       }
     }
 
+    if (buffer !== null && protocol.ipFamily && this.mutant('buffer-keeps-reception')) return { ret: 0, out };
     const queued = entry.conn?.queuedBytes() ?? 0;
     this.disableReception(entry, 'WSARecvDisconnect');
     entry.recvDisconnected = true;
