@@ -166,6 +166,10 @@ export interface WirePacket {
   /** TCP flags in tcpdump order, e.g. ['SYN'], ['FIN','ACK'], ['RST']. */
   flags: string[];
   length: number;
+  /** TCP's sequence and acknowledgement numbers and window field, as in its header, where the wire knows them (the simulator models the window alone). */
+  seq?: number;
+  ack?: number;
+  win?: number;
   icmp?: { type: number; code: number };
 }
 
