@@ -18,7 +18,7 @@ import type {
   WinsockProcess,
 } from '../src/core/ports';
 import { CallTimeout } from '../src/core/outcomes';
-import { callLine, LOGGED_DATA_BYTES, straceCall } from '../src/report/call-log';
+import { callLine, callText, LOGGED_DATA_BYTES, straceCall } from '../src/report/call-log';
 import type { CallLogEntry, Moment, TimelineEvent } from '../src/report/timeline';
 
 export interface WorldParameters {
@@ -96,7 +96,7 @@ export class ConformanceWorld extends World<WorldParameters> {
     const line = callLine(this.processKind, call, outcome, roundTripMs);
     const entry: CallLogEntry = { process: this.processKind, call: loggedCall(call), outcome, roundTripMs, at: asked.at, line };
     this.calls.push(entry);
-    this.timeline.push({ ...asked, call: entry });
+    this.timeline.push({ ...asked, call: entry, text: callText(this.processKind, call, outcome) });
     return outcome;
   }
 

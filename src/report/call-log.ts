@@ -171,8 +171,12 @@ function returnValue(call: Call, outcome: Returned): string {
  */
 export function callLine(process: 'main' | 'probe', call: Call, outcome: CallOutcome, roundTripMs: number): string {
   const timing = outcome.status === 'returned' ? ` <${outcome.elapsedMs.toFixed(1)} ms>` : '';
-  const where = process === 'probe' ? '[probe] ' : '';
-  return `${where}${straceCall(call, outcome)} ${straceReturn(call, outcome)}${timing} (round trip ${roundTripMs.toFixed(1)} ms)`;
+  return `${callText(process, call, outcome)}${timing} (round trip ${roundTripMs.toFixed(1)} ms)`;
+}
+
+/** A call and what it returned, without its timings (the wire log's call lines): `[probe] WSACleanup() = 0`. */
+export function callText(process: 'main' | 'probe', call: Call, outcome: CallOutcome): string {
+  return `${process === 'probe' ? '[probe] ' : ''}${straceCall(call, outcome)} ${straceReturn(call, outcome)}`;
 }
 
 /** What a log's times count from, for its first line. */
@@ -186,7 +190,8 @@ export function anchorText(calls: readonly CallLogEntry[]): string {
 export function callLogText(calls: readonly CallLogEntry[], waitedMs: number): string {
   const anchor = anchorMs(calls);
   const lines = [
-    `# strace-style; times in s from ${anchorText(calls)}; <the backend's own timing>; (round trip on the controller's clock)`,
+    "# strace style: call = return value <the backend's own timing> (round trip on the controller's clock)",
+    `# times: s from ${anchorText(calls)}`,
     ...calls.map((c) => `${timeColumn(c.at, anchor)} ${c.line}`),
     `# waited out observation windows and call bounds: ${waitedMs} ms`,
   ];

@@ -31,10 +31,11 @@ export interface Moment {
 }
 
 /**
- * What the scenario did, in the order it did it: its calls, and marks that explain what the wire shows
- * (an observation window opening and closing, the teardown).
+ * What the scenario did, in the order it did it: its calls (with the call and what it returned, without
+ * timings, as `text`), and marks that explain what the wire shows (an observation window opening and
+ * closing, the teardown).
  */
-export type TimelineEvent = Moment & ({ call: CallLogEntry } | { mark: string });
+export type TimelineEvent = Moment & ({ call: CallLogEntry; text: string } | { mark: string });
 
 /** The call the scenario is about: its first WSARecvDisconnect, if it made one. */
 export function callUnderTest(calls: readonly CallLogEntry[]): CallLogEntry | null {

@@ -2,7 +2,7 @@
 // its calls and marks (the observation windows, the teardown) on one timeline, times in seconds from the
 // call under test. A reset the teardown caused then reads after "teardown begins", not as one the
 // scenario waited for and missed:
-//    0.000 call  WSARecvDisconnect(0x1a4, NULL) = 0 <0.1 ms> (round trip 0.6 ms)
+//    0.000 call  WSARecvDisconnect(0x1a4, NULL) = 0
 //    0.001 ----- window opens: the peer watches for a reset, up to 500 ms
 //    0.501 ----- window closes: nothing seen
 //    0.509 ----- teardown begins: the scenario's sockets are closed
@@ -83,12 +83,18 @@ export function wireLogText(packets: readonly WirePacket[], timeline: readonly T
   for (const event of timeline) {
     const before = (p: WirePacket, i: number): boolean => (event.packetsBefore === undefined ? p.t < event.at : i < event.packetsBefore);
     for (let p = packets[next]; p && before(p, next); p = packets[++next]) lines.push(packetLine(p));
-    lines.push(`${timeColumn(event.at, anchor)} ${'call' in event ? `call  ${event.call.line}` : `----- ${event.mark}`}`);
+    lines.push(`${timeColumn(event.at, anchor)} ${'call' in event ? `call  ${event.text}` : `----- ${event.mark}`}`);
   }
   lines.push(...packets.slice(next).map(packetLine));
   const summary =
     packets.length === 0 ? '# no packet of the scenario was captured' : `# ${packets.length} packets${pcapName ? `, as a pcap file: ${pcapName}` : ''}`;
-  return [`# tcpdump -n style; times in s from ${anchorText(calls)}; "call" and "-----" lines are what the scenario did`, ...lines, summary, ''].join('\n');
+  return [
+    '# tcpdump -n style; "call": the calls the scenario made; "-----": its observation windows and teardown',
+    `# times: s from ${anchorText(calls)}`,
+    ...lines,
+    summary,
+    '',
+  ].join('\n');
 }
 
 /**

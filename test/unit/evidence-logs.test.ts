@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Call, CallOutcome, WirePacket } from '../../src/core/ports';
-import { callLine, callLogText, cString, describeOutcome, straceCall, straceReturn } from '../../src/report/call-log';
+import { callLine, callLogText, callText, cString, describeOutcome, straceCall, straceReturn } from '../../src/report/call-log';
 import type { CallLogEntry, TimelineEvent } from '../../src/report/timeline';
 import { pcapFileName, tcpdumpLine, wireLogText, initialSequences } from '../../src/report/wire-log';
 import {
@@ -123,16 +123,22 @@ describe('the call log, strace style', () => {
       500,
     );
     const lines = text.trimEnd().split('\n');
-    assert.match(lines[0] ?? '', /^# strace-style; times in s from the call under test, WSARecvDisconnect\(0x1a4, NULL\);/);
-    assert.match(lines[1] ?? '', /^ -0\.012 socket\(AF_INET, SOCK_STREAM, IPPROTO_TCP\) = 0x1a4 </);
-    assert.match(lines[2] ?? '', /^ {2}0\.000 WSARecvDisconnect\(0x1a4, NULL\) = 0 </);
-    assert.match(lines[3] ?? '', /^ {2}0\.002 ioctlsocket\(0x1a4, FIONREAD, \[0\]\) = 0 </);
-    assert.equal(lines[4], '# waited out observation windows and call bounds: 500 ms');
+    assert.equal(lines[0], "# strace style: call = return value <the backend's own timing> (round trip on the controller's clock)");
+    assert.equal(lines[1], '# times: s from the call under test, WSARecvDisconnect(0x1a4, NULL)');
+    assert.match(lines[2] ?? '', /^ -0\.012 socket\(AF_INET, SOCK_STREAM, IPPROTO_TCP\) = 0x1a4 </);
+    assert.match(lines[3] ?? '', /^ {2}0\.000 WSARecvDisconnect\(0x1a4, NULL\) = 0 </);
+    assert.match(lines[4] ?? '', /^ {2}0\.002 ioctlsocket\(0x1a4, FIONREAD, \[0\]\) = 0 </);
+    assert.equal(lines[5], '# waited out observation windows and call bounds: 500 ms');
   });
 });
 
 function entry(call: Call, outcome: CallOutcome, at: number, process: 'main' | 'probe' = 'main'): CallLogEntry {
   return { process, call, outcome, roundTripMs: 0.5, at, line: callLine(process, call, outcome, 0.5) };
+}
+
+/** A call on the timeline, as the World puts it there. */
+function called(entry: CallLogEntry): TimelineEvent {
+  return { at: entry.at, call: entry, text: callText(entry.process, entry.call, entry.outcome) };
 }
 
 function segment(t: number, from: number, to: number, flags: string[], numbers: { seq: number; ack: number; win: number }, length = 0): WirePacket {
@@ -195,16 +201,17 @@ describe('the wire log, tcpdump style', () => {
     const connect = entry({ op: 'connect', s: '0x1a4', to: { address: '127.0.0.1', port: 41234 } }, ok(0), 0.4);
     const disconnect = entry({ op: 'WSARecvDisconnect', s: '0x1a4', buffer: null }, ok(0), 10);
     const timeline: TimelineEvent[] = [
-      { at: connect.at, call: connect },
-      { at: disconnect.at, call: disconnect },
+      called(connect),
+      called(disconnect),
       { at: 10.5, mark: 'window opens: the peer watches for a reset, up to 500 ms' },
       { at: 510.5, mark: 'window closes: the peer saw nothing' },
       { at: 520, mark: "teardown begins: the scenario's sockets are closed and its processes released" },
       { at: 530, mark: 'capture ends' },
     ];
     const lines = wireLogText(packets, timeline, 'reception-79-x.pcap').trimEnd().split('\n');
-    assert.match(lines[0] ?? '', /^# tcpdump -n style; times in s from the call under test, WSARecvDisconnect\(0x1a4, NULL\);/);
-    const body = lines.slice(1, -1).map((l) => l.replace(/ (call {2}\S+)\(.*$/, ' $1'));
+    assert.match(lines[0] ?? '', /^# tcpdump -n style; "call": the calls the scenario made; "-----": its observation windows and teardown$/);
+    assert.equal(lines[1], '# times: s from the call under test, WSARecvDisconnect(0x1a4, NULL)');
+    const body = lines.slice(2, -1).map((l) => l.replace(/ (call {2}\S+)\(.*$/, ' $1'));
     assert.deepEqual(body, [
       ' -0.010 call  connect',
       ' -0.009 127.0.0.1.50000 > 127.0.0.1.41234: Flags [S], seq 1000, win 65495, length 0',
@@ -227,14 +234,14 @@ describe('the wire log, tcpdump style', () => {
     const connect = entry({ op: 'connect', s: '0x1a4', to: { address: '127.0.0.1', port: 41234 } }, ok(0), 0);
     const disconnect = entry({ op: 'WSARecvDisconnect', s: '0x1a4', buffer: null }, ok(0), 0);
     const timeline: TimelineEvent[] = [
-      { at: 0, packetsBefore: 0, call: connect },
-      { at: 0, packetsBefore: 3, call: disconnect },
+      { ...called(connect), packetsBefore: 0 },
+      { ...called(disconnect), packetsBefore: 3 },
       { at: 0, packetsBefore: 3, mark: 'teardown begins' },
     ];
     const body = wireLogText([syn, synAck, ack, reset] as WirePacket[], timeline, null)
       .trimEnd()
       .split('\n')
-      .slice(1, -1)
+      .slice(2, -1)
       .map((l) => l.slice(8, 20));
     assert.deepEqual(body, ['call  connec', '127.0.0.1.50', '127.0.0.1.41', '127.0.0.1.50', 'call  WSARec', '----- teardo', '127.0.0.1.50']);
   });
@@ -243,7 +250,8 @@ describe('the wire log, tcpdump style', () => {
     const text = wireLogText([], [], null);
     assert.equal(
       text,
-      '# tcpdump -n style; times in s from the start of the scenario\'s capture (it made no WSARecvDisconnect call); "call" and "-----" lines are what the scenario did\n# no packet of the scenario was captured\n',
+      '# tcpdump -n style; "call": the calls the scenario made; "-----": its observation windows and teardown\n' +
+        "# times: s from the start of the scenario's capture (it made no WSARecvDisconnect call)\n# no packet of the scenario was captured\n",
     );
   });
 });
