@@ -44,7 +44,7 @@ export interface Subject {
   datagramPeer?: PeerDatagramSocket;
 }
 
-/** Byte strings (hex) a call log keeps whole; longer ones (a send that fills a buffer) are shortened. */
+/** The call as the call log keeps it: a byte string longer than LOGGED_DATA_BYTES (a send that fills a buffer) shortened. */
 function loggedCall(call: Call): Call {
   if (!('data' in call) || call.data.length <= 2 * LOGGED_DATA_BYTES) return call;
   return { ...call, data: `${call.data.slice(0, 2 * LOGGED_DATA_BYTES)}... (${call.data.length / 2} bytes)` };
@@ -89,9 +89,10 @@ export class ConformanceWorld extends World<WorldParameters> {
 
   /** Run a call and record it, with its round trip on the controller's clock; the outcome may be 'blocked'. */
   async attempt(call: Call, boundMs: number = CALL_BOUND_MS): Promise<CallOutcome> {
-    const asked = this.moment();
+    const askedAt = this.testbed.now();
+    const asked = this.moment(askedAt);
     const outcome = await this.process.call(call, boundMs);
-    const roundTripMs = this.testbed.now() - this.startedAt - asked.at;
+    const roundTripMs = this.testbed.now() - askedAt;
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
     const line = callLine(this.processKind, call, outcome, roundTripMs);
     const entry: CallLogEntry = { process: this.processKind, call: loggedCall(call), outcome, roundTripMs, at: asked.at, line };
@@ -101,13 +102,13 @@ export class ConformanceWorld extends World<WorldParameters> {
   }
 
   /** Put something the scenario does on its timeline, now (an observation window, the teardown). */
-  mark(what: string, when: Moment = this.moment()): void {
-    this.timeline.push({ ...when, mark: what });
+  mark(what: string): void {
+    this.timeline.push({ ...this.moment(this.testbed.now()), mark: what });
   }
 
-  /** Now, on the scenario's timeline. */
-  moment(): Moment {
-    return { at: this.testbed.now() - this.startedAt, packetsBefore: this.testbed.wire?.packetsSoFar?.() };
+  /** `now` on the testbed's clock, as a moment of the scenario's timeline. */
+  private moment(now: number): Moment {
+    return { at: now - this.startedAt, packetsBefore: this.testbed.wire?.packetsSoFar?.() };
   }
 
   /** Run a call that must return within its bound; one that does not ends the scenario as TIMEOUT. */

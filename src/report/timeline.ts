@@ -21,7 +21,6 @@ export interface CallLogEntry {
   line: string;
 }
 
-/** Something the scenario did that explains what the wire shows: a window opening or closing, the teardown. */
 /** A moment of the scenario's timeline. */
 export interface Moment {
   /** In ms since the scenario's capture began, on the testbed's clock. */
