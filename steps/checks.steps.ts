@@ -18,7 +18,8 @@ import {
 import { CallTimeout } from '../src/core/outcomes';
 import { DISCONNECT_BUFFER_FILL } from '../agent/protocol';
 import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
-import { describeOutcome, type ConformanceWorld, type Subject } from '../support/world';
+import { describeOutcome } from '../src/report/call-log';
+import type { ConformanceWorld, Subject } from '../support/world';
 
 /** The last outcome, which must have returned: a call still blocked here is a TIMEOUT, not a verdict. */
 function returned(world: ConformanceWorld): Returned {

@@ -16,7 +16,8 @@ import {
 import { NotApplicable } from '../src/core/outcomes';
 import { SOCKET_ERROR, WSA_ERRORS, wsaErrorName } from '../src/core/winsock';
 import type { FaultName } from '../src/core/ports';
-import { describeOutcome, type ConformanceWorld } from '../support/world';
+import { describeOutcome } from '../src/report/call-log';
+import type { ConformanceWorld } from '../support/world';
 
 for (const [words, build] of Object.entries(SITUATIONS)) {
   Given(words, async function () {

@@ -1,11 +1,15 @@
 // Run and scenario lifecycle: one testbed per worker for the whole run (the agent starts once), a clean
 // slate per scenario, and the evidence (call log, wire log) attached to every scenario.
-import { After, AfterAll, Before, BeforeAll, setDefaultTimeout } from '@cucumber/cucumber';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, type ITestCaseHookParameter } from '@cucumber/cucumber';
 import type { Testbed, WireSlice } from '../src/core/ports';
 import { writeAllureEnvironment } from '../src/report/allure';
 import { CALL_LOG_MEDIA, CannotRun, Deviation, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
 import { describeEvents, readWhatIsLeft } from './observe';
 import { closeAtRunEnd, closeTestbed, openTestbed } from '../src/testbeds/lifecycle';
+import { callLogText } from '../src/report/call-log';
+import { pcapFileName, wireLogText } from '../src/report/wire-log';
 import type { ConformanceWorld, WorldParameters } from './world';
 
 // Above every bound a step waits on (calls, observation windows), so a hung harness ends as TIMEOUT.
@@ -50,26 +54,50 @@ Before(async function (this: ConformanceWorld) {
     this.attach(JSON.stringify(runMetadata), RUN_METADATA_MEDIA);
   }
   await testbed.wire?.start();
+  // The zero of the scenario's timeline: its calls' and marks' times, and its packets', count from here.
+  this.startedAt = testbed.now();
 });
 
-After(async function (this: ConformanceWorld) {
+After(async function (this: ConformanceWorld, { pickle }: ITestCaseHookParameter) {
   if (!testbed) return;
   let capture: WireSlice | null = null;
   // Before the sockets close: what the peers saw that no step read, and whether a rule forbade it.
   const late = await readWhatIsLeft(this);
   try {
+    // What the wire shows from here on (a reset for data left unread, say) is the teardown's, not the scenario's.
+    this.mark("teardown begins: the scenario's sockets are closed and its processes released");
     for (const process of this.processes) await process.release();
   } finally {
     await testbed.endScenario();
     if (testbed.wire) capture = await testbed.wire.stop();
-    this.attach(JSON.stringify({ waitedMs: this.waitedMs, calls: this.calls }, null, 1), CALL_LOG_MEDIA);
-    if (this.unread.length > 0)
-      this.attach(`What the peers saw that no step read: ${describeEvents(this.unread)}\n`, { mediaType: 'text/plain', fileName: 'peer-unread.txt' });
-    if (capture) this.attach(JSON.stringify(capture.packets, null, 1), WIRE_LOG_MEDIA);
-    if (capture?.pcap) this.attach(capture.pcap, { mediaType: PCAP_MEDIA, fileName: 'capture.pcap' });
+    this.mark('capture ends');
+    attachEvidence(this, capture, pcapFileName(pickle.uri, pickle.location?.line, pickle.name));
   }
   if (late) throw new Deviation(late);
 });
+
+/**
+ * The scenario's evidence: its call log and wire log as a person reads them (text) and as tools read them
+ * (JSON), what the peers saw that no step read, and its packets as a pcap file named after it, which a
+ * run with reports also keeps in their pcap folder.
+ */
+function attachEvidence(world: ConformanceWorld, capture: WireSlice | null, pcapName: string): void {
+  world.attach(callLogText(world.calls, world.waitedMs), { mediaType: 'text/plain', fileName: 'call-log.txt' });
+  world.attach(JSON.stringify({ waitedMs: world.waitedMs, calls: world.calls }, null, 1), { mediaType: CALL_LOG_MEDIA, fileName: 'call-log.json' });
+  if (world.unread.length > 0)
+    world.attach(`What the peers saw that no step read: ${describeEvents(world.unread)}\n`, { mediaType: 'text/plain', fileName: 'peer-unread.txt' });
+  if (!capture) return;
+  const pcap = capture.pcap ? pcapName : null;
+  world.attach(wireLogText(capture.packets, world.timeline, pcap), { mediaType: 'text/plain', fileName: 'wire-log.txt' });
+  world.attach(JSON.stringify(capture.packets, null, 1), { mediaType: WIRE_LOG_MEDIA, fileName: 'wire-log.json' });
+  if (!capture.pcap) return;
+  world.attach(capture.pcap, { mediaType: PCAP_MEDIA, fileName: pcapName });
+  const folder = world.parameters.captures;
+  if (folder) {
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, pcapName), capture.pcap);
+  }
+}
 
 AfterAll({ timeout: 60_000 }, async function (this: { parameters: unknown }) {
   const { backend, backendOptions, allureResults } = this.parameters as WorldParameters;

@@ -14,9 +14,24 @@ export function watchFor(world: ConformanceWorld, watch: PeerWatch, kind: PeerEv
   return watchUntil(world, watch, kind, withinMs);
 }
 
-/** Everything the peer sees in a whole window; used for absence checks. */
-export async function watchWindow(world: ConformanceWorld, watch: PeerWatch, withinMs: number): Promise<PeerEvent[]> {
-  return (await watchUntil(world, watch, null, withinMs)).seen;
+/** Everything the peer sees in a whole window; used for absence checks. `purpose` names the window on the timeline. */
+export async function watchWindow(world: ConformanceWorld, watch: PeerWatch, withinMs: number, purpose = 'window'): Promise<PeerEvent[]> {
+  return (await watchUntil(world, watch, null, withinMs, true, purpose)).seen;
+}
+
+/** What a window looks for, in the wire log's words. */
+const LOOKED_FOR: Record<PeerEvent['kind'], string> = {
+  data: 'data',
+  eof: 'a FIN',
+  reset: 'a reset',
+  datagram: 'a datagram',
+  refused: 'an ICMP port unreachable',
+};
+
+/** Put a window on the scenario's timeline (the wire log shows it), opening now; the function returned closes it. */
+function openWindow(world: ConformanceWorld, purpose: string, looked: string, who = 'the peer'): (seen: readonly PeerEvent[]) => void {
+  world.mark(`${purpose} opens: ${looked}`);
+  return (seen) => world.mark(`${purpose} closes: ${who} saw ${describeEvents([...seen])}`);
 }
 
 /**
@@ -24,24 +39,38 @@ export async function watchWindow(world: ConformanceWorld, watch: PeerWatch, wit
  * virtual clock, one after the other: nothing there happens at a time of its own).
  */
 export async function watchWindows(world: ConformanceWorld, watches: readonly PeerWatch[], withinMs: number): Promise<PeerEvent[][]> {
-  const seen = await Promise.all(watches.map(async (watch) => (await watchUntil(world, watch, null, withinMs, false)).seen));
+  const close = openWindow(world, 'window', `${watches.length} peers watch for anything, ${withinMs} ms`, 'the peers');
+  const seen = await Promise.all(watches.map(async (watch) => (await watchUntil(world, watch, null, withinMs, false, null)).seen));
   world.waitedMs += withinMs;
+  close(seen.flat());
   return seen;
 }
 
-/** What the peer sees until an event of `kind` (null: none ends the watch) or the window's end. */
-async function watchUntil(world: ConformanceWorld, watch: PeerWatch, kind: PeerEvent['kind'] | null, withinMs: number, counted = true): Promise<Watched> {
+/**
+ * What the peer sees until an event of `kind` (null: none ends the watch) or the window's end; the window
+ * goes on the timeline under `purpose` (null: the caller puts it there).
+ */
+async function watchUntil(
+  world: ConformanceWorld,
+  watch: PeerWatch,
+  kind: PeerEvent['kind'] | null,
+  withinMs: number,
+  counted = true,
+  purpose: string | null = 'window',
+): Promise<Watched> {
   const seen: PeerEvent[] = [];
+  const looked = kind ? `the peer watches for ${LOOKED_FOR[kind]}, up to ${withinMs} ms` : `the peer watches for anything, ${withinMs} ms`;
+  const close = purpose ? openWindow(world, purpose, looked) : null;
   const deadline = world.testbed.now() + withinMs;
   for (;;) {
     const left = deadline - world.testbed.now();
     const event = left > 0 ? await watch.next(left) : null;
-    if (!event) {
-      if (counted) world.waitedMs += withinMs;
-      return { found: null, seen };
+    if (event) seen.push(event);
+    if (!event || event.kind === kind) {
+      if (!event && counted) world.waitedMs += withinMs;
+      close?.(seen);
+      return { found: event, seen };
     }
-    seen.push(event);
-    if (event.kind === kind) return { found: event, seen };
   }
 }
 
@@ -54,6 +83,7 @@ export interface WatchedBytes {
 
 /** Count the data the peer reads until `bytes` have come, the stream ends (FIN or reset), or the window passes. */
 export async function watchBytes(world: ConformanceWorld, watch: PeerWatch, bytes: number, withinMs: number): Promise<WatchedBytes> {
+  const close = openWindow(world, 'window', `the peer reads until ${bytes} bytes have come, up to ${withinMs} ms`);
   const deadline = world.testbed.now() + withinMs;
   const watched: WatchedBytes = { bytes: 0, others: [] };
   while (watched.bytes < bytes) {
@@ -67,6 +97,7 @@ export async function watchBytes(world: ConformanceWorld, watch: PeerWatch, byte
     else watched.others.push(event);
     if (event.kind === 'eof' || event.kind === 'reset') break;
   }
+  close([...(watched.bytes > 0 ? [{ kind: 'data' as const, bytes: watched.bytes }] : []), ...watched.others]);
   return watched;
 }
 
@@ -103,7 +134,7 @@ export async function checkLate(world: ConformanceWorld, watch: PeerWatch): Prom
   const rule = world.forbidden.get(watch);
   if (!rule) return null;
   world.forbidden.delete(watch);
-  const late = await watchWindow(world, watch, LATE_WINDOW_MS);
+  const late = await watchWindow(world, watch, LATE_WINDOW_MS, `late window (the rule of the ${rule.window} window still holds)`);
   world.unread.push(...late);
   const forbidden = late.filter((event) => rule.kinds === 'any' || rule.kinds.includes(event.kind));
   return forbidden.length > 0 ? `after the window (${rule.window}), within ${LATE_WINDOW_MS} ms more, the peer saw ${describeEvents(forbidden)}` : null;

@@ -18,13 +18,16 @@ import type {
   WinsockProcess,
 } from '../src/core/ports';
 import { CallTimeout } from '../src/core/outcomes';
-import { SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
+import { callLine, callText, LOGGED_DATA_BYTES, straceCall } from '../src/report/call-log';
+import type { CallLogEntry, Moment, TimelineEvent } from '../src/report/timeline';
 
 export interface WorldParameters {
   backend: string;
   backendOptions?: Record<string, string>;
   /** Where Allure results go, when the run writes reports (set by the CLI). */
   allureResults?: string;
+  /** Where each scenario's pcap file goes, named after it, when the run writes reports (set by the CLI). */
+  captures?: string;
 }
 
 /** Bound for calls expected to return promptly; a call still blocked after it ends the scenario as TIMEOUT. */
@@ -41,68 +44,10 @@ export interface Subject {
   datagramPeer?: PeerDatagramSocket;
 }
 
-export interface CallLogEntry {
-  process: 'main' | 'probe';
-  /** The call, with byte strings longer than LOGGED_DATA_BYTES shortened to their length and first bytes. */
-  call: Call;
-  outcome: CallOutcome;
-  /**
-   * The call's round trip on the controller's clock (Testbed.now: wall time for an agent, virtual time on
-   * the simulator), from before the request to the answer: the call's time plus the cost of asking. The
-   * outcome's elapsedMs is the backend's own word; timing checks rest on this (support/timing.ts).
-   */
-  roundTripMs: number;
-  /** The same, in one packetdrill-like line: call, return, error, the backend's timing, outputs, the round trip. */
-  line: string;
-}
-
-/** Byte strings (hex) a call log keeps whole; longer ones (a send that fills a buffer) are shortened. */
-const LOGGED_DATA_BYTES = 32;
-
+/** The call as the call log keeps it: a byte string longer than LOGGED_DATA_BYTES (a send that fills a buffer) shortened. */
 function loggedCall(call: Call): Call {
   if (!('data' in call) || call.data.length <= 2 * LOGGED_DATA_BYTES) return call;
   return { ...call, data: `${call.data.slice(0, 2 * LOGGED_DATA_BYTES)}... (${call.data.length / 2} bytes)` };
-}
-
-/**
- * What a call gave back: its return value and WSA code, without its timing, so that a deviation reads the
- * same from run to run (an expectation records it as it is; the call log has the timings).
- */
-export function describeOutcome(outcome: CallOutcome): string {
-  if (outcome.status === 'blocked') return `still blocked after ${outcome.boundMs} ms`;
-  const ret = outcome.ret === SOCKET_ERROR ? 'SOCKET_ERROR' : String(outcome.ret);
-  const error = outcome.error === 0 ? '' : ` ${wsaErrorName(outcome.error)} (${outcome.error})`;
-  return `= ${ret}${error}`;
-}
-
-/**
- * The call log's line for a call: what it returned, the backend's own timing of it in angle brackets, what
- * it handed back in braces, and its round trip on the controller's clock.
- */
-function logLine(call: Call, outcome: CallOutcome, roundTripMs: number): string {
-  const timing = outcome.status === 'returned' ? ` <${outcome.elapsedMs.toFixed(1)} ms>` : '';
-  return `${describeCall(call)} ${describeOutcome(outcome)}${timing}${describeOutputs(outcome)} (round trip ${roundTripMs.toFixed(1)} ms)`;
-}
-
-/** What a call handed back besides its return value, for the call log's line: `{value 7}`. */
-function describeOutputs(outcome: CallOutcome): string {
-  if (outcome.status !== 'returned') return '';
-  const { handle, value, bufferLength, data, endpoint, protocols } = outcome.out;
-  const parts = [
-    handle === undefined ? '' : `handle ${handle}`,
-    value === undefined ? '' : `value ${value}`,
-    bufferLength === undefined ? '' : `WSABUF.len ${bufferLength}`,
-    data === undefined ? '' : `${data.length / 2} byte${data.length === 2 ? '' : 's'} of data`,
-    endpoint === undefined ? '' : `${endpoint.address}:${endpoint.port}`,
-    protocols === undefined ? '' : `${protocols.length} protocols`,
-  ].filter(Boolean);
-  return parts.length > 0 ? ` {${parts.join(', ')}}` : '';
-}
-
-function describeCall(call: Call): string {
-  const { op, ...args } = call;
-  const shown = Object.entries(args).map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
-  return `${op}(${shown.join(', ')})`;
 }
 
 export class ConformanceWorld extends World<WorldParameters> {
@@ -133,6 +78,10 @@ export class ConformanceWorld extends World<WorldParameters> {
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;
   readonly calls: CallLogEntry[] = [];
+  /** When the scenario's capture began, on the testbed's clock: the zero of its calls' and marks' times. */
+  startedAt = 0;
+  /** Its calls, observation windows and teardown, in order, for the wire log. */
+  readonly timeline: TimelineEvent[] = [];
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options);
@@ -140,19 +89,32 @@ export class ConformanceWorld extends World<WorldParameters> {
 
   /** Run a call and record it, with its round trip on the controller's clock; the outcome may be 'blocked'. */
   async attempt(call: Call, boundMs: number = CALL_BOUND_MS): Promise<CallOutcome> {
-    const asked = this.testbed.now();
+    const askedAt = this.testbed.now();
+    const asked = this.moment(askedAt);
     const outcome = await this.process.call(call, boundMs);
-    const roundTripMs = this.testbed.now() - asked;
+    const roundTripMs = this.testbed.now() - askedAt;
     if (outcome.status === 'blocked') this.waitedMs += boundMs;
-    const logged = loggedCall(call);
-    this.calls.push({ process: this.processKind, call: logged, outcome, roundTripMs, line: logLine(logged, outcome, roundTripMs) });
+    const line = callLine(this.processKind, call, outcome, roundTripMs);
+    const entry: CallLogEntry = { process: this.processKind, call: loggedCall(call), outcome, roundTripMs, at: asked.at, line };
+    this.calls.push(entry);
+    this.timeline.push({ ...asked, call: entry, text: callText(this.processKind, call, outcome) });
     return outcome;
+  }
+
+  /** Put something the scenario does on its timeline, now (an observation window, the teardown). */
+  mark(what: string): void {
+    this.timeline.push({ ...this.moment(this.testbed.now()), mark: what });
+  }
+
+  /** `now` on the testbed's clock, as a moment of the scenario's timeline. */
+  private moment(now: number): Moment {
+    return { at: now - this.startedAt, packetsBefore: this.testbed.wire?.packetsSoFar?.() };
   }
 
   /** Run a call that must return within its bound; one that does not ends the scenario as TIMEOUT. */
   async call(call: Call, boundMs: number = CALL_BOUND_MS): Promise<Returned> {
     const outcome = await this.attempt(call, boundMs);
-    if (outcome.status === 'blocked') throw new CallTimeout(`${describeCall(call)} had not returned after ${boundMs} ms`);
+    if (outcome.status === 'blocked') throw new CallTimeout(`${straceCall(call, outcome)} had not returned after ${boundMs} ms`);
     return outcome;
   }
 

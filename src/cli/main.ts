@@ -190,7 +190,7 @@ async function runCucumberInto(
           backend: options.backend,
           backendOptions: options.backendOptions,
           // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
-          ...(reports ? { allureResults: runFiles(reports).allureResults } : {}),
+          ...(reports ? { allureResults: runFiles(reports).allureResults, captures: runFiles(reports).captures } : {}),
         },
         ...(options.tags ? { tags: options.tags } : {}),
         ...(options.parallel > 0 ? { parallel: options.parallel } : {}),

@@ -166,6 +166,10 @@ export interface WirePacket {
   /** TCP flags in tcpdump order, e.g. ['SYN'], ['FIN','ACK'], ['RST']. */
   flags: string[];
   length: number;
+  /** TCP's sequence and acknowledgement numbers and window field, as in its header, where the wire knows them (the simulator models the window alone). */
+  seq?: number;
+  ack?: number;
+  win?: number;
   icmp?: { type: number; code: number };
 }
 
@@ -182,6 +186,12 @@ export interface Wire {
   /** The scenario's packets so far, every one sent before this call included; the capture goes on. */
   seen(): Promise<WirePacket[]>;
   stop(): Promise<WireSlice>;
+  /**
+   * How many of the scenario's packets there are now, where the wire knows it at once (a model's): the
+   * scenario's timeline then orders its calls and marks among packets of the same moment, which a virtual
+   * clock does not tell apart. A capture, which must wait for its packets, leaves it out.
+   */
+  packetsSoFar?(): number;
 }
 
 export type FaultName = 'network-down' | 'blocking-call-in-progress';

@@ -89,3 +89,44 @@ export const BASE_PROTOCOL = 1;
 
 /** MAKEWORD(2, 2), the version every Winsock 2 client asks for. */
 export const WINSOCK_2_2 = 0x0202;
+
+// The reverse lookups, for reports that show a call with its constants by name (strace's way): groups of
+// the constants above, by the argument they are passed as. A value no constant names reads as its number.
+
+export const ADDRESS_FAMILIES = { AF_INET, AF_ISO, AF_DECNET, AF_INET6 } as const;
+export const SOCKET_TYPES = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET } as const;
+export const PROTOCOLS = { IPPROTO_TCP, IPPROTO_UDP } as const;
+export const SHUTDOWN_HOW = { SD_RECEIVE, SD_SEND, SD_BOTH } as const;
+export const SOCKET_LEVELS = { SOL_SOCKET } as const;
+export const SOCKET_OPTIONS = { SO_LINGER, SO_TYPE } as const;
+export const IOCTL_COMMANDS = { FIONREAD, FIONBIO } as const;
+export const MESSAGE_FLAGS = { MSG_PEEK } as const;
+export const SERVICE_FLAGS = {
+  XP1_CONNECTIONLESS,
+  XP1_GUARANTEED_DELIVERY,
+  XP1_GUARANTEED_ORDER,
+  XP1_MESSAGE_ORIENTED,
+  XP1_GRACEFUL_CLOSE,
+  XP1_EXPEDITED_DATA,
+  XP1_CONNECT_DATA,
+  XP1_DISCONNECT_DATA,
+  XP1_SUPPORT_BROADCAST,
+  XP1_SUPPORT_MULTIPOINT,
+  XP1_IFS_HANDLES,
+} as const;
+
+/** The name `group` gives `value` (`AF_INET` for 2 among ADDRESS_FAMILIES), else the number in decimal. */
+export function constantName(group: Readonly<Record<string, number>>, value: number): string {
+  return Object.keys(group).find((name) => group[name] === value) ?? String(value);
+}
+
+/**
+ * A set of flags by name, as C writes them: `MSG_PEEK`, `XP1_GRACEFUL_CLOSE|XP1_DISCONNECT_DATA`; bits no
+ * flag of `group` names are added in hex (`MSG_PEEK|0x100`); no flag at all reads `0`.
+ */
+export function flagNames(group: Readonly<Record<string, number>>, value: number): string {
+  const named = Object.keys(group).filter((name) => (group[name] ?? 0) !== 0 && (value & (group[name] ?? 0)) === group[name]);
+  const rest = named.reduce((left, name) => left & ~(group[name] ?? 0), value) >>> 0;
+  const parts = rest === 0 ? named : [...named, `0x${rest.toString(16)}`];
+  return parts.length > 0 ? parts.join('|') : '0';
+}

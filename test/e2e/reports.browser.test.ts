@@ -1,6 +1,7 @@
-// The reports as a reader sees them: a fresh simulator run (and one with a rule broken on purpose), the
-// report command, then both reports in headless Chromium, served from 127.0.0.1. Screenshots go to
-// reports/screenshots/. Chromium must not reach beyond 127.0.0.1; every other request fails the test.
+// The reports as a reader sees them: a fresh simulator run (and one with a rule broken on purpose), a
+// Wine run of two of Wine's recorded deviations, the report command, then the reports in headless
+// Chromium, served from 127.0.0.1. Screenshots go to reports/screenshots/, the Wine deviation's to the
+// test's scratch folder. Chromium must not reach beyond 127.0.0.1; every other request fails the test.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/setup';
+import { wineSetupDone } from '../../src/testbeds/agent/wine-setup';
 import { loadCatalogue } from '../../src/spec/catalogue';
 import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
@@ -27,6 +29,9 @@ const CHROMIUM_ARGS = [
 const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
 /** The rule the fin-sent mutant breaks, and the scenario that catches it. */
 const BROKEN_RULE = 'remarks.no-effect-on-lower-layers';
+/** Wine deviations that expectations/wine.yaml records (XFAIL): one observed by the agent, one on the wire. */
+const WINE_DEVIATIONS = '@req:errors.wsanotinitialised or @req:remarks.tcp-reset-queued-data';
+const WINE_SCENARIO = 'Data still queued resets the TCP connection';
 
 interface Ran {
   code: number;
@@ -76,7 +81,7 @@ interface VerdictsFile {
 if (!existsSync(CHROMIUM)) {
   it('needs Chromium', () => assert.fail(`chromium is not installed (${CHROMIUM}): run \`npm run setup\` as root, which installs it`));
 } else
-  describe('the reports in a browser', { timeout: 180_000 }, () => {
+  describe('the reports in a browser', { timeout: 240_000 }, () => {
     let work = '';
     let profile = '';
     let server: Server | null = null;
@@ -87,15 +92,21 @@ if (!existsSync(CHROMIUM)) {
 
     before(async () => {
       work = scratchDir('reports-browser');
-      const [plain, mutant] = await Promise.all([
+      assert.ok(wineSetupDone(), 'Wine is not set up: run `npm run setup` first');
+      const [plain, mutant, wine] = await Promise.all([
         run('bin/conformance.js', ['--reports', path.join(work, 'simulator'), '--quiet']),
         run('bin/conformance.js', ['--backend-option', 'mutant=fin-sent', '--reports', path.join(work, 'fin-sent'), '--quiet']),
+        run('bin/conformance.js', ['--backend', 'wine', '--tags', WINE_DEVIATIONS, '--reports', path.join(work, 'wine'), '--quiet']),
       ]);
       assert.equal(plain.code, 0, `the simulator run failed: ${plain.stderr || plain.stdout}`);
       assert.equal(mutant.code, 1, `the fin-sent run should fail: ${mutant.stderr || mutant.stdout}`);
+      assert.equal(wine.code, 0, `the Wine run failed: ${wine.stderr || wine.stdout}`);
       const report = await run('scripts/report.ts', ['--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
       assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 deviations; 0 optional behaviours absent$/m);
+      // The Wine run's Allure report, with a matrix of its own beside it.
+      const wineReport = await run('scripts/report.ts', ['--out', path.join(work, 'wine-matrix'), path.join(work, 'wine')]);
+      assert.equal(wineReport.code, 0, `npm run report failed on the Wine run: ${wineReport.stderr}`);
 
       server = await serve(work);
       origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -173,13 +184,63 @@ if (!existsSync(CHROMIUM)) {
       assert.match(text, /FAIL: Deviation: /);
       assert.match(text, /Deviation from the page/, 'the Allure category of a Deviation');
       await page.getByText('After hook').first().click();
-      await page.getByText('call log', { exact: true }).first().click();
-      const callLog = page.getByText('"line":', { exact: false }).first();
+      await page.getByText('call-log.txt', { exact: true }).first().click();
+      const callLog = page.getByText(/WSARecvDisconnect\(0x[0-9a-f]+, NULL\) = 0/).first();
       await callLog.waitFor();
       await callLog.scrollIntoViewIfNeeded();
       const link = page.locator('a[href*="learn.microsoft.com"]').first();
       assert.equal(await link.getAttribute('href'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#remarks');
       await page.screenshot({ path: path.join(SCREENSHOTS, 'allure-evidence.png') });
+    });
+
+    it("a Wine deviation's Allure page shows the verdict, the reason, and call and wire logs a person reads", async () => {
+      // One line instead of a wait for a wire log that is not there: capture needs root (and tcpdump, which setup installs).
+      assert.equal(process.getuid?.(), 0, 'the wire log is captured only when the tests run as root');
+      await page.goto(`${origin}/wine/allure-report/index.html`);
+      await page.getByText(WINE_SCENARIO, { exact: true }).first().click();
+      await page.getByText('Tear down').first().waitFor();
+      await page.getByText('After hook').first().click();
+      for (const name of ['call-log.txt', 'wire-log.txt']) await page.getByText(name, { exact: true }).first().click();
+      await page.getByText('teardown begins').first().waitFor();
+      const text = await page.locator('body').innerText();
+      assert.match(text, /verdict\s+XFAIL/, "the run's verdict, as a label");
+      assert.match(text, /XFAIL \(recorded: Wine carries SD_RECEIVE to the host's shutdown\(SHUT_RD\)[^)]*\): Deviation: no reset within 500 ms/);
+      // The call log, strace style: constants by name, what a call handed back in place, then = and the return.
+      assert.match(text, /^ +-\d\.\d{3} socket\(AF_INET, SOCK_STREAM, IPPROTO_TCP\) = (0x[0-9a-f]+) <[\d.]+ ms> \(round trip [\d.]+ ms\)$/m);
+      const socket = /socket\(AF_INET, SOCK_STREAM, IPPROTO_TCP\) = (0x[0-9a-f]+)/.exec(text)?.[1] ?? '';
+      assert.match(text, new RegExp(`^ +-\\d\\.\\d{3} ioctlsocket\\(${socket}, FIONREAD, \\[6\\]\\) = 0 <`, 'm'));
+      assert.match(text, new RegExp(`^ +0\\.000 WSARecvDisconnect\\(${socket}, NULL\\) = 0 <`, 'm'));
+      assert.doesNotMatch(text, /"op":|af=2/, 'no call shown as raw JSON');
+      // The wire log, tcpdump style, on the same timeline: the window closes before the teardown begins,
+      // and a reset after that is the teardown's.
+      const wire = text.slice(text.indexOf('# tcpdump -n style'));
+      const handshake = /^ +-\d\.\d{3} 127\.0\.0\.1\.\d+ > 127\.0\.0\.1\.\d+: Flags \[S\], seq \d+, win \d+, length 0$/m;
+      assert.match(wire, handshake);
+      assert.match(wire, /: Flags \[P\.\], seq 1:7, ack 1, win \d+, length 6$/m, 'the 6 bytes queued, numbered from the SYN');
+      const at = (pattern: RegExp): number => wire.search(pattern);
+      const opens = at(/----- window opens: the peer watches for a reset, up to 500 ms/);
+      const closes = at(/----- window closes: the peer saw nothing/);
+      const teardown = at(/----- teardown begins/);
+      assert.ok(opens > 0 && opens < closes && closes < teardown, 'the window opens, closes, then the teardown begins');
+      const reset = at(/Flags \[R/);
+      assert.ok(reset < 0 || reset > teardown, 'a reset on the wire is after the teardown began');
+      const pcap = 'reception-79-data-still-queued-resets-the-tcp-connection.pcap';
+      assert.match(text, new RegExp(pcap.replace(/\./g, '\\.')), 'the pcap attachment is named after its scenario');
+      assert.ok(existsSync(path.join(work, 'wine', 'pcap', pcap)), 'the run keeps the pcap in its reports folder');
+      // The whole of the scenario's page, its evidence open: Allure scrolls inside the page, so the page grows to fit.
+      const shots = path.join(work, 'screenshots');
+      mkdirSync(shots, { recursive: true });
+      await page.setViewportSize({ width: 1440, height: 2600 });
+      await page.screenshot({ path: path.join(shots, 'allure-wine-deviation.png') });
+      // And its evidence at full size: from the Tear down to the pcap.
+      const from = await page.getByText('Tear down').first().boundingBox();
+      const to = await page.getByText(pcap, { exact: true }).first().boundingBox();
+      assert.ok(from && to, 'the evidence is on the page');
+      await page.screenshot({
+        path: path.join(shots, 'allure-wine-evidence.png'),
+        clip: { x: 0, y: from.y - 10, width: 1440, height: to.y + to.height + 20 - from.y },
+      });
+      await page.setViewportSize({ width: 1440, height: 900 });
     });
 
     it('no page asked for anything beyond 127.0.0.1', () => {

@@ -38,12 +38,15 @@ function ipv4(proto: number, payload: Buffer, src = [127, 0, 0, 1], dst = [127, 
   return Buffer.concat([h, payload]);
 }
 
-function tcp(sport: number, dport: number, flags: number, data = Buffer.alloc(0), options = 0): Buffer {
+function tcp(sport: number, dport: number, flags: number, data = Buffer.alloc(0), options = 0, numbers = { seq: 0, ack: 0, win: 0 }): Buffer {
   const h = Buffer.alloc(20 + options);
   h.writeUInt16BE(sport, 0);
   h.writeUInt16BE(dport, 2);
+  h.writeUInt32BE(numbers.seq, 4);
+  h.writeUInt32BE(numbers.ack, 8);
   h[12] = ((20 + options) / 4) << 4;
   h[13] = flags;
+  h.writeUInt16BE(numbers.win, 14);
   return Buffer.concat([h, data]);
 }
 
@@ -99,6 +102,12 @@ describe('decodePcap', () => {
     assert.deepEqual([packets[6].from.port, packets[6].to.port], [6000, 5000]);
     assert.equal(packets[1].epochMs - packets[0].epochMs, 0.25);
     assert.equal(packets[5].epochMs, 101_000);
+  });
+
+  it("reads a TCP segment's sequence and acknowledgement numbers and window as they are in its header", () => {
+    const numbers = { seq: 0xfffffff0, ack: 1234567, win: 512 };
+    const [segment] = decodePcap(pcapFile([{ sec: 1, usec: 0, frame: ether(ipv4(6, tcp(40000, 80, ACK, Buffer.from('ab'), 0, numbers))) }]));
+    assert.deepEqual([segment?.seq, segment?.ack, segment?.win, segment?.length], [0xfffffff0, 1234567, 512, 2]);
   });
 
   it('reads big-endian files with nanosecond timestamps', () => {

@@ -77,17 +77,17 @@ class AgentTestbed implements Testbed {
   ) {
     this.peer = new LoopbackPeer(options.peerAddress);
     const loopback = /^127\.|^localhost$/.test(options.peerAddress);
-    // A parallel run's workers share lo: each scenario keeps the packets of its own peer's sockets, those
-    // it has opened so far while it runs (Wire.seen), all of them once it has ended (Wire.stop, after
-    // endScenario took them). The previous scenario's ports may linger in the set; its packets are before
-    // this scenario's slice of the capture.
-    const parallelWorker = process.env.CUCUMBER_WORKER_ID !== undefined;
+    // lo is shared, by a parallel run's other workers and by any other program on the host: each scenario
+    // keeps the packets of its own peer's sockets (every packet of the socket under test goes to or comes
+    // from one of them), those it has opened so far while it runs (Wire.seen), all of them once it has
+    // ended (Wire.stop, after endScenario took them). The previous scenario's ports may linger in the set;
+    // its packets are before this scenario's slice of the capture.
     this.wire =
       options.capture && loopback
         ? TcpdumpWire.create({
             interface: 'lo',
             excludedPorts: () => [...this.controlPorts],
-            onlyPorts: () => (parallelWorker ? new Set([...this.scenarioPorts, ...this.peer.ports()]) : null),
+            onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
           })
         : null;
     if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);

@@ -29,8 +29,9 @@ export interface CaptureOptions {
   /** Ports whose traffic is not evidence (the agent's control channel); read at start and at stop. */
   excludedPorts: () => number[];
   /**
-   * When it returns ports, a scenario's packets are only those to or from one of them. A parallel run's
-   * workers each capture all of lo, so each keeps its own peer's traffic.
+   * When it returns ports, a scenario's packets are only those to or from one of them. Each capture sees
+   * all of lo (a parallel run's other workers, any other program on the host), so each keeps its own
+   * peer's traffic.
    */
   onlyPorts?: () => ReadonlySet<number> | null;
   /** Bound on waiting for tcpdump's "listening on" line. */
@@ -89,7 +90,8 @@ export class TcpdumpWire implements Wire {
       await this.launch();
     }
     this.offset = fileSize(this.file);
-    this.startedAt = Date.now();
+    // To the microsecond, as the packets' own times are: the scenario's timeline lines them up with its calls.
+    this.startedAt = performance.timeOrigin + performance.now();
   }
 
   /**

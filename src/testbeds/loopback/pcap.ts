@@ -4,7 +4,7 @@
 // (capture.ts) hands them what tcpdump wrote.
 //
 // WirePacket.length is the transport payload: TCP or UDP data bytes (as tcpdump's "length N"), or the
-// whole ICMP message.
+// whole ICMP message. A TCP segment's seq, ack and win are its header's, unscaled, as tcpdump prints them.
 import { ipv4Text, ipv6Text } from '../../../agent/sockaddr';
 import type { Endpoint, WirePacket } from '../../core/ports';
 
@@ -76,6 +76,9 @@ function transport(b: Buffer, at: number, len: number, proto: number, from: stri
       to: { address: to, port: b.readUInt16BE(at + 2) },
       flags: TCP_FLAGS.filter(([bit]) => flagsByte & bit).map(([, name]) => name),
       length: Math.max(0, len - offset),
+      seq: b.readUInt32BE(at + 4),
+      ack: b.readUInt32BE(at + 8),
+      win: b.readUInt16BE(at + 14),
     };
   }
   if (proto === 17 && end - at >= 8) {

@@ -25,6 +25,7 @@ class SimulatorTestbed implements Testbed {
       },
       seen: async () => this.net.wire.slice(from).map((p) => ({ ...p, t: p.t - startedAt })),
       stop: async () => ({ packets: await this.wire.seen(), pcap: null }),
+      packetsSoFar: () => this.net.wire.length - from,
     };
   }
 

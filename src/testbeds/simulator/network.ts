@@ -171,5 +171,7 @@ function toWirePacket(packet: Packet, t: number): WirePacket {
     to: endpoint(packet.dst),
     flags: packet.transport === 'udp' ? [] : [...packet.flags],
     length: packet.payload.length,
+    // The model's window, in bytes; it counts no sequence numbers of its own.
+    ...(packet.transport !== 'udp' && packet.window !== undefined ? { win: packet.window } : {}),
   };
 }
