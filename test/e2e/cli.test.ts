@@ -52,10 +52,9 @@ describe('a simulator run', () => {
     const shape = (run: typeof first) => JSON.stringify(run.results.map((r) => [r.location, r.verdict, r.detail, r.attachments]));
     assert.ok(first.results.length > 30);
     assert.equal(shape(first), shape(second));
-    assert.ok(
-      first.results.every((r) => r.verdict === 'PASS'),
-      'the simulator keeps every rule',
-    );
+    // Every rule kept; N/A only where a buffer is declined with WSAENOPROTOOPT, which TCP/IP may do.
+    const declined = /declined the 16-byte disconnect data buffer with WSAENOPROTOOPT/;
+    for (const r of first.results) assert.ok(r.verdict === 'PASS' || (r.verdict === 'N/A' && declined.test(r.detail)), `${r.name}: ${r.verdict} ${r.detail}`);
   });
 });
 
