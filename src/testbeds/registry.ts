@@ -25,6 +25,11 @@ export const BACKENDS: readonly BackendEntry[] = [
     summary: "the system's ws2_32.dll, through an agent in the local node (Windows only)",
     load: () => (require('./agent') as typeof import('./agent')).winsockTestbed,
   },
+  {
+    name: 'posix',
+    summary: "a comparison, not a Winsock: the host's BSD sockets (Linux), each call carried onto POSIX by agent/posix/mapping.ts",
+    load: () => (require('./posix') as typeof import('./posix')).posixTestbed,
+  },
 ];
 
 export function backendNames(): string[] {
