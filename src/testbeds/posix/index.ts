@@ -15,14 +15,11 @@ import { NotApplicable } from '../../core/outcomes';
 import { REPO_ROOT } from '../../core/paths';
 import { NO_UNINITIALISED_PROCESS, notApplicableOnPosix } from '../../../agent/posix/mapping';
 import { AgentTestbed } from '../agent';
+import { columnNote } from '../registry';
 import { buildAgent, type LaunchSpec } from '../agent/launcher';
 import { parseAgentOptions, type AgentOptions } from '../agent/options';
 
 const POSIX_AGENT_ENTRY = path.join(REPO_ROOT, 'agent', 'posix', 'agent.ts');
-
-/** What the run's facts say of this column, beside the agent's own. */
-export const POSIX_COLUMN_NOTE =
-  'a comparison, not a Winsock implementation: each call carried onto the host\u2019s BSD sockets by the porting table of agent/posix/mapping.ts';
 
 /** The POSIX agent in the local node, built like the Winsock agent (only node built-ins beside koffi). */
 function posixAgentLaunch(options: AgentOptions): LaunchSpec {
@@ -86,7 +83,7 @@ class PosixTestbed implements Testbed {
   }
 
   async metadata(): Promise<Record<string, string>> {
-    return { ...(await this.agent.metadata()), 'controller: column': POSIX_COLUMN_NOTE };
+    return { ...(await this.agent.metadata()), 'controller: column': columnNote(this.backend) ?? '' };
   }
 
   close(): Promise<void> {
