@@ -227,7 +227,7 @@ export class Executor {
   }
 
   /** Run one call; a call the agent cannot execute (unknown op, bad field) rejects with a BadCall. */
-  execute(call: Call, boundMs: number): Promise<CallOutcome> {
+  async execute(call: Call, boundMs: number): Promise<CallOutcome> {
     const handler = handlerOf(call.op);
     return runCall(handler, call, new Scope(this.koffi, this.fn, this.native, this.state, boundMs), boundMs);
   }

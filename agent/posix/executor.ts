@@ -38,7 +38,7 @@ export class PosixExecutor implements CallExecutor {
     };
   }
 
-  execute(call: Call, boundMs: number): Promise<CallOutcome> {
+  async execute(call: Call, boundMs: number): Promise<CallOutcome> {
     const handler = posixHandlerOf(call.op);
     return runCall(handler, call, new Scope(this.libc.koffi, this.libc.fn, this.native, this.state, boundMs), boundMs);
   }
