@@ -65,9 +65,9 @@ export const POSIX_CALLS: { readonly [Op in PosixOp]: PosixCall } = {
   shutdown: { posix: 'shutdown(fd, how)', note: 'SD_RECEIVE, SD_SEND and SD_BOTH have the values of SHUT_RD, SHUT_WR and SHUT_RDWR' },
   setLinger: { posix: 'setsockopt(fd, SOL_SOCKET, SO_LINGER, struct linger)', note: "Winsock's linger is two u_shorts, POSIX's two ints" },
   getSocketType: { posix: 'getsockopt(fd, SOL_SOCKET, SO_TYPE)', note: 'SOCK_STREAM and SOCK_DGRAM have the same values' },
-  FIONREAD: { posix: 'ioctl(fd, FIONREAD, &n)' },
-  FIONBIO: { posix: 'ioctl(fd, FIONBIO, &n)' },
-  closesocket: { posix: 'close(fd)', note: 'a handle value that cannot be a descriptor (above INT_MAX) is WSAENOTSOCK from the layer itself, for every call' },
+  FIONREAD: { posix: 'ioctl(fd, FIONREAD, &n)', note: 'on a UDP socket Linux counts the next datagram, not every byte queued' },
+  FIONBIO: { posix: 'ioctl(fd, FIONBIO, &n)', note: 'non-zero makes the socket non-blocking, as with ioctlsocket' },
+  closesocket: { posix: 'close(fd)', note: 'may wait for SO_LINGER, as closesocket does' },
   createNonSocketHandle: {
     posix: 'pipe(fds)',
     note: "a pipe's read end: a descriptor that is not a socket, as an event object is a handle that is not a socket",
