@@ -19,4 +19,5 @@ module.exports = {
   simulator: forBackend('simulator'),
   wine: forBackend('wine'),
   winsock: forBackend('winsock'),
+  posix: forBackend('posix'),
 };

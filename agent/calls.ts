@@ -24,12 +24,15 @@ export interface NativeResult {
 }
 
 /** A call's result, before it becomes a `returned` outcome. */
-interface CallResult {
+export interface CallResult {
   ret: number;
   error: number;
   elapsedMs: number;
   out?: CallOutputs;
 }
+
+/** What a minted handle is, for `release` to close it: a socket, a Windows event object, a POSIX pipe's end. */
+export type HandleKind = 'socket' | 'event' | 'pipe';
 
 /** What a handler makes its call with: the bound functions, memory for the call, the process's handles. */
 export interface CallScope {
@@ -60,20 +63,21 @@ export interface CallScope {
     late?: (value: bigint | null) => void,
   ): Promise<NativeResult | 'blocked'>;
   /** Record a handle the call created, so that `release` closes it. */
-  mint(value: bigint, kind: 'socket' | 'event'): Handle;
+  mint(value: bigint, kind: HandleKind): Handle;
   /** Forget a handle that is closed. */
   forget(handle: bigint): void;
   /** Count a WSAStartup (+1) or WSACleanup (-1) that succeeded, so that `release` can undo it. */
   countStartup(change: 1 | -1): void;
 }
 
-type Handler = (call: UncheckedCall, scope: CallScope) => CallResult | 'blocked' | Promise<CallResult | 'blocked'>;
+/** One op's handler: checks its call's fields, makes the call through its scope, reads the outputs. */
+export type Handler = (call: UncheckedCall, scope: CallScope) => CallResult | 'blocked' | Promise<CallResult | 'blocked'>;
 
 /** SOCKET_ERROR as the bigint a native int function's result becomes. */
-const FAILED = BigInt(SOCKET_ERROR);
+export const FAILED = BigInt(SOCKET_ERROR);
 
 /** A Handle from the port: "0x1a4" (any hex) or a decimal string; raw values that were never minted are fine. */
-function handle(value: unknown): bigint {
+export function handle(value: unknown): bigint {
   if (typeof value !== 'string' || !/^(0x[0-9a-f]+|\d+)$/i.test(value))
     throw new BadCall(`handle must be a hex string like "0x1a4", not ${JSON.stringify(value)}`);
   const parsed = BigInt(value);
@@ -81,18 +85,18 @@ function handle(value: unknown): bigint {
   return parsed;
 }
 
-function int(value: unknown, field: string): number {
+export function int(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw new BadCall(`${field} must be an integer, not ${JSON.stringify(value)}`);
   return value;
 }
 
-function hexData(value: unknown, field: string): Buffer {
+export function hexData(value: unknown, field: string): Buffer {
   if (typeof value !== 'string' || !/^([0-9a-f]{2})*$/i.test(value)) throw new BadCall(`${field} must be hex bytes, not ${JSON.stringify(value)}`);
   return Buffer.from(value, 'hex');
 }
 
 /** The SOCKADDR_IN or SOCKADDR_IN6 of an endpoint field. */
-function sockaddr(value: unknown, field: string): Buffer {
+export function sockaddr(value: unknown, field: string): Buffer {
   const e = value as Partial<Endpoint> | null;
   try {
     if (typeof e !== 'object' || e === null || typeof e.address !== 'string' || typeof e.port !== 'number') throw new Error(`${field} must be {address, port}`);
@@ -103,21 +107,21 @@ function sockaddr(value: unknown, field: string): Buffer {
 }
 
 /** A C int return value, from the bigint a native result is kept as. */
-function cInt(value: bigint): number {
+export function cInt(value: bigint): number {
   return Number(BigInt.asIntN(32, value));
 }
 
 /** The result of a function that returns a C int. */
-function returned(r: NativeResult): CallResult {
+export function returned(r: NativeResult): CallResult {
   return { ret: cInt(r.value), error: r.error, elapsedMs: r.elapsedMs };
 }
 
-function returnedUnlessBlocked(r: NativeResult | 'blocked'): CallResult | 'blocked' {
+export function returnedUnlessBlocked(r: NativeResult | 'blocked'): CallResult | 'blocked' {
   return r === 'blocked' ? r : returned(r);
 }
 
 /** The result of a function that returns a new handle, `invalid` on failure: the port reports -1, or 0 and the handle. */
-function newHandle(scope: CallScope, r: NativeResult, kind: 'socket' | 'event', invalid: bigint): CallResult {
+export function newHandle(scope: CallScope, r: NativeResult, kind: HandleKind, invalid: bigint): CallResult {
   if (r.value === invalid) return { ret: SOCKET_ERROR, error: r.error, elapsedMs: r.elapsedMs };
   return { ret: 0, error: 0, elapsedMs: r.elapsedMs, out: { handle: scope.mint(r.value, kind) } };
 }
@@ -133,7 +137,7 @@ function wsabuf(scope: CallScope, buf: Native, trailing = 0): Native {
 }
 
 /** The first `length` bytes of `buf` (at most all of it), as the port's hex. */
-function hexOf(buf: Native, length: number): string {
+export function hexOf(buf: Native, length: number): string {
   return buf.bytes().subarray(0, Math.min(length, buf.size)).toString('hex');
 }
 

@@ -9,7 +9,7 @@
 // WSAGetLastError is GetLastError on Windows and on Wine.
 import type { Call, CallOutcome, Handle } from '../src/core/ports';
 import { SO_LINGER, SOL_SOCKET, WINSOCK_2_2 } from '../src/core/winsock';
-import { handlerOf, type CallScope, type NativeResult, type UncheckedCall } from './calls';
+import { handlerOf, type CallScope, type Handler, type HandleKind, type NativeResult, type UncheckedCall } from './calls';
 import { Native, toBig, WSADATA_SIZE, type Bindings, type Koffi, type NativeArgument, type NativeFunction } from './winsock';
 
 function hexHandle(value: bigint): Handle {
@@ -31,36 +31,56 @@ function closeWithoutLingering(bindings: Bindings, s: bigint): void {
 }
 
 /** What a process's calls leave behind until its next release. */
-class ProcessState {
+export class ProcessState {
   /** The handles minted since the last release. */
-  readonly minted = new Map<Handle, 'socket' | 'event'>();
+  readonly minted = new Map<Handle, HandleKind>();
   /** WSAStartups minus WSACleanups that succeeded since the last release. */
   startupBalance = 0;
 }
 
+/**
+ * How a process's native calls report their errors and are woken: Winsock's own (WSAGetLastError, a close),
+ * or a porting layer's over another stack (agent/posix/: errno mapped to WSA codes, shutdown and close).
+ */
+export interface NativeConventions {
+  /** The WSA code of the socket call that just failed, on the thread that made it (an async call's: first thing in its callback). */
+  wsaLastError(): number;
+  /** The error of a system call that is not a socket call (GetLastError on Windows). */
+  systemError(): number;
+  /** Wake a call blocked on the socket `s`, closing it: the handle is forgotten at once. */
+  unblock(s: bigint): void;
+}
+
+/** Winsock's conventions, for ws2_32.dll. */
+function winsockConventions(bindings: Bindings): NativeConventions {
+  return {
+    wsaLastError: () => Number(bindings.fn.WSAGetLastError()),
+    systemError: () => Number(bindings.fn.GetLastError()),
+    unblock: (s) => closeWithoutLingering(bindings, s),
+  };
+}
+
 /** One call's scope: the memory it allocated, freed when it is over, and its bound. */
-class Scope implements CallScope {
-  readonly fn: Record<string, NativeFunction>;
+export class Scope implements CallScope {
   readonly pointerSize: number;
   readonly getLastError: () => number;
-  private readonly koffi: Koffi;
   private readonly memory: Native[] = [];
   /** Set when the call was reported blocked: a worker thread may still use its memory. */
   private blocked = false;
 
   constructor(
-    private readonly bindings: Bindings,
+    private readonly koffi: Koffi,
+    readonly fn: Record<string, NativeFunction>,
+    private readonly native: NativeConventions,
     private readonly state: ProcessState,
     private readonly boundMs: number,
   ) {
-    this.fn = bindings.fn;
-    this.koffi = bindings.koffi;
-    this.pointerSize = bindings.koffi.sizeof('void *');
-    this.getLastError = () => Number(this.fn.GetLastError());
+    this.pointerSize = koffi.sizeof('void *');
+    this.getLastError = native.systemError;
   }
 
   private wsaLastError(): number {
-    return Number(this.fn.WSAGetLastError());
+    return this.native.wsaLastError();
   }
 
   alloc(size: number): Native {
@@ -96,7 +116,7 @@ class Scope implements CallScope {
         settled = true;
         this.blocked = true;
         if (unblock !== null) {
-          closeWithoutLingering(this.bindings, unblock);
+          this.native.unblock(unblock);
           this.forget(unblock);
         }
         resolve('blocked');
@@ -130,7 +150,7 @@ class Scope implements CallScope {
     });
   }
 
-  mint(value: bigint, kind: 'socket' | 'event'): Handle {
+  mint(value: bigint, kind: HandleKind): Handle {
     const h = hexHandle(value);
     this.state.minted.set(h, kind);
     return h;
@@ -155,14 +175,27 @@ class Scope implements CallScope {
   }
 }
 
+/** Run one call's handler in its scope, as the control protocol's outcome; the scope ends with the call. */
+export async function runCall(handler: Handler, call: Call, scope: Scope, boundMs: number): Promise<CallOutcome> {
+  try {
+    const r = await handler(call as unknown as UncheckedCall, scope);
+    if (r === 'blocked') return { status: 'blocked', boundMs };
+    return { status: 'returned', ret: r.ret, error: r.error, elapsedMs: Math.round(r.elapsedMs * 1000) / 1000, out: r.out ?? {} };
+  } finally {
+    scope.end();
+  }
+}
+
 export class Executor {
   private readonly state = new ProcessState();
   private readonly fn: Record<string, NativeFunction>;
   private readonly koffi: Koffi;
+  private readonly native: NativeConventions;
 
   constructor(private readonly bindings: Bindings) {
     this.fn = bindings.fn;
     this.koffi = bindings.koffi;
+    this.native = winsockConventions(bindings);
   }
 
   /** WSAStartup(2.2) for the agent itself; returns its result code. */
@@ -196,14 +229,7 @@ export class Executor {
   /** Run one call; a call the agent cannot execute (unknown op, bad field) rejects with a BadCall. */
   async execute(call: Call, boundMs: number): Promise<CallOutcome> {
     const handler = handlerOf(call.op);
-    const scope = new Scope(this.bindings, this.state, boundMs);
-    try {
-      const r = await handler(call as unknown as UncheckedCall, scope);
-      if (r === 'blocked') return { status: 'blocked', boundMs };
-      return { status: 'returned', ret: r.ret, error: r.error, elapsedMs: Math.round(r.elapsedMs * 1000) / 1000, out: r.out ?? {} };
-    } finally {
-      scope.end();
-    }
+    return runCall(handler, call, new Scope(this.koffi, this.fn, this.native, this.state, boundMs), boundMs);
   }
 
   /**

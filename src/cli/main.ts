@@ -207,7 +207,9 @@ async function runCucumberInto(
   if (errors.length > 0) throw new InputError(`cannot parse the features: ${errors.map((e) => e.message).join('; ')}`);
   // Bad input like any other: a run of nothing would stand in for the last real one.
   if (plan.length === 0) throw new InputError(`no scenario matches --tags '${options.tags ?? ''}'`);
-  const expectations = loadExpectations(expectationsFile(REPO_ROOT, options.backend), options.backend, catalogue, new Set(plan.map((p) => p.name)));
+  // An expectation may name a scenario the tags leave out: the names it is checked against are every scenario's.
+  const everyScenario = options.tags ? (await loadSources({ ...runConfiguration.sources, tagExpression: '' }, { cwd: REPO_ROOT })).plan : plan;
+  const expectations = loadExpectations(expectationsFile(REPO_ROOT, options.backend), options.backend, catalogue, new Set(everyScenario.map((p) => p.name)));
 
   const requirements = new Map(catalogue.requirements.map((r) => [r.id, r]));
   // A testbed that cannot serve this run at all (support/hooks.ts: CannotRun, e.g. wine64 missing or an

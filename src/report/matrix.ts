@@ -5,6 +5,7 @@ import type { Catalogue, Requirement } from '../spec/catalogue';
 import { requirementVerdict, type Verdict } from '../verdicts/verdicts';
 import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
 import { sectionUrl } from './page';
+import { columnNote } from '../testbeds/registry';
 
 /** A run and where its evidence is, as hrefs relative to the matrix file. */
 export interface RunSource {
@@ -84,6 +85,8 @@ export interface MatrixColumn {
   allureReport: string | null;
   counts: Record<Verdict, number>;
   summary: ColumnSummary;
+  /** What the column is, where it is not a Winsock implementation (the backend registry's columnNote). */
+  note: string | null;
 }
 
 export interface Matrix {
@@ -223,6 +226,7 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[])
       allureReport: source.allureReport,
       counts,
       summary: summarise(rows, i),
+      note: columnNote(source.record.backend),
     };
   });
   const unmatched = sources.flatMap((source, i) =>

@@ -62,6 +62,8 @@ code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation M
 .verdict-line .backend { font-weight: 600; margin-right: 8px; }
 .verdict-line .answer { font-weight: 700; }
 .verdict-line .more { color: var(--muted); font-size: 12.5px; margin-top: 2px; }
+.verdict-line .column-note { font-style: italic; margin-top: 2px; }
+table.matrix thead th small.column-note { font-style: italic; }
 table.matrix { border-collapse: collapse; width: 100%; }
 table.matrix th, table.matrix td { border: 1px solid var(--line); padding: 6px 8px; vertical-align: top; text-align: left; }
 table.matrix thead th { background: #f6f8fa; position: sticky; top: 0; z-index: 1; }
@@ -133,7 +135,9 @@ function columnHeaderHtml(column: MatrixColumn): string {
     column.allureReport ? link(column.allureReport, 'Allure report') : '',
     column.cucumberHtml ? link(column.cucumberHtml, 'cucumber.html') : '',
   ].filter(Boolean);
-  return `<th>${escapeHtml(column.title)}<small>${escapeHtml(column.folder)}</small>${links.length ? `<small>${links.join(' · ')}</small>` : ''}</th>`;
+  // The note's first words in the header (the whole note leads the column's verdict line).
+  const note = column.note ? `<small class="column-note">${escapeHtml(column.note.split(':')[0] ?? '')}</small>` : '';
+  return `<th>${escapeHtml(column.title)}<small>${escapeHtml(column.folder)}</small>${links.length ? `<small>${links.join(' · ')}</small>` : ''}${note}</th>`;
 }
 
 function noteHtml(row: MatrixRow): string {
@@ -169,6 +173,7 @@ function verdictLineHtml(column: MatrixColumn): string {
     `<div class="verdict-line ${cls}" data-backend="${escapeHtml(column.title)}">` +
     `<span class="backend">${escapeHtml(column.title)}</span>` +
     `<span class="line">${answer}${rest.length ? `; ${escapeHtml(rest.join('; '))}` : ''}</span>` +
+    `${column.note ? `<div class="column-note">${escapeHtml(column.note)}</div>` : ''}` +
     `${lists.length ? `<div class="more">${escapeHtml(lists.join(' · '))}</div>` : ''}</div>`
   );
 }
@@ -267,7 +272,7 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
     '',
   );
   lines.push('| backend | verdict |', '|---|---|');
-  for (const c of matrix.columns) lines.push(`| ${md(c.title)} | ${md(c.summary.line)} |`);
+  for (const c of matrix.columns) lines.push(`| ${md(c.title)} | ${md(c.summary.line)}${c.note ? ` *(${md(c.note)})*` : ''} |`);
   lines.push('');
   lines.push(`| requirement | strength | rule | ${matrix.columns.map((c) => md(c.title)).join(' | ')} |`);
   lines.push(`|---|---|---|${matrix.columns.map(() => '---|').join('')}`);

@@ -6,6 +6,8 @@ import type { TestbedFactory } from '../core/ports';
 export interface BackendEntry {
   readonly name: string;
   readonly summary: string;
+  /** What every report of this backend's runs says of its column, where the column is not what it seems (the POSIX comparison). */
+  readonly columnNote?: string;
   load(): TestbedFactory;
 }
 
@@ -25,6 +27,13 @@ export const BACKENDS: readonly BackendEntry[] = [
     summary: "the system's ws2_32.dll, through an agent in the local node (Windows only)",
     load: () => (require('./agent') as typeof import('./agent')).winsockTestbed,
   },
+  {
+    name: 'posix',
+    summary: "a comparison, not a Winsock: the host's BSD sockets (Linux), each call carried onto POSIX by agent/posix/mapping.ts",
+    columnNote:
+      "A comparison, not a Winsock implementation: the scenarios run against the host's BSD sockets, each Winsock call carried onto POSIX by the porting table of agent/posix/mapping.ts (WSARecvDisconnect is shutdown(fd, SHUT_RD)). Its deviations are where POSIX differs from the page, which a porting layer must make up for.",
+    load: () => (require('./posix') as typeof import('./posix')).posixTestbed,
+  },
 ];
 
 export function backendNames(): string[] {
@@ -33,4 +42,9 @@ export function backendNames(): string[] {
 
 export function findBackend(name: string): BackendEntry | undefined {
   return BACKENDS.find((b) => b.name === name);
+}
+
+/** The note a report shows with a run of `backend`, or null. */
+export function columnNote(backend: string): string | null {
+  return findBackend(backend)?.columnNote ?? null;
 }

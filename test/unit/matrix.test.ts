@@ -285,6 +285,15 @@ describe('rendering', () => {
     );
     assert.match(text, /^\| `remarks\.client` \| CLIENT \| rule of remarks\.client \*\(not testable: an obligation on applications\)\* \| — \| — \|$/m);
   });
+
+  it('says of the posix column, in its header and its verdict line, that it is a comparison, not a Winsock implementation', () => {
+    const posix = buildMatrix(CATALOGUE, [source(runRecord({ ...allPass(), backend: 'posix' })), source(record)]);
+    assert.equal(posix.columns[1]?.note, null, 'wine is what it seems');
+    const html = renderHtml(posix, options);
+    assert.match(html, /<th>posix<small>[^]*?<small class="column-note">A comparison, not a Winsock implementation<\/small><\/th>/);
+    assert.match(html, /data-backend="posix">[^]*?<div class="column-note">A comparison, not a Winsock implementation: /);
+    assert.match(renderMarkdown(posix, options), /^\| posix \| keeps every MUST: yes; [^|]*\*\(A comparison, not a Winsock implementation: [^|]*\)\* \|$/m);
+  });
 });
 
 describe('report inputs', () => {

@@ -29,7 +29,8 @@ import { REPO_ROOT } from '../../core/paths';
 import type { AgentFacts, AgentMessage } from '../../../agent/protocol';
 import { runFacts } from './facts';
 
-type Kind = 'wine' | 'winsock';
+/** The agent's backend; `posix` is the POSIX comparison (src/testbeds/posix/), whose agent carries the calls onto BSD sockets. */
+export type Kind = 'wine' | 'winsock' | 'posix';
 
 /** The agent currently serving this testbed: its connection and, when we started it, its process. */
 interface Live {
@@ -46,7 +47,7 @@ async function revision(): Promise<string> {
   }
 }
 
-class AgentTestbed implements Testbed {
+export class AgentTestbed implements Testbed {
   readonly faults: readonly FaultName[] = [];
   readonly peer: LoopbackPeer;
   readonly wire: TcpdumpWire | null;
@@ -74,6 +75,8 @@ class AgentTestbed implements Testbed {
     readonly backend: Kind,
     private readonly options: AgentOptions,
     private readonly setup: WineSetup | null,
+    /** How the suite's own agent is started for this backend (the Winsock agent unless told). */
+    private readonly ownAgent: () => LaunchSpec = () => suiteAgentLaunch(setup, options),
   ) {
     this.peer = new LoopbackPeer(options.peerAddress);
     const loopback = /^127\.|^localhost$/.test(options.peerAddress);
@@ -180,7 +183,7 @@ class AgentTestbed implements Testbed {
         label: `started with agent-command ${program}`,
       });
     }
-    return launchLocalAgent(suiteAgentLaunch(this.setup, this.options));
+    return launchLocalAgent(this.ownAgent());
   }
 
   /** Forget the current agent: close its connection, kill it if it is ours (after `graceMs` to exit). Its probes die with it. */

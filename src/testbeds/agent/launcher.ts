@@ -48,15 +48,15 @@ function writeIfChanged(file: string, text: string): void {
 }
 
 /**
- * Transpile agent/agent.ts and every file it requires at run time, followed through their relative
- * imports, into `outDir`, each where it is in the repository (agent/agent.ts as agent/agent.js,
- * src/core/winsock.ts as src/core/winsock.js), so that the requires resolve as they do in the sources.
- * Type-only imports vanish in the transpiling, so they are not followed. Only files whose output changed
- * are written. Returns the path of the agent's entry, agent.js.
+ * Transpile agent/agent.ts (or another agent program, `entry`) and every file it requires at run time,
+ * followed through their relative imports, into `outDir`, each where it is in the repository
+ * (agent/agent.ts as agent/agent.js, src/core/winsock.ts as src/core/winsock.js), so that the requires
+ * resolve as they do in the sources. Type-only imports vanish in the transpiling, so they are not
+ * followed. Only files whose output changed are written. Returns the path of the entry's output, agent.js.
  */
-export function buildAgent(outDir: string): string {
+export function buildAgent(outDir: string, entry: string = AGENT_ENTRY): string {
   const output = (source: string): string => path.join(outDir, path.relative(REPO_ROOT, source).replace(/\.ts$/, '.js'));
-  const pending = [AGENT_ENTRY];
+  const pending = [entry];
   const built = new Set<string>();
   for (let source = pending.pop(); source !== undefined; source = pending.pop()) {
     if (built.has(source)) continue;
@@ -70,7 +70,7 @@ export function buildAgent(outDir: string): string {
     }
     writeIfChanged(output(source), js);
   }
-  return output(AGENT_ENTRY);
+  return output(entry);
 }
 
 export interface LaunchSpec {

@@ -1,0 +1,140 @@
+// The posix backend end to end, through the CLI: its verdicts as expectations/posix.yaml records them, with
+// the evidence of the peer and the wire; the N/A scenarios with the porting table's reasons; and a call that
+// blocks ending its scenario as TIMEOUT while the same agent serves the rest of the run. (The whole posix
+// run, exit 0, is a step of `npm test` of its own.)
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { REPO_ROOT } from '../../src/core/paths';
+import { NOT_APPLICABLE_MEDIA, WIRE_LOG_MEDIA } from '../../src/core/outcomes';
+import { readRunRecord } from '../../src/verdicts/run-record';
+import { NO_POSIX_COUNTERPART, NO_UNINITIALISED_PROCESS } from '../../agent/posix/mapping';
+import { stillRunningOf, trackDescendants } from './processes';
+import { scratchDir } from '../scratch';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
+const scratch = scratchDir('posix');
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** The CLI in a child process, killed at `boundMs`; nothing it started may outlive it. */
+function runCli(args: string[], boundMs = 60_000): Promise<Finished> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tracker = trackDescendants(child.pid ?? 0);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+  const bound = setTimeout(() => child.kill('SIGKILL'), boundMs);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(bound);
+      const started = tracker.stop();
+      const left = stillRunningOf(started, [child.pid ?? 0, ...started.map((p) => p.pid)]);
+      assert.deepEqual(
+        left.map((p) => `${p.pid} ${p.comm}`),
+        [],
+        'processes of the run still running',
+      );
+      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
+    });
+  });
+}
+
+/** Each scenario's attachments of `mediaType`, by scenario name, from cucumber's messages. */
+function attachmentsByScenario(reports: string, mediaType: string): Map<string, string[]> {
+  const names = new Map<string, string>();
+  const ofTestCase = new Map<string, string>();
+  const ofStarted = new Map<string, string>();
+  const found = new Map<string, string[]>();
+  for (const line of fs.readFileSync(path.join(reports, 'messages.ndjson'), 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line) as {
+      pickle?: { id: string; name: string };
+      testCase?: { id: string; pickleId: string };
+      testCaseStarted?: { id: string; testCaseId: string };
+      attachment?: { mediaType: string; body: string; testCaseStartedId?: string };
+    };
+    if (e.pickle) names.set(e.pickle.id, e.pickle.name);
+    if (e.testCase) ofTestCase.set(e.testCase.id, names.get(e.testCase.pickleId) ?? '');
+    if (e.testCaseStarted) ofStarted.set(e.testCaseStarted.id, ofTestCase.get(e.testCaseStarted.testCaseId) ?? '');
+    if (e.attachment?.mediaType === mediaType) {
+      const name = ofStarted.get(e.attachment.testCaseStartedId ?? '') ?? '';
+      found.set(name, [...(found.get(name) ?? []), e.attachment.body]);
+    }
+  }
+  return found;
+}
+
+const capturing = process.getuid?.() === 0;
+
+describe('the posix backend', { concurrency: true }, () => {
+  it('records its deviations as expected, with the wire, and makes N/A what POSIX has no counterpart for', async () => {
+    const reports = path.join(scratch, 'reports-subset');
+    const tags = '@req:remarks.tcp-reset-queued-data or @req:errors.wsaenotconn or @req:errors.wsanotinitialised or @req:facts.exported-by-ws2_32';
+    const run = await runCli(['--backend', 'posix', '--tags', tags, '--reports', reports]);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const record = readRunRecord(reports);
+    const verdicts = Object.fromEntries(record.results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail }]));
+    // The listening socket: shutdown(SHUT_RD) returns 0 where the page wants WSAENOTCONN, recorded.
+    assert.equal(verdicts['On a listening TCP socket, with no disconnect data buffer, the call fails with WSAENOTCONN']?.verdict, 'XFAIL');
+    assert.equal(verdicts['On an unconnected TCP socket, with no disconnect data buffer, the call fails with WSAENOTCONN']?.verdict, 'PASS');
+    const reset = verdicts['Data still queued resets the TCP connection'];
+    assert.deepEqual(reset, { verdict: 'XFAIL', detail: 'no reset within 500 ms; the peer saw nothing' });
+    // N/A with the table's reasons, before anything was asked of the agent.
+    const na = attachmentsByScenario(reports, NOT_APPLICABLE_MEDIA);
+    const reasonOf = (name: string): string => (JSON.parse(na.get(name)?.[0] ?? '{}') as { reason?: string }).reason ?? '';
+    assert.equal(reasonOf('Ws2_32.dll exports WSARecvDisconnect'), `resolveExport has no POSIX counterpart: ${NO_POSIX_COUNTERPART.resolveExport}`);
+    assert.equal(reasonOf('Without WSAStartup the call fails with WSANOTINITIALISED, with no disconnect data buffer'), NO_UNINITIALISED_PROCESS);
+    // Every scenario carries the wire when the run can capture (root), the recorded deviation too.
+    if (capturing) {
+      const wire = attachmentsByScenario(reports, WIRE_LOG_MEDIA);
+      assert.equal(wire.size, record.results.length);
+      const packets = JSON.parse(wire.get('Data still queued resets the TCP connection')?.[0] ?? '[]') as { flags: string[] }[];
+      assert.ok(
+        packets.some((p) => p.flags.includes('SYN')),
+        'the handshake is on the wire',
+      );
+    }
+    assert.match(record.metadata['controller: column'] ?? '', /^A comparison, not a Winsock implementation/);
+    assert.match(record.metadata['agent: ws2_32'] ?? '', /^none: /);
+  });
+
+  it('a call that blocks past its bound ends its scenario as TIMEOUT; the same agent serves the rest of the run', async () => {
+    const reports = path.join(scratch, 'reports-blocking');
+    const cache = path.join(scratch, 'cache');
+    const run = await runCli([
+      '--backend',
+      'posix',
+      '--backend-option',
+      `agent-command=${path.join('test', 'e2e', 'fixtures', 'posix-blocking-agent.ts')}`,
+      '--backend-option',
+      `cache=${cache}`,
+      '--backend-option',
+      'capture=off',
+      '--tags',
+      '@req:returns.zero-on-success or @req:remarks.does-not-close-socket',
+      '--reports',
+      reports,
+    ]);
+    assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+    const [first, ...rest] = readRunRecord(reports).results;
+    assert.deepEqual([first?.verdict, first?.detail], ['TIMEOUT', 'the call had not returned after 2000 ms']);
+    assert.deepEqual(
+      rest.map((r) => r.verdict),
+      ['PASS', 'PASS', 'PASS'],
+    );
+    // One agent for the whole run: it woke the blocked call itself and answered, so nothing killed it.
+    const logs = fs.readdirSync(path.join(cache, 'agent-command', 'logs')).filter((f) => f.endsWith('.stdout.log'));
+    assert.equal(logs.length, 1, logs.join(' '));
+    assert.ok(run.ms < 30_000, `took ${run.ms} ms`);
+  });
+});
