@@ -128,12 +128,25 @@ function cellHtml(cell: MatrixCell): string {
   return `<td class="cell" data-verdict="${escapeHtml(cell.verdict)}">${parts.join(' ')}</td>`;
 }
 
+/** When a run started, to the minute: `2026-12-02 09:52 UTC`. */
+export function ranAt(startedAt: string | null): string {
+  return startedAt === null ? 'time not recorded' : `${new Date(startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** What tells a run apart beyond its title: the backend under a label, when it ran, the suite's revision. */
+function columnIdentity(column: MatrixColumn): string[] {
+  return [...(column.label === null ? [] : [column.backendTitle]), `ran ${ranAt(column.startedAt)}`, `suite ${column.revision}`];
+}
+
 function columnHeaderHtml(column: MatrixColumn): string {
   const links = [
     column.allureReport ? link(column.allureReport, 'Allure report') : '',
     column.cucumberHtml ? link(column.cucumberHtml, 'cucumber.html') : '',
   ].filter(Boolean);
-  return `<th>${escapeHtml(column.title)}<small>${escapeHtml(column.folder)}</small>${links.length ? `<small>${links.join(' · ')}</small>` : ''}</th>`;
+  const identity = columnIdentity(column)
+    .map((line) => `<small>${escapeHtml(line)}</small>`)
+    .join('');
+  return `<th>${escapeHtml(column.title)}${identity}<small>${escapeHtml(column.folder)}</small>${links.length ? `<small>${links.join(' · ')}</small>` : ''}</th>`;
 }
 
 function noteHtml(row: MatrixRow): string {
@@ -293,7 +306,9 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
       Boolean,
     );
     const facts = Object.entries(c.facts).map(([k, v]) => `${k}: ${v}`);
-    lines.push(`- **${md(c.title)}**, \`${c.folder}\`${links.length ? `: ${links.join(', ')}` : ''}${facts.length ? `. ${md(facts.join('; '))}` : ''}`);
+    lines.push(
+      `- **${md(c.title)}** (${md(columnIdentity(c).join('; '))}), \`${c.folder}\`${links.length ? `: ${links.join(', ')}` : ''}${facts.length ? `. ${md(facts.join('; '))}` : ''}`,
+    );
   }
   lines.push('', '## Verdicts', '');
   for (const [v, meaning] of VERDICT_MEANINGS) lines.push(`- **${v}**: ${meaning}`);
