@@ -6,6 +6,7 @@ import { requirementVerdict, type Verdict } from '../verdicts/verdicts';
 import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
 import { sectionUrl } from './page';
 import { describeRevision } from '../verdicts/run-identity';
+import type { RunDiff } from './diff';
 
 /** A run and where its evidence is, as hrefs relative to the matrix file. */
 export interface RunSource {
@@ -104,6 +105,8 @@ export interface Matrix {
   rows: MatrixRow[];
   /** Scenarios whose requirement the catalogue does not know (an old run, or a lint:trace failure). */
   unmatched: { column: string; scenario: string; location: string; requirement: string | null; verdict: Verdict }[];
+  /** A comparison of the first run (old) with the last (new): `npm run report -- --diff OLD NEW`. */
+  diff: RunDiff | null;
 }
 
 // --- the model ------------------------------------------------------------------------------------
@@ -210,7 +213,7 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
   return { keepsEveryMust, deviations, optionalAbsent, unknown, notApplicable, staleExpectations, line: parts.join('; ') };
 }
 
-export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[]): Matrix {
+export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[], diff: RunDiff | null = null): Matrix {
   const rows: MatrixRow[] = catalogue.requirements.map((requirement) => {
     const kind: RowKind = requirement.testing === 'covered' ? 'covered' : requirement.testing === 'not-testable' ? 'not-testable' : 'tested';
     const note =
@@ -249,5 +252,5 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[])
       .filter((r) => r.requirement === null || !known.has(r.requirement))
       .map((r) => ({ column: columns[i]?.title ?? source.folder, scenario: r.name, location: r.location, requirement: r.requirement, verdict: r.verdict })),
   );
-  return { function: catalogue.function, page: catalogue.page, columns, rows, unmatched };
+  return { function: catalogue.function, page: catalogue.page, columns, rows, unmatched, diff };
 }
