@@ -31,9 +31,14 @@ export function labelSlug(label: string): string {
     .replace(/^[-.]+|[-.]+$/g, '');
 }
 
-/** Where a run's reports go unless told: reports/<backend>, or reports/<backend>-<label> for a labelled run. */
+/**
+ * Where a run's reports go unless told: reports/<backend>, or reports/<backend>-<label> for a labelled run
+ * (reports/wine-8.0 for a wine run labelled "Wine 8.0", whose label names the backend already).
+ */
 export function defaultReportsFolder(backend: string, label: string | null): string {
-  return path.join('reports', label === null ? backend : `${backend}-${labelSlug(label)}`);
+  if (label === null) return path.join('reports', backend);
+  const slug = labelSlug(label);
+  return path.join('reports', slug.startsWith(`${backend}-`) ? slug : `${backend}-${slug}`);
 }
 
 /**

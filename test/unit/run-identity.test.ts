@@ -21,6 +21,8 @@ describe('a run label', () => {
     assert.equal(labelSlug('Wine 9.0 (staging)/x86'), 'wine-9.0-staging-x86');
     assert.equal(defaultReportsFolder('wine', null), path.join('reports', 'wine'));
     assert.equal(defaultReportsFolder('winsock', 'ReactOS 0.4.15'), path.join('reports', 'winsock-reactos-0.4.15'));
+    assert.equal(defaultReportsFolder('wine', 'Wine 9.0'), path.join('reports', 'wine-9.0'));
+    assert.equal(defaultReportsFolder('wine', 'Wine'), path.join('reports', 'wine-wine'));
   });
 
   it('is one line of text with a letter or digit', () => {
