@@ -295,6 +295,10 @@ async function runCucumberInto(
   support?: ISupportCodeLibrary,
 ): Promise<RunSummary> {
   const startedAt = new Date();
+  const { suiteRevision, identityFacts } = await import('../verdicts/run-identity');
+  // The revision the run starts from: the code that judges it. Asked now, answered while cucumber loads.
+  const suite = reports ? suiteRevision() : null;
+  suite?.catch(() => undefined);
   const { runCucumber } = await import('@cucumber/cucumber/api');
   const { loadCatalogue } = await import('../spec/catalogue');
   const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
@@ -341,14 +345,13 @@ async function runCucumberInto(
   const counts = countVerdicts(results);
   const failed = results.length === 0 || FAILING.some((v) => counts[v] > 0);
   if (reports) {
-    const { suiteRevision, identityFacts } = await import('../verdicts/run-identity');
     const record = {
       backend: options.backend,
       label: options.label ?? null,
       backendOptions: options.backendOptions,
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      suite: await suiteRevision(),
+      suite: await suite,
       expectations: expectations.file,
       metadata: collector.metadata,
       counts,
