@@ -68,7 +68,7 @@ function featurePath(arg: string): string {
     throw new UsageError(`'${arg}' is neither an option nor a feature file (FEATURE or FEATURE:LINE, e.g. features/returns.feature:12)`);
   if (line !== undefined && Number(line) < 1) throw new UsageError(`'${arg}': lines are numbered from 1`);
   const absolute = path.resolve(file);
-  if (!existsSync(absolute) || !statSync(absolute).isFile()) throw new UsageError(`${file}: no such feature file`);
+  if (!existsSync(absolute) || !statSync(absolute).isFile()) throw new InputError(`${file}: no such feature file`);
   const relative = path.relative(REPO_ROOT, absolute);
   if (relative.startsWith('..') || path.isAbsolute(relative)) throw new UsageError(`${file}: not a feature of this suite (${REPO_ROOT})`);
   return line === undefined ? relative : `${relative}:${line}`;
@@ -80,12 +80,12 @@ function rerunPaths(folder: string, backend: string, label: string | null): stri
   try {
     record = readRunRecord(path.resolve(folder));
   } catch (error) {
-    throw new UsageError(`--rerun: ${(error as Error).message}`);
+    throw new InputError(`--rerun: ${(error as Error).message}`);
   }
   if (record.backend !== backend || record.label !== label) {
     const was = record.label === null ? record.backend : `${record.backend} labelled '${record.label}'`;
     const is = label === null ? backend : `${backend} labelled '${label}'`;
-    throw new UsageError(`--rerun: ${folder} holds a run of ${was}, not of ${is}`);
+    throw new InputError(`--rerun: ${folder} holds a run of ${was}, not of ${is}`);
   }
   const again = record.results.filter((r) => r.verdict !== 'PASS');
   if (again.length === 0) throw new NothingToRerun(`nothing to rerun: all ${record.results.length} scenarios of the last run in ${folder} were PASS`);
@@ -93,7 +93,7 @@ function rerunPaths(folder: string, backend: string, label: string | null): stri
     try {
       return featurePath(path.join(REPO_ROOT, location));
     } catch (error) {
-      throw new UsageError(`--rerun: ${(error as Error).message} (the features changed since that run: run them all)`);
+      throw new InputError(`--rerun: ${(error as Error).message} (the features changed since that run: run them all)`);
     }
   });
 }
@@ -151,7 +151,7 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       }
       case '--expectations': {
         const file = value();
-        if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`--expectations ${file}: no such file`);
+        if (!existsSync(file) || !statSync(file).isFile()) throw new InputError(`--expectations ${file}: no such file`);
         options.expectations = file;
         break;
       }
@@ -430,6 +430,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof UsageError) {
       process.stderr.write(`winsock-conformance: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    // A file named on the command line that is missing or wrong: the line says which, the usage would not help.
+    if (error instanceof InputError) {
+      process.stderr.write(`winsock-conformance: ${error.message}\n`);
       return 2;
     }
     throw error;

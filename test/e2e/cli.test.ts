@@ -46,7 +46,7 @@ describe('arguments', () => {
     assert.throws(() => parseArguments(['--rerun', '--reports', scratchDir('cli-no-run')]), /--rerun: .*verdicts\.json: missing/);
   });
 
-  for (const args of [['--backend', 'dos'], ['--tags', '(@a'], ['--label', ''], ['--expectations', 'no/such.yaml'], ['features/errors.feature:x']]) {
+  for (const args of [['--backend', 'dos'], ['--tags', '(@a'], ['--label', ''], ['features/errors.feature:x']]) {
     it(`exits 2 with one error line for ${args.join(' ')}`, () => {
       const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
       assert.equal(run.status, 2);
@@ -86,6 +86,16 @@ describe('a run rejected after a good one', () => {
     assert.deepEqual(readdirSync(reports).sort(), files);
     assert.deepEqual(readdirSync(path.dirname(reports)), ['simulator'], 'nothing of the rejected run is left beside it');
   });
+});
+
+describe('a file named on the command line that is not there', () => {
+  for (const args of [['--expectations', 'no/such.yaml'], ['features/nothing.feature:3'], ['--rerun', '--reports', 'no/such/folder']]) {
+    it(`is one line and exit 2: ${args.join(' ')}`, () => {
+      const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+      assert.equal(run.status, 2);
+      assert.match(run.stderr, /^winsock-conformance: [^\n]*(no such|missing)[^\n]*\n$/);
+    });
+  }
 });
 
 describe('a labelled run with its own expectations', () => {
