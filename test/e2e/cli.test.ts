@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseArguments, runSuite, type CliOptions } from '../../src/cli/main';
 import { REPO_ROOT } from '../../src/core/paths';
+import { suiteRevision } from '../../src/verdicts/run-identity';
 import { scratchDir } from '../scratch';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
@@ -85,6 +86,20 @@ describe('a run rejected after a good one', () => {
     assert.equal(readFileSync(path.join(reports, 'verdicts.json'), 'utf8'), before);
     assert.deepEqual(readdirSync(reports).sort(), files);
     assert.deepEqual(readdirSync(path.dirname(reports)), ['simulator'], 'nothing of the rejected run is left beside it');
+  });
+});
+
+describe('the suite revision a run records', () => {
+  it('is this checkout’s commit, and whether the tree had local changes', async () => {
+    const revision = await suiteRevision();
+    assert.match(revision.commit ?? '', /^[0-9a-f]{40}$/);
+    assert.equal(typeof revision.localChanges, 'boolean');
+  });
+
+  it('is the version alone outside a git checkout (a copy of the suite unpacked from an archive)', async () => {
+    const copy = scratchDir('not-a-checkout');
+    writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ version: '9.9.9' }));
+    assert.deepEqual(await suiteRevision(copy), { version: '9.9.9', commit: null, localChanges: null });
   });
 });
 
