@@ -353,6 +353,7 @@ async function runCucumberInto(
       finishedAt: new Date().toISOString(),
       suite: await suite,
       expectations: expectations.file,
+      selection: options.tags === null && (options.paths?.length ?? 0) === 0 ? null : selectionText(options),
       metadata: collector.metadata,
       counts,
       results: results.map(({ attachments: _attachments, id: _id, ...scenario }) => scenario),

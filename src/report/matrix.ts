@@ -90,6 +90,8 @@ export interface MatrixColumn {
   revision: string;
   /** The expectations file the run was judged by, or null. */
   expectations: string | null;
+  /** What chose the run's scenarios, or null for the whole suite. */
+  selection: string | null;
   folder: string;
   facts: Record<string, string>;
   cucumberHtml: string | null;
@@ -239,6 +241,7 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[],
       startedAt: source.record.startedAt,
       revision: describeRevision(source.record.suite),
       expectations: source.record.expectations,
+      selection: source.record.selection,
       folder: source.folder,
       facts: source.facts,
       cucumberHtml: source.cucumberHtml,

@@ -140,7 +140,12 @@ export function ranAt(startedAt: string | null): string {
 
 /** What tells a run apart beyond its title: the backend under a label, when it ran, the suite's revision. */
 function columnIdentity(column: MatrixColumn): string[] {
-  return [...(column.label === null ? [] : [column.backendTitle]), `ran ${ranAt(column.startedAt)}`, `suite ${column.revision}`];
+  return [
+    ...(column.label === null ? [] : [column.backendTitle]),
+    `ran ${ranAt(column.startedAt)}`,
+    `suite ${column.revision}`,
+    ...(column.selection === null ? [] : [`only ${column.selection}`]),
+  ];
 }
 
 function columnHeaderHtml(column: MatrixColumn): string {

@@ -43,12 +43,13 @@ export function checkLabel(label: string): string | null {
 }
 
 /** The run's identity as facts for a person: the Allure report's environment and the matrix's run table. */
-export function identityFacts(record: Pick<RunRecord, 'label' | 'startedAt' | 'finishedAt' | 'suite' | 'expectations'>): Record<string, string> {
+export function identityFacts(record: Pick<RunRecord, 'label' | 'startedAt' | 'finishedAt' | 'suite' | 'expectations' | 'selection'>): Record<string, string> {
   return {
     ...(record.label === null ? {} : { label: record.label }),
     ...(record.startedAt === null ? {} : { 'run started': record.startedAt }),
     ...(record.finishedAt === null ? {} : { 'run finished': record.finishedAt }),
     'suite revision': describeRevision(record.suite),
     expectations: record.expectations ?? 'none',
+    selection: record.selection ?? 'the whole suite',
   };
 }

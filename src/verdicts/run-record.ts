@@ -123,6 +123,8 @@ export interface RunRecord {
   suite: SuiteRevision | null;
   /** The expectations file the verdicts were judged by, as it was named; null: none. Its copy is the folder's expectations.yaml. */
   expectations: string | null;
+  /** What chose the scenarios (`--tags '@req:x'`, feature:line, --rerun's), or null for the whole suite. */
+  selection: string | null;
   /** The testbed's facts (versions, host), where the run recorded them. */
   metadata: Record<string, string>;
   counts: Record<Verdict, number>;
@@ -235,6 +237,7 @@ export function parseRunRecord(text: string, display: string): RunRecord {
     suite:
       suite === null ? null : { version: suite.version as string, commit: suite.commit as string | null, localChanges: suite.localChanges as boolean | null },
     expectations: optionalText('expectations'),
+    selection: optionalText('selection'),
     metadata: facts,
     counts: countVerdicts(results),
     results,

@@ -133,6 +133,7 @@ describe('a labelled run with its own expectations', () => {
     assert.ok(Date.parse(String(record.startedAt)) >= before - 1000 && Date.parse(String(record.finishedAt)) >= Date.parse(String(record.startedAt)));
     assert.match(JSON.stringify(record.suite), /^\{"version":"[^"]+","commit":"[0-9a-f]{40}","localChanges":(true|false)\}$/);
     assert.equal(record.expectations, path.relative(REPO_ROOT, expectations));
+    assert.equal(record.selection, 'features/errors.feature:17');
     assert.equal(readFileSync(path.join(reports, 'expectations.yaml'), 'utf8'), readFileSync(expectations, 'utf8'), 'the expectations used go with the run');
     const environment = readFileSync(path.join(reports, 'allure-results', 'environment.properties'), 'utf8');
     assert.match(environment, /^label=ReactOS 0\.4\.15$/m);

@@ -51,6 +51,7 @@ function record(results: ScenarioRecord[], extra: Partial<RunRecord> = {}): RunR
     finishedAt: null,
     suite: null,
     expectations: null,
+    selection: null,
     metadata: {},
     results,
     counts: countVerdicts(results),

@@ -73,7 +73,7 @@ function source(record: RunRecord, folder = `reports/${record.backend}`, withAll
 
 /** A record as the CLI writes it: its counts are its results'. */
 function runRecord(fields: Pick<RunRecord, 'backend' | 'backendOptions' | 'metadata' | 'results'> & Partial<RunRecord>): RunRecord {
-  return { label: null, startedAt: null, finishedAt: null, suite: null, expectations: null, ...fields, counts: countVerdicts(fields.results) };
+  return { label: null, startedAt: null, finishedAt: null, suite: null, expectations: null, selection: null, ...fields, counts: countVerdicts(fields.results) };
 }
 
 const allPass = (): RunRecord =>
@@ -262,7 +262,14 @@ describe('the matrix model', () => {
   it('gives each labelled run of one backend a column of its own, headed with when it ran and the suite revision', () => {
     const suite = { version: '0.1.0', commit: '7e3b4366697dc27b82a9c476be6663b4ecce954c', localChanges: true };
     const reactos = runRecord({ ...allPass(), backend: 'winsock', label: 'ReactOS 0.4.15', startedAt: '2026-12-02T09:52:26.351Z', suite });
-    const windows = runRecord({ ...allPass(), backend: 'winsock', label: 'Windows 11 24H2', startedAt: null, suite: { ...suite, localChanges: false } });
+    const windows = runRecord({
+      ...allPass(),
+      backend: 'winsock',
+      label: 'Windows 11 24H2',
+      startedAt: null,
+      selection: "--tags '@req:remarks.a'",
+      suite: { ...suite, localChanges: false },
+    });
     const matrix = buildMatrix(CATALOGUE, [source(reactos, 'reports/winsock-reactos-0.4.15'), source(windows, 'reports/winsock-windows-11-24h2')]);
     assert.deepEqual(
       matrix.columns.map((c) => [c.title, c.backendTitle, c.revision]),
@@ -276,7 +283,10 @@ describe('the matrix model', () => {
       html,
       /<th>ReactOS 0\.4\.15<small>winsock<\/small><small>ran 2026-12-02 09:52 UTC<\/small><small>suite 0\.1\.0 at 7e3b4366697d, with local changes<\/small>/,
     );
-    assert.match(html, /<th>Windows 11 24H2<small>winsock<\/small><small>ran time not recorded<\/small>/);
+    assert.match(
+      html,
+      /<th>Windows 11 24H2<small>winsock<\/small><small>ran time not recorded<\/small><small>[^<]*<\/small><small>only --tags &#39;@req:remarks\.a&#39;<\/small>/,
+    );
     assert.match(
       renderMarkdown(matrix, { generated: 'x' }),
       /^- \*\*ReactOS 0\.4\.15\*\* \(winsock; ran 2026-12-02 09:52 UTC; suite 0\.1\.0 at 7e3b4366697d, with local changes\)/m,

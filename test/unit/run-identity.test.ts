@@ -47,6 +47,7 @@ describe('the suite revision', () => {
       finishedAt: '2026-12-02T09:01:00.000Z',
       suite: { version: '0.1.0', commit: 'abcdef', localChanges: false },
       expectations: null,
+      selection: "--tags '@req:remarks.no-icmp'",
     });
     assert.deepEqual(facts, {
       label: 'ReactOS 0.4.15',
@@ -54,6 +55,7 @@ describe('the suite revision', () => {
       'run finished': '2026-12-02T09:01:00.000Z',
       'suite revision': '0.1.0 at abcdef',
       expectations: 'none',
+      selection: "--tags '@req:remarks.no-icmp'",
     });
   });
 });
