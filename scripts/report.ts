@@ -1,45 +1,111 @@
-// npm run report -- [--out DIR] [--no-allure] [FOLDER...]
+// npm run report -- [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...]
+// npm run report -- --diff OLD NEW [--out DIR] [--no-allure]
 // Builds each run's Allure report (FOLDER/allure-report/index.html, from FOLDER/allure-results) and the
 // compliance matrix of all of them (DIR/matrix.html and DIR/matrix.md). FOLDERs are result folders of
 // `npm run conformance` (with verdicts.json), from any host; the default is every reports/*/ that has
-// one. Exit 0 when built, 2 for bad input (a missing folder, a malformed verdicts.json).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// one, and every other folder there is named with the reason it was skipped. --diff compares two runs:
+// it prints the requirements and scenarios whose verdict changed and writes DIR/diff.html and diff.md, the
+// matrix of the two with a change column. --bundle also packs the matrix and every run's reports into one
+// archive that opens from disk. Exit 0 when built (--diff: 0 when no verdict changed, 1 when some did),
+// 2 for bad input (a missing folder, a malformed verdicts.json, an unknown option).
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadCatalogue } from '../src/spec/catalogue';
+import { loadCatalogue, type Catalogue } from '../src/spec/catalogue';
 import { runFiles } from '../src/verdicts/run-record';
 import { buildAllureReport, countResults } from '../src/report/allure-html';
-import { buildMatrix } from '../src/report/matrix';
+import { buildMatrix, type Matrix, type RunSource } from '../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../src/report/render';
-import { readRunFolder, resultFolders } from '../src/report/sources';
+import { readRunFolder, scanResultFolders } from '../src/report/sources';
+import { diffLines, diffRuns } from '../src/report/diff';
+import { bundleRoot, packBundle, stageRuns } from '../src/report/bundle';
 import { InputError } from '../src/core/input-error';
+import { REPO_ROOT } from '../src/core/paths';
 
-const USAGE = 'usage: npm run report -- [--out DIR] [--no-allure] [FOLDER...]';
+const USAGE = 'usage: npm run report -- [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...] | --diff OLD NEW [--out DIR] [--no-allure]';
 
 interface Options {
   out: string;
   allure: boolean;
   folders: string[];
+  diff: boolean;
+  bundle: string | null;
 }
 
 function parse(argv: readonly string[]): Options | 'help' {
-  const options: Options = { out: 'reports', allure: true, folders: [] };
+  const options: Options = { out: 'reports', allure: true, folders: [], diff: false, bundle: null };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
-    if (arg === '--out') {
-      const value = argv[++i];
-      if (!value) throw new InputError('--out needs a folder');
-      options.out = value;
-    } else if (arg.startsWith('--out=')) options.out = arg.slice('--out='.length);
+    const value = (flag: string, what: string): string => {
+      const inline = arg.startsWith(`${flag}=`) ? arg.slice(flag.length + 1) : undefined;
+      const v = inline ?? argv[++i];
+      if (!v) throw new InputError(`${flag} needs ${what}`);
+      return v;
+    };
+    if (arg === '--out' || arg.startsWith('--out=')) options.out = value('--out', 'a folder');
+    else if (arg === '--bundle' || arg.startsWith('--bundle=')) options.bundle = value('--bundle', 'a file name, e.g. wine-report.tar.gz');
+    else if (arg === '--diff') options.diff = true;
     else if (arg === '--no-allure') options.allure = false;
     else if (arg === '--help' || arg === '-h') return 'help';
     else if (arg.startsWith('-')) throw new InputError(`unknown option '${arg}'; ${USAGE}`);
     else options.folders.push(arg);
   }
+  if (options.bundle !== null && !/\.(tar\.gz|tgz)$/.test(options.bundle)) throw new InputError(`--bundle ${options.bundle}: name a .tar.gz file`);
+  if (options.diff) {
+    if (options.folders.length !== 2) throw new InputError(`--diff compares two runs: --diff OLD NEW, not ${options.folders.length} folders`);
+    if (options.bundle !== null) throw new InputError('--diff and --bundle are separate: bundle the runs, then compare them');
+    return options;
+  }
   if (options.folders.length === 0) {
-    options.folders = resultFolders('reports');
+    const scan = scanResultFolders('reports');
+    for (const { folder, reason } of scan.skipped) process.stdout.write(`skipped ${folder}: ${reason}\n`);
+    options.folders = scan.folders;
     if (options.folders.length === 0) throw new InputError('no reports/*/verdicts.json: run `npm run conformance` first, or name result folders');
   }
   return options;
+}
+
+async function buildAllureReports(folders: readonly string[], catalogue: Catalogue, out: string): Promise<void> {
+  for (const folder of folders) {
+    const files = runFiles(path.resolve(folder));
+    const results = files.allureResults;
+    if (countResults(results) === 0) {
+      process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links to cucumber.html only\n`);
+      continue;
+    }
+    const { record } = readRunFolder(folder, out);
+    const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
+    const build = await buildAllureReport(results, files.allureReport, `${catalogue.function} conformance: ${title}`, record.results);
+    process.stdout.write(`allure: ${path.relative(process.cwd(), build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
+  }
+}
+
+/** Write the matrix as `<name>.html` and `<name>.md` in `out`; the HTML's path. */
+function writeMatrix(out: string, name: string, matrix: Matrix): string {
+  const generated = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, `${name}.html`), renderHtml(matrix, { generated }));
+  writeFileSync(path.join(out, `${name}.md`), renderMarkdown(matrix, { generated }));
+  return path.join(out, `${name}.html`);
+}
+
+function shown(file: string): string {
+  return path.relative(process.cwd(), file) || '.';
+}
+
+function runs(n: number): string {
+  return `${n} ${n === 1 ? 'run' : 'runs'}`;
+}
+
+async function compare(options: Options, catalogue: Catalogue, out: string): Promise<number> {
+  if (options.allure) await buildAllureReports(options.folders, catalogue, out);
+  const [before, after] = options.folders.map((folder) => readRunFolder(folder, out)) as [RunSource, RunSource];
+  const diff = diffRuns(catalogue, before.record, after.record);
+  const matrix = buildMatrix(catalogue, [before, after], diff);
+  const [oldColumn, newColumn] = matrix.columns;
+  for (const line of diffLines(diff, oldColumn?.title ?? 'old', newColumn?.title ?? 'new')) process.stdout.write(`${line}\n`);
+  const html = writeMatrix(out, 'diff', matrix);
+  process.stdout.write(`diff: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))}\n`);
+  return diff.requirements.length > 0 || diff.unmatched.length > 0 ? 1 : 0;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -53,34 +119,41 @@ async function main(argv: readonly string[]): Promise<number> {
   const out = path.resolve(options.out);
   // Read every folder first, so that bad input stops the report before anything is built.
   for (const folder of options.folders) readRunFolder(folder, out);
+  if (options.diff) return compare(options, catalogue, out);
 
-  if (options.allure) {
-    for (const folder of options.folders) {
-      const files = runFiles(path.resolve(folder));
-      const results = files.allureResults;
-      if (countResults(results) === 0) {
-        process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links to cucumber.html only\n`);
-        continue;
-      }
-      const { backend, results: verdicts } = readRunFolder(folder, out).record;
-      const build = await buildAllureReport(results, files.allureReport, `${catalogue.function} conformance: ${backend}`, verdicts);
-      process.stdout.write(`allure: ${path.relative(process.cwd(), build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
-    }
-  }
-
+  if (options.allure) await buildAllureReports(options.folders, catalogue, out);
   const matrix = buildMatrix(
     catalogue,
     options.folders.map((folder) => readRunFolder(folder, out)),
   );
-  const generated = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'matrix.html'), renderHtml(matrix, { generated }));
-  writeFileSync(path.join(out, 'matrix.md'), renderMarkdown(matrix, { generated }));
-  const shown = path.relative(process.cwd(), out) || '.';
+  const html = writeMatrix(out, 'matrix', matrix);
   for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
   process.stdout.write(
-    `matrix: ${shown}/matrix.html, ${shown}/matrix.md (${matrix.rows.length} requirements x ${matrix.columns.length} ${matrix.columns.length === 1 ? 'run' : 'runs'}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    `matrix: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))} (${matrix.rows.length} requirements x ${runs(matrix.columns.length)}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
+
+  if (options.bundle !== null) {
+    const { root, dispose } = bundleRoot(options.bundle);
+    try {
+      const staged = stageRuns(options.folders, root);
+      writeMatrix(
+        root,
+        'matrix',
+        buildMatrix(
+          catalogue,
+          staged.map((s) => s.source),
+        ),
+      );
+      copyFileSync(path.join(REPO_ROOT, 'docs', 'interpreting.md'), path.join(root, 'interpreting.md'));
+      const bytes = await packBundle(root, options.bundle);
+      const pcaps = staged.reduce((n, s) => n + s.pcaps, 0);
+      process.stdout.write(
+        `bundle: ${shown(path.resolve(options.bundle))} (${(bytes / 1024 / 1024).toFixed(1)} MB: ${path.basename(root)}/matrix.html, ${runs(staged.length)}, ${pcaps} pcap files)\n`,
+      );
+    } finally {
+      dispose();
+    }
+  }
   return 0;
 }
 

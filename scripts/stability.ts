@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`stability: ${(error as Error).message}\n`);
     return 2;
   }
-  if (parsed === 'help') {
+  if (parsed === 'help' || parsed.list) {
     process.stdout.write('usage: npm run stability -- --runs N [winsock-conformance options]\n');
     return 0;
   }

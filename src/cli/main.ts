@@ -1,6 +1,7 @@
 // winsock-conformance: runs the features on one backend through cucumber's API, prints a line per
 // scenario with its verdict, writes the reports, and exits by the verdicts (0 conforming, 1 a failing
 // verdict, 2 bad input or a run that cannot start, 130 interrupted).
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
@@ -13,7 +14,17 @@ import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict 
 import { CannotRun } from '../core/outcomes';
 import { InputError } from '../core/input-error';
 import type { AllureRunOptions } from '../report/allure-formatter';
-import { abandonReports, beginReports, commitReports, countVerdicts, runFiles, writeRunRecord } from '../verdicts/run-record';
+import {
+  abandonReports,
+  beginReports,
+  commitReports,
+  countVerdicts,
+  defaultReportsFolder,
+  readRunRecord,
+  runFiles,
+  writeRunRecord,
+} from '../verdicts/run-record';
+import { checkLabel } from '../verdicts/run-identity';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
 
@@ -25,18 +36,98 @@ export interface CliOptions {
   /** Where the reports go; null writes none (mutant and stability runs). */
   reports: string | null;
   quiet: boolean;
+  /** The implementation under test (--label "ReactOS 0.4.15"), recorded with the run; absent or null: unlabelled. */
+  label?: string | null;
+  /** The expectations file (--expectations FILE); absent or null: expectations/<backend>.yaml, if there is one. */
+  expectations?: string | null;
+  /** Scenarios selected by feature file, or feature:line (paths relative to the repository), on top of --tags; absent or empty: all. */
+  paths?: string[];
+  /** --list: print the requirements and the scenarios selected, with what selects each; run nothing. */
+  list?: boolean;
 }
 
-const USAGE = `usage: winsock-conformance [--backend NAME] [--tags EXPR] [--backend-option KEY=VALUE]... [--parallel N] [--reports DIR | --no-reports] [--quiet]`;
+export const USAGE =
+  'usage: winsock-conformance [--backend NAME] [--label TEXT] [--expectations FILE] [--tags EXPR] [--backend-option KEY=VALUE]... [--parallel N] ' +
+  '[--reports DIR | --no-reports] [--rerun] [--quiet] [--list] [--help] [FEATURE[:LINE]...]';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** --rerun when the last run left nothing to run again: said in one line, and not a failure. */
+export class NothingToRerun extends Error {
+  override readonly name = 'NothingToRerun';
+}
+
+/** A feature file or feature:line named on the command line, as cucumber's paths take it (relative to the repository). */
+function featurePath(arg: string): string {
+  const match = /^(.*?)(?::(\d+))?$/.exec(arg);
+  const file = match?.[1] ?? arg;
+  const line = match?.[2];
+  if (!file.endsWith('.feature'))
+    throw new UsageError(`'${arg}' is neither an option nor a feature file (FEATURE or FEATURE:LINE, e.g. features/returns.feature:12)`);
+  if (line !== undefined && Number(line) < 1) throw new UsageError(`'${arg}': lines are numbered from 1`);
+  const absolute = path.resolve(file);
+  if (!existsSync(absolute) || !statSync(absolute).isFile()) throw new InputError(`${file}: no such feature file`);
+  const relative = path.relative(REPO_ROOT, absolute);
+  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new UsageError(`${file}: not a feature of this suite (${REPO_ROOT})`);
+  return line === undefined ? relative : `${relative}:${line}`;
+}
+
+/** --rerun: the locations of the scenarios of the last run in `folder` that were not PASS. */
+function rerunPaths(folder: string, backend: string, label: string | null): string[] {
+  let record;
+  try {
+    record = readRunRecord(path.resolve(folder));
+  } catch (error) {
+    throw new InputError(`--rerun: ${(error as Error).message}`);
+  }
+  if (record.backend !== backend || record.label !== label) {
+    const was = record.label === null ? record.backend : `${record.backend} labelled '${record.label}'`;
+    const is = label === null ? backend : `${backend} labelled '${label}'`;
+    throw new InputError(`--rerun: ${folder} holds a run of ${was}, not of ${is}`);
+  }
+  const again = record.results.filter((r) => r.verdict !== 'PASS');
+  if (again.length === 0) throw new NothingToRerun(`nothing to rerun: all ${record.results.length} scenarios of the last run in ${folder} were PASS`);
+  return [...new Set(again.map((r) => r.location))].map((location) => {
+    try {
+      return featurePath(path.join(REPO_ROOT, location));
+    } catch (error) {
+      throw new InputError(`--rerun: ${(error as Error).message} (the features changed since that run: run them all)`);
+    }
+  });
+}
+
 export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
-  const options: CliOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: false };
-  const flags = ['--backend', '--tags', '--backend-option', '--parallel', '--reports', '--no-reports', '--quiet', '--help'];
+  const options: CliOptions = {
+    backend: 'simulator',
+    tags: null,
+    backendOptions: {},
+    parallel: 0,
+    reports: null,
+    quiet: false,
+    label: null,
+    expectations: null,
+    paths: [],
+  };
+  const flags = [
+    '--backend',
+    '--label',
+    '--expectations',
+    '--tags',
+    '--backend-option',
+    '--parallel',
+    '--reports',
+    '--no-reports',
+    '--rerun',
+    '--quiet',
+    '--list',
+    '--help',
+  ];
+  const paths: string[] = [];
   let writeReports = true;
+  let rerun = false;
+
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.includes('=') && arg.startsWith('--') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -49,6 +140,24 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       case '--help':
       case '-h':
         return 'help';
+      case '--list':
+        options.list = true;
+        break;
+      case '--label': {
+        options.label = value();
+        const wrong = checkLabel(options.label);
+        if (wrong) throw new UsageError(wrong);
+        break;
+      }
+      case '--expectations': {
+        const file = value();
+        if (!existsSync(file) || !statSync(file).isFile()) throw new InputError(`--expectations ${file}: no such file`);
+        options.expectations = file;
+        break;
+      }
+      case '--rerun':
+        rerun = true;
+        break;
       case '--backend':
         options.backend = value();
         break;
@@ -78,9 +187,11 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
         options.quiet = true;
         break;
       default:
-        throw new UsageError(`unknown option '${arg}'; valid: ${flags.join(', ')}`);
+        if (arg.startsWith('-')) throw new UsageError(`unknown option '${arg}'; valid: ${flags.join(', ')}`);
+        paths.push(featurePath(arg));
     }
   }
+
   const backend = findBackend(options.backend);
   if (!backend) throw new UsageError(`unknown backend '${options.backend}'; valid: ${backendNames().join(', ')}`);
   try {
@@ -95,8 +206,14 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       throw new UsageError(`malformed tag expression '${options.tags}': ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  if (!writeReports) options.reports = null;
-  else options.reports ??= path.join('reports', options.backend);
+  const label = options.label ?? null;
+  const ownFolder = options.reports ?? defaultReportsFolder(options.backend, label);
+  if (rerun) {
+    if (paths.length > 0) throw new UsageError('--rerun and FEATURE:LINE each choose the scenarios: give one of them');
+    paths.push(...rerunPaths(ownFolder, options.backend, label));
+  }
+  options.paths = paths;
+  options.reports = writeReports ? ownFolder : null;
   return options;
 }
 
@@ -177,39 +294,26 @@ async function runCucumberInto(
   log: (line: string) => void,
   support?: ISupportCodeLibrary,
 ): Promise<RunSummary> {
-  const { loadConfiguration, loadSources, runCucumber } = await import('@cucumber/cucumber/api');
+  const startedAt = new Date();
+  const { suiteRevision, identityFacts } = await import('../verdicts/run-identity');
+  // The revision the run starts from: the code that judges it. Asked now, answered while cucumber loads.
+  const suite = reports ? suiteRevision() : null;
+  suite?.catch(() => undefined);
+  const { runCucumber } = await import('@cucumber/cucumber/api');
   const { loadCatalogue } = await import('../spec/catalogue');
   const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
   const catalogue = loadCatalogue();
-  const { runConfiguration } = await loadConfiguration(
-    {
-      file: 'cucumber.js',
-      profiles: [options.backend],
-      provided: {
-        worldParameters: {
-          backend: options.backend,
-          backendOptions: options.backendOptions,
-          // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
-          ...(reports ? { allureResults: runFiles(reports).allureResults, captures: runFiles(reports).captures } : {}),
-        },
-        ...(options.tags ? { tags: options.tags } : {}),
-        ...(options.parallel > 0 ? { parallel: options.parallel } : {}),
-      },
-    },
-    { cwd: REPO_ROOT },
-  );
+  const { runConfiguration, allScenarios } = await planRun(options, {
+    // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
+    ...(reports ? { allureResults: runFiles(reports).allureResults, captures: runFiles(reports).captures } : {}),
+  });
   // cucumber always runs a formatter on its stdout, which is not this command's (the verdict lines are
   // the output): there it runs rerun, which writes only at the run's end, into a sink.
   const cucumberStdout = new Writable({ write: (_chunk, _encoding, done) => done() });
   runConfiguration.formats = { ...runConfiguration.formats, stdout: 'rerun', files: {}, ...(reports ? reportFormats(reports, options.backend) : {}) };
-
-  const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: REPO_ROOT });
-  if (errors.length > 0) throw new InputError(`cannot parse the features: ${errors.map((e) => e.message).join('; ')}`);
-  // Bad input like any other: a run of nothing would stand in for the last real one.
-  if (plan.length === 0) throw new InputError(`no scenario matches --tags '${options.tags ?? ''}'`);
-  // An expectation may name a scenario the tags leave out: the names it is checked against are every scenario's.
-  const everyScenario = options.tags ? (await loadSources({ ...runConfiguration.sources, tagExpression: '' }, { cwd: REPO_ROOT })).plan : plan;
-  const expectations = loadExpectations(expectationsFile(REPO_ROOT, options.backend), options.backend, catalogue, new Set(everyScenario.map((p) => p.name)));
+  const expectationsSource = options.expectations ?? expectationsFile(REPO_ROOT, options.backend);
+  const expectations = loadExpectations(expectationsSource, options.backend, catalogue, new Set(allScenarios.map((p) => p.name)));
+  if (reports && expectations.file !== null) copyFileSync(expectationsSource, runFiles(reports).expectations);
 
   const requirements = new Map(catalogue.requirements.map((r) => [r.id, r]));
   // A testbed that cannot serve this run at all (support/hooks.ts: CannotRun, e.g. wine64 missing or an
@@ -241,15 +345,69 @@ async function runCucumberInto(
   const counts = countVerdicts(results);
   const failed = results.length === 0 || FAILING.some((v) => counts[v] > 0);
   if (reports) {
-    writeRunRecord(reports, {
+    const record = {
       backend: options.backend,
+      label: options.label ?? null,
       backendOptions: options.backendOptions,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      suite: await suite,
+      expectations: expectations.file,
+      selection: options.tags === null && (options.paths?.length ?? 0) === 0 ? null : selectionText(options),
       metadata: collector.metadata,
       counts,
-      results: results.map(({ attachments: _attachments, id: _id, ...record }) => record),
-    });
+      results: results.map(({ attachments: _attachments, id: _id, ...scenario }) => scenario),
+    };
+    writeRunRecord(reports, record);
+    await addAllureEnvironment(runFiles(reports).allureResults, identityFacts(record));
   }
   return { results, counts, failed, support: run.support };
+}
+
+/**
+ * cucumber's configuration for a run of `options`, the scenarios it selects (bad input when none) and the
+ * whole suite's, as cucumber plans them.
+ */
+export async function planRun(options: CliOptions, worldParameters: Record<string, string> = {}) {
+  const { loadConfiguration, loadSources } = await import('@cucumber/cucumber/api');
+  const { runConfiguration } = await loadConfiguration(
+    {
+      file: 'cucumber.js',
+      profiles: [options.backend],
+      provided: {
+        worldParameters: { backend: options.backend, backendOptions: options.backendOptions, ...worldParameters },
+        ...(options.tags ? { tags: options.tags } : {}),
+        ...(options.parallel > 0 ? { parallel: options.parallel } : {}),
+      },
+    },
+    { cwd: REPO_ROOT },
+  );
+  // Scenarios named by feature:line replace the profile's paths (cucumber's configuration would add to them).
+  const suiteSources = runConfiguration.sources;
+  const byPath = options.paths !== undefined && options.paths.length > 0;
+  if (byPath) runConfiguration.sources = { ...suiteSources, paths: options.paths ?? [] };
+  const { plan, errors } = await loadSources(runConfiguration.sources, { cwd: REPO_ROOT });
+  if (errors.length > 0) throw new InputError(`cannot parse the features: ${errors.map((e) => e.message).join('; ')}`);
+  // Bad input like any other: a run of nothing would stand in for the last real one.
+  if (plan.length === 0) throw new InputError(`no scenario matches ${selectionText(options)}`);
+  // The whole suite's scenarios too, not only the selection's: an expectation of a scenario left out is not a mistake.
+  const allScenarios = byPath || options.tags !== null ? (await loadSources({ ...suiteSources, tagExpression: '' }, { cwd: REPO_ROOT })).plan : plan;
+  return { runConfiguration, plan, allScenarios };
+}
+
+/** What selected the scenarios, for a message. */
+function selectionText(options: CliOptions): string {
+  const parts = [options.tags === null ? '' : `--tags '${options.tags}'`, ...(options.paths ?? [])].filter(Boolean);
+  return parts.length > 0 ? parts.join(' and ') : 'the features';
+}
+
+/** The run's identity joins the facts the testbed wrote into the Allure results' environment (support/hooks.ts). */
+async function addAllureEnvironment(resultsDir: string, facts: Record<string, string>): Promise<void> {
+  const { toProperties } = await import('../report/allure');
+  const { parseProperties } = await import('../report/sources');
+  const file = path.join(resultsDir, 'environment.properties');
+  const written = existsSync(file) ? parseProperties(readFileSync(file, 'utf8')) : {};
+  writeFileSync(file, toProperties({ ...facts, ...written }));
 }
 
 export function summaryLine(summary: RunSummary): string {
@@ -267,19 +425,40 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     options = parseArguments(argv);
   } catch (error) {
+    if (error instanceof NothingToRerun) {
+      process.stdout.write(`${error.message}\n`);
+      return 0;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`winsock-conformance: ${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    // A file named on the command line that is missing or wrong: the line says which, the usage would not help.
+    if (error instanceof InputError) {
+      process.stderr.write(`winsock-conformance: ${error.message}\n`);
       return 2;
     }
     throw error;
   }
   if (options === 'help') {
-    process.stdout.write(
-      `${USAGE}\nbackends:\n${backendNames()
-        .map((n) => `  ${n.padEnd(10)} ${findBackend(n)?.summary ?? ''}`)
-        .join('\n')}\n`,
-    );
+    const { helpText } = await import('./help');
+    process.stdout.write(helpText(USAGE));
     return 0;
+  }
+  if (options.list) {
+    try {
+      const { listText } = await import('./list');
+      const { loadCatalogue } = await import('../spec/catalogue');
+      const { readScenarios } = await import('../spec/trace');
+      const { plan } = await planRun(options);
+      const selected = options.tags !== null || (options.paths?.length ?? 0) > 0;
+      process.stdout.write(listText(loadCatalogue(), readScenarios(path.join(REPO_ROOT, 'features')), plan, selected));
+      return 0;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      process.stderr.write(`winsock-conformance: ${error.message}\n`);
+      return 2;
+    }
   }
   try {
     const summary = await runSuite(options, (line) => process.stdout.write(`${line}\n`));

@@ -6,6 +6,8 @@ import { requirementVerdict, type Verdict } from '../verdicts/verdicts';
 import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
 import { sectionUrl } from './page';
 import { columnNote } from '../testbeds/registry';
+import { describeRevision } from '../verdicts/run-identity';
+import type { RunDiff } from './diff';
 
 /** A run and where its evidence is, as hrefs relative to the matrix file. */
 export interface RunSource {
@@ -76,9 +78,21 @@ export interface ColumnSummary {
 }
 
 export interface MatrixColumn {
+  /** The run's label, else its backend and options; the folder is added where two columns would read the same. */
   title: string;
   backend: string;
+  /** The backend and its options, e.g. `simulator (mutant=fin-sent)`: said under a labelled column's title. */
+  backendTitle: string;
+  label: string | null;
   options: Record<string, string>;
+  /** When the run started (ISO 8601), or null for a record that does not say. */
+  startedAt: string | null;
+  /** The suite's revision, e.g. `0.1.0 at 7e3b4366697d, with local changes`. */
+  revision: string;
+  /** The expectations file the run was judged by, or null. */
+  expectations: string | null;
+  /** What chose the run's scenarios, or null for the whole suite. */
+  selection: string | null;
   folder: string;
   facts: Record<string, string>;
   cucumberHtml: string | null;
@@ -96,6 +110,8 @@ export interface Matrix {
   rows: MatrixRow[];
   /** Scenarios whose requirement the catalogue does not know (an old run, or a lint:trace failure). */
   unmatched: { column: string; scenario: string; location: string; requirement: string | null; verdict: Verdict }[];
+  /** A comparison of the first run (old) with the last (new): `npm run report -- --diff OLD NEW`. */
+  diff: RunDiff | null;
 }
 
 // --- the model ------------------------------------------------------------------------------------
@@ -124,13 +140,16 @@ function scenarioLinks(source: RunSource, scenario: ScenarioRecord): EvidenceLin
   return links;
 }
 
+function backendTitle(record: RunRecord): string {
+  const options = Object.entries(record.backendOptions).map(([k, v]) => `${k}=${v}`);
+  return options.length > 0 ? `${record.backend} (${options.join(', ')})` : record.backend;
+}
+
+/** A run's column title: its label (the implementation under test), else its backend and options; the folder where two would read the same. */
 function columnTitle(source: RunSource, all: readonly RunSource[]): string {
-  const options = Object.entries(source.record.backendOptions).map(([k, v]) => `${k}=${v}`);
-  const base = options.length > 0 ? `${source.record.backend} (${options.join(', ')})` : source.record.backend;
-  const twins = all.filter(
-    (s) => s.record.backend === source.record.backend && JSON.stringify(s.record.backendOptions) === JSON.stringify(source.record.backendOptions),
-  );
-  return twins.length > 1 ? `${base} @ ${source.folder}` : base;
+  const base = (s: RunSource): string => s.record.label ?? backendTitle(s.record);
+  const twins = all.filter((s) => base(s) === base(source));
+  return twins.length > 1 ? `${base(source)} @ ${source.folder}` : base(source);
 }
 
 function cellFor(requirement: Requirement, source: RunSource): MatrixCell {
@@ -199,7 +218,7 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
   return { keepsEveryMust, deviations, optionalAbsent, unknown, notApplicable, staleExpectations, line: parts.join('; ') };
 }
 
-export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[]): Matrix {
+export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[], diff: RunDiff | null = null): Matrix {
   const rows: MatrixRow[] = catalogue.requirements.map((requirement) => {
     const kind: RowKind = requirement.testing === 'covered' ? 'covered' : requirement.testing === 'not-testable' ? 'not-testable' : 'tested';
     const note =
@@ -219,7 +238,13 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[])
     return {
       title: columnTitle(source, sources),
       backend: source.record.backend,
+      backendTitle: backendTitle(source.record),
+      label: source.record.label,
       options: source.record.backendOptions,
+      startedAt: source.record.startedAt,
+      revision: describeRevision(source.record.suite),
+      expectations: source.record.expectations,
+      selection: source.record.selection,
       folder: source.folder,
       facts: source.facts,
       cucumberHtml: source.cucumberHtml,
@@ -234,5 +259,5 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[])
       .filter((r) => r.requirement === null || !known.has(r.requirement))
       .map((r) => ({ column: columns[i]?.title ?? source.folder, scenario: r.name, location: r.location, requirement: r.requirement, verdict: r.verdict })),
   );
-  return { function: catalogue.function, page: catalogue.page, columns, rows, unmatched };
+  return { function: catalogue.function, page: catalogue.page, columns, rows, unmatched, diff };
 }

@@ -1,6 +1,7 @@
 // The compliance matrix as a self-contained HTML page (no script, no external resource) and as
 // Markdown. Pure: a Matrix in, text out.
 import type { CellScenario, Matrix, MatrixCell, MatrixColumn, MatrixRow } from './matrix';
+import { diffLines, type RequirementChange } from './diff';
 
 export interface RenderOptions {
   /** When the report was built, shown in the header. */
@@ -85,6 +86,10 @@ details ul { margin: 4px 0 0; padding-left: 16px; }
 .strength { font-size: 12px; font-weight: 600; }
 .legend td, .legend th, .runs td, .runs th { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 .legend, .runs { border-collapse: collapse; }
+td.change { font-size: 12px; white-space: nowrap; } td.change ul { white-space: normal; }
+tr.changed-regression td.id { border-left: 4px solid #cf222e; } tr.changed-fixed td.id { border-left: 4px solid #1a7f37; }
+tr.changed-changed td.id { border-left: 4px solid #0969da; }
+.change-regression { color: #cf222e; font-weight: 700; } .change-fixed { color: #1a7f37; font-weight: 700; } .change-changed { color: #0969da; font-weight: 700; }
 `;
 
 function link(href: string, text: string, cls = ''): string {
@@ -130,6 +135,21 @@ function cellHtml(cell: MatrixCell): string {
   return `<td class="cell" data-verdict="${escapeHtml(cell.verdict)}">${parts.join(' ')}</td>`;
 }
 
+/** When a run started, to the minute: `2026-12-02 09:52 UTC`. */
+export function ranAt(startedAt: string | null): string {
+  return startedAt === null ? 'time not recorded' : `${new Date(startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** What tells a run apart beyond its title: the backend under a label, when it ran, the suite's revision. */
+function columnIdentity(column: MatrixColumn): string[] {
+  return [
+    ...(column.label === null ? [] : [column.backendTitle]),
+    `ran ${ranAt(column.startedAt)}`,
+    `suite ${column.revision}`,
+    ...(column.selection === null ? [] : [`only ${column.selection}`]),
+  ];
+}
+
 function columnHeaderHtml(column: MatrixColumn): string {
   const links = [
     column.allureReport ? link(column.allureReport, 'Allure report') : '',
@@ -137,7 +157,10 @@ function columnHeaderHtml(column: MatrixColumn): string {
   ].filter(Boolean);
   // The note's first words in the header (the whole note leads the column's verdict line).
   const note = column.note ? `<small class="column-note">${escapeHtml(column.note.split(':')[0] ?? '')}</small>` : '';
-  return `<th>${escapeHtml(column.title)}<small>${escapeHtml(column.folder)}</small>${links.length ? `<small>${links.join(' · ')}</small>` : ''}${note}</th>`;
+  const identity = columnIdentity(column)
+    .map((line) => `<small>${escapeHtml(line)}</small>`)
+    .join('');
+  return `<th>${escapeHtml(column.title)}${identity}<small>${escapeHtml(column.folder)}</small>${links.length ? `<small>${links.join(' · ')}</small>` : ''}${note}</th>`;
 }
 
 function noteHtml(row: MatrixRow): string {
@@ -147,14 +170,43 @@ function noteHtml(row: MatrixRow): string {
   return escapeHtml(row.note ?? '');
 }
 
-function rowHtml(row: MatrixRow, columns: number): string {
+/** The change column of a comparison: the requirement's verdict before and after, and its scenarios that changed. */
+function changeHtml(change: RequirementChange | undefined): string {
+  if (!change) return '<td class="change"></td>';
+  const head =
+    change.from === change.to
+      ? `${escapeHtml(change.to)}, unchanged`
+      : `<span class="change-${change.kind}">${escapeHtml(change.kind)}</span> ${badge(change.from, null)} → ${badge(change.to, null)}`;
+  const scenarios = change.scenarios
+    .map((s) => `<li>${escapeHtml(s.from)} → ${escapeHtml(s.to)}: ${escapeHtml(s.name)} <code>${escapeHtml(s.location)}</code></li>`)
+    .join('');
+  return `<td class="change" data-change="${change.kind}">${head}${scenarios ? `<ul>${scenarios}</ul>` : ''}</td>`;
+}
+
+function rowHtml(row: MatrixRow, columns: number, matrix: Matrix): string {
   const r = row.requirement;
   const head =
     `<td class="id"><code>${escapeHtml(r.id)}</code></td>` +
     `<td><span class="strength">${escapeHtml(r.strength)}</span></td>` +
     `<td class="rule">${escapeHtml(r.rule)}</td>`;
-  const cells = row.kind === 'tested' ? row.cells.map(cellHtml).join('') : `<td class="note" colspan="${columns}">${noteHtml(row)}</td>`;
-  return `<tr id="${rowAnchor(r.id)}" data-requirement="${escapeHtml(r.id)}">${head}${cells}</tr>`;
+  const change = matrix.diff?.requirements.find((c) => c.id === r.id);
+  const changeCell = matrix.diff ? (row.kind === 'tested' ? changeHtml(change) : '') : '';
+  const cells =
+    row.kind === 'tested'
+      ? row.cells.map(cellHtml).join('') + changeCell
+      : `<td class="note" colspan="${columns + (matrix.diff ? 1 : 0)}">${noteHtml(row)}</td>`;
+  return `<tr id="${rowAnchor(r.id)}" data-requirement="${escapeHtml(r.id)}"${change ? ` class="changed-${change.kind}"` : ''}>${head}${cells}</tr>`;
+}
+
+/** A comparison's summary above the table: the changes in one line, then one line each. */
+function diffSummaryHtml(matrix: Matrix): string {
+  const first = matrix.columns[0];
+  const last = matrix.columns[matrix.columns.length - 1];
+  if (!matrix.diff || !first || !last) return '';
+  const [summary, ...changes] = diffLines(matrix.diff, first.title, last.title);
+  return `<h2>Changes</h2><p>${escapeHtml(summary ?? '')}</p>${
+    changes.length ? `<pre class="changes"><code>${escapeHtml(changes.join('\n'))}</code></pre>` : ''
+  }`;
 }
 
 function verdictLineHtml(column: MatrixColumn): string {
@@ -183,8 +235,8 @@ export function renderHtml(matrix: Matrix, options: RenderOptions): string {
   const body = sections(matrix.rows)
     .map(
       (group) =>
-        `<tr class="section"><th colspan="${3 + n}">Section ${link(group.url, `<code>${escapeHtml(group.section)}</code>`)}</th></tr>` +
-        group.rows.map((row) => rowHtml(row, n)).join('\n'),
+        `<tr class="section"><th colspan="${3 + n + (matrix.diff ? 1 : 0)}">Section ${link(group.url, `<code>${escapeHtml(group.section)}</code>`)}</th></tr>` +
+        group.rows.map((row) => rowHtml(row, n, matrix)).join('\n'),
     )
     .join('\n');
   const runs = matrix.columns
@@ -222,8 +274,9 @@ export function renderHtml(matrix: Matrix, options: RenderOptions): string {
 <div class="verdicts">
 ${matrix.columns.map(verdictLineHtml).join('\n')}
 </div>
+${diffSummaryHtml(matrix)}
 <table class="matrix">
-<thead><tr><th>Requirement</th><th>Strength</th><th>Rule</th>${matrix.columns.map(columnHeaderHtml).join('')}</tr></thead>
+<thead><tr><th>Requirement</th><th>Strength</th><th>Rule</th>${matrix.columns.map(columnHeaderHtml).join('')}${matrix.diff ? '<th>Change</th>' : ''}</tr></thead>
 <tbody>
 ${body}
 </tbody>
@@ -274,14 +327,24 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   lines.push('| backend | verdict |', '|---|---|');
   for (const c of matrix.columns) lines.push(`| ${md(c.title)} | ${md(c.summary.line)}${c.note ? ` *(${md(c.note)})*` : ''} |`);
   lines.push('');
-  lines.push(`| requirement | strength | rule | ${matrix.columns.map((c) => md(c.title)).join(' | ')} |`);
-  lines.push(`|---|---|---|${matrix.columns.map(() => '---|').join('')}`);
+  const first = matrix.columns[0];
+  const last = matrix.columns[matrix.columns.length - 1];
+  if (matrix.diff && first && last) {
+    const [summary, ...changes] = diffLines(matrix.diff, first.title, last.title);
+    lines.push('## Changes', '', summary ?? '', '');
+    if (changes.length > 0) lines.push('```', ...changes, '```', '');
+  }
+  const titles = [...matrix.columns.map((c) => md(c.title)), ...(matrix.diff ? ['change'] : [])];
+  lines.push(`| requirement | strength | rule | ${titles.join(' | ')} |`);
+  lines.push(`|---|---|---|${titles.map(() => '---|').join('')}`);
   for (const group of sections(matrix.rows)) {
-    lines.push(`| **${mdLink(md(group.section), group.url)}** | | |${matrix.columns.map(() => ' |').join('')}`);
+    lines.push(`| **${mdLink(md(group.section), group.url)}** | | |${titles.map(() => ' |').join('')}`);
     for (const row of group.rows) {
       const r = row.requirement;
       const rule = row.kind === 'tested' ? md(r.rule) : `${md(r.rule)} *(${md(row.note ?? '')})*`;
-      const cells = row.kind === 'tested' ? row.cells.map(cellMarkdown) : matrix.columns.map(() => '—');
+      const change = matrix.diff?.requirements.find((c) => c.id === r.id);
+      const changeText = change ? (change.from === change.to ? 'scenarios changed' : `${change.kind}: ${change.from} → ${change.to}`) : '';
+      const cells = row.kind === 'tested' ? [...row.cells.map(cellMarkdown), ...(matrix.diff ? [changeText] : [])] : titles.map(() => '—');
       lines.push(`| \`${r.id}\` | ${r.strength} | ${rule} | ${cells.join(' | ')} |`);
     }
   }
@@ -298,7 +361,9 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
       Boolean,
     );
     const facts = Object.entries(c.facts).map(([k, v]) => `${k}: ${v}`);
-    lines.push(`- **${md(c.title)}**, \`${c.folder}\`${links.length ? `: ${links.join(', ')}` : ''}${facts.length ? `. ${md(facts.join('; '))}` : ''}`);
+    lines.push(
+      `- **${md(c.title)}** (${md(columnIdentity(c).join('; '))}), \`${c.folder}\`${links.length ? `: ${links.join(', ')}` : ''}${facts.length ? `. ${md(facts.join('; '))}` : ''}`,
+    );
   }
   lines.push('', '## Verdicts', '');
   for (const [v, meaning] of VERDICT_MEANINGS) lines.push(`- **${v}**: ${meaning}`);

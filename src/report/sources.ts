@@ -20,13 +20,42 @@ export function hrefFrom(fromDir: string, target: string): string {
     .join('/');
 }
 
-/** Every folder below `root` with a verdicts.json, sorted by name. */
-export function resultFolders(root: string): string[] {
-  if (!existsSync(root)) return [];
-  return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(runFiles(path.join(root, e.name)).verdicts))
+export interface FolderScan {
+  /** The folders with a run's reports, sorted by name. */
+  folders: string[];
+  /** Every other folder, and why it is not a run's reports. */
+  skipped: { folder: string; reason: string }[];
+}
+
+/** Why a folder below the reports root holds no run to report, or null when it holds one. */
+function whyNotARun(folder: string): string | null {
+  // run-record.ts names these: a run writes into <folder>.incoming and puts the last one aside as <folder>.previous.
+  if (folder.endsWith('.incoming')) return 'the reports of a run under way, or of one cut short: incomplete';
+  if (folder.endsWith('.previous')) return 'the reports a run was replacing when it stopped';
+  if (!existsSync(runFiles(folder).verdicts)) return 'no verdicts.json: not the reports of a run that completed';
+  try {
+    readRunRecord(folder);
+    return null;
+  } catch (error) {
+    if (error instanceof InputError) return error.message;
+    throw error;
+  }
+}
+
+/** The folders below `root`: those with a run's reports, and the others with the reason each is skipped. */
+export function scanResultFolders(root: string): FolderScan {
+  const scan: FolderScan = { folders: [], skipped: [] };
+  if (!existsSync(root)) return scan;
+  const dirs = readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
     .map((e) => path.join(root, e.name))
     .sort();
+  for (const folder of dirs) {
+    const reason = whyNotARun(folder);
+    if (reason === null) scan.folders.push(folder);
+    else scan.skipped.push({ folder, reason });
+  }
+  return scan;
 }
 
 /** Java properties as writeAllureEnvironment writes them (backslash escapes, key=value). */

@@ -18,9 +18,29 @@ export function runFiles(folder: string) {
     captures: path.join(folder, 'pcap'),
     /** What allure-cucumberjs's formatter writes to the stream cucumber gives every formatter: nothing, as a rule. */
     allureFormatterLog: path.join(folder, 'allure-formatter.log'),
+    /** A copy of the expectations file the verdicts were judged by, when there was one. */
+    expectations: path.join(folder, 'expectations.yaml'),
     /** Built by `npm run report`. */
     allureReport: path.join(folder, 'allure-report'),
   };
+}
+
+/** A label as a folder name: `ReactOS 0.4.15` -> `reactos-0.4.15`; empty when nothing of it can be. */
+export function labelSlug(label: string): string {
+  return label
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, '-')
+    .replace(/^[-.]+|[-.]+$/g, '');
+}
+
+/**
+ * Where a run's reports go unless told: reports/<backend>, or reports/<backend>-<label> for a labelled run
+ * (reports/wine-8.0 for a wine run labelled "Wine 8.0", whose label names the backend already).
+ */
+export function defaultReportsFolder(backend: string, label: string | null): string {
+  if (label === null) return path.join('reports', backend);
+  const slug = labelSlug(label);
+  return path.join('reports', slug.startsWith(`${backend}-`) ? slug : `${backend}-${slug}`);
 }
 
 /**
@@ -83,10 +103,30 @@ export interface ScenarioRecord {
   waitedMs: number;
 }
 
+/** The suite that judged a run: its version, its git commit, and whether the checkout had local changes. */
+export interface SuiteRevision {
+  version: string;
+  /** null where the suite is not a git checkout (or git is missing). */
+  commit: string | null;
+  /** Tracked or untracked changes not committed (ignored files, such as reports/, aside); null where unknown. */
+  localChanges: boolean | null;
+}
+
 /** verdicts.json. */
 export interface RunRecord {
   backend: string;
+  /** The implementation under test as the run was labelled (--label), e.g. `ReactOS 0.4.15`; null: unlabelled. */
+  label: string | null;
   backendOptions: Record<string, string>;
+  /** When the run started and ended, ISO 8601 in UTC; null in records written before runs kept them. */
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** null in records written before runs kept it. */
+  suite: SuiteRevision | null;
+  /** The expectations file the verdicts were judged by, as it was named; null: none. Its copy is the folder's expectations.yaml. */
+  expectations: string | null;
+  /** What chose the scenarios (`--tags '@req:x'`, feature:line, --rerun's), or null for the whole suite. */
+  selection: string | null;
   /** The testbed's facts (versions, host), where the run recorded them. */
   metadata: Record<string, string>;
   counts: Record<Verdict, number>;
@@ -130,6 +170,29 @@ export function parseRunRecord(text: string, display: string): RunRecord {
     }
     return value as Verdict;
   };
+  const optionalText = (field: string): string | null => {
+    const value = data[field];
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'string' || value === '') throw new InputError(`${display}: ${field} must be a non-empty string or null`);
+    return value;
+  };
+  const time = (field: string): string | null => {
+    const value = optionalText(field);
+    if (value !== null && Number.isNaN(Date.parse(value))) throw new InputError(`${display}: ${field} '${value}' is not a date and time`);
+    return value;
+  };
+  const suite = data.suite ?? null;
+  if (
+    suite !== null &&
+    !(
+      isRecord(suite) &&
+      typeof suite.version === 'string' &&
+      (suite.commit === null || typeof suite.commit === 'string') &&
+      (suite.localChanges === null || typeof suite.localChanges === 'boolean')
+    )
+  ) {
+    throw new InputError(`${display}: suite must be null or an object with version, commit and localChanges`);
+  }
   const results = data.results.map((item: unknown, i): ScenarioRecord => {
     const where = `results[${i}]`;
     if (!isRecord(item)) throw new InputError(`${display}: ${where} must be an object`);
@@ -167,7 +230,20 @@ export function parseRunRecord(text: string, display: string): RunRecord {
     };
   });
   const facts = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
-  return { backend: data.backend, backendOptions: options as Record<string, string>, metadata: facts, counts: countVerdicts(results), results };
+  return {
+    backend: data.backend,
+    label: optionalText('label'),
+    backendOptions: options as Record<string, string>,
+    startedAt: time('startedAt'),
+    finishedAt: time('finishedAt'),
+    suite:
+      suite === null ? null : { version: suite.version as string, commit: suite.commit as string | null, localChanges: suite.localChanges as boolean | null },
+    expectations: optionalText('expectations'),
+    selection: optionalText('selection'),
+    metadata: facts,
+    counts: countVerdicts(results),
+    results,
+  };
 }
 
 function display(file: string): string {

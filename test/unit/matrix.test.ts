@@ -72,8 +72,8 @@ function source(record: RunRecord, folder = `reports/${record.backend}`, withAll
 }
 
 /** A record as the CLI writes it: its counts are its results'. */
-function runRecord(fields: Omit<RunRecord, 'counts'>): RunRecord {
-  return { ...fields, counts: countVerdicts(fields.results) };
+function runRecord(fields: Pick<RunRecord, 'backend' | 'backendOptions' | 'metadata' | 'results'> & Partial<RunRecord>): RunRecord {
+  return { label: null, startedAt: null, finishedAt: null, suite: null, expectations: null, selection: null, ...fields, counts: countVerdicts(fields.results) };
 }
 
 const allPass = (): RunRecord =>
@@ -110,6 +110,26 @@ describe('verdicts.json', () => {
     assert.throws(() => parseRunRecord('{"backend":"x","results":[{"verdict":"PASS"}]}', 'v.json'), /results\[0\]\.name must be a string/);
     assert.throws(() => parseRunRecord('{"backend":"x","backendOptions":{"a":1},"results":[]}', 'v.json'), /backendOptions must map names to strings/);
     assert.throws(() => parseRunRecord('{"backend":"x","metadata":[],"results":[]}', 'v.json'), /metadata must be an object/);
+    assert.throws(() => parseRunRecord('{"backend":"x","label":"","results":[]}', 'v.json'), /v\.json: label must be a non-empty string or null/);
+    assert.throws(() => parseRunRecord('{"backend":"x","startedAt":"yesterday","results":[]}', 'v.json'), /v\.json: startedAt 'yesterday' is not a date/);
+    assert.throws(() => parseRunRecord('{"backend":"x","suite":{"commit":1},"results":[]}', 'v.json'), /v\.json: suite must be null or an object/);
+  });
+
+  it('reads the run’s identity, and a record from before runs kept it', () => {
+    const identity = {
+      label: 'ReactOS 0.4.15',
+      startedAt: '2026-12-02T09:52:26.351Z',
+      finishedAt: '2026-12-02T09:52:30.000Z',
+      suite: { version: '0.1.0', commit: 'abc', localChanges: false },
+      expectations: 'vendor/reactos.yaml',
+    };
+    const record = parseRunRecord(JSON.stringify({ ...allPass(), ...identity }), 'v.json');
+    assert.deepEqual(
+      { label: record.label, startedAt: record.startedAt, finishedAt: record.finishedAt, suite: record.suite, expectations: record.expectations },
+      identity,
+    );
+    const old = parseRunRecord(JSON.stringify({ backend: 'wine', results: [] }), 'v.json');
+    assert.deepEqual([old.label, old.startedAt, old.suite, old.expectations], [null, null, null, null]);
   });
 });
 
@@ -237,6 +257,40 @@ describe('the matrix model', () => {
       ['simulator @ host-a/simulator', 'simulator (mutant=fin-sent)', 'simulator @ host-b/simulator'],
     );
     assert.equal(matrix.rows[0]?.cells.length, 3);
+  });
+
+  it('gives each labelled run of one backend a column of its own, headed with when it ran and the suite revision', () => {
+    const suite = { version: '0.1.0', commit: '7e3b4366697dc27b82a9c476be6663b4ecce954c', localChanges: true };
+    const reactos = runRecord({ ...allPass(), backend: 'winsock', label: 'ReactOS 0.4.15', startedAt: '2026-12-02T09:52:26.351Z', suite });
+    const windows = runRecord({
+      ...allPass(),
+      backend: 'winsock',
+      label: 'Windows 11 24H2',
+      startedAt: null,
+      selection: "--tags '@req:remarks.a'",
+      suite: { ...suite, localChanges: false },
+    });
+    const matrix = buildMatrix(CATALOGUE, [source(reactos, 'reports/winsock-reactos-0.4.15'), source(windows, 'reports/winsock-windows-11-24h2')]);
+    assert.deepEqual(
+      matrix.columns.map((c) => [c.title, c.backendTitle, c.revision]),
+      [
+        ['ReactOS 0.4.15', 'winsock', '0.1.0 at 7e3b4366697d, with local changes'],
+        ['Windows 11 24H2', 'winsock', '0.1.0 at 7e3b4366697d'],
+      ],
+    );
+    const html = renderHtml(matrix, { generated: '2026-12-02T10:00:00Z' });
+    assert.match(
+      html,
+      /<th>ReactOS 0\.4\.15<small>winsock<\/small><small>ran 2026-12-02 09:52 UTC<\/small><small>suite 0\.1\.0 at 7e3b4366697d, with local changes<\/small>/,
+    );
+    assert.match(
+      html,
+      /<th>Windows 11 24H2<small>winsock<\/small><small>ran time not recorded<\/small><small>[^<]*<\/small><small>only --tags &#39;@req:remarks\.a&#39;<\/small>/,
+    );
+    assert.match(
+      renderMarkdown(matrix, { generated: 'x' }),
+      /^- \*\*ReactOS 0\.4\.15\*\* \(winsock; ran 2026-12-02 09:52 UTC; suite 0\.1\.0 at 7e3b4366697d, with local changes\)/m,
+    );
   });
 
   it('lists scenarios whose requirement the catalogue does not know', () => {

@@ -13,10 +13,8 @@
 // last output and the offending bytes as evidence (AgentFailure.evidence, attached by support/dsl.ts).
 // Either way a local agent is started afresh for the next call. A remote agent cannot be restarted from
 // here: its connection is opened once more, and if that fails every later scenario is BROKEN at once.
-import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
 import { AgentFailure, CallTimeout, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
@@ -28,6 +26,7 @@ import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type Win
 import { REPO_ROOT } from '../../core/paths';
 import type { AgentFacts, AgentMessage } from '../../../agent/protocol';
 import { runFacts } from './facts';
+import { describeRevision, suiteRevision } from '../../verdicts/run-identity';
 
 /** The agent's backend; `posix` is the POSIX comparison (src/testbeds/posix/), whose agent carries the calls onto BSD sockets. */
 export type Kind = 'wine' | 'winsock' | 'posix';
@@ -40,11 +39,7 @@ interface Live {
 }
 
 async function revision(): Promise<string> {
-  try {
-    return (await promisify(execFile)('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' })).stdout.trim();
-  } catch {
-    return 'unknown';
-  }
+  return describeRevision(await suiteRevision());
 }
 
 export class AgentTestbed implements Testbed {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../../core/paths';
 
 /** The options these backends take; any other is refused, naming these. Each is described in AgentOptions. */
-const OPTION_NAMES = ['agent', 'agent-command', 'grace', 'boot-timeout', 'capture', 'wine', 'cache', 'verbose', 'peer-address'] as const;
+export const OPTION_NAMES = ['agent', 'agent-command', 'grace', 'boot-timeout', 'capture', 'wine', 'cache', 'verbose', 'peer-address'] as const;
 
 export interface AgentOptions {
   /** agent=tcp://HOST:PORT: an agent that is already running (default: start one). */

@@ -1,0 +1,89 @@
+// `npm run report` on runs of this host: two runs compared (--diff), the bundle unpacked and every link
+// of its matrix followed on disk, and bad input as one line and exit 2.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it, before } from 'node:test';
+import { extract } from 'tar';
+import { REPO_ROOT } from '../../src/core/paths';
+import { scratchDir } from '../scratch';
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run one of the suite's programs, JavaScript or TypeScript (through ts-node, as npm's scripts do). */
+function run(script: string, args: readonly string[]): Promise<Ran> {
+  const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const SELECTION = ['--tags', '@req:remarks.no-icmp or @req:errors.wsanotinitialised'];
+
+describe('npm run report', { timeout: 180_000 }, () => {
+  const work = scratchDir('report-command');
+  const good = path.join(work, 'simulator');
+  const icmp = path.join(work, 'icmp-sent');
+
+  before(async () => {
+    const runs = await Promise.all([
+      run('bin/conformance.js', ['--quiet', '--label', 'Model A', '--reports', good, ...SELECTION]),
+      run('bin/conformance.js', ['--quiet', '--label', 'Model B', '--backend-option', 'mutant=icmp-sent', '--reports', icmp, ...SELECTION]),
+    ]);
+    assert.deepEqual(
+      runs.map((r) => r.code),
+      [0, 1],
+      runs.map((r) => r.stderr).join(''),
+    );
+  });
+
+  it('--diff lists the requirements and scenarios whose verdict changed, and exits 1 when some did', async () => {
+    const diff = await run('scripts/report.ts', ['--no-allure', '--out', work, '--diff', good, icmp]);
+    assert.equal(diff.code, 1, diff.stderr);
+    const lines = diff.stdout.trimEnd().split('\n');
+    assert.match(lines[0] ?? '', /^Model A -> Model B: 1 of \d+ requirements changed verdict$/);
+    assert.equal(lines[1], '  regression: remarks.no-icmp (MUST): PASS -> FAIL');
+    assert.match(lines[2] ?? '', /^ {6}PASS -> FAIL {2}.* \(features\/reception\.feature:\d+\) - /);
+    assert.match(readFileSync(path.join(work, 'diff.html'), 'utf8'), /<td class="change" data-change="regression">/);
+    const same = await run('scripts/report.ts', ['--no-allure', '--out', work, '--diff', good, good]);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /: 0 of \d+ requirements changed verdict\n/);
+  });
+
+  it('--bundle packs the matrix and each run’s reports, whose links all resolve inside it', async () => {
+    const file = path.join(work, 'hand-over.tar.gz');
+    const report = await run('scripts/report.ts', ['--out', work, '--bundle', file, good, icmp]);
+    assert.equal(report.code, 0, report.stderr);
+    assert.match(report.stdout, /^bundle: .*hand-over\.tar\.gz \([\d.]+ MB: hand-over\/matrix\.html, 2 runs, 0 pcap files\)$/m);
+    const unpacked = scratchDir('report-bundle');
+    await extract({ file, cwd: unpacked });
+    const root = path.join(unpacked, 'hand-over');
+    for (const part of ['matrix.html', 'matrix.md', 'interpreting.md', 'simulator/verdicts.json', 'simulator/allure-report/index.html', 'icmp-sent/junit.xml'])
+      assert.ok(existsSync(path.join(root, part)), part);
+    const html = readFileSync(path.join(root, 'matrix.html'), 'utf8');
+    const local = [...html.matchAll(/href="([^"#?]+)[^"]*"/g)].map((m) => decodeURIComponent(m[1] as string)).filter((href) => !/^[a-z]+:/.test(href));
+    assert.ok(local.some((href) => href === 'icmp-sent/allure-report/index.html'));
+    for (const href of new Set(local)) assert.ok(existsSync(path.join(root, href)), `matrix.html links ${href}, which the bundle lacks`);
+    assert.match(html, /<th>Model B<small>simulator \(mutant=icmp-sent\)<\/small>/);
+  });
+
+  it('refuses bad input in one line, exit 2', async () => {
+    for (const [args, message] of [
+      [['--diff', good], 'report: --diff compares two runs: --diff OLD NEW, not 1 folders\n'],
+      [['--bundle', 'x.zip', good], 'report: --bundle x.zip: name a .tar.gz file\n'],
+      [['--diff', good, path.join(work, 'nothing')], `report: ${path.join(work, 'nothing')}: no such folder\n`],
+    ] as const) {
+      const rejected = await run('scripts/report.ts', ['--no-allure', '--out', work, ...args]);
+      assert.equal(rejected.code, 2, args.join(' '));
+      assert.equal(rejected.stderr, message);
+    }
+  });
+});

@@ -1,0 +1,202 @@
+// Comparing two runs (npm run report -- --diff), the folders the report skips and why, and the bundle's
+// parts: the pcaps taken out of a run's messages, the runs staged with links that work inside the archive.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type { Catalogue, Requirement } from '../../src/spec/catalogue';
+import { changeKind, diffLines, diffRuns } from '../../src/report/diff';
+import { buildMatrix } from '../../src/report/matrix';
+import { renderHtml, renderMarkdown } from '../../src/report/render';
+import { scanResultFolders } from '../../src/report/sources';
+import { pcapsOf, stageRuns } from '../../src/report/bundle';
+import { countVerdicts, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
+import type { Verdict } from '../../src/verdicts/verdicts';
+import { PCAP_MEDIA } from '../../src/core/outcomes';
+import { scratchDir } from '../scratch';
+
+function requirement(id: string, testing: Requirement['testing'] = 'any-backend'): Requirement {
+  return { id, section: '-remarks', strength: 'MUST', rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, where: 'spec:1' };
+}
+
+const CATALOGUE: Catalogue = {
+  file: 'spec/test.yaml',
+  function: 'WSARecvDisconnect',
+  page: 'page.md',
+  requirements: [requirement('a'), requirement('b'), requirement('c'), requirement('d'), requirement('covered', 'covered')],
+};
+
+function scenario(req: string | null, name: string, verdict: Verdict, line = 1): ScenarioRecord {
+  return {
+    name,
+    feature: 'F',
+    location: `features/x.feature:${line}`,
+    requirement: req,
+    strength: 'MUST',
+    section: '-remarks',
+    observed: verdict,
+    verdict,
+    detail: verdict === 'PASS' ? '' : `why ${name}`,
+    expectation: null,
+    waitedMs: 0,
+  };
+}
+
+function record(results: ScenarioRecord[], extra: Partial<RunRecord> = {}): RunRecord {
+  return {
+    backend: 'wine',
+    label: null,
+    backendOptions: {},
+    startedAt: null,
+    finishedAt: null,
+    suite: null,
+    expectations: null,
+    selection: null,
+    metadata: {},
+    results,
+    counts: countVerdicts(results),
+    ...extra,
+  };
+}
+
+describe('comparing two runs', () => {
+  // a: fixed; b: a regression in one of two scenarios; c: unchanged; d: the same verdict, one scenario moved lines and another changed.
+  const before = record([
+    scenario('a', 'a1', 'FAIL', 10),
+    scenario('b', 'b1', 'PASS', 20),
+    scenario('b', 'b2', 'PASS', 21),
+    scenario('c', 'c1', 'XFAIL', 30),
+    scenario('d', 'd1', 'FAIL', 40),
+    scenario('d', 'd2', 'PASS', 41),
+  ]);
+  const after = record([
+    scenario('a', 'a1', 'PASS', 10),
+    scenario('b', 'b1', 'PASS', 20),
+    scenario('b', 'b2', 'TIMEOUT', 21),
+    scenario('c', 'c1', 'XFAIL', 35),
+    scenario('d', 'd1', 'FAIL', 44),
+    scenario('d', 'd2', 'N/A', 45),
+  ]);
+
+  it('lists the requirements whose verdict changed, and their scenarios, by feature file and name', () => {
+    const diff = diffRuns(CATALOGUE, before, after);
+    assert.equal(diff.compared, 4);
+    assert.deepEqual(
+      diff.requirements.map((r) => [r.id, r.from, r.to, r.kind, r.scenarios.map((s) => `${s.name}: ${s.from} -> ${s.to}`)]),
+      [
+        ['a', 'FAIL', 'PASS', 'fixed', ['a1: FAIL -> PASS']],
+        ['b', 'PASS', 'TIMEOUT', 'regression', ['b2: PASS -> TIMEOUT']],
+        ['d', 'FAIL', 'FAIL', 'changed', ['d2: PASS -> N/A']],
+      ],
+    );
+    assert.deepEqual(diffLines(diff, 'Wine 8.0', 'Wine 9.0'), [
+      'Wine 8.0 -> Wine 9.0: 2 of 4 requirements changed verdict, 1 more changed in some scenario',
+      '  fixed: a (MUST): FAIL -> PASS',
+      '      FAIL -> PASS  a1 (features/x.feature:10)',
+      '  regression: b (MUST): PASS -> TIMEOUT',
+      '      PASS -> TIMEOUT  b2 (features/x.feature:21) - why b2',
+      '  d (MUST): FAIL, unchanged; its scenarios changed',
+      '      PASS -> N/A  d2 (features/x.feature:45) - why d2',
+    ]);
+  });
+
+  it('counts a scenario one run lacks as NOT RUN, and nothing when the runs agree', () => {
+    const fewer = record([scenario('a', 'a1', 'FAIL', 10)]);
+    const diff = diffRuns(CATALOGUE, before, fewer);
+    assert.deepEqual(
+      diff.requirements.map((r) => [r.id, r.from, r.to]),
+      [
+        ['b', 'PASS', 'NOT RUN'],
+        ['c', 'XFAIL', 'NOT RUN'],
+        ['d', 'FAIL', 'NOT RUN'],
+      ],
+    );
+    assert.deepEqual(diffRuns(CATALOGUE, before, before).requirements, []);
+    assert.equal(changeKind('NOT RUN', 'FAIL'), 'regression');
+    assert.equal(changeKind('FAIL', 'NOT RUN'), 'changed', 'a scenario that no longer runs is not fixed');
+    assert.equal(changeKind('XFAIL', 'FAIL'), 'regression');
+  });
+
+  it('shows the changes in the matrix of the two runs: a summary and a change column', () => {
+    const source = (r: RunRecord, folder: string) => ({ folder, record: r, facts: {}, cucumberHtml: null, allureReport: null, allureIds: {} });
+    const diff = diffRuns(CATALOGUE, before, after);
+    const matrix = buildMatrix(CATALOGUE, [source(before, 'old'), source(after, 'new')], diff);
+    const html = renderHtml(matrix, { generated: 'now' });
+    assert.match(html, /<h2>Changes<\/h2><p>wine @ old -&gt; wine @ new: 2 of 4 requirements changed verdict/);
+    assert.match(html, /<th>Change<\/th><\/tr><\/thead>/);
+    assert.match(html, /<tr id="req-b" data-requirement="b" class="changed-regression">.*<td class="change" data-change="regression">/);
+    assert.match(html, /<tr id="req-c" data-requirement="c">.*<td class="change"><\/td><\/tr>/);
+    assert.match(html, /<td class="note" colspan="3">covered by/);
+    const text = renderMarkdown(matrix, { generated: 'now' });
+    assert.match(text, /^\| `a` \| MUST \| rule of a \| \*\*FAIL\*\*: why a1 \| \*\*PASS\*\* \| fixed: FAIL → PASS \|$/m);
+  });
+});
+
+describe('the report’s folders', () => {
+  it('names every folder it skips, and why', () => {
+    const root = scratchDir('scan');
+    const run = (name: string, text: string) => {
+      mkdirSync(path.join(root, name));
+      writeFileSync(path.join(root, name, 'verdicts.json'), text);
+    };
+    run('wine', JSON.stringify(record([])));
+    run('wine.incoming', JSON.stringify(record([])));
+    run('broken', '{');
+    mkdirSync(path.join(root, 'screenshots'));
+    writeFileSync(path.join(root, 'matrix.html'), '');
+    const scan = scanResultFolders(root);
+    assert.deepEqual(scan.folders, [path.join(root, 'wine')]);
+    assert.deepEqual(
+      scan.skipped.map((s) => path.basename(s.folder)),
+      ['broken', 'screenshots', 'wine.incoming'],
+    );
+    const [broken, screenshots, incoming] = scan.skipped.map((s) => s.reason);
+    assert.match(broken ?? '', /broken\/verdicts\.json: not JSON \(/);
+    assert.equal(screenshots, 'no verdicts.json: not the reports of a run that completed');
+    assert.equal(incoming, 'the reports of a run under way, or of one cut short: incomplete');
+  });
+});
+
+describe('the bundle', () => {
+  it('takes each captured scenario’s packets out of the messages, named after the scenario', () => {
+    const dir = scratchDir('pcaps');
+    const file = path.join(dir, 'messages.ndjson');
+    const envelopes = [
+      { pickle: { id: 'p1', uri: 'features/reception.feature', name: 'No reset: with <data>', astNodeIds: [], steps: [], tags: [], language: 'en' } },
+      { testCase: { id: 't1', pickleId: 'p1', testSteps: [] } },
+      { testCaseStarted: { id: 's1', testCaseId: 't1', attempt: 0, timestamp: { seconds: 0, nanos: 0 } } },
+      { attachment: { testCaseStartedId: 's1', mediaType: PCAP_MEDIA, contentEncoding: 'BASE64', body: Buffer.from('pcap one').toString('base64') } },
+      { attachment: { testCaseStartedId: 's1', mediaType: 'text/plain', contentEncoding: 'IDENTITY', body: 'not a pcap' } },
+      { attachment: { testCaseStartedId: 's1', mediaType: PCAP_MEDIA, contentEncoding: 'BASE64', body: Buffer.from('pcap two').toString('base64') } },
+    ];
+    writeFileSync(file, envelopes.map((e) => JSON.stringify(e)).join('\n'));
+    assert.deepEqual(
+      pcapsOf(file).map((p) => [p.name, p.data.toString()]),
+      [
+        ['reception-no-reset-with-data.pcap', 'pcap one'],
+        ['reception-no-reset-with-data-2.pcap', 'pcap two'],
+      ],
+    );
+  });
+
+  it('stages each run with its files, its pcaps and links relative to the bundle’s root', () => {
+    const runs = scratchDir('bundle-runs');
+    const run = path.join(runs, 'wine');
+    mkdirSync(path.join(run, 'allure-report'), { recursive: true });
+    writeFileSync(path.join(run, 'verdicts.json'), JSON.stringify(record([scenario('a', 'a1', 'PASS')], { label: 'Wine 9.0' })));
+    writeFileSync(path.join(run, 'expectations.yaml'), 'backend: wine\n');
+    writeFileSync(path.join(run, 'cucumber.html'), '<html>');
+    writeFileSync(path.join(run, 'allure-formatter.log'), '');
+    writeFileSync(path.join(run, 'allure-report', 'index.html'), '<html>');
+    const root = path.join(scratchDir('bundle-root'), 'hand-over');
+    const [staged] = stageRuns([run], root);
+    assert.equal(staged?.name, 'wine');
+    assert.equal(staged?.source.allureReport, 'wine/allure-report/index.html');
+    assert.equal(staged?.source.cucumberHtml, 'wine/cucumber.html');
+    assert.equal(staged?.source.record.label, 'Wine 9.0');
+    for (const file of ['verdicts.json', 'expectations.yaml', 'cucumber.html', 'allure-report/index.html'])
+      assert.ok(existsSync(path.join(root, 'wine', file)), file);
+    assert.ok(!existsSync(path.join(root, 'wine', 'allure-formatter.log')));
+    assert.equal(readFileSync(path.join(root, 'wine', 'expectations.yaml'), 'utf8'), 'backend: wine\n');
+  });
+});
