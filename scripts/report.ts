@@ -62,8 +62,8 @@ async function main(argv: readonly string[]): Promise<number> {
         process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links to cucumber.html only\n`);
         continue;
       }
-      const { backend, results: verdicts } = readRunFolder(folder, out).record;
-      const build = await buildAllureReport(results, files.allureReport, `${catalogue.function} conformance: ${backend}`, verdicts);
+      const { backend } = readRunFolder(folder, out).record;
+      const build = await buildAllureReport(results, files.allureReport, `${catalogue.function} conformance: ${backend}`);
       process.stdout.write(`allure: ${path.relative(process.cwd(), build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
     }
   }

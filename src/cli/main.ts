@@ -16,6 +16,8 @@ import type { AllureRunOptions } from '../report/allure-formatter';
 import { abandonReports, beginReports, commitReports, countVerdicts, runFiles, writeRunRecord } from '../verdicts/run-record';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
+import { ScenarioTimes, writeJunit } from '../report/junit';
+import { writeAllureVerdicts } from '../report/allure-verdicts';
 
 export interface CliOptions {
   backend: string;
@@ -142,14 +144,14 @@ const ALLURE_FORMATTER = pathToFileURL(path.join(REPO_ROOT, 'bin', 'allure-forma
 
 /**
  * cucumber's report formatters for a run that writes its reports into `folder` (an empty one): the messages
- * (the archival record), HTML, JUnit and the Allure results, all through cucumber's own formatter
- * configuration.
+ * (the archival record), HTML (cucumber's step log) and the Allure results, all through cucumber's own
+ * formatter configuration. junit.xml the run writes itself, from its verdicts.
  */
 function reportFormats(folder: string, backend: string): Pick<IRunOptionsFormats, 'files' | 'options'> {
   const files = runFiles(folder);
   const allure: AllureRunOptions = { allure: { resultsDir: files.allureResults, backend } };
   return {
-    files: { [files.messages]: 'message', [files.cucumberHtml]: 'html', [files.junit]: 'junit', [files.allureFormatterLog]: ALLURE_FORMATTER },
+    files: { [files.messages]: 'message', [files.cucumberHtml]: 'html', [files.allureFormatterLog]: ALLURE_FORMATTER },
     options: allure as unknown as IRunOptionsFormats['options'],
   };
 }
@@ -222,7 +224,9 @@ async function runCucumberInto(
       if (!options.quiet && !watch.signal && cannotRun === null) log(progressLine(result));
     },
   );
+  const times = new ScenarioTimes();
   const onMessage = (envelope: messages.Envelope): void => {
+    times.add(envelope);
     const exception = envelope.testStepFinished?.testStepResult.exception;
     if (exception?.type === CannotRun.name) cannotRun ??= exception.message?.split('\n')[0] ?? 'the run could not start';
     collector.add(envelope);
@@ -246,6 +250,16 @@ async function runCucumberInto(
       counts,
       results: results.map(({ attachments: _attachments, id: _id, ...record }) => record),
     });
+    // The other outputs tell the same verdicts, by src/report/verdict-formats.ts.
+    const { junit, allureResults } = runFiles(reports);
+    writeJunit(junit, {
+      name: `${catalogue.function} conformance: ${options.backend}`,
+      backend: options.backend,
+      backendOptions: options.backendOptions,
+      results,
+      times,
+    });
+    await writeAllureVerdicts(allureResults, results);
   }
   return { results, counts, failed, support: run.support };
 }
