@@ -38,16 +38,19 @@ function framesOf(trace: string | undefined): string | undefined {
 
 /**
  * The step or fixture that ended the scenario carries the verdict's status and no message of its own: the
- * result's message is the one. Its trace, where the verdict keeps one, is on the result.
+ * result's message is the one. Its trace, where the verdict keeps one, is on the result. Whether any changed.
  */
-function settleSteps(steps: readonly Executable[] | undefined, status: AllureStatus): void {
+function settleSteps(steps: readonly Executable[] | undefined, status: AllureStatus): boolean {
+  let changed = false;
   for (const step of steps ?? []) {
     if (step.status === 'failed' || step.status === 'broken') {
       step.status = status;
       step.statusDetails = {};
+      changed = true;
     }
-    settleSteps(step.steps, status);
+    changed = settleSteps(step.steps, status) || changed;
   }
+  return changed;
 }
 
 /** One result, as the verdict tells it. */
@@ -87,9 +90,8 @@ export async function writeAllureVerdicts(resultsDir: string, records: readonly 
         const container = await read<AllureContainer>(file);
         const status = (container.children ?? []).map((uuid) => statusOf.get(uuid)).find((s) => s !== undefined);
         if (status === undefined) return;
-        settleSteps(container.befores, status);
-        settleSteps(container.afters, status);
-        await write(file, container);
+        const changed = [settleSteps(container.befores, status), settleSteps(container.afters, status)].some(Boolean);
+        if (changed) await write(file, container);
       }),
   );
   await write('categories.json', allureCategories());
