@@ -129,7 +129,7 @@ interface AllureReading {
 }
 
 async function readAllureReport(page: Page, index: string): Promise<AllureReading> {
-  await page.goto(pathToFileURL(index).href);
+  await page.goto(index);
   await page.locator('[data-testid="tree-section-title"]').first().waitFor();
   const overview = await page.locator('body').innerText();
   const counts = { total: 0, passed: 0, failed: 0, broken: 0, skipped: 0 };
@@ -138,13 +138,20 @@ async function readAllureReport(page: Page, index: string): Promise<AllureReadin
     counts[key] = said === undefined ? 0 : Number(said);
   }
   const successRate = /Success rate: ([\d.]+%)/.exec(overview)?.[1] ?? 'none';
-  // Open every feature's group: Allure opens some by itself, and a click on an open one closes it.
+  // Open every feature's group: Allure opens some by itself, and a click on an open one closes it. A click
+  // the page has not taken (while it still renders) changes nothing within the bound, and is made again.
   const leaves = '[data-testid="tree-content"] button[data-tree-node-id]';
   const toggle = async (title: Locator): Promise<number> => {
     const before = await page.locator(leaves).count();
-    await title.click();
-    await page.waitForFunction(`document.querySelectorAll('${leaves}').length !== ${before}`);
-    return (await page.locator(leaves).count()) - before;
+    for (let attempt = 1; ; attempt += 1) {
+      await title.click();
+      const changed = await page.waitForFunction(`document.querySelectorAll('${leaves}').length !== ${before}`, undefined, { timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (changed) return (await page.locator(leaves).count()) - before;
+      if (attempt === 3) throw new Error(`the Allure report: the group "${await title.innerText()}" neither opens nor closes`);
+    }
   };
   for (const title of await page.locator('[data-testid="tree-section-title"]').all()) if ((await toggle(title)) < 0) await toggle(title);
   const statusOf = await readTree(page, '[data-testid="tree-content"]');
@@ -152,14 +159,23 @@ async function readAllureReport(page: Page, index: string): Promise<AllureReadin
   // The tab says how many categories there are; a run of PASS alone has none, and no such tab.
   const categoryCount = Number(/^Categories\s+(\d+)$/m.exec(overview)?.[1] ?? '0');
   const categoryOf = new Map<string, string>();
-  await page.goto(`${pathToFileURL(index).href}#categories`);
+  await page.goto(`${index}#categories`);
   const categories = page.locator('[id^="cat:"]');
   if (categoryCount > 0) await categories.first().waitFor();
   assert.equal(await categories.count(), categoryCount, 'the Allure report: its categories, against the number its tab gives');
   for (const category of await categories.all()) {
     const name = await category.locator('[data-testid="tree-section-title"]').first().innerText();
-    await category.locator('[data-testid="tree-section-title"]').first().click();
-    await category.locator('button[data-tree-node-id]').first().waitFor();
+    // Open it, unless it is open; a click the page has not taken is made again, as for the groups above.
+    const title = category.locator('[data-testid="tree-section-title"]').first();
+    for (let attempt = 1; (await category.locator('button[data-tree-node-id]').count()) === 0; attempt += 1) {
+      if (attempt > 3) throw new Error(`the Allure report: the category "${name}" does not open`);
+      await title.click();
+      await category
+        .locator('button[data-tree-node-id]')
+        .first()
+        .waitFor({ timeout: 10_000 })
+        .catch(() => undefined);
+    }
     for (const id of await category
       .locator('button[data-tree-node-id]')
       .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-tree-node-id') ?? '')))
@@ -170,7 +186,7 @@ async function readAllureReport(page: Page, index: string): Promise<AllureReadin
 
 /** What a scenario's page in the Allure report says: its verdict label, its message once, and no stack of the suite's code for a deviation. */
 async function checkScenarioPage(page: Page, index: string, id: string, record: ScenarioRecord): Promise<void> {
-  await page.goto(`${pathToFileURL(index).href}#${id}`);
+  await page.goto(`${index}#${id}`);
   await page.getByText('verdict', { exact: true }).first().waitFor();
   const text = await page.locator('body').innerText();
   const where = `the Allure page of ${record.location}`;
@@ -184,14 +200,16 @@ async function checkScenarioPage(page: Page, index: string, id: string, record: 
   if (!VERDICT_FORMATS[record.verdict].keepsTrace) assert.doesNotMatch(text, /\bat .*(support|steps)\/\S+\.ts:\d+/, `${where}: no stack frames of the suite`);
 }
 
-/** The compliance matrix of this one run: each requirement's cell holds the loudest of its scenarios' verdicts. */
-async function checkMatrix(page: Page, matrix: string, records: readonly ScenarioRecord[], exitCode: number): Promise<void> {
-  await page.goto(pathToFileURL(matrix).href);
+/** The run's column of the compliance matrix: each requirement's cell holds the loudest of its scenarios' verdicts. */
+async function checkMatrix(page: Page, matrix: string, column: number, records: readonly ScenarioRecord[], exitCode: number): Promise<void> {
+  await page.goto(matrix);
   const cells = new Map(
     await page
       .locator('tr[data-requirement]')
-      .evaluateAll((rows) =>
-        rows.map((row) => [row.getAttribute('data-requirement') ?? '', row.querySelector('td.cell')?.getAttribute('data-verdict') ?? null]),
+      .evaluateAll(
+        (rows, nth) =>
+          rows.map((row) => [row.getAttribute('data-requirement') ?? '', row.querySelectorAll('td.cell')[nth]?.getAttribute('data-verdict') ?? null]),
+        column,
       ),
   );
   const byRequirement = new Map<string, Verdict[]>();
@@ -202,44 +220,69 @@ async function checkMatrix(page: Page, matrix: string, records: readonly Scenari
   assert.equal(failing.length === 0, exitCode === 0, `matrix: failing cells ${failing.join(', ')}, against exit code ${exitCode}`);
 }
 
-/**
- * Check every output of the run in `folder` (the reports folder of one run, which exited `exitCode`) against
- * its verdicts.json; builds its Allure report and a matrix of it first, as `npm run report` does.
- */
-export async function assertOutputsAgree(folder: string, exitCode: number): Promise<void> {
+/** The files the run wrote (verdicts.json, junit.xml, allure-results) agree, and with `exitCode`; the run's records. */
+export function assertFilesAgree(folder: string, exitCode: number): ScenarioRecord[] {
   const { results: records } = readRunRecord(folder);
   assert.ok(records.length > 0, `${folder}: no scenario`);
   assert.equal(exitCode, records.some((r) => failsRun(r.verdict)) ? 1 : 0, 'verdicts.json against the exit code');
   checkJunit(folder, records, exitCode);
   checkRawAllure(folder, records);
+  return records;
+}
 
+/** Where the reports built from a run are, as the browser reaches them. */
+export interface BuiltReports {
+  /** The URL of a file of the reports. */
+  urlOf: (file: string) => string;
+  /** The matrix.html that has this run, and the run's column in it (0 for the first). */
+  matrix: string;
+  column: number;
+}
+
+/**
+ * The reports `npm run report` built from the run in `folder` (its Allure report, read in `page`, and its
+ * column of the matrix) agree with its verdicts.json and with `exitCode`, scenario by scenario.
+ */
+export async function assertReportsAgree(page: Page, folder: string, exitCode: number, built: BuiltReports): Promise<void> {
+  const { results: records } = readRunRecord(folder);
+  const index = built.urlOf(path.join(runFiles(folder).allureReport, 'index.html'));
+  const reading = await readAllureReport(page, index);
+  const ids = allureIds(runFiles(folder).allureResults);
+  const expectedCounts = { total: records.length, passed: 0, failed: 0, broken: 0, skipped: 0 };
+  for (const record of records) {
+    const id = ids[scenarioKey(record.location, record.name)] ?? '';
+    const where = `the Allure report: ${record.location}`;
+    expectedCounts[VERDICT_FORMATS[record.verdict].allure] += 1;
+    assert.equal(reading.statusOf.get(id), VERDICT_FORMATS[record.verdict].allure, `${where}: status in the tree`);
+    assert.equal(reading.categoryOf.get(id) ?? null, categoryOf(record), `${where}: category`);
+  }
+  assert.equal(reading.statusOf.size, records.length, 'the Allure report: one scenario in the tree per scenario of the run');
+  assert.deepEqual(reading.counts, expectedCounts, 'the Allure report: its counts');
+  const rated = expectedCounts.passed + expectedCounts.failed + expectedCounts.broken;
+  const rate = rated === 0 ? 'none' : `${Math.floor((expectedCounts.passed / rated) * 10000) / 100}%`;
+  assert.equal(reading.successRate, rate, 'the Allure report: its success rate');
+  assert.equal(exitCode === 0, reading.counts.failed + reading.counts.broken === 0, `the Allure report: failed and broken, against exit code ${exitCode}`);
+  // One scenario of each verdict but PASS, on its own page.
+  for (const verdict of VERDICTS.filter((v) => v !== 'PASS')) {
+    const record = records.find((r) => r.verdict === verdict);
+    if (record) await checkScenarioPage(page, index, ids[scenarioKey(record.location, record.name)] ?? '', record);
+  }
+  await checkMatrix(page, built.urlOf(built.matrix), built.column, records, exitCode);
+}
+
+/**
+ * Every output of the run in `folder` (the reports folder of one run, which exited `exitCode`) against its
+ * verdicts.json: the files it wrote, then the reports built from them as `npm run report` builds them, read
+ * from disk in a Chromium of their own.
+ */
+export async function assertOutputsAgree(folder: string, exitCode: number): Promise<void> {
+  assertFilesAgree(folder, exitCode);
   const out = scratchDir('outputs-agree');
   await buildReports(folder, out);
   const browser = await openBrowser((url) => url.startsWith('file://'));
   try {
-    const index = path.join(runFiles(folder).allureReport, 'index.html');
-    const reading = await readAllureReport(browser.page, index);
-    const ids = allureIds(runFiles(folder).allureResults);
-    const expectedCounts = { total: records.length, passed: 0, failed: 0, broken: 0, skipped: 0 };
-    for (const record of records) {
-      const id = ids[scenarioKey(record.location, record.name)] ?? '';
-      const where = `the Allure report: ${record.location}`;
-      expectedCounts[VERDICT_FORMATS[record.verdict].allure] += 1;
-      assert.equal(reading.statusOf.get(id), VERDICT_FORMATS[record.verdict].allure, `${where}: status in the tree`);
-      assert.equal(reading.categoryOf.get(id) ?? null, categoryOf(record), `${where}: category`);
-    }
-    assert.equal(reading.statusOf.size, records.length, 'the Allure report: one scenario in the tree per scenario of the run');
-    assert.deepEqual(reading.counts, expectedCounts, 'the Allure report: its counts');
-    const rated = expectedCounts.passed + expectedCounts.failed + expectedCounts.broken;
-    const rate = rated === 0 ? 'none' : `${Math.floor((expectedCounts.passed / rated) * 10000) / 100}%`;
-    assert.equal(reading.successRate, rate, 'the Allure report: its success rate');
-    assert.equal(exitCode === 0, reading.counts.failed + reading.counts.broken === 0, `the Allure report: failed and broken, against exit code ${exitCode}`);
-    // One scenario of each verdict but PASS, on its own page.
-    for (const verdict of VERDICTS.filter((v) => v !== 'PASS')) {
-      const record = records.find((r) => r.verdict === verdict);
-      if (record) await checkScenarioPage(browser.page, index, ids[scenarioKey(record.location, record.name)] ?? '', record);
-    }
-    await checkMatrix(browser.page, path.join(out, 'matrix.html'), records, exitCode);
+    const urlOf = (file: string): string => pathToFileURL(file).href;
+    await assertReportsAgree(browser.page, folder, exitCode, { urlOf, matrix: path.join(out, 'matrix.html'), column: 0 });
     assert.deepEqual(browser.refused, [], 'no request beyond the files on disk');
   } finally {
     await browser.context.close();

@@ -14,6 +14,7 @@ import { loadCatalogue } from '../../src/spec/catalogue';
 import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
 import { openBrowser } from './browser';
+import { assertFilesAgree, assertReportsAgree } from './outputs-agree';
 
 const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
 /** The rule the fin-sent mutant breaks, and the scenario that catches it. */
@@ -74,6 +75,8 @@ if (!existsSync(CHROMIUM)) {
     let page: Page;
     let origin = '';
     let external: string[] = [];
+    /** Each run's folder and exit code, in the matrix's order of columns. */
+    const runs: { folder: string; code: number }[] = [];
 
     before(async () => {
       work = scratchDir('reports-browser');
@@ -83,6 +86,7 @@ if (!existsSync(CHROMIUM)) {
       ]);
       assert.equal(plain.code, 0, `the simulator run failed: ${plain.stderr || plain.stdout}`);
       assert.equal(mutant.code, 1, `the fin-sent run should fail: ${mutant.stderr || mutant.stdout}`);
+      runs.push({ folder: path.join(work, 'simulator'), code: plain.code }, { folder: path.join(work, 'fin-sent'), code: mutant.code });
       const report = await run('scripts/report.ts', ['--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
       assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 deviations; 0 optional behaviours absent$/m);
@@ -159,6 +163,15 @@ if (!existsSync(CHROMIUM)) {
       const link = page.locator('a[href*="learn.microsoft.com"]').first();
       assert.equal(await link.getAttribute('href'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#remarks');
       await page.screenshot({ path: path.join(SCREENSHOTS, 'allure-evidence.png') });
+    });
+
+    // The Wine run, with XFAIL, OPTIONAL and N/A, is checked the same way where robustness.test.ts makes it.
+    it('every output of each run tells the verdicts of its verdicts.json, scenario by scenario, and agrees with its exit code', async () => {
+      const urlOf = (file: string): string => `${origin}/${path.relative(work, file).split(path.sep).map(encodeURIComponent).join('/')}`;
+      for (const [column, { folder, code }] of runs.entries()) {
+        assertFilesAgree(folder, code);
+        await assertReportsAgree(page, folder, code, { urlOf, matrix: path.join(work, 'matrix.html'), column });
+      }
     });
 
     it('no page asked for anything beyond 127.0.0.1', () => {

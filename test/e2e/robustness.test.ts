@@ -570,7 +570,7 @@ describe('--parallel 2 gives the verdicts of a serial run', () => {
       assert.equal(serial.code, 0, serial.stdout + serial.stderr);
       assert.equal(parallel.code, 0, parallel.stdout + parallel.stderr);
       if (backend === 'wine') {
-        // Every output of the Wine run tells its verdicts (XFAIL, OPTIONAL, N/A): verdict-formats.browser.test.ts says why here.
+        // Every output of the Wine run (XFAIL, OPTIONAL, N/A) tells its verdicts, as reports.browser.test.ts checks a simulator and a mutant run's.
         await assertOutputsAgree(serialDir, serial.code ?? -1);
         assertNothingLeftInPrefix([serial.pid, ...serial.descendants.map((p) => p.pid), parallel.pid, ...parallel.descendants.map((p) => p.pid)]);
         // Each worker captures all of lo; a scenario's wire log still holds its own traffic only (the
