@@ -27,6 +27,8 @@ import {
 import { checkLabel } from '../verdicts/run-identity';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
+import { ScenarioTimes, writeJunit } from '../report/junit';
+import { writeAllureVerdicts } from '../report/allure-verdicts';
 
 export interface CliOptions {
   backend: string;
@@ -259,14 +261,14 @@ const ALLURE_FORMATTER = pathToFileURL(path.join(REPO_ROOT, 'bin', 'allure-forma
 
 /**
  * cucumber's report formatters for a run that writes its reports into `folder` (an empty one): the messages
- * (the archival record), HTML, JUnit and the Allure results, all through cucumber's own formatter
- * configuration.
+ * (the archival record), HTML (cucumber's step log) and the Allure results, all through cucumber's own
+ * formatter configuration. junit.xml the run writes itself, from its verdicts.
  */
 function reportFormats(folder: string, backend: string): Pick<IRunOptionsFormats, 'files' | 'options'> {
   const files = runFiles(folder);
   const allure: AllureRunOptions = { allure: { resultsDir: files.allureResults, backend } };
   return {
-    files: { [files.messages]: 'message', [files.cucumberHtml]: 'html', [files.junit]: 'junit', [files.allureFormatterLog]: ALLURE_FORMATTER },
+    files: { [files.messages]: 'message', [files.cucumberHtml]: 'html', [files.allureFormatterLog]: ALLURE_FORMATTER },
     options: allure as unknown as IRunOptionsFormats['options'],
   };
 }
@@ -328,7 +330,9 @@ async function runCucumberInto(
       if (!options.quiet && !watch.signal && cannotRun === null) log(progressLine(result));
     },
   );
+  const times = new ScenarioTimes();
   const onMessage = (envelope: messages.Envelope): void => {
+    times.add(envelope);
     const exception = envelope.testStepFinished?.testStepResult.exception;
     if (exception?.type === CannotRun.name) cannotRun ??= exception.message?.split('\n')[0] ?? 'the run could not start';
     collector.add(envelope);
@@ -360,6 +364,16 @@ async function runCucumberInto(
     };
     writeRunRecord(reports, record);
     await addAllureEnvironment(runFiles(reports).allureResults, identityFacts(record));
+    // The other outputs tell the same verdicts, by src/report/verdict-formats.ts.
+    const { junit, allureResults } = runFiles(reports);
+    writeJunit(junit, {
+      name: `${catalogue.function} conformance: ${record.label ?? options.backend}`,
+      backend: options.backend,
+      backendOptions: options.backendOptions,
+      results,
+      times,
+    });
+    await writeAllureVerdicts(allureResults, results);
   }
   return { results, counts, failed, support: run.support };
 }

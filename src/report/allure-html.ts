@@ -6,9 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../core/input-error';
-import type { ScenarioRecord } from '../verdicts/run-record';
-import { scenarioKey } from './matrix';
-import { allureScenarioKey } from './sources';
+import { allureCategories } from './verdict-formats';
 
 /** allure's command-line entry point (its package exports no path to it). */
 export function allureCli(): string {
@@ -18,58 +16,6 @@ export function allureCli(): string {
 
 /** Labels the formatter adds that say nothing about conformance. */
 const HIDDEN_LABELS = ['language', 'framework', 'package', 'thread', '_fallbackTestCaseId'];
-
-/**
- * Allure's categories, by verdict: the staged results carry the run's verdict in front of their message
- * (presentVerdict), so that a recorded deviation reads as XFAIL there too, not as a fresh failure.
- */
-export const CATEGORIES = [
-  { name: 'Deviation from the page (FAIL)', matchedStatuses: ['failed', 'broken'], messageRegex: '^FAIL: ' },
-  { name: 'Recorded deviation gone (XPASS: remove its expectation)', matchedStatuses: ['failed'], messageRegex: '^XPASS: ' },
-  { name: 'Call timeout (TIMEOUT)', matchedStatuses: ['failed', 'broken'], messageRegex: '^TIMEOUT: ' },
-  { name: 'Positive control failed (BROKEN)', matchedStatuses: ['failed', 'broken'], messageRegex: '^BROKEN: ObserverBlind:' },
-  { name: 'Agent failure (BROKEN)', matchedStatuses: ['failed', 'broken'], messageRegex: '^BROKEN: AgentFailure:' },
-  { name: 'Harness error (BROKEN)', matchedStatuses: ['failed', 'broken'], messageRegex: '^BROKEN: ' },
-  { name: 'Known deviation, recorded in expectations (XFAIL)', matchedStatuses: ['failed', 'broken'], messageRegex: '^XFAIL ' },
-  { name: 'MAY behaviour absent (OPTIONAL)', matchedStatuses: ['failed', 'broken'], messageRegex: '^OPTIONAL: ' },
-  { name: 'Not applicable here (N/A)', matchedStatuses: ['skipped'] },
-];
-
-/**
- * Put the run's verdict on an Allure result: a `verdict` label, and the verdict in front of the message
- * (with the recorded reason for an XFAIL). An OPTIONAL (a MAY behaviour absent, which conforms) is flagged
- * known; an XPASS, which fails the run, is failed; an N/A is skipped.
- */
-export function presentVerdict(result: Record<string, unknown>, record: ScenarioRecord): void {
-  const labels = Array.isArray(result.labels) ? (result.labels as unknown[]) : [];
-  labels.push({ name: 'verdict', value: record.verdict });
-  result.labels = labels;
-  if (record.verdict === 'PASS') return;
-  const details = typeof result.statusDetails === 'object' && result.statusDetails !== null ? (result.statusDetails as Record<string, unknown>) : {};
-  const said = typeof details.message === 'string' && details.message !== '' ? details.message : record.detail;
-  switch (record.verdict) {
-    case 'XFAIL':
-      // Still a deviation from the page, and counted as one: recorded is not conforming.
-      details.message = `XFAIL (recorded: ${record.expectation?.reason ?? 'no reason given'}): ${said}`;
-      break;
-    case 'OPTIONAL':
-      details.message = `OPTIONAL: ${said}`;
-      details.known = true;
-      break;
-    case 'XPASS':
-      result.status = 'failed';
-      details.message = `XPASS: expected ${record.expectation?.verdict ?? 'a deviation'} (${record.expectation?.reason ?? 'no reason given'}), but the rule held`;
-      break;
-    case 'N/A':
-      // The formatter calls a scenario passed when its skipped steps follow a passed one.
-      result.status = 'skipped';
-      details.message = `N/A: ${said}`;
-      break;
-    default:
-      details.message = `${record.verdict}: ${said}`;
-  }
-  result.statusDetails = details;
-}
 
 const ANALYTICS =
   /\s*<script async src="https:\/\/www\.googletagmanager\.com\/[^"]*"><\/script>\s*<script>(?:(?!<\/script>)[\s\S])*?gtag\((?:(?!<\/script>)[\s\S])*<\/script>/;
@@ -114,11 +60,11 @@ function presentAttachments(node: unknown, fixture: 'before' | 'after' | null): 
 /**
  * Copy the results for Allure to read, presenting the evidence: the suite's JSON attachments get their
  * names (call log, wire log, ...) and the plain JSON type, which Allure shows inline instead of only
- * offering a download. The run's own allure-results stay as the formatter wrote them.
+ * offering a download. The run's own allure-results stay as the run wrote them, its verdicts on them
+ * (allure-verdicts.ts).
  */
-export function stageResults(resultsDir: string, staging: string, verdicts: readonly ScenarioRecord[] = []): void {
+export function stageResults(resultsDir: string, staging: string): void {
   mkdirSync(staging, { recursive: true });
-  const byScenario = new Map(verdicts.map((record) => [scenarioKey(record.location, record.name), record]));
   for (const entry of readdirSync(resultsDir, { withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const file = entry.name;
@@ -127,8 +73,6 @@ export function stageResults(resultsDir: string, staging: string, verdicts: read
     if (file.endsWith('-result.json') || file.endsWith('-container.json')) {
       const data = JSON.parse(readFileSync(from, 'utf8')) as Record<string, unknown>;
       presentAttachments(data, null);
-      const record = typeof data.fullName === 'string' ? byScenario.get(allureScenarioKey(data.fullName)) : undefined;
-      if (record) presentVerdict(data, record);
       writeFileSync(to, JSON.stringify(data));
     } else {
       copyFileSync(from, to);
@@ -147,16 +91,18 @@ export function countResults(resultsDir: string): number {
 }
 
 /** Build `outDir/index.html` from `resultsDir`, replacing what was there. */
-export async function buildAllureReport(resultsDir: string, outDir: string, name: string, verdicts: readonly ScenarioRecord[]): Promise<AllureBuild> {
+export async function buildAllureReport(resultsDir: string, outDir: string, name: string): Promise<AllureBuild> {
   const started = performance.now();
   const results = countResults(resultsDir);
   if (results === 0) throw new InputError(`${path.relative(process.cwd(), resultsDir) || resultsDir}: no Allure results`);
   rmSync(outDir, { recursive: true, force: true });
   const workDir = mkdtempSync(path.join(tmpdir(), 'allure-build-'));
   const config = path.join(workDir, 'allurerc.json');
-  writeFileSync(config, JSON.stringify({ categories: CATEGORIES }));
+  // Allure 3 takes its categories from its configuration only (Allure 2 reads the run's categories.json).
+  // A category lists its scenarios, not one group per message: nearly every deviation's message is its own.
+  writeFileSync(config, JSON.stringify({ categories: allureCategories().map((category) => ({ ...category, groupByMessage: false })) }));
   const staged = path.join(workDir, 'allure-results');
-  stageResults(resultsDir, staged, verdicts);
+  stageResults(resultsDir, staged);
   const args = [
     allureCli(),
     'awesome',

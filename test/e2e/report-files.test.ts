@@ -1,5 +1,5 @@
-// A run's report files, written by cucumber's formatters and allure-cucumberjs's: what each holds after
-// a simulator run of one scenario.
+// A run's report files (cucumber's messages and HTML, allure-cucumberjs's results, the suite's
+// junit.xml): what each holds after a simulator run of one scenario.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -19,6 +19,7 @@ import { listeningPortsOf, prefixLeftovers, prefixProcs, readProc, stillRunningO
 import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
 import { readRunRecord } from '../../src/verdicts/run-record';
+import { assertOutputsAgree } from './outputs-agree';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 const FIXTURE = path.join('test', 'e2e', 'fixtures', 'faulty-agent.ts');
@@ -648,6 +649,8 @@ describe('--parallel 2 gives the verdicts of a serial run', () => {
       assert.equal(serial.code, 0, serial.stdout + serial.stderr);
       assert.equal(parallel.code, 0, parallel.stdout + parallel.stderr);
       if (backend === 'wine') {
+        // Every output of the Wine run (XFAIL, OPTIONAL, N/A) tells its verdicts, as reports.browser.test.ts checks a simulator and a mutant run's.
+        await assertOutputsAgree(serialDir, serial.code ?? -1);
         assertNothingLeftInPrefix([serial.pid, ...serial.descendants.map((p) => p.pid), parallel.pid, ...parallel.descendants.map((p) => p.pid)]);
         // Each worker captures all of lo; a scenario's wire log still holds its own traffic only (the
         // other worker's scenarios would add flows of their own; a late packet may add one).

@@ -434,61 +434,6 @@ describe('Allure', () => {
     assert.throws(() => stripAnalytics('<script src="https://www.googletagmanager.com/x"></script>'), /still loads Google Tag Manager/);
   });
 
-  it('shows each scenario’s verdict: a label, and the verdict before the message', () => {
-    const from = scratchDir('allure-stage');
-    const to = path.join(scratchDir('allure-staged'), 'allure-results');
-    const expectation = { verdict: 'XFAIL', detail: 'no reset within 500 ms', observed: 'FAIL', reason: 'Wine sends no RST', evidence: 'pcap' };
-    const records = [
-      scenario('a', 'PASS'),
-      scenario('b', 'FAIL'),
-      scenario('c', 'XFAIL', { expectation }),
-      scenario('d', 'OPTIONAL'),
-      scenario('e', 'XPASS', { expectation }),
-      scenario('f', 'N/A'),
-    ];
-    // allure-cucumberjs calls a scenario passed when its skipped steps follow a passed one.
-    const allureStatus: Record<string, string> = { PASS: 'passed', FAIL: 'broken', XFAIL: 'broken', OPTIONAL: 'broken', XPASS: 'passed', 'N/A': 'passed' };
-    records.forEach((r, i) => {
-      const message = r.observed === 'PASS' || r.observed === 'N/A' ? undefined : `Deviation: ${r.detail}`;
-      const result = {
-        fullName: `winsock-conformance:${r.location.replace(/:\d+$/, '')}#${r.name}`,
-        status: allureStatus[r.verdict],
-        labels: [{ name: 'feature', value: 'Feature' }],
-        statusDetails: message ? { message } : {},
-      };
-      writeFileSync(path.join(from, `r${i}-result.json`), JSON.stringify(result));
-    });
-    writeFileSync(
-      path.join(from, 'stray-result.json'),
-      JSON.stringify({ fullName: 'winsock-conformance:features/y.feature#not in verdicts.json', status: 'passed', labels: [] }),
-    );
-    stageResults(from, to, records);
-    type Staged = { status: string; labels: { name: string; value: string }[]; statusDetails: { message?: string; known?: boolean } };
-    const staged = records.map((_r, i) => JSON.parse(readFileSync(path.join(to, `r${i}-result.json`), 'utf8')) as Staged);
-    assert.deepEqual(
-      staged.map((r) => r.labels.find((l) => l.name === 'verdict')?.value),
-      records.map((r) => r.verdict),
-    );
-    const [pass, fail, xfail, optional, xpass, na] = staged;
-    assert.deepEqual(pass?.statusDetails, {});
-    assert.equal(fail?.statusDetails.message, 'FAIL: Deviation: detail of FAIL');
-    assert.equal(fail?.statusDetails.known, undefined);
-    assert.equal(xfail?.statusDetails.message, 'XFAIL (recorded: Wine sends no RST): Deviation: detail of XFAIL');
-    assert.equal(xfail?.statusDetails.known, undefined, 'a recorded deviation is still one');
-    assert.equal(optional?.statusDetails.message, 'OPTIONAL: Deviation: detail of OPTIONAL');
-    assert.equal(optional?.statusDetails.known, true);
-    assert.equal(xpass?.status, 'failed');
-    assert.equal(xpass?.statusDetails.message, 'XPASS: expected XFAIL (Wine sends no RST), but the rule held');
-    assert.equal(na?.status, 'skipped');
-    assert.equal(na?.statusDetails.message, 'N/A: detail of N/A');
-    // A result the run did not record keeps what the formatter wrote.
-    assert.deepEqual(JSON.parse(readFileSync(path.join(to, 'stray-result.json'), 'utf8')), {
-      fullName: 'winsock-conformance:features/y.feature#not in verdicts.json',
-      status: 'passed',
-      labels: [],
-    });
-  });
-
   it('names the suite’s evidence and gives it a type Allure shows inline', () => {
     const from = scratchDir('allure-stage');
     const to = path.join(scratchDir('allure-staged'), 'allure-results');

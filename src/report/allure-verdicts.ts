@@ -1,0 +1,98 @@
+// The run's verdicts on its own Allure results. allure-cucumberjs's formatter knows cucumber's step
+// results, not the suite's verdicts (which need the catalogue and the expectations): it calls every
+// Deviation "broken" and an N/A scenario "passed". When the run has its verdicts, this rewrites each
+// result by verdict-formats.ts (status, a `verdict` label, one message) and writes categories.json, so
+// that the allure-results a run leaves, and every report built from them, tell the suite's verdict.
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ScenarioRecord } from '../verdicts/run-record';
+import { scenarioKey } from './matrix';
+import { allureScenarioKey } from './sources';
+import { allureCategories, VERDICT_FORMATS, verdictMessage, type AllureStatus } from './verdict-formats';
+
+/** The label that carries the run's verdict. */
+export const VERDICT_LABEL = 'verdict';
+
+/** The fields of an Allure result, step or fixture this module reads or sets; the rest are kept as they came. */
+interface Executable {
+  status?: string;
+  statusDetails?: { message?: string; trace?: string; known?: boolean };
+  steps?: Executable[];
+}
+interface AllureResult extends Executable {
+  uuid?: string;
+  fullName?: string;
+  labels?: { name: string; value: string }[];
+}
+interface AllureContainer {
+  children?: string[];
+  befores?: Executable[];
+  afters?: Executable[];
+}
+
+/** The stack frames of a trace, without the message it begins with (the result's message says it once). */
+function framesOf(trace: string | undefined): string | undefined {
+  const frames = (trace ?? '').split('\n').filter((line) => /^\s+at /.test(line));
+  return frames.length > 0 ? frames.join('\n') : undefined;
+}
+
+/**
+ * The step or fixture that ended the scenario carries the verdict's status and no message of its own: the
+ * result's message is the one. Its trace, where the verdict keeps one, is on the result. Whether any changed.
+ */
+function settleSteps(steps: readonly Executable[] | undefined, status: AllureStatus): boolean {
+  let changed = false;
+  for (const step of steps ?? []) {
+    if (step.status === 'failed' || step.status === 'broken') {
+      step.status = status;
+      step.statusDetails = {};
+      changed = true;
+    }
+    changed = settleSteps(step.steps, status) || changed;
+  }
+  return changed;
+}
+
+/** One result, as the verdict tells it. */
+export function tellVerdict(result: AllureResult, record: ScenarioRecord): void {
+  const format = VERDICT_FORMATS[record.verdict];
+  result.labels = [...(result.labels ?? []).filter((label) => label.name !== VERDICT_LABEL), { name: VERDICT_LABEL, value: record.verdict }];
+  result.status = format.allure;
+  const message = verdictMessage(record);
+  const trace = format.keepsTrace ? framesOf(result.statusDetails?.trace) : undefined;
+  result.statusDetails = message === '' ? {} : { message, ...(trace === undefined ? {} : { trace }) };
+  settleSteps(result.steps, format.allure);
+}
+
+/** Rewrite the results (and their fixtures) in `resultsDir` by the run's verdicts, and write categories.json. */
+export async function writeAllureVerdicts(resultsDir: string, records: readonly ScenarioRecord[]): Promise<void> {
+  const byScenario = new Map(records.map((record) => [scenarioKey(record.location, record.name), record]));
+  const files = await readdir(resultsDir);
+  const read = async <T>(file: string): Promise<T> => JSON.parse(await readFile(path.join(resultsDir, file), 'utf8')) as T;
+  const write = (file: string, data: unknown): Promise<void> => writeFile(path.join(resultsDir, file), JSON.stringify(data));
+  const statusOf = new Map<string, AllureStatus>();
+  await Promise.all(
+    files
+      .filter((file) => file.endsWith('-result.json'))
+      .map(async (file) => {
+        const result = await read<AllureResult>(file);
+        const record = result.fullName === undefined ? undefined : byScenario.get(allureScenarioKey(result.fullName));
+        if (!record) throw new Error(`${path.join(resultsDir, file)}: no verdict for the Allure result of ${result.fullName ?? 'an unnamed scenario'}`);
+        tellVerdict(result, record);
+        if (result.uuid) statusOf.set(result.uuid, VERDICT_FORMATS[record.verdict].allure);
+        await write(file, result);
+      }),
+  );
+  await Promise.all(
+    files
+      .filter((file) => file.endsWith('-container.json'))
+      .map(async (file) => {
+        const container = await read<AllureContainer>(file);
+        const status = (container.children ?? []).map((uuid) => statusOf.get(uuid)).find((s) => s !== undefined);
+        if (status === undefined) return;
+        const changed = [settleSteps(container.befores, status), settleSteps(container.afters, status)].some(Boolean);
+        if (changed) await write(file, container);
+      }),
+  );
+  await write('categories.json', allureCategories());
+}

@@ -1,0 +1,104 @@
+// How each verdict reads in each output, written once: the JUnit file (junit.ts), the Allure results
+// (allure.ts) and the Allure report's categories (allure-html.ts) all take it from here, and
+// docs/interpreting.md gives it as a table. The rule behind every row: an output says a scenario failed
+// exactly when its verdict fails the run (FAILING), so that every report agrees with the exit code.
+import { FAILING, type Verdict } from '../verdicts/verdicts';
+import type { ScenarioRecord } from '../verdicts/run-record';
+
+/** What a JUnit <testcase> holds: nothing (passed), <skipped>, <failure> or <error>. */
+export type JunitOutcome = 'passed' | 'skipped' | 'failure' | 'error';
+
+/** Allure's statuses, as its result files spell them. */
+export type AllureStatus = 'passed' | 'failed' | 'broken' | 'skipped';
+
+export interface VerdictFormat {
+  /**
+   * pytest's convention: an expected failure (XFAIL) is skipped with its reason, an unexpected pass (XPASS)
+   * is a failure; an assertion about the implementation that fails is a <failure>, the harness failing is
+   * an <error>.
+   */
+  junit: JunitOutcome;
+  /** failed is the implementation's fault, broken the harness's; skipped is left out of Allure's success rate. */
+  allure: AllureStatus;
+  /** The Allure category the verdict is grouped under; PASS has none. */
+  category: string | null;
+  /**
+   * Whether the report keeps the stack of the error that ended the scenario. A deviation is an assertion
+   * about the implementation, and the suite's own frames say nothing about it; where the harness or a
+   * call failed, they show where.
+   */
+  keepsTrace: boolean;
+}
+
+/**
+ * OPTIONAL is skipped, with its message, in JUnit and in Allure alike: pytest's idiom for an optional
+ * feature the system under test lacks (pytest.skip with the reason). A skipped scenario is neither a
+ * failure nor a success, so the run's exit code and Allure's success rate stay as the suite counts them
+ * (the page allows the absence), and the absence is said where a reader looks: CI lists skip reasons, and
+ * Allure shows a skipped scenario's message, which it hides on a passed one. Allure's passed count is then
+ * the suite's PASS count, exactly.
+ */
+export const VERDICT_FORMATS: Readonly<Record<Verdict, VerdictFormat>> = {
+  PASS: { junit: 'passed', allure: 'passed', category: null, keepsTrace: false },
+  FAIL: { junit: 'failure', allure: 'failed', category: 'Deviation from the page (FAIL)', keepsTrace: false },
+  XFAIL: { junit: 'skipped', allure: 'skipped', category: 'Known deviation, recorded in expectations (XFAIL)', keepsTrace: false },
+  XPASS: { junit: 'failure', allure: 'failed', category: 'Recorded deviation gone (XPASS: remove its expectation)', keepsTrace: false },
+  OPTIONAL: { junit: 'skipped', allure: 'skipped', category: 'MAY behaviour absent (OPTIONAL)', keepsTrace: false },
+  'N/A': { junit: 'skipped', allure: 'skipped', category: 'Not applicable here (N/A)', keepsTrace: false },
+  BROKEN: { junit: 'error', allure: 'broken', category: 'Harness error (BROKEN)', keepsTrace: true },
+  TIMEOUT: { junit: 'error', allure: 'broken', category: 'Call timeout (TIMEOUT)', keepsTrace: true },
+};
+
+/** Whether a verdict fails the run: the exit code's rule, which every format follows. */
+export function failsRun(verdict: Verdict): boolean {
+  return FAILING.includes(verdict);
+}
+
+/** What a scenario's record must carry to be told: its verdict, detail and the expectation it was judged by. */
+export type Told = Pick<ScenarioRecord, 'verdict' | 'detail' | 'expectation'>;
+
+/**
+ * The one message of a scenario that did not pass, led by its verdict (Allure's categories match on that
+ * prefix): the same words in JUnit and in Allure. PASS has none.
+ */
+export function verdictMessage(record: Told): string {
+  const recorded = record.expectation;
+  switch (record.verdict) {
+    case 'PASS':
+      return '';
+    case 'XFAIL':
+      return `XFAIL: ${record.detail} (recorded deviation: ${recorded?.reason || 'no reason given'})`;
+    case 'XPASS':
+      return `XPASS: recorded as ${recorded?.verdict || 'a deviation'} (${recorded?.reason || 'no reason given'}), but the rule held: remove its expectation`;
+    case 'OPTIONAL':
+      return `OPTIONAL: a MAY behaviour is absent, which the page allows: ${record.detail}`;
+    default:
+      return `${record.verdict}: ${record.detail}`;
+  }
+}
+
+/** Subsets of BROKEN with a category of their own, matched on the error type the detail begins with. */
+const BROKEN_KINDS = [
+  { name: 'Positive control failed (BROKEN)', type: 'ObserverBlind' },
+  { name: 'Agent failure (BROKEN)', type: 'AgentFailure' },
+];
+
+/** One of Allure's categories, in the form Allure 2 reads from categories.json and Allure 3 from its configuration. */
+export interface AllureCategory {
+  name: string;
+  matchedStatuses: AllureStatus[];
+  messageRegex: string;
+}
+
+/**
+ * Allure's categories, one per verdict but PASS (the first that matches a result is its category). Each
+ * matches the whole message, as Allure 2 requires (Allure 3 looks for the pattern anywhere in it).
+ */
+export function allureCategories(): AllureCategory[] {
+  const led = (start: string): string => `^${start}[\\s\\S]*`;
+  const kinds = BROKEN_KINDS.map((kind) => ({ name: kind.name, matchedStatuses: [VERDICT_FORMATS.BROKEN.allure], messageRegex: led(`BROKEN: ${kind.type}:`) }));
+  const verdicts = (Object.entries(VERDICT_FORMATS) as [Verdict, VerdictFormat][]).flatMap(([verdict, format]) =>
+    format.category === null ? [] : [{ name: format.category, matchedStatuses: [format.allure], messageRegex: led(`${verdict}: `) }],
+  );
+  return [...kinds, ...verdicts];
+}

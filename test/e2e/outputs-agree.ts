@@ -1,0 +1,290 @@
+// Every output of one run tells the verdicts of its verdicts.json, scenario by scenario, and agrees with
+// the run's exit code: junit.xml, the raw allure-results the run wrote, the Allure report built from them
+// and read in headless Chromium (statuses in its tree, categories, counts and success rate, and the
+// message of a scenario of each verdict), and the compliance matrix read there too. The mapping it checks
+// against is src/report/verdict-formats.ts.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Locator, Page } from 'playwright-core';
+import { REPO_ROOT } from '../../src/core/paths';
+import { scenarioKey } from '../../src/report/matrix';
+import { allureIds, allureScenarioKey } from '../../src/report/sources';
+import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage, type AllureStatus } from '../../src/report/verdict-formats';
+import { readRunRecord, runFiles, type ScenarioRecord } from '../../src/verdicts/run-record';
+import { requirementVerdict, VERDICTS, type Verdict } from '../../src/verdicts/verdicts';
+import { openBrowser } from './browser';
+import { scratchDir } from '../scratch';
+
+/** The Allure category a scenario of this record belongs in, by the categories' own patterns. */
+function categoryOf(record: ScenarioRecord): string | null {
+  const status = VERDICT_FORMATS[record.verdict].allure;
+  const message = verdictMessage(record);
+  return allureCategories().find((c) => c.matchedStatuses.includes(status) && new RegExp(c.messageRegex).test(message))?.name ?? null;
+}
+
+function unescapeXml(text: string): string {
+  const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'" };
+  return text.replace(/&(amp|lt|gt|quot|#39|apos);/g, (_m, name: string) => entities[name] ?? '');
+}
+
+function attribute(attributes: string, name: string): string | undefined {
+  const value = new RegExp(`\\b${name}="([^"]*)"`).exec(attributes)?.[1];
+  return value === undefined ? undefined : unescapeXml(value);
+}
+
+function checkJunit(folder: string, records: readonly ScenarioRecord[], exitCode: number): void {
+  const text = readFileSync(runFiles(folder).junit, 'utf8');
+  const suite = /<testsuite ([^>]*)>/.exec(text)?.[1] ?? '';
+  const count = (name: string): number => Number(attribute(suite, name));
+  const cases = new Map<string, { verdict: string | undefined; outcome: string }>();
+  for (const [, attributes = '', body = ''] of text.matchAll(/<testcase ([^>]*)>([\s\S]*?)<\/testcase>/g)) {
+    const location = `${attribute(attributes, 'file')}:${attribute(attributes, 'line')}`;
+    const outcome = /<(skipped|failure|error)\b/.exec(body)?.[1] ?? 'passed';
+    cases.set(location, { verdict: /<property name="verdict" value="([^"]*)"\/>/.exec(body)?.[1], outcome });
+  }
+  assert.equal(cases.size, records.length, 'junit.xml: one testcase per scenario');
+  for (const record of records)
+    assert.deepEqual(cases.get(record.location), { verdict: record.verdict, outcome: VERDICT_FORMATS[record.verdict].junit }, `junit.xml: ${record.location}`);
+  const expected = (outcome: string): number => records.filter((r) => VERDICT_FORMATS[r.verdict].junit === outcome).length;
+  assert.deepEqual(
+    { tests: count('tests'), failures: count('failures'), errors: count('errors'), skipped: count('skipped') },
+    { tests: records.length, failures: expected('failure'), errors: expected('error'), skipped: expected('skipped') },
+    'junit.xml: the counts',
+  );
+  assert.equal(count('failures') + count('errors') === 0, exitCode === 0, `junit.xml: failures and errors, against exit code ${exitCode}`);
+}
+
+interface RawResult {
+  fullName: string;
+  status: string;
+  labels: { name: string; value: string }[];
+  statusDetails: { message?: string; trace?: string };
+  steps: RawStep[];
+}
+interface RawStep {
+  statusDetails?: { message?: string };
+  steps?: RawStep[];
+}
+
+function stepMessages(steps: readonly RawStep[] | undefined): string[] {
+  return (steps ?? []).flatMap((step) => [...(step.statusDetails?.message ? [step.statusDetails.message] : []), ...stepMessages(step.steps)]);
+}
+
+function checkRawAllure(folder: string, records: readonly ScenarioRecord[]): void {
+  const dir = runFiles(folder).allureResults;
+  const results = readdirSync(dir)
+    .filter((file) => file.endsWith('-result.json'))
+    .map((file) => JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as RawResult);
+  assert.equal(results.length, records.length, 'allure-results: one result per scenario');
+  const byKey = new Map(results.map((result) => [allureScenarioKey(result.fullName), result]));
+  for (const record of records) {
+    const result = byKey.get(scenarioKey(record.location, record.name));
+    const where = `allure-results: ${record.location}`;
+    assert.ok(result, `${where}: no result`);
+    const format = VERDICT_FORMATS[record.verdict];
+    assert.equal(result.status, format.allure, `${where}: status`);
+    assert.deepEqual(
+      result.labels.filter((l) => l.name === 'verdict').map((l) => l.value),
+      [record.verdict],
+      `${where}: verdict label`,
+    );
+    assert.equal(result.statusDetails.message ?? '', verdictMessage(record), `${where}: message`);
+    assert.deepEqual(stepMessages(result.steps), [], `${where}: the message is said once, not again on a step`);
+    if (!format.keepsTrace) assert.equal(result.statusDetails.trace, undefined, `${where}: no stack of the suite's own code for a ${record.verdict}`);
+  }
+  assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'categories.json'), 'utf8')), allureCategories(), 'allure-results: categories.json');
+}
+
+/** `npm run report` for this one run, its matrix into `out`. */
+function buildReports(folder: string, out: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-r', 'ts-node/register', path.join(REPO_ROOT, 'scripts', 'report.ts'), '--out', out, folder],
+      { cwd: REPO_ROOT, timeout: 120_000 },
+      (error, _stdout, stderr) => (error ? reject(new Error(`npm run report failed: ${stderr}`)) : resolve()),
+    );
+  });
+}
+
+/** The Allure report's tree as a reader sees it: each scenario's status, by Allure's test-result id. */
+async function readTree(page: Page, scope: string): Promise<Map<string, string>> {
+  const leaves = await page
+    .locator(`${scope} button[data-tree-node-id]`)
+    .evaluateAll((buttons) =>
+      buttons.map((b) => [b.getAttribute('data-tree-node-id') ?? '', b.querySelector('[data-testid^="tree-leaf-status-"]')?.getAttribute('data-testid') ?? '']),
+    );
+  return new Map(leaves.map(([id = '', status = '']) => [id, status.replace('tree-leaf-status-', '')]));
+}
+
+interface AllureReading {
+  /** The number the overview gives of each status, and of all. */
+  counts: Record<AllureStatus | 'total', number>;
+  successRate: string;
+  statusOf: Map<string, string>;
+  categoryOf: Map<string, string>;
+}
+
+async function readAllureReport(page: Page, index: string): Promise<AllureReading> {
+  await page.goto(index);
+  await page.locator('[data-testid="tree-section-title"]').first().waitFor();
+  const overview = await page.locator('body').innerText();
+  const counts = { total: 0, passed: 0, failed: 0, broken: 0, skipped: 0 };
+  for (const key of Object.keys(counts) as (keyof typeof counts)[]) {
+    const said = new RegExp(`^${key}\\n(\\d+)$`, 'im').exec(overview)?.[1];
+    counts[key] = said === undefined ? 0 : Number(said);
+  }
+  const successRate = /Success rate: ([\d.]+%)/.exec(overview)?.[1] ?? 'none';
+  // Open every feature's group: Allure opens some by itself, and a click on an open one closes it. A click
+  // the page has not taken (while it still renders) changes nothing within the bound, and is made again.
+  const leaves = '[data-testid="tree-content"] button[data-tree-node-id]';
+  const toggle = async (title: Locator): Promise<number> => {
+    const before = await page.locator(leaves).count();
+    for (let attempt = 1; ; attempt += 1) {
+      await title.click();
+      const changed = await page.waitForFunction(`document.querySelectorAll('${leaves}').length !== ${before}`, undefined, { timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (changed) return (await page.locator(leaves).count()) - before;
+      if (attempt === 3) throw new Error(`the Allure report: the group "${await title.innerText()}" neither opens nor closes`);
+    }
+  };
+  for (const title of await page.locator('[data-testid="tree-section-title"]').all()) if ((await toggle(title)) < 0) await toggle(title);
+  const statusOf = await readTree(page, '[data-testid="tree-content"]');
+
+  // The tab says how many categories there are; a run of PASS alone has none, and no such tab.
+  const categoryCount = Number(/^Categories\s+(\d+)$/m.exec(overview)?.[1] ?? '0');
+  const categoryOf = new Map<string, string>();
+  await page.goto(`${index}#categories`);
+  const categories = page.locator('[id^="cat:"]');
+  if (categoryCount > 0) await categories.first().waitFor();
+  assert.equal(await categories.count(), categoryCount, 'the Allure report: its categories, against the number its tab gives');
+  for (const category of await categories.all()) {
+    const name = await category.locator('[data-testid="tree-section-title"]').first().innerText();
+    // Open it, unless it is open; a click the page has not taken is made again, as for the groups above.
+    const title = category.locator('[data-testid="tree-section-title"]').first();
+    for (let attempt = 1; (await category.locator('button[data-tree-node-id]').count()) === 0; attempt += 1) {
+      if (attempt > 3) throw new Error(`the Allure report: the category "${name}" does not open`);
+      await title.click();
+      await category
+        .locator('button[data-tree-node-id]')
+        .first()
+        .waitFor({ timeout: 10_000 })
+        .catch(() => undefined);
+    }
+    for (const id of await category
+      .locator('button[data-tree-node-id]')
+      .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-tree-node-id') ?? '')))
+      categoryOf.set(id, name.trim());
+  }
+  return { counts, successRate, statusOf, categoryOf };
+}
+
+/** What a scenario's page in the Allure report says: its verdict label, its message once, and no stack of the suite's code for a deviation. */
+async function checkScenarioPage(page: Page, index: string, id: string, record: ScenarioRecord): Promise<void> {
+  await page.goto(`${index}#${id}`);
+  await page.getByText('verdict', { exact: true }).first().waitFor();
+  const text = await page.locator('body').innerText();
+  const where = `the Allure page of ${record.location}`;
+  assert.match(text, new RegExp(`verdict\\s+${record.verdict.replace('/', '\\/')}\\b`), `${where}: its verdict label`);
+  const message = verdictMessage(record);
+  assert.deepEqual(await page.locator('[data-testid="test-result-error-message"]').allInnerTexts(), [message], `${where}: its message`);
+  // Allure 3 also marks, in the scenario's body, where it ended: a line that repeats the message's first line.
+  const marks = (await page.locator('[data-testid="test-result-step-title"]').allInnerTexts()).filter((title) => title.includes(message));
+  assert.ok(marks.length <= 1, `${where}: ${marks.length} marks of where it ended`);
+  assert.equal(text.split(message).length - 1, 1 + marks.length, `${where}: "${message}" said once`);
+  if (!VERDICT_FORMATS[record.verdict].keepsTrace) assert.doesNotMatch(text, /\bat .*(support|steps)\/\S+\.ts:\d+/, `${where}: no stack frames of the suite`);
+}
+
+/** The run's column of the compliance matrix: each requirement's cell holds the loudest of its scenarios' verdicts. */
+async function checkMatrix(page: Page, matrix: string, column: number, records: readonly ScenarioRecord[], exitCode: number): Promise<void> {
+  await page.goto(matrix);
+  const cells = new Map(
+    await page
+      .locator('tr[data-requirement]')
+      .evaluateAll(
+        (rows, nth) =>
+          rows.map((row) => [row.getAttribute('data-requirement') ?? '', row.querySelectorAll('td.cell')[nth]?.getAttribute('data-verdict') ?? null]),
+        column,
+      ),
+  );
+  const byRequirement = new Map<string, Verdict[]>();
+  for (const record of records)
+    if (record.requirement) byRequirement.set(record.requirement, [...(byRequirement.get(record.requirement) ?? []), record.verdict]);
+  for (const [requirement, verdicts] of byRequirement) assert.equal(cells.get(requirement), requirementVerdict(verdicts), `matrix: ${requirement}`);
+  const failing = [...cells.values()].filter((v): v is Verdict => v !== null && (VERDICTS as readonly string[]).includes(v) && failsRun(v as Verdict));
+  assert.equal(failing.length === 0, exitCode === 0, `matrix: failing cells ${failing.join(', ')}, against exit code ${exitCode}`);
+}
+
+/** The files the run wrote (verdicts.json, junit.xml, allure-results) agree, and with `exitCode`; the run's records. */
+export function assertFilesAgree(folder: string, exitCode: number): ScenarioRecord[] {
+  const { results: records } = readRunRecord(folder);
+  assert.ok(records.length > 0, `${folder}: no scenario`);
+  assert.equal(exitCode, records.some((r) => failsRun(r.verdict)) ? 1 : 0, 'verdicts.json against the exit code');
+  checkJunit(folder, records, exitCode);
+  checkRawAllure(folder, records);
+  return records;
+}
+
+/** Where the reports built from a run are, as the browser reaches them. */
+export interface BuiltReports {
+  /** The URL of a file of the reports. */
+  urlOf: (file: string) => string;
+  /** The matrix.html that has this run, and the run's column in it (0 for the first). */
+  matrix: string;
+  column: number;
+}
+
+/**
+ * The reports `npm run report` built from the run in `folder` (its Allure report, read in `page`, and its
+ * column of the matrix) agree with its verdicts.json and with `exitCode`, scenario by scenario.
+ */
+export async function assertReportsAgree(page: Page, folder: string, exitCode: number, built: BuiltReports): Promise<void> {
+  const { results: records } = readRunRecord(folder);
+  const index = built.urlOf(path.join(runFiles(folder).allureReport, 'index.html'));
+  const reading = await readAllureReport(page, index);
+  const ids = allureIds(runFiles(folder).allureResults);
+  const expectedCounts = { total: records.length, passed: 0, failed: 0, broken: 0, skipped: 0 };
+  for (const record of records) {
+    const id = ids[scenarioKey(record.location, record.name)] ?? '';
+    const where = `the Allure report: ${record.location}`;
+    expectedCounts[VERDICT_FORMATS[record.verdict].allure] += 1;
+    assert.equal(reading.statusOf.get(id), VERDICT_FORMATS[record.verdict].allure, `${where}: status in the tree`);
+    assert.equal(reading.categoryOf.get(id) ?? null, categoryOf(record), `${where}: category`);
+  }
+  assert.equal(reading.statusOf.size, records.length, 'the Allure report: one scenario in the tree per scenario of the run');
+  assert.deepEqual(reading.counts, expectedCounts, 'the Allure report: its counts');
+  const rated = expectedCounts.passed + expectedCounts.failed + expectedCounts.broken;
+  const rate = rated === 0 ? 'none' : `${Math.floor((expectedCounts.passed / rated) * 10000) / 100}%`;
+  assert.equal(reading.successRate, rate, 'the Allure report: its success rate');
+  assert.equal(exitCode === 0, reading.counts.failed + reading.counts.broken === 0, `the Allure report: failed and broken, against exit code ${exitCode}`);
+  // One scenario of each verdict but PASS, on its own page.
+  for (const verdict of VERDICTS.filter((v) => v !== 'PASS')) {
+    const record = records.find((r) => r.verdict === verdict);
+    if (record) await checkScenarioPage(page, index, ids[scenarioKey(record.location, record.name)] ?? '', record);
+  }
+  await checkMatrix(page, built.urlOf(built.matrix), built.column, records, exitCode);
+}
+
+/**
+ * Every output of the run in `folder` (the reports folder of one run, which exited `exitCode`) against its
+ * verdicts.json: the files it wrote, then the reports built from them as `npm run report` builds them, read
+ * from disk in a Chromium of their own.
+ */
+export async function assertOutputsAgree(folder: string, exitCode: number): Promise<void> {
+  assertFilesAgree(folder, exitCode);
+  const out = scratchDir('outputs-agree');
+  await buildReports(folder, out);
+  const browser = await openBrowser((url) => url.startsWith('file://'));
+  try {
+    const urlOf = (file: string): string => pathToFileURL(file).href;
+    await assertReportsAgree(browser.page, folder, exitCode, { urlOf, matrix: path.join(out, 'matrix.html'), column: 0 });
+    assert.deepEqual(browser.refused, [], 'no request beyond the files on disk');
+  } finally {
+    await browser.context.close();
+  }
+}

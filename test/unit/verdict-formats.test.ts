@@ -1,0 +1,211 @@
+// The one mapping from verdict to each format (src/report/verdict-formats.ts), and the two outputs that
+// follow it: junit.xml and the run's Allure results.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import type * as messages from '@cucumber/messages';
+import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/report/verdict-formats';
+import { writeAllureVerdicts } from '../../src/report/allure-verdicts';
+import { junitCounts, junitXml, ScenarioTimes, type JunitScenario } from '../../src/report/junit';
+import { FAILING, VERDICTS, type Verdict } from '../../src/verdicts/verdicts';
+import type { ExpectationRecord, ScenarioRecord } from '../../src/verdicts/run-record';
+import { scratchDir } from '../scratch';
+
+const RECORDED: ExpectationRecord = { verdict: 'FAIL', detail: 'no reset within 500 ms', observed: 'no RST', reason: 'Wine sends no RST', evidence: 'bug 1' };
+
+function scenario(verdict: Verdict, line: number): JunitScenario {
+  const recorded = verdict === 'XFAIL' || verdict === 'XPASS';
+  const details: Record<Verdict, string> = {
+    PASS: '',
+    FAIL: 'expected 0, got = 1',
+    XFAIL: 'no reset within 500 ms',
+    XPASS: '',
+    OPTIONAL: 'expected SOCKET_ERROR WSAENOPROTOOPT, got = 0',
+    'N/A': 'no fault injection here',
+    BROKEN: 'ObserverBlind: the control saw no FIN',
+    TIMEOUT: 'WSARecvDisconnect did not return within 2000 ms',
+  };
+  return {
+    id: `pickle-${line}`,
+    name: `scenario ${verdict} <&"'>`,
+    feature: 'Feature & co',
+    location: `features/x.feature:${line}`,
+    requirement: `remarks.r${line}`,
+    strength: verdict === 'OPTIONAL' ? 'MAY' : 'MUST',
+    section: '-remarks',
+    observed: verdict === 'XFAIL' ? 'FAIL' : verdict === 'XPASS' ? 'PASS' : verdict,
+    verdict,
+    detail: details[verdict],
+    expectation: recorded ? RECORDED : null,
+    waitedMs: 0,
+  };
+}
+
+const ALL = VERDICTS.map((verdict, i) => scenario(verdict, 10 + i));
+
+describe('the mapping from verdict to format', () => {
+  it('fails a scenario in JUnit and in Allure exactly when its verdict fails the run', () => {
+    for (const verdict of VERDICTS) {
+      const format = VERDICT_FORMATS[verdict];
+      assert.equal(failsRun(verdict), FAILING.includes(verdict));
+      assert.equal(['failure', 'error'].includes(format.junit), failsRun(verdict), `${verdict} in JUnit`);
+      assert.equal(['failed', 'broken'].includes(format.allure), failsRun(verdict), `${verdict} in Allure`);
+    }
+  });
+
+  it("follows pytest's convention: XFAIL skipped, XPASS a failure, a deviation a failure, the harness an error", () => {
+    assert.deepEqual(Object.fromEntries(VERDICTS.map((v) => [v, [VERDICT_FORMATS[v].junit, VERDICT_FORMATS[v].allure]])), {
+      PASS: ['passed', 'passed'],
+      FAIL: ['failure', 'failed'],
+      XFAIL: ['skipped', 'skipped'],
+      XPASS: ['failure', 'failed'],
+      OPTIONAL: ['skipped', 'skipped'],
+      'N/A': ['skipped', 'skipped'],
+      BROKEN: ['error', 'broken'],
+      TIMEOUT: ['error', 'broken'],
+    });
+  });
+
+  it('gives every verdict but PASS one message, led by the verdict, never "Deviation"', () => {
+    const messages = Object.fromEntries(ALL.map((s) => [s.verdict, verdictMessage(s)]));
+    assert.equal(messages.PASS, '');
+    for (const verdict of VERDICTS.filter((v) => v !== 'PASS')) assert.ok(messages[verdict]?.startsWith(`${verdict}: `), messages[verdict]);
+    assert.equal(messages.XFAIL, 'XFAIL: no reset within 500 ms (recorded deviation: Wine sends no RST)');
+    assert.equal(messages.XPASS, 'XPASS: recorded as FAIL (Wine sends no RST), but the rule held: remove its expectation');
+    assert.equal(messages.OPTIONAL, 'OPTIONAL: a MAY behaviour is absent, which the page allows: expected SOCKET_ERROR WSAENOPROTOOPT, got = 0');
+    assert.ok(Object.values(messages).every((m) => !/Deviation/.test(m ?? '')));
+  });
+
+  it('puts each verdict in its own Allure category, and a BROKEN by its kind', () => {
+    const categories = allureCategories();
+    const categoryOf = (status: string, message: string): string | undefined =>
+      categories.find((c) => c.matchedStatuses.includes(status as never) && new RegExp(`^(?:${c.messageRegex})$`).test(message))?.name;
+    const plain = ALL.map((s) => (s.verdict === 'BROKEN' ? { ...s, detail: 'Error: ENOENT' } : s));
+    for (const s of plain)
+      assert.equal(categoryOf(VERDICT_FORMATS[s.verdict].allure, verdictMessage(s)) ?? null, VERDICT_FORMATS[s.verdict].category, s.verdict);
+    assert.equal(categoryOf('broken', 'BROKEN: ObserverBlind: the control saw no FIN'), 'Positive control failed (BROKEN)');
+    assert.equal(categoryOf('broken', 'BROKEN: AgentFailure: the agent exited\nwith code 1'), 'Agent failure (BROKEN)');
+  });
+});
+
+function timestamp(ms: number): messages.Timestamp {
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
+}
+
+/** Times as cucumber's messages give them: the run from 1000 ms to 3500 ms, each scenario 250 ms. */
+function timesOf(scenarios: readonly JunitScenario[]): ScenarioTimes {
+  const times = new ScenarioTimes();
+  times.add({ testRunStarted: { timestamp: timestamp(1000) } });
+  scenarios.forEach((s, i) => {
+    times.add({ testCase: { id: `tc${i}`, pickleId: s.id, testSteps: [] } });
+    times.add({ testCaseStarted: { id: `st${i}`, testCaseId: `tc${i}`, attempt: 0, timestamp: timestamp(1000 + i * 250) } });
+    times.add({ testCaseFinished: { testCaseStartedId: `st${i}`, willBeRetried: false, timestamp: timestamp(1250 + i * 250) } });
+  });
+  times.add({ testRunFinished: { timestamp: timestamp(3500), success: true } });
+  return times;
+}
+
+describe('junit.xml', () => {
+  const text = junitXml({ name: 'WSARecvDisconnect conformance: wine', backend: 'wine', backendOptions: { grace: '300' }, results: ALL, times: timesOf(ALL) });
+  const testcase = (verdict: Verdict): string => {
+    const cases = text.split('<testcase ').slice(1);
+    return cases.find((c) => c.includes(`<property name="verdict" value="${verdict}"/>`)) ?? '';
+  };
+
+  it('counts as the verdicts fail the run: failures FAIL and XPASS, errors BROKEN and TIMEOUT, skipped XFAIL, OPTIONAL and N/A', () => {
+    const counts = 'tests="8" failures="2" errors="2" skipped="3" time="2.500" timestamp="1970-01-01T00:00:01.000Z"';
+    assert.match(text, new RegExp(`<testsuites name="WSARecvDisconnect conformance: wine" ${counts}>`));
+    assert.match(text, new RegExp(`<testsuite name="WSARecvDisconnect conformance: wine" ${counts}>`));
+    assert.deepEqual(junitCounts(ALL), { passed: 1, skipped: 3, failure: 2, error: 2 });
+    assert.match(text, /<property name="backend" value="wine"\/><property name="option grace" value="300"\/>/);
+  });
+
+  it('gives each testcase its verdict, requirement, place and time, escaped', () => {
+    assert.match(
+      testcase('PASS'),
+      /^classname="Feature &amp; co" name="scenario PASS &lt;&amp;&quot;&#39;&gt;" file="features\/x\.feature" line="10" time="0\.250">\n {6}<properties><property name="verdict" value="PASS"\/><property name="requirement" value="remarks\.r10"\/><property name="strength" value="MUST"\/><property name="section" value="-remarks"\/><\/properties>\n {4}<\/testcase>/,
+    );
+  });
+
+  it('says each verdict in the element pytest would, with the one message', () => {
+    assert.match(testcase('FAIL'), /<failure type="FAIL" message="FAIL: expected 0, got = 1">features\/x\.feature:11<\/failure>/);
+    assert.match(testcase('XFAIL'), /<skipped type="XFAIL" message="XFAIL: no reset within 500 ms \(recorded deviation: Wine sends no RST\)">/);
+    assert.match(testcase('XFAIL'), />features\/x\.feature:12\nobserved: no RST\nevidence: bug 1<\/skipped>/);
+    assert.match(testcase('XPASS'), /<failure type="XPASS" message="XPASS: recorded as FAIL/);
+    assert.match(
+      testcase('OPTIONAL'),
+      /<skipped type="OPTIONAL" message="OPTIONAL: a MAY behaviour is absent, which the page allows: expected SOCKET_ERROR WSAENOPROTOOPT, got = 0">features\/x\.feature:14<\/skipped>/,
+    );
+    assert.match(testcase('N/A'), /<skipped type="N\/A" message="N\/A: no fault injection here">/);
+    assert.match(testcase('BROKEN'), /<error type="BROKEN" message="BROKEN: ObserverBlind: the control saw no FIN">/);
+    assert.match(testcase('TIMEOUT'), /<error type="TIMEOUT" message="TIMEOUT: WSARecvDisconnect did not return within 2000 ms">/);
+  });
+
+  it('holds no character XML 1.0 forbids', () => {
+    const odd = { ...scenario('FAIL', 1), detail: 'got \u0001\u001b[0m' };
+    const xml = junitXml({ name: 'n', backend: 'simulator', backendOptions: {}, results: [odd], times: new ScenarioTimes() });
+    assert.match(xml, /got \ufffd\ufffd\[0m/);
+    assert.match(xml, /time="0"/);
+  });
+});
+
+describe("the run's Allure results", () => {
+  const TRACE = '    at expectRule (support/dsl.ts:38:21)\n    at ConformanceWorld.apply (steps/checks.steps.ts:37:13)';
+
+  /** A result as allure-cucumberjs writes it: a Deviation is broken, message and trace on the result and on the step. */
+  function formatterResult(s: ScenarioRecord, uuid: string): Record<string, unknown> {
+    const error = s.verdict === 'PASS' || s.verdict === 'N/A' || s.verdict === 'XPASS' ? null : `Deviation: ${s.detail}\n${TRACE}`;
+    const details = error ? { message: error, trace: error } : {};
+    return {
+      uuid,
+      fullName: `winsock-conformance:${s.location.replace(/:\d+$/, '')}#${s.name}`,
+      status: error ? 'broken' : 'passed',
+      statusDetails: details,
+      labels: [{ name: 'requirement', value: s.requirement }],
+      steps: [
+        { name: 'Given a socket', status: 'passed', statusDetails: {} },
+        { name: 'Then it holds', status: error ? 'broken' : 'passed', statusDetails: details },
+      ],
+    };
+  }
+
+  it('carry the verdict: status, label, one message, and a trace only where the harness failed', async () => {
+    const dir = scratchDir('allure-verdicts');
+    ALL.forEach((s, i) => writeFileSync(path.join(dir, `u${i}-result.json`), JSON.stringify(formatterResult(s, `u${i}`))));
+    const failedFixture = { name: 'After', status: 'broken', statusDetails: { message: 'Deviation: late', trace: TRACE } };
+    writeFileSync(path.join(dir, 'c-container.json'), JSON.stringify({ uuid: 'c', children: ['u2'], afters: [failedFixture] }));
+    await writeAllureVerdicts(dir, ALL);
+
+    type Written = {
+      status: string;
+      labels: { name: string; value: string }[];
+      statusDetails: { message?: string; trace?: string };
+      steps: { status: string; statusDetails: object }[];
+    };
+    const written = ALL.map((_s, i) => JSON.parse(readFileSync(path.join(dir, `u${i}-result.json`), 'utf8')) as Written);
+    written.forEach((result, i) => {
+      const s = ALL[i] as JunitScenario;
+      assert.equal(result.status, VERDICT_FORMATS[s.verdict].allure, s.verdict);
+      assert.deepEqual(
+        result.labels.filter((l) => l.name === 'verdict'),
+        [{ name: 'verdict', value: s.verdict }],
+      );
+      assert.equal(result.statusDetails.message ?? '', verdictMessage(s), s.verdict);
+      // The message once: not on the step that ended the scenario, which takes the scenario's status.
+      assert.deepEqual(result.steps[1]?.statusDetails, {});
+      if (s.verdict !== 'PASS') assert.equal(result.steps[1]?.status, s.verdict === 'XPASS' || s.verdict === 'N/A' ? 'passed' : result.status);
+      assert.equal(result.statusDetails.trace, VERDICT_FORMATS[s.verdict].keepsTrace ? TRACE : undefined, `${s.verdict}'s trace`);
+    });
+    const container = JSON.parse(readFileSync(path.join(dir, 'c-container.json'), 'utf8')) as { afters: { status: string; statusDetails: object }[] };
+    assert.deepEqual(container.afters[0], { name: 'After', status: 'skipped', statusDetails: {} }, "an XFAIL's failed fixture");
+    const categories = JSON.parse(readFileSync(path.join(dir, 'categories.json'), 'utf8')) as unknown;
+    assert.deepEqual(categories, allureCategories());
+  });
+
+  it('refuse a result with no verdict of the run', async () => {
+    const dir = scratchDir('allure-verdicts');
+    writeFileSync(path.join(dir, 'x-result.json'), JSON.stringify({ uuid: 'x', fullName: 'winsock-conformance:features/y.feature#unknown' }));
+    await assert.rejects(writeAllureVerdicts(dir, ALL), /no verdict for the Allure result of winsock-conformance:features\/y\.feature#unknown/);
+  });
+});
