@@ -207,7 +207,11 @@ if (!existsSync(CHROMIUM)) {
       assert.ok(opens > 0 && opens < closes && closes < teardown, 'the window opens, closes, then the teardown begins');
       const reset = at(/Flags \[R/);
       assert.ok(reset < 0 || reset > teardown, 'a reset on the wire is after the teardown began');
-      const pcap = 'reception-79-data-still-queued-resets-the-tcp-connection.pcap';
+      const line =
+        readFileSync(path.join(REPO_ROOT, 'features', 'reception.feature'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes(`Scenario: ${WINE_SCENARIO}`)) + 1;
+      const pcap = `reception-${line}-data-still-queued-resets-the-tcp-connection.pcap`;
       assert.match(text, new RegExp(pcap.replace(/\./g, '\\.')), 'the pcap attachment is named after its scenario');
       assert.ok(existsSync(path.join(work, 'wine', 'pcap', pcap)), 'the run keeps the pcap in its reports folder');
       // The whole of the scenario's page, its evidence open: Allure scrolls inside the page, so the page grows to fit.
