@@ -23,13 +23,16 @@ function requirement(
   testing: Requirement['testing'] = 'any-backend',
   extra: Partial<Requirement> = {},
 ): Requirement {
-  return { id, section: '-remarks', strength, rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, where: 'spec:1', ...extra };
+  return { id, section: '-remarks', strength, rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, anchors: [], where: 'spec:1', ...extra };
 }
 
 const CATALOGUE: Catalogue = {
   file: 'spec/test.yaml',
   function: 'WSARecvDisconnect',
   page: '../shared/spec/WSARecvDisconnect.md',
+  url: 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect',
+  features: 'features',
+  nonNormative: [],
   requirements: [
     requirement('returns.zero', 'MUST', 'any-backend', { section: '-returns' }),
     requirement('remarks.a', 'MUST'),
