@@ -10,6 +10,7 @@ import { runFiles } from '../src/verdicts/run-record';
 import { buildAllureReport, countResults } from '../src/report/allure-html';
 import { buildMatrix } from '../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../src/report/render';
+import { writeAnnotatedPage } from '../src/report/annotated-page';
 import { readRunFolder, resultFolders } from '../src/report/sources';
 import { InputError } from '../src/core/input-error';
 
@@ -74,10 +75,14 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   const generated = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'matrix.html'), renderHtml(matrix, { generated }));
+  const annotatedPage = writeAnnotatedPage(catalogue, matrix, out, generated);
+  writeFileSync(path.join(out, 'matrix.html'), renderHtml(matrix, { generated, annotatedPage: annotatedPage && path.basename(annotatedPage) }));
   writeFileSync(path.join(out, 'matrix.md'), renderMarkdown(matrix, { generated }));
   const shown = path.relative(process.cwd(), out) || '.';
   for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
+  process.stdout.write(
+    annotatedPage ? `annotated page: ${path.relative(process.cwd(), annotatedPage)}\n` : `annotated page: not built, the page ${catalogue.page} is not there\n`,
+  );
   process.stdout.write(
     `matrix: ${shown}/matrix.html, ${shown}/matrix.md (${matrix.rows.length} requirements x ${matrix.columns.length} ${matrix.columns.length === 1 ? 'run' : 'runs'}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );

@@ -2,48 +2,18 @@
 // report command, then both reports in headless Chromium, served from 127.0.0.1. Screenshots go to
 // reports/screenshots/. Chromium must not reach beyond 127.0.0.1; every other request fails the test.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/setup';
 import { loadCatalogue } from '../../src/spec/catalogue';
 import { scratchDir } from '../scratch';
-import { REPO_ROOT } from '../../src/core/paths';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
+import { launchChromium, run, SCREENSHOTS } from './browser';
 /** The rule the fin-sent mutant breaks, and the scenario that catches it. */
 const BROKEN_RULE = 'remarks.no-effect-on-lower-layers';
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run one of the suite's programs, JavaScript or TypeScript (through ts-node, as npm's scripts do). */
-function run(script: string, args: readonly string[]): Promise<Ran> {
-  const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -100,12 +70,7 @@ if (!existsSync(CHROMIUM)) {
       server = await serve(work);
       origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       profile = scratchDir('chromium-profile');
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1440, height: 900 },
-      });
+      context = await launchChromium(profile);
       await context.route('**/*', (route) => {
         const url = route.request().url();
         if (url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
