@@ -16,7 +16,9 @@ function lint(file: string, pageOverride: string | null): boolean {
   const catalogue = loadCatalogue(file);
   const page = pageOverride ?? pageFile(catalogue);
   if (!existsSync(page)) throw new InputError(`the page ${catalogue.page} (from ${catalogue.file}) is not at ${page}; check out shared/ beside the repository`);
-  const report = trace(catalogue, readScenarios(path.join(REPO_ROOT, catalogue.features)), page);
+  const features = path.join(REPO_ROOT, catalogue.features);
+  if (!existsSync(features)) throw new InputError(`${catalogue.file}: its features folder ${catalogue.features} does not exist`);
+  const report = trace(catalogue, readScenarios(features), page);
   const coverage = pageCoverage(catalogue, pageStatements(readFileSync(page, 'utf8')), page);
   for (const problem of [...report.problems, ...coverage.problems]) process.stdout.write(`${problem}\n`);
   const name = catalogueFiles().length > 1 ? `${catalogue.function}: ` : '';

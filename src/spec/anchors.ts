@@ -65,7 +65,7 @@ export function pageCoverage(catalogue: Catalogue, statements: readonly Statemen
     const at = `${page}:${statement.line}: ${statement.locator}`;
     if (its.length === 0) {
       problems.push(
-        `${at} (${statement.kind}) is claimed by no entry: anchor it ({ at: ${statement.locator}, hash: ${statement.hash} }) from the entry that encodes it, or classify it under nonNormative with a reason`,
+        `${at} (${statement.kind}) is claimed by no entry: anchor it ({ at: ${statement.locator}, hash: '${statement.hash}' }) from the entry that encodes it, or classify it under nonNormative with a reason`,
       );
     } else if (its.some((c) => 'nonNormative' in c) && its.some((c) => 'requirement' in c)) {
       const ids = its.flatMap((c) => ('requirement' in c ? [c.requirement.id] : []));

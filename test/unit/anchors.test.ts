@@ -98,7 +98,7 @@ describe('anchors and page coverage', () => {
     );
     assert.match(
       result.problems.join('\n'),
-      /:\d+: -remarks\/p5\/s1 \(sentence\) is claimed by no entry: anchor it \(\{ at: -remarks\/p5\/s1, hash: [0-9a-f]{12} \}\)/,
+      /:\d+: -remarks\/p5\/s1 \(sentence\) is claimed by no entry: anchor it \(\{ at: -remarks\/p5\/s1, hash: '[0-9a-f]{12}' \}\)/,
     );
   });
 
