@@ -1,6 +1,7 @@
 // npm run report -- [--out DIR] [--no-allure] [FOLDER...]
 // Builds each run's Allure report (FOLDER/allure-report/index.html, from FOLDER/allure-results) and the
-// compliance matrix of all of them (DIR/matrix.html and DIR/matrix.md). FOLDERs are result folders of
+// compliance matrix of all of them (DIR/matrix.html and DIR/matrix.md), with the reference page annotated
+// with their verdicts beside it (DIR/<function>.annotated.html). FOLDERs are result folders of
 // `npm run conformance` (with verdicts.json), from any host; the default is every reports/*/ that has
 // one. Exit 0 when built, 2 for bad input (a missing folder, a malformed verdicts.json).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -76,8 +77,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const generated = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   mkdirSync(out, { recursive: true });
   const annotatedPage = writeAnnotatedPage(catalogue, matrix, out, generated);
-  writeFileSync(path.join(out, 'matrix.html'), renderHtml(matrix, { generated, annotatedPage: annotatedPage && path.basename(annotatedPage) }));
-  writeFileSync(path.join(out, 'matrix.md'), renderMarkdown(matrix, { generated }));
+  const rendering = { generated, annotatedPage: annotatedPage && path.basename(annotatedPage) };
+  writeFileSync(path.join(out, 'matrix.html'), renderHtml(matrix, rendering));
+  writeFileSync(path.join(out, 'matrix.md'), renderMarkdown(matrix, rendering));
   const shown = path.relative(process.cwd(), out) || '.';
   for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
   process.stdout.write(

@@ -48,13 +48,14 @@ code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation M
 .stmt:first-of-type { border-top: none; }
 .stmt:target { background: #fff8c5; }
 .text h2, .text h3 { margin: 14px 0 0; display: inline; }
-.text .loc { font-size: 11px; color: var(--muted); text-decoration: none; margin-left: 6px; }
+.text .loc { white-space: nowrap; font-size: 11px; color: var(--muted); text-decoration: none; margin-left: 6px; }
 .claims { font-size: 12.5px; }
 .claim { margin: 0 0 4px; }
 .claim .strength { font-weight: 600; margin: 0 4px; }
 .claim .run { white-space: nowrap; margin-right: 8px; }
 .claim .run-name { color: var(--muted); margin-right: 2px; }
 .claim .why { color: var(--muted); font-style: italic; }
+.claim .detail { color: var(--muted); font-size: 12px; margin-top: 1px; }
 .claim.unclaimed { color: #cf222e; font-weight: 600; }
 .claim.non-normative { color: var(--muted); font-style: italic; }
 ${BADGE_STYLE}
@@ -81,15 +82,19 @@ function claimHtml(claim: Claim, rows: ReadonlyMap<string, MatrixRow>, matrix: M
         : `no test: ${escapeHtml(r.why ?? 'not testable')}`;
     body = `<span class="why">${why}</span>`;
   } else {
+    const details: string[] = [];
     body = row.cells
       .map((cell, i) => {
-        const column = matrix.columns[i];
+        const run = matrix.columns[i]?.title ?? '';
         const deciding = cell.scenarios.find((s) => s.verdict === cell.verdict);
         const title = cell.expectation ? `${cell.verdict}: ${cell.expectation.reason}` : (deciding?.detail ?? '');
-        const shown = badge(cell.verdict, cell.primary?.href ?? null).replace(/^<(a|span) /, `<$1 title="${escapeHtml(title)}" `);
-        return `<span class="run" data-run="${escapeHtml(column?.title ?? '')}" data-verdict="${escapeHtml(cell.verdict)}"><span class="run-name">${escapeHtml(column?.title ?? '')}</span>${shown}</span>`;
+        // What a run did where it is not a plain PASS is said in words too, not only on hover.
+        if (cell.verdict !== 'PASS' && deciding?.detail) details.push(`<div class="detail">${escapeHtml(run)}: ${escapeHtml(deciding.detail)}</div>`);
+        const shown = badge(cell.verdict, cell.primary?.href ?? null, title);
+        return `<span class="run" data-run="${escapeHtml(run)}" data-verdict="${escapeHtml(cell.verdict)}"><span class="run-name">${escapeHtml(run)}</span>${shown}</span>`;
       })
       .join('');
+    body += details.join('');
   }
   return `<div class="claim" data-requirement="${escapeHtml(r.id)}">${head} ${body}</div>`;
 }

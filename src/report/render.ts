@@ -94,9 +94,11 @@ function link(href: string, text: string, cls = ''): string {
   return `<a href="${escapeHtml(href)}"${cls ? ` class="${cls}"` : ''}>${text}</a>`;
 }
 
-export function badge(verdict: string, href: string | null): string {
+/** A verdict badge, a link when there is evidence to follow; `title` is shown on hover. */
+export function badge(verdict: string, href: string | null, title = ''): string {
   const text = escapeHtml(verdict);
-  return href ? link(href, text, `badge ${verdictClass(verdict)}`) : `<span class="badge ${verdictClass(verdict)}">${text}</span>`;
+  const attributes = `class="badge ${verdictClass(verdict)}"${title ? ` title="${escapeHtml(title)}"` : ''}`;
+  return href ? `<a href="${escapeHtml(href)}" ${attributes}>${text}</a>` : `<span ${attributes}>${text}</span>`;
 }
 
 function scenarioLinksHtml(scenario: CellScenario): string {
@@ -268,7 +270,8 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   const lines: string[] = [];
   lines.push(`# ${matrix.function} compliance matrix`, '');
   lines.push(
-    `Every requirement of the catalogue, against ${matrix.columns.length === 1 ? 'one run' : `${matrix.columns.length} runs`}. Built ${options.generated}.`,
+    `Every requirement of the catalogue, against ${matrix.columns.length === 1 ? 'one run' : `${matrix.columns.length} runs`}. Built ${options.generated}.` +
+      (options.annotatedPage ? ` The page itself, statement by statement with these verdicts: ${mdLink('the annotated page', options.annotatedPage)}.` : ''),
     '',
   );
   lines.push('| backend | verdict |', '|---|---|');
