@@ -1,12 +1,12 @@
 // Loads a requirement catalogue (spec/*.yaml, one per function and page) and checks its shape. A
 // malformed file is one error line with file:line, never a stack trace.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq } from 'yaml';
 import { InputError } from '../core/input-error';
 import { listEntries, readYamlFile, type YamlFile } from '../core/yaml-file';
 import { REPO_ROOT } from '../core/paths';
-import { HASH_LENGTH, pageStatements, sectionsOf } from './statements';
+import { HASH_LENGTH } from './statement-hash';
 
 export const STRENGTHS = ['MUST', 'MAY', 'INFORMATIVE', 'CLIENT'] as const;
 export type Strength = (typeof STRENGTHS)[number];
@@ -99,7 +99,7 @@ function readAnchors(yaml: YamlFile, list: unknown, owner: string, where: string
 export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
   const yaml = readYamlFile(file, 'catalogue');
   const { display, root, at } = yaml;
-  if (!isMap(root)) throw new InputError(`${display}:1: the catalogue must be a mapping with function, page and requirements`);
+  if (!isMap(root)) throw new InputError(`${display}:1: the catalogue must be a mapping with function, page, url and requirements`);
   const fn = root.get('function');
   const page = root.get('page');
   const url = root.get('url');
@@ -143,9 +143,4 @@ export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
       }))
     : [];
   return { file: display, function: fn, page, url, features, requirements, nonNormative };
-}
-
-/** The page's section names, as the catalogue quotes them: front matter is 'metadata', then every heading's. */
-export function pageSections(file: string): Set<string> {
-  return sectionsOf(pageStatements(readFileSync(file, 'utf8')));
 }

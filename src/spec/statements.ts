@@ -14,10 +14,11 @@
 // Paragraphs, notes, tables and lists are numbered from 1 within their section; a section is the
 // front matter (`metadata`), a level-1 heading (`title`), or an SDK heading (`-returns`, `-param s`).
 // Text is normalised before it is hashed: markup removed, entities decoded, white space collapsed.
-import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import MarkdownIt from 'markdown-it';
 import { DomUtils, parseDocument } from 'htmlparser2';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument as parseYaml, type Pair } from 'yaml';
+import { normalise, statementHash } from './statement-hash';
 
 export type StatementKind = 'fact' | 'heading' | 'parameter' | 'sentence' | 'table-head' | 'code';
 
@@ -34,21 +35,10 @@ export interface Statement {
   label: string | null;
   /** The normalised text; a row's sentences are `label | sentence`, a fact's `key: value`. */
   text: string;
-  /** The first 12 hex digits of the SHA-256 of `text`. */
+  /** The first 12 hex digits of the SHA-256 of `text` (statement-hash.ts). */
   hash: string;
   /** 1-based line of the page file where the statement's block starts. */
   line: number;
-}
-
-export const HASH_LENGTH = 12;
-
-/** Markup gone, white space (no-break spaces too) collapsed. */
-export function normalise(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-export function statementHash(normalisedText: string): string {
-  return createHash('sha256').update(normalisedText).digest('hex').slice(0, HASH_LENGTH);
 }
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
@@ -270,4 +260,9 @@ export function pageStatements(pageText: string): Statement[] {
 /** The page's section names, as the catalogue quotes them: `metadata`, then every heading's. */
 export function sectionsOf(statements: readonly Statement[]): Set<string> {
   return new Set(['metadata', ...statements.map((s) => s.section)]);
+}
+
+/** The section names of the page in a file. */
+export function pageSections(file: string): Set<string> {
+  return sectionsOf(pageStatements(readFileSync(file, 'utf8')));
 }
