@@ -1,29 +1,52 @@
-// npm run lint:trace: every tag names a known requirement, every testable requirement has a scenario,
-// IDs are unique, each entry has a strength and a section of the page. Prints `traced: N/N requirements`.
-import { existsSync } from 'node:fs';
+// npm run lint:trace: for every catalogue (spec/*.yaml), every tag names a known requirement, every
+// testable requirement has a scenario, IDs are unique, each entry has a strength and a section of the
+// page; and every anchor resolves to a statement of the page, and every statement of the page is claimed
+// by an entry or classified non-normative. Prints `traced: N/N requirements` and `page: N/N statements claimed`.
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CATALOGUE_FILE, loadCatalogue } from '../src/spec/catalogue';
+import { catalogueFiles, loadCatalogue, pageFile } from '../src/spec/catalogue';
 import { readScenarios, trace } from '../src/spec/trace';
+import { pageCoverage } from '../src/spec/anchors';
+import { pageStatements } from '../src/spec/statements';
 import { InputError } from '../src/core/input-error';
 import { REPO_ROOT } from '../src/core/paths';
 
-function main(): number {
-  const catalogue = loadCatalogue(CATALOGUE_FILE);
-  const page = path.resolve(REPO_ROOT, catalogue.page);
-  if (!existsSync(page)) {
-    process.stderr.write(`lint:trace: the page ${catalogue.page} (from ${catalogue.file}) is not at ${page}; check out shared/ beside the repository\n`);
-    return 2;
-  }
-  const report = trace(catalogue, readScenarios(path.join(REPO_ROOT, 'features')), page);
-  for (const problem of report.problems) process.stdout.write(`${problem}\n`);
+/** Lint one catalogue against its features and its page (`page` overrides where the page is read). */
+function lint(file: string, pageOverride: string | null): boolean {
+  const catalogue = loadCatalogue(file);
+  const page = pageOverride ?? pageFile(catalogue);
+  if (!existsSync(page)) throw new InputError(`the page ${catalogue.page} (from ${catalogue.file}) is not at ${page}; check out shared/ beside the repository`);
+  const features = path.join(REPO_ROOT, catalogue.features);
+  if (!existsSync(features)) throw new InputError(`${catalogue.file}: its features folder ${catalogue.features} does not exist`);
+  const report = trace(catalogue, readScenarios(features), page);
+  const coverage = pageCoverage(catalogue, pageStatements(readFileSync(page, 'utf8')), page);
+  for (const problem of [...report.problems, ...coverage.problems]) process.stdout.write(`${problem}\n`);
+  const name = catalogueFiles().length > 1 ? `${catalogue.function}: ` : '';
   process.stdout.write(
-    `traced: ${report.traced}/${report.total} requirements (${report.testableWithScenario}/${report.testable} testable ones have scenarios; the rest say why not)\n`,
+    `${name}traced: ${report.traced}/${report.total} requirements (${report.testableWithScenario}/${report.testable} testable ones have scenarios; the rest say why not)\n`,
   );
-  return report.problems.length === 0 && report.traced === report.total ? 0 : 1;
+  process.stdout.write(`${name}page: ${coverage.claimed}/${coverage.total} statements claimed (${path.relative(process.cwd(), page) || page})\n`);
+  return report.problems.length === 0 && report.traced === report.total && coverage.problems.length === 0;
+}
+
+/** `--page FILE` lints the catalogue of that page (the one, or the one whose page has its file name) against this revision of it. */
+function main(argv: readonly string[]): number {
+  let page: string | null = null;
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--page' && argv[i + 1]) page = path.resolve(argv[++i] as string);
+    else throw new InputError(`unknown argument '${argv[i] ?? ''}'; usage: npm run lint:trace [-- --page FILE]`);
+  }
+  const files = catalogueFiles();
+  if (files.length === 0) throw new InputError('no catalogue in spec/');
+  const chosen = page && files.length > 1 ? files.filter((file) => path.basename(loadCatalogue(file).page) === path.basename(page as string)) : files;
+  if (chosen.length !== 1 && page) throw new InputError(`--page ${page}: no single catalogue in spec/ has a page of that name`);
+  let ok = true;
+  for (const file of chosen) ok = lint(file, page) && ok;
+  return ok ? 0 : 1;
 }
 
 try {
-  process.exitCode = main();
+  process.exitCode = main(process.argv.slice(2));
 } catch (error) {
   if (!(error instanceof InputError)) throw error;
   process.stderr.write(`lint:trace: ${error.message}\n`);

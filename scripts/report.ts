@@ -1,7 +1,8 @@
 // npm run report -- [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...]
 // npm run report -- --diff OLD NEW [--out DIR] [--no-allure]
 // Builds each run's Allure report (FOLDER/allure-report/index.html, from FOLDER/allure-results) and the
-// compliance matrix of all of them (DIR/matrix.html and DIR/matrix.md). FOLDERs are result folders of
+// compliance matrix of all of them (DIR/matrix.html and DIR/matrix.md), with the reference page annotated
+// with their verdicts beside it (DIR/<function>.annotated.html). FOLDERs are result folders of
 // `npm run conformance` (with verdicts.json), from any host; the default is every reports/*/ that has
 // one, and every other folder there is named with the reason it was skipped. --diff compares two runs:
 // it prints the requirements and scenarios whose verdict changed and writes DIR/diff.html and diff.md, the
@@ -18,6 +19,7 @@ import { renderHtml, renderMarkdown } from '../src/report/render';
 import { readRunFolder, scanResultFolders } from '../src/report/sources';
 import { diffLines, diffRuns } from '../src/report/diff';
 import { bundleRoot, packBundle, stageRuns } from '../src/report/bundle';
+import { writeAnnotatedPage } from '../src/report/annotated-page';
 import { InputError } from '../src/core/input-error';
 import { REPO_ROOT } from '../src/core/paths';
 
@@ -79,13 +81,19 @@ async function buildAllureReports(folders: readonly string[], catalogue: Catalog
   }
 }
 
-/** Write the matrix as `<name>.html` and `<name>.md` in `out`; the HTML's path. */
-function writeMatrix(out: string, name: string, matrix: Matrix): string {
+/**
+ * Write the matrix as `<name>.html` and `<name>.md` in `out`, and, given the catalogue, the annotated page
+ * beside it, which the matrix links to. Returns the HTML's path and the annotated page's (null when the
+ * page is not there to annotate, or none was asked for).
+ */
+function writeMatrix(out: string, name: string, matrix: Matrix, annotate: Catalogue | null = null): { html: string; annotatedPage: string | null } {
   const generated = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, `${name}.html`), renderHtml(matrix, { generated }));
-  writeFileSync(path.join(out, `${name}.md`), renderMarkdown(matrix, { generated }));
-  return path.join(out, `${name}.html`);
+  const annotatedPage = annotate ? writeAnnotatedPage(annotate, matrix, out, generated) : null;
+  const rendering = { generated, annotatedPage: annotatedPage && path.basename(annotatedPage) };
+  writeFileSync(path.join(out, `${name}.html`), renderHtml(matrix, rendering));
+  writeFileSync(path.join(out, `${name}.md`), renderMarkdown(matrix, rendering));
+  return { html: path.join(out, `${name}.html`), annotatedPage };
 }
 
 function shown(file: string): string {
@@ -103,7 +111,7 @@ async function compare(options: Options, catalogue: Catalogue, out: string): Pro
   const matrix = buildMatrix(catalogue, [before, after], diff);
   const [oldColumn, newColumn] = matrix.columns;
   for (const line of diffLines(diff, oldColumn?.title ?? 'old', newColumn?.title ?? 'new')) process.stdout.write(`${line}\n`);
-  const html = writeMatrix(out, 'diff', matrix);
+  const { html } = writeMatrix(out, 'diff', matrix);
   process.stdout.write(`diff: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))}\n`);
   return diff.requirements.length > 0 || diff.unmatched.length > 0 ? 1 : 0;
 }
@@ -126,8 +134,9 @@ async function main(argv: readonly string[]): Promise<number> {
     catalogue,
     options.folders.map((folder) => readRunFolder(folder, out)),
   );
-  const html = writeMatrix(out, 'matrix', matrix);
+  const { html, annotatedPage } = writeMatrix(out, 'matrix', matrix, catalogue);
   for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
+  process.stdout.write(annotatedPage ? `annotated page: ${shown(annotatedPage)}\n` : `annotated page: not built, the page ${catalogue.page} is not there\n`);
   process.stdout.write(
     `matrix: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))} (${matrix.rows.length} requirements x ${runs(matrix.columns.length)}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
@@ -143,6 +152,7 @@ async function main(argv: readonly string[]): Promise<number> {
           catalogue,
           staged.map((s) => s.source),
         ),
+        catalogue,
       );
       copyFileSync(path.join(REPO_ROOT, 'docs', 'interpreting.md'), path.join(root, 'interpreting.md'));
       const bytes = await packBundle(root, options.bundle);

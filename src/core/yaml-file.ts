@@ -38,6 +38,8 @@ export interface YamlEntry {
   fields: Record<string, unknown>;
   /** A required, non-empty text field; its absence is an InputError naming the entry. */
   text(field: string): string;
+  /** A field's YAML node, for a nested list whose entries have lines of their own; undefined when absent. */
+  node(field: string): unknown;
 }
 
 /**
@@ -55,6 +57,7 @@ export function listEntries(file: YamlFile, list: unknown, known: ReadonlySet<st
     return {
       where,
       fields,
+      node: (field) => item.get(field, true),
       text: (field) => {
         const value = fields[field];
         if (typeof value !== 'string' || value.trim() === '') throw new InputError(`${where}: ${label(fields)} has no ${field}`);

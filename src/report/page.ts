@@ -1,10 +1,17 @@
 // Where a requirement's page section can be read. The catalogue quotes the section headings of the
 // Markdown source (shared/spec/WSARecvDisconnect.md: "-returns", "-remarks", front matter "metadata");
-// the same page is published on Microsoft Learn, whose headings are the rendered form of those sections.
-// Links go there because the local copy has no web address; the suite's wording is from the copy of
-// ms.date 12/5/2018, and the published page may have been edited since.
+// the same page is published on Microsoft Learn (the catalogue's `url`), whose headings are the rendered
+// form of those sections. Links go there because the local copy has no web address; the suite's wording
+// is from the copy the catalogue anchors, and the published page may have been edited since.
+import { loadCatalogue } from '../spec/catalogue';
 
-export const PAGE_URL = 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect';
+let suitePageUrl: string | null = null;
+
+/** The published page of the suite's catalogue (spec/WSARecvDisconnect.yaml), read once. */
+function defaultPageUrl(): string {
+  suitePageUrl ??= loadCatalogue().url;
+  return suitePageUrl;
+}
 
 /** The Learn heading anchor of a catalogue section; '' for the page's top (the description). */
 export function sectionAnchor(section: string): string {
@@ -17,7 +24,8 @@ export function sectionAnchor(section: string): string {
   return '';
 }
 
-export function sectionUrl(section: string): string {
+/** A section's address on the published page: the suite's catalogue's page unless `pageUrl` names another. */
+export function sectionUrl(section: string, pageUrl: string = defaultPageUrl()): string {
   const anchor = sectionAnchor(section);
-  return anchor ? `${PAGE_URL}#${anchor}` : PAGE_URL;
+  return anchor ? `${pageUrl}#${anchor}` : pageUrl;
 }

@@ -6,6 +6,8 @@ import { diffLines, type RequirementChange } from './diff';
 export interface RenderOptions {
   /** When the report was built, shown in the header. */
   generated: string;
+  /** The annotated reference page beside the matrix (src/report/annotated-page.ts), linked from its header. */
+  annotatedPage?: string | null;
 }
 
 /** What each verdict means, for the legend (after docs/interpreting.md). */
@@ -31,7 +33,7 @@ function verdictClass(verdict: string): string {
   return `v-${verdict.replace(/[^A-Za-z]/g, '').toLowerCase()}`;
 }
 
-function rowAnchor(id: string): string {
+export function rowAnchor(id: string): string {
   return `req-${id.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
 }
 
@@ -46,6 +48,12 @@ function sections(rows: readonly MatrixRow[]): { section: string; url: string; r
 }
 
 // --- HTML ------------------------------------------------------------------------------------------
+
+/** The verdict badges' look, shared with the annotated page. */
+export const BADGE_STYLE = `.badge { display: inline-block; font-weight: 700; font-size: 12px; padding: 1px 7px; border-radius: 10px; color: #fff; text-decoration: none; }
+.v-pass { background: #1a7f37; } .v-fail { background: #cf222e; } .v-xfail { background: #bc4c00; }
+.v-xpass { background: #8250df; } .v-optional { background: #0969da; } .v-na { background: #6e7781; }
+.v-broken { background: #82071e; } .v-timeout { background: #9a6700; } .v-notrun { background: #afb8c1; }`;
 
 const STYLE = `
 :root { color-scheme: light; --line: #d0d7de; --muted: #57606a; }
@@ -74,10 +82,7 @@ td.id code { white-space: nowrap; }
 td.rule { max-width: 460px; }
 td.note { color: var(--muted); font-style: italic; background: #fbfbfc; }
 td.cell { min-width: 150px; }
-.badge { display: inline-block; font-weight: 700; font-size: 12px; padding: 1px 7px; border-radius: 10px; color: #fff; text-decoration: none; }
-.v-pass { background: #1a7f37; } .v-fail { background: #cf222e; } .v-xfail { background: #bc4c00; }
-.v-xpass { background: #8250df; } .v-optional { background: #0969da; } .v-na { background: #6e7781; }
-.v-broken { background: #82071e; } .v-timeout { background: #9a6700; } .v-notrun { background: #afb8c1; }
+${BADGE_STYLE}
 .links { font-size: 12px; margin-left: 4px; }
 .detail { font-size: 12px; color: #1f2328; margin-top: 3px; }
 .expectation { font-size: 12px; color: #6e4b00; margin-top: 3px; }
@@ -96,9 +101,11 @@ function link(href: string, text: string, cls = ''): string {
   return `<a href="${escapeHtml(href)}"${cls ? ` class="${cls}"` : ''}>${text}</a>`;
 }
 
-function badge(verdict: string, href: string | null): string {
+/** A verdict badge, a link when there is evidence to follow; `title` is shown on hover. */
+export function badge(verdict: string, href: string | null, title = ''): string {
   const text = escapeHtml(verdict);
-  return href ? link(href, text, `badge ${verdictClass(verdict)}`) : `<span class="badge ${verdictClass(verdict)}">${text}</span>`;
+  const attributes = `class="badge ${verdictClass(verdict)}"${title ? ` title="${escapeHtml(title)}"` : ''}`;
+  return href ? `<a href="${escapeHtml(href)}" ${attributes}>${text}</a>` : `<span ${attributes}>${text}</span>`;
 }
 
 function scenarioLinksHtml(scenario: CellScenario): string {
@@ -270,7 +277,7 @@ export function renderHtml(matrix: Matrix, options: RenderOptions): string {
 </head>
 <body>
 <h1>${escapeHtml(matrix.function)} compliance matrix</h1>
-<p class="meta">Every requirement of the catalogue, against ${n === 1 ? 'one run' : `${n} runs`}. Built ${escapeHtml(options.generated)}. The rules restate the reference page (${escapeHtml(matrix.page)}); section links go to its published version.</p>
+<p class="meta">Every requirement of the catalogue, against ${n === 1 ? 'one run' : `${n} runs`}. Built ${escapeHtml(options.generated)}. The rules restate the reference page (${escapeHtml(matrix.page)}); section links go to its published version.${options.annotatedPage ? ` The page itself, statement by statement with these verdicts: ${link(options.annotatedPage, 'the annotated page')}.` : ''}</p>
 <div class="verdicts">
 ${matrix.columns.map(verdictLineHtml).join('\n')}
 </div>
@@ -321,7 +328,8 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   const lines: string[] = [];
   lines.push(`# ${matrix.function} compliance matrix`, '');
   lines.push(
-    `Every requirement of the catalogue, against ${matrix.columns.length === 1 ? 'one run' : `${matrix.columns.length} runs`}. Built ${options.generated}.`,
+    `Every requirement of the catalogue, against ${matrix.columns.length === 1 ? 'one run' : `${matrix.columns.length} runs`}. Built ${options.generated}.` +
+      (options.annotatedPage ? ` The page itself, statement by statement with these verdicts: ${mdLink('the annotated page', options.annotatedPage)}.` : ''),
     '',
   );
   lines.push('| backend | verdict |', '|---|---|');

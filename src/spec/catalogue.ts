@@ -1,11 +1,12 @@
-// Loads the requirement catalogue (spec/*.yaml) and checks its shape. A malformed file is one error
-// line with file:line, never a stack trace.
-import { readFileSync } from 'node:fs';
+// Loads a requirement catalogue (spec/*.yaml, one per function and page) and checks its shape. A
+// malformed file is one error line with file:line, never a stack trace.
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { isMap } from 'yaml';
+import { isMap, isSeq } from 'yaml';
 import { InputError } from '../core/input-error';
-import { listEntries, readYamlFile } from '../core/yaml-file';
+import { listEntries, readYamlFile, type YamlFile } from '../core/yaml-file';
 import { REPO_ROOT } from '../core/paths';
+import { HASH_LENGTH } from './statement-hash';
 
 export const STRENGTHS = ['MUST', 'MAY', 'INFORMATIVE', 'CLIENT'] as const;
 export type Strength = (typeof STRENGTHS)[number];
@@ -22,37 +23,93 @@ export interface Requirement {
   coveredBy: string[];
   why: string | null;
   notes: string | null;
+  /** The statements of the page the entry encodes (src/spec/statements.ts). */
+  anchors: Anchor[];
   /** file:line of the entry, for error messages. */
+  where: string;
+}
+
+/** A statement of the page, named by its locator and the hash of its normalised text. */
+export interface Anchor {
+  at: string;
+  hash: string;
+  /** file:line of the anchor. */
+  where: string;
+}
+
+/** Statements of the page that state nothing to encode (a heading, a see-also link), with the reason, once. */
+export interface NonNormative {
+  reason: string;
+  anchors: Anchor[];
   where: string;
 }
 
 export interface Catalogue {
   file: string;
   function: string;
+  /** The reference page, relative to the repository root (read where it lies, never copied). */
   page: string;
+  /** Where the page is published; the reports link its sections there. */
+  url: string;
+  /** The folder of the function's features, relative to the repository root. */
+  features: string;
   requirements: Requirement[];
+  nonNormative: NonNormative[];
 }
 
-export const CATALOGUE_FILE = path.join(REPO_ROOT, 'spec', 'WSARecvDisconnect.yaml');
+export const SPEC_DIR = path.join(REPO_ROOT, 'spec');
+export const CATALOGUE_FILE = path.join(SPEC_DIR, 'WSARecvDisconnect.yaml');
+
+/** Every catalogue of the suite: one per function, each naming its page. */
+export function catalogueFiles(dir: string = SPEC_DIR): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** The page file of a catalogue, where it lies. */
+export function pageFile(catalogue: Catalogue): string {
+  return path.resolve(REPO_ROOT, catalogue.page);
+}
 
 /** Does this entry need a scenario of its own? */
 export function isTestable(r: Requirement): boolean {
   return r.testing !== 'covered' && r.testing !== 'not-testable';
 }
 
-const KNOWN_FIELDS = new Set(['id', 'section', 'strength', 'rule', 'testing', 'coveredBy', 'why', 'notes']);
+const KNOWN_FIELDS = new Set(['id', 'section', 'strength', 'rule', 'testing', 'coveredBy', 'why', 'notes', 'anchors']);
+const ANCHOR_FIELDS = new Set(['at', 'hash']);
+const NON_NORMATIVE_FIELDS = new Set(['reason', 'anchors']);
+const HASH = new RegExp(`^[0-9a-f]{${HASH_LENGTH}}$`);
+
+function readAnchors(yaml: YamlFile, list: unknown, owner: string, where: string): Anchor[] {
+  if (list === undefined || list === null) return [];
+  if (!isSeq(list)) throw new InputError(`${where}: ${owner}: anchors must be a list of { at, hash }`);
+  return listEntries(yaml, list, ANCHOR_FIELDS, () => `an anchor of ${owner}`).map(({ where: at, text, fields }) => {
+    // Quoted: YAML reads an unquoted hash such as 9059023773e4 as a number.
+    const hash = fields.hash;
+    if (typeof hash !== 'string' || !HASH.test(hash))
+      throw new InputError(`${at}: an anchor of ${owner}: hash must be ${HASH_LENGTH} hex digits in quotes, not ${String(hash)}`);
+    return { at: text('at'), hash, where: at };
+  });
+}
 
 export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
   const yaml = readYamlFile(file, 'catalogue');
   const { display, root, at } = yaml;
-  if (!isMap(root)) throw new InputError(`${display}:1: the catalogue must be a mapping with function, page and requirements`);
+  if (!isMap(root)) throw new InputError(`${display}:1: the catalogue must be a mapping with function, page, url and requirements`);
   const fn = root.get('function');
   const page = root.get('page');
-  if (typeof fn !== 'string' || typeof page !== 'string') throw new InputError(`${at(root)}: function and page must be strings`);
+  const url = root.get('url');
+  const features = root.get('features') ?? 'features';
+  if (typeof fn !== 'string' || typeof page !== 'string' || typeof url !== 'string' || typeof features !== 'string')
+    throw new InputError(`${at(root)}: function, page, url and features must be strings`);
 
   const requirements: Requirement[] = [];
   const entries = listEntries(yaml, root.get('requirements', true), KNOWN_FIELDS, (fields) => `requirement ${String(fields.id ?? '?')}`);
-  for (const { where, fields: entry, text } of entries) {
+  for (const { where, fields: entry, text, node } of entries) {
     const id = text('id');
     const strength = text('strength');
     if (!(STRENGTHS as readonly string[]).includes(strength))
@@ -74,18 +131,16 @@ export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
       coveredBy: coveredBy as string[],
       why,
       notes: typeof entry.notes === 'string' ? entry.notes : null,
+      anchors: readAnchors(yaml, node('anchors'), id, where),
       where,
     });
   }
-  return { file: display, function: fn, page, requirements };
-}
-
-/** The page's section names, as the catalogue quotes them: front matter is 'metadata', then the ## and ### headings. */
-export function pageSections(pageFile: string): Set<string> {
-  const sections = new Set<string>(['metadata']);
-  for (const line of readFileSync(pageFile, 'utf8').split('\n')) {
-    const heading = /^#{2,3}\s+(-\S+(?:\s+\S+)?)/.exec(line);
-    if (heading?.[1]) sections.add(heading[1].replace(/\s+\[(in|out)\]$/, ''));
-  }
-  return sections;
+  const nonNormative = root.has('nonNormative')
+    ? listEntries(yaml, root.get('nonNormative', true), NON_NORMATIVE_FIELDS, () => 'a non-normative group').map(({ where, text, node }) => ({
+        reason: text('reason'),
+        anchors: readAnchors(yaml, node('anchors'), 'a non-normative group', where),
+        where,
+      }))
+    : [];
+  return { file: display, function: fn, page, url, features, requirements, nonNormative };
 }

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AstBuilder, GherkinClassicTokenMatcher, Parser } from '@cucumber/gherkin';
 import { IdGenerator, type Tag } from '@cucumber/messages';
-import { isTestable, pageSections, type Catalogue } from './catalogue';
+import { isTestable, type Catalogue } from './catalogue';
+import { pageSections } from './statements';
 
 export interface TracedScenario {
   name: string;

@@ -1,7 +1,11 @@
-// Headless Chromium for the tests that read the reports as a reader would: one set of flags, and a
-// browser that reaches nothing beyond what the test allows (every other request is refused and recorded).
+// What the browser tests share: running the suite's programs as npm's scripts do, and headless Chromium
+// with one set of flags, which reaches nothing beyond what the test allows (every other request is refused
+// and recorded).
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/setup';
+import { REPO_ROOT } from '../../src/core/paths';
 import { scratchDir } from '../scratch';
 
 export const CHROMIUM_ARGS = [
@@ -15,6 +19,35 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+export const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
+
+export interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run one of the suite's programs, JavaScript or TypeScript (through ts-node, as npm's scripts do). */
+export function run(script: string, args: readonly string[]): Promise<Ran> {
+  const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Headless Chromium with a profile of its own (in `profile`, or a fresh scratch folder), at a desktop's size. */
+function launchChromium(profile: string = scratchDir('chromium-profile')): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1440, height: 900 },
+  });
+}
+
 export interface Browser {
   context: BrowserContext;
   page: Page;
@@ -22,14 +55,9 @@ export interface Browser {
   refused: string[];
 }
 
-/** A fresh Chromium with a profile of its own, which loads only what `allowed` accepts (data: and blob: always). */
+/** A fresh Chromium, which loads only what `allowed` accepts (data: and blob: always). */
 export async function openBrowser(allowed: (url: string) => boolean): Promise<Browser> {
-  const context = await chromium.launchPersistentContext(scratchDir('chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 },
-  });
+  const context = await launchChromium();
   const refused: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();

@@ -3,7 +3,6 @@
 // Chromium, served from 127.0.0.1. Screenshots go to reports/screenshots/, the Wine deviation's to the
 // test's scratch folder. Chromium must not reach beyond 127.0.0.1; every other request fails the test.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,32 +14,14 @@ import { wineSetupDone } from '../../src/testbeds/agent/wine-setup';
 import { loadCatalogue } from '../../src/spec/catalogue';
 import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
-import { openBrowser } from './browser';
+import { openBrowser, run, SCREENSHOTS } from './browser';
 import { assertFilesAgree, assertReportsAgree } from './outputs-agree';
 
-const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
 /** The rule the fin-sent mutant breaks, and the scenario that catches it. */
 const BROKEN_RULE = 'remarks.no-effect-on-lower-layers';
 /** Wine deviations that expectations/wine.yaml records (XFAIL): one observed by the agent, one on the wire. */
 const WINE_DEVIATIONS = '@req:errors.wsanotinitialised or @req:remarks.tcp-reset-queued-data';
 const WINE_SCENARIO = 'Data still queued resets the TCP connection';
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run one of the suite's programs, JavaScript or TypeScript (through ts-node, as npm's scripts do). */
-function run(script: string, args: readonly string[]): Promise<Ran> {
-  const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { Catalogue, Requirement } from '../../src/spec/catalogue';
+import type { Catalogue } from '../../src/spec/catalogue';
+import { catalogueOf, requirement } from './catalogue-fixture';
 import { changeKind, diffLines, diffRuns } from '../../src/report/diff';
 import { buildMatrix } from '../../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../../src/report/render';
@@ -15,16 +16,7 @@ import type { Verdict } from '../../src/verdicts/verdicts';
 import { PCAP_MEDIA } from '../../src/core/outcomes';
 import { scratchDir } from '../scratch';
 
-function requirement(id: string, testing: Requirement['testing'] = 'any-backend'): Requirement {
-  return { id, section: '-remarks', strength: 'MUST', rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, where: 'spec:1' };
-}
-
-const CATALOGUE: Catalogue = {
-  file: 'spec/test.yaml',
-  function: 'WSARecvDisconnect',
-  page: 'page.md',
-  requirements: [requirement('a'), requirement('b'), requirement('c'), requirement('d'), requirement('covered', 'covered')],
-};
+const CATALOGUE: Catalogue = catalogueOf([requirement('a'), requirement('b'), requirement('c'), requirement('d'), requirement('covered', 'MUST', 'covered')]);
 
 function scenario(req: string | null, name: string, verdict: Verdict, line = 1): ScenarioRecord {
   return {

@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { Catalogue, Requirement } from '../../src/spec/catalogue';
+import type { Catalogue } from '../../src/spec/catalogue';
+import { catalogueOf, requirement } from './catalogue-fixture';
 import { allureFormatOptions, ResultsWriter, toProperties } from '../../src/report/allure';
 import { stageResults, stripAnalytics } from '../../src/report/allure-html';
 import { buildMatrix, scenarioKey, type RunSource } from '../../src/report/matrix';
@@ -17,28 +18,14 @@ import type { Verdict } from '../../src/verdicts/verdicts';
 import { InputError } from '../../src/core/input-error';
 import { scratchDir } from '../scratch';
 
-function requirement(
-  id: string,
-  strength: Requirement['strength'],
-  testing: Requirement['testing'] = 'any-backend',
-  extra: Partial<Requirement> = {},
-): Requirement {
-  return { id, section: '-remarks', strength, rule: `rule of ${id}`, testing, coveredBy: [], why: null, notes: null, where: 'spec:1', ...extra };
-}
-
-const CATALOGUE: Catalogue = {
-  file: 'spec/test.yaml',
-  function: 'WSARecvDisconnect',
-  page: '../shared/spec/WSARecvDisconnect.md',
-  requirements: [
-    requirement('returns.zero', 'MUST', 'any-backend', { section: '-returns' }),
-    requirement('remarks.a', 'MUST'),
-    requirement('remarks.b', 'MUST'),
-    requirement('remarks.may', 'MAY'),
-    requirement('remarks.summary', 'INFORMATIVE', 'covered', { coveredBy: ['remarks.a', 'remarks.b'] }),
-    requirement('remarks.client', 'CLIENT', 'not-testable', { why: 'an obligation on applications' }),
-  ],
-};
+const CATALOGUE: Catalogue = catalogueOf([
+  requirement('returns.zero', 'MUST', 'any-backend', { section: '-returns' }),
+  requirement('remarks.a', 'MUST'),
+  requirement('remarks.b', 'MUST'),
+  requirement('remarks.may', 'MAY'),
+  requirement('remarks.summary', 'INFORMATIVE', 'covered', { coveredBy: ['remarks.a', 'remarks.b'] }),
+  requirement('remarks.client', 'CLIENT', 'not-testable', { why: 'an obligation on applications' }),
+]);
 
 let line = 1;
 function scenario(requirementId: string | null, verdict: Verdict, extra: Partial<ScenarioRecord> = {}): ScenarioRecord {

@@ -19,6 +19,7 @@ function scratch(text: string): string {
 
 const oneTestable = (extra = '') => `function: WSARecvDisconnect
 page: x.md
+url: https://example.invalid/x
 requirements:
   - id: a.rule
     section: -returns
@@ -39,7 +40,7 @@ describe('catalogue', () => {
 
   it('names file and line for a missing strength', () => {
     const text = oneTestable().replace('    strength: MUST\n', '');
-    assert.throws(() => loadCatalogue(scratch(text)), /c\.yaml:4: requirement a\.rule has no strength/);
+    assert.throws(() => loadCatalogue(scratch(text)), /c\.yaml:5: requirement a\.rule has no strength/);
   });
 
   it('requires a reason on a not-testable entry', () => {

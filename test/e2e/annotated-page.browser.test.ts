@@ -1,0 +1,135 @@
+// The annotated page as a reader sees it: a simulator run and a Wine run, the report command, then the
+// page opened from disk (file://) in headless Chromium, reached from the matrix. Every statement of the
+// page is there with its requirements and each run's verdict; a Wine deviation's badge leads to its
+// evidence in Allure. Screenshots go to reports/screenshots/. Nothing beyond file:// may be requested.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM } from '../../scripts/setup';
+import { loadCatalogue, pageFile } from '../../src/spec/catalogue';
+import { pageStatements } from '../../src/spec/statements';
+import { annotatedPageName, statementAnchor } from '../../src/report/annotated-page';
+import { wineSetupDone } from '../../src/testbeds/agent/wine-setup';
+import { scratchDir } from '../scratch';
+import { openBrowser, run, SCREENSHOTS } from './browser';
+
+/** A deviation Wine 8 has (expectations/wine.yaml), the statement that says otherwise, and its scenario's evidence. */
+const WINE_DEVIATION = 'errors.wsanotinitialised';
+/**
+ * The Wine run's scenarios: two recorded deviations and a rule Wine keeps. `npm test` makes one whole Wine
+ * run (robustness.test.ts, into reports/wine, in another test process whose order to this one is not
+ * fixed), so this one runs only what the page's checks need; the other requirements read NOT RUN for Wine.
+ */
+const WINE_TAGS = `@req:${WINE_DEVIATION} or @req:remarks.tcp-reset-queued-data or @req:returns.zero-on-success`;
+
+const catalogue = loadCatalogue();
+const statements = pageStatements(readFileSync(pageFile(catalogue), 'utf8'));
+
+if (!existsSync(CHROMIUM)) {
+  it('needs Chromium', () => assert.fail(`chromium is not installed (${CHROMIUM}): run \`npm run setup\` as root, which installs it`));
+} else if (!wineSetupDone()) {
+  it('needs Wine', () => assert.fail('Wine is not set up for the agent: run `npm run setup` first'));
+} else
+  describe('the annotated page in a browser, for a simulator and a Wine run', { timeout: 240_000 }, () => {
+    let work = '';
+    let context: BrowserContext | null = null;
+    let page: Page;
+    let external: string[] = [];
+    let annotated = '';
+
+    before(async () => {
+      work = scratchDir('annotated-page');
+      const [simulator, wine] = await Promise.all([
+        run('bin/conformance.js', ['--reports', path.join(work, 'simulator'), '--quiet']),
+        run('bin/conformance.js', ['--backend', 'wine', '--tags', WINE_TAGS, '--reports', path.join(work, 'wine'), '--quiet']),
+      ]);
+      assert.equal(simulator.code, 0, `the simulator run failed: ${simulator.stderr || simulator.stdout}`);
+      assert.equal(wine.code, 0, `the Wine run failed: ${wine.stderr || wine.stdout}`);
+      const report = await run('scripts/report.ts', ['--out', work, path.join(work, 'simulator'), path.join(work, 'wine')]);
+      assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
+      annotated = path.join(work, annotatedPageName(catalogue));
+      assert.match(report.stdout, new RegExp(`^annotated page: .*${annotatedPageName(catalogue).replace(/\./g, '\\.')}$`, 'm'));
+
+      let refused: string[];
+      ({ context, page, refused } = await openBrowser((url) => url.startsWith('file://')));
+      external = refused;
+      mkdirSync(SCREENSHOTS, { recursive: true });
+    });
+
+    after(async () => {
+      await context?.close();
+    });
+
+    it('the matrix links to it, and it opens from disk', async () => {
+      await page.goto(pathToFileURL(path.join(work, 'matrix.html')).href);
+      await page.getByRole('link', { name: 'the annotated page' }).click();
+      await page.waitForURL(pathToFileURL(annotated).href);
+      assert.match(await page.locator('h1').innerText(), /WSARecvDisconnect: the reference page, annotated/);
+      assert.match(await page.locator('body').innerText(), new RegExp(`${statements.length}/${statements.length} statements claimed`));
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'annotated-page.png') });
+    });
+
+    it('shows every statement of the page, and every requirement ID of the catalogue', async () => {
+      await page.goto(pathToFileURL(annotated).href);
+      const shown = await page.locator('.stmt').evaluateAll((elements) => elements.map((e) => e.getAttribute('data-locator')));
+      assert.deepEqual(
+        shown,
+        statements.map((s) => s.locator),
+      );
+      const ids = new Set(await page.locator('.claim[data-requirement]').evaluateAll((elements) => elements.map((e) => e.getAttribute('data-requirement'))));
+      assert.deepEqual(
+        catalogue.requirements.map((r) => r.id).filter((id) => !ids.has(id)),
+        [],
+        'requirement IDs missing from the annotated page',
+      );
+      assert.equal(await page.locator('.claim.unclaimed').count(), 0);
+      const notRun = page.locator('.claim[data-requirement="remarks.no-icmp"] .run[data-run="wine"]');
+      assert.equal(await notRun.getAttribute('data-verdict'), 'NOT RUN', 'a requirement the Wine run did not select');
+    });
+
+    it('marks a tested statement with its strength and each run’s verdict, and an untested one with why', async () => {
+      await page.goto(pathToFileURL(annotated).href);
+      const claim = page.locator(`#${statementAnchor('-remarks/p2/s3')} .claim[data-requirement="remarks.tcp-reset-queued-data"]`);
+      assert.match(await claim.innerText(), /MUST/);
+      assert.deepEqual(await claim.locator('.run').evaluateAll((runs) => runs.map((r) => `${r.getAttribute('data-run')} ${r.getAttribute('data-verdict')}`)), [
+        'simulator PASS',
+        'wine XFAIL',
+      ]);
+      const untested = page.locator('.claim[data-requirement="remarks.no-blocking-call-in-apc"]').first();
+      assert.match(await untested.innerText(), /CLIENT\s+no test: The outcome is undefined behaviour/);
+      assert.match(
+        await page.locator('.claim[data-requirement="description.summary"]').first().innerText(),
+        /no test of its own: covered by remarks\.receives-disallowed/,
+      );
+      assert.match(await page.locator(`#${statementAnchor('-see-also/p1/s1')} .claim`).innerText(), /^not normative: /);
+    });
+
+    it('a Wine deviation’s badge links to its evidence', async () => {
+      await page.goto(pathToFileURL(annotated).href);
+      const row = statements.find((s) => catalogue.requirements.find((r) => r.id === WINE_DEVIATION)?.anchors.some((a) => a.at === s.locator));
+      assert.ok(row, `a statement anchored by ${WINE_DEVIATION}`);
+      const statement = page.locator(`#${statementAnchor(row.locator)}`);
+      await statement.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'annotated-page-wine-deviation.png') });
+      const badge = statement.locator(`.claim[data-requirement="${WINE_DEVIATION}"] .run[data-run="wine"] a.badge`);
+      assert.equal(await badge.innerText(), 'XFAIL');
+      assert.match((await badge.getAttribute('href')) ?? '', /^wine\/allure-report\/index\.html#[0-9a-f]{32}$/);
+      assert.match((await badge.getAttribute('title')) ?? '', /^XFAIL: Wine's WSARecvDisconnect does not check the start-up count/);
+      await badge.click();
+      await page.getByText('Tear down').first().waitFor();
+      const text = await page.locator('body').innerText();
+      assert.match(text, new RegExp(`requirement\\s+${WINE_DEVIATION.replace(/\./g, '\\.')}`));
+      assert.match(text, /verdict\s+XFAIL/);
+      await page.getByText('After hook').first().click();
+      await page.getByText('call log', { exact: true }).first().click();
+      await page.getByText('WSARecvDisconnect(s=0x1234', { exact: false }).first().waitFor();
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'annotated-page-wine-evidence.png') });
+    });
+
+    it('asked for nothing beyond the files on disk', () => {
+      assert.deepEqual(external, []);
+    });
+  });

@@ -1,0 +1,41 @@
+// The annotated page's HTML, without runs: every statement with its claims, and a page the catalogue no
+// longer matches said so, statement by statement. (The browser test opens it with a simulator and a Wine run.)
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadCatalogue } from '../../src/spec/catalogue';
+import { pageCoverage } from '../../src/spec/anchors';
+import { pageStatements } from '../../src/spec/statements';
+import { buildMatrix } from '../../src/report/matrix';
+import { renderAnnotatedPage, statementAnchor } from '../../src/report/annotated-page';
+import { PAGE, PAGE_TEXT, replaceInStatement, statement, STATEMENTS } from '../page-edits';
+
+const catalogue = loadCatalogue();
+const options = { generated: '2026-12-02T00:00:00Z', matrixHref: 'matrix.html', pageName: 'page.md' };
+
+function render(text: string): string {
+  return renderAnnotatedPage(catalogue, pageCoverage(catalogue, pageStatements(text), PAGE), buildMatrix(catalogue, []), options);
+}
+
+describe('the annotated page', () => {
+  it('has an element per statement, each naming the requirements that claim it, linked to the matrix', () => {
+    const html = render(PAGE_TEXT);
+    assert.equal((html.match(/<div class="stmt" /g) ?? []).length, STATEMENTS.length);
+    for (const r of catalogue.requirements) assert.ok(html.includes(`<a href="matrix.html#req-${r.id}"><code>${r.id}</code></a>`), r.id);
+    assert.ok(
+      html.includes(
+        `id="${statementAnchor('-remarks/p2/s3')}" data-locator="-remarks/p2/s3" data-requirements="remarks.tcp-reset-queued-data remarks.tcp-reset-later-data"`,
+      ),
+    );
+    assert.doesNotMatch(html, /class="problems"|claim unclaimed/);
+    assert.doesNotMatch(html, /<script|src="http/);
+  });
+
+  it('says so where the catalogue no longer matches the page', () => {
+    const html = render(replaceInStatement(PAGE_TEXT, statement('-remarks/p2/s5'), 'ICMP', 'IGMP'));
+    assert.match(html, /<div class="problems"><b>The catalogue does not match this page<\/b> \(2 problems;/);
+    assert.match(
+      html,
+      new RegExp(`id="${statementAnchor('-remarks/p2/s5')}"[^>]*><div class="text">In no case will an IGMP error[^]*?claimed by no entry of the catalogue`),
+    );
+  });
+});
