@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import type { AgentFacts, AgentMessage, ControllerMessage } from './protocol';
 import { BadCall, SUPPORTED_OPS } from './calls';
 import { Executor } from './executor';
-import { loadKoffi, runAgent, type AgentProgram, type Options, type ProbeReady } from './session';
+import { loadKoffi, runAgent, runtimeFacts, type AgentProgram, type Options, type ProbeReady } from './session';
 import { bind, type Bindings } from './winsock';
 
 function facts(b: Bindings): AgentFacts {
@@ -30,11 +30,7 @@ function facts(b: Bindings): AgentFacts {
     windows: `${os.version()} ${os.release()}`,
     ws2_32: b.ws2_32Path,
     ops: SUPPORTED_OPS,
-    node: process.version,
-    koffi: String((b.koffi as { version?: unknown }).version ?? 'unknown'),
-    pid: process.pid,
-    arch: process.arch,
-    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4',
+    ...runtimeFacts(b.koffi),
   };
   if (b.wine) f.wine = b.wine;
   return f;

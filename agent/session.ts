@@ -51,6 +51,17 @@ export function log(text: string): void {
   process.stdout.write(`${stamp()} [${process.pid}] ${text}\n`);
 }
 
+/** The facts of the node process an agent runs in, the same for every agent program: node, koffi, pid, architecture, libuv's pool. */
+export function runtimeFacts(koffi: unknown): Pick<AgentFacts, 'node' | 'koffi' | 'pid'> & { arch: string; uvThreadpoolSize: string } {
+  return {
+    node: process.version,
+    koffi: String((koffi as { version?: unknown }).version ?? 'unknown'),
+    pid: process.pid,
+    arch: process.arch,
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4',
+  };
+}
+
 export function loadKoffi(where: string): typeof KoffiModule {
   const load = createRequire(__filename);
   return load(where) as typeof KoffiModule;

@@ -10,7 +10,7 @@
 // posix backend makes those scenarios N/A before asking).
 import * as os from 'node:os';
 import type { AgentFacts } from '../protocol';
-import { loadKoffi, runAgent, type AgentProgram } from '../session';
+import { loadKoffi, runAgent, runtimeFacts, type AgentProgram } from '../session';
 import { PosixExecutor } from './executor';
 import { bindLibc, type LibcBindings } from './libc';
 import { POSIX_OPS } from './mapping';
@@ -21,11 +21,7 @@ function facts(libc: LibcBindings): AgentFacts {
     windows: `none: ${os.type()} ${os.release()} (the calls are carried onto POSIX sockets)`,
     ws2_32: `none: ${libc.libc}`,
     ops: POSIX_OPS,
-    node: process.version,
-    koffi: String((libc.koffi as { version?: unknown }).version ?? 'unknown'),
-    pid: process.pid,
-    arch: process.arch,
-    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4',
+    ...runtimeFacts(libc.koffi),
   };
 }
 

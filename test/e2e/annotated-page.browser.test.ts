@@ -124,8 +124,8 @@ if (!existsSync(CHROMIUM)) {
       assert.match(text, new RegExp(`requirement\\s+${WINE_DEVIATION.replace(/\./g, '\\.')}`));
       assert.match(text, /verdict\s+XFAIL/);
       await page.getByText('After hook').first().click();
-      await page.getByText('call log', { exact: true }).first().click();
-      await page.getByText('WSARecvDisconnect(s=0x1234', { exact: false }).first().waitFor();
+      await page.getByText('call-log.txt', { exact: true }).first().click();
+      await page.getByText('WSARecvDisconnect(0x1234, ', { exact: false }).first().waitFor();
       await page.screenshot({ path: path.join(SCREENSHOTS, 'annotated-page-wine-evidence.png') });
     });
 

@@ -13,6 +13,7 @@ import { readRunRecord } from '../../src/verdicts/run-record';
 import { NO_POSIX_COUNTERPART, NO_UNINITIALISED_PROCESS } from '../../agent/posix/mapping';
 import { stillRunningOf, trackDescendants } from './processes';
 import { scratchDir } from '../scratch';
+import { attachmentsByScenario } from './messages';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 const scratch = scratchDir('posix');
@@ -47,31 +48,6 @@ function runCli(args: string[], boundMs = 60_000): Promise<Finished> {
       resolve({ code, stdout, stderr, ms: performance.now() - t0 });
     });
   });
-}
-
-/** Each scenario's attachments of `mediaType`, by scenario name, from cucumber's messages. */
-function attachmentsByScenario(reports: string, mediaType: string): Map<string, string[]> {
-  const names = new Map<string, string>();
-  const ofTestCase = new Map<string, string>();
-  const ofStarted = new Map<string, string>();
-  const found = new Map<string, string[]>();
-  for (const line of fs.readFileSync(path.join(reports, 'messages.ndjson'), 'utf8').split('\n')) {
-    if (!line) continue;
-    const e = JSON.parse(line) as {
-      pickle?: { id: string; name: string };
-      testCase?: { id: string; pickleId: string };
-      testCaseStarted?: { id: string; testCaseId: string };
-      attachment?: { mediaType: string; body: string; testCaseStartedId?: string };
-    };
-    if (e.pickle) names.set(e.pickle.id, e.pickle.name);
-    if (e.testCase) ofTestCase.set(e.testCase.id, names.get(e.testCase.pickleId) ?? '');
-    if (e.testCaseStarted) ofStarted.set(e.testCaseStarted.id, ofTestCase.get(e.testCaseStarted.testCaseId) ?? '');
-    if (e.attachment?.mediaType === mediaType) {
-      const name = ofStarted.get(e.attachment.testCaseStartedId ?? '') ?? '';
-      found.set(name, [...(found.get(name) ?? []), e.attachment.body]);
-    }
-  }
-  return found;
 }
 
 const capturing = process.getuid?.() === 0;

@@ -17,6 +17,7 @@ import type { WirePacket } from '../../src/core/ports';
 import { LAST_WORDS } from './fixtures/faulty-agent';
 import { listeningPortsOf, prefixLeftovers, prefixProcs, readProc, stillRunningOf, ticksSinceBoot, trackDescendants, type Proc } from './processes';
 import { scratchDir } from '../scratch';
+import { attachmentsByScenario } from './messages';
 import { REPO_ROOT } from '../../src/core/paths';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { assertOutputsAgree } from './outputs-agree';
@@ -124,25 +125,11 @@ function readReport(dir: string): Report {
  * run to run, while the connections and datagram flows a scenario opens do not.
  */
 function wireFlows(dir: string): Map<string, number> {
-  const names = new Map<string, string>();
-  const ofTestCase = new Map<string, string>();
-  const ofStarted = new Map<string, string>();
   const counts = new Map<string, number>();
-  for (const line of fs.readFileSync(path.join(dir, 'messages.ndjson'), 'utf8').split('\n')) {
-    if (!line) continue;
-    const e = JSON.parse(line) as {
-      pickle?: { id: string; name: string };
-      testCase?: { id: string; pickleId: string };
-      testCaseStarted?: { id: string; testCaseId: string };
-      attachment?: { mediaType: string; body: string; testCaseStartedId?: string };
-    };
-    if (e.pickle) names.set(e.pickle.id, e.pickle.name);
-    if (e.testCase) ofTestCase.set(e.testCase.id, names.get(e.testCase.pickleId) ?? '');
-    if (e.testCaseStarted) ofStarted.set(e.testCaseStarted.id, ofTestCase.get(e.testCaseStarted.testCaseId) ?? '');
-    if (e.attachment?.mediaType === WIRE_LOG_MEDIA) {
-      const packets = JSON.parse(e.attachment.body) as WirePacket[];
-      const flows = new Set(packets.map((p) => [`${p.from.address}:${p.from.port}`, `${p.to.address}:${p.to.port}`].sort().join(' ')));
-      counts.set(ofStarted.get(e.attachment.testCaseStartedId ?? '') ?? '', flows.size);
+  for (const [name, bodies] of attachmentsByScenario(dir, WIRE_LOG_MEDIA)) {
+    for (const body of bodies) {
+      const packets = JSON.parse(body) as WirePacket[];
+      counts.set(name, new Set(packets.map((p) => [`${p.from.address}:${p.from.port}`, `${p.to.address}:${p.to.port}`].sort().join(' '))).size);
     }
   }
   return counts;
