@@ -1,7 +1,7 @@
 // The reports as a reader sees them: a fresh simulator run (and one with a rule broken on purpose), a
 // Wine run of two of Wine's recorded deviations, the report command, then the reports in headless
-// Chromium, served from 127.0.0.1. Screenshots go to reports/screenshots/, the Wine deviation's to the
-// test's scratch folder. Chromium must not reach beyond 127.0.0.1; every other request fails the test.
+// Chromium, served from 127.0.0.1. Screenshots go to reports/screenshots/, where a person looks at them
+// (the Wine deviation's page and its evidence among them). Chromium must not reach beyond 127.0.0.1; every other request fails the test.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -196,8 +196,7 @@ if (!existsSync(CHROMIUM)) {
       assert.match(text, new RegExp(pcap.replace(/\./g, '\\.')), 'the pcap attachment is named after its scenario');
       assert.ok(existsSync(path.join(work, 'wine', 'pcap', pcap)), 'the run keeps the pcap in its reports folder');
       // The whole of the scenario's page, its evidence open: Allure scrolls inside the page, so the page grows to fit.
-      const shots = path.join(work, 'screenshots');
-      mkdirSync(shots, { recursive: true });
+      const shots = SCREENSHOTS;
       await page.setViewportSize({ width: 1440, height: 2600 });
       await page.screenshot({ path: path.join(shots, 'allure-wine-deviation.png') });
       // And its evidence at full size: from the Tear down to the pcap.
