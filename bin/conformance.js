@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // The suite's command-line entry point (npm run conformance, or the package bin). ts-node, with the swc
 // transpiler that tsconfig.json's "ts-node" block names, loads the suite's TypeScript, here as in
-// cucumber (cucumber.js requireModule), the scripts and the unit tests.
+// cucumber (cucumber.js requireModule), the scripts and the unit tests. ts-node looks for tsconfig.json
+// from the working folder: pointed at the suite's own (TS_NODE_PROJECT, which the processes the run starts
+// inherit), the command runs from any folder, as a vendor runs it.
+const path = require('node:path');
+process.env.TS_NODE_PROJECT ??= path.join(__dirname, '..', 'tsconfig.json');
 require('ts-node/register');
 require('../src/cli/main.ts')
   .main(process.argv.slice(2))

@@ -477,10 +477,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const summary = await runSuite(options, (line) => process.stdout.write(`${line}\n`));
     process.stdout.write(`${summaryLine(summary)}\n`);
-    if (options.reports)
+    if (options.reports) {
+      const folder = path.resolve(options.reports);
+      const pcaps = existsSync(runFiles(folder).captures) ? ', pcap/' : '';
       process.stdout.write(
-        `reports: ${path.relative(process.cwd(), path.resolve(options.reports)) || '.'}/ (verdicts.json, messages.ndjson, cucumber.html, junit.xml)\n`,
+        `reports: ${path.relative(process.cwd(), folder) || '.'}/ (verdicts.json, junit.xml, allure-results/${pcaps}, messages.ndjson, cucumber.html: cucumber's step log; npm run report builds the matrix and Allure's HTML)\n`,
       );
+    }
     return summary.failed ? 1 : 0;
   } catch (error) {
     if (error instanceof InputError || error instanceof UsageError || error instanceof CannotRun) {

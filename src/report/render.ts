@@ -160,7 +160,7 @@ function columnIdentity(column: MatrixColumn): string[] {
 function columnHeaderHtml(column: MatrixColumn): string {
   const links = [
     column.allureReport ? link(column.allureReport, 'Allure report') : '',
-    column.cucumberHtml ? link(column.cucumberHtml, 'cucumber.html') : '',
+    column.cucumberHtml ? link(column.cucumberHtml, 'cucumber step log') : '',
   ].filter(Boolean);
   // The note's first words in the header (the whole note leads the column's verdict line).
   const note = column.note ? `<small class="column-note">${escapeHtml(column.note.split(':')[0] ?? '')}</small>` : '';
@@ -365,7 +365,7 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   }
   lines.push('## Runs', '');
   for (const c of matrix.columns) {
-    const links = [c.allureReport ? mdLink('Allure report', c.allureReport) : '', c.cucumberHtml ? mdLink('cucumber.html', c.cucumberHtml) : ''].filter(
+    const links = [c.allureReport ? mdLink('Allure report', c.allureReport) : '', c.cucumberHtml ? mdLink('cucumber step log', c.cucumberHtml) : ''].filter(
       Boolean,
     );
     const facts = Object.entries(c.facts).map(([k, v]) => `${k}: ${v}`);
