@@ -1,6 +1,7 @@
-// The real-Winsock backends: an agent (agent/agent.ts) in Windows node.exe executes the calls on
-// ws2_32.dll and answers over the control protocol; the peer is the controller's own loopback sockets
-// and the wire is tcpdump on lo.
+// The real-Winsock backends: an agent executes the calls on ws2_32.dll and answers over the control
+// protocol; the peer is the controller's own loopback sockets and the wire is tcpdump on lo. The agent is
+// the node agent (agent/agent.ts in Windows node.exe) or, with `agent-kind=native`, the native one
+// (agent-c/, an executable built by native-build.ts).
 //   wine     Wine's ws2_32.dll: Windows node.exe under wine64, in a private prefix (Linux hosts)
 //   winsock  the system's ws2_32.dll: the local node, on a Windows host
 // Either takes `agent=tcp://HOST:PORT` to use an agent that is already running (a vendor's, or one
@@ -14,6 +15,7 @@
 // Either way a local agent is started afresh for the next call. A remote agent cannot be restarted from
 // here: its connection is opened once more, and if that fails every later scenario is BROKEN at once.
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +25,7 @@ import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/capture';
 import { AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { awaitAtMost, buildAgent, launchLocalAgent, type LocalAgent } from './launcher';
+import { INSTALL_MINGW, nativeAgentPath, NativeBuildError } from './native-build';
 import { parseAgentOptions, type AgentOptions } from './options';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
@@ -180,11 +183,22 @@ class AgentTestbed implements Testbed {
         label: `started with agent-command ${program}`,
       });
     }
+    const verbose = this.options.verbose ? ['--verbose'] : [];
+    const logDir = path.join(this.options.cacheDir, this.setup ? 'wine' : 'winsock', 'logs');
+    if (this.options.agentKind === 'native') {
+      const exe = this.nativeAgent();
+      return launchLocalAgent({
+        command: this.setup ? this.setup.wine64 : exe,
+        args: this.setup ? [windowsPath(exe), ...verbose] : verbose,
+        env: this.setup ? wineEnv(this.setup.prefix) : process.env,
+        logDir,
+        bootTimeoutMs: this.options.bootTimeoutMs,
+        label: this.setup ? 'under wine64 (native agent)' : 'native agent',
+      });
+    }
     const koffiDir = this.setup ? this.setup.koffiDir : path.join(REPO_ROOT, 'node_modules', 'koffi');
     const outDir = path.join(this.options.cacheDir, this.setup ? 'wine' : 'winsock', 'agent');
     const agentJs = buildAgent(outDir);
-    const verbose = this.options.verbose ? ['--verbose'] : [];
-    const logDir = path.join(this.options.cacheDir, this.setup ? 'wine' : 'winsock', 'logs');
     // Blocked calls park a libuv pool thread each until they are unblocked: keep a few spare.
     const pool = { UV_THREADPOOL_SIZE: '16' };
     if (this.setup) {
@@ -205,6 +219,18 @@ class AgentTestbed implements Testbed {
       bootTimeoutMs: this.options.bootTimeoutMs,
       label: 'in the local node',
     });
+  }
+
+  /** The native agent's executable: the Wine set-up's build, or on Windows one built elsewhere and put in the cache. */
+  nativeAgent(): string {
+    if (this.setup) {
+      if (this.setup.nativeAgent) return this.setup.nativeAgent;
+      throw new NativeBuildError(`the native agent is not built: mingw-w64 is not installed (install it with \`${INSTALL_MINGW}\`, or run \`npm run setup\`)`);
+    }
+    const exe = nativeAgentPath(this.options.cacheDir, process.arch === 'x64' ? 'x64' : 'x86');
+    if (!fs.existsSync(exe))
+      throw new NativeBuildError(`the native agent is not at ${exe}: build it with \`npm run build:agent\` on a Linux host with mingw-w64 and copy it there`);
+    return exe;
   }
 
   /** Forget the current agent: close its connection, kill it if it is ours (after `graceMs` to exit). Its probes die with it. */
@@ -300,12 +326,24 @@ class AgentTestbed implements Testbed {
         // What the controller runs the agent with: its Wine and node.exe, unless another program is the agent.
         runs: this.options.remote
           ? null
-          : { wine: this.options.agentCommand ? null : host.wine, nodeExe: this.setup && !this.options.agentCommand ? this.setup.nodeVersion : null },
+          : {
+              wine: this.options.agentCommand ? null : host.wine,
+              nodeExe: this.setup && !this.options.agentCommand && this.options.agentKind === 'node' ? this.setup.nodeVersion : null,
+            },
+        program: this.agentProgram(),
         bootMs: this.lastBootMs,
       },
       agent,
       agentError,
     );
+  }
+
+  /** Which agent program the controller starts, for the run's facts; undefined for a remote agent. */
+  private agentProgram(): string | undefined {
+    if (this.options.remote) return undefined;
+    if (this.options.agentCommand) return `agent-command ${this.options.agentCommand.join(' ')}`;
+    if (this.options.agentKind === 'native') return `native agent (agent-c/, ${path.basename(this.nativeAgent())})`;
+    return `node agent (agent/agent.ts${this.setup ? `, node.exe ${this.setup.nodeVersion}` : `, node ${process.version}`})`;
   }
 
   /** Every caller waits for the one close: a second one (AfterAll after Ctrl-C's) must not return before it has ended. */
@@ -395,7 +433,17 @@ async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed>
   const setup = options.remote
     ? null
     : await ensureWineSetup({ cacheDir: options.cacheDir, wine64: options.wine64, log: (line) => process.stderr.write(`setup: ${line}\n`) });
-  return new AgentTestbed(kind, options, setup);
+  const bed = new AgentTestbed(kind, options, setup);
+  // A native agent that cannot be had is bad input, said once before any scenario runs.
+  if (options.agentKind === 'native' && !options.remote) {
+    try {
+      bed.nativeAgent();
+    } catch (e) {
+      await bed.close();
+      throw e;
+    }
+  }
+  return bed;
 }
 
 export const wineTestbed: TestbedFactory = {
