@@ -95,12 +95,7 @@ void channel_send(struct channel *ch, unsigned long generation, const struct out
 
 static void send_error(struct channel *ch, unsigned long generation, const long long *id, const char *message) {
     struct out line = {0};
-    out_text(&line, "{\"type\":\"error\",\"id\":");
-    if (id) out_int(&line, *id);
-    else out_text(&line, "null");
-    out_text(&line, ",\"message\":");
-    out_cstring(&line, message);
-    out_text(&line, "}");
+    error_line(&line, id, message);
     channel_send(ch, generation, &line);
     out_free(&line);
 }
@@ -482,15 +477,12 @@ static int session_line(void *ctx, char *line, size_t len) {
     while (blank < len && (line[blank] == ' ' || line[blank] == '\t' || line[blank] == '\r')) blank++;
     if (blank == len) return 0;
     if (opts.verbose) agent_log("<- %.*s", len > 2000 ? 2000 : (int)len, line);
-    if (parse_request(&doc, line, len, &req, why, sizeof why) != 0) {
-        struct out message = {0};
-        out_text(&message, "unreadable request (");
-        out_text(&message, why);
-        out_text(&message, ": ");
-        out_preview(&message, line, len);
-        out_text(&message, ")");
-        refuse(s, NULL, message.failed ? "unreadable request" : message.p);
-        out_free(&message);
+    struct out refusal = {0};
+    if (read_request(&doc, line, len, &req, &refusal) != 0) {
+        agent_log("refusing: %.2000s", refusal.p ? refusal.p : "");
+        channel_send(&control, s->generation, &refusal);
+        out_free(&refusal);
+        s->over = 1;
         return 1;
     }
     static const char *const names[] = {"hello", "call", "spawn", "release", "shutdown"};

@@ -485,11 +485,7 @@ static void answer_blocked(struct job *j) {
 
 static void answer_error(struct channel *ch, unsigned long generation, long long id, const char *message) {
     struct out line = {0};
-    out_text(&line, "{\"type\":\"error\",\"id\":");
-    out_int(&line, id);
-    out_text(&line, ",\"message\":");
-    out_cstring(&line, message);
-    out_text(&line, "}");
+    error_line(&line, &id, message);
     channel_send(ch, generation, &line);
     out_free(&line);
 }

@@ -46,9 +46,11 @@ int lines_push(struct lines *lb, const char *data, size_t n, line_fn each, void 
         start = lb->scanned;
         if (rc != 0) break;
     }
-    memmove(lb->buf, lb->buf + start, lb->n - start);
-    lb->n -= start;
-    lb->scanned -= start;
+    if (start > 0) {
+        memmove(lb->buf, lb->buf + start, lb->n - start);
+        lb->n -= start;
+        lb->scanned -= start;
+    }
     if (rc != 0) return 1;
     if (lb->n > MAX_LINE_BYTES) {
         snprintf(why, whylen, "more than %u bytes without a newline", MAX_LINE_BYTES);
@@ -160,6 +162,29 @@ int parse_request(struct json_doc *doc, const char *line, size_t len, struct req
         return -1;
     }
     return 0;
+}
+
+void error_line(struct out *o, const long long *id, const char *message) {
+    out_text(o, "{\"type\":\"error\",\"id\":");
+    if (id) out_int(o, *id);
+    else out_text(o, "null");
+    out_text(o, ",\"message\":");
+    out_cstring(o, message);
+    out_text(o, "}");
+}
+
+int read_request(struct json_doc *doc, const char *line, size_t len, struct request *req, struct out *refusal) {
+    char why[200];
+    if (parse_request(doc, line, len, req, why, sizeof why) == 0) return 0;
+    struct out message = {0};
+    out_text(&message, "unreadable request (");
+    out_text(&message, why);
+    out_text(&message, ": ");
+    out_preview(&message, line, len);
+    out_text(&message, ")");
+    error_line(refusal, NULL, message.failed ? "unreadable request" : message.p);
+    out_free(&message);
+    return -1;
 }
 
 /* ---- calls ------------------------------------------------------------------------------------- */

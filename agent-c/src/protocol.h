@@ -48,6 +48,14 @@ struct request {
  *  (the line is not a message of this protocol: the agent answers an error and closes). */
 int parse_request(struct json_doc *doc, const char *line, size_t len, struct request *req, char *why, size_t whylen);
 
+/** An `error` answer: {"type":"error","id":ID or null,"message":...}, without its newline. */
+void error_line(struct out *o, const long long *id, const char *message);
+
+/** One line from the controller, read as the agent reads it. 0 and *req (pointing into doc, which the
+ *  caller frees); or -1 and, in `refusal`, the error answer (id null) to send before closing the
+ *  connection: the line is not a message of this protocol. */
+int read_request(struct json_doc *doc, const char *line, size_t len, struct request *req, struct out *refusal);
+
 /** At most 2000 characters of what arrived, as a JSON string (control bytes escaped), for an error message. */
 void out_preview(struct out *o, const char *bytes, size_t n);
 
