@@ -446,6 +446,25 @@ async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed>
   return bed;
 }
 
+/**
+ * For scripts/bench.ts: how long the wine backend's agent takes to boot (spawn to announced port, on the
+ * controller's clock), `samples` times in a row; the first starts the wineserver, the others find it warm.
+ */
+export async function wineAgentBootTimes(raw: Record<string, string>, samples: number): Promise<number[]> {
+  const bed = (await create('wine', { capture: 'off', ...raw })) as AgentTestbed;
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < samples; i += 1) {
+      const live = await bed.agent();
+      times.push(live.local?.bootMs ?? NaN);
+      await bed.discard();
+    }
+  } finally {
+    await bed.close();
+  }
+  return times;
+}
+
 export const wineTestbed: TestbedFactory = {
   checkOptions: (options) => void parseAgentOptions(options, 'wine'),
   create: (options) => create('wine', options),
