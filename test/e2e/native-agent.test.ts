@@ -16,7 +16,7 @@ import { launchLocalAgent, type LocalAgent } from '../../src/testbeds/agent/laun
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone, type WineSetup } from '../../src/testbeds/agent/wine-setup';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
-import { prefixLeftovers, stillRunningOf, trackDescendants, type Proc } from './processes';
+import { prefixLeftovers, readProc, stillRunningOf, stillRuns, trackDescendants, type Proc } from './processes';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 const ready = wineSetupDone();
@@ -150,6 +150,52 @@ describe('the native agent under wine', () => {
     const calls = { node: observations(reports.node), native: observations(reports.native) };
     assert.equal(calls.native.size, calls.node.size);
     for (const [scenario, log] of calls.node) assert.deepEqual(calls.native.get(scenario), log, scenario);
+  });
+
+  it('killed during a run: the scenario it served is BROKEN at most, a new agent serves the rest, and none is left', async () => {
+    const reports = path.join(scratch, 'reports-killed');
+    const child = spawn(process.execPath, [BIN, '--backend', 'wine', '--backend-option', 'agent-kind=native', '--reports', reports], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const tracker = trackDescendants(child.pid ?? 0);
+    let stdout = '';
+    let killed = '';
+    const bound = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+      if (killed || !/^(PASS|FAIL|XFAIL|OPTIONAL|N\/A|BROKEN) /m.test(stdout)) return;
+      // The agent serving the run: once wine64 has loaded it, Wine names the process after its executable
+      // (cut to 15 characters; the name seen first may be wine64's); its probes run with --probe.
+      const agent = tracker.peek().find((p) => {
+        const now = readProc(p.pid);
+        return (
+          now?.start === p.start &&
+          now.comm.startsWith('winsock-agent') &&
+          stillRuns(p) &&
+          !fs.readFileSync(`/proc/${p.pid}/cmdline`, 'latin1').includes('--probe')
+        );
+      });
+      if (!agent) return;
+      killed = `${agent.pid} ${agent.comm}`;
+      process.kill(agent.pid, 'SIGKILL');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(bound);
+    const run: Run = { code, stdout, stderr: '', pid: child.pid ?? 0, descendants: tracker.stop() };
+    assert.ok(killed, `no native agent was found to kill:\n${stdout}`);
+    const { results } = readRunRecord(reports);
+    assert.equal(String(results.length), /^(\d+) scenarios:/m.exec(stdout)?.[1], 'every scenario has its verdict');
+    const broken = results.filter((r) => r.verdict === 'BROKEN');
+    assert.ok(broken.length <= 1, JSON.stringify(broken));
+    for (const r of broken) assert.match(r.detail, /closed the control connection/);
+    // The others, as the node agent's run gave them (the test above), when it ran.
+    const nodeReports = path.join(scratch, 'reports-node');
+    if (fs.existsSync(path.join(nodeReports, 'verdicts.json'))) {
+      const byNode = new Map(readRunRecord(nodeReports).results.map((r) => [r.location, r.verdict]));
+      for (const r of results) if (r.verdict !== 'BROKEN') assert.equal(r.verdict, byNode.get(r.location), `${r.location}: ${r.detail}`);
+    }
+    assertNothingLeft(run);
   });
 
   /** The native agent of the set-up, started as the controller starts it (--single, announcing its port). */
