@@ -434,7 +434,7 @@ static void end_probes_of(unsigned long owner) {
 struct session {
     SOCKET socket;
     unsigned long generation;
-    int greeted, over, shutdown;
+    int greeted, over, shutdown, refused;
 };
 
 static void release_main(long long id, unsigned long generation) {
@@ -456,6 +456,7 @@ static int refuse(struct session *s, const long long *id, const char *message) {
     agent_log("refusing: %s", message);
     send_error(&control, s->generation, id, message);
     s->over = 1;
+    s->refused = 1;
     return 1;
 }
 
@@ -483,6 +484,7 @@ static int session_line(void *ctx, char *line, size_t len) {
         channel_send(&control, s->generation, &refusal);
         out_free(&refusal);
         s->over = 1;
+        s->refused = 1;
         return 1;
     }
     static const char *const names[] = {"hello", "call", "spawn", "release", "shutdown"};
@@ -582,7 +584,7 @@ static int session_line(void *ctx, char *line, size_t len) {
 
 /** Serve one controller until it leaves, breaks the protocol or asks to shut down; 1 after a shutdown. */
 static int serve_session(SOCKET sock, unsigned long generation) {
-    struct session s = {sock, generation, 0, 0, 0};
+    struct session s = {sock, generation, 0, 0, 0, 0};
     struct lines lb = {0};
     char why[200];
     char *buf = (char *)malloc(65536);
@@ -607,13 +609,16 @@ static int serve_session(SOCKET sock, unsigned long generation) {
         out_free(&closed);
     }
     agent_log(s.shutdown ? "shutdown requested" : "controller disconnected");
-    /* A graceful close: what was sent arrives before the FIN; a short drain so that unread bytes of the
-     * controller's do not turn the close into a reset that could lose the last answer. */
+    /* A graceful close: what was sent arrives before the FIN. After a refusal, a short drain first, so
+     * that unread bytes of the controller's do not turn the close into a reset that could lose the error
+     * line. (Not after a shutdown: the controller sends nothing more, and waits for this process to end.) */
     shutdown(sock, SD_SEND);
-    DWORD drain = 2000;
-    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, (const char *)&drain, sizeof drain);
-    char sink[4096];
-    while (recv(sock, sink, sizeof sink, 0) > 0) {
+    if (s.refused) {
+        DWORD drain = 2000;
+        setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, (const char *)&drain, sizeof drain);
+        char sink[4096];
+        while (recv(sock, sink, sizeof sink, 0) > 0) {
+        }
     }
     closesocket(sock);
     return s.shutdown;

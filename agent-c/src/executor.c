@@ -131,6 +131,8 @@ struct job {
     struct channel *ch;
     unsigned long generation;
     HANDLE returned_event;
+    /* Set when memory for the call's outputs could not be had: answered as an error, not as a result. */
+    int out_of_memory;
     /* What the call gave. */
     long long ret;
     ULONG_PTR value;
@@ -213,9 +215,7 @@ static void perform(struct job *j) {
     case OP_WSAConnect: TIMED_INT(j, WSAConnect(s, to, c->to.len, NULL, NULL, NULL, NULL)); break;
     case OP_getsockname:
     case OP_getpeername: {
-        j->buf = (unsigned char *)calloc(1, sizeof(SOCKADDR_STORAGE));
         int len = sizeof(SOCKADDR_STORAGE);
-        if (!j->buf) break;
         if (c->op == OP_getsockname) TIMED_INT(j, getsockname(s, (struct sockaddr *)j->buf, &len));
         else TIMED_INT(j, getpeername(s, (struct sockaddr *)j->buf, &len));
         j->received = len < 0 ? 0 : (DWORD)len;
@@ -278,7 +278,10 @@ static void perform(struct job *j) {
         }
         if (length < sizeof(WSAPROTOCOL_INFOW)) length = sizeof(WSAPROTOCOL_INFOW);
         j->buf = (unsigned char *)calloc(1, length);
-        if (!j->buf) break;
+        if (!j->buf) {
+            j->out_of_memory = 1;
+            break;
+        }
         r = WSAEnumProtocolsW(NULL, (LPWSAPROTOCOL_INFOW)j->buf, &length);
         j->error = r == SOCKET_ERROR ? WSAGetLastError() : 0;
         j->elapsed = now_ms() - t0;
@@ -325,7 +328,8 @@ static void perform(struct job *j) {
 /** The memory a call needs before it runs; 0 when there is none to be had. */
 static int prepare(struct job *j) {
     size_t size = 0;
-    if (j->call.op == OP_recv || j->call.op == OP_WSARecv) size = (size_t)j->call.a;
+    if (j->call.op == OP_getsockname || j->call.op == OP_getpeername) size = sizeof(SOCKADDR_STORAGE);
+    else if (j->call.op == OP_recv || j->call.op == OP_WSARecv) size = (size_t)j->call.a;
     else if (j->call.op == OP_WSARecvDisconnect && j->call.has_buffer) size = (size_t)j->call.a;
     else return 1;
     j->buf = (unsigned char *)calloc(1, size ? size : 1);
@@ -453,8 +457,14 @@ static void finish(struct job *j) {
     }
 }
 
+static void answer_error(struct channel *ch, unsigned long generation, long long id, const char *message);
+
 static void answer_returned(struct job *j) {
     struct out line = {0};
+    if (j->out_of_memory || j->out.failed) {
+        answer_error(j->ch, j->generation, j->id, "the agent ran out of memory for the call's outputs");
+        return;
+    }
     out_text(&line, "{\"type\":\"result\",\"id\":");
     out_int(&line, j->id);
     out_text(&line, ",\"outcome\":{\"status\":\"returned\",\"ret\":");
