@@ -117,7 +117,9 @@ struct probe {
 };
 
 static CRITICAL_SECTION probes_lock;
+/* Every probe that has not exited yet; the list holds a reference to each, as does its reader thread. */
 static struct probe *probes;
+/* The probe started ahead, not yet handed out; holds a reference of its own. */
 static struct probe *spare;
 static unsigned probe_serial;
 static struct channel control;
@@ -231,7 +233,10 @@ static void probe_exited(struct probe *p) {
         *at = p->next;
         break;
     }
-    if (spare == p) spare = NULL;
+    if (spare == p) {
+        spare = NULL;
+        probe_put(p); /* the spare's reference; the reader's keeps it */
+    }
     if (p->owner) {
         char message[160];
         if (p->spawn_pending) {
@@ -281,11 +286,12 @@ static DWORD WINAPI probe_reader(LPVOID arg) {
     /* Its answers are over: make sure it is gone too. */
     if (WaitForSingleObject(p->process, 5000) == WAIT_TIMEOUT) TerminateProcess(p->process, 1);
     probe_exited(p);
-    probe_put(p);
+    probe_put(p); /* the list's */
+    probe_put(p); /* this thread's */
     return 0;
 }
 
-/** Start a probe process; NULL and `why` when it cannot be. */
+/** Start a probe process, with a reference for the caller; NULL and `why` when it cannot be. */
 static struct probe *start_probe(char *why, size_t whylen) {
     WCHAR exe[MAX_PATH + 1], name[160], command[MAX_PATH + 200];
     struct probe *p = (struct probe *)calloc(1, sizeof *p);
@@ -328,7 +334,7 @@ static struct probe *start_probe(char *why, size_t whylen) {
     CloseHandle(pi.hThread);
     p->process = pi.hProcess;
     InitializeCriticalSection(&p->write_lock);
-    p->refs = 2; /* the list's and the reader's */
+    p->refs = 3; /* the list's, the reader's and the caller's */
     EnterCriticalSection(&probes_lock);
     p->next = probes;
     probes = p;
@@ -338,6 +344,7 @@ static struct probe *start_probe(char *why, size_t whylen) {
         TerminateProcess(p->process, 1);
         snprintf(why, whylen, "could not start a probe process: no thread to read it");
         probe_exited(p);
+        probe_put(p);
         probe_put(p);
         probe_put(p);
         return NULL;
@@ -377,8 +384,9 @@ static int add_pending(struct probe *p, long long id) {
 
 static void spawn(long long id, unsigned long generation) {
     char why[200];
+    /* The spare's reference becomes this function's. */
     EnterCriticalSection(&probes_lock);
-    struct probe *p = spare && !spare->exited ? spare : NULL;
+    struct probe *p = spare;
     spare = NULL;
     LeaveCriticalSection(&probes_lock);
     if (!p && !(p = start_probe(why, sizeof why))) {
@@ -399,6 +407,7 @@ static void spawn(long long id, unsigned long generation) {
         }
     }
     LeaveCriticalSection(&probes_lock);
+    probe_put(p);
 }
 
 static DWORD WINAPI kill_later(LPVOID arg) {

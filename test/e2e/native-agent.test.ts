@@ -259,7 +259,7 @@ describe('the native agent under wine', () => {
     }
   });
 
-  it('started by hand as a vendor starts it, serves one controller after another (agent=tcp://), and stops when killed', async () => {
+  it('started by hand as a vendor starts it, serves one controller after another (agent=tcp://)', async () => {
     const setup = await ensureWineSetup({ installWine: false });
     assert.ok(setup.nativeAgent);
     const leave = usePrefix(setup);
