@@ -123,8 +123,8 @@ export async function buildNativeAgents(cacheDir: string, log?: (line: string) =
   return { x64: await buildNativeAgent(cacheDir, 'x64', log), x86: await buildNativeAgent(cacheDir, 'x86', log) };
 }
 
-/** The DLLs a PE executable imports, lowercased, from its import directory (read with the PE format's own offsets). */
-export function importedDlls(exe: string): string[] {
+/** The functions a PE executable imports, by DLL (lowercased), read from its import directory with the PE format's own offsets. */
+export function importedFunctions(exe: string): Record<string, string[]> {
   const b = fs.readFileSync(exe);
   const pe = b.readUInt32LE(0x3c);
   if (b.toString('latin1', pe, pe + 4) !== 'PE\0\0') throw new Error(`${exe} is not a PE executable`);
@@ -143,10 +143,24 @@ export function importedDlls(exe: string): string[] {
     }
     throw new Error(`${exe}: RVA 0x${rva.toString(16)} is in no section`);
   };
-  const dlls: string[] = [];
+  const text = (at: number): string => b.toString('latin1', at, b.indexOf(0, at));
+  const imports: Record<string, string[]> = {};
+  // Each import descriptor (20 bytes): its lookup table's RVA at 0 (or, absent, the address table's at 16), its name's at 12.
   for (let at = fileOffset(importRva); b.readUInt32LE(at + 12) !== 0; at += 20) {
-    const name = fileOffset(b.readUInt32LE(at + 12));
-    dlls.push(b.toString('latin1', name, b.indexOf(0, name)).toLowerCase());
+    const names: string[] = [];
+    const width = pe32plus ? 8 : 4;
+    for (let thunk = fileOffset(b.readUInt32LE(at) || b.readUInt32LE(at + 16)); ; thunk += width) {
+      const entry = pe32plus ? b.readBigUInt64LE(thunk) : BigInt(b.readUInt32LE(thunk));
+      if (entry === 0n) break;
+      const byOrdinal = pe32plus ? entry >> 63n === 1n : entry >> 31n === 1n;
+      names.push(byOrdinal ? `#${Number(entry & 0xffffn)}` : text(fileOffset(Number(entry & 0x7fffffffn)) + 2));
+    }
+    imports[text(fileOffset(b.readUInt32LE(at + 12))).toLowerCase()] = names.sort();
   }
-  return dlls.sort();
+  return imports;
+}
+
+/** The DLLs a PE executable imports, lowercased. */
+export function importedDlls(exe: string): string[] {
+  return Object.keys(importedFunctions(exe)).sort();
 }
