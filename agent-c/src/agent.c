@@ -794,7 +794,7 @@ static int announce(unsigned port) {
         closesocket(s);
         return -1;
     }
-    snprintf(line, sizeof line, "{\"type\":\"listening\",\"protocol\":1,\"address\":\"%s\",\"port\":%u,\"pid\":%lu,\"native\":true}\n", opts.listen_host, port,
+    snprintf(line, sizeof line, "{\"type\":\"listening\",\"protocol\":1,\"address\":\"%s\",\"port\":%u,\"pid\":%lu}\n", opts.listen_host, port,
              (unsigned long)GetCurrentProcessId());
     int rc = send(s, line, (int)strlen(line), 0) == (int)strlen(line) ? 0 : -1;
     shutdown(s, SD_SEND);
