@@ -225,7 +225,7 @@ describe('the native agent under wine', () => {
     return { lines: done, socket };
   }
 
-  it('refuses a controller of another protocol version with one line, and exits; refuses a second controller while it serves one', async () => {
+  it('refuses a controller of another protocol version with one line, and exits; refuses a second controller while it serves one; answers garbage with one error line and closes', async () => {
     const setup = await ensureWineSetup({ installWine: false });
     const leave = usePrefix(setup);
     const agents: LocalAgent[] = [];
@@ -253,6 +253,23 @@ describe('the native agent under wine', () => {
       );
       first.socket.end();
       assert.match(await busy.exited, /exit code 0/);
+
+      // Bytes that are not a message, after a good hello: one error line, the connection closed, the agent gone.
+      const garbled = await launchNative(setup);
+      agents.push(garbled);
+      const talk = converse(garbled.port, PROTOCOL_VERSION, 1);
+      await new Promise<void>((resolve) => talk.socket.once('data', () => resolve()));
+      talk.socket.write(Buffer.concat([Buffer.from([0x00, 0xff]), Buffer.from(' not JSON\n{"type":"spawn","id":1}\n')]));
+      const answers = (await talk.lines).map((l) => JSON.parse(l) as { type: string; id: unknown; message?: string });
+      assert.deepEqual(
+        answers.map((a) => [a.type, a.id]),
+        [
+          ['hello', 0],
+          ['error', null],
+        ],
+      );
+      assert.match(answers[1]?.message ?? '', /^unreadable request \(not JSON/);
+      assert.match(await garbled.exited, /exit code 0/);
     } finally {
       for (const agent of agents) await agent.kill();
       leave();
