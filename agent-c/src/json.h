@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-/** Nesting deeper than this is refused: no protocol message comes near it (it nests four deep). */
+/** Nesting deeper than this is refused: no protocol message comes near it (they nest at most five deep). */
 #define JSON_MAX_DEPTH 32
 
 enum json_kind { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
