@@ -4,7 +4,7 @@
 // does not check out is a BadCall, which the agent answers as a protocol error, not as a call outcome.
 import type { CallName, CallOutputs, Endpoint, Handle } from '../src/core/ports';
 import { FIONBIO, FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WSA_ERRORS } from '../src/core/winsock';
-import { DISCONNECT_BUFFER_FILL } from './protocol';
+import { DISCONNECT_BUFFER_FILL, MAX_CALL_BUFFER } from './protocol';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, WSAPROTOCOL_INFOW_SIZE } from './sockaddr';
 import { WSADATA_SIZE, type Native, type NativeArgument, type NativeFunction } from './winsock';
 
@@ -85,8 +85,10 @@ export function handle(value: unknown): bigint {
   return parsed;
 }
 
-export function int(value: unknown, field: string): number {
+/** An integer field within its C type's range (a C int unless given), as docs/agent-protocol.md requires. */
+export function int(value: unknown, field: string, min = -(2 ** 31), max = 2 ** 31 - 1): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw new BadCall(`${field} must be an integer, not ${JSON.stringify(value)}`);
+  if (value < min || value > max) throw new BadCall(`${field} is out of range for its C type (${min} to ${max}), not ${value}`);
   return value;
 }
 
@@ -155,7 +157,7 @@ function socketName(scope: CallScope, f: NativeFunction, s: bigint): CallResult 
 /** Every op's handler. The type makes the table complete: an op of `Call` without a handler does not compile. */
 const HANDLERS: { readonly [Op in CallName]: Handler } = {
   WSAStartup(call, scope) {
-    const version = int(call.version, 'version');
+    const version = int(call.version, 'version', 0, 0xffff);
     const data = scope.alloc(WSADATA_SIZE);
     // WSAStartup returns its error code instead of setting one.
     const r = scope.now(scope.fn.WSAStartup, [version, data.ptr], null);
@@ -231,7 +233,7 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
 
   async recv(call, scope) {
     const s = handle(call.s);
-    const len = int(call.len, 'len');
+    const len = int(call.len, 'len', 0, MAX_CALL_BUFFER);
     const flags = int(call.flags, 'flags');
     const buf = scope.alloc(len);
     const r = await scope.blocking(scope.fn.recv, [s, buf.ptr, len, flags], FAILED, s);
@@ -243,7 +245,7 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
 
   async WSARecv(call, scope) {
     const s = handle(call.s);
-    const buf = scope.alloc(int(call.len, 'len'));
+    const buf = scope.alloc(int(call.len, 'len', 0, MAX_CALL_BUFFER));
     // One WSABUF, then the DWORDs lpNumberOfBytesRecvd and lpFlags (0: no flags).
     const buffers = wsabuf(scope, buf, 8);
     const received = buffers.ptr + BigInt(2 * scope.pointerSize);
@@ -256,8 +258,7 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
 
   async WSARecvDisconnect(call, scope) {
     const s = handle(call.s);
-    const size = call.buffer === null ? null : int(call.buffer, 'buffer');
-    if (size !== null && size < 0) throw new BadCall('buffer must be null or a length >= 0');
+    const size = call.buffer === null ? null : int(call.buffer, 'buffer', 0, MAX_CALL_BUFFER);
     const buf = size === null ? null : scope.alloc(size);
     buf?.bytes().fill(DISCONNECT_BUFFER_FILL);
     const inbound = buf ? wsabuf(scope, buf) : null;

@@ -12,6 +12,9 @@ export const PROTOCOL_VERSION = 1;
 /** A line longer than this is garbage, not a message: nothing legitimate comes near it. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
+/** The largest buffer a call may ask for (recv and WSARecv `len`, WSARecvDisconnect `buffer`): 16 MiB. */
+export const MAX_CALL_BUFFER = 16 * 1024 * 1024;
+
 /**
  * The byte a WSARecvDisconnect buffer is filled with before the call. The whole buffer comes back with
  * the outcome, so the controller can tell a buffer left untouched from bytes written into it.
@@ -144,7 +147,9 @@ function parseLine(line: string): Json {
 }
 
 function requireId(value: Json, line: string): number {
-  if (typeof value.id !== 'number' || !Number.isInteger(value.id)) throw new ProtocolError(`"${String(value.type)}" without an integer "id"`, preview(line));
+  // A safe integer: one that both sides, and any JSON reader, hold exactly.
+  if (typeof value.id !== 'number' || !Number.isSafeInteger(value.id))
+    throw new ProtocolError(`"${String(value.type)}" without an integer "id"`, preview(line));
   return value.id;
 }
 

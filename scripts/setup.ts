@@ -1,12 +1,14 @@
 // npm run setup — everything `npm test` needs on this machine, which `npm test` runs first: the Debian
-// packages wine64 (the Wine run), chromium (test/e2e/reports.browser.test.ts) and, as root, tcpdump (wire
-// evidence), installed together when root; then the wine backend's own set-up (Windows node.exe and koffi
-// in .cache/wine, a private Windows 10 prefix). Idempotent: a second run only checks. Exit 2 with one line
+// packages wine64 (the Wine run), mingw-w64 (the native agent's compilers), chromium
+// (test/e2e/reports.browser.test.ts) and, as root, tcpdump (wire evidence), installed together when root;
+// then the wine backend's own set-up (Windows node.exe and koffi in .cache/wine, a private Windows 10
+// prefix, the native agent built into .cache/native-agent). Idempotent: a second run only checks. Exit 2 with one line
 // naming the command to run when it cannot be done here (not root, no apt-get, no npm registry).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tcpdumpPath } from '../src/testbeds/loopback/capture';
 import { ensureWineSetup, findWine64, installDebianPackages, SetupError, wineVersion } from '../src/testbeds/agent/wine-setup';
+import { findMingw } from '../src/testbeds/agent/native-build';
 
 /** Debian's chromium, which test/e2e/reports.browser.test.ts drives. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -24,6 +26,8 @@ function isExecutable(file: string): boolean {
 export function missingDebianPackages(root: boolean): string[] {
   const needed: { name: string; present: () => boolean; needed: boolean }[] = [
     { name: 'wine64', present: () => findWine64() !== null, needed: true },
+    // Both compilers: x86_64-w64-mingw32-gcc and i686-w64-mingw32-gcc.
+    { name: 'mingw-w64', present: () => findMingw('x64') !== null && findMingw('x86') !== null, needed: true },
     // Capture runs only as root (src/testbeds/loopback/capture.ts): anyone else's runs have no use for it.
     { name: 'tcpdump', present: () => tcpdumpPath() !== null, needed: root },
     { name: 'chromium', present: () => isExecutable(CHROMIUM), needed: true },
@@ -44,14 +48,14 @@ async function main(): Promise<number> {
       const still = missingDebianPackages(root);
       if (still.length > 0)
         throw new SetupError(
-          `apt-get installed ${missing.join(', ')}, yet ${still.join(', ')} ${still.length === 1 ? 'is' : 'are'} not where the suite looks (wine64 in PATH or /usr/lib/wine, ${CHROMIUM}, tcpdump in /usr/sbin)`,
+          `apt-get installed ${missing.join(', ')}, yet ${still.join(', ')} ${still.length === 1 ? 'is' : 'are'} not where the suite looks (wine64 in PATH or /usr/lib/wine, the mingw-w64 compilers in PATH, ${CHROMIUM}, tcpdump in /usr/sbin)`,
         );
     }
     // wine64 is there now; the wine set-up must not start an apt-get of its own.
     const setup = await ensureWineSetup({ log, installWine: false });
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     log(
-      `ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}, ${CHROMIUM}`,
+      `ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}, native agent ${setup.nativeAgent ?? 'not built'}, ${CHROMIUM}`,
     );
     return 0;
   } catch (e) {

@@ -16,6 +16,10 @@ type AgentOptionName = (typeof AGENT_OPTION_NAMES)[number];
 export const AGENT_OPTION_HELP: Record<AgentOptionName, Omit<OptionHelp, 'name'>> = {
   agent: { takes: 'tcp://HOST:PORT', summary: 'an agent already running there (another host, another stack), instead of starting one' },
   'agent-command': { takes: 'PROGRAM [ARGS...]', summary: "a local agent program to start instead of the suite's (a .ts or .js file runs in this node)" },
+  'agent-kind': {
+    takes: 'node|native',
+    summary: "the suite's agent to start: Windows node.exe with koffi (default), or the native one in C (agent-c/, built by npm run build:agent)",
+  },
   grace: { takes: 'MS', summary: "how long an answer may come after a call's bound before the agent counts as hung (default 5000)" },
   'boot-timeout': { takes: 'MS', summary: 'how long the agent may take to start (default 60000)' },
   capture: { takes: 'on|off', summary: 'capture every scenario’s packets on lo with tcpdump, when root (default on)' },
@@ -33,7 +37,9 @@ export function backendOptionHelp(backend: string): OptionHelp[] {
       { name: 'mutant', takes: 'NAME', summary: 'break the rules the mutant names on purpose (below); `npm run mutants` runs them all' },
     ];
   }
-  return AGENT_OPTION_NAMES.filter((name) => backend === 'wine' || name !== 'wine').map((name) => ({ name, ...AGENT_OPTION_HELP[name] }));
+  // Only the wine backend runs Wine; the posix backend has one agent of its own.
+  const notTaken: Partial<Record<string, AgentOptionName[]>> = { winsock: ['wine'], posix: ['wine', 'agent-kind'] };
+  return AGENT_OPTION_NAMES.filter((name) => !(notTaken[backend] ?? []).includes(name)).map((name) => ({ name, ...AGENT_OPTION_HELP[name] }));
 }
 
 export function helpText(usage: string): string {

@@ -19,12 +19,12 @@ export const BACKENDS: readonly BackendEntry[] = [
   },
   {
     name: 'wine',
-    summary: "Wine's ws2_32.dll, through an agent in Windows node.exe under wine64",
+    summary: "Wine's ws2_32.dll, through an agent under wine64 (node.exe; agent-kind=native: the C agent)",
     load: () => (require('./agent') as typeof import('./agent')).wineTestbed,
   },
   {
     name: 'winsock',
-    summary: "the system's ws2_32.dll, through an agent in the local node (Windows only)",
+    summary: "the system's ws2_32.dll, through an agent in the local node (agent-kind=native: the C agent; Windows only)",
     load: () => (require('./agent') as typeof import('./agent')).winsockTestbed,
   },
   {

@@ -60,10 +60,10 @@ export function environOf(pid: number): string[] {
 
 /**
  * Collects, until stopped, every process descended from `root` (polling /proc every 50 ms), `root`
- * excluded. A process is taken for a child only of the very process recorded under its parent's pid (the
+ * excluded; `peek` tells those seen so far. A process is taken for a child only of the very process recorded under its parent's pid (the
  * same start): a pid that ended and came back as another checkout's process adopts nothing into the run.
  */
-export function trackDescendants(root: number): { stop(): Proc[] } {
+export function trackDescendants(root: number): { peek(): Proc[]; stop(): Proc[] } {
   const rootProc = readProc(root);
   /** pid -> start of every process of the tree seen so far, root included; later processes under a reused pid replace earlier ones. */
   const tree = new Map<number, string>(rootProc ? [[root, rootProc.start]] : []);
@@ -88,6 +88,10 @@ export function trackDescendants(root: number): { stop(): Proc[] } {
   poll();
   const timer = setInterval(poll, 50);
   return {
+    peek: () => {
+      poll();
+      return [...seen.values()];
+    },
     stop: () => {
       clearInterval(timer);
       poll();
@@ -115,12 +119,13 @@ export function otherPrefixUsers(ours: readonly number[], prefix = PREFIX): numb
 /**
  * Which of `started` (the processes a test's run started) still run and are that run's to end. Wine's own
  * processes of the prefix (the wineserver, services.exe, explorer.exe, ...: anything there but the suite's
- * node.exe agents and probes) serve every user of the prefix: while a controller other than `controllers`
+ * agents and probes) serve every user of the prefix: while a controller other than `controllers`
  * uses it, they are that controller's to end, whichever run started them.
  */
 export function stillRunningOf(started: readonly Proc[], controllers: readonly number[], prefix = PREFIX): Proc[] {
   const shared = otherPrefixUsers(controllers, prefix).length > 0;
-  const wines = (p: Proc): boolean => p.comm !== 'node.exe' && environOf(p.pid).includes(`WINEPREFIX=${prefix}`);
+  // The agents (node.exe, or the native winsock-agent-x64.exe, its name cut to 15 characters) are the run's own.
+  const wines = (p: Proc): boolean => p.comm !== 'node.exe' && !p.comm.startsWith('winsock-agent') && environOf(p.pid).includes(`WINEPREFIX=${prefix}`);
   return started.filter((p) => stillRuns(p) && !(shared && wines(p)));
 }
 

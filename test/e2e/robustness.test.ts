@@ -516,13 +516,18 @@ describe('an interrupted Wine run', () => {
   }
 
   /** Run Wine, interrupt it after the first verdict (or as its agent starts), and check that nothing of it is left. */
-  async function interrupt(parallel: string[], press: (pid: number) => void, when: 'first verdict' | 'agent launched' = 'first verdict'): Promise<void> {
+  async function interrupt(
+    parallel: string[],
+    press: (pid: number) => void,
+    when: 'first verdict' | 'agent launched' = 'first verdict',
+    agentKind: 'node' | 'native' = 'node',
+  ): Promise<void> {
     assert.ok(ready, 'Wine is not set up: run `npm run setup` first');
-    const reports = path.join(scratch, `reports-interrupted${parallel.length ? '-parallel' : ''}`);
+    const reports = path.join(scratch, `reports-interrupted${parallel.length ? '-parallel' : ''}-${agentKind}`);
     // An earlier run's reports, which a run cut short leaves as they were.
     fs.mkdirSync(reports, { recursive: true });
     fs.writeFileSync(path.join(reports, 'verdicts.json'), '{"earlier": true}');
-    const cli = startCli(['--backend', 'wine', '--reports', reports, ...parallel], { boundMs: 60_000 });
+    const cli = startCli(['--backend', 'wine', '--backend-option', `agent-kind=${agentKind}`, '--reports', reports, ...parallel], { boundMs: 60_000 });
     let finished: Finished;
     let pressedAt = 0;
     try {
@@ -551,7 +556,8 @@ describe('an interrupted Wine run', () => {
     assertNothingLeft(path.join(REPO_ROOT, '.cache', 'wine', 'logs'), finished, 'windows');
     if (when === 'first verdict') {
       assert.ok(
-        [...kinds].some((k) => /node\.exe|wine/.test(k)),
+        // Under Wine a process takes its program's name: node.exe, or the native agent's winsock-agent-x64.exe.
+        [...kinds].some((k) => /node\.exe|wine|winsock-agent/.test(k)),
         `the run had started an agent: ${[...kinds].join(', ')}`,
       );
       assert.ok(agentsOf(path.join(REPO_ROOT, '.cache', 'wine', 'logs'), controllers).ports.length > 0, "the agents' logs name their ports");
@@ -566,6 +572,10 @@ describe('an interrupted Wine run', () => {
 
   it('Ctrl-C while the agent boots and cucumber still loads: the same, and no verdict at all', async () => {
     await interrupt([], (pid) => process.kill(-pid, 'SIGINT'), 'agent launched');
+  });
+
+  it('Ctrl-C with the native agent (agent-kind=native): the same', async () => {
+    await interrupt([], (pid) => process.kill(-pid, 'SIGINT'), 'first verdict', 'native');
   });
 
   it('with --parallel 2, SIGINT to the CLI alone reaches the workers, which leave nothing behind', async () => {

@@ -84,6 +84,9 @@ describe('framing', () => {
     });
     assert.throws(() => parseControllerMessage('{"type":"call","id":2,"call":{},"boundMs":100}'), ProtocolError);
     assert.throws(() => parseControllerMessage('{"type":"call","id":2,"call":{"op":"socket"},"boundMs":-1}'), ProtocolError);
+    // An id is a safe integer (docs/agent-protocol.md), as the native agent reads it too.
+    assert.throws(() => parseControllerMessage('{"type":"spawn","id":9007199254740993}'), ProtocolError);
+    assert.equal(parseControllerMessage('{"type":"spawn","id":9007199254740991}').id, 9007199254740991);
   });
 });
 

@@ -1,6 +1,8 @@
 // The agent's speed, for scripts/bench.ts: measured there, never asserted in tests.
 import type { Call } from '../../core/ports';
-import { wineTestbed, winsockTestbed } from './index';
+import { wineAgentBootTimes, wineTestbed, winsockTestbed } from './index';
+
+export { wineAgentBootTimes };
 
 /**
  * Milliseconds per trivial call (getSocketType on a handle that is no socket), as the controller sees

@@ -18,6 +18,8 @@ export interface ControllerFacts {
    * one), about which it knows nothing of the kind.
    */
   runs: { wine: string | null; nodeExe: string | null } | null;
+  /** The agent program the controller started (the node agent, the native one, an agent-command); absent for a remote agent. */
+  program?: string;
   bootMs: number | null;
 }
 
@@ -37,6 +39,7 @@ export function runFacts(controller: ControllerFacts, agent: AgentFacts | null, 
   };
   const runs = controller.runs;
   if (runs) facts['controller: runs the agent under'] = runs.wine ?? 'no Wine';
+  if (controller.program !== undefined) facts['controller: agent program'] = controller.program;
   if (runs?.nodeExe) facts['controller: node.exe installed'] = runs.nodeExe;
   if (controller.bootMs !== null) facts['controller: agent boot ms'] = controller.bootMs.toFixed(0);
   if (agentError !== null) facts['controller: agent error'] = agentError;

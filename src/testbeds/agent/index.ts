@@ -1,6 +1,7 @@
-// The real-Winsock backends: an agent (agent/agent.ts) in Windows node.exe executes the calls on
-// ws2_32.dll and answers over the control protocol; the peer is the controller's own loopback sockets
-// and the wire is tcpdump on lo.
+// The real-Winsock backends: an agent executes the calls on ws2_32.dll and answers over the control
+// protocol; the peer is the controller's own loopback sockets and the wire is tcpdump on lo. The agent is
+// the node agent (agent/agent.ts in Windows node.exe) or, with `agent-kind=native`, the native one
+// (agent-c/, an executable built by native-build.ts).
 //   wine     Wine's ws2_32.dll: Windows node.exe under wine64, in a private prefix (Linux hosts)
 //   winsock  the system's ws2_32.dll: the local node, on a Windows host
 // Either takes `agent=tcp://HOST:PORT` to use an agent that is already running (a vendor's, or one
@@ -13,6 +14,7 @@
 // last output and the offending bytes as evidence (AgentFailure.evidence, attached by support/dsl.ts).
 // Either way a local agent is started afresh for the next call. A remote agent cannot be restarted from
 // here: its connection is opened once more, and if that fails every later scenario is BROKEN at once.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
@@ -21,6 +23,7 @@ import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/capture';
 import { AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
+import { INSTALL_MINGW, nativeAgentPath, NativeBuildError } from './native-build';
 import { parseAgentOptions, type AgentOptions } from './options';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
@@ -181,6 +184,11 @@ export class AgentTestbed implements Testbed {
     return launchLocalAgent(this.ownAgent());
   }
 
+  /** The native agent's executable (nativeAgentExe). */
+  nativeAgent(): string {
+    return nativeAgentExe(this.setup, this.options);
+  }
+
   /** Forget the current agent: close its connection, kill it if it is ours (after `graceMs` to exit). Its probes die with it. */
   async discard(graceMs = 0): Promise<void> {
     const live = this.live;
@@ -274,12 +282,24 @@ export class AgentTestbed implements Testbed {
         // What the controller runs the agent with: its Wine and node.exe, unless another program is the agent.
         runs: this.options.remote
           ? null
-          : { wine: this.options.agentCommand ? null : host.wine, nodeExe: this.setup && !this.options.agentCommand ? this.setup.nodeVersion : null },
+          : {
+              wine: this.options.agentCommand ? null : host.wine,
+              nodeExe: this.setup && !this.options.agentCommand && this.options.agentKind === 'node' ? this.setup.nodeVersion : null,
+            },
+        program: this.agentProgram(),
         bootMs: this.lastBootMs,
       },
       agent,
       agentError,
     );
+  }
+
+  /** Which agent program the controller starts, for the run's facts; undefined for a remote agent. */
+  private agentProgram(): string | undefined {
+    if (this.options.remote) return undefined;
+    if (this.options.agentCommand) return `agent-command ${this.options.agentCommand.join(' ')}`;
+    if (this.options.agentKind === 'native') return `native agent (agent-c/, ${path.basename(this.nativeAgent())})`;
+    return `node agent (agent/agent.ts${this.setup ? `, node.exe ${this.setup.nodeVersion}` : `, node ${process.version}`})`;
   }
 
   /** Every caller waits for the one close: a second one (AfterAll after Ctrl-C's) must not return before it has ended. */
@@ -358,16 +378,39 @@ class ProbeProcess implements WinsockProcess {
   }
 }
 
+/** The native agent's executable: the Wine set-up's build, or on Windows one built elsewhere and put in the cache. */
+export function nativeAgentExe(setup: WineSetup | null, options: AgentOptions): string {
+  if (setup) {
+    if (setup.nativeAgent) return setup.nativeAgent;
+    throw new NativeBuildError(`the native agent is not built: mingw-w64 is not installed (install it with \`${INSTALL_MINGW}\`, or run \`npm run setup\`)`);
+  }
+  const exe = nativeAgentPath(options.cacheDir, process.arch === 'x64' ? 'x64' : 'x86');
+  if (!fs.existsSync(exe))
+    throw new NativeBuildError(`the native agent is not at ${exe}: build it with \`npm run build:agent\` on a Linux host with mingw-w64 and copy it there`);
+  return exe;
+}
+
 /**
- * How the suite starts its own agent: Windows node.exe under wine64 with `setup`, or the local node on
- * Windows without. Exported for the tests that put a fixture between the controller and a real agent.
+ * How the suite starts its own agent (agent-kind): Windows node.exe or the native agent, under wine64
+ * with `setup`, or on Windows without. Exported for the tests that put a fixture between the controller and a real agent.
  */
 export function suiteAgentLaunch(setup: WineSetup | null, options: AgentOptions): LaunchSpec {
+  const verbose = options.verbose ? ['--verbose'] : [];
+  const logDir = path.join(options.cacheDir, setup ? 'wine' : 'winsock', 'logs');
+  if (options.agentKind === 'native') {
+    const exe = nativeAgentExe(setup, options);
+    return {
+      command: setup ? setup.wine64 : exe,
+      args: setup ? [windowsPath(exe), ...verbose] : verbose,
+      env: setup ? wineEnv(setup.prefix) : process.env,
+      logDir,
+      bootTimeoutMs: options.bootTimeoutMs,
+      label: setup ? 'under wine64 (native agent)' : 'native agent',
+    };
+  }
   const koffiDir = setup ? setup.koffiDir : path.join(REPO_ROOT, 'node_modules', 'koffi');
   const outDir = path.join(options.cacheDir, setup ? 'wine' : 'winsock', 'agent');
   const agentJs = buildAgent(outDir);
-  const verbose = options.verbose ? ['--verbose'] : [];
-  const logDir = path.join(options.cacheDir, setup ? 'wine' : 'winsock', 'logs');
   // Blocked calls park a libuv pool thread each until they are unblocked: keep a few spare.
   const pool = { UV_THREADPOOL_SIZE: '16' };
   if (setup) {
@@ -401,7 +444,36 @@ async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed>
   const setup = options.remote
     ? null
     : await ensureWineSetup({ cacheDir: options.cacheDir, wine64: options.wine64, log: (line) => process.stderr.write(`setup: ${line}\n`) });
-  return new AgentTestbed(kind, options, setup);
+  const bed = new AgentTestbed(kind, options, setup);
+  // A native agent that cannot be had is bad input, said once before any scenario runs.
+  if (options.agentKind === 'native' && !options.remote) {
+    try {
+      bed.nativeAgent();
+    } catch (e) {
+      await bed.close();
+      throw e;
+    }
+  }
+  return bed;
+}
+
+/**
+ * For scripts/bench.ts: how long the wine backend's agent takes to boot (spawn to announced port, on the
+ * controller's clock), `samples` times in a row; the first starts the wineserver, the others find it warm.
+ */
+export async function wineAgentBootTimes(raw: Record<string, string>, samples: number): Promise<number[]> {
+  const bed = (await create('wine', { capture: 'off', ...raw })) as AgentTestbed;
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < samples; i += 1) {
+      const live = await bed.agent();
+      times.push(live.local?.bootMs ?? NaN);
+      await bed.discard();
+    }
+  } finally {
+    await bed.close();
+  }
+  return times;
 }
 
 export const wineTestbed: TestbedFactory = {

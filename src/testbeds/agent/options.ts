@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../../core/paths';
 
 /** The options these backends take; any other is refused, naming these. Each is described in AgentOptions. */
-export const OPTION_NAMES = ['agent', 'agent-command', 'grace', 'boot-timeout', 'capture', 'wine', 'cache', 'verbose', 'peer-address'] as const;
+export const OPTION_NAMES = ['agent', 'agent-command', 'agent-kind', 'grace', 'boot-timeout', 'capture', 'wine', 'cache', 'verbose', 'peer-address'] as const;
 
 export interface AgentOptions {
   /** agent=tcp://HOST:PORT: an agent that is already running (default: start one). */
@@ -14,6 +14,11 @@ export interface AgentOptions {
    * the test fixture test/e2e/fixtures/faulty-agent.ts.
    */
   agentCommand: string[] | null;
+  /**
+   * agent-kind=node|native: the suite's agent to start, the node agent (agent/agent.ts in node.exe, the
+   * default) or the native one (agent-c/, an executable of its own).
+   */
+  agentKind: 'node' | 'native';
   /** grace: ms an answer may come after a call's bound before the agent counts as hung (default 5000). */
   graceMs: number;
   /** boot-timeout: ms the agent may take to start (default 60000). */
@@ -60,9 +65,14 @@ export function parseAgentOptions(raw: Record<string, string>, backend: string):
     if (agentCommand.length === 0) throw new Error(`${backend} option agent-command takes a program and its arguments`);
     if (remote) throw new Error(`${backend} options agent and agent-command exclude each other: one connects to a running agent, the other starts one`);
   }
+  const agentKind = raw['agent-kind'] ?? 'node';
+  if (agentKind !== 'node' && agentKind !== 'native') throw new Error(`${backend} option agent-kind takes node or native, not '${agentKind}'`);
+  if (raw['agent-kind'] !== undefined && (remote || agentCommand))
+    throw new Error(`${backend} option agent-kind chooses the suite's agent to start; with ${remote ? 'agent' : 'agent-command'} the suite starts none`);
   return {
     remote,
     agentCommand,
+    agentKind,
     graceMs: ms('grace', 5000),
     bootTimeoutMs: ms('boot-timeout', 60_000),
     capture: flag('capture', true),

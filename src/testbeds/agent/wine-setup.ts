@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CannotRun } from '../../core/outcomes';
 import { REPO_ROOT } from '../../core/paths';
+import { buildNativeAgents, findMingw } from './native-build';
 
 export const NODE_MAJOR = '22';
 
@@ -28,6 +29,8 @@ export interface WineSetup {
   nodeVersion: string;
   koffiVersion: string;
   cacheDir: string;
+  /** The native agent for x64 (agent-c/), built when mingw-w64 is installed; null when it is not. */
+  nativeAgent: string | null;
 }
 
 export interface SetupOptions {
@@ -284,7 +287,9 @@ export async function ensureWineSetup(options: SetupOptions = {}): Promise<WineS
   const { nodeExe, koffiDir, nodeVersion } = await ensureWinNode(winNodeDir, koffiVersion, log);
   const prefix = path.join(cacheDir, 'wine', 'prefix');
   await ensurePrefix(wine64, prefix, log);
-  return { wine64, wineserver: findWineserver(wine64), prefix, winNodeDir, nodeExe, koffiDir, nodeVersion, koffiVersion, cacheDir };
+  // Both architectures, for vendors to copy; Wine's wine64 runs the x64 one. Rebuilt only when stale.
+  const nativeAgent = findMingw('x64') && findMingw('x86') ? (await buildNativeAgents(cacheDir, log)).x64 : null;
+  return { wine64, wineserver: findWineserver(wine64), prefix, winNodeDir, nodeExe, koffiDir, nodeVersion, koffiVersion, cacheDir, nativeAgent };
 }
 
 /** Whether `npm run setup` has been done here (wine64 found, cache and prefix markers present); no side effects. */

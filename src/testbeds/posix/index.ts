@@ -93,6 +93,7 @@ class PosixTestbed implements Testbed {
 
 function options(raw: Record<string, string>): AgentOptions {
   if (raw.wine !== undefined) throw new Error("unknown posix option 'wine'; the posix backend runs no Wine");
+  if (raw['agent-kind'] !== undefined) throw new Error("unknown posix option 'agent-kind'; the posix backend has one agent, the POSIX one");
   return parseAgentOptions(raw, 'posix');
 }
 
