@@ -109,7 +109,7 @@ export function sockaddr(value: unknown, field: string): Buffer {
 }
 
 /** A C int return value, from the bigint a native result is kept as. */
-export function cInt(value: bigint): number {
+function cInt(value: bigint): number {
   return Number(BigInt.asIntN(32, value));
 }
 

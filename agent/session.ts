@@ -78,7 +78,7 @@ export interface CallExecutor {
 }
 
 /** An agent program's own part: its main process's executor, the facts its hello tells, its first log line. */
-export interface AgentHost {
+interface AgentHost {
   main: CallExecutor;
   facts(): AgentFacts;
   banner: string;

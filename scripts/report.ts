@@ -9,7 +9,7 @@
 // matrix of the two with a change column. --bundle also packs the matrix and every run's reports into one
 // archive that opens from disk. Exit 0 when built (--diff: 0 when no verdict changed, 1 when some did),
 // 2 for bad input (a missing folder, a malformed verdicts.json, an unknown option).
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadCatalogue, type Catalogue } from '../src/spec/catalogue';
 import { runFiles } from '../src/verdicts/run-record';
@@ -19,7 +19,7 @@ import { renderHtml, renderMarkdown } from '../src/report/render';
 import { readRunFolder, scanResultFolders } from '../src/report/sources';
 import { diffLines, diffRuns } from '../src/report/diff';
 import { bundleRoot, packBundle, stageRuns } from '../src/report/bundle';
-import { writeAnnotatedPage } from '../src/report/annotated-page';
+import { annotatedPageName, writeAnnotatedPage } from '../src/report/annotated-page';
 import { InputError } from '../src/core/input-error';
 import { REPO_ROOT } from '../src/core/paths';
 
@@ -90,6 +90,8 @@ function writeMatrix(out: string, name: string, matrix: Matrix, annotate: Catalo
   const generated = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   mkdirSync(out, { recursive: true });
   const annotatedPage = annotate ? writeAnnotatedPage(annotate, matrix, out, generated) : null;
+  // No page to annotate: an annotated page of an earlier report must not stand beside this matrix.
+  if (annotate && annotatedPage === null) rmSync(path.join(out, annotatedPageName(annotate)), { force: true });
   const rendering = { generated, annotatedPage: annotatedPage && path.basename(annotatedPage) };
   writeFileSync(path.join(out, `${name}.html`), renderHtml(matrix, rendering));
   writeFileSync(path.join(out, `${name}.md`), renderMarkdown(matrix, rendering));

@@ -13,7 +13,7 @@ export interface OptionHelp {
 
 type AgentOptionName = (typeof AGENT_OPTION_NAMES)[number];
 
-export const AGENT_OPTION_HELP: Record<AgentOptionName, Omit<OptionHelp, 'name'>> = {
+const AGENT_OPTION_HELP: Record<AgentOptionName, Omit<OptionHelp, 'name'>> = {
   agent: { takes: 'tcp://HOST:PORT', summary: 'an agent already running there (another host, another stack), instead of starting one' },
   'agent-command': { takes: 'PROGRAM [ARGS...]', summary: "a local agent program to start instead of the suite's (a .ts or .js file runs in this node)" },
   'agent-kind': {
@@ -24,13 +24,13 @@ export const AGENT_OPTION_HELP: Record<AgentOptionName, Omit<OptionHelp, 'name'>
   'boot-timeout': { takes: 'MS', summary: 'how long the agent may take to start (default 60000)' },
   capture: { takes: 'on|off', summary: 'capture every scenario’s packets on lo with tcpdump, when root (default on)' },
   wine: { takes: 'PATH', summary: 'the wine64 to run the agent with (wine backend; default: the one on PATH)' },
-  cache: { takes: 'DIR', summary: 'the cache folder: the Wine prefix, Windows node.exe (default <repo>/.cache)' },
+  cache: { takes: 'DIR', summary: "the cache folder: the agents' builds and logs, and for Wine its prefix and Windows node.exe (default <repo>/.cache)" },
   verbose: { takes: 'on|off', summary: 'the agent logs every call to its log file (default off)' },
   'peer-address': { takes: 'ADDRESS', summary: 'the address the peer binds (default 127.0.0.1)' },
 };
 
 /** The options of a backend, as --backend-option KEY=VALUE takes them. */
-export function backendOptionHelp(backend: string): OptionHelp[] {
+function backendOptionHelp(backend: string): OptionHelp[] {
   if (backend === 'simulator') {
     return [
       ...Object.values(CHOICES).map((c) => ({ name: c.option, takes: c.values.join('|'), summary: `${c.summary} (${c.requirement})` })),

@@ -10,7 +10,7 @@ import parseTagExpression from '@cucumber/tag-expressions';
 import type * as messages from '@cucumber/messages';
 import { findBackend, backendNames } from '../testbeds/registry';
 import { closeTestbed, openTestbed } from '../testbeds/lifecycle';
-import { FAILING, VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
+import { VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
 import { CannotRun } from '../core/outcomes';
 import { InputError } from '../core/input-error';
 import type { AllureRunOptions } from '../report/allure-formatter';
@@ -29,6 +29,7 @@ import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
 import { ScenarioTimes, writeJunit } from '../report/junit';
 import { writeAllureVerdicts } from '../report/allure-verdicts';
+import { failsRun } from '../report/verdict-formats';
 
 export interface CliOptions {
   backend: string;
@@ -347,7 +348,8 @@ async function runCucumberInto(
 
   const results = collector.results;
   const counts = countVerdicts(results);
-  const failed = results.length === 0 || FAILING.some((v) => counts[v] > 0);
+  // The exit code's rule is the one every output follows (verdict-formats.ts).
+  const failed = results.length === 0 || results.some((r) => failsRun(r.verdict));
   if (reports) {
     const record = {
       backend: options.backend,

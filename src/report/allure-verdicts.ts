@@ -11,7 +11,7 @@ import { allureScenarioKey } from './sources';
 import { allureCategories, VERDICT_FORMATS, verdictMessage, type AllureStatus } from './verdict-formats';
 
 /** The label that carries the run's verdict. */
-export const VERDICT_LABEL = 'verdict';
+const VERDICT_LABEL = 'verdict';
 
 /** The fields of an Allure result, step or fixture this module reads or sets; the rest are kept as they came. */
 interface Executable {
@@ -54,7 +54,7 @@ function settleSteps(steps: readonly Executable[] | undefined, status: AllureSta
 }
 
 /** One result, as the verdict tells it. */
-export function tellVerdict(result: AllureResult, record: ScenarioRecord): void {
+function tellVerdict(result: AllureResult, record: ScenarioRecord): void {
   const format = VERDICT_FORMATS[record.verdict];
   result.labels = [...(result.labels ?? []).filter((label) => label.name !== VERDICT_LABEL), { name: VERDICT_LABEL, value: record.verdict }];
   result.status = format.allure;

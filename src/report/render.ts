@@ -143,7 +143,7 @@ function cellHtml(cell: MatrixCell): string {
 }
 
 /** When a run started, to the minute: `2026-12-02 09:52 UTC`. */
-export function ranAt(startedAt: string | null): string {
+function ranAt(startedAt: string | null): string {
   return startedAt === null ? 'time not recorded' : `${new Date(startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/input-error';
-import { readRunRecord, runFiles } from '../verdicts/run-record';
+import { readRunRecord, runFiles, TEST_SCREENSHOTS_FOLDER } from '../verdicts/run-record';
 import { scenarioKey, type RunSource } from './matrix';
 
 function display(file: string): string {
@@ -47,7 +47,7 @@ export function scanResultFolders(root: string): FolderScan {
   const scan: FolderScan = { folders: [], skipped: [] };
   if (!existsSync(root)) return scan;
   const dirs = readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory())
+    .filter((e) => e.isDirectory() && e.name !== TEST_SCREENSHOTS_FOLDER)
     .map((e) => path.join(root, e.name))
     .sort();
   for (const folder of dirs) {

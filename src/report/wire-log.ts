@@ -99,7 +99,7 @@ export function wireLogText(packets: readonly WirePacket[], timeline: readonly T
 
 /**
  * The file name of a scenario's packets: its feature, line and name, e.g.
- * `reception-79-data-still-queued-resets-the-tcp-connection.pcap`, unique in a run (a line holds one
+ * `reception-85-data-still-queued-resets-the-tcp-connection.pcap`, unique in a run (a line holds one
  * scenario, or one Examples row) and telling which scenario it is once downloaded.
  */
 export function pcapFileName(featureUri: string, line: number | undefined, scenarioName: string): string {

@@ -57,7 +57,7 @@ export interface Catalogue {
   nonNormative: NonNormative[];
 }
 
-export const SPEC_DIR = path.join(REPO_ROOT, 'spec');
+const SPEC_DIR = path.join(REPO_ROOT, 'spec');
 export const CATALOGUE_FILE = path.join(SPEC_DIR, 'WSARecvDisconnect.yaml');
 
 /** Every catalogue of the suite: one per function, each naming its page. */

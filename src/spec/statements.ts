@@ -258,7 +258,7 @@ export function pageStatements(pageText: string): Statement[] {
 }
 
 /** The page's section names, as the catalogue quotes them: `metadata`, then every heading's. */
-export function sectionsOf(statements: readonly Statement[]): Set<string> {
+function sectionsOf(statements: readonly Statement[]): Set<string> {
   return new Set(['metadata', ...statements.map((s) => s.section)]);
 }
 

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { InputError } from '../core/input-error';
 import { VERDICTS, type Verdict } from './verdicts';
 
+/** The folder among the runs' (reports/) where the suite's own browser tests leave their screenshots: not a run. */
+export const TEST_SCREENSHOTS_FOLDER = 'screenshots';
+
 /** The files of a run's reports folder. */
 export function runFiles(folder: string) {
   return {

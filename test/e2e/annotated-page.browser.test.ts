@@ -14,7 +14,8 @@ import { pageStatements } from '../../src/spec/statements';
 import { annotatedPageName, statementAnchor } from '../../src/report/annotated-page';
 import { wineSetupDone } from '../../src/testbeds/agent/wine-setup';
 import { scratchDir } from '../scratch';
-import { openBrowser, run, SCREENSHOTS } from './browser';
+import { openBrowser, SCREENSHOTS } from './browser';
+import { run } from './cli-process';
 
 /** A deviation Wine 8 has (expectations/wine.yaml), the statement that says otherwise, and its scenario's evidence. */
 const WINE_DEVIATION = 'errors.wsanotinitialised';

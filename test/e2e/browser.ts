@@ -1,11 +1,10 @@
-// What the browser tests share: running the suite's programs as npm's scripts do, and headless Chromium
-// with one set of flags, which reaches nothing beyond what the test allows (every other request is refused
+// What the browser tests share: headless Chromium with one set of flags, which reaches nothing beyond what the test allows (every other request is refused
 // and recorded).
-import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/setup';
 import { REPO_ROOT } from '../../src/core/paths';
+import { TEST_SCREENSHOTS_FOLDER } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
 
 export const CHROMIUM_ARGS = [
@@ -19,24 +18,7 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export const SCREENSHOTS = path.join(REPO_ROOT, 'reports', 'screenshots');
-
-export interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run one of the suite's programs, JavaScript or TypeScript (through ts-node, as npm's scripts do). */
-export function run(script: string, args: readonly string[]): Promise<Ran> {
-  const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+export const SCREENSHOTS = path.join(REPO_ROOT, 'reports', TEST_SCREENSHOTS_FOLDER);
 
 /** Headless Chromium with a profile of its own (in `profile`, or a fresh scratch folder), at a desktop's size. */
 function launchChromium(profile: string = scratchDir('chromium-profile')): Promise<BrowserContext> {

@@ -16,35 +16,15 @@ import { launchLocalAgent, type LocalAgent } from '../../src/testbeds/agent/laun
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone, type WineSetup } from '../../src/testbeds/agent/wine-setup';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
-import { prefixLeftovers, readProc, stillRunningOf, stillRuns, trackDescendants, type Proc } from './processes';
+import { runCli, type Finished } from './cli-process';
+import { prefixLeftovers, readProc, stillRunningOf, stillRuns, trackDescendants } from './processes';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 const ready = wineSetupDone();
 const scratch = scratchDir('native-agent');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  pid: number;
-  descendants: Proc[];
-}
-
-function runCli(args: string[], boundMs = 120_000): Promise<Run> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tracker = trackDescendants(child.pid ?? 0);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-  const bound = setTimeout(() => child.kill('SIGKILL'), boundMs);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(bound);
-      resolve({ code, stdout, stderr, pid: child.pid ?? 0, descendants: tracker.stop() });
-    }),
-  );
-}
+/** What assertNothingLeft needs of a run: the CLI's pid and every process it started. */
+type Run = Pick<Finished, 'pid' | 'descendants'>;
 
 /** Nothing the run started is left, nor any process of the prefix (unless another controller still uses it). */
 function assertNothingLeft(run: Run): void {
@@ -180,9 +160,9 @@ describe('the native agent under wine', () => {
       killed = `${agent.pid} ${agent.comm}`;
       process.kill(agent.pid, 'SIGKILL');
     });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => child.on('close', () => resolve()));
     clearTimeout(bound);
-    const run: Run = { code, stdout, stderr: '', pid: child.pid ?? 0, descendants: tracker.stop() };
+    const run: Run = { pid: child.pid ?? 0, descendants: tracker.stop() };
     assert.ok(killed, `no native agent was found to kill:\n${stdout}`);
     const { results } = readRunRecord(reports);
     assert.equal(String(results.length), /^(\d+) scenarios:/m.exec(stdout)?.[1], 'every scenario has its verdict');

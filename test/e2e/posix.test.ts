@@ -3,51 +3,29 @@
 // blocks ending its scenario as TIMEOUT while the same agent serves the rest of the run. (The whole posix
 // run, exit 0, is a step of `npm test` of its own.)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { REPO_ROOT } from '../../src/core/paths';
 import { NOT_APPLICABLE_MEDIA, WIRE_LOG_MEDIA } from '../../src/core/outcomes';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { NO_POSIX_COUNTERPART, NO_UNINITIALISED_PROCESS } from '../../agent/posix/mapping';
-import { stillRunningOf, trackDescendants } from './processes';
+import { stillRunningOf } from './processes';
 import { scratchDir } from '../scratch';
+import { runCli as runCliProcess, type Finished } from './cli-process';
 import { attachmentsByScenario } from './messages';
 
-const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 const scratch = scratchDir('posix');
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** The CLI in a child process, killed at `boundMs`; nothing it started may outlive it. */
-function runCli(args: string[], boundMs = 60_000): Promise<Finished> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tracker = trackDescendants(child.pid ?? 0);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-  child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-  const bound = setTimeout(() => child.kill('SIGKILL'), boundMs);
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(bound);
-      const started = tracker.stop();
-      const left = stillRunningOf(started, [child.pid ?? 0, ...started.map((p) => p.pid)]);
-      assert.deepEqual(
-        left.map((p) => `${p.pid} ${p.comm}`),
-        [],
-        'processes of the run still running',
-      );
-      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
-    });
-  });
+/** The CLI in a child process, bounded; nothing it started may outlive it. */
+async function runCli(args: string[], boundMs = 60_000): Promise<Finished> {
+  const run = await runCliProcess(args, { boundMs });
+  const left = stillRunningOf(run.descendants, [run.pid, ...run.descendants.map((p) => p.pid)]);
+  assert.deepEqual(
+    left.map((p) => `${p.pid} ${p.comm}`),
+    [],
+    'processes of the run still running',
+  );
+  return run;
 }
 
 const capturing = process.getuid?.() === 0;

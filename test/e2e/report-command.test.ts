@@ -1,30 +1,12 @@
 // `npm run report` on runs of this host: two runs compared (--diff), the bundle unpacked and every link
 // of its matrix followed on disk, and bad input as one line and exit 2.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, before } from 'node:test';
 import { extract } from 'tar';
-import { REPO_ROOT } from '../../src/core/paths';
 import { scratchDir } from '../scratch';
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run one of the suite's programs, JavaScript or TypeScript (through ts-node, as npm's scripts do). */
-function run(script: string, args: readonly string[]): Promise<Ran> {
-  const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { run } from './cli-process';
 
 const SELECTION = ['--tags', '@req:remarks.no-icmp or @req:errors.wsanotinitialised'];
 

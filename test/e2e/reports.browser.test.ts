@@ -14,7 +14,8 @@ import { wineSetupDone } from '../../src/testbeds/agent/wine-setup';
 import { loadCatalogue } from '../../src/spec/catalogue';
 import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
-import { openBrowser, run, SCREENSHOTS } from './browser';
+import { openBrowser, SCREENSHOTS } from './browser';
+import { run } from './cli-process';
 import { assertFilesAgree, assertReportsAgree } from './outputs-agree';
 
 /** The rule the fin-sent mutant breaks, and the scenario that catches it. */

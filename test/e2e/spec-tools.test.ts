@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PAGE, PAGE_TEXT, replaceInStatement, statement, withoutStatement, writeRevision } from '../page-edits';
-import { run } from './browser';
+import { run } from './cli-process';
 
 describe('lint:trace', () => {
   it('prints full page coverage on the real page, beside the requirements traced', async () => {

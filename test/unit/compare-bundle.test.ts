@@ -11,7 +11,7 @@ import { buildMatrix } from '../../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../../src/report/render';
 import { scanResultFolders } from '../../src/report/sources';
 import { pcapsOf, stageRuns } from '../../src/report/bundle';
-import { countVerdicts, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
+import { countVerdicts, TEST_SCREENSHOTS_FOLDER, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import type { Verdict } from '../../src/verdicts/verdicts';
 import { PCAP_MEDIA } from '../../src/core/outcomes';
 import { scratchDir } from '../scratch';
@@ -134,17 +134,19 @@ describe('the report’s folders', () => {
     run('wine', JSON.stringify(record([])));
     run('wine.incoming', JSON.stringify(record([])));
     run('broken', '{');
-    mkdirSync(path.join(root, 'screenshots'));
+    mkdirSync(path.join(root, 'notes'));
+    // The browser tests' screenshots are known not to be a run: passed over without a word.
+    mkdirSync(path.join(root, TEST_SCREENSHOTS_FOLDER));
     writeFileSync(path.join(root, 'matrix.html'), '');
     const scan = scanResultFolders(root);
     assert.deepEqual(scan.folders, [path.join(root, 'wine')]);
     assert.deepEqual(
       scan.skipped.map((s) => path.basename(s.folder)),
-      ['broken', 'screenshots', 'wine.incoming'],
+      ['broken', 'notes', 'wine.incoming'],
     );
-    const [broken, screenshots, incoming] = scan.skipped.map((s) => s.reason);
+    const [broken, notes, incoming] = scan.skipped.map((s) => s.reason);
     assert.match(broken ?? '', /broken\/verdicts\.json: not JSON \(/);
-    assert.equal(screenshots, 'no verdicts.json: not the reports of a run that completed');
+    assert.equal(notes, 'no verdicts.json: not the reports of a run that completed');
     assert.equal(incoming, 'the reports of a run under way, or of one cut short: incomplete');
   });
 });
