@@ -76,7 +76,7 @@ async function buildAllureReports(folders: readonly string[], catalogue: Catalog
     }
     const { record } = readRunFolder(folder, out);
     const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
-    const build = await buildAllureReport(results, files.allureReport, `${catalogue.function} conformance: ${title}`);
+    const build = await buildAllureReport(results, files.allureReport, `${catalogue.function} conformance: ${title}`, record.results);
     process.stdout.write(`allure: ${path.relative(process.cwd(), build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
   }
 }

@@ -1,6 +1,8 @@
 // The Allure 3 HTML report of one run, built by the allure package's own command (pure JS, in a child
 // process: allure is ESM and exits the process on some errors). A single index.html that opens from
 // disk, with Allure's analytics tag taken out so the report never reaches for the network.
+import { writeAllureVerdicts } from './allure-verdicts';
+import type { ScenarioRecord } from '../verdicts/run-record';
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,8 +92,12 @@ export function countResults(resultsDir: string): number {
   return existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => f.endsWith('-result.json')).length : 0;
 }
 
-/** Build `outDir/index.html` from `resultsDir`, replacing what was there. */
-export async function buildAllureReport(resultsDir: string, outDir: string, name: string): Promise<AllureBuild> {
+/**
+ * Build `outDir/index.html` from `resultsDir`, replacing what was there. The staged copy is given the
+ * run's verdicts (`records`, its verdicts.json) once more: a run this revision made has them on its results
+ * already, and one made by an older suite, or copied from another host, gets them here.
+ */
+export async function buildAllureReport(resultsDir: string, outDir: string, name: string, records: readonly ScenarioRecord[]): Promise<AllureBuild> {
   const started = performance.now();
   const results = countResults(resultsDir);
   if (results === 0) throw new InputError(`${path.relative(process.cwd(), resultsDir) || resultsDir}: no Allure results`);
@@ -103,6 +109,7 @@ export async function buildAllureReport(resultsDir: string, outDir: string, name
   writeFileSync(config, JSON.stringify({ categories: allureCategories().map((category) => ({ ...category, groupByMessage: false })) }));
   const staged = path.join(workDir, 'allure-results');
   stageResults(resultsDir, staged);
+  await writeAllureVerdicts(staged, records);
   const args = [
     allureCli(),
     'awesome',

@@ -1,65 +1,17 @@
 // A report to hand over: one .tar.gz with the compliance matrix, and for each run its Allure report,
 // verdicts.json, the expectations it was judged by, JUnit, cucumber's messages and HTML, and its packet
-// captures as .pcap files. Everything links by relative paths inside the archive, so that unpacked
+// captures (pcap/) as the run named them. Everything links by relative paths inside the archive, so that unpacked
 // anywhere, matrix.html opens from disk and reaches every run's reports.
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create as createTar } from 'tar';
-import type * as messages from '@cucumber/messages';
-import { PCAP_MEDIA } from '../core/outcomes';
 import { runFiles } from '../verdicts/run-record';
 import { hrefFrom, readRunFolder } from './sources';
 import type { RunSource } from './matrix';
 
 /** What of a run's folder goes into the bundle (allure-results stay behind: the Allure report holds them). */
 const RUN_FILES = ['verdicts', 'expectations', 'junit', 'messages', 'cucumberHtml'] as const;
-
-/** A scenario's packets, as a file name and its bytes. */
-export interface PcapFile {
-  name: string;
-  data: Buffer;
-}
-
-function slug(text: string, max = 80): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, max)
-    .replace(/-+$/, '');
-}
-
-/**
- * The packet captures a run attached, read from its messages.ndjson: one file per capture, named after its
- * feature and scenario (`errors-<scenario>.pcap`), numbered where two would have the same name.
- */
-export function pcapsOf(messagesFile: string): PcapFile[] {
-  if (!existsSync(messagesFile)) return [];
-  const pickles = new Map<string, messages.Pickle>();
-  const testCases = new Map<string, string>();
-  const started = new Map<string, string>();
-  const files: PcapFile[] = [];
-  const taken = new Set<string>();
-  for (const line of readFileSync(messagesFile, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    const envelope = JSON.parse(line) as messages.Envelope;
-    if (envelope.pickle) pickles.set(envelope.pickle.id, envelope.pickle);
-    else if (envelope.testCase) testCases.set(envelope.testCase.id, envelope.testCase.pickleId);
-    else if (envelope.testCaseStarted) started.set(envelope.testCaseStarted.id, envelope.testCaseStarted.testCaseId);
-    else if (envelope.attachment?.mediaType === PCAP_MEDIA) {
-      const { attachment } = envelope;
-      const pickle = pickles.get(testCases.get(started.get(attachment.testCaseStartedId ?? '') ?? '') ?? '');
-      const base = pickle ? `${slug(path.basename(pickle.uri, '.feature'))}-${slug(pickle.name)}` : 'capture';
-      let name = `${base}.pcap`;
-      for (let n = 2; taken.has(name); n += 1) name = `${base}-${n}.pcap`;
-      taken.add(name);
-      const data = attachment.contentEncoding === 'BASE64' ? Buffer.from(attachment.body, 'base64') : Buffer.from(attachment.body, 'binary');
-      files.push({ name, data });
-    }
-  }
-  return files;
-}
 
 export interface StagedRun {
   /** The run's folder inside the bundle, relative to its root. */
@@ -88,14 +40,14 @@ export function stageRuns(folders: readonly string[], root: string): StagedRun[]
     for (const file of RUN_FILES) if (existsSync(from[file])) copyFileSync(from[file], to[file]);
     const allureIndex = path.join(from.allureReport, 'index.html');
     if (existsSync(allureIndex)) cpSync(from.allureReport, to.allureReport, { recursive: true });
-    const pcaps = pcapsOf(from.messages);
-    if (pcaps.length > 0) mkdirSync(path.join(into, 'pcaps'));
-    for (const pcap of pcaps) writeFileSync(path.join(into, 'pcaps', pcap.name), pcap.data);
+    // The run's captures as it named them (pcap/<feature>-<line>-<scenario>.pcap), which expectations cite.
+    const pcaps = existsSync(from.captures) ? readdirSync(from.captures).filter((f) => f.endsWith('.pcap')).length : 0;
+    if (pcaps > 0) cpSync(from.captures, to.captures, { recursive: true });
     // The Allure ids come from the run's own allure-results, which stay behind; the hrefs go to the copies.
     const source = readRunFolder(dir, root);
     staged.push({
       name,
-      pcaps: pcaps.length,
+      pcaps,
       source: {
         ...source,
         folder: name,

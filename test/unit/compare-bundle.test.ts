@@ -10,10 +10,9 @@ import { changeKind, diffLines, diffRuns } from '../../src/report/diff';
 import { buildMatrix } from '../../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../../src/report/render';
 import { scanResultFolders } from '../../src/report/sources';
-import { pcapsOf, stageRuns } from '../../src/report/bundle';
+import { stageRuns } from '../../src/report/bundle';
 import { countVerdicts, TEST_SCREENSHOTS_FOLDER, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import type { Verdict } from '../../src/verdicts/verdicts';
-import { PCAP_MEDIA } from '../../src/core/outcomes';
 import { scratchDir } from '../scratch';
 
 const CATALOGUE: Catalogue = catalogueOf([requirement('a'), requirement('b'), requirement('c'), requirement('d'), requirement('covered', 'MUST', 'covered')]);
@@ -152,27 +151,6 @@ describe('the report’s folders', () => {
 });
 
 describe('the bundle', () => {
-  it('takes each captured scenario’s packets out of the messages, named after the scenario', () => {
-    const dir = scratchDir('pcaps');
-    const file = path.join(dir, 'messages.ndjson');
-    const envelopes = [
-      { pickle: { id: 'p1', uri: 'features/reception.feature', name: 'No reset: with <data>', astNodeIds: [], steps: [], tags: [], language: 'en' } },
-      { testCase: { id: 't1', pickleId: 'p1', testSteps: [] } },
-      { testCaseStarted: { id: 's1', testCaseId: 't1', attempt: 0, timestamp: { seconds: 0, nanos: 0 } } },
-      { attachment: { testCaseStartedId: 's1', mediaType: PCAP_MEDIA, contentEncoding: 'BASE64', body: Buffer.from('pcap one').toString('base64') } },
-      { attachment: { testCaseStartedId: 's1', mediaType: 'text/plain', contentEncoding: 'IDENTITY', body: 'not a pcap' } },
-      { attachment: { testCaseStartedId: 's1', mediaType: PCAP_MEDIA, contentEncoding: 'BASE64', body: Buffer.from('pcap two').toString('base64') } },
-    ];
-    writeFileSync(file, envelopes.map((e) => JSON.stringify(e)).join('\n'));
-    assert.deepEqual(
-      pcapsOf(file).map((p) => [p.name, p.data.toString()]),
-      [
-        ['reception-no-reset-with-data.pcap', 'pcap one'],
-        ['reception-no-reset-with-data-2.pcap', 'pcap two'],
-      ],
-    );
-  });
-
   it('stages each run with its files, its pcaps and links relative to the bundle’s root', () => {
     const runs = scratchDir('bundle-runs');
     const run = path.join(runs, 'wine');
@@ -182,9 +160,14 @@ describe('the bundle', () => {
     writeFileSync(path.join(run, 'cucumber.html'), '<html>');
     writeFileSync(path.join(run, 'allure-formatter.log'), '');
     writeFileSync(path.join(run, 'allure-report', 'index.html'), '<html>');
+    const pcap = 'reception-85-data-still-queued-resets-the-tcp-connection.pcap';
+    mkdirSync(path.join(run, 'pcap'));
+    writeFileSync(path.join(run, 'pcap', pcap), 'packets');
     const root = path.join(scratchDir('bundle-root'), 'hand-over');
     const [staged] = stageRuns([run], root);
     assert.equal(staged?.name, 'wine');
+    assert.equal(staged?.pcaps, 1);
+    assert.equal(readFileSync(path.join(root, 'wine', 'pcap', pcap), 'utf8'), 'packets', 'the capture keeps the name the expectations cite');
     assert.equal(staged?.source.allureReport, 'wine/allure-report/index.html');
     assert.equal(staged?.source.cucumberHtml, 'wine/cucumber.html');
     assert.equal(staged?.source.record.label, 'Wine 9.0');
