@@ -5,7 +5,7 @@ import path from 'node:path';
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, type ITestCaseHookParameter } from '@cucumber/cucumber';
 import type { Testbed, WireSlice } from '../src/core/ports';
 import { writeAllureEnvironment } from '../src/report/allure';
-import { CALL_LOG_MEDIA, CannotRun, Deviation, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
+import { CALL_LOG_MEDIA, CannotRun, Deviation, NotApplicable, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
 import { describeEvents, readWhatIsLeft } from './observe';
 import { closeAtRunEnd, closeTestbed, openTestbed } from '../src/testbeds/lifecycle';
 import { callLogText } from '../src/report/call-log';
@@ -44,8 +44,11 @@ BeforeAll({ timeout: 300_000 }, async function (this: { parameters: unknown }) {
   }
 });
 
-Before(async function (this: ConformanceWorld) {
+Before(async function (this: ConformanceWorld, { pickle }: ITestCaseHookParameter) {
   if (!testbed) throw setupError ?? new Error('the testbed was not created');
+  const requirement = pickle.tags.find((tag) => tag.name.startsWith('@req:'))?.name.slice('@req:'.length);
+  const kept = requirement === undefined ? null : (testbed.keptByConstruction?.(requirement) ?? null);
+  if (kept !== null) throw new NotApplicable(`${testbed.backend} keeps ${requirement} by construction, not by the behaviour under test: ${kept}`);
   this.testbed = testbed;
   this.process = await testbed.mainProcess();
   this.processes.push(this.process);

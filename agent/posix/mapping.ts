@@ -82,6 +82,21 @@ export function notApplicableOnPosix(op: CallName): string | null {
   return Object.hasOwn(NO_POSIX_COUNTERPART, op) ? NO_POSIX_COUNTERPART[op as keyof typeof NO_POSIX_COUNTERPART] : null;
 }
 
+/**
+ * Requirements this table keeps by its own construction, whatever the host does: a verdict on them would
+ * tell nothing of POSIX, so their scenarios are N/A on the column, with the reason.
+ */
+const KEPT_BY_THE_TABLE: Readonly<Record<string, string>> = {
+  'remarks.equivalent-to-shutdown-receive':
+    'the table carries WSARecvDisconnect and shutdown(SD_RECEIVE) to the same host call, shutdown(fd, SHUT_RD), so the two cannot differ',
+  'remarks.disconnect-data-needs-xp1': 'the table never touches a disconnect data buffer (POSIX has no disconnect data), so it cannot hand any back',
+};
+
+/** Why the table keeps `requirement` by construction rather than the host by behaviour, or null. */
+export function keptByTheTable(requirement: string): string | null {
+  return Object.hasOwn(KEPT_BY_THE_TABLE, requirement) ? (KEPT_BY_THE_TABLE[requirement] ?? null) : null;
+}
+
 /** The ops the POSIX agent executes, as its hello lists them. */
 export const POSIX_OPS = Object.keys(POSIX_CALLS) as PosixOp[];
 

@@ -214,6 +214,11 @@ export interface Testbed {
   endScenario(): Promise<void>;
   /** Facts recorded with every run: versions, revision, host. */
   metadata(): Promise<Record<string, string>>;
+  /**
+   * Why this backend keeps `requirement` by its own construction rather than by the behaviour under test
+   * (the POSIX column's porting table), or null. Such a scenario is N/A: its verdict would tell nothing.
+   */
+  keptByConstruction?(requirement: string): string | null;
   close(): Promise<void>;
 }
 

@@ -17,6 +17,7 @@ import {
   LINUX,
   linuxFamily,
   linuxRecvFlags,
+  keptByTheTable,
   NO_POSIX_COUNTERPART,
   notApplicableOnPosix,
   POSIX_CALLS,
@@ -41,6 +42,7 @@ import {
   WSA_ERRORS,
 } from '../../src/core/winsock';
 import { REPO_ROOT } from '../../src/core/paths';
+import { loadCatalogue } from '../../src/spec/catalogue';
 
 /** The host's errno numbers by name, as the POSIX agent reads them (koffi's table; node's lacks a few, ESOCKTNOSUPPORT among them). */
 const HOST_ERRNO = koffi.os.errno;
@@ -180,5 +182,16 @@ describe('the POSIX executor, in this process', { skip: process.platform !== 'li
 
   it('an op the table declares N/A is no call of the agent', async () => {
     await assert.rejects(executor().execute({ op: 'WSAEnumProtocols' }, BOUND_MS), BadCall);
+  });
+});
+
+describe('what the table keeps by construction', () => {
+  it("names requirements of the catalogue, each with its reason; any other requirement is the host's to keep", () => {
+    const ids = new Set(loadCatalogue().requirements.map((r) => r.id));
+    const kept = [...ids].filter((id) => keptByTheTable(id) !== null).sort();
+    assert.deepEqual(kept, ['remarks.disconnect-data-needs-xp1', 'remarks.equivalent-to-shutdown-receive']);
+    assert.match(keptByTheTable('remarks.equivalent-to-shutdown-receive') ?? '', /shutdown\(fd, SHUT_RD\)/);
+    assert.equal(keptByTheTable('remarks.receives-disallowed'), null);
+    assert.equal(keptByTheTable('no.such-requirement'), null);
   });
 });

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
 import { NotApplicable } from '../../core/outcomes';
 import { REPO_ROOT } from '../../core/paths';
-import { NO_UNINITIALISED_PROCESS, notApplicableOnPosix } from '../../../agent/posix/mapping';
+import { keptByTheTable, NO_UNINITIALISED_PROCESS, notApplicableOnPosix } from '../../../agent/posix/mapping';
 import { AgentTestbed } from '../agent';
 import { columnNote } from '../registry';
 import { buildAgent, type LaunchSpec } from '../agent/launcher';
@@ -80,6 +80,10 @@ class PosixTestbed implements Testbed {
 
   endScenario(): Promise<void> {
     return this.agent.endScenario();
+  }
+
+  keptByConstruction(requirement: string): string | null {
+    return keptByTheTable(requirement);
   }
 
   async metadata(): Promise<Record<string, string>> {
