@@ -4,6 +4,14 @@ import type * as KoffiModule from 'koffi';
 
 export type Koffi = typeof KoffiModule;
 export type NativeFunction = ReturnType<KoffiModule.LibraryHandle['func']>;
+
+/** A declarer of `lib`'s functions from their C prototypes, each put into `fn` under its own name. */
+export function declarer(lib: KoffiModule.LibraryHandle, fn: Record<string, NativeFunction>): (decl: string) => void {
+  return (decl) => {
+    const f = lib.func(decl);
+    fn[f.info.name] = f;
+  };
+}
 /** What the agent passes to a native function: integers, pointers (bigint), NULL, and strings. */
 export type NativeArgument = number | bigint | null | string;
 
@@ -49,14 +57,8 @@ export function bind(koffi: Koffi): Bindings {
   const ws = koffi.load('ws2_32.dll');
   const k32 = koffi.load('kernel32.dll');
   const fn: Record<string, NativeFunction> = {};
-  const w = (decl: string): void => {
-    const f = ws.func(decl);
-    fn[f.info.name] = f;
-  };
-  const k = (decl: string): void => {
-    const f = k32.func(decl);
-    fn[f.info.name] = f;
-  };
+  const w = declarer(ws, fn);
+  const k = declarer(k32, fn);
   w('int __stdcall WSAStartup(uint16_t wVersionRequested, void *lpWSAData)');
   w('int __stdcall WSACleanup()');
   w('int __stdcall WSAGetLastError()');

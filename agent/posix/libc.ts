@@ -1,7 +1,7 @@
 // The host's BSD sockets through koffi: the libc functions the POSIX comparison calls, bound once per
 // process (Linux's glibc or musl), and errno as the WSA code the porting table (mapping.ts) gives it.
 import * as fs from 'node:fs';
-import type { Koffi, NativeFunction } from '../winsock';
+import { declarer, type Koffi, type NativeFunction } from '../winsock';
 import { wsaCodeForErrno } from './mapping';
 
 export interface LibcBindings {
@@ -26,10 +26,7 @@ export function bindLibc(koffi: Koffi): LibcBindings {
   const libc = libcName();
   const lib = koffi.load(libc);
   const fn: Record<string, NativeFunction> = {};
-  const c = (decl: string): void => {
-    const f = lib.func(decl);
-    fn[f.info.name] = f;
-  };
+  const c = declarer(lib, fn);
   c('int socket(int domain, int type, int protocol)');
   c('int bind(int fd, void *addr, uint32_t addrlen)');
   c('int listen(int fd, int backlog)');

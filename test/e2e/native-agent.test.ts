@@ -17,6 +17,7 @@ import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone, type W
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
 import { runCli, type Finished } from './cli-process';
+import { attachmentsByScenario } from './messages';
 import { prefixLeftovers, readProc, stillRunningOf, stillRuns, trackDescendants } from './processes';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
@@ -76,25 +77,10 @@ function normalisedCalls(body: string): unknown[] {
   return entries.filter((entry, i) => i === 0 || JSON.stringify(entry) !== JSON.stringify(entries[i - 1]));
 }
 
-/** Each scenario's normalised call log, by scenario name and line. */
+/** Each scenario's normalised call log, by scenario name. */
 function observations(reports: string): Map<string, unknown[]> {
-  const pickles = new Map<string, string>();
-  const ofTestCase = new Map<string, string>();
-  const ofStarted = new Map<string, string>();
   const logs = new Map<string, unknown[]>();
-  for (const line of fs.readFileSync(path.join(reports, 'messages.ndjson'), 'utf8').split('\n')) {
-    if (!line) continue;
-    const e = JSON.parse(line) as {
-      pickle?: { id: string; name: string; uri: string };
-      testCase?: { id: string; pickleId: string };
-      testCaseStarted?: { id: string; testCaseId: string };
-      attachment?: { mediaType: string; body: string; testCaseStartedId?: string };
-    };
-    if (e.pickle) pickles.set(e.pickle.id, `${e.pickle.uri}: ${e.pickle.name}`);
-    if (e.testCase) ofTestCase.set(e.testCase.id, pickles.get(e.testCase.pickleId) ?? '');
-    if (e.testCaseStarted) ofStarted.set(e.testCaseStarted.id, ofTestCase.get(e.testCaseStarted.testCaseId) ?? '');
-    if (e.attachment?.mediaType === CALL_LOG_MEDIA) logs.set(ofStarted.get(e.attachment.testCaseStartedId ?? '') ?? '', normalisedCalls(e.attachment.body));
-  }
+  for (const [name, bodies] of attachmentsByScenario(reports, CALL_LOG_MEDIA)) logs.set(name, bodies.flatMap(normalisedCalls));
   return logs;
 }
 
