@@ -6,8 +6,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScenarioRecord } from '../verdicts/run-record';
-import { scenarioKey } from './matrix';
-import { allureScenarioKey } from './sources';
+import { allureScenarioKey, scenarioKey } from './keys';
 import { allureCategories, VERDICT_FORMATS, verdictMessage, type AllureStatus } from './verdict-formats';
 
 /** The label that carries the run's verdict. */

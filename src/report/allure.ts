@@ -8,6 +8,7 @@ import path from 'node:path';
 import { version as cucumberVersion } from '@cucumber/cucumber';
 import { sectionUrl } from './page';
 import { REPO_ROOT } from '../core/paths';
+import { CALL_LOG_MEDIA, WIRE_LOG_MEDIA } from '../core/outcomes';
 
 /** A label from a tag: `@req:ID` gives the label `requirement` = ID. */
 interface LabelRule {
@@ -19,6 +20,20 @@ interface LinkRule {
   pattern: RegExp[];
   urlTemplate: (tag: string) => string;
 }
+
+/** An attachment as a result or container lists it. */
+interface AttachmentEntry {
+  name: string;
+  source: string;
+  type: string;
+}
+
+/**
+ * The JSON twins of the call and wire logs: for tools, which read them in messages.ndjson (the archival
+ * record); Allure shows their text versions. Each would be one more file per scenario, the dearest part of
+ * a result here (a run writes about 400 files with them, 290 without).
+ */
+const MACHINE_READABLE: ReadonlySet<string> = new Set([CALL_LOG_MEDIA, WIRE_LOG_MEDIA]);
 
 /** The fields of an Allure container this writer reads; the rest it writes as they came. */
 interface ResultsGroup {
@@ -38,6 +53,11 @@ interface ResultsGroup {
  */
 export class ResultsWriter {
   private readonly pending: Promise<void>[] = [];
+  /**
+   * JSON attachments not yet known to be read by a person: written once a result or container lists one
+   * of a kind a person reads, dropped with its entry when it is a machine-readable twin (MACHINE_READABLE).
+   */
+  private readonly heldJson = new Map<string, Buffer>();
   /** Containers of the current turn of the event loop, by their children. */
   private readonly groups = new Map<string, ResultsGroup>();
   private readonly ready: Promise<string | undefined>;
@@ -59,10 +79,33 @@ export class ResultsWriter {
   /** Every file written so far is on disk; rejects with the first write that failed. */
   async flushed(): Promise<void> {
     this.writeGroups();
+    for (const [name, content] of this.heldJson) this.write(name, content);
+    this.heldJson.clear();
     await Promise.all(this.pending);
   }
 
+  /** Drop the machine-readable attachments listed anywhere under `node` (and their held files); write the held files of the others. */
+  private settleAttachments(node: unknown): void {
+    if (Array.isArray(node)) {
+      for (const item of node) this.settleAttachments(item);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as { attachments?: AttachmentEntry[] } & Record<string, unknown>;
+    if (Array.isArray(record.attachments)) {
+      record.attachments = record.attachments.filter((entry) => {
+        const held = this.heldJson.get(entry.source);
+        this.heldJson.delete(entry.source);
+        if (MACHINE_READABLE.has(entry.type)) return false;
+        if (held) this.write(entry.source, held);
+        return true;
+      });
+    }
+    for (const [key, value] of Object.entries(record)) if (key !== 'attachments') this.settleAttachments(value);
+  }
+
   writeResult(result: { uuid: string }): void {
+    this.settleAttachments(result);
     this.write(`${result.uuid}-result.json`, JSON.stringify(result));
   }
   /**
@@ -71,6 +114,7 @@ export class ResultsWriter {
    * fewer per scenario. Creating a file is the dearest part of a result here.
    */
   writeGroup(group: ResultsGroup): void {
+    this.settleAttachments(group);
     const key = JSON.stringify(group.children ?? []);
     const same = this.groups.get(key);
     if (same) {
@@ -86,7 +130,8 @@ export class ResultsWriter {
     this.groups.clear();
   }
   writeAttachment(distFileName: string, content: Buffer): void {
-    this.write(distFileName, content);
+    if (distFileName.endsWith('.json')) this.heldJson.set(distFileName, content);
+    else this.write(distFileName, content);
   }
   writeAttachmentFromPath(distFileName: string, from: string): void {
     this.track(this.ready.then(() => promisify(copyFile)(from, path.join(this.resultsDir, distFileName))));

@@ -10,7 +10,8 @@ import { pageCoverage, pageDisplay, type Claim, type PageCoverage } from '../spe
 import { pageStatements, type Statement } from '../spec/statements';
 import type { Matrix, MatrixRow } from './matrix';
 import { sectionUrl } from './page';
-import { BADGE_STYLE, badge, escapeHtml, rowAnchor } from './render';
+import { BADGE_STYLE, badge, rowAnchor } from './render';
+import { escapeHtml } from './keys';
 
 export interface AnnotatedPageOptions {
   generated: string;

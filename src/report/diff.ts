@@ -7,7 +7,7 @@ import type { Catalogue } from '../spec/catalogue';
 import { isTestable } from '../spec/catalogue';
 import type { RunRecord, ScenarioRecord } from '../verdicts/run-record';
 import { FAILING, requirementVerdict, type Verdict } from '../verdicts/verdicts';
-import { scenarioKey } from './matrix';
+import { scenarioKey } from './keys';
 
 /** A verdict in one run; NOT RUN where the run has no scenario for it. */
 export type RunVerdict = Verdict | 'NOT RUN';

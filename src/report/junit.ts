@@ -5,7 +5,7 @@
 // no error here.
 import { writeFileSync } from 'node:fs';
 import type * as messages from '@cucumber/messages';
-import { escapeHtml } from './render';
+import { escapeHtml } from './keys';
 import { VERDICT_FORMATS, verdictMessage, type JunitOutcome } from './verdict-formats';
 import type { ScenarioRecord } from '../verdicts/run-record';
 

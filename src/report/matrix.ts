@@ -1,6 +1,7 @@
 // The compliance matrix: every requirement of the catalogue down, one column per run (a backend on a
 // host, read from its verdicts.json) across. Pure: runs and catalogue in, a model out; render.ts turns
 // the model into HTML and Markdown, scripts/report.ts does the reading and writing.
+import { scenarioKey } from './keys';
 import type { Catalogue, Requirement } from '../spec/catalogue';
 import { requirementVerdict, type Verdict } from '../verdicts/verdicts';
 import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
@@ -117,10 +118,6 @@ export interface Matrix {
 // --- the model ------------------------------------------------------------------------------------
 
 /** How a scenario is found across verdicts.json and Allure: its feature file and name. */
-export function scenarioKey(location: string, name: string): string {
-  return `${location.replace(/:\d+$/, '')}#${name}`;
-}
-
 function withQuery(href: string, query: string): string {
   return `${href}?query=${encodeURIComponent(query)}`;
 }

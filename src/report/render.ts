@@ -1,5 +1,6 @@
 // The compliance matrix as a self-contained HTML page (no script, no external resource) and as
 // Markdown. Pure: a Matrix in, text out.
+import { escapeHtml } from './keys';
 import type { CellScenario, Matrix, MatrixCell, MatrixColumn, MatrixRow } from './matrix';
 import { diffLines, type RequirementChange } from './diff';
 
@@ -22,12 +23,6 @@ export const VERDICT_MEANINGS: readonly [string, string][] = [
   ['TIMEOUT', 'a call did not return within its bound'],
   ['NOT RUN', 'no scenario of the requirement ran (a --tags run)'],
 ];
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
 
 function verdictClass(verdict: string): string {
   return `v-${verdict.replace(/[^A-Za-z]/g, '').toLowerCase()}`;

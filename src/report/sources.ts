@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/input-error';
 import { readRunRecord, runFiles, TEST_SCREENSHOTS_FOLDER } from '../verdicts/run-record';
-import { scenarioKey, type RunSource } from './matrix';
+import type { RunSource } from './matrix';
+import { allureScenarioKey, scenarioKey } from './keys';
 
 function display(file: string): string {
   return path.relative(process.cwd(), file) || '.';
@@ -77,13 +78,6 @@ interface AllureResultFile {
   uuid?: unknown;
   fullName?: unknown;
   stop?: unknown;
-}
-
-/** An Allure result's scenario, keyed as matrix.scenarioKey keys a verdicts.json record. */
-export function allureScenarioKey(fullName: string): string {
-  // fullName is "<project>:<feature file>#<scenario>"; the project name has no colon.
-  const colon = fullName.indexOf(':');
-  return colon >= 0 ? fullName.slice(colon + 1) : fullName;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Loads a requirement catalogue (spec/*.yaml, one per function and page) and checks its shape. A
 // malformed file is one error line with file:line, never a stack trace.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isSeq } from 'yaml';
 import { InputError } from '../core/input-error';
@@ -96,7 +96,23 @@ function readAnchors(yaml: YamlFile, list: unknown, owner: string, where: string
   });
 }
 
+/**
+ * Catalogues read in this process, by file and the version of it read: a run reads its catalogue in more
+ * than one place (the command, the Allure formatter's links), and parsing it is the dear part (20-40 ms).
+ */
+const loaded = new Map<string, { version: string; catalogue: Catalogue }>();
+
 export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
+  const stat = existsSync(file) ? statSync(file) : null;
+  const version = stat ? `${stat.mtimeMs}:${stat.size}` : '';
+  const known = loaded.get(file);
+  if (known && stat && known.version === version) return known.catalogue;
+  const catalogue = parseCatalogue(file);
+  if (stat) loaded.set(file, { version, catalogue });
+  return catalogue;
+}
+
+function parseCatalogue(file: string): Catalogue {
   const yaml = readYamlFile(file, 'catalogue');
   const { display, root, at } = yaml;
   if (!isMap(root)) throw new InputError(`${display}:1: the catalogue must be a mapping with function, page, url and requirements`);
