@@ -46,6 +46,8 @@ export function helpText(usage: string): string {
   const lines = [
     usage,
     '',
+    '  --function NAME          the function whose catalogue (spec/NAME.yaml) and features run (default: the only catalogue, or',
+    "                           WSARecvDisconnect among several); another function's reports go under reports/<function>/",
     '  --backend NAME           the implementation to run against (default simulator; below)',
     '  --label TEXT             names the implementation under test, e.g. "ReactOS 0.4.15": recorded with the run, heads its',
     '                           matrix column, and names its reports folder (reports/<backend>-<label>)',

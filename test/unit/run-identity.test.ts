@@ -8,7 +8,7 @@ import { helpText } from '../../src/cli/help';
 import { listText } from '../../src/cli/list';
 import { MUTANTS } from '../../src/testbeds/simulator/options';
 import { OPTION_NAMES } from '../../src/testbeds/agent/options';
-import { loadCatalogue } from '../../src/spec/catalogue';
+import { functionCatalogue } from '../../src/spec/catalogue';
 import { readScenarios } from '../../src/spec/trace';
 import { REPO_ROOT } from '../../src/core/paths';
 import path from 'node:path';
@@ -69,7 +69,7 @@ describe('--help and --list', () => {
   });
 
   it('--list gives each requirement its scenarios, an outline row by row with the line that selects it', () => {
-    const catalogue = loadCatalogue();
+    const catalogue = functionCatalogue();
     const heads = readScenarios(path.join(REPO_ROOT, 'features'));
     const outline = heads.find((h) => h.requirement === 'errors.wsanotinitialised');
     assert.ok(outline);

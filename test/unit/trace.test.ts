@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CATALOGUE_FILE, loadCatalogue } from '../../src/spec/catalogue';
+import { functionCatalogue, loadCatalogue } from '../../src/spec/catalogue';
 import { readScenarios, trace, type TracedScenario } from '../../src/spec/trace';
 import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
 
-const catalogue = loadCatalogue(CATALOGUE_FILE);
+const catalogue = functionCatalogue();
 const page = path.resolve(REPO_ROOT, catalogue.page);
 
 function scratch(text: string): string {
