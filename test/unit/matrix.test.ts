@@ -94,6 +94,14 @@ describe('verdicts.json', () => {
     assert.deepEqual(withMetadata.metadata, { wine: 'wine-9.0', build: '7' });
   });
 
+  it('records the function of the run; a record from before runs named it is of WSARecvDisconnect', () => {
+    assert.equal(parseRunRecord(JSON.stringify({ ...allPass(), function: 'shutdown' }), 'v.json').function, 'shutdown');
+    const older: Partial<RunRecord> = allPass();
+    delete older.function;
+    assert.equal(parseRunRecord(JSON.stringify(older), 'v.json').function, 'WSARecvDisconnect');
+    assert.throws(() => parseRunRecord(JSON.stringify({ ...allPass(), function: 7 }), 'v.json'), /^InputError: v\.json: function must be a non-empty string$/);
+  });
+
   it('names the file and the field of a mistake in one line', () => {
     assert.throws(
       () => parseRunRecord('{', 'a/verdicts.json'),

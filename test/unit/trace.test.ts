@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { functionCatalogue, loadCatalogue } from '../../src/spec/catalogue';
+import { defaultFunction, featurePaths, functionCatalogue, functionReportsRoot, isFeatureOf, loadCatalogue } from '../../src/spec/catalogue';
 import { readScenarios, trace, type TracedScenario } from '../../src/spec/trace';
 import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
@@ -46,6 +46,48 @@ describe('catalogue', () => {
   it('requires a reason on a not-testable entry', () => {
     const text = oneTestable().replace('testing: any-backend', 'testing: not-testable');
     assert.throws(() => loadCatalogue(scratch(text)), /a not-testable entry must say why/);
+  });
+});
+
+describe('the catalogue of a function', () => {
+  /** A spec folder with a catalogue per name, each of the function `function` says (its own name unless told). */
+  function specDir(functions: Record<string, string>): string {
+    const dir = scratchDir('spec');
+    for (const [name, fn] of Object.entries(functions)) writeFileSync(path.join(dir, `${name}.yaml`), oneTestable().replace('WSARecvDisconnect', fn));
+    return dir;
+  }
+
+  it('is the only catalogue by default, or WSARecvDisconnect among several', () => {
+    assert.equal(defaultFunction(specDir({ shutdown: 'shutdown' })), 'shutdown');
+    assert.equal(functionCatalogue(null, specDir({ shutdown: 'shutdown' })).function, 'shutdown');
+    assert.equal(defaultFunction(specDir({ shutdown: 'shutdown', WSARecvDisconnect: 'WSARecvDisconnect' })), 'WSARecvDisconnect');
+    assert.throws(
+      () => defaultFunction(specDir({ shutdown: 'shutdown', WSASendDisconnect: 'WSASendDisconnect' })),
+      /several catalogues .* name one with --function$/,
+    );
+  });
+
+  it('is named after its function: an unknown name, or a file of another function, is one line', () => {
+    const dir = specDir({ shutdown: 'shutdown', WSARecvDisconnect: 'closesocket' });
+    assert.throws(
+      () => functionCatalogue('send', dir),
+      /^InputError: unknown function 'send': no catalogue spec\/send\.yaml; valid: WSARecvDisconnect, shutdown$/,
+    );
+    assert.throws(
+      () => functionCatalogue('WSARecvDisconnect', dir),
+      /WSARecvDisconnect\.yaml: function is closesocket; a catalogue is named after its function/,
+    );
+  });
+
+  it('keeps the reports of another function than the default under reports/<function>/, and runs the features directly in its folder', () => {
+    const dir = specDir({ shutdown: 'shutdown', WSARecvDisconnect: 'WSARecvDisconnect' });
+    assert.equal(functionReportsRoot('reports', 'WSARecvDisconnect', dir), 'reports');
+    assert.equal(functionReportsRoot('reports', 'shutdown', dir), path.join('reports', 'shutdown'));
+    const shutdown = { ...catalogue, features: 'features/shutdown' };
+    assert.deepEqual(featurePaths(shutdown), ['features/shutdown/*.feature']);
+    assert.ok(isFeatureOf(shutdown, 'features/shutdown/x.feature'));
+    assert.ok(!isFeatureOf(catalogue, 'features/shutdown/x.feature'));
+    assert.ok(isFeatureOf(catalogue, 'features/errors.feature'));
   });
 });
 
