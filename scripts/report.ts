@@ -3,7 +3,7 @@
 // Builds each run's Allure report (FOLDER/allure-report/index.html, from FOLDER/allure-results) and, for
 // each function the runs are of, the compliance matrix of its runs (matrix.html and matrix.md), with its
 // reference page annotated with their verdicts beside it (<function>.annotated.html): in DIR for the
-// default function, in DIR/<function>/ for another (catalogue.ts functionReportsRoot), as the runs' own
+// default function, in DIR/<function>/ for another (catalogue.ts functionFolder), as the runs' own
 // reports folders are. FOLDERs are result folders of `npm run conformance` (with verdicts.json), from any
 // host; the default is every reports/*/ and reports/<function>/*/ that has one, and every other folder
 // there is named with the reason it was skipped. --diff compares two runs:
@@ -13,7 +13,7 @@
 // 2 for bad input (a missing folder, a malformed verdicts.json, an unknown option).
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { functionCatalogue, functionNames, functionReportsRoot, type Catalogue } from '../src/spec/catalogue';
+import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../src/spec/catalogue';
 import { runFiles } from '../src/verdicts/run-record';
 import { buildAllureReport, countResults } from '../src/report/allure-html';
 import { buildMatrix, type Matrix, type RunSource } from '../src/report/matrix';
@@ -61,7 +61,7 @@ function parse(argv: readonly string[]): Options | 'help' {
   }
   if (options.folders.length === 0) {
     // The runs of every function: its reports root is reports/ or reports/<function>/, as a run's default folder.
-    const roots = [...new Set(functionNames().map((name) => functionReportsRoot('reports', name)))];
+    const roots = [...new Set(functionNames().map((name) => functionFolder('reports', name)))];
     for (const root of roots) {
       const scan = scanResultFolders(root);
       for (const { folder, reason } of scan.skipped) if (!roots.includes(folder)) process.stdout.write(`skipped ${folder}: ${reason}\n`);
@@ -130,7 +130,7 @@ function runs(n: number): string {
 async function compare(options: Options, out: string): Promise<number> {
   const catalogue = functionCatalogue(oneFunction(byFunction(options.folders), '--diff'));
   if (options.allure) await buildAllureReports(options.folders, out);
-  const into = functionReportsRoot(out, catalogue.function);
+  const into = functionFolder(out, catalogue.function);
   const [before, after] = options.folders.map((folder) => readRunFolder(folder, into)) as [RunSource, RunSource];
   const diff = diffRuns(catalogue, before.record, after.record);
   const matrix = buildMatrix(catalogue, [before, after], diff);
@@ -143,7 +143,7 @@ async function compare(options: Options, out: string): Promise<number> {
 
 /** The matrix and the annotated page of one function's runs, in its reports root under `out`. */
 function reportFunction(catalogue: Catalogue, folders: readonly string[], out: string, started: number): void {
-  const into = functionReportsRoot(out, catalogue.function);
+  const into = functionFolder(out, catalogue.function);
   const matrix = buildMatrix(
     catalogue,
     folders.map((folder) => readRunFolder(folder, into)),

@@ -27,7 +27,7 @@ import {
 import { checkLabel } from '../verdicts/run-identity';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
-import { featurePaths, functionCatalogue, functionReportsRoot, isFeatureOf, type Catalogue } from '../spec/catalogue';
+import { featurePaths, functionCatalogue, functionFolder, isFeatureOf, type Catalogue } from '../spec/catalogue';
 import { ScenarioTimes, writeJunit } from '../report/junit';
 import { writeAllureVerdicts } from '../report/allure-verdicts';
 
@@ -223,7 +223,7 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       throw new UsageError(`${file} is not a feature of ${catalogue.function} (${featurePaths(catalogue).join(', ')}): name its function with --function`);
   }
   const label = options.label ?? null;
-  const ownFolder = options.reports ?? defaultReportsFolder(options.backend, label, functionReportsRoot('reports', catalogue.function));
+  const ownFolder = options.reports ?? defaultReportsFolder(options.backend, label, functionFolder('reports', catalogue.function));
   if (rerun) {
     if (paths.length > 0) throw new UsageError('--rerun and FEATURE:LINE each choose the scenarios: give one of them');
     paths.push(...rerunPaths(ownFolder, catalogue.function, options.backend, label));
@@ -331,7 +331,7 @@ async function runCucumberInto(
     files: {},
     ...(reports ? reportFormats(reports, options.backend, catalogue.url) : {}),
   };
-  const expectationsSource = options.expectations ?? expectationsFile(REPO_ROOT, options.backend);
+  const expectationsSource = options.expectations ?? expectationsFile(REPO_ROOT, options.backend, catalogue.function);
   const expectations = loadExpectations(expectationsSource, options.backend, catalogue, new Set(allScenarios.map((p) => p.name)));
   if (reports && expectations.file !== null) copyFileSync(expectationsSource, runFiles(reports).expectations);
 

@@ -106,8 +106,11 @@ export function functionCatalogue(name: string | null = null, dir: string = SPEC
   return catalogue;
 }
 
-/** Where the reports of a function's runs go under `root`: root itself for the default function, root/NAME for another. */
-export function functionReportsRoot(root: string, name: string, dir: string = SPEC_DIR): string {
+/**
+ * A function's own folder under `root` (reports/, expectations/): root itself for the default function,
+ * root/NAME for another, so that adding a page moves nothing of the first's.
+ */
+export function functionFolder(root: string, name: string, dir: string = SPEC_DIR): string {
   return name === defaultFunction(dir) ? root : path.join(root, name);
 }
 

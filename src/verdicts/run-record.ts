@@ -36,7 +36,7 @@ export function labelSlug(label: string): string {
 /**
  * Where a run's reports go unless told: <root>/<backend>, or <root>/<backend>-<label> for a labelled run
  * (reports/wine-8.0 for a wine run labelled "Wine 8.0", whose label names the backend already). The root
- * is reports/ for the default function and reports/<function>/ for another (catalogue.ts functionReportsRoot).
+ * is reports/ for the default function and reports/<function>/ for another (catalogue.ts functionFolder).
  */
 export function defaultReportsFolder(backend: string, label: string | null, root = 'reports'): string {
   if (label === null) return path.join(root, backend);

@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { defaultFunction, featurePaths, functionCatalogue, functionReportsRoot, isFeatureOf, loadCatalogue } from '../../src/spec/catalogue';
+import { defaultFunction, featurePaths, functionCatalogue, functionFolder, isFeatureOf, loadCatalogue } from '../../src/spec/catalogue';
 import { readScenarios, trace, type TracedScenario } from '../../src/spec/trace';
 import { scratchDir } from '../scratch';
+import { expectationsFile } from '../../src/verdicts/expectations';
 import { REPO_ROOT } from '../../src/core/paths';
 
 const catalogue = functionCatalogue();
@@ -79,10 +80,12 @@ describe('the catalogue of a function', () => {
     );
   });
 
-  it('keeps the reports of another function than the default under reports/<function>/, and runs the features directly in its folder', () => {
+  it('keeps the reports and expectations of another function than the default under reports/<function>/ and expectations/<function>/, and runs the features directly in its folder', () => {
     const dir = specDir({ shutdown: 'shutdown', WSARecvDisconnect: 'WSARecvDisconnect' });
-    assert.equal(functionReportsRoot('reports', 'WSARecvDisconnect', dir), 'reports');
-    assert.equal(functionReportsRoot('reports', 'shutdown', dir), path.join('reports', 'shutdown'));
+    assert.equal(functionFolder('reports', 'WSARecvDisconnect', dir), 'reports');
+    assert.equal(functionFolder('reports', 'shutdown', dir), path.join('reports', 'shutdown'));
+    assert.equal(expectationsFile('/r', 'wine', 'WSARecvDisconnect'), path.join('/r', 'expectations', 'wine.yaml'));
+    assert.equal(expectationsFile('/r', 'wine', 'shutdown'), path.join('/r', 'expectations', 'shutdown', 'wine.yaml'));
     const shutdown = { ...catalogue, features: 'features/shutdown' };
     assert.deepEqual(featurePaths(shutdown), ['features/shutdown/*.feature']);
     assert.ok(isFeatureOf(shutdown, 'features/shutdown/x.feature'));
