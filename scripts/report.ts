@@ -14,7 +14,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../src/spec/catalogue';
-import { runFiles } from '../src/verdicts/run-record';
+import { readRunRecord, runFiles } from '../src/verdicts/run-record';
 import { buildAllureReport, countResults } from '../src/report/allure-html';
 import { buildMatrix, type Matrix, type RunSource } from '../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../src/report/render';
@@ -76,7 +76,7 @@ function parse(argv: readonly string[]): Options | 'help' {
 function byFunction(folders: readonly string[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const folder of folders) {
-    const fn = readRunFolder(folder, '.').record.function;
+    const fn = readRunRecord(path.resolve(folder)).function;
     groups.set(fn, [...(groups.get(fn) ?? []), folder]);
   }
   return groups;

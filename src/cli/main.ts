@@ -88,8 +88,10 @@ function rerunPaths(folder: string, fn: string, backend: string, label: string |
     throw new InputError(`--rerun: ${(error as Error).message}`);
   }
   if (record.function !== fn || record.backend !== backend || record.label !== label) {
-    const was = `${record.function} on ${record.label === null ? record.backend : `${record.backend} labelled '${record.label}'`}`;
-    const is = `${fn} on ${label === null ? backend : `${backend} labelled '${label}'`}`;
+    // The function is named when it is what differs.
+    const describeRun = (f: string, b: string, l: string | null): string => `${record.function === fn ? '' : `${f} on `}${l === null ? b : `${b} labelled '${l}'`}`;
+    const was = describeRun(record.function, record.backend, record.label);
+    const is = describeRun(fn, backend, label);
     throw new InputError(`--rerun: ${folder} holds a run of ${was}, not of ${is}`);
   }
   const again = record.results.filter((r) => r.verdict !== 'PASS');
@@ -116,8 +118,8 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
     paths: [],
   };
   const flags = [
-    '--function',
     '--backend',
+    '--function',
     '--label',
     '--expectations',
     '--tags',
