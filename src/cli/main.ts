@@ -89,7 +89,8 @@ function rerunPaths(folder: string, fn: string, backend: string, label: string |
   }
   if (record.function !== fn || record.backend !== backend || record.label !== label) {
     // The function is named when it is what differs.
-    const describeRun = (f: string, b: string, l: string | null): string => `${record.function === fn ? '' : `${f} on `}${l === null ? b : `${b} labelled '${l}'`}`;
+    const describeRun = (f: string, b: string, l: string | null): string =>
+      `${record.function === fn ? '' : `${f} on `}${l === null ? b : `${b} labelled '${l}'`}`;
     const was = describeRun(record.function, record.backend, record.label);
     const is = describeRun(fn, backend, label);
     throw new InputError(`--rerun: ${folder} holds a run of ${was}, not of ${is}`);
