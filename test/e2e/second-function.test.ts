@@ -162,6 +162,7 @@ describe('a second function, added as data', () => {
       .filter((f) => f.endsWith('-result.json'))
       .flatMap((f) => (JSON.parse(readFileSync(path.join(results, f), 'utf8')) as { links: { url: string }[] }).links.map((l) => l.url));
     assert.deepEqual(links, [`${URL}#return-value`]);
+    assert.match(readFileSync(path.join(results, 'environment.properties'), 'utf8'), /^function=shutdown$/m);
 
     const rerun = await run(['bin/conformance.js', '--function', 'shutdown', '--rerun']);
     assert.equal(rerun.code, 0, rerun.stderr);

@@ -40,8 +40,9 @@ describe('the suite revision', () => {
     assert.equal(describeRevision(null), 'not recorded');
   });
 
-  it('joins the label, the times and the expectations in the facts of the run', () => {
+  it('joins the function, the label, the times and the expectations in the facts of the run', () => {
     const facts = identityFacts({
+      function: 'WSARecvDisconnect',
       label: 'ReactOS 0.4.15',
       startedAt: '2026-12-02T09:00:00.000Z',
       finishedAt: '2026-12-02T09:01:00.000Z',
@@ -50,6 +51,7 @@ describe('the suite revision', () => {
       selection: "--tags '@req:remarks.no-icmp'",
     });
     assert.deepEqual(facts, {
+      function: 'WSARecvDisconnect',
       label: 'ReactOS 0.4.15',
       'run started': '2026-12-02T09:00:00.000Z',
       'run finished': '2026-12-02T09:01:00.000Z',
