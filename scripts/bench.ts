@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths';
+import { featurePaths, functionCatalogue } from '../src/spec/catalogue';
 
 const args = process.argv.slice(2);
 const samples = Number(args[args.indexOf('--samples') + 1]) || 9;
@@ -44,7 +45,7 @@ function simulator(): void {
       '--format',
       `${f.split(':')[0]}:${path.join(reports, f.split(':')[1] as string)}`,
     ]);
-    const result = timed(process.execPath, [cucumber, '--profile', 'simulator', ...formats]);
+    const result = timed(process.execPath, [cucumber, '--profile', 'simulator', ...featurePaths(functionCatalogue()), ...formats]);
     if (result.status !== 0) throw new Error(`stock cucumber-js failed (exit ${result.status})`);
     return result.ms;
   };

@@ -1,10 +1,11 @@
-// npm run lint:trace: for every catalogue (spec/*.yaml), every tag names a known requirement, every
-// testable requirement has a scenario, IDs are unique, each entry has a strength and a section of the
+// npm run lint:trace: for every catalogue (spec/*.yaml, named after its function), every tag of its features
+// names a known requirement, every testable requirement has a scenario, IDs are unique within the
+// catalogue, each features folder is one function's, each entry has a strength and a section of the
 // page; and every anchor resolves to a statement of the page, and every statement of the page is claimed
 // by an entry or classified non-normative. Prints `traced: N/N requirements` and `page: N/N statements claimed`.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { catalogueFiles, loadCatalogue, pageFile } from '../src/spec/catalogue';
+import { catalogueFiles, functionCatalogue, loadCatalogue, pageFile } from '../src/spec/catalogue';
 import { readScenarios, trace } from '../src/spec/trace';
 import { pageCoverage } from '../src/spec/anchors';
 import { pageStatements } from '../src/spec/statements';
@@ -13,7 +14,7 @@ import { REPO_ROOT } from '../src/core/paths';
 
 /** Lint one catalogue against its features and its page (`page` overrides where the page is read). */
 function lint(file: string, pageOverride: string | null): boolean {
-  const catalogue = loadCatalogue(file);
+  const catalogue = functionCatalogue(path.basename(file, '.yaml'));
   const page = pageOverride ?? pageFile(catalogue);
   if (!existsSync(page)) throw new InputError(`the page ${catalogue.page} (from ${catalogue.file}) is not at ${page}; check out shared/ beside the repository`);
   const features = path.join(REPO_ROOT, catalogue.features);
@@ -40,6 +41,15 @@ function main(argv: readonly string[]): number {
   if (files.length === 0) throw new InputError('no catalogue in spec/');
   const chosen = page && files.length > 1 ? files.filter((file) => path.basename(loadCatalogue(file).page) === path.basename(page as string)) : files;
   if (chosen.length !== 1 && page) throw new InputError(`--page ${page}: no single catalogue in spec/ has a page of that name`);
+  // A run takes the .feature files directly in its function's folder: two catalogues cannot share one.
+  const byFolder = new Map<string, string>();
+  for (const file of files) {
+    const catalogue = loadCatalogue(file);
+    const folder = path.normalize(catalogue.features);
+    const other = byFolder.get(folder);
+    if (other !== undefined) throw new InputError(`${catalogue.file}: features ${catalogue.features} is ${other}'s folder already; each function has its own`);
+    byFolder.set(folder, catalogue.function);
+  }
   let ok = true;
   for (const file of chosen) ok = lint(file, page) && ok;
   return ok ? 0 : 1;

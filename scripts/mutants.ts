@@ -2,8 +2,10 @@
 // must pass), then once per mutant (each breaks the documented rules it names: one, or several for one that
 // models a real implementation) and once per optional behaviour switched off, and prints who killed whom.
 // A surviving mutant, a mutant that some rule it breaks does not catch by a scenario of its own, or a
-// testable requirement without a mutant fails the command.
-import { loadCatalogue, isTestable } from '../src/spec/catalogue';
+// testable requirement without a mutant fails the command. `--function NAME` runs that function's features
+// against the variants that break its requirements (the default function's otherwise, as the command's).
+import { functionCatalogue, isTestable, type Catalogue } from '../src/spec/catalogue';
+import { InputError } from '../src/core/input-error';
 import { CHOICES, DEFAULT_CHOICES, MUTANTS, type SimulatorChoices } from '../src/testbeds/simulator/options';
 import { runSuite, type CliOptions } from '../src/cli/main';
 import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
@@ -15,19 +17,27 @@ interface Variant {
   backendOptions: Record<string, string>;
 }
 
-function variants(): Variant[] {
+/** The variants of the simulator that break requirements of `catalogue` (a mutant of another function breaks none of its). */
+function variants(catalogue: Catalogue): Variant[] {
   const mutants = MUTANTS.map((m) => ({ name: m.name, breaks: m.breaks, backendOptions: { mutant: m.name } }));
   const choices = (Object.keys(CHOICES) as (keyof SimulatorChoices)[]).flatMap((key) =>
     CHOICES[key].values
       .filter((value) => value !== DEFAULT_CHOICES[key])
       .map((value) => ({ name: `${CHOICES[key].option}=${value}`, breaks: [CHOICES[key].requirement], backendOptions: { [CHOICES[key].option]: value } })),
   );
-  return [...mutants, ...choices];
+  const ids = new Set(catalogue.requirements.map((r) => r.id));
+  return [...mutants, ...choices].filter((variant) => variant.breaks.some((id) => ids.has(id)));
 }
 
-async function main(): Promise<number> {
-  const catalogue = loadCatalogue();
-  const base: CliOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: true };
+function functionArgument(argv: readonly string[]): string | null {
+  if (argv.length === 0) return null;
+  if (argv.length === 2 && argv[0] === '--function' && argv[1]) return argv[1];
+  throw new InputError(`unknown arguments '${argv.join(' ')}'; usage: npm run mutants [-- --function NAME]`);
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const catalogue = functionCatalogue(functionArgument(argv));
+  const base: CliOptions = { function: catalogue.function, backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: true };
   const started = Date.now();
   const baseline = await runSuite(base, () => undefined);
   // N/A only where a behaviour the page leaves open takes the default path (a buffer TCP/IP declines with
@@ -42,7 +52,7 @@ async function main(): Promise<number> {
   let support: ISupportCodeLibrary = baseline.support;
   let killed = 0;
   const problems: string[] = [];
-  const all = variants();
+  const all = variants(catalogue);
   for (const variant of all) {
     const run = await runSuite({ ...base, backendOptions: variant.backendOptions }, () => undefined, support);
     support = run.support;
@@ -73,7 +83,7 @@ async function main(): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,18 +1,20 @@
 // npm run report -- [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...]
 // npm run report -- --diff OLD NEW [--out DIR] [--no-allure]
-// Builds each run's Allure report (FOLDER/allure-report/index.html, from FOLDER/allure-results) and the
-// compliance matrix of all of them (DIR/matrix.html and DIR/matrix.md), with the reference page annotated
-// with their verdicts beside it (DIR/<function>.annotated.html). FOLDERs are result folders of
-// `npm run conformance` (with verdicts.json), from any host; the default is every reports/*/ that has
-// one, and every other folder there is named with the reason it was skipped. --diff compares two runs:
+// Builds each run's Allure report (FOLDER/allure-report/index.html, from FOLDER/allure-results) and, for
+// each function the runs are of, the compliance matrix of its runs (matrix.html and matrix.md), with its
+// reference page annotated with their verdicts beside it (<function>.annotated.html): in DIR for the
+// default function, in DIR/<function>/ for another (catalogue.ts functionFolder), as the runs' own
+// reports folders are. FOLDERs are result folders of `npm run conformance` (with verdicts.json), from any
+// host; the default is every reports/*/ and reports/<function>/*/ that has one, and every other folder
+// there is named with the reason it was skipped. --diff compares two runs:
 // it prints the requirements and scenarios whose verdict changed and writes DIR/diff.html and diff.md, the
 // matrix of the two with a change column. --bundle also packs the matrix and every run's reports into one
-// archive that opens from disk. Exit 0 when built (--diff: 0 when no verdict changed, 1 when some did),
+// archive that opens from disk. --diff and --bundle take the runs of one function. Exit 0 when built (--diff: 0 when no verdict changed, 1 when some did),
 // 2 for bad input (a missing folder, a malformed verdicts.json, an unknown option).
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadCatalogue, type Catalogue } from '../src/spec/catalogue';
-import { runFiles } from '../src/verdicts/run-record';
+import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../src/spec/catalogue';
+import { readRunRecord, runFiles } from '../src/verdicts/run-record';
 import { buildAllureReport, countResults } from '../src/report/allure-html';
 import { buildMatrix, type Matrix, type RunSource } from '../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../src/report/render';
@@ -58,15 +60,36 @@ function parse(argv: readonly string[]): Options | 'help' {
     return options;
   }
   if (options.folders.length === 0) {
-    const scan = scanResultFolders('reports');
-    for (const { folder, reason } of scan.skipped) process.stdout.write(`skipped ${folder}: ${reason}\n`);
-    options.folders = scan.folders;
+    // The runs of every function: its reports root is reports/ or reports/<function>/, as a run's default folder.
+    const roots = [...new Set(functionNames().map((name) => functionFolder('reports', name)))];
+    for (const root of roots) {
+      const scan = scanResultFolders(root);
+      for (const { folder, reason } of scan.skipped) if (!roots.includes(folder)) process.stdout.write(`skipped ${folder}: ${reason}\n`);
+      options.folders.push(...scan.folders);
+    }
     if (options.folders.length === 0) throw new InputError('no reports/*/verdicts.json: run `npm run conformance` first, or name result folders');
   }
   return options;
 }
 
-async function buildAllureReports(folders: readonly string[], catalogue: Catalogue, out: string): Promise<void> {
+/** The folders of each function's runs, in the order the functions first appear; each function's catalogue is spec/<function>.yaml. */
+function byFunction(folders: readonly string[]): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const folder of folders) {
+    const fn = readRunRecord(path.resolve(folder)).function;
+    groups.set(fn, [...(groups.get(fn) ?? []), folder]);
+  }
+  return groups;
+}
+
+/** --diff and --bundle put runs side by side in one matrix: of one function, or one line saying whose each is. */
+function oneFunction(groups: Map<string, string[]>, what: string): string {
+  if (groups.size === 1) return [...groups.keys()][0] as string;
+  const whose = [...groups].map(([fn, folders]) => `${fn}: ${folders.join(', ')}`).join('; ');
+  throw new InputError(`${what} takes the runs of one function; these are of ${groups.size} (${whose})`);
+}
+
+async function buildAllureReports(folders: readonly string[], out: string): Promise<void> {
   for (const folder of folders) {
     const files = runFiles(path.resolve(folder));
     const results = files.allureResults;
@@ -76,7 +99,7 @@ async function buildAllureReports(folders: readonly string[], catalogue: Catalog
     }
     const { record } = readRunFolder(folder, out);
     const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
-    const build = await buildAllureReport(results, files.allureReport, `${catalogue.function} conformance: ${title}`, record.results);
+    const build = await buildAllureReport(results, files.allureReport, `${record.function} conformance: ${title}`, record.results);
     process.stdout.write(`allure: ${path.relative(process.cwd(), build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
   }
 }
@@ -106,16 +129,33 @@ function runs(n: number): string {
   return `${n} ${n === 1 ? 'run' : 'runs'}`;
 }
 
-async function compare(options: Options, catalogue: Catalogue, out: string): Promise<number> {
-  if (options.allure) await buildAllureReports(options.folders, catalogue, out);
-  const [before, after] = options.folders.map((folder) => readRunFolder(folder, out)) as [RunSource, RunSource];
+async function compare(options: Options, out: string): Promise<number> {
+  const catalogue = functionCatalogue(oneFunction(byFunction(options.folders), '--diff'));
+  if (options.allure) await buildAllureReports(options.folders, out);
+  const into = functionFolder(out, catalogue.function);
+  const [before, after] = options.folders.map((folder) => readRunFolder(folder, into)) as [RunSource, RunSource];
   const diff = diffRuns(catalogue, before.record, after.record);
   const matrix = buildMatrix(catalogue, [before, after], diff);
   const [oldColumn, newColumn] = matrix.columns;
   for (const line of diffLines(diff, oldColumn?.title ?? 'old', newColumn?.title ?? 'new')) process.stdout.write(`${line}\n`);
-  const { html } = writeMatrix(out, 'diff', matrix);
+  const { html } = writeMatrix(into, 'diff', matrix);
   process.stdout.write(`diff: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))}\n`);
   return diff.requirements.length > 0 || diff.unmatched.length > 0 ? 1 : 0;
+}
+
+/** The matrix and the annotated page of one function's runs, in its reports root under `out`. */
+function reportFunction(catalogue: Catalogue, folders: readonly string[], out: string, started: number): void {
+  const into = functionFolder(out, catalogue.function);
+  const matrix = buildMatrix(
+    catalogue,
+    folders.map((folder) => readRunFolder(folder, into)),
+  );
+  const { html, annotatedPage } = writeMatrix(into, 'matrix', matrix, catalogue);
+  for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
+  process.stdout.write(annotatedPage ? `annotated page: ${shown(annotatedPage)}\n` : `annotated page: not built, the page ${catalogue.page} is not there\n`);
+  process.stdout.write(
+    `matrix: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))} (${catalogue.function}: ${matrix.rows.length} requirements x ${runs(matrix.columns.length)}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -125,25 +165,18 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const catalogue = loadCatalogue();
   const out = path.resolve(options.out);
-  // Read every folder first, so that bad input stops the report before anything is built.
+  // Read every folder and the catalogue of every function first, so that bad input stops the report before anything is built.
   for (const folder of options.folders) readRunFolder(folder, out);
-  if (options.diff) return compare(options, catalogue, out);
+  const groups = byFunction(options.folders);
+  const catalogues = new Map([...groups.keys()].map((fn) => [fn, functionCatalogue(fn)]));
+  if (options.diff) return compare(options, out);
+  const bundled = options.bundle === null ? null : (catalogues.get(oneFunction(groups, '--bundle')) as Catalogue);
 
-  if (options.allure) await buildAllureReports(options.folders, catalogue, out);
-  const matrix = buildMatrix(
-    catalogue,
-    options.folders.map((folder) => readRunFolder(folder, out)),
-  );
-  const { html, annotatedPage } = writeMatrix(out, 'matrix', matrix, catalogue);
-  for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
-  process.stdout.write(annotatedPage ? `annotated page: ${shown(annotatedPage)}\n` : `annotated page: not built, the page ${catalogue.page} is not there\n`);
-  process.stdout.write(
-    `matrix: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))} (${matrix.rows.length} requirements x ${runs(matrix.columns.length)}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
-  );
+  if (options.allure) await buildAllureReports(options.folders, out);
+  for (const [fn, folders] of groups) reportFunction(catalogues.get(fn) as Catalogue, folders, out, started);
 
-  if (options.bundle !== null) {
+  if (options.bundle !== null && bundled !== null) {
     const { root, dispose } = bundleRoot(options.bundle);
     try {
       const staged = stageRuns(options.folders, root);
@@ -151,10 +184,10 @@ async function main(argv: readonly string[]): Promise<number> {
         root,
         'matrix',
         buildMatrix(
-          catalogue,
+          bundled,
           staged.map((s) => s.source),
         ),
-        catalogue,
+        bundled,
       );
       copyFileSync(path.join(REPO_ROOT, 'docs', 'interpreting.md'), path.join(root, 'interpreting.md'));
       const bytes = await packBundle(root, options.bundle);

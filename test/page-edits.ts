@@ -3,11 +3,11 @@
 // markup may stand between its words (`The \n<b>WSARecvDisconnect</b> function`), and changes it there.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadCatalogue, pageFile } from '../src/spec/catalogue';
+import { functionCatalogue, pageFile } from '../src/spec/catalogue';
 import { pageStatements, type Statement } from '../src/spec/statements';
 import { scratchDir } from './scratch';
 
-export const PAGE = pageFile(loadCatalogue());
+export const PAGE = pageFile(functionCatalogue());
 export const PAGE_TEXT = readFileSync(PAGE, 'utf8');
 export const STATEMENTS = pageStatements(PAGE_TEXT);
 

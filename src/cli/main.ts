@@ -27,11 +27,14 @@ import {
 import { checkLabel } from '../verdicts/run-identity';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
+import { featurePaths, functionCatalogue, functionFolder, isFeatureOf, type Catalogue } from '../spec/catalogue';
 import { ScenarioTimes, writeJunit } from '../report/junit';
 import { writeAllureVerdicts } from '../report/allure-verdicts';
 import { failsRun } from '../report/verdict-formats';
 
 export interface CliOptions {
+  /** The function whose catalogue and features run (--function; spec/NAME.yaml); absent or null: the default one (catalogue.ts defaultFunction). */
+  function?: string | null;
   backend: string;
   tags: string | null;
   backendOptions: Record<string, string>;
@@ -50,7 +53,7 @@ export interface CliOptions {
 }
 
 export const USAGE =
-  'usage: winsock-conformance [--backend NAME] [--label TEXT] [--expectations FILE] [--tags EXPR] [--backend-option KEY=VALUE]... [--parallel N] ' +
+  'usage: winsock-conformance [--function NAME] [--backend NAME] [--label TEXT] [--expectations FILE] [--tags EXPR] [--backend-option KEY=VALUE]... [--parallel N] ' +
   '[--reports DIR | --no-reports] [--rerun] [--quiet] [--list] [--help] [FEATURE[:LINE]...]';
 
 export class UsageError extends Error {
@@ -78,16 +81,19 @@ function featurePath(arg: string): string {
 }
 
 /** --rerun: the locations of the scenarios of the last run in `folder` that were not PASS. */
-function rerunPaths(folder: string, backend: string, label: string | null): string[] {
+function rerunPaths(folder: string, fn: string, backend: string, label: string | null): string[] {
   let record;
   try {
     record = readRunRecord(path.resolve(folder));
   } catch (error) {
     throw new InputError(`--rerun: ${(error as Error).message}`);
   }
-  if (record.backend !== backend || record.label !== label) {
-    const was = record.label === null ? record.backend : `${record.backend} labelled '${record.label}'`;
-    const is = label === null ? backend : `${backend} labelled '${label}'`;
+  if (record.function !== fn || record.backend !== backend || record.label !== label) {
+    // The function is named when it is what differs.
+    const describeRun = (f: string, b: string, l: string | null): string =>
+      `${record.function === fn ? '' : `${f} on `}${l === null ? b : `${b} labelled '${l}'`}`;
+    const was = describeRun(record.function, record.backend, record.label);
+    const is = describeRun(fn, backend, label);
     throw new InputError(`--rerun: ${folder} holds a run of ${was}, not of ${is}`);
   }
   const again = record.results.filter((r) => r.verdict !== 'PASS');
@@ -115,6 +121,7 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
   };
   const flags = [
     '--backend',
+    '--function',
     '--label',
     '--expectations',
     '--tags',
@@ -160,6 +167,9 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       }
       case '--rerun':
         rerun = true;
+        break;
+      case '--function':
+        options.function = value();
         break;
       case '--backend':
         options.backend = value();
@@ -209,11 +219,18 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       throw new UsageError(`malformed tag expression '${options.tags}': ${(error as Error).message.split('\n')[0]}`);
     }
   }
+  const catalogue = functionCatalogue(options.function ?? null);
+  options.function = catalogue.function;
+  for (const named of paths) {
+    const file = named.replace(/:\d+$/, '');
+    if (!isFeatureOf(catalogue, file))
+      throw new UsageError(`${file} is not a feature of ${catalogue.function} (${featurePaths(catalogue).join(', ')}): name its function with --function`);
+  }
   const label = options.label ?? null;
-  const ownFolder = options.reports ?? defaultReportsFolder(options.backend, label);
+  const ownFolder = options.reports ?? defaultReportsFolder(options.backend, label, functionFolder('reports', catalogue.function));
   if (rerun) {
     if (paths.length > 0) throw new UsageError('--rerun and FEATURE:LINE each choose the scenarios: give one of them');
-    paths.push(...rerunPaths(ownFolder, options.backend, label));
+    paths.push(...rerunPaths(ownFolder, catalogue.function, options.backend, label));
   }
   options.paths = paths;
   options.reports = writeReports ? ownFolder : null;
@@ -265,9 +282,9 @@ const ALLURE_FORMATTER = pathToFileURL(path.join(REPO_ROOT, 'bin', 'allure-forma
  * (the archival record), HTML (cucumber's step log) and the Allure results, all through cucumber's own
  * formatter configuration. junit.xml the run writes itself, from its verdicts.
  */
-function reportFormats(folder: string, backend: string): Pick<IRunOptionsFormats, 'files' | 'options'> {
+function reportFormats(folder: string, backend: string, pageUrl: string): Pick<IRunOptionsFormats, 'files' | 'options'> {
   const files = runFiles(folder);
-  const allure: AllureRunOptions = { allure: { resultsDir: files.allureResults, backend } };
+  const allure: AllureRunOptions = { allure: { resultsDir: files.allureResults, backend, pageUrl } };
   return {
     files: { [files.messages]: 'message', [files.cucumberHtml]: 'html', [files.allureFormatterLog]: ALLURE_FORMATTER },
     options: allure as unknown as IRunOptionsFormats['options'],
@@ -303,18 +320,22 @@ async function runCucumberInto(
   const suite = reports ? suiteRevision() : null;
   suite?.catch(() => undefined);
   const { runCucumber } = await import('@cucumber/cucumber/api');
-  const { loadCatalogue } = await import('../spec/catalogue');
   const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
-  const catalogue = loadCatalogue();
-  const { runConfiguration, allScenarios } = await planRun(options, {
+  const catalogue = functionCatalogue(options.function ?? null);
+  const { runConfiguration, allScenarios } = await planRun(options, catalogue, {
     // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
     ...(reports ? { allureResults: runFiles(reports).allureResults, captures: runFiles(reports).captures } : {}),
   });
   // cucumber always runs a formatter on its stdout, which is not this command's (the verdict lines are
   // the output): there it runs rerun, which writes only at the run's end, into a sink.
   const cucumberStdout = new Writable({ write: (_chunk, _encoding, done) => done() });
-  runConfiguration.formats = { ...runConfiguration.formats, stdout: 'rerun', files: {}, ...(reports ? reportFormats(reports, options.backend) : {}) };
-  const expectationsSource = options.expectations ?? expectationsFile(REPO_ROOT, options.backend);
+  runConfiguration.formats = {
+    ...runConfiguration.formats,
+    stdout: 'rerun',
+    files: {},
+    ...(reports ? reportFormats(reports, options.backend, catalogue.url) : {}),
+  };
+  const expectationsSource = options.expectations ?? expectationsFile(REPO_ROOT, options.backend, catalogue.function);
   const expectations = loadExpectations(expectationsSource, options.backend, catalogue, new Set(allScenarios.map((p) => p.name)));
   if (reports && expectations.file !== null) copyFileSync(expectationsSource, runFiles(reports).expectations);
 
@@ -352,6 +373,7 @@ async function runCucumberInto(
   const failed = results.length === 0 || results.some((r) => failsRun(r.verdict));
   if (reports) {
     const record = {
+      function: catalogue.function,
       backend: options.backend,
       label: options.label ?? null,
       backendOptions: options.backendOptions,
@@ -381,16 +403,17 @@ async function runCucumberInto(
 }
 
 /**
- * cucumber's configuration for a run of `options`, the scenarios it selects (bad input when none) and the
- * whole suite's, as cucumber plans them.
+ * cucumber's configuration for a run of `options` (the features of `catalogue`'s function), the scenarios
+ * it selects (bad input when none) and the whole suite's, as cucumber plans them.
  */
-export async function planRun(options: CliOptions, worldParameters: Record<string, string> = {}) {
+export async function planRun(options: CliOptions, catalogue: Catalogue, worldParameters: Record<string, string> = {}) {
   const { loadConfiguration, loadSources } = await import('@cucumber/cucumber/api');
   const { runConfiguration } = await loadConfiguration(
     {
       file: 'cucumber.js',
       profiles: [options.backend],
       provided: {
+        paths: featurePaths(catalogue),
         worldParameters: { backend: options.backend, backendOptions: options.backendOptions, ...worldParameters },
         ...(options.tags ? { tags: options.tags } : {}),
         ...(options.parallel > 0 ? { parallel: options.parallel } : {}),
@@ -414,7 +437,7 @@ export async function planRun(options: CliOptions, worldParameters: Record<strin
 /** What selected the scenarios, for a message. */
 function selectionText(options: CliOptions): string {
   const parts = [options.tags === null ? '' : `--tags '${options.tags}'`, ...(options.paths ?? [])].filter(Boolean);
-  return parts.length > 0 ? parts.join(' and ') : 'the features';
+  return parts.length > 0 ? parts.join(' and ') : `the features of ${options.function ?? 'the default function'}`;
 }
 
 /** The run's identity joins the facts the testbed wrote into the Allure results' environment (support/hooks.ts). */
@@ -464,11 +487,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (options.list) {
     try {
       const { listText } = await import('./list');
-      const { loadCatalogue } = await import('../spec/catalogue');
       const { readScenarios } = await import('../spec/trace');
-      const { plan } = await planRun(options);
+      const catalogue = functionCatalogue(options.function ?? null);
+      const { plan } = await planRun(options, catalogue);
       const selected = options.tags !== null || (options.paths?.length ?? 0) > 0;
-      process.stdout.write(listText(loadCatalogue(), readScenarios(path.join(REPO_ROOT, 'features')), plan, selected));
+      process.stdout.write(listText(catalogue, readScenarios(path.join(REPO_ROOT, catalogue.features)), plan, selected));
       return 0;
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

@@ -167,7 +167,7 @@ export const LABELS = { requirement: 'requirement', strength: 'strength', sectio
  * `@section:` label tag itself and the template, which gets the whole tag, takes the section from it.
  * The feature label the formatter adds by itself.
  */
-export function allureFormatOptions(resultsDir: string, backend: string): AllureFormatOptions {
+export function allureFormatOptions(resultsDir: string, backend: string, pageUrl: string): AllureFormatOptions {
   return {
     resultsDir,
     writer: new ResultsWriter(resultsDir),
@@ -177,7 +177,7 @@ export function allureFormatOptions(resultsDir: string, backend: string): Allure
       { name: LABELS.section, pattern: [/^@section:/] },
     ],
     links: {
-      'page section': { pattern: [/^@section:/], urlTemplate: (tag) => sectionUrl(tag.replace(/^@section:/, '')) },
+      'page section': { pattern: [/^@section:/], urlTemplate: (tag) => sectionUrl(tag.replace(/^@section:/, ''), pageUrl) },
     },
     globalLabels: { [LABELS.backend]: backend },
   };

@@ -222,7 +222,7 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[],
       kind === 'covered' ? `covered by ${requirement.coveredBy.join(', ')}` : kind === 'not-testable' ? `not testable: ${requirement.why ?? ''}` : null;
     return {
       requirement,
-      sectionUrl: sectionUrl(requirement.section),
+      sectionUrl: sectionUrl(requirement.section, catalogue.url),
       kind,
       note,
       coveredBy: kind === 'covered' ? requirement.coveredBy : [],

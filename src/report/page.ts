@@ -1,17 +1,8 @@
 // Where a requirement's page section can be read. The catalogue quotes the section headings of the
-// Markdown source (shared/spec/WSARecvDisconnect.md: "-returns", "-remarks", front matter "metadata");
+// Markdown source (e.g. ../shared/spec/WSARecvDisconnect.md: "-returns", "-remarks", front matter "metadata");
 // the same page is published on Microsoft Learn (the catalogue's `url`), whose headings are the rendered
 // form of those sections. Links go there because the local copy has no web address; the suite's wording
 // is from the copy the catalogue anchors, and the published page may have been edited since.
-import { loadCatalogue } from '../spec/catalogue';
-
-let suitePageUrl: string | null = null;
-
-/** The published page of the suite's catalogue (spec/WSARecvDisconnect.yaml), read once. */
-function defaultPageUrl(): string {
-  suitePageUrl ??= loadCatalogue().url;
-  return suitePageUrl;
-}
 
 /** The Learn heading anchor of a catalogue section; '' for the page's top (the description). */
 export function sectionAnchor(section: string): string {
@@ -24,8 +15,8 @@ export function sectionAnchor(section: string): string {
   return '';
 }
 
-/** A section's address on the published page: the suite's catalogue's page unless `pageUrl` names another. */
-export function sectionUrl(section: string, pageUrl: string = defaultPageUrl()): string {
+/** A section's address on the published page `pageUrl` (a catalogue's `url`). */
+export function sectionUrl(section: string, pageUrl: string): string {
   const anchor = sectionAnchor(section);
   return anchor ? `${pageUrl}#${anchor}` : pageUrl;
 }

@@ -57,8 +57,14 @@ export interface Catalogue {
   nonNormative: NonNormative[];
 }
 
-const SPEC_DIR = path.join(REPO_ROOT, 'spec');
-export const CATALOGUE_FILE = path.join(SPEC_DIR, 'WSARecvDisconnect.yaml');
+export const SPEC_DIR = path.join(REPO_ROOT, 'spec');
+
+/**
+ * The function a command takes when not told (--function) and spec/ has several catalogues: the suite's
+ * first subject, so that its commands and reports folders stay as they were when a page is added. With one
+ * catalogue, that one is the default.
+ */
+export const DEFAULT_FUNCTION = 'WSARecvDisconnect';
 
 /** Every catalogue of the suite: one per function, each naming its page. */
 export function catalogueFiles(dir: string = SPEC_DIR): string[] {
@@ -67,6 +73,55 @@ export function catalogueFiles(dir: string = SPEC_DIR): string[] {
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((f) => path.join(dir, f));
+}
+
+/** The functions the suite has a catalogue of: spec/NAME.yaml is NAME's. */
+export function functionNames(dir: string = SPEC_DIR): string[] {
+  return catalogueFiles(dir).map((file) => path.basename(file, '.yaml'));
+}
+
+/** The function a command runs when none is named: the only one, or DEFAULT_FUNCTION among several. */
+export function defaultFunction(dir: string = SPEC_DIR): string {
+  const names = functionNames(dir);
+  if (names.length === 1) return names[0] as string;
+  if (names.includes(DEFAULT_FUNCTION)) return DEFAULT_FUNCTION;
+  throw new InputError(
+    names.length === 0
+      ? `no catalogue in ${dir}`
+      : `several catalogues in ${dir} (${names.join(', ')}) and none is ${DEFAULT_FUNCTION}: name one with --function`,
+  );
+}
+
+/**
+ * The catalogue of a function (spec/NAME.yaml), or of the default function when `name` is null. An
+ * unknown name, or a catalogue whose `function` is not its file's name, is one InputError line.
+ */
+export function functionCatalogue(name: string | null = null, dir: string = SPEC_DIR): Catalogue {
+  const chosen = name ?? defaultFunction(dir);
+  const names = functionNames(dir);
+  if (!names.includes(chosen)) throw new InputError(`unknown function '${chosen}': no catalogue spec/${chosen}.yaml; valid: ${names.join(', ')}`);
+  const catalogue = loadCatalogue(path.join(dir, `${chosen}.yaml`));
+  if (catalogue.function !== chosen)
+    throw new InputError(`${catalogue.file}: function is ${catalogue.function}; a catalogue is named after its function (spec/${catalogue.function}.yaml)`);
+  return catalogue;
+}
+
+/**
+ * A function's own folder under `root` (reports/, expectations/): root itself for the default function,
+ * root/NAME for another, so that adding a page moves nothing of the first's.
+ */
+export function functionFolder(root: string, name: string, dir: string = SPEC_DIR): string {
+  return name === defaultFunction(dir) ? root : path.join(root, name);
+}
+
+/** cucumber's paths for a function's features: the .feature files directly in its folder (a subfolder is another function's). */
+export function featurePaths(catalogue: Catalogue): string[] {
+  return [`${catalogue.features.replace(/\\/g, '/').replace(/\/+$/, '')}/*.feature`];
+}
+
+/** Is a feature file (relative to the repository) one of the catalogue's, by featurePaths' rule? */
+export function isFeatureOf(catalogue: Catalogue, relativeFile: string): boolean {
+  return path.normalize(path.dirname(relativeFile)) === path.normalize(catalogue.features);
 }
 
 /** The page file of a catalogue, where it lies. */
@@ -102,7 +157,7 @@ function readAnchors(yaml: YamlFile, list: unknown, owner: string, where: string
  */
 const loaded = new Map<string, { version: string; catalogue: Catalogue }>();
 
-export function loadCatalogue(file: string = CATALOGUE_FILE): Catalogue {
+export function loadCatalogue(file: string): Catalogue {
   const stat = existsSync(file) ? statSync(file) : null;
   const version = stat ? `${stat.mtimeMs}:${stat.size}` : '';
   const known = loaded.get(file);

@@ -6,6 +6,7 @@ import { AstBuilder, GherkinClassicTokenMatcher, Parser } from '@cucumber/gherki
 import { IdGenerator, type Tag } from '@cucumber/messages';
 import { isTestable, type Catalogue } from './catalogue';
 import { pageSections } from './statements';
+import { REPO_ROOT } from '../core/paths';
 
 export interface TracedScenario {
   name: string;
@@ -22,7 +23,8 @@ export function readScenarios(featuresDir: string): TracedScenario[] {
     .filter((f) => f.endsWith('.feature'))
     .sort();
   for (const file of files) {
-    const uri = path.join(path.basename(featuresDir), file);
+    // As cucumber names it: relative to the repository, e.g. features/errors.feature or features/shutdown/x.feature.
+    const uri = path.relative(REPO_ROOT, path.join(featuresDir, file)).split(path.sep).join('/');
     const parser = new Parser(new AstBuilder(IdGenerator.uuid()), new GherkinClassicTokenMatcher());
     const doc = parser.parse(readFileSync(path.join(featuresDir, file), 'utf8'));
     const featureTags = doc.feature?.tags ?? [];

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isMap } from 'yaml';
-import type { Catalogue } from '../spec/catalogue';
+import { functionFolder, type Catalogue } from '../spec/catalogue';
 import { InputError } from '../core/input-error';
 import { listEntries, readYamlFile } from '../core/yaml-file';
 
@@ -33,8 +33,9 @@ export interface Expectations {
 
 const FIELDS = new Set(['requirement', 'scenario', 'verdict', 'detail', 'observed', 'reason', 'evidence']);
 
-export function expectationsFile(root: string, backend: string): string {
-  return path.join(root, 'expectations', `${backend}.yaml`);
+/** A function's expectations of a backend: expectations/<backend>.yaml, or expectations/<function>/<backend>.yaml for another function than the default. */
+export function expectationsFile(root: string, backend: string, fn: string): string {
+  return path.join(functionFolder(path.join(root, 'expectations'), fn), `${backend}.yaml`);
 }
 
 /** Load and validate; a missing file means no expectations. Scenario names are checked when given. */

@@ -43,8 +43,11 @@ export function checkLabel(label: string): string | null {
 }
 
 /** The run's identity as facts for a person: the Allure report's environment and the matrix's run table. */
-export function identityFacts(record: Pick<RunRecord, 'label' | 'startedAt' | 'finishedAt' | 'suite' | 'expectations' | 'selection'>): Record<string, string> {
+export function identityFacts(
+  record: Pick<RunRecord, 'function' | 'label' | 'startedAt' | 'finishedAt' | 'suite' | 'expectations' | 'selection'>,
+): Record<string, string> {
   return {
+    function: record.function,
     ...(record.label === null ? {} : { label: record.label }),
     ...(record.startedAt === null ? {} : { 'run started': record.startedAt }),
     ...(record.finishedAt === null ? {} : { 'run finished': record.finishedAt }),

@@ -37,13 +37,14 @@ export function labelSlug(label: string): string {
 }
 
 /**
- * Where a run's reports go unless told: reports/<backend>, or reports/<backend>-<label> for a labelled run
- * (reports/wine-8.0 for a wine run labelled "Wine 8.0", whose label names the backend already).
+ * Where a run's reports go unless told: <root>/<backend>, or <root>/<backend>-<label> for a labelled run
+ * (reports/wine-8.0 for a wine run labelled "Wine 8.0", whose label names the backend already). The root
+ * is reports/ for the default function and reports/<function>/ for another (catalogue.ts functionFolder).
  */
-export function defaultReportsFolder(backend: string, label: string | null): string {
-  if (label === null) return path.join('reports', backend);
+export function defaultReportsFolder(backend: string, label: string | null, root = 'reports'): string {
+  if (label === null) return path.join(root, backend);
   const slug = labelSlug(label);
-  return path.join('reports', slug.startsWith(`${backend}-`) ? slug : `${backend}-${slug}`);
+  return path.join(root, slug.startsWith(`${backend}-`) ? slug : `${backend}-${slug}`);
 }
 
 /**
@@ -115,8 +116,13 @@ export interface SuiteRevision {
   localChanges: boolean | null;
 }
 
+/** Records written before runs named their function were all of it: the suite then had one page. */
+const FUNCTION_OF_OLDER_RECORDS = 'WSARecvDisconnect';
+
 /** verdicts.json. */
 export interface RunRecord {
+  /** The function whose catalogue and features the run ran (spec/<function>.yaml). */
+  function: string;
   backend: string;
   /** The implementation under test as the run was labelled (--label), e.g. `ReactOS 0.4.15`; null: unlabelled. */
   label: string | null;
@@ -160,6 +166,8 @@ export function parseRunRecord(text: string, display: string): RunRecord {
   }
   if (!isRecord(data)) throw new InputError(`${display}: expected an object with backend and results`);
   if (typeof data.backend !== 'string' || data.backend === '') throw new InputError(`${display}: backend must be a non-empty string`);
+  const fn = data.function ?? FUNCTION_OF_OLDER_RECORDS;
+  if (typeof fn !== 'string' || fn === '') throw new InputError(`${display}: function must be a non-empty string`);
   const options = data.backendOptions ?? {};
   if (!isRecord(options) || Object.values(options).some((v) => typeof v !== 'string')) {
     throw new InputError(`${display}: backendOptions must map names to strings`);
@@ -234,6 +242,7 @@ export function parseRunRecord(text: string, display: string): RunRecord {
   });
   const facts = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   return {
+    function: fn,
     backend: data.backend,
     label: optionalText('label'),
     backendOptions: options as Record<string, string>,

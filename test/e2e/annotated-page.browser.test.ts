@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/setup';
-import { loadCatalogue, pageFile } from '../../src/spec/catalogue';
+import { functionCatalogue, pageFile } from '../../src/spec/catalogue';
 import { pageStatements } from '../../src/spec/statements';
 import { annotatedPageName, statementAnchor } from '../../src/report/annotated-page';
 import { wineSetupDone } from '../../src/testbeds/agent/wine-setup';
@@ -26,7 +26,7 @@ const WINE_DEVIATION = 'errors.wsanotinitialised';
  */
 const WINE_TAGS = `@req:${WINE_DEVIATION} or @req:remarks.tcp-reset-queued-data or @req:returns.zero-on-success`;
 
-const catalogue = loadCatalogue();
+const catalogue = functionCatalogue();
 const statements = pageStatements(readFileSync(pageFile(catalogue), 'utf8'));
 
 if (!existsSync(CHROMIUM)) {

@@ -14,6 +14,7 @@ const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 describe('arguments', () => {
   it('defaults to the simulator with reports under reports/simulator', () => {
     assert.deepEqual(parseArguments([]), {
+      function: 'WSARecvDisconnect',
       backend: 'simulator',
       tags: null,
       backendOptions: {},

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/setup';
 import { wineSetupDone } from '../../src/testbeds/agent/wine-setup';
-import { loadCatalogue } from '../../src/spec/catalogue';
+import { functionCatalogue } from '../../src/spec/catalogue';
 import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
 import { openBrowser, SCREENSHOTS } from './browser';
@@ -104,7 +104,7 @@ if (!existsSync(CHROMIUM)) {
       assert.match(lines[1] ?? '', /^simulator \(mutant=fin-sent\)\s*keeps every MUST: no; \d+ deviations?; 0 optional behaviours absent/);
       assert.match(lines[1] ?? '', new RegExp(`deviations: .*${BROKEN_RULE.replace(/\./g, '\\.')}`));
 
-      const catalogue = loadCatalogue();
+      const catalogue = functionCatalogue();
       assert.equal(await page.locator('tr[data-requirement]').count(), catalogue.requirements.length);
       const row = page.locator(`tr[data-requirement="${BROKEN_RULE}"]`);
       assert.match(await row.innerText(), /nothing is sent to the peer, and sending still works/);

@@ -5,14 +5,14 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadCatalogue } from '../../src/spec/catalogue';
+import { functionCatalogue, loadCatalogue } from '../../src/spec/catalogue';
 import { pageCoverage } from '../../src/spec/anchors';
 import { claimants, diffStatements, similarity } from '../../src/spec/drift';
 import { pageStatements, sentences, type Statement } from '../../src/spec/statements';
 import { elementAt, PAGE, PAGE_TEXT, replaceInStatement, statement, STATEMENTS, withoutStatement } from '../page-edits';
 import { scratchDir } from '../scratch';
 
-const catalogue = loadCatalogue();
+const catalogue = functionCatalogue();
 
 function coverage(text: string): ReturnType<typeof pageCoverage> {
   return pageCoverage(catalogue, pageStatements(text), PAGE);

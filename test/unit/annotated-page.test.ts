@@ -2,14 +2,14 @@
 // longer matches said so, statement by statement. (The browser test opens it with a simulator and a Wine run.)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadCatalogue } from '../../src/spec/catalogue';
+import { functionCatalogue } from '../../src/spec/catalogue';
 import { pageCoverage } from '../../src/spec/anchors';
 import { pageStatements } from '../../src/spec/statements';
 import { buildMatrix } from '../../src/report/matrix';
 import { renderAnnotatedPage, statementAnchor } from '../../src/report/annotated-page';
 import { PAGE, PAGE_TEXT, replaceInStatement, statement, STATEMENTS } from '../page-edits';
 
-const catalogue = loadCatalogue();
+const catalogue = functionCatalogue();
 const options = { generated: '2026-12-02T00:00:00Z', matrixHref: 'matrix.html', pageName: 'page.md' };
 
 function render(text: string): string {

@@ -35,6 +35,7 @@ function scenario(req: string | null, name: string, verdict: Verdict, line = 1):
 
 function record(results: ScenarioRecord[], extra: Partial<RunRecord> = {}): RunRecord {
   return {
+    function: 'WSARecvDisconnect',
     backend: 'wine',
     label: null,
     backendOptions: {},

@@ -61,7 +61,17 @@ function source(record: RunRecord, folder = `reports/${record.backend}`, withAll
 
 /** A record as the CLI writes it: its counts are its results'. */
 function runRecord(fields: Pick<RunRecord, 'backend' | 'backendOptions' | 'metadata' | 'results'> & Partial<RunRecord>): RunRecord {
-  return { label: null, startedAt: null, finishedAt: null, suite: null, expectations: null, selection: null, ...fields, counts: countVerdicts(fields.results) };
+  return {
+    function: 'WSARecvDisconnect',
+    label: null,
+    startedAt: null,
+    finishedAt: null,
+    suite: null,
+    expectations: null,
+    selection: null,
+    ...fields,
+    counts: countVerdicts(fields.results),
+  };
 }
 
 const allPass = (): RunRecord =>
@@ -83,6 +93,14 @@ describe('verdicts.json', () => {
     assert.deepEqual(record.metadata, {});
     const withMetadata = parseRunRecord(JSON.stringify({ ...allPass(), metadata: { wine: 'wine-9.0', build: 7 } }), 'v.json');
     assert.deepEqual(withMetadata.metadata, { wine: 'wine-9.0', build: '7' });
+  });
+
+  it('records the function of the run; a record from before runs named it is of WSARecvDisconnect', () => {
+    assert.equal(parseRunRecord(JSON.stringify({ ...allPass(), function: 'shutdown' }), 'v.json').function, 'shutdown');
+    const older: Partial<RunRecord> = allPass();
+    delete older.function;
+    assert.equal(parseRunRecord(JSON.stringify(older), 'v.json').function, 'WSARecvDisconnect');
+    assert.throws(() => parseRunRecord(JSON.stringify({ ...allPass(), function: 7 }), 'v.json'), /^InputError: v\.json: function must be a non-empty string$/);
   });
 
   it('names the file and the field of a mistake in one line', () => {
@@ -137,7 +155,7 @@ describe('the matrix model', () => {
     );
     assert.equal(matrix.rows[4]?.note, 'covered by remarks.a, remarks.b');
     assert.equal(matrix.rows[5]?.note, 'not testable: an obligation on applications');
-    assert.equal(matrix.rows[0]?.sectionUrl, sectionUrl('-returns'));
+    assert.equal(matrix.rows[0]?.sectionUrl, sectionUrl('-returns', CATALOGUE.url));
   });
 
   it('gives a requirement the loudest verdict of its scenarios and links the scenario that decided it', () => {
@@ -384,7 +402,7 @@ describe('report inputs', () => {
 
 describe('Allure', () => {
   it('labels scenarios by requirement, strength and section and links the page section', () => {
-    const options = allureFormatOptions('/r/allure-results', 'wine');
+    const options = allureFormatOptions('/r/allure-results', 'wine', CATALOGUE.url);
     const labelFor = (tag: string): string | undefined => options.labels.find((l) => l.pattern.some((p) => p.test(tag)))?.name;
     assert.equal(labelFor('@req:remarks.no-icmp'), 'requirement');
     assert.equal(labelFor('@strength:MUST'), 'strength');
@@ -394,8 +412,14 @@ describe('Allure', () => {
       options.links['page section']?.urlTemplate('@section:-returns'),
       'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#return-value',
     );
-    assert.equal(sectionUrl('metadata'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#requirements');
-    assert.equal(sectionUrl('-param s'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#parameters');
+    assert.equal(
+      sectionUrl('metadata', CATALOGUE.url),
+      'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#requirements',
+    );
+    assert.equal(
+      sectionUrl('-param s', CATALOGUE.url),
+      'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#parameters',
+    );
   });
 
   it('writes one container per scenario, its set-up and tear-down together', async () => {

@@ -42,7 +42,7 @@ import {
   WSA_ERRORS,
 } from '../../src/core/winsock';
 import { REPO_ROOT } from '../../src/core/paths';
-import { loadCatalogue } from '../../src/spec/catalogue';
+import { functionCatalogue } from '../../src/spec/catalogue';
 
 /** The host's errno numbers by name, as the POSIX agent reads them (koffi's table; node's lacks a few, ESOCKTNOSUPPORT among them). */
 const HOST_ERRNO = koffi.os.errno;
@@ -187,7 +187,7 @@ describe('the POSIX executor, in this process', { skip: process.platform !== 'li
 
 describe('what the table keeps by construction', () => {
   it("names requirements of the catalogue, each with its reason; any other requirement is the host's to keep", () => {
-    const ids = new Set(loadCatalogue().requirements.map((r) => r.id));
+    const ids = new Set(functionCatalogue('WSARecvDisconnect').requirements.map((r) => r.id));
     const kept = [...ids].filter((id) => keptByTheTable(id) !== null).sort();
     assert.deepEqual(kept, ['remarks.disconnect-data-needs-xp1', 'remarks.equivalent-to-shutdown-receive']);
     assert.match(keptByTheTable('remarks.equivalent-to-shutdown-receive') ?? '', /shutdown\(fd, SHUT_RD\)/);

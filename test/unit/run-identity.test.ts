@@ -8,7 +8,7 @@ import { helpText } from '../../src/cli/help';
 import { listText } from '../../src/cli/list';
 import { MUTANTS } from '../../src/testbeds/simulator/options';
 import { OPTION_NAMES } from '../../src/testbeds/agent/options';
-import { loadCatalogue } from '../../src/spec/catalogue';
+import { functionCatalogue } from '../../src/spec/catalogue';
 import { readScenarios } from '../../src/spec/trace';
 import { REPO_ROOT } from '../../src/core/paths';
 import path from 'node:path';
@@ -40,8 +40,9 @@ describe('the suite revision', () => {
     assert.equal(describeRevision(null), 'not recorded');
   });
 
-  it('joins the label, the times and the expectations in the facts of the run', () => {
+  it('joins the function, the label, the times and the expectations in the facts of the run', () => {
     const facts = identityFacts({
+      function: 'WSARecvDisconnect',
       label: 'ReactOS 0.4.15',
       startedAt: '2026-12-02T09:00:00.000Z',
       finishedAt: '2026-12-02T09:01:00.000Z',
@@ -50,6 +51,7 @@ describe('the suite revision', () => {
       selection: "--tags '@req:remarks.no-icmp'",
     });
     assert.deepEqual(facts, {
+      function: 'WSARecvDisconnect',
       label: 'ReactOS 0.4.15',
       'run started': '2026-12-02T09:00:00.000Z',
       'run finished': '2026-12-02T09:01:00.000Z',
@@ -69,7 +71,7 @@ describe('--help and --list', () => {
   });
 
   it('--list gives each requirement its scenarios, an outline row by row with the line that selects it', () => {
-    const catalogue = loadCatalogue();
+    const catalogue = functionCatalogue();
     const heads = readScenarios(path.join(REPO_ROOT, 'features'));
     const outline = heads.find((h) => h.requirement === 'errors.wsanotinitialised');
     assert.ok(outline);

@@ -3,12 +3,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CATALOGUE_FILE, loadCatalogue } from '../../src/spec/catalogue';
+import { defaultFunction, featurePaths, functionCatalogue, functionFolder, isFeatureOf, loadCatalogue } from '../../src/spec/catalogue';
 import { readScenarios, trace, type TracedScenario } from '../../src/spec/trace';
 import { scratchDir } from '../scratch';
+import { expectationsFile } from '../../src/verdicts/expectations';
 import { REPO_ROOT } from '../../src/core/paths';
 
-const catalogue = loadCatalogue(CATALOGUE_FILE);
+const catalogue = functionCatalogue();
 const page = path.resolve(REPO_ROOT, catalogue.page);
 
 function scratch(text: string): string {
@@ -46,6 +47,50 @@ describe('catalogue', () => {
   it('requires a reason on a not-testable entry', () => {
     const text = oneTestable().replace('testing: any-backend', 'testing: not-testable');
     assert.throws(() => loadCatalogue(scratch(text)), /a not-testable entry must say why/);
+  });
+});
+
+describe('the catalogue of a function', () => {
+  /** A spec folder with a catalogue per name, each of the function `function` says (its own name unless told). */
+  function specDir(functions: Record<string, string>): string {
+    const dir = scratchDir('spec');
+    for (const [name, fn] of Object.entries(functions)) writeFileSync(path.join(dir, `${name}.yaml`), oneTestable().replace('WSARecvDisconnect', fn));
+    return dir;
+  }
+
+  it('is the only catalogue by default, or WSARecvDisconnect among several', () => {
+    assert.equal(defaultFunction(specDir({ shutdown: 'shutdown' })), 'shutdown');
+    assert.equal(functionCatalogue(null, specDir({ shutdown: 'shutdown' })).function, 'shutdown');
+    assert.equal(defaultFunction(specDir({ shutdown: 'shutdown', WSARecvDisconnect: 'WSARecvDisconnect' })), 'WSARecvDisconnect');
+    assert.throws(
+      () => defaultFunction(specDir({ shutdown: 'shutdown', WSASendDisconnect: 'WSASendDisconnect' })),
+      /several catalogues .* name one with --function$/,
+    );
+  });
+
+  it('is named after its function: an unknown name, or a file of another function, is one line', () => {
+    const dir = specDir({ shutdown: 'shutdown', WSARecvDisconnect: 'closesocket' });
+    assert.throws(
+      () => functionCatalogue('send', dir),
+      /^InputError: unknown function 'send': no catalogue spec\/send\.yaml; valid: WSARecvDisconnect, shutdown$/,
+    );
+    assert.throws(
+      () => functionCatalogue('WSARecvDisconnect', dir),
+      /WSARecvDisconnect\.yaml: function is closesocket; a catalogue is named after its function/,
+    );
+  });
+
+  it('keeps the reports and expectations of another function than the default under reports/<function>/ and expectations/<function>/, and runs the features directly in its folder', () => {
+    const dir = specDir({ shutdown: 'shutdown', WSARecvDisconnect: 'WSARecvDisconnect' });
+    assert.equal(functionFolder('reports', 'WSARecvDisconnect', dir), 'reports');
+    assert.equal(functionFolder('reports', 'shutdown', dir), path.join('reports', 'shutdown'));
+    assert.equal(expectationsFile('/r', 'wine', 'WSARecvDisconnect'), path.join('/r', 'expectations', 'wine.yaml'));
+    assert.equal(expectationsFile('/r', 'wine', 'shutdown'), path.join('/r', 'expectations', 'shutdown', 'wine.yaml'));
+    const shutdown = { ...catalogue, features: 'features/shutdown' };
+    assert.deepEqual(featurePaths(shutdown), ['features/shutdown/*.feature']);
+    assert.ok(isFeatureOf(shutdown, 'features/shutdown/x.feature'));
+    assert.ok(!isFeatureOf(catalogue, 'features/shutdown/x.feature'));
+    assert.ok(isFeatureOf(catalogue, 'features/errors.feature'));
   });
 });
 

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
-import { loadCatalogue } from '../../src/spec/catalogue';
+import { functionCatalogue } from '../../src/spec/catalogue';
 import { loadExpectations, type Expectation } from '../../src/verdicts/expectations';
 import { NOT_APPLICABLE_MEDIA } from '../../src/core/outcomes';
 import { applyExpectation, observedVerdict, requirementVerdict } from '../../src/verdicts/verdicts';
@@ -79,7 +79,7 @@ describe('expectations', () => {
     assert.equal(requirementVerdict(['N/A']), 'N/A');
   });
 
-  const catalogue = loadCatalogue();
+  const catalogue = functionCatalogue();
   const write = (text: string): string => {
     const file = path.join(scratchDir('expectations'), 'wine.yaml');
     writeFileSync(file, text);
