@@ -7,10 +7,11 @@
 //              call to it, median target <= 1 ms; and each Wine run's wall time against its agent boot
 //              plus the windows it had to wait, median of the samples; target 1.2x.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths';
+import { readRunRecord } from '../src/verdicts/run-record';
 import { featurePaths, functionCatalogue } from '../src/spec/catalogue';
 
 const args = process.argv.slice(2);
@@ -100,12 +101,9 @@ async function wine(): Promise<void> {
   for (let i = 0; i < samples; i += 1) {
     const reports = mkdtempSync(path.join(tmpdir(), 'bench-wine-'));
     const run = timed(process.execPath, ['bin/conformance.js', '--backend', 'wine', '--quiet', '--reports', reports]);
-    const verdicts = JSON.parse(readFileSync(path.join(reports, 'verdicts.json'), 'utf8')) as {
-      results: { waitedMs: number }[];
-      metadata?: Record<string, string>;
-    };
+    const verdicts = run.status === 0 ? readRunRecord(reports) : null;
     rmSync(reports, { recursive: true, force: true });
-    if (run.status !== 0) throw new Error(`the wine run failed (exit ${run.status})`);
+    if (!verdicts) throw new Error(`the wine run failed (exit ${run.status})`);
     const boot = Number(verdicts.metadata?.['controller: agent boot ms']);
     if (!Number.isFinite(boot)) throw new Error('the wine run recorded no agent boot time');
     runs.push({ wall: run.ms, boot, waited: verdicts.results.reduce((sum, r) => sum + r.waitedMs, 0) });

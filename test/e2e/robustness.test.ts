@@ -41,7 +41,7 @@ interface Report {
 }
 
 function readReport(dir: string): Report {
-  const json = JSON.parse(fs.readFileSync(path.join(dir, 'verdicts.json'), 'utf8')) as { results: { location: string; verdict: string; detail: string }[] };
+  const json = readRunRecord(dir);
   const evidence: string[] = [];
   for (const line of fs.readFileSync(path.join(dir, 'messages.ndjson'), 'utf8').split('\n')) {
     if (!line.includes('agent-evidence.txt')) continue;
