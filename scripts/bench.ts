@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths';
 import { readRunRecord } from '../src/verdicts/run-record';
-import { featurePaths, functionCatalogue } from '../src/spec/catalogue';
+import { featurePaths, functionCatalogue } from '../src/catalogue/catalogue';
 
 const args = process.argv.slice(2);
 const samples = Number(args[args.indexOf('--samples') + 1]) || 9;
@@ -76,7 +76,7 @@ function simulator(): void {
 
 /** Each agent's boot and round trip under Wine: the node agent, and the native one when it is built. */
 async function agents(): Promise<void> {
-  const { measureRoundTrips, wineAgentBootTimes } = await import('../src/testbeds/agent/bench');
+  const { measureRoundTrips, wineAgentBootTimes } = await import('../src/testbeds/agent-controller/bench');
   for (const [kind, bootTarget] of [
     ['node', null],
     ['native', 100],

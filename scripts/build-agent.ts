@@ -1,9 +1,9 @@
-// npm run build:agent — the native agent (agent-c/) for x64 and x86 Windows, into .cache/native-agent/;
+// npm run build:agent — the native agent (agents/native/) for x64 and x86 Windows, into .cache/native-agent/;
 // rebuilt only when a source or a flag changed. Each executable's imports are checked: the system DLLs
 // only. Exit 2 with one line when it cannot be built here (no mingw-w64: `npm run setup` installs it).
 import * as path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths';
-import { buildNativeAgents, importedDlls, NativeBuildError, SYSTEM_DLLS } from '../src/testbeds/agent/native-build';
+import { buildNativeAgents, importedDlls, NativeBuildError, SYSTEM_DLLS } from '../src/testbeds/agent-controller/native-build';
 
 async function main(): Promise<number> {
   try {

@@ -5,10 +5,10 @@
 // by an entry or classified non-normative. Prints `traced: N/N requirements` and `page: N/N statements claimed`.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { catalogueFiles, functionCatalogue, loadCatalogue, pageFile } from '../src/spec/catalogue';
-import { readScenarios, trace } from '../src/spec/trace';
-import { pageCoverage } from '../src/spec/anchors';
-import { pageStatements } from '../src/spec/statements';
+import { catalogueFiles, functionCatalogue, loadCatalogue, pageFile } from '../src/catalogue/catalogue';
+import { readScenarios, trace } from '../src/catalogue/trace';
+import { pageCoverage } from '../src/catalogue/anchors';
+import { pageStatements } from '../src/catalogue/statements';
 import { InputError } from '../src/core/input-error';
 import { REPO_ROOT } from '../src/core/paths';
 

@@ -4,7 +4,7 @@
 // A surviving mutant, a mutant that some rule it breaks does not catch by a scenario of its own, or a
 // testable requirement without a mutant fails the command. `--function NAME` runs that function's features
 // against the variants that break its requirements (the default function's otherwise, as the command's).
-import { functionCatalogue, isTestable, type Catalogue } from '../src/spec/catalogue';
+import { functionCatalogue, isTestable, type Catalogue } from '../src/catalogue/catalogue';
 import { InputError } from '../src/core/input-error';
 import { CHOICES, DEFAULT_CHOICES, MUTANTS, type SimulatorChoices } from '../src/testbeds/simulator/options';
 import { runSuite, type CliOptions } from '../src/cli/main';

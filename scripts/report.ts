@@ -13,7 +13,7 @@
 // 2 for bad input (a missing folder, a malformed verdicts.json, an unknown option).
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../src/spec/catalogue';
+import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../src/catalogue/catalogue';
 import { readRunRecord, runFiles } from '../src/verdicts/run-record';
 import { buildAllureReport, countResults } from '../src/report/allure-html';
 import { buildMatrix, type Matrix, type RunSource } from '../src/report/matrix';

@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tcpdumpPath } from '../src/testbeds/loopback/capture';
-import { ensureWineSetup, findWine64, installDebianPackages, SetupError, wineVersion } from '../src/testbeds/agent/wine-setup';
-import { findMingw } from '../src/testbeds/agent/native-build';
+import { ensureWineSetup, findWine64, installDebianPackages, SetupError, wineVersion } from '../src/testbeds/agent-controller/wine-setup';
+import { findMingw } from '../src/testbeds/agent-controller/native-build';
 
 /** Debian's chromium, which test/e2e/reports.browser.test.ts drives. */
 export const CHROMIUM = '/usr/bin/chromium';

@@ -1,15 +1,15 @@
 // npm run spec:diff -- OLD.md NEW.md [--catalogue spec/X.yaml]
-// Compares two revisions of a reference page statement by statement (src/spec/statements.ts) and lists
+// Compares two revisions of a reference page statement by statement (src/catalogue/statements.ts) and lists
 // the catalogue entries whose statements changed or vanished, the anchors whose statement only moved, and
 // the new statements that nobody claims. The catalogue is the one whose page has NEW's file name, or the
 // only one. Exit 0 when the revisions state the same things at the same places, 1 when they differ, 2
 // for bad input.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { catalogueFiles, loadCatalogue, type Catalogue } from '../src/spec/catalogue';
-import { claimants, diffStatements } from '../src/spec/drift';
-import { pageStatements, type Statement } from '../src/spec/statements';
-import { pageDisplay } from '../src/spec/anchors';
+import { catalogueFiles, loadCatalogue, type Catalogue } from '../src/catalogue/catalogue';
+import { claimants, diffStatements } from '../src/catalogue/drift';
+import { pageStatements, type Statement } from '../src/catalogue/statements';
+import { pageDisplay } from '../src/catalogue/anchors';
 import { InputError } from '../src/core/input-error';
 
 const USAGE = 'usage: npm run spec:diff -- OLD.md NEW.md [--catalogue spec/X.yaml]';

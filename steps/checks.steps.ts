@@ -16,9 +16,9 @@ import {
   TCP,
 } from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
-import { DISCONNECT_BUFFER_FILL } from '../agent/protocol';
+import { DISCONNECT_BUFFER_FILL } from '../agents/protocol';
 import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
-import { describeOutcome } from '../src/report/call-log';
+import { describeOutcome } from '../src/run-outputs/call-log';
 import type { ConformanceWorld, Subject } from '../support/world';
 
 /** The last outcome, which must have returned: a call still blocked here is a TIMEOUT, not a verdict. */

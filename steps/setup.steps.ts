@@ -16,7 +16,7 @@ import {
 import { NotApplicable } from '../src/core/outcomes';
 import { SOCKET_ERROR, WSA_ERRORS, wsaErrorName } from '../src/core/winsock';
 import type { FaultName } from '../src/core/ports';
-import { describeOutcome } from '../src/report/call-log';
+import { describeOutcome } from '../src/run-outputs/call-log';
 import type { ConformanceWorld } from '../support/world';
 
 for (const [words, build] of Object.entries(SITUATIONS)) {

@@ -4,12 +4,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, type ITestCaseHookParameter } from '@cucumber/cucumber';
 import type { Testbed, WireSlice } from '../src/core/ports';
-import { writeAllureEnvironment } from '../src/report/allure';
+import { writeAllureEnvironment } from '../src/run-outputs/allure';
 import { CALL_LOG_MEDIA, CannotRun, Deviation, NotApplicable, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
 import { describeEvents, readWhatIsLeft } from './observe';
 import { closeAtRunEnd, closeTestbed, openTestbed } from '../src/testbeds/lifecycle';
-import { callLogText } from '../src/report/call-log';
-import { pcapFileName, wireLogText } from '../src/report/wire-log';
+import { callLogText } from '../src/run-outputs/call-log';
+import { pcapFileName, wireLogText } from '../src/run-outputs/wire-log';
 import type { ConformanceWorld, WorldParameters } from './world';
 
 // Above every bound a step waits on (calls, observation windows), so a hung harness ends as TIMEOUT.

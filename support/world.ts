@@ -18,8 +18,8 @@ import type {
   WinsockProcess,
 } from '../src/core/ports';
 import { CallTimeout } from '../src/core/outcomes';
-import { callLine, callText, LOGGED_DATA_BYTES, straceCall } from '../src/report/call-log';
-import type { CallLogEntry, Moment, TimelineEvent } from '../src/report/timeline';
+import { callLine, callText, LOGGED_DATA_BYTES, straceCall } from '../src/run-outputs/call-log';
+import type { CallLogEntry, Moment, TimelineEvent } from '../src/run-outputs/timeline';
 
 export interface WorldParameters {
   backend: string;

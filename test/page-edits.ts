@@ -3,8 +3,8 @@
 // markup may stand between its words (`The \n<b>WSARecvDisconnect</b> function`), and changes it there.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { functionCatalogue, pageFile } from '../src/spec/catalogue';
-import { pageStatements, type Statement } from '../src/spec/statements';
+import { functionCatalogue, pageFile } from '../src/catalogue/catalogue';
+import { pageStatements, type Statement } from '../src/catalogue/statements';
 import { scratchDir } from './scratch';
 
 export const PAGE = pageFile(functionCatalogue());

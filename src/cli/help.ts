@@ -2,7 +2,7 @@
 // mutants. The simulator's choices and mutants describe themselves (simulator/options.ts); the agent's
 // options are described here, and a unit test checks this list against the names the agent parser takes.
 import { CHOICES, MUTANTS } from '../testbeds/simulator/options';
-import { OPTION_NAMES as AGENT_OPTION_NAMES } from '../testbeds/agent/options';
+import { OPTION_NAMES as AGENT_OPTION_NAMES } from '../testbeds/agent-controller/options';
 import { BACKENDS } from '../testbeds/registry';
 
 export interface OptionHelp {
@@ -18,7 +18,7 @@ const AGENT_OPTION_HELP: Record<AgentOptionName, Omit<OptionHelp, 'name'>> = {
   'agent-command': { takes: 'PROGRAM [ARGS...]', summary: "a local agent program to start instead of the suite's (a .ts or .js file runs in this node)" },
   'agent-kind': {
     takes: 'node|native',
-    summary: "the suite's agent to start: Windows node.exe with koffi (default), or the native one in C (agent-c/, built by npm run build:agent)",
+    summary: "the suite's agent to start: Windows node.exe with koffi (default), or the native one in C (agents/native/, built by npm run build:agent)",
   },
   grace: { takes: 'MS', summary: "how long an answer may come after a call's bound before the agent counts as hung (default 5000)" },
   'boot-timeout': { takes: 'MS', summary: 'how long the agent may take to start (default 60000)' },

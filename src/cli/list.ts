@@ -1,8 +1,8 @@
 // `winsock-conformance --list`: the requirements of the catalogue, each with its scenarios (an outline's
 // Examples rows one by one) and the feature:line that selects each; with --tags or FEATURE:LINE, only what
 // that selection would run. Reads the catalogue and the features; runs nothing.
-import type { Catalogue } from '../spec/catalogue';
-import type { TracedScenario } from '../spec/trace';
+import type { Catalogue } from '../catalogue/catalogue';
+import type { TracedScenario } from '../catalogue/trace';
 
 /** A scenario as cucumber plans it: an outline gives one per Examples row, at the row's line. */
 export interface PlannedScenario {

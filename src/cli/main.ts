@@ -13,7 +13,7 @@ import { closeTestbed, openTestbed } from '../testbeds/lifecycle';
 import { VERDICTS, VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
 import { CannotRun } from '../core/outcomes';
 import { InputError } from '../core/input-error';
-import type { AllureRunOptions } from '../report/allure-formatter';
+import type { AllureRunOptions } from '../run-outputs/allure-formatter';
 import {
   abandonReports,
   beginReports,
@@ -27,10 +27,10 @@ import {
 import { checkLabel } from '../verdicts/run-identity';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
-import { featurePaths, functionCatalogue, functionFolder, isFeatureOf, type Catalogue } from '../spec/catalogue';
-import { ScenarioTimes, writeJunit } from '../report/junit';
-import { writeAllureVerdicts } from '../report/allure-verdicts';
-import { failsRun } from '../report/verdict-formats';
+import { featurePaths, functionCatalogue, functionFolder, isFeatureOf, type Catalogue } from '../catalogue/catalogue';
+import { ScenarioTimes, writeJunit } from '../run-outputs/junit';
+import { writeAllureVerdicts } from '../run-outputs/allure-verdicts';
+import { failsRun } from '../run-outputs/verdict-formats';
 
 export interface CliOptions {
   /** The function whose catalogue and features run (--function; spec/NAME.yaml); absent or null: the default one (catalogue.ts defaultFunction). */
@@ -320,7 +320,7 @@ async function runCucumberInto(
   const suite = reports ? suiteRevision() : null;
   suite?.catch(() => undefined);
   const { runCucumber } = await import('@cucumber/cucumber/api');
-  const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations');
+  const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations-file');
   const catalogue = functionCatalogue(options.function ?? null);
   const { runConfiguration, allScenarios } = await planRun(options, catalogue, {
     // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
@@ -388,7 +388,7 @@ async function runCucumberInto(
     };
     writeRunRecord(reports, record);
     await addAllureEnvironment(runFiles(reports).allureResults, identityFacts(record));
-    // The other outputs tell the same verdicts, by src/report/verdict-formats.ts.
+    // The other outputs tell the same verdicts, by src/run-outputs/verdict-formats.ts.
     const { junit, allureResults } = runFiles(reports);
     writeJunit(junit, {
       name: `${catalogue.function} conformance: ${record.label ?? options.backend}`,
@@ -442,7 +442,7 @@ function selectionText(options: CliOptions): string {
 
 /** The run's identity joins the facts the testbed wrote into the Allure results' environment (support/hooks.ts). */
 async function addAllureEnvironment(resultsDir: string, facts: Record<string, string>): Promise<void> {
-  const { toProperties } = await import('../report/allure');
+  const { toProperties } = await import('../run-outputs/allure');
   const { parseProperties } = await import('../report/sources');
   const file = path.join(resultsDir, 'environment.properties');
   const written = existsSync(file) ? parseProperties(readFileSync(file, 'utf8')) : {};
@@ -487,7 +487,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (options.list) {
     try {
       const { listText } = await import('./list');
-      const { readScenarios } = await import('../spec/trace');
+      const { readScenarios } = await import('../catalogue/trace');
       const catalogue = functionCatalogue(options.function ?? null);
       const { plan } = await planRun(options, catalogue);
       const selected = options.tags !== null || (options.paths?.length ?? 0) > 0;

@@ -67,7 +67,7 @@ export interface CallOutputs {
   /**
    * WSARecvDisconnect: the WSABUF length after the call (bytes of disconnect data, or the size needed).
    * Its `data` is then the whole buffer after the call, which was filled with DISCONNECT_BUFFER_FILL
-   * (agent/protocol.ts) before it.
+   * (agents/protocol.ts) before it.
    */
   bufferLength?: number;
 }

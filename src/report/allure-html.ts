@@ -1,14 +1,14 @@
 // The Allure 3 HTML report of one run, built by the allure package's own command (pure JS, in a child
 // process: allure is ESM and exits the process on some errors). A single index.html that opens from
 // disk, with Allure's analytics tag taken out so the report never reaches for the network.
-import { writeAllureVerdicts } from './allure-verdicts';
+import { writeAllureVerdicts } from '../run-outputs/allure-verdicts';
 import type { ScenarioRecord } from '../verdicts/run-record';
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../core/input-error';
-import { allureCategories } from './verdict-formats';
+import { allureCategories } from '../run-outputs/verdict-formats';
 
 /** allure's command-line entry point (its package exports no path to it). */
 export function allureCli(): string {

@@ -1,17 +1,17 @@
 // The annotated page: the reference page itself, read where it lies at report time, statement by
-// statement, each marked with the requirements that encode it (src/spec/anchors.ts), their strength and,
+// statement, each marked with the requirements that encode it (src/catalogue/anchors.ts), their strength and,
 // for each run of the matrix, the verdict as a badge that links to the evidence. A statement without a
 // test says why (covered by other entries, not testable, not normative). Self-contained HTML (no script,
 // no external resource), beside matrix.html so that the runs' evidence links are the matrix's own.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pageFile, type Catalogue } from '../spec/catalogue';
-import { pageCoverage, pageDisplay, type Claim, type PageCoverage } from '../spec/anchors';
-import { pageStatements, type Statement } from '../spec/statements';
+import { pageFile, type Catalogue } from '../catalogue/catalogue';
+import { pageCoverage, pageDisplay, type Claim, type PageCoverage } from '../catalogue/anchors';
+import { pageStatements, type Statement } from '../catalogue/statements';
 import type { Matrix, MatrixRow } from './matrix';
-import { sectionUrl } from './page';
+import { sectionUrl } from '../catalogue/published-page';
 import { BADGE_STYLE, badge, rowAnchor } from './render';
-import { escapeHtml } from './keys';
+import { escapeHtml } from '../run-outputs/keys';
 
 export interface AnnotatedPageOptions {
   generated: string;

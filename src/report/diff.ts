@@ -3,11 +3,11 @@
 // committed baseline). Pure: two run records and the catalogue in, the changes out. A scenario is the same
 // scenario in both runs by its feature file and name (scenarioKey), so that lines moving between
 // revisions do not read as changes.
-import type { Catalogue } from '../spec/catalogue';
-import { isTestable } from '../spec/catalogue';
+import type { Catalogue } from '../catalogue/catalogue';
+import { isTestable } from '../catalogue/catalogue';
 import type { RunRecord, ScenarioRecord } from '../verdicts/run-record';
 import { FAILING, requirementVerdict, type Verdict } from '../verdicts/verdicts';
-import { scenarioKey } from './keys';
+import { scenarioKey } from '../run-outputs/keys';
 
 /** A verdict in one run; NOT RUN where the run has no scenario for it. */
 export type RunVerdict = Verdict | 'NOT RUN';

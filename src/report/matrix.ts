@@ -1,11 +1,11 @@
 // The compliance matrix: every requirement of the catalogue down, one column per run (a backend on a
 // host, read from its verdicts.json) across. Pure: runs and catalogue in, a model out; render.ts turns
 // the model into HTML and Markdown, scripts/report.ts does the reading and writing.
-import { scenarioKey } from './keys';
-import type { Catalogue, Requirement } from '../spec/catalogue';
+import { scenarioKey } from '../run-outputs/keys';
+import type { Catalogue, Requirement } from '../catalogue/catalogue';
 import { requirementVerdict, type Verdict } from '../verdicts/verdicts';
 import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
-import { sectionUrl } from './page';
+import { sectionUrl } from '../catalogue/published-page';
 import { columnNote } from '../testbeds/registry';
 import { describeRevision } from '../verdicts/run-identity';
 import type { RunDiff } from './diff';

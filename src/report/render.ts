@@ -1,6 +1,6 @@
 // The compliance matrix as a self-contained HTML page (no script, no external resource) and as
 // Markdown. Pure: a Matrix in, text out.
-import { escapeHtml } from './keys';
+import { escapeHtml } from '../run-outputs/keys';
 import type { CellScenario, Matrix, MatrixCell, MatrixColumn, MatrixRow } from './matrix';
 import { diffLines, type RequirementChange } from './diff';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { InputError } from '../core/input-error';
 import { readRunRecord, runFiles, TEST_SCREENSHOTS_FOLDER } from '../verdicts/run-record';
 import type { RunSource } from './matrix';
-import { allureScenarioKey, scenarioKey } from './keys';
+import { allureScenarioKey, scenarioKey } from '../run-outputs/keys';
 
 function display(file: string): string {
   return path.relative(process.cwd(), file) || '.';

@@ -20,18 +20,18 @@ export const BACKENDS: readonly BackendEntry[] = [
   {
     name: 'wine',
     summary: "Wine's ws2_32.dll, through an agent under wine64 (node.exe; agent-kind=native: the C agent)",
-    load: () => (require('./agent') as typeof import('./agent')).wineTestbed,
+    load: () => (require('./agent-controller') as typeof import('./agent-controller')).wineTestbed,
   },
   {
     name: 'winsock',
     summary: "the system's ws2_32.dll, through an agent in the local node (agent-kind=native: the C agent; Windows only)",
-    load: () => (require('./agent') as typeof import('./agent')).winsockTestbed,
+    load: () => (require('./agent-controller') as typeof import('./agent-controller')).winsockTestbed,
   },
   {
     name: 'posix',
-    summary: "a comparison, not a Winsock: the host's BSD sockets (Linux), each call carried onto POSIX by agent/posix/mapping.ts",
+    summary: "a comparison, not a Winsock: the host's BSD sockets (Linux), each call carried onto POSIX by agents/posix/mapping.ts",
     columnNote:
-      "A comparison, not a Winsock implementation: the scenarios run against the host's BSD sockets, each Winsock call carried onto POSIX by the porting table of agent/posix/mapping.ts (WSARecvDisconnect is shutdown(fd, SHUT_RD)). Its deviations are where POSIX differs from the page, which a porting layer must make up for.",
+      "A comparison, not a Winsock implementation: the scenarios run against the host's BSD sockets, each Winsock call carried onto POSIX by the porting table of agents/posix/mapping.ts (WSARecvDisconnect is shutdown(fd, SHUT_RD)). Its deviations are where POSIX differs from the page, which a porting layer must make up for.",
     load: () => (require('./posix') as typeof import('./posix')).posixTestbed,
   },
 ];

@@ -17,7 +17,7 @@ export function runFiles(folder: string) {
     cucumberHtml: path.join(folder, 'cucumber.html'),
     junit: path.join(folder, 'junit.xml'),
     allureResults: path.join(folder, 'allure-results'),
-    /** Each scenario's packets, where they were captured: a pcap file named after it (src/report/wire-log.ts pcapFileName). */
+    /** Each scenario's packets, where they were captured: a pcap file named after it (src/run-outputs/wire-log.ts pcapFileName). */
     captures: path.join(folder, 'pcap'),
     /** What allure-cucumberjs's formatter writes to the stream cucumber gives every formatter: nothing, as a rule. */
     allureFormatterLog: path.join(folder, 'allure-formatter.log'),

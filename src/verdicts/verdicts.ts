@@ -1,8 +1,8 @@
 // From cucumber's messages to conformance verdicts. Pure: the CLI feeds it live, the report builder feeds
 // it archived messages.ndjson files, and both get the same answer.
 import type * as messages from '@cucumber/messages';
-import type { Requirement } from '../spec/catalogue';
-import type { Expectation } from './expectations';
+import type { Requirement } from '../catalogue/catalogue';
+import type { Expectation } from './expectations-file';
 import type { ScenarioRecord } from './run-record';
 import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA } from '../core/outcomes';
 

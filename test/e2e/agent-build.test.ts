@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { buildAgent } from '../../src/testbeds/agent/launcher';
+import { buildAgent } from '../../src/testbeds/agent-controller/launcher';
 import { scratchDir } from '../scratch';
 
 /** Every file under `dir`, as paths relative to it with forward slashes. */
@@ -20,9 +20,9 @@ function filesUnder(dir: string): string[] {
 describe('agent build', () => {
   it('holds the agent and what it requires at run time, where they are in the repository, and nothing else', () => {
     const out = scratchDir('agent-build');
-    assert.equal(buildAgent(out), path.join(out, 'agent', 'agent.js'));
+    assert.equal(buildAgent(out), path.join(out, 'agents', 'node', 'agent.js'));
     const files = filesUnder(out);
-    assert.ok(files.includes('agent/agent.js'));
+    assert.ok(files.includes('agents/node/agent.js'));
     // The Winsock vocabulary is required at run time; the ports are only types, and stay out.
     assert.ok(files.includes('src/core/winsock.js'), files.join(' '));
     assert.ok(!files.includes('src/core/ports.js'), files.join(' '));

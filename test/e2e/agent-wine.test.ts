@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { frame, LineDecoder, PROTOCOL_VERSION } from '../../agent/protocol';
-import { wineTestbed } from '../../src/testbeds/agent';
-import { buildAgent, launchLocalAgent } from '../../src/testbeds/agent/launcher';
-import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone } from '../../src/testbeds/agent/wine-setup';
+import { frame, LineDecoder, PROTOCOL_VERSION } from '../../agents/protocol';
+import { wineTestbed } from '../../src/testbeds/agent-controller';
+import { buildAgent, launchLocalAgent } from '../../src/testbeds/agent-controller/launcher';
+import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
 import type { Call, CallOutcome } from '../../src/core/ports';
 import { prefixLeftovers, stillRunningOf, trackDescendants } from './processes';
 

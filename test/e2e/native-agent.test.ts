@@ -1,4 +1,4 @@
-// The native agent (agent-c/) under wine64, held to the node agent: the whole Wine suite with each, and
+// The native agent (agents/native/) under wine64, held to the node agent: the whole Wine suite with each, and
 // the same verdicts and the same observations (each scenario's calls and what they returned) scenario by
 // scenario; a difference is a bug in one of them. Then what a vendor does with it: start it by hand and
 // point the suite at it, one controller after another; and the protocol's refusals. Needs `npm run
@@ -9,11 +9,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { frame, LineDecoder, PROTOCOL_VERSION } from '../../agent/protocol';
+import { frame, LineDecoder, PROTOCOL_VERSION } from '../../agents/protocol';
 import { CALL_LOG_MEDIA } from '../../src/core/outcomes';
 import { REPO_ROOT } from '../../src/core/paths';
-import { launchLocalAgent, type LocalAgent } from '../../src/testbeds/agent/launcher';
-import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone, type WineSetup } from '../../src/testbeds/agent/wine-setup';
+import { launchLocalAgent, type LocalAgent } from '../../src/testbeds/agent-controller/launcher';
+import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone, type WineSetup } from '../../src/testbeds/agent-controller/wine-setup';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
 import { runCli, type Finished } from './cli-process';
@@ -100,7 +100,7 @@ describe('the native agent under wine', () => {
     const a = readRunRecord(reports.node);
     const b = readRunRecord(reports.native);
     assert.match(a.metadata['controller: agent program'] ?? '', /^node agent /);
-    assert.match(b.metadata['controller: agent program'] ?? '', /^native agent \(agent-c\/, winsock-agent-x64\.exe\)$/);
+    assert.match(b.metadata['controller: agent program'] ?? '', /^native agent \(agents\/native\/, winsock-agent-x64\.exe\)$/);
     assert.match(b.metadata['agent: implementation'] ?? '', /native agent \(C, x64\)/);
     assert.equal(b.metadata['controller: the agent contradicts it'], undefined);
     assert.equal(b.metadata['controller: node.exe installed'], undefined);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { buildNativeAgents, importedDlls, importedFunctions, SYSTEM_DLLS } from '../../src/testbeds/agent/native-build';
+import { buildNativeAgents, importedDlls, importedFunctions, SYSTEM_DLLS } from '../../src/testbeds/agent-controller/native-build';
 import { scratchDir } from '../scratch';
 
 /** The PE optional header's subsystem version and DllCharacteristics. */
@@ -19,7 +19,7 @@ function peHeader(exe: string): { subsystem: number; characteristics: number } {
  * Every function the executables may import, each one exported by Windows XP SP3's kernel32, msvcrt and
  * ws2_32 (and by XP x64's, for the x64 build): the agent's own calls and what mingw-w64's start-up code
  * and printf use. A new import fails the test until it is checked against XP and added here, or avoided
- * (a newer call belongs behind GetProcAddress, as RtlGetVersion is in agent-c/src/facts.c).
+ * (a newer call belongs behind GetProcAddress, as RtlGetVersion is in agents/native/src/facts.c).
  */
 const XP_SP3_EXPORTS: Record<string, string[]> = {
   'kernel32.dll': (

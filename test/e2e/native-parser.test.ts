@@ -1,6 +1,6 @@
-// The native agent reads untrusted bytes in C: its framing, JSON reader and request checks (agent-c/src/
+// The native agent reads untrusted bytes in C: its framing, JSON reader and request checks (agents/native/src/
 // protocol.c, json.c) run natively here under AddressSanitizer and UndefinedBehaviorSanitizer, through
-// agent-c/test/fuzz-protocol.c, on a corpus (agent-c/test/corpus/) and on generated mutations of it.
+// agents/native/test/fuzz-protocol.c, on a corpus (agents/native/test/corpus/) and on generated mutations of it.
 // Malformed, truncated, oversized or deeply nested input must give one error line and end the connection;
 // well-formed input must be served; nothing may crash or touch memory it does not own.
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/core/paths';
 import { scratchDir } from '../scratch';
 
-const SOURCES = path.join(REPO_ROOT, 'agent-c');
+const SOURCES = path.join(REPO_ROOT, 'agents', 'native');
 const CORPUS = path.join(SOURCES, 'test', 'corpus');
 const MAX_LINE_BYTES = 1024 * 1024;
 const HELLO = '{"type":"hello","id":0,"protocol":1,"client":"test"}\n';

@@ -2,7 +2,7 @@
 // the run's exit code: junit.xml, the raw allure-results the run wrote, the Allure report built from them
 // and read in headless Chromium (statuses in its tree, categories, counts and success rate, and the
 // message of a scenario of each verdict), and the compliance matrix read there too. The mapping it checks
-// against is src/report/verdict-formats.ts.
+// against is src/run-outputs/verdict-formats.ts.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,9 +10,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../src/core/paths';
-import { allureScenarioKey, scenarioKey } from '../../src/report/keys';
+import { allureScenarioKey, scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
-import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage, type AllureStatus } from '../../src/report/verdict-formats';
+import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage, type AllureStatus } from '../../src/run-outputs/verdict-formats';
 import { readRunRecord, runFiles, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { requirementVerdict, VERDICTS, type Verdict } from '../../src/verdicts/verdicts';
 import { openBrowser } from './browser';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { NOT_APPLICABLE_MEDIA, WIRE_LOG_MEDIA } from '../../src/core/outcomes';
 import { readRunRecord } from '../../src/verdicts/run-record';
-import { NO_POSIX_COUNTERPART, NO_UNINITIALISED_PROCESS } from '../../agent/posix/mapping';
+import { NO_POSIX_COUNTERPART, NO_UNINITIALISED_PROCESS } from '../../agents/posix/mapping';
 import { stillRunningOf } from './processes';
 import { scratchDir } from '../scratch';
 import { runCli as runCliProcess, type Finished } from './cli-process';

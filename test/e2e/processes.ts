@@ -15,7 +15,7 @@ export interface Proc {
   comm: string;
 }
 
-/** This checkout's Wine prefix (src/testbeds/agent/wine-setup.ts puts it in <repo>/.cache/wine/prefix). */
+/** This checkout's Wine prefix (src/testbeds/agent-controller/wine-setup.ts puts it in <repo>/.cache/wine/prefix). */
 export const PREFIX = path.join(REPO_ROOT, '.cache', 'wine', 'prefix');
 
 export function readProc(pid: number): Proc | null {
@@ -106,7 +106,7 @@ export function prefixProcs(prefix = PREFIX): Proc[] {
 }
 
 /**
- * The live controllers other than `ours` that use the prefix (src/testbeds/agent/wine-setup.ts usePrefix
+ * The live controllers other than `ours` that use the prefix (src/testbeds/agent-controller/wine-setup.ts usePrefix
  * records each in <prefix>.users): another test of this checkout running beside, whose Wine processes the
  * prefix's are too, and which ends them when it leaves.
  */

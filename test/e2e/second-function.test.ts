@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, 
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/core/paths';
-import { pageStatements } from '../../src/spec/statements';
+import { pageStatements } from '../../src/catalogue/statements';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
 
@@ -22,7 +22,7 @@ const SUITE_PARTS = [
   'spec',
   'features',
   'scripts',
-  'agent',
+  'agents',
   'expectations',
   'docs',
   'cucumber.js',

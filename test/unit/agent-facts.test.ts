@@ -1,8 +1,8 @@
 // A run's facts say who vouches for each, and an agent that contradicts what the controller sees is named.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AgentFacts } from '../../agent/protocol';
-import { runFacts, type ControllerFacts } from '../../src/testbeds/agent/facts';
+import type { AgentFacts } from '../../agents/protocol';
+import { runFacts, type ControllerFacts } from '../../src/testbeds/agent-controller/facts';
 
 const controller: ControllerFacts = {
   backend: 'wine',

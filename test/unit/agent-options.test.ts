@@ -1,7 +1,7 @@
-// The wine and winsock backends' options that choose the agent (src/testbeds/agent/options.ts).
+// The wine and winsock backends' options that choose the agent (src/testbeds/agent-controller/options.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAgentOptions } from '../../src/testbeds/agent/options';
+import { parseAgentOptions } from '../../src/testbeds/agent-controller/options';
 
 describe('agent-kind', () => {
   it('starts the node agent unless told otherwise, and the native one with agent-kind=native', () => {

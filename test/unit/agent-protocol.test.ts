@@ -12,9 +12,9 @@ import {
   ProtocolError,
   type AgentFacts,
   type AgentMessage,
-} from '../../agent/protocol';
-import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, WSAPROTOCOL_INFOW_SIZE } from '../../agent/sockaddr';
-import { AgentConnection, ProtocolMismatch, RequestTimeout } from '../../src/testbeds/agent/connection';
+} from '../../agents/protocol';
+import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, WSAPROTOCOL_INFOW_SIZE } from '../../agents/node/sockaddr';
+import { AgentConnection, ProtocolMismatch, RequestTimeout } from '../../src/testbeds/agent-controller/connection';
 import { AgentFailure } from '../../src/core/outcomes';
 import { AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS } from '../../src/core/winsock';
 

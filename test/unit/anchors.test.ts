@@ -5,10 +5,10 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { functionCatalogue, loadCatalogue } from '../../src/spec/catalogue';
-import { pageCoverage } from '../../src/spec/anchors';
-import { claimants, diffStatements, similarity } from '../../src/spec/drift';
-import { pageStatements, sentences, type Statement } from '../../src/spec/statements';
+import { functionCatalogue, loadCatalogue } from '../../src/catalogue/catalogue';
+import { pageCoverage } from '../../src/catalogue/anchors';
+import { claimants, diffStatements, similarity } from '../../src/catalogue/drift';
+import { pageStatements, sentences, type Statement } from '../../src/catalogue/statements';
 import { elementAt, PAGE, PAGE_TEXT, replaceInStatement, statement, STATEMENTS, withoutStatement } from '../page-edits';
 import { scratchDir } from '../scratch';
 

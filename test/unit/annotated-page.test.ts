@@ -2,9 +2,9 @@
 // longer matches said so, statement by statement. (The browser test opens it with a simulator and a Wine run.)
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { functionCatalogue } from '../../src/spec/catalogue';
-import { pageCoverage } from '../../src/spec/anchors';
-import { pageStatements } from '../../src/spec/statements';
+import { functionCatalogue } from '../../src/catalogue/catalogue';
+import { pageCoverage } from '../../src/catalogue/anchors';
+import { pageStatements } from '../../src/catalogue/statements';
 import { buildMatrix } from '../../src/report/matrix';
 import { renderAnnotatedPage, statementAnchor } from '../../src/report/annotated-page';
 import { PAGE, PAGE_TEXT, replaceInStatement, statement, STATEMENTS } from '../page-edits';

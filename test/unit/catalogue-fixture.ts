@@ -1,5 +1,5 @@
 // A made-up catalogue for the report tests: requirements built in one line, on the real page's fields.
-import type { Catalogue, Requirement } from '../../src/spec/catalogue';
+import type { Catalogue, Requirement } from '../../src/catalogue/catalogue';
 
 /** A requirement of the made-up catalogue; `extra` overrides any field. */
 export function requirement(

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { Catalogue } from '../../src/spec/catalogue';
+import type { Catalogue } from '../../src/catalogue/catalogue';
 import { catalogueOf, requirement } from './catalogue-fixture';
 import { changeKind, diffLines, diffRuns } from '../../src/report/diff';
 import { buildMatrix } from '../../src/report/matrix';

@@ -1,12 +1,12 @@
-// The evidence a person reads without tools: the call log in strace's words (src/report/call-log.ts), the
-// wire log in tcpdump's (src/report/wire-log.ts), on one timeline from the call under test, and the pcap
+// The evidence a person reads without tools: the call log in strace's words (src/run-outputs/call-log.ts), the
+// wire log in tcpdump's (src/run-outputs/wire-log.ts), on one timeline from the call under test, and the pcap
 // file named after its scenario; the constants by name come from src/core/winsock.ts alone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Call, CallOutcome, WirePacket } from '../../src/core/ports';
-import { callLine, callLogText, callText, cString, describeOutcome, straceCall, straceReturn } from '../../src/report/call-log';
-import type { CallLogEntry, TimelineEvent } from '../../src/report/timeline';
-import { pcapFileName, tcpdumpLine, wireLogText, initialSequences } from '../../src/report/wire-log';
+import { callLine, callLogText, callText, cString, describeOutcome, straceCall, straceReturn } from '../../src/run-outputs/call-log';
+import type { CallLogEntry, TimelineEvent } from '../../src/run-outputs/timeline';
+import { pcapFileName, tcpdumpLine, wireLogText, initialSequences } from '../../src/run-outputs/wire-log';
 import {
   constantName,
   flagNames,

@@ -1,13 +1,13 @@
 // The evidence an expectation names must be there: a pcap file named in expectations/*.yaml is the name a
-// run gives a scenario of the features as they are (src/report/wire-log.ts), so that it outlives no edit
+// run gives a scenario of the features as they are (src/run-outputs/wire-log.ts), so that it outlives no edit
 // of a feature file that moves its scenario.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { it } from 'node:test';
 import { REPO_ROOT } from '../../src/core/paths';
-import { pcapFileName } from '../../src/report/wire-log';
-import { readScenarios } from '../../src/spec/trace';
+import { pcapFileName } from '../../src/run-outputs/wire-log';
+import { readScenarios } from '../../src/catalogue/trace';
 
 it('every pcap an expectation names is the file a run writes for a scenario of the features', () => {
   const written = new Set(

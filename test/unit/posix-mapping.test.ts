@@ -1,4 +1,4 @@
-// The POSIX comparison's porting table (agent/posix/mapping.ts): complete over the suite's calls, errno
+// The POSIX comparison's porting table (agents/posix/mapping.ts): complete over the suite's calls, errno
 // mapped by name, the numbers it translates, and the same table in docs/interpreting.md; then its executor
 // in this process on the host's libc (Linux only): the calls as a Winsock caller sees them, a blocked call
 // woken at its bound, and release closing what the calls opened.
@@ -8,10 +8,10 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as koffi from 'koffi';
 import type { Call, CallOutcome, Returned } from '../../src/core/ports';
-import { BadCall, SUPPORTED_OPS } from '../../agent/calls';
-import { DISCONNECT_BUFFER_FILL } from '../../agent/protocol';
-import { PosixExecutor } from '../../agent/posix/executor';
-import { bindLibc } from '../../agent/posix/libc';
+import { BadCall, SUPPORTED_OPS } from '../../agents/node/calls';
+import { DISCONNECT_BUFFER_FILL } from '../../agents/protocol';
+import { PosixExecutor } from '../../agents/posix/executor';
+import { bindLibc } from '../../agents/posix/libc';
 import {
   ERRNO_TO_WSA,
   LINUX,
@@ -25,7 +25,7 @@ import {
   UNMAPPED_ERRNO,
   winsockFamily,
   wsaCodeForErrno,
-} from '../../agent/posix/mapping';
+} from '../../agents/posix/mapping';
 import {
   AF_DECNET,
   AF_INET,
@@ -42,7 +42,7 @@ import {
   WSA_ERRORS,
 } from '../../src/core/winsock';
 import { REPO_ROOT } from '../../src/core/paths';
-import { functionCatalogue } from '../../src/spec/catalogue';
+import { functionCatalogue } from '../../src/catalogue/catalogue';
 
 /** The host's errno numbers by name, as the POSIX agent reads them (koffi's table; node's lacks a few, ESOCKTNOSUPPORT among them). */
 const HOST_ERRNO = koffi.os.errno;

@@ -7,9 +7,9 @@ import { defaultReportsFolder, labelSlug } from '../../src/verdicts/run-record';
 import { helpText } from '../../src/cli/help';
 import { listText } from '../../src/cli/list';
 import { MUTANTS } from '../../src/testbeds/simulator/options';
-import { OPTION_NAMES } from '../../src/testbeds/agent/options';
-import { functionCatalogue } from '../../src/spec/catalogue';
-import { readScenarios } from '../../src/spec/trace';
+import { OPTION_NAMES } from '../../src/testbeds/agent-controller/options';
+import { functionCatalogue } from '../../src/catalogue/catalogue';
+import { readScenarios } from '../../src/catalogue/trace';
 import { REPO_ROOT } from '../../src/core/paths';
 import path from 'node:path';
 

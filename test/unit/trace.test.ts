@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { defaultFunction, featurePaths, functionCatalogue, functionFolder, isFeatureOf, loadCatalogue } from '../../src/spec/catalogue';
-import { readScenarios, trace, type TracedScenario } from '../../src/spec/trace';
+import { defaultFunction, featurePaths, functionCatalogue, functionFolder, isFeatureOf, loadCatalogue } from '../../src/catalogue/catalogue';
+import { readScenarios, trace, type TracedScenario } from '../../src/catalogue/trace';
 import { scratchDir } from '../scratch';
-import { expectationsFile } from '../../src/verdicts/expectations';
+import { expectationsFile } from '../../src/verdicts/expectations-file';
 import { REPO_ROOT } from '../../src/core/paths';
 
 const catalogue = functionCatalogue();

@@ -1,13 +1,13 @@
-// The one mapping from verdict to each format (src/report/verdict-formats.ts), and the two outputs that
+// The one mapping from verdict to each format (src/run-outputs/verdict-formats.ts), and the two outputs that
 // follow it: junit.xml and the run's Allure results.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
-import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/report/verdict-formats';
-import { writeAllureVerdicts } from '../../src/report/allure-verdicts';
-import { junitCounts, junitXml, ScenarioTimes, type JunitScenario } from '../../src/report/junit';
+import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/run-outputs/verdict-formats';
+import { writeAllureVerdicts } from '../../src/run-outputs/allure-verdicts';
+import { junitCounts, junitXml, ScenarioTimes, type JunitScenario } from '../../src/run-outputs/junit';
 import { FAILING, VERDICTS, type Verdict } from '../../src/verdicts/verdicts';
 import type { ExpectationRecord, ScenarioRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';

@@ -5,7 +5,7 @@
 //
 // WirePacket.length is the transport payload: TCP or UDP data bytes (as tcpdump's "length N"), or the
 // whole ICMP message. A TCP segment's seq, ack and win are its header's, unscaled, as tcpdump prints them.
-import { ipv4Text, ipv6Text } from '../../../agent/sockaddr';
+import { ipv4Text, ipv6Text } from '../../../agents/node/sockaddr';
 import type { Endpoint, WirePacket } from '../../core/ports';
 
 /** A pcap file's global header, which every file (and every slice of one) starts with. */

@@ -1,10 +1,10 @@
 // The posix backend: a comparison column, not a Winsock implementation. The same scenarios run against the
 // host's BSD sockets, each Winsock call carried onto POSIX as the porting table says
-// (agent/posix/mapping.ts: WSARecvDisconnect is shutdown(fd, SHUT_RD), WSAGetLastError is errno mapped to
+// (agents/posix/mapping.ts: WSARecvDisconnect is shutdown(fd, SHUT_RD), WSAGetLastError is errno mapped to
 // WSA codes, ...), so that the matrix shows where POSIX differs from the page.
 //
-// The calls run in the POSIX agent (agent/posix/agent.ts), a child node process the agent controller
-// (src/testbeds/agent/) starts and talks to over the control protocol: a call that blocks past its bound
+// The calls run in the POSIX agent (agents/posix/agent.ts), a child node process the agent controller
+// (src/testbeds/agent-controller/) starts and talks to over the control protocol: a call that blocks past its bound
 // or crashes the agent ends its scenario as TIMEOUT or BROKEN and the run goes on with a fresh agent, as
 // with Wine's. The peer and the capture are the same loopback ones. What has no POSIX counterpart (the
 // table's NO_POSIX_COUNTERPART, a process without start-up, fault injection) is N/A here, with the reason,
@@ -13,13 +13,13 @@ import * as path from 'node:path';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
 import { NotApplicable } from '../../core/outcomes';
 import { REPO_ROOT } from '../../core/paths';
-import { keptByTheTable, NO_UNINITIALISED_PROCESS, notApplicableOnPosix } from '../../../agent/posix/mapping';
-import { AgentTestbed } from '../agent';
+import { keptByTheTable, NO_UNINITIALISED_PROCESS, notApplicableOnPosix } from '../../../agents/posix/mapping';
+import { AgentTestbed } from '../agent-controller';
 import { columnNote } from '../registry';
-import { buildAgent, type LaunchSpec } from '../agent/launcher';
-import { parseAgentOptions, type AgentOptions } from '../agent/options';
+import { buildAgent, type LaunchSpec } from '../agent-controller/launcher';
+import { parseAgentOptions, type AgentOptions } from '../agent-controller/options';
 
-const POSIX_AGENT_ENTRY = path.join(REPO_ROOT, 'agent', 'posix', 'agent.ts');
+const POSIX_AGENT_ENTRY = path.join(REPO_ROOT, 'agents', 'posix', 'agent.ts');
 
 /** The POSIX agent in the local node, built like the Winsock agent (only node built-ins beside koffi). */
 function posixAgentLaunch(options: AgentOptions): LaunchSpec {

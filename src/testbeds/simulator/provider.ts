@@ -29,7 +29,7 @@ import {
   XP1_MESSAGE_ORIENTED,
   type WsaErrorName,
 } from '../../core/winsock';
-import { DISCONNECT_BUFFER_FILL } from '../../../agent/protocol';
+import { DISCONNECT_BUFFER_FILL } from '../../../agents/protocol';
 import { Connection, DatagramEndpoint, Listener, SEND_BUFFER } from './endpoints';
 import { LOOPBACK, type Network, type Transport } from './network';
 import type { MutantName, SimulatorOptions } from './options';
@@ -597,7 +597,7 @@ export class SimulatedProcess implements WinsockProcess {
 
     let out: CallOutputs = {};
     if (buffer !== null) {
-      // The application's buffer as the agent hands it over (agent/protocol.ts), and what comes back: the
+      // The application's buffer as the agent hands it over (agents/protocol.ts), and what comes back: the
       // WSABUF's length and the whole buffer.
       const given = Buffer.alloc(buffer, DISCONNECT_BUFFER_FILL);
       const handBack = (bufferLength: number): CallOutputs => ({ bufferLength, data: given.toString('hex') });

@@ -1,0 +1,487 @@
+// The real-Winsock backends: an agent executes the calls on ws2_32.dll and answers over the control
+// protocol; the peer is the controller's own loopback sockets and the wire is tcpdump on lo. The agent is
+// the node agent (agents/node/agent.ts in Windows node.exe) or, with `agent-kind=native`, the native one
+// (agents/native/, an executable built by native-build.ts).
+//   wine     Wine's ws2_32.dll: Windows node.exe under wine64, in a private prefix (Linux hosts)
+//   winsock  the system's ws2_32.dll: the local node, on a Windows host
+// Either takes `agent=tcp://HOST:PORT` to use an agent that is already running (a vendor's, or one
+// started by hand with `node -r ts-node/register agents/node/agent.ts --listen 127.0.0.1:7777`), or
+// `agent-command=PROGRAM [ARGS]` to start another agent program locally (the suite's own tests start a
+// deliberately faulty agent this way: test/e2e/fixtures/faulty-agent.ts).
+//
+// Robustness: a call that does not answer within its bound plus `grace` ends its scenario as TIMEOUT and
+// the agent is killed; an agent that exits, crashes or breaks the protocol ends it as BROKEN, with its
+// last output and the offending bytes as evidence (AgentFailure.evidence, attached by support/dsl.ts).
+// Either way a local agent is started afresh for the next call. A remote agent cannot be restarted from
+// here: its connection is opened once more, and if that fails every later scenario is BROKEN at once.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
+import { AgentFailure, CallTimeout, NotApplicable } from '../../core/outcomes';
+import { LoopbackPeer } from '../loopback/peer';
+import { TcpdumpWire } from '../loopback/capture';
+import { AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
+import { awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
+import { INSTALL_MINGW, nativeAgentPath, NativeBuildError } from './native-build';
+import { parseAgentOptions, type AgentOptions } from './options';
+import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
+import { REPO_ROOT } from '../../core/paths';
+import type { AgentFacts, AgentMessage } from '../../../agents/protocol';
+import { runFacts } from './facts';
+import { describeRevision, suiteRevision } from '../../verdicts/run-identity';
+
+/** The agent's backend; `posix` is the POSIX comparison (src/testbeds/posix/), whose agent carries the calls onto BSD sockets. */
+export type Kind = 'wine' | 'winsock' | 'posix';
+
+/** The agent currently serving this testbed: its connection and, when we started it, its process. */
+interface Live {
+  conn: AgentConnection;
+  local: LocalAgent | null;
+  generation: number;
+}
+
+async function revision(): Promise<string> {
+  return describeRevision(await suiteRevision());
+}
+
+export class AgentTestbed implements Testbed {
+  readonly faults: readonly FaultName[] = [];
+  readonly peer: LoopbackPeer;
+  readonly wire: TcpdumpWire | null;
+  private live: Live | null = null;
+  private starting: Promise<Live> | null = null;
+  private generation = 0;
+  private readonly controlPorts = new Set<number>();
+  private readonly probes = new Set<ProbeProcess>();
+  private readonly main: MainProcess;
+  private lastBootMs: number | null = null;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  /** Why a remote agent is given up on: its connection failed and could not be opened again. */
+  private remoteLost: string | null = null;
+  /** The facts of the last agent that said hello (metadata does not start an agent to ask again). */
+  private facts: AgentConnection['facts'] | null = null;
+  /** The ports of the scenario that ended last, for the capture's onlyPorts. */
+  private scenarioPorts: ReadonlySet<number> = new Set();
+  /** This host's facts for metadata(), asked for while the agent boots: each is a process to run. */
+  private readonly hostFacts: Promise<{ revision: string; wine: string | null }>;
+  /** Ends our use of the Wine prefix (and its processes, wineserver included, when no other worker uses it). */
+  private readonly leavePrefix: (() => void) | null;
+
+  constructor(
+    readonly backend: Kind,
+    private readonly options: AgentOptions,
+    private readonly setup: WineSetup | null,
+    /** How the suite's own agent is started for this backend (the Winsock agent unless told). */
+    private readonly ownAgent: () => LaunchSpec = () => suiteAgentLaunch(setup, options),
+  ) {
+    this.peer = new LoopbackPeer(options.peerAddress);
+    const loopback = /^127\.|^localhost$/.test(options.peerAddress);
+    // lo is shared, by a parallel run's other workers and by any other program on the host: each scenario
+    // keeps the packets of its own peer's sockets (every packet of the socket under test goes to or comes
+    // from one of them), those it has opened so far while it runs (Wire.seen), all of them once it has
+    // ended (Wire.stop, after endScenario took them). The previous scenario's ports may linger in the set;
+    // its packets are before this scenario's slice of the capture.
+    this.wire =
+      options.capture && loopback
+        ? TcpdumpWire.create({
+            interface: 'lo',
+            excludedPorts: () => [...this.controlPorts],
+            onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
+          })
+        : null;
+    if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
+    this.main = new MainProcess(this);
+    this.leavePrefix = setup && !options.remote ? usePrefix(setup) : null;
+    this.hostFacts = Promise.all([revision(), setup ? wineVersion(setup.wine64).catch(() => 'unknown') : null]).then(([rev, wine]) => ({
+      revision: rev,
+      wine,
+    }));
+  }
+
+  now(): number {
+    return performance.now();
+  }
+
+  /** The live agent, if there is one; never starts one. */
+  current(): Live | null {
+    return this.live && !this.live.conn.broken ? this.live : null;
+  }
+
+  /** The live agent, started (or reconnected) when there is none. */
+  agent(): Promise<Live> {
+    if (this.closed) return Promise.reject(new Error('the testbed is closed'));
+    if (this.live && !this.live.conn.broken) return Promise.resolve(this.live);
+    if (this.remoteLost) return Promise.reject(new AgentFailure(this.remoteLost, ''));
+    this.starting ??= this.start().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async start(): Promise<Live> {
+    await this.discard();
+    const generation = ++this.generation;
+    let local: LocalAgent | null = null;
+    let host = '127.0.0.1';
+    let port: number;
+    if (this.options.remote) {
+      ({ host, port } = this.options.remote);
+    } else {
+      local = await this.launch();
+      port = local.port;
+      this.controlPorts.add(port);
+      this.controlPorts.add(local.announcePort);
+      this.lastBootMs = local.bootMs;
+      this.wire?.prepare();
+    }
+    const agent = local;
+    let conn: AgentConnection;
+    try {
+      conn = await AgentConnection.open(host, port, {
+        evidence: () => agent?.evidence() ?? '',
+        onBroken: () => {
+          // Broken by the agent (it closed or sent garbage): let a dying agent finish, so the exit code
+          // and its last words are the evidence, then make sure it is gone.
+          if (this.live?.generation === generation) void this.discard(2000);
+        },
+        connectTimeoutMs: Math.max(10_000, this.options.graceMs),
+        client: `winsock-conformance (${this.backend} backend, pid ${process.pid})`,
+      });
+    } catch (e) {
+      await local?.kill();
+      if (this.options.remote && !(e instanceof ProtocolMismatch)) {
+        // Nothing here can restart a remote agent: say so once, and fail every later scenario at once
+        // rather than waiting out a connection attempt in each.
+        const { host: h, port: p } = this.options.remote;
+        const why = e instanceof Error ? e.message : String(e);
+        const when = generation > 1 ? ' after its connection failed in an earlier scenario' : '';
+        this.remoteLost = `the agent at tcp://${h}:${p} is gone${when} (${why}); a remote agent cannot be restarted from here: start it again and rerun`;
+        throw new AgentFailure(this.remoteLost, e instanceof AgentFailure ? e.evidence : '');
+      }
+      throw e;
+    }
+    this.live = { conn, local, generation };
+    this.facts = conn.facts;
+    return this.live;
+  }
+
+  private async launch(): Promise<LocalAgent> {
+    if (this.options.agentCommand) {
+      const [program, ...args] = this.options.agentCommand;
+      const script = /\.[cm]?[jt]s$/.test(program);
+      const ts = /\.[cm]?ts$/.test(program);
+      return launchLocalAgent({
+        command: script ? process.execPath : program,
+        args: script ? [...(ts ? ['--require', require.resolve('ts-node/register')] : []), path.resolve(program), ...args] : args,
+        env: process.env,
+        logDir: path.join(this.options.cacheDir, 'agent-command', 'logs'),
+        bootTimeoutMs: this.options.bootTimeoutMs,
+        label: `started with agent-command ${program}`,
+      });
+    }
+    return launchLocalAgent(this.ownAgent());
+  }
+
+  /** The native agent's executable (nativeAgentExe). */
+  nativeAgent(): string {
+    return nativeAgentExe(this.setup, this.options);
+  }
+
+  /** Forget the current agent: close its connection, kill it if it is ours (after `graceMs` to exit). Its probes die with it. */
+  async discard(graceMs = 0): Promise<void> {
+    const live = this.live;
+    this.live = null;
+    if (!live) return;
+    live.conn.close();
+    if (live.local && graceMs > 0) await awaitAtMost(live.local.exited, graceMs);
+    await live.local?.kill();
+  }
+
+  /** Send a request to the live agent; a late answer kills (or drops) the agent and is a CallTimeout. */
+  async request(live: Live, request: Request, timeoutMs: number): Promise<AgentMessage> {
+    try {
+      return await live.conn.request(request, timeoutMs);
+    } catch (e) {
+      if (e instanceof RequestTimeout) {
+        if (this.live?.generation === live.generation) await this.discard();
+        const what = this.options.remote ? 'the connection to the agent was dropped' : 'the agent was killed';
+        // Its log, read after the kill: what it was doing when it stopped answering.
+        throw new CallTimeout(`${e.message}; ${what} and starts afresh on next use`, joinEvidence(live.conn.received, live.local?.evidence() ?? ''));
+      }
+      if (e instanceof AgentFailure && live.conn.broken && live.local) {
+        // The connection died first; give the process a moment to exit so the evidence has its last words.
+        await awaitAtMost(live.local.exited, 2000);
+        throw new AgentFailure(e.message, joinEvidence(live.conn.received, live.local.evidence()));
+      }
+      throw e;
+    }
+  }
+
+  async call(live: Live, processId: string, call: Call, boundMs: number): Promise<CallOutcome> {
+    const answer = await this.request(live, { type: 'call', process: processId, call, boundMs }, boundMs + this.options.graceMs);
+    if (answer.type !== 'result') throw new AgentFailure(`the agent answered a call with "${answer.type}"`, JSON.stringify(answer));
+    return answer.outcome;
+  }
+
+  async mainProcess(): Promise<WinsockProcess> {
+    await this.agent();
+    return this.main;
+  }
+
+  async uninitialisedProcess(): Promise<WinsockProcess> {
+    const live = await this.agent();
+    const answer = await this.request(live, { type: 'spawn' }, 30_000 + this.options.graceMs);
+    if (answer.type !== 'spawned') throw new AgentFailure(`the agent answered spawn with "${answer.type}"`, JSON.stringify(answer));
+    const probe = new ProbeProcess(this, live, answer.process);
+    this.probes.add(probe);
+    return probe;
+  }
+
+  forget(probe: ProbeProcess): void {
+    this.probes.delete(probe);
+  }
+
+  async inject(fault: FaultName): Promise<void> {
+    throw new NotApplicable(`fault ${fault} cannot be injected: a real stack cannot fail on demand`);
+  }
+
+  async endScenario(): Promise<void> {
+    this.scenarioPorts = this.peer.takePorts();
+    this.peer.closeAll();
+    const probes = [...this.probes];
+    this.probes.clear();
+    // Only a live agent has anything to release; a dead one took its handles with it.
+    if (this.current()) {
+      for (const probe of probes) await probe.release().catch(() => undefined);
+      await this.main.release().catch(() => undefined);
+    }
+  }
+
+  async metadata(): Promise<Record<string, string>> {
+    const host = await this.hostFacts;
+    let agent: AgentFacts | null = null;
+    let agentError: string | null = null;
+    try {
+      agent = this.facts ?? (await this.agent()).conn.facts;
+    } catch (e) {
+      agentError = e instanceof Error ? e.message : String(e);
+    }
+    return runFacts(
+      {
+        backend: this.backend,
+        revision: host.revision,
+        host: `${os.type()} ${os.release()} ${os.arch()}, node ${process.version}`,
+        agentAddress: this.options.remote
+          ? `tcp://${this.options.remote.host}:${this.options.remote.port}`
+          : this.options.agentCommand
+            ? `local, started with agent-command ${this.options.agentCommand.join(' ')}`
+            : 'local',
+        capture: this.wire ? 'tcpdump on lo' : 'none',
+        // What the controller runs the agent with: its Wine and node.exe, unless another program is the agent.
+        runs: this.options.remote
+          ? null
+          : {
+              wine: this.options.agentCommand ? null : host.wine,
+              nodeExe: this.setup && !this.options.agentCommand && this.options.agentKind === 'node' ? this.setup.nodeVersion : null,
+            },
+        program: this.agentProgram(),
+        bootMs: this.lastBootMs,
+      },
+      agent,
+      agentError,
+    );
+  }
+
+  /** Which agent program the controller starts, for the run's facts; undefined for a remote agent. */
+  private agentProgram(): string | undefined {
+    if (this.options.remote) return undefined;
+    if (this.options.agentCommand) return `agent-command ${this.options.agentCommand.join(' ')}`;
+    if (this.options.agentKind === 'native') return `native agent (agents/native/, ${path.basename(this.nativeAgent())})`;
+    return `node agent (agents/node/agent.ts${this.setup ? `, node.exe ${this.setup.nodeVersion}` : `, node ${process.version}`})`;
+  }
+
+  /** Every caller waits for the one close: a second one (AfterAll after Ctrl-C's) must not return before it has ended. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    // Closed first, so that nothing starts an agent meanwhile (a step still running when Ctrl-C closes the
+    // testbed); one being started now is let finish, and shut down with the rest.
+    this.closed = true;
+    await this.starting?.catch(() => undefined);
+    await this.endScenario().catch(() => undefined);
+    const live = this.live;
+    const agentGone = async (): Promise<void> => {
+      if (live && !live.conn.broken && live.local) {
+        await live.conn.request({ type: 'shutdown' }, 5000).catch(() => undefined);
+        await awaitAtMost(live.local.exited, 5000);
+      }
+      await this.discard();
+    };
+    await Promise.all([agentGone(), this.wire ? awaitAtMost(this.wire.dispose(), 5000) : undefined]);
+    this.leavePrefix?.();
+  }
+}
+
+/** The agent's own process: calls follow the testbed to whichever agent is live (restarted after a hang). */
+class MainProcess implements WinsockProcess {
+  /** Whether a call went to the agent since the last release (the After hook and endScenario both release). */
+  private called = false;
+
+  constructor(private readonly bed: AgentTestbed) {}
+
+  async call(call: Call, boundMs: number): Promise<CallOutcome> {
+    const live = await this.bed.agent();
+    this.called = true;
+    return this.bed.call(live, 'main', call, boundMs);
+  }
+
+  async release(): Promise<void> {
+    // No live agent, nothing to release: a dead one took its handles with it.
+    const live = this.bed.current();
+    if (!live || !this.called) return;
+    const answer = await this.bed.request(live, { type: 'release', process: 'main' }, 10_000);
+    if (answer.type !== 'released') throw new AgentFailure(`the agent answered release with "${answer.type}"`, JSON.stringify(answer));
+    this.called = false;
+  }
+}
+
+/** A probe process of one agent; it dies with that agent, and release() ends it. */
+class ProbeProcess implements WinsockProcess {
+  private ended = false;
+  constructor(
+    private readonly bed: AgentTestbed,
+    private readonly live: Live,
+    readonly id: string,
+  ) {}
+
+  private alive(): void {
+    if (this.ended) throw new Error(`${this.id} was released`);
+    if (this.live.conn.broken) throw new AgentFailure(`${this.id} ended with its agent`, '');
+  }
+
+  async call(call: Call, boundMs: number): Promise<CallOutcome> {
+    this.alive();
+    return this.bed.call(this.live, this.id, call, boundMs);
+  }
+
+  async release(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    this.bed.forget(this);
+    if (this.live.conn.broken) return;
+    await this.bed.request(this.live, { type: 'release', process: this.id }, 10_000);
+  }
+}
+
+/** The native agent's executable: the Wine set-up's build, or on Windows one built elsewhere and put in the cache. */
+export function nativeAgentExe(setup: WineSetup | null, options: AgentOptions): string {
+  if (setup) {
+    if (setup.nativeAgent) return setup.nativeAgent;
+    throw new NativeBuildError(`the native agent is not built: mingw-w64 is not installed (install it with \`${INSTALL_MINGW}\`, or run \`npm run setup\`)`);
+  }
+  const exe = nativeAgentPath(options.cacheDir, process.arch === 'x64' ? 'x64' : 'x86');
+  if (!fs.existsSync(exe))
+    throw new NativeBuildError(`the native agent is not at ${exe}: build it with \`npm run build:agent\` on a Linux host with mingw-w64 and copy it there`);
+  return exe;
+}
+
+/**
+ * How the suite starts its own agent (agent-kind): Windows node.exe or the native agent, under wine64
+ * with `setup`, or on Windows without. Exported for the tests that put a fixture between the controller and a real agent.
+ */
+export function suiteAgentLaunch(setup: WineSetup | null, options: AgentOptions): LaunchSpec {
+  const verbose = options.verbose ? ['--verbose'] : [];
+  const logDir = path.join(options.cacheDir, setup ? 'wine' : 'winsock', 'logs');
+  if (options.agentKind === 'native') {
+    const exe = nativeAgentExe(setup, options);
+    return {
+      command: setup ? setup.wine64 : exe,
+      args: setup ? [windowsPath(exe), ...verbose] : verbose,
+      env: setup ? wineEnv(setup.prefix) : process.env,
+      logDir,
+      bootTimeoutMs: options.bootTimeoutMs,
+      label: setup ? 'under wine64 (native agent)' : 'native agent',
+    };
+  }
+  const koffiDir = setup ? setup.koffiDir : path.join(REPO_ROOT, 'node_modules', 'koffi');
+  const outDir = path.join(options.cacheDir, setup ? 'wine' : 'winsock', 'agent');
+  const agentJs = buildAgent(outDir);
+  // Blocked calls park a libuv pool thread each until they are unblocked: keep a few spare.
+  const pool = { UV_THREADPOOL_SIZE: '16' };
+  if (setup) {
+    return {
+      command: setup.wine64,
+      args: [setup.nodeExe, windowsPath(agentJs), '--koffi', windowsPath(koffiDir), ...verbose],
+      env: wineEnv(setup.prefix, pool),
+      logDir,
+      bootTimeoutMs: options.bootTimeoutMs,
+      label: 'under wine64',
+    };
+  }
+  return {
+    command: process.execPath,
+    args: [agentJs, '--koffi', koffiDir, ...verbose],
+    env: { ...process.env, ...pool },
+    logDir,
+    bootTimeoutMs: options.bootTimeoutMs,
+    label: 'in the local node',
+  };
+}
+
+async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed> {
+  const options = parseAgentOptions(raw, kind);
+  if (kind === 'winsock' || options.agentCommand) {
+    if (process.platform !== 'win32' && !options.remote && !options.agentCommand) {
+      throw new Error(`the winsock backend needs Windows (this host runs ${process.platform}); use --backend wine`);
+    }
+    return new AgentTestbed(kind, options, null);
+  }
+  const setup = options.remote
+    ? null
+    : await ensureWineSetup({ cacheDir: options.cacheDir, wine64: options.wine64, log: (line) => process.stderr.write(`setup: ${line}\n`) });
+  const bed = new AgentTestbed(kind, options, setup);
+  // A native agent that cannot be had is bad input, said once before any scenario runs.
+  if (options.agentKind === 'native' && !options.remote) {
+    try {
+      bed.nativeAgent();
+    } catch (e) {
+      await bed.close();
+      throw e;
+    }
+  }
+  return bed;
+}
+
+/**
+ * For scripts/bench.ts: how long the wine backend's agent takes to boot (spawn to announced port, on the
+ * controller's clock), `samples` times in a row; the first starts the wineserver, the others find it warm.
+ */
+export async function wineAgentBootTimes(raw: Record<string, string>, samples: number): Promise<number[]> {
+  const bed = (await create('wine', { capture: 'off', ...raw })) as AgentTestbed;
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < samples; i += 1) {
+      const live = await bed.agent();
+      times.push(live.local?.bootMs ?? NaN);
+      await bed.discard();
+    }
+  } finally {
+    await bed.close();
+  }
+  return times;
+}
+
+export const wineTestbed: TestbedFactory = {
+  checkOptions: (options) => void parseAgentOptions(options, 'wine'),
+  create: (options) => create('wine', options),
+};
+
+export const winsockTestbed: TestbedFactory = {
+  checkOptions: (options) => void parseAgentOptions(options, 'winsock'),
+  create: (options) => create('winsock', options),
+};

