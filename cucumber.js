@@ -1,8 +1,8 @@
 // Cucumber profiles, one per backend; the simulator is the default. The CLI (bin/conformance.js) picks the
-// profile from --backend and sets the report formatters itself (src/cli/main.ts), Allure's among
+// profile from --backend and sets the report formatters itself (src/run/record.ts), Allure's among
 // them, whose label patterns are RegExps that no JSON or YAML config could hold.
 // The features are not here: a run is of one function, and its paths are that function's features folder
-// (its catalogue's `features`), which the CLI gives cucumber (src/cli/main.ts planRun).
+// (its catalogue's `features`), which the CLI gives cucumber (src/run/plan.ts).
 const common = {
   requireModule: ['ts-node/register'],
   // Only what defines the World, hooks and steps; everything else is imported where it is used, so a

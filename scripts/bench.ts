@@ -1,4 +1,4 @@
-// npm run bench [-- --samples N] [--wine]: the suite's speed targets, measured, never asserted in tests.
+// winsock-conformance bench [--samples N] [--wine] (npm run bench; src/cli/bench.ts reads the flags): the suite's speed targets, measured, never asserted in tests.
 //   simulator: the whole suite with all its reports against stock cucumber-js running the same features
 //              with the message, HTML and JUnit formatters: the median of the ratios of back-to-back
 //              pairs; target at most 1.2x.
@@ -14,8 +14,14 @@ import { REPO_ROOT } from '../src/core/paths';
 import { readRunRecord } from '../src/verdicts/run-record';
 import { featurePaths, functionCatalogue } from '../src/catalogue/catalogue';
 
-const args = process.argv.slice(2);
-const samples = Number(args[args.indexOf('--samples') + 1]) || 9;
+export interface BenchOptions {
+  /** How many samples each measurement takes the median of. */
+  samples: number;
+  /** The agents' and the Wine run's targets too. */
+  wine: boolean;
+}
+
+let samples = 9;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -118,12 +124,8 @@ async function wine(): Promise<void> {
   );
 }
 
-async function main(): Promise<void> {
+export async function bench(options: BenchOptions): Promise<void> {
+  samples = options.samples;
   simulator();
-  if (args.includes('--wine')) await wine();
+  if (options.wine) await wine();
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 2;
-});

@@ -37,7 +37,7 @@ BeforeAll({ timeout: 300_000 }, async function (this: { parameters: unknown }) {
     // Every scenario then fails at once with this error, instead of the run dying without a report. A
     // CannotRun (wine64 or node.exe missing, an agent of another protocol version) is not thrown here:
     // cucumber would end a parallel worker with its stacks on stderr. The CLI reads it off the first
-    // scenario and says it in one line, exit 2 (src/cli/main.ts), by the name of its type, which a
+    // scenario and says it in one line, exit 2 (src/run/run-suite.ts), by the name of its type, which a
     // subclass's would hide.
     if (error instanceof CannotRun) setupError = new CannotRun(error.message);
     else setupError = error instanceof Error ? error : new Error(String(error));

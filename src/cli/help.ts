@@ -4,6 +4,7 @@
 import { CHOICES, MUTANTS } from '../testbeds/simulator/options';
 import { OPTION_NAMES as AGENT_OPTION_NAMES } from '../testbeds/agent-controller/options';
 import { BACKENDS } from '../testbeds/registry';
+import { SUBCOMMANDS } from './subcommands';
 
 export interface OptionHelp {
   name: string;
@@ -61,6 +62,9 @@ export function helpText(usage: string): string {
     '  --reports DIR            where the reports go (default reports/<backend>); --no-reports: none',
     '  --quiet                  no verdict lines, only the summary',
     '  --list                   the requirements and their scenarios, with the IDs and feature:line that select them',
+    '',
+    'subcommands (winsock-conformance SUBCOMMAND --help for their options):',
+    ...SUBCOMMANDS.map((s) => `  ${s.name.padEnd(24)} ${s.summary}`),
     '',
     'backends and their --backend-option KEY=VALUE:',
   ];

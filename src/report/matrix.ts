@@ -1,6 +1,6 @@
 // The compliance matrix: every requirement of the catalogue down, one column per run (a backend on a
 // host, read from its verdicts.json) across. Pure: runs and catalogue in, a model out; render.ts turns
-// the model into HTML and Markdown, scripts/report.ts does the reading and writing.
+// the model into HTML and Markdown, src/cli/report.ts does the reading and writing.
 import { scenarioKey } from '../run-outputs/keys';
 import type { Catalogue, Requirement } from '../catalogue/catalogue';
 import { requirementVerdict, type Verdict } from '../verdicts/verdicts';

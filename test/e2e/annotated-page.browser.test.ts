@@ -49,7 +49,7 @@ if (!existsSync(CHROMIUM)) {
       ]);
       assert.equal(simulator.code, 0, `the simulator run failed: ${simulator.stderr || simulator.stdout}`);
       assert.equal(wine.code, 0, `the Wine run failed: ${wine.stderr || wine.stdout}`);
-      const report = await run('scripts/report.ts', ['--out', work, path.join(work, 'simulator'), path.join(work, 'wine')]);
+      const report = await run('bin/conformance.js', ['report', '--out', work, path.join(work, 'simulator'), path.join(work, 'wine')]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
       annotated = path.join(work, annotatedPageName(catalogue));
       assert.match(report.stdout, new RegExp(`^annotated page: .*${annotatedPageName(catalogue).replace(/\./g, '\\.')}$`, 'm'));

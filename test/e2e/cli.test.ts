@@ -4,7 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseArguments, runSuite, type CliOptions } from '../../src/cli/main';
+import { parseArguments } from '../../src/cli/run-arguments';
+import { runSuite } from '../../src/run/run-suite';
+import type { RunOptions } from '../../src/run/options';
 import { REPO_ROOT } from '../../src/core/paths';
 import { suiteRevision } from '../../src/verdicts/run-identity';
 import { scratchDir } from '../scratch';
@@ -61,7 +63,7 @@ describe('arguments', () => {
 
 describe('a simulator run', () => {
   it('gives identical verdicts and evidence twice', async () => {
-    const options: CliOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: true };
+    const options: RunOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: true };
     const first = await runSuite(options, () => undefined);
     const second = await runSuite(options, () => undefined, first.support);
     const shape = (run: typeof first) => JSON.stringify(run.results.map((r) => [r.location, r.verdict, r.detail, r.attachments]));

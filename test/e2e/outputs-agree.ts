@@ -103,7 +103,7 @@ function buildReports(folder: string, out: string): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['-r', 'ts-node/register', path.join(REPO_ROOT, 'scripts', 'report.ts'), '--out', out, folder],
+      [path.join(REPO_ROOT, 'bin', 'conformance.js'), 'report', '--out', out, folder],
       { cwd: REPO_ROOT, timeout: 120_000 },
       (error, _stdout, stderr) => (error ? reject(new Error(`npm run report failed: ${stderr}`)) : resolve()),
     );

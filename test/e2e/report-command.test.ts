@@ -28,21 +28,21 @@ describe('npm run report', { timeout: 180_000 }, () => {
   });
 
   it('--diff lists the requirements and scenarios whose verdict changed, and exits 1 when some did', async () => {
-    const diff = await run('scripts/report.ts', ['--no-allure', '--out', work, '--diff', good, icmp]);
+    const diff = await run('bin/conformance.js', ['report', '--no-allure', '--out', work, '--diff', good, icmp]);
     assert.equal(diff.code, 1, diff.stderr);
     const lines = diff.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^Model A -> Model B: 1 of \d+ requirements changed verdict$/);
     assert.equal(lines[1], '  regression: remarks.no-icmp (MUST): PASS -> FAIL');
     assert.match(lines[2] ?? '', /^ {6}PASS -> FAIL {2}.* \(features\/reception\.feature:\d+\) - /);
     assert.match(readFileSync(path.join(work, 'diff.html'), 'utf8'), /<td class="change" data-change="regression">/);
-    const same = await run('scripts/report.ts', ['--no-allure', '--out', work, '--diff', good, good]);
+    const same = await run('bin/conformance.js', ['report', '--no-allure', '--out', work, '--diff', good, good]);
     assert.equal(same.code, 0, same.stderr);
     assert.match(same.stdout, /: 0 of \d+ requirements changed verdict\n/);
   });
 
   it('--bundle packs the matrix and each run’s reports, whose links all resolve inside it', async () => {
     const file = path.join(work, 'hand-over.tar.gz');
-    const report = await run('scripts/report.ts', ['--out', work, '--bundle', file, good, icmp]);
+    const report = await run('bin/conformance.js', ['report', '--out', work, '--bundle', file, good, icmp]);
     assert.equal(report.code, 0, report.stderr);
     assert.match(report.stdout, /^bundle: .*hand-over\.tar\.gz \([\d.]+ MB: hand-over\/matrix\.html, 2 runs, 0 pcap files\)$/m);
     const unpacked = scratchDir('report-bundle');
@@ -59,11 +59,11 @@ describe('npm run report', { timeout: 180_000 }, () => {
 
   it('refuses bad input in one line, exit 2', async () => {
     for (const [args, message] of [
-      [['--diff', good], 'report: --diff compares two runs: --diff OLD NEW, not 1 folders\n'],
-      [['--bundle', 'x.zip', good], 'report: --bundle x.zip: name a .tar.gz file\n'],
-      [['--diff', good, path.join(work, 'nothing')], `report: ${path.join(work, 'nothing')}: no such folder\n`],
+      [['--diff', good], 'winsock-conformance report: --diff compares two runs: --diff OLD NEW, not 1 folders\n'],
+      [['--bundle', 'x.zip', good], 'winsock-conformance report: --bundle x.zip: name a .tar.gz file\n'],
+      [['--diff', good, path.join(work, 'nothing')], `winsock-conformance report: ${path.join(work, 'nothing')}: no such folder\n`],
     ] as const) {
-      const rejected = await run('scripts/report.ts', ['--no-allure', '--out', work, ...args]);
+      const rejected = await run('bin/conformance.js', ['report', '--no-allure', '--out', work, ...args]);
       assert.equal(rejected.code, 2, args.join(' '));
       assert.equal(rejected.stderr, message);
     }

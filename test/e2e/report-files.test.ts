@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
-import { runSuite } from '../../src/cli/main';
+import { runSuite } from '../../src/run/run-suite';
 import { scratchDir } from '../scratch';
 
 function readJson<T>(file: string): T {

@@ -77,11 +77,11 @@ if (!existsSync(CHROMIUM)) {
       assert.equal(mutant.code, 1, `the fin-sent run should fail: ${mutant.stderr || mutant.stdout}`);
       assert.equal(wine.code, 0, `the Wine run failed: ${wine.stderr || wine.stdout}`);
       runs.push({ folder: path.join(work, 'simulator'), code: plain.code }, { folder: path.join(work, 'fin-sent'), code: mutant.code });
-      const report = await run('scripts/report.ts', ['--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
+      const report = await run('bin/conformance.js', ['report', '--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
       assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 deviations; 0 optional behaviours absent$/m);
       // The Wine run's Allure report, with a matrix of its own beside it.
-      const wineReport = await run('scripts/report.ts', ['--out', path.join(work, 'wine-matrix'), path.join(work, 'wine')]);
+      const wineReport = await run('bin/conformance.js', ['report', '--out', path.join(work, 'wine-matrix'), path.join(work, 'wine')]);
       assert.equal(wineReport.code, 0, `npm run report failed on the Wine run: ${wineReport.stderr}`);
 
       server = await serve(work);

@@ -174,7 +174,7 @@ describe('a second function, added as data', () => {
     // One run of the default function beside it: the report builds one matrix per function.
     const first = await run(['bin/conformance.js', '--quiet', '--tags', '@req:returns.zero-on-success']);
     assert.equal(first.code, 0, first.stdout + first.stderr);
-    const report = await run(['scripts/report.ts', '--no-allure']);
+    const report = await run(['bin/conformance.js', 'report', '--no-allure']);
     assert.equal(report.code, 0, report.stdout + report.stderr);
     assert.match(report.stdout, /^matrix: reports\/shutdown\/matrix\.html, reports\/shutdown\/matrix\.md \(shutdown: 1 requirements x 1 run\)/m);
     assert.match(report.stdout, /^matrix: reports\/matrix\.html, reports\/matrix\.md \(WSARecvDisconnect: \d+ requirements x 1 run\)/m);
@@ -192,11 +192,11 @@ describe('a second function, added as data', () => {
     assert.match(annotated, /PASS/);
     assert.ok(existsSync(path.join(suite, 'reports', 'WSARecvDisconnect.annotated.html')));
 
-    const diff = await run(['scripts/report.ts', '--diff', '--no-allure', 'reports/simulator', 'reports/shutdown/simulator']);
+    const diff = await run(['bin/conformance.js', 'report', '--diff', '--no-allure', 'reports/simulator', 'reports/shutdown/simulator']);
     assert.equal(diff.code, 2);
     assert.match(
       diff.stderr,
-      /^report: --diff takes the runs of one function; these are of 2 \(WSARecvDisconnect: reports\/simulator; shutdown: reports\/shutdown\/simulator\)$/m,
+      /^winsock-conformance report: --diff takes the runs of one function; these are of 2 \(WSARecvDisconnect: reports\/simulator; shutdown: reports\/shutdown\/simulator\)$/m,
     );
   });
 });

@@ -1,10 +1,10 @@
-// npm run report -- [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...]
-// npm run report -- --diff OLD NEW [--out DIR] [--no-allure]
+// winsock-conformance report [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...]
+// winsock-conformance report --diff OLD NEW [--out DIR] [--no-allure]          (npm run report -- ...)
 // Builds each run's Allure report (FOLDER/allure-report/index.html, from FOLDER/allure-results) and, for
 // each function the runs are of, the compliance matrix of its runs (matrix.html and matrix.md), with its
 // reference page annotated with their verdicts beside it (<function>.annotated.html): in DIR for the
 // default function, in DIR/<function>/ for another (catalogue.ts functionFolder), as the runs' own
-// reports folders are. FOLDERs are result folders of `npm run conformance` (with verdicts.json), from any
+// reports folders are. FOLDERs are result folders of a run (with verdicts.json), from any
 // host; the default is every reports/*/ and reports/<function>/*/ that has one, and every other folder
 // there is named with the reason it was skipped. --diff compares two runs:
 // it prints the requirements and scenarios whose verdict changed and writes DIR/diff.html and diff.md, the
@@ -13,19 +13,21 @@
 // 2 for bad input (a missing folder, a malformed verdicts.json, an unknown option).
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../src/catalogue/catalogue';
-import { readRunRecord, runFiles } from '../src/verdicts/run-record';
-import { buildAllureReport, countResults } from '../src/report/allure-html';
-import { buildMatrix, type Matrix, type RunSource } from '../src/report/matrix';
-import { renderHtml, renderMarkdown } from '../src/report/render';
-import { readRunFolder, scanResultFolders } from '../src/report/sources';
-import { diffLines, diffRuns } from '../src/report/diff';
-import { bundleRoot, packBundle, stageRuns } from '../src/report/bundle';
-import { annotatedPageName, writeAnnotatedPage } from '../src/report/annotated-page';
-import { InputError } from '../src/core/input-error';
-import { REPO_ROOT } from '../src/core/paths';
+import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../catalogue/catalogue';
+import { readRunRecord, runFiles } from '../verdicts/run-record';
+import { buildAllureReport, countResults } from '../report/allure-html';
+import { buildMatrix, type Matrix, type RunSource } from '../report/matrix';
+import { renderHtml, renderMarkdown } from '../report/render';
+import { readRunFolder, scanResultFolders } from '../report/sources';
+import { diffLines, diffRuns } from '../report/diff';
+import { bundleRoot, packBundle, stageRuns } from '../report/bundle';
+import { annotatedPageName, writeAnnotatedPage } from '../report/annotated-page';
+import { InputError } from '../core/input-error';
+import { REPO_ROOT } from '../core/paths';
+import { parseCommandLine } from './arguments';
+import type { Command } from './command';
 
-const USAGE = 'usage: npm run report -- [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...] | --diff OLD NEW [--out DIR] [--no-allure]';
+const USAGE = 'usage: winsock-conformance report [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...] | --diff OLD NEW [--out DIR] [--no-allure]';
 
 interface Options {
   out: string;
@@ -35,24 +37,33 @@ interface Options {
   bundle: string | null;
 }
 
+const OPTIONS = {
+  out: { type: 'string' },
+  'no-allure': { type: 'boolean' },
+  bundle: { type: 'string' },
+  diff: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const HELP = `${USAGE}
+
+  FOLDER...                the runs' reports folders (default: every reports/*/ and reports/<function>/*/ with a verdicts.json)
+  --out DIR                where the matrix and the annotated page go (default reports)
+  --no-allure              no Allure HTML report per run
+  --bundle FILE.tar.gz     also pack the matrix and every run's reports into one archive that opens from disk
+  --diff OLD NEW           the requirements and scenarios whose verdict changed between two runs; exit 1 when some did
+`;
+
 function parse(argv: readonly string[]): Options | 'help' {
-  const options: Options = { out: 'reports', allure: true, folders: [], diff: false, bundle: null };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] as string;
-    const value = (flag: string, what: string): string => {
-      const inline = arg.startsWith(`${flag}=`) ? arg.slice(flag.length + 1) : undefined;
-      const v = inline ?? argv[++i];
-      if (!v) throw new InputError(`${flag} needs ${what}`);
-      return v;
-    };
-    if (arg === '--out' || arg.startsWith('--out=')) options.out = value('--out', 'a folder');
-    else if (arg === '--bundle' || arg.startsWith('--bundle=')) options.bundle = value('--bundle', 'a file name, e.g. wine-report.tar.gz');
-    else if (arg === '--diff') options.diff = true;
-    else if (arg === '--no-allure') options.allure = false;
-    else if (arg === '--help' || arg === '-h') return 'help';
-    else if (arg.startsWith('-')) throw new InputError(`unknown option '${arg}'; ${USAGE}`);
-    else options.folders.push(arg);
-  }
+  const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
+  if (values.help) return 'help';
+  const options: Options = {
+    out: values.out ?? 'reports',
+    allure: !values['no-allure'],
+    folders: positionals,
+    diff: values.diff ?? false,
+    bundle: values.bundle ?? null,
+  };
   if (options.bundle !== null && !/\.(tar\.gz|tgz)$/.test(options.bundle)) throw new InputError(`--bundle ${options.bundle}: name a .tar.gz file`);
   if (options.diff) {
     if (options.folders.length !== 2) throw new InputError(`--diff compares two runs: --diff OLD NEW, not ${options.folders.length} folders`);
@@ -162,7 +173,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const started = performance.now();
   const options = parse(argv);
   if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(HELP);
     return 0;
   }
   const out = path.resolve(options.out);
@@ -202,12 +213,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`report: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
-    process.exitCode = error instanceof InputError ? 2 : 1;
-  },
-);
+export const report: Command = { usage: USAGE, main };

@@ -1,13 +1,15 @@
-// npm run mutants: proves the suite's teeth. Runs the suite on the simulator once as it is (every scenario
+// winsock-conformance mutants [--function NAME] (npm run mutants): proves the suite's teeth. Runs the suite on the simulator once as it is (every scenario
 // must pass), then once per mutant (each breaks the documented rules it names: one, or several for one that
 // models a real implementation) and once per optional behaviour switched off, and prints who killed whom.
 // A surviving mutant, a mutant that some rule it breaks does not catch by a scenario of its own, or a
 // testable requirement without a mutant fails the command. `--function NAME` runs that function's features
 // against the variants that break its requirements (the default function's otherwise, as the command's).
-import { functionCatalogue, isTestable, type Catalogue } from '../src/catalogue/catalogue';
-import { InputError } from '../src/core/input-error';
-import { CHOICES, DEFAULT_CHOICES, MUTANTS, type SimulatorChoices } from '../src/testbeds/simulator/options';
-import { runSuite, type CliOptions } from '../src/cli/main';
+import { functionCatalogue, isTestable, type Catalogue } from '../catalogue/catalogue';
+import { CHOICES, DEFAULT_CHOICES, MUTANTS, type SimulatorChoices } from '../testbeds/simulator/options';
+import { runSuite } from '../run/run-suite';
+import type { RunOptions } from '../run/options';
+import { parseCommandLine } from './arguments';
+import type { Command } from './command';
 import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 
 interface Variant {
@@ -29,15 +31,23 @@ function variants(catalogue: Catalogue): Variant[] {
   return [...mutants, ...choices].filter((variant) => variant.breaks.some((id) => ids.has(id)));
 }
 
-function functionArgument(argv: readonly string[]): string | null {
-  if (argv.length === 0) return null;
-  if (argv.length === 2 && argv[0] === '--function' && argv[1]) return argv[1];
-  throw new InputError(`unknown arguments '${argv.join(' ')}'; usage: npm run mutants [-- --function NAME]`);
-}
+const USAGE = 'usage: winsock-conformance mutants [--function NAME] [--help]';
+
+const OPTIONS = { function: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+const HELP = `${USAGE}
+
+  --function NAME          the function whose features run, against the variants that break its requirements (default: the command's)
+`;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const catalogue = functionCatalogue(functionArgument(argv));
-  const base: CliOptions = { function: catalogue.function, backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: true };
+  const { values } = parseCommandLine(argv, OPTIONS);
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const catalogue = functionCatalogue(values.function ?? null);
+  const base: RunOptions = { function: catalogue.function, backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: true };
   const started = Date.now();
   const baseline = await runSuite(base, () => undefined);
   // N/A only where a behaviour the page leaves open takes the default path (a buffer TCP/IP declines with
@@ -83,12 +93,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return problems.length === 0 ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`mutants: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+export const mutants: Command = { usage: USAGE, main };

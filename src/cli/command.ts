@@ -1,0 +1,35 @@
+// What every subcommand of winsock-conformance shares: its shape, and the one way its outcome becomes the
+// process's exit code. 0 and 1 are the command's own answer; bad input is one line on stderr and 2 (with
+// the usage after it when the command line itself is wrong); an interrupted run exits as the signal says.
+import { RunInterrupted } from '../testbeds/interrupt';
+
+/** A command line the command cannot take (an unknown option, a missing value): one line, then the usage. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface Command {
+  /** One line, `usage: winsock-conformance ...`. */
+  usage: string;
+  /** The command's answer as an exit code; its errors are mapped by runCommand. */
+  main(argv: readonly string[]): Promise<number>;
+}
+
+/** Runs `command` on `argv` and maps its errors to exit codes; `name` prefixes its error lines on `stderr`. Never rejects. */
+export async function runCommand(name: string, command: Command, argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+  // A reader that goes away (`| head`) ends the output, not the work: a run still ends in order, closes
+  // its agents and writes its reports. Any other error of stdout is thrown as before.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+  try {
+    return await command.main(argv);
+  } catch (error) {
+    if (error instanceof RunInterrupted) return error.exitCode;
+    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    // Anything else (an InputError: a file named on the command line missing or wrong; a CannotRun: a
+    // testbed that cannot serve the run) is one line that says which; the usage would not help.
+    stderr.write(error instanceof UsageError ? `${name}: ${message}\n${command.usage}\n` : `${name}: ${message}\n`);
+    return 2;
+  }
+}

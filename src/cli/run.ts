@@ -1,0 +1,53 @@
+// winsock-conformance with no subcommand: runs the features on one backend (src/run/), prints a line per
+// scenario with its verdict and the summary, and exits by the verdicts (0 conforming, 1 a failing
+// verdict, 2 bad input or a run that cannot start, 130 interrupted); or prints --help or --list.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { REPO_ROOT } from '../core/paths';
+import { functionCatalogue } from '../catalogue/catalogue';
+import { runFiles } from '../verdicts/run-record';
+import { runSuite } from '../run/run-suite';
+import { planRun } from '../run/plan';
+import type { RunOptions } from '../run/options';
+import type { Command } from './command';
+import { NothingToRerun, parseArguments, USAGE } from './run-arguments';
+import { progressLine, summaryLine } from './verdict-lines';
+
+async function list(options: RunOptions): Promise<number> {
+  const { listText } = await import('./list');
+  const { readScenarios } = await import('../catalogue/trace');
+  const catalogue = functionCatalogue(options.function ?? null);
+  const { plan } = await planRun(options, catalogue);
+  const selected = options.tags !== null || (options.paths?.length ?? 0) > 0;
+  process.stdout.write(listText(catalogue, readScenarios(path.join(REPO_ROOT, catalogue.features)), plan, selected));
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options: RunOptions | 'help';
+  try {
+    options = parseArguments(argv);
+  } catch (error) {
+    if (!(error instanceof NothingToRerun)) throw error;
+    process.stdout.write(`${error.message}\n`);
+    return 0;
+  }
+  if (options === 'help') {
+    const { helpText } = await import('./help');
+    process.stdout.write(helpText(USAGE));
+    return 0;
+  }
+  if (options.list) return list(options);
+  const summary = await runSuite(options, (result) => process.stdout.write(`${progressLine(result)}\n`));
+  process.stdout.write(`${summaryLine(summary)}\n`);
+  if (options.reports) {
+    const folder = path.resolve(options.reports);
+    const pcaps = existsSync(runFiles(folder).captures) ? ', pcap/' : '';
+    process.stdout.write(
+      `reports: ${path.relative(process.cwd(), folder) || '.'}/ (verdicts.json, junit.xml, allure-results/${pcaps}, messages.ndjson, cucumber.html: cucumber's step log; npm run report builds the matrix and Allure's HTML)\n`,
+    );
+  }
+  return summary.failed ? 1 : 0;
+}
+
+export const run: Command = { usage: USAGE, main };

@@ -1,0 +1,157 @@
+// One run of the suite through cucumber's API: opens the testbed, runs the selected scenarios, turns
+// cucumber's messages into verdicts, and writes the reports (record.ts) when the run completes. Shared by
+// the command, the mutants, the stability runs and the tests.
+import path from 'node:path';
+import { copyFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
+import type * as messages from '@cucumber/messages';
+import { findBackend } from '../testbeds/registry';
+import { closeTestbed, openTestbed } from '../testbeds/lifecycle';
+import { VerdictCollector, type ScenarioResult, type Verdict } from '../verdicts/verdicts';
+import { CannotRun } from '../core/outcomes';
+import { InputError } from '../core/input-error';
+import { abandonReports, beginReports, commitReports, countVerdicts, runFiles } from '../verdicts/run-record';
+import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
+import { REPO_ROOT } from '../core/paths';
+import { functionCatalogue } from '../catalogue/catalogue';
+import { ScenarioTimes } from '../run-outputs/junit';
+import { failsRun } from '../run-outputs/verdict-formats';
+import { selectionText, type RunOptions } from './options';
+import { planRun } from './plan';
+import { reportFormats, writeRunReports } from './record';
+
+export interface RunSummary {
+  results: ScenarioResult[];
+  counts: Record<Verdict, number>;
+  failed: boolean;
+  /** The loaded steps and hooks, to pass back in for another run in the same process. */
+  support: ISupportCodeLibrary;
+}
+
+/** Called with each scenario's verdict as it comes, unless the run is quiet, interrupted, or cannot run at all. */
+export type OnVerdict = (result: ScenarioResult) => void;
+
+/** Run the suite once. */
+export async function runSuite(options: RunOptions, onVerdict: OnVerdict, support?: ISupportCodeLibrary): Promise<RunSummary> {
+  const entry = findBackend(options.backend);
+  if (!entry) throw new InputError(`unknown backend '${options.backend}'`);
+  // From the start: a signal while cucumber still loads ends the run as interrupted too.
+  const watch = watchRun(options.parallel > 0, (signal) => process.stderr.write(`winsock-conformance: ${signal}: stopping\n`));
+  // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
+  // below; BeforeAll takes the testbed over (src/testbeds/lifecycle.ts). A parallel run's workers open their own.
+  if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions, true);
+  try {
+    // One turn of the event loop first: the opening runs up to its first wait on I/O (an agent spawned),
+    // rather than behind cucumber's loading, which holds the thread for a good part of a second.
+    await new Promise((resolve) => setImmediate(resolve));
+    return await runCucumberOnce(options, watch, onVerdict, support);
+  } catch (error) {
+    if (watch.signal) throw new RunInterrupted(watch.signal);
+    throw error;
+  } finally {
+    // Closing since AfterAll, or still open if the run ended before it (bad input, an interrupt).
+    await closeTestbed();
+    watch.dispose();
+  }
+}
+
+/**
+ * One run, whose reports (if any) replace the last run's in `options.reports` only when it completes: a run
+ * rejected before it starts, or cut short, leaves them as they were.
+ */
+async function runCucumberOnce(options: RunOptions, watch: RunWatch, onVerdict: OnVerdict, support?: ISupportCodeLibrary): Promise<RunSummary> {
+  const folder = options.reports === null ? null : path.resolve(options.reports);
+  if (folder === null) return runCucumberInto(null, options, watch, onVerdict, support);
+  try {
+    const summary = await runCucumberInto(beginReports(folder), options, watch, onVerdict, support);
+    commitReports(folder);
+    return summary;
+  } finally {
+    abandonReports(folder);
+  }
+}
+
+async function runCucumberInto(
+  reports: string | null,
+  options: RunOptions,
+  watch: RunWatch,
+  onVerdict: OnVerdict,
+  support?: ISupportCodeLibrary,
+): Promise<RunSummary> {
+  const startedAt = new Date();
+  const { suiteRevision } = await import('../verdicts/run-identity');
+  // The revision the run starts from: the code that judges it. Asked now, answered while cucumber loads.
+  const suite = reports ? suiteRevision() : null;
+  suite?.catch(() => undefined);
+  const { runCucumber } = await import('@cucumber/cucumber/api');
+  const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations-file');
+  const catalogue = functionCatalogue(options.function ?? null);
+  const { runConfiguration, allScenarios } = await planRun(options, catalogue, {
+    // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
+    ...(reports ? { allureResults: runFiles(reports).allureResults, captures: runFiles(reports).captures } : {}),
+  });
+  // cucumber always runs a formatter on its stdout, which is not this command's (the verdict lines are
+  // the output): there it runs rerun, which writes only at the run's end, into a sink.
+  const cucumberStdout = new Writable({ write: (_chunk, _encoding, done) => done() });
+  runConfiguration.formats = {
+    ...runConfiguration.formats,
+    stdout: 'rerun',
+    files: {},
+    ...(reports ? reportFormats(reports, options.backend, catalogue.url) : {}),
+  };
+  const expectationsSource = options.expectations ?? expectationsFile(REPO_ROOT, options.backend, catalogue.function);
+  const expectations = loadExpectations(expectationsSource, options.backend, catalogue, new Set(allScenarios.map((p) => p.name)));
+  if (reports && expectations.file !== null) copyFileSync(expectationsSource, runFiles(reports).expectations);
+
+  const requirements = new Map(catalogue.requirements.map((r) => [r.id, r]));
+  // A testbed that cannot serve this run at all (support/hooks.ts: CannotRun, e.g. wine64 missing or an
+  // agent of another protocol version) fails every scenario with it; its message is the one line the CLI
+  // prints, and no verdict is printed.
+  let cannotRun: string | null = null;
+  const collector = new VerdictCollector(
+    (id) => requirements.get(id) ?? null,
+    (scenario) => expectationFor(expectations, scenario),
+    (result) => {
+      // Scenarios cut short by an interrupt have no verdict worth printing.
+      if (!options.quiet && !watch.signal && cannotRun === null) onVerdict(result);
+    },
+  );
+  const times = new ScenarioTimes();
+  const onMessage = (envelope: messages.Envelope): void => {
+    times.add(envelope);
+    const exception = envelope.testStepFinished?.testStepResult.exception;
+    if (exception?.type === CannotRun.name) cannotRun ??= exception.message?.split('\n')[0] ?? 'the run could not start';
+    collector.add(envelope);
+  };
+  const run = await runCucumber(
+    support ? { ...runConfiguration, support } : runConfiguration,
+    { cwd: REPO_ROOT, stdout: cucumberStdout, stderr: process.stderr },
+    onMessage,
+  );
+  if (watch.signal) throw new RunInterrupted(watch.signal);
+  if (cannotRun !== null) throw new CannotRun(cannotRun);
+
+  const results = collector.results;
+  const counts = countVerdicts(results);
+  // The exit code's rule is the one every output follows (verdict-formats.ts).
+  const failed = results.length === 0 || results.some((r) => failsRun(r.verdict));
+  if (reports) {
+    const record = {
+      function: catalogue.function,
+      backend: options.backend,
+      label: options.label ?? null,
+      backendOptions: options.backendOptions,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      suite: await suite,
+      expectations: expectations.file,
+      selection: options.tags === null && (options.paths?.length ?? 0) === 0 ? null : selectionText(options),
+      metadata: collector.metadata,
+      counts,
+      results: results.map(({ attachments: _attachments, id: _id, ...scenario }) => scenario),
+    };
+    await writeRunReports(reports, record, results, times);
+  }
+  return { results, counts, failed, support: run.support };
+}
