@@ -6,32 +6,39 @@ import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
 import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { loadExpectations, type Expectation } from '../../src/verdicts/expectations-file';
-import { NOT_APPLICABLE_MEDIA } from '../../src/core/outcomes';
+import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, ObserverBlind } from '../../src/core/outcomes';
 import { applyExpectation, observedVerdict, requirementVerdict } from '../../src/verdicts/verdicts';
 import { scratchDir } from '../scratch';
 
 const duration = { seconds: 0, nanos: 0 };
 const passed: messages.TestStepResult = { status: 'PASSED' as messages.TestStepResultStatus, duration };
-const failed = (type: string, message: string): messages.TestStepResult => ({
+/** A step that threw `error`, as cucumber records it: the exception's type is the error's constructor's name. */
+const failed = (error: Error): messages.TestStepResult => ({
   status: 'FAILED' as messages.TestStepResultStatus,
   duration,
-  message,
-  exception: { type, message },
+  message: error.message,
+  exception: { type: error.constructor.name, message: error.message },
 });
 const skipped: messages.TestStepResult = { status: 'SKIPPED' as messages.TestStepResultStatus, duration };
 
 describe('observed verdicts', () => {
   it('reads PASS, FAIL, OPTIONAL, BROKEN and TIMEOUT off the ending error', () => {
     assert.equal(observedVerdict([passed, passed], [], 'MUST').observed, 'PASS');
-    assert.equal(observedVerdict([passed, failed('Deviation', 'got 1')], [], 'MUST').observed, 'FAIL');
-    assert.equal(observedVerdict([failed('Deviation', 'got 1')], [], 'MAY').observed, 'OPTIONAL');
-    assert.equal(observedVerdict([failed('ObserverBlind', 'control')], [], 'MUST').observed, 'BROKEN');
-    assert.equal(observedVerdict([failed('Error', 'setting up')], [], 'MUST').observed, 'BROKEN');
-    assert.equal(observedVerdict([failed('CallTimeout', 'late')], [], 'MUST').observed, 'TIMEOUT');
+    assert.equal(observedVerdict([passed, failed(new Deviation('got 1'))], [], 'MUST').observed, 'FAIL');
+    assert.equal(observedVerdict([failed(new Deviation('got 1'))], [], 'MAY').observed, 'OPTIONAL');
+    assert.deepEqual(observedVerdict([failed(new ObserverBlind('control'))], [], 'MUST'), { observed: 'BROKEN', detail: 'ObserverBlind: control' });
+    assert.deepEqual(observedVerdict([failed(new AgentFailure('crashed', ''))], [], 'MUST'), { observed: 'BROKEN', detail: 'AgentFailure: crashed' });
+    assert.equal(observedVerdict([failed(new Error('setting up'))], [], 'MUST').observed, 'BROKEN');
+    assert.equal(observedVerdict([failed(new CallTimeout('late'))], [], 'MUST').observed, 'TIMEOUT');
     assert.equal(
-      observedVerdict([failed('Error', 'function timed out, ensure the promise resolves within 30000 milliseconds')], [], 'MUST').observed,
+      observedVerdict([failed(new Error('function timed out, ensure the promise resolves within 30000 milliseconds'))], [], 'MUST').observed,
       'TIMEOUT',
     );
+  });
+
+  it("names each error as its class is named, so that the stack's first line and cucumber's type agree", () => {
+    for (const error of [new Deviation(''), new CallTimeout(''), new ObserverBlind(''), new AgentFailure('', '')])
+      assert.equal(error.name, error.constructor.name);
   });
 
   it('calls a skip N/A only with a reason attached', () => {
