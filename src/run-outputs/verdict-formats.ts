@@ -3,7 +3,7 @@
 // docs/interpreting.md gives it as a table. The rule behind every row: an output says a scenario failed
 // exactly when its verdict fails the run (FAILING), so that every report agrees with the exit code.
 import { AgentFailure, ObserverBlind } from '../core/outcomes';
-import { FAILING, type Verdict } from '../verdicts/verdicts';
+import { FAILING, type Verdict } from '../verdicts/meanings';
 import type { ScenarioRecord } from '../verdicts/run-record';
 
 /** What a JUnit <testcase> holds: nothing (passed), <skipped>, <failure> or <error>. */

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/input-error';
-import { VERDICTS, type Verdict } from './verdicts';
+import { VERDICTS, type Verdict } from './meanings';
 
 /** The folder among the runs' (reports/) where the suite's own browser tests leave their screenshots: not a run. */
 export const TEST_SCREENSHOTS_FOLDER = 'screenshots';

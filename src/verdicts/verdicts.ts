@@ -4,16 +4,8 @@ import type * as messages from '@cucumber/messages';
 import type { Requirement } from '../catalogue/catalogue';
 import type { Expectation } from './expectations-file';
 import type { ScenarioRecord } from './run-record';
+import type { ObservedVerdict, Verdict } from './meanings';
 import { AgentFailure, CALL_LOG_MEDIA, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, ObserverBlind, RUN_METADATA_MEDIA } from '../core/outcomes';
-
-export const VERDICTS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'OPTIONAL', 'N/A', 'BROKEN', 'TIMEOUT'] as const;
-export type Verdict = (typeof VERDICTS)[number];
-
-/** What an implementation can be seen to do, before its expectations are applied. */
-export type ObservedVerdict = Exclude<Verdict, 'XFAIL' | 'XPASS'>;
-
-/** The verdicts that fail a run. */
-export const FAILING: readonly Verdict[] = ['FAIL', 'XPASS', 'BROKEN', 'TIMEOUT'];
 
 /** Which verdict speaks for a requirement with several scenarios: the first in this order that occurs. */
 const PRECEDENCE: readonly Verdict[] = ['XPASS', 'FAIL', 'TIMEOUT', 'BROKEN', 'XFAIL', 'OPTIONAL', 'PASS', 'N/A'];

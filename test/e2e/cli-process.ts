@@ -4,7 +4,7 @@
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/core/paths';
-import { VERDICTS } from '../../src/verdicts/verdicts';
+import { VERDICTS } from '../../src/verdicts/meanings';
 import { ticksSinceBoot, trackDescendants, type Proc } from './processes';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');

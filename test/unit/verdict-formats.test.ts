@@ -8,7 +8,7 @@ import type * as messages from '@cucumber/messages';
 import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/run-outputs/verdict-formats';
 import { writeAllureVerdicts } from '../../src/run-outputs/allure-verdicts';
 import { junitCounts, junitXml, ScenarioTimes, type JunitScenario } from '../../src/run-outputs/junit';
-import { FAILING, VERDICTS, type Verdict } from '../../src/verdicts/verdicts';
+import { FAILING, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
 import type { ExpectationRecord, ScenarioRecord } from '../../src/verdicts/run-record';
 import { AgentFailure, ObserverBlind } from '../../src/core/outcomes';
 import { scratchDir } from '../scratch';

@@ -1,6 +1,6 @@
 // Verdicts from step results, expectations and their validation.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
@@ -8,6 +8,8 @@ import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { loadExpectations, type Expectation } from '../../src/verdicts/expectations-file';
 import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, ObserverBlind } from '../../src/core/outcomes';
 import { applyExpectation, observedVerdict, requirementVerdict } from '../../src/verdicts/verdicts';
+import { FAILING, VERDICT_MEANINGS, VERDICTS } from '../../src/verdicts/meanings';
+import { REPO_ROOT } from '../../src/core/paths';
 import { scratchDir } from '../scratch';
 
 const duration = { seconds: 0, nanos: 0 };
@@ -46,6 +48,25 @@ describe('observed verdicts', () => {
     assert.deepEqual(observedVerdict([skipped], [note], 'MUST'), { observed: 'N/A', detail: 'no provider' });
     assert.equal(observedVerdict([skipped], [], 'MUST').observed, 'BROKEN');
     assert.equal(observedVerdict([{ status: 'UNDEFINED' as messages.TestStepResultStatus, duration }], [], 'MUST').observed, 'BROKEN');
+  });
+});
+
+describe('what the verdicts mean', () => {
+  it("is told by docs/interpreting.md's table as src/verdicts/meanings.ts says it", () => {
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'interpreting.md'), 'utf8');
+    const table = /^\| verdict \| meaning \| fails the run \|\n\|[-|]+\|\n((?:\|.*\n)+)/m.exec(doc);
+    assert.ok(table?.[1], 'docs/interpreting.md has no verdicts table');
+    const rows = table[1]
+      .trim()
+      .split('\n')
+      .map((row) =>
+        row
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
+    const told = VERDICTS.map((v) => [`**${v}**`, VERDICT_MEANINGS[v], FAILING.includes(v) ? 'yes' : 'no']);
+    assert.deepEqual(rows, told);
   });
 });
 
