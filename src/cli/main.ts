@@ -412,7 +412,6 @@ export async function planRun(options: CliOptions, catalogue: Catalogue, worldPa
   const { runConfiguration } = await loadConfiguration(
     {
       file: 'cucumber.js',
-      profiles: [options.backend],
       provided: {
         paths: featurePaths(catalogue),
         worldParameters: { backend: options.backend, backendOptions: options.backendOptions, ...worldParameters },
