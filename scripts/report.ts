@@ -14,7 +14,7 @@
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../src/catalogue/catalogue';
-import { readRunRecord, runFiles } from '../src/verdicts/run-record';
+import { readRunRecord, REPORTS_FOLDER, runFiles } from '../src/verdicts/run-record';
 import { buildAllureReport, countResults } from '../src/report/allure-html';
 import { buildMatrix, type Matrix, type RunSource } from '../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../src/report/render';
@@ -36,7 +36,7 @@ interface Options {
 }
 
 function parse(argv: readonly string[]): Options | 'help' {
-  const options: Options = { out: 'reports', allure: true, folders: [], diff: false, bundle: null };
+  const options: Options = { out: REPORTS_FOLDER, allure: true, folders: [], diff: false, bundle: null };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     const value = (flag: string, what: string): string => {
@@ -61,7 +61,7 @@ function parse(argv: readonly string[]): Options | 'help' {
   }
   if (options.folders.length === 0) {
     // The runs of every function: its reports root is reports/ or reports/<function>/, as a run's default folder.
-    const roots = [...new Set(functionNames().map((name) => functionFolder('reports', name)))];
+    const roots = [...new Set(functionNames().map((name) => functionFolder(REPORTS_FOLDER, name)))];
     for (const root of roots) {
       const scan = scanResultFolders(root);
       for (const { folder, reason } of scan.skipped) if (!roots.includes(folder)) process.stdout.write(`skipped ${folder}: ${reason}\n`);

@@ -22,6 +22,7 @@ import {
   countVerdicts,
   defaultReportsFolder,
   readRunRecord,
+  REPORTS_FOLDER,
   runFiles,
   writeRunRecord,
 } from '../verdicts/run-record';
@@ -228,7 +229,7 @@ export function parseArguments(argv: readonly string[]): CliOptions | 'help' {
       throw new UsageError(`${file} is not a feature of ${catalogue.function} (${featurePaths(catalogue).join(', ')}): name its function with --function`);
   }
   const label = options.label ?? null;
-  const ownFolder = options.reports ?? defaultReportsFolder(options.backend, label, functionFolder('reports', catalogue.function));
+  const ownFolder = options.reports ?? defaultReportsFolder(options.backend, label, functionFolder(REPORTS_FOLDER, catalogue.function));
   if (rerun) {
     if (paths.length > 0) throw new UsageError('--rerun and FEATURE:LINE each choose the scenarios: give one of them');
     paths.push(...rerunPaths(ownFolder, catalogue.function, options.backend, label));

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { InputError } from '../core/input-error';
 import { VERDICTS, type Verdict } from './meanings';
 
+/** Where runs' reports go, under the repository, unless told (--reports, npm run report's --out). */
+export const REPORTS_FOLDER = 'reports';
+
 /** The folder among the runs' (reports/) where the suite's own browser tests leave their screenshots: not a run. */
 export const TEST_SCREENSHOTS_FOLDER = 'screenshots';
 
@@ -41,7 +44,7 @@ export function labelSlug(label: string): string {
  * (reports/wine-8.0 for a wine run labelled "Wine 8.0", whose label names the backend already). The root
  * is reports/ for the default function and reports/<function>/ for another (catalogue.ts functionFolder).
  */
-export function defaultReportsFolder(backend: string, label: string | null, root = 'reports'): string {
+export function defaultReportsFolder(backend: string, label: string | null, root = REPORTS_FOLDER): string {
   if (label === null) return path.join(root, backend);
   const slug = labelSlug(label);
   return path.join(root, slug.startsWith(`${backend}-`) ? slug : `${backend}-${slug}`);
