@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { InputError } from '../core/input-error';
 import { VERDICTS, type Verdict } from './meanings';
+import type { Expectation } from './expectations-file';
 
 /** Where runs' reports go, under the repository, unless told (--reports, npm run report's --out). */
 export const REPORTS_FOLDER = 'reports';
@@ -81,14 +82,10 @@ export function abandonReports(folder: string): void {
 }
 
 /** The recorded deviation a scenario's verdict was judged against (expectations/<backend>.yaml). */
-export interface ExpectationRecord {
+export type ExpectationRecord = Pick<Expectation, 'detail' | 'observed' | 'reason' | 'evidence'> & {
+  /** An ExpectedVerdict, as the record was written; a string, as a record read back is not checked further. */
   verdict: string;
-  /** The deviation as the suite reports it; absent from records written before expectations had it. */
-  detail: string;
-  observed: string;
-  reason: string;
-  evidence: string;
-}
+};
 
 /** One scenario as verdicts.json records it. */
 export interface ScenarioRecord {
