@@ -15,12 +15,6 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 /** The largest buffer a call may ask for (recv and WSARecv `len`, WSARecvDisconnect `buffer`): 16 MiB. */
 export const MAX_CALL_BUFFER = 16 * 1024 * 1024;
 
-/**
- * The byte a WSARecvDisconnect buffer is filled with before the call. The whole buffer comes back with
- * the outcome, so the controller can tell a buffer left untouched from bytes written into it.
- */
-export const DISCONNECT_BUFFER_FILL = 0xa5;
-
 /** Facts the agent tells about itself in its hello. Unknown extra fields are allowed. */
 export interface AgentFacts {
   /** Free text naming the agent program, e.g. "winsock-conformance node agent". */

@@ -52,7 +52,7 @@ function simulator(): void {
       '--format',
       `${f.split(':')[0]}:${path.join(reports, f.split(':')[1] as string)}`,
     ]);
-    const result = timed(process.execPath, [cucumber, '--profile', 'simulator', ...featurePaths(functionCatalogue()), ...formats]);
+    const result = timed(process.execPath, [cucumber, ...featurePaths(functionCatalogue()), ...formats]);
     if (result.status !== 0) throw new Error(`stock cucumber-js failed (exit ${result.status})`);
     return result.ms;
   };

@@ -3,7 +3,16 @@
 import { expectControl, expectRule, Then } from '../support/dsl';
 import { checkLate, describeEvents, forbidLate, watchBytes, watchFor, watchWindow, watchWindows } from '../support/observe';
 import { judgeBlocking, measureRoundTripFloor } from '../support/timing';
-import type { CallOutcome, Endpoint, Handle, PeerEvent, PeerWatch, Returned, WirePacket } from '../src/core/ports';
+import {
+  DISCONNECT_BUFFER_FILL,
+  type CallOutcome,
+  type Endpoint,
+  type Handle,
+  type PeerEvent,
+  type PeerWatch,
+  type Returned,
+  type WirePacket,
+} from '../src/core/ports';
 import {
   connectedSocket,
   fillSendSide,
@@ -16,7 +25,6 @@ import {
   TCP,
 } from '../support/situations';
 import { CallTimeout } from '../src/core/outcomes';
-import { DISCONNECT_BUFFER_FILL } from '../agents/protocol';
 import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
 import { describeOutcome } from '../src/run-outputs/call-log';
 import type { ConformanceWorld, Subject } from '../support/world';

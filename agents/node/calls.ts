@@ -2,9 +2,9 @@
 // each checks its call's fields, makes its Winsock call through the scope it is given, and reads what
 // the call left in memory into the call's outputs. Nothing the controller sends is trusted: a field that
 // does not check out is a BadCall, which the agent answers as a protocol error, not as a call outcome.
-import type { CallName, CallOutputs, Endpoint, Handle } from '../../src/core/ports';
+import { DISCONNECT_BUFFER_FILL, type CallName, type CallOutputs, type Endpoint, type Handle } from '../../src/core/ports';
 import { FIONBIO, FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WSA_ERRORS } from '../../src/core/winsock';
-import { DISCONNECT_BUFFER_FILL, MAX_CALL_BUFFER } from '../protocol';
+import { MAX_CALL_BUFFER } from '../protocol';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, WSAPROTOCOL_INFOW_SIZE } from './sockaddr';
 import { WSADATA_SIZE, type Native, type NativeArgument, type NativeFunction } from './bindings';
 

@@ -4,7 +4,7 @@
 // are descriptors, errors are errno as its WSA code. Ops the table marks N/A have no handler: the backend
 // makes their scenarios not applicable before a call is sent.
 import { SOCKET_ERROR, WSA_ERRORS } from '../../src/core/winsock';
-import { DISCONNECT_BUFFER_FILL } from '../protocol';
+import { DISCONNECT_BUFFER_FILL } from '../../src/core/ports';
 import {
   BadCall,
   FAILED,

@@ -14,7 +14,7 @@
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../catalogue/catalogue';
-import { readRunRecord, runFiles } from '../verdicts/run-record';
+import { readRunRecord, REPORTS_FOLDER, runFiles } from '../verdicts/run-record';
 import { buildAllureReport, countResults } from '../report/allure-html';
 import { buildMatrix, type Matrix, type RunSource } from '../report/matrix';
 import { renderHtml, renderMarkdown } from '../report/render';
@@ -58,7 +58,7 @@ function parse(argv: readonly string[]): Options | 'help' {
   const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
   if (values.help) return 'help';
   const options: Options = {
-    out: values.out ?? 'reports',
+    out: values.out ?? REPORTS_FOLDER,
     allure: !values['no-allure'],
     folders: positionals,
     diff: values.diff ?? false,
@@ -72,7 +72,7 @@ function parse(argv: readonly string[]): Options | 'help' {
   }
   if (options.folders.length === 0) {
     // The runs of every function: its reports root is reports/ or reports/<function>/, as a run's default folder.
-    const roots = [...new Set(functionNames().map((name) => functionFolder('reports', name)))];
+    const roots = [...new Set(functionNames().map((name) => functionFolder(REPORTS_FOLDER, name)))];
     for (const root of roots) {
       const scan = scanResultFolders(root);
       for (const { folder, reason } of scan.skipped) if (!roots.includes(folder)) process.stdout.write(`skipped ${folder}: ${reason}\n`);

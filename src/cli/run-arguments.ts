@@ -7,7 +7,7 @@ import parseTagExpression from '@cucumber/tag-expressions';
 import { findBackend, backendNames } from '../testbeds/registry';
 import { InputError } from '../core/input-error';
 import { REPO_ROOT } from '../core/paths';
-import { defaultReportsFolder, readRunRecord } from '../verdicts/run-record';
+import { defaultReportsFolder, readRunRecord, REPORTS_FOLDER } from '../verdicts/run-record';
 import { checkLabel } from '../verdicts/run-identity';
 import { featurePaths, functionCatalogue, functionFolder, isFeatureOf } from '../catalogue/catalogue';
 import type { RunOptions } from '../run/options';
@@ -148,7 +148,7 @@ export function runOptions(flags: RunFlags, positionals: readonly string[]): Run
     if (!isFeatureOf(catalogue, file))
       throw new UsageError(`${file} is not a feature of ${catalogue.function} (${featurePaths(catalogue).join(', ')}): name its function with --function`);
   }
-  const ownFolder = flags.reports ?? defaultReportsFolder(backendName, label, functionFolder('reports', catalogue.function));
+  const ownFolder = flags.reports ?? defaultReportsFolder(backendName, label, functionFolder(REPORTS_FOLDER, catalogue.function));
   if (flags.rerun) {
     if (paths.length > 0) throw new UsageError('--rerun and FEATURE:LINE each choose the scenarios: give one of them');
     paths.push(...rerunPaths(ownFolder, catalogue.function, backendName, label));

@@ -1,5 +1,6 @@
 // How a run reads on the terminal: a line per scenario as its verdict comes, and the summary line.
-import { VERDICTS, type ScenarioResult } from '../verdicts/verdicts';
+import type { ScenarioResult } from '../verdicts/verdicts';
+import { VERDICTS } from '../verdicts/meanings';
 import type { RunSummary } from '../run/run-suite';
 
 export function progressLine(result: ScenarioResult): string {

@@ -1,5 +1,6 @@
 // The errors a step may end with. The verdict of a scenario is read off the class name of the error
-// that ended it (cucumber records it as the exception type), so each class here is one verdict path:
+// that ended it (cucumber records it as the exception type; ERROR_VERDICTS in src/verdicts/verdicts.ts
+// holds the mapping, by the classes themselves), so each class here is one verdict path:
 //   Deviation        -> FAIL (or OPTIONAL on a MAY requirement): the implementation broke the rule.
 //   ObserverBlind    -> BROKEN: a positive control failed, so an absence check proves nothing.
 //   CallTimeout      -> TIMEOUT: a call did not return within its bound.

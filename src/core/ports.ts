@@ -57,6 +57,14 @@ export interface ProtocolInfo {
   chainLen: number;
 }
 
+/**
+ * The byte a WSARecvDisconnect buffer is filled with before the call. The whole buffer comes back with
+ * the outcome, so the controller can tell a buffer left untouched from bytes written into it. Every
+ * implementation of the call fills it: the agents and the simulator; agents/native/src/protocol.h states it
+ * again in C, and test/unit/native-protocol.test.ts holds the two equal.
+ */
+export const DISCONNECT_BUFFER_FILL = 0xa5;
+
 /** What a call produced besides its return value. Only the fields the call defines are present. */
 export interface CallOutputs {
   handle?: Handle;
@@ -67,7 +75,7 @@ export interface CallOutputs {
   /**
    * WSARecvDisconnect: the WSABUF length after the call (bytes of disconnect data, or the size needed).
    * Its `data` is then the whole buffer after the call, which was filled with DISCONNECT_BUFFER_FILL
-   * (agents/protocol.ts) before it.
+   * before it.
    */
   bufferLength?: number;
 }

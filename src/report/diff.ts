@@ -6,7 +6,8 @@
 import type { Catalogue } from '../catalogue/catalogue';
 import { isTestable } from '../catalogue/catalogue';
 import type { RunRecord, ScenarioRecord } from '../verdicts/run-record';
-import { FAILING, requirementVerdict, type Verdict } from '../verdicts/verdicts';
+import { requirementVerdict } from '../verdicts/verdicts';
+import { FAILING, type Verdict } from '../verdicts/meanings';
 import { scenarioKey } from '../run-outputs/keys';
 
 /** A verdict in one run; NOT RUN where the run has no scenario for it. */

@@ -3,7 +3,8 @@
 // the model into HTML and Markdown, src/cli/report.ts does the reading and writing.
 import { scenarioKey } from '../run-outputs/keys';
 import type { Catalogue, Requirement } from '../catalogue/catalogue';
-import { requirementVerdict, type Verdict } from '../verdicts/verdicts';
+import { requirementVerdict } from '../verdicts/verdicts';
+import type { Verdict } from '../verdicts/meanings';
 import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
 import { sectionUrl } from '../catalogue/published-page';
 import { columnNote } from '../testbeds/registry';

@@ -3,6 +3,7 @@
 import { escapeHtml } from '../run-outputs/keys';
 import type { CellScenario, Matrix, MatrixCell, MatrixColumn, MatrixRow } from './matrix';
 import { diffLines, type RequirementChange } from './diff';
+import { VERDICT_MEANINGS, type Verdict } from '../verdicts/meanings';
 
 export interface RenderOptions {
   /** When the report was built, shown in the header. */
@@ -11,16 +12,9 @@ export interface RenderOptions {
   annotatedPage?: string | null;
 }
 
-/** What each verdict means, for the legend (after docs/interpreting.md). */
-export const VERDICT_MEANINGS: readonly [string, string][] = [
-  ['PASS', 'keeps the rule'],
-  ['FAIL', 'deviates from a MUST'],
-  ['XFAIL', 'deviates as recorded in the backend’s expectations file'],
-  ['XPASS', 'recorded as deviating, but passed: the expectations file is out of date'],
-  ['OPTIONAL', 'a MAY behaviour the implementation does not provide'],
-  ['N/A', 'the precondition does not exist on this backend; the reason is given'],
-  ['BROKEN', 'the harness or a positive control failed: nothing is known about the rule'],
-  ['TIMEOUT', 'a call did not return within its bound'],
+/** The legend: what each verdict means, and the matrix's own NOT RUN. */
+const LEGEND: readonly [string, string][] = [
+  ...(Object.entries(VERDICT_MEANINGS) as [Verdict, string][]),
   ['NOT RUN', 'no scenario of the requirement ran (a --tags run)'],
 ];
 
@@ -261,7 +255,7 @@ export function renderHtml(matrix: Matrix, options: RenderOptions): string {
         )
         .join('')}</ul>`
     : '';
-  const legend = VERDICT_MEANINGS.map(([v, meaning]) => `<tr><td>${badge(v, null)}</td><td>${escapeHtml(meaning)}</td></tr>`).join('');
+  const legend = LEGEND.map(([v, meaning]) => `<tr><td>${badge(v, null)}</td><td>${escapeHtml(meaning)}</td></tr>`).join('');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -369,7 +363,7 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
     );
   }
   lines.push('', '## Verdicts', '');
-  for (const [v, meaning] of VERDICT_MEANINGS) lines.push(`- **${v}**: ${meaning}`);
+  for (const [v, meaning] of LEGEND) lines.push(`- **${v}**: ${meaning}`);
   lines.push('');
   return lines.join('\n');
 }

@@ -2,7 +2,8 @@
 // (allure.ts) and the Allure report's categories (allure-html.ts) all take it from here, and
 // docs/interpreting.md gives it as a table. The rule behind every row: an output says a scenario failed
 // exactly when its verdict fails the run (FAILING), so that every report agrees with the exit code.
-import { FAILING, type Verdict } from '../verdicts/verdicts';
+import { AgentFailure, ObserverBlind } from '../core/outcomes';
+import { FAILING, type Verdict } from '../verdicts/meanings';
 import type { ScenarioRecord } from '../verdicts/run-record';
 
 /** What a JUnit <testcase> holds: nothing (passed), <skipped>, <failure> or <error>. */
@@ -79,8 +80,8 @@ export function verdictMessage(record: Told): string {
 
 /** Subsets of BROKEN with a category of their own, matched on the error type the detail begins with. */
 const BROKEN_KINDS = [
-  { name: 'Positive control failed (BROKEN)', type: 'ObserverBlind' },
-  { name: 'Agent failure (BROKEN)', type: 'AgentFailure' },
+  { name: 'Positive control failed (BROKEN)', type: ObserverBlind.name },
+  { name: 'Agent failure (BROKEN)', type: AgentFailure.name },
 ];
 
 /** One of Allure's categories, in the form Allure 2 reads from categories.json and Allure 3 from its configuration. */

@@ -14,7 +14,6 @@ export async function planRun(options: RunOptions, catalogue: Catalogue, worldPa
   const { runConfiguration } = await loadConfiguration(
     {
       file: 'cucumber.js',
-      profiles: [options.backend],
       provided: {
         paths: featurePaths(catalogue),
         worldParameters: { backend: options.backend, backendOptions: options.backendOptions, ...worldParameters },

@@ -2,6 +2,7 @@
 // CLI can check options before the run) and a simulator run never touches koffi, Wine or tcpdump.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type { TestbedFactory } from '../core/ports';
+import { POSIX_COLUMN_NOTE } from './posix/column-note';
 
 export interface BackendEntry {
   readonly name: string;
@@ -30,8 +31,7 @@ export const BACKENDS: readonly BackendEntry[] = [
   {
     name: 'posix',
     summary: "a comparison, not a Winsock: the host's BSD sockets (Linux), each call carried onto POSIX by agents/posix/mapping.ts",
-    columnNote:
-      "A comparison, not a Winsock implementation: the scenarios run against the host's BSD sockets, each Winsock call carried onto POSIX by the porting table of agents/posix/mapping.ts (WSARecvDisconnect is shutdown(fd, SHUT_RD)). Its deviations are where POSIX differs from the page, which a porting layer must make up for.",
+    columnNote: POSIX_COLUMN_NOTE,
     load: () => (require('./posix') as typeof import('./posix')).posixTestbed,
   },
 ];

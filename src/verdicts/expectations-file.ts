@@ -31,7 +31,18 @@ export interface Expectations {
   entries: Expectation[];
 }
 
-const FIELDS = new Set(['requirement', 'scenario', 'verdict', 'detail', 'observed', 'reason', 'evidence']);
+/** The keys an entry of the file may have: those of Expectation but `where`, which says where the entry was read. */
+const FIELDS = new Set(
+  Object.keys({
+    requirement: true,
+    scenario: true,
+    verdict: true,
+    detail: true,
+    observed: true,
+    reason: true,
+    evidence: true,
+  } satisfies Record<Exclude<keyof Expectation, 'where'>, true>),
+);
 
 /** A function's expectations of a backend: expectations/<backend>.yaml, or expectations/<function>/<backend>.yaml for another function than the default. */
 export function expectationsFile(root: string, backend: string, fn: string): string {

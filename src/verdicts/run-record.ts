@@ -4,7 +4,11 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/input-error';
-import { VERDICTS, type Verdict } from './verdicts';
+import { VERDICTS, type Verdict } from './meanings';
+import type { Expectation } from './expectations-file';
+
+/** Where runs' reports go, under the repository, unless told (--reports, npm run report's --out). */
+export const REPORTS_FOLDER = 'reports';
 
 /** The folder among the runs' (reports/) where the suite's own browser tests leave their screenshots: not a run. */
 export const TEST_SCREENSHOTS_FOLDER = 'screenshots';
@@ -41,7 +45,7 @@ export function labelSlug(label: string): string {
  * (reports/wine-8.0 for a wine run labelled "Wine 8.0", whose label names the backend already). The root
  * is reports/ for the default function and reports/<function>/ for another (catalogue.ts functionFolder).
  */
-export function defaultReportsFolder(backend: string, label: string | null, root = 'reports'): string {
+export function defaultReportsFolder(backend: string, label: string | null, root = REPORTS_FOLDER): string {
   if (label === null) return path.join(root, backend);
   const slug = labelSlug(label);
   return path.join(root, slug.startsWith(`${backend}-`) ? slug : `${backend}-${slug}`);
@@ -78,14 +82,10 @@ export function abandonReports(folder: string): void {
 }
 
 /** The recorded deviation a scenario's verdict was judged against (expectations/<backend>.yaml). */
-export interface ExpectationRecord {
+export type ExpectationRecord = Pick<Expectation, 'detail' | 'observed' | 'reason' | 'evidence'> & {
+  /** An ExpectedVerdict, as the record was written; a string, as a record read back is not checked further. */
   verdict: string;
-  /** The deviation as the suite reports it; absent from records written before expectations had it. */
-  detail: string;
-  observed: string;
-  reason: string;
-  evidence: string;
-}
+};
 
 /** One scenario as verdicts.json records it. */
 export interface ScenarioRecord {

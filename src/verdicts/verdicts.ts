@@ -4,19 +4,29 @@ import type * as messages from '@cucumber/messages';
 import type { Requirement } from '../catalogue/catalogue';
 import type { Expectation } from './expectations-file';
 import type { ScenarioRecord } from './run-record';
-import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA } from '../core/outcomes';
-
-export const VERDICTS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'OPTIONAL', 'N/A', 'BROKEN', 'TIMEOUT'] as const;
-export type Verdict = (typeof VERDICTS)[number];
-
-/** What an implementation can be seen to do, before its expectations are applied. */
-export type ObservedVerdict = Exclude<Verdict, 'XFAIL' | 'XPASS'>;
-
-/** The verdicts that fail a run. */
-export const FAILING: readonly Verdict[] = ['FAIL', 'XPASS', 'BROKEN', 'TIMEOUT'];
+import type { ObservedVerdict, Verdict } from './meanings';
+import { AgentFailure, CALL_LOG_MEDIA, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, ObserverBlind, RUN_METADATA_MEDIA } from '../core/outcomes';
 
 /** Which verdict speaks for a requirement with several scenarios: the first in this order that occurs. */
 const PRECEDENCE: readonly Verdict[] = ['XPASS', 'FAIL', 'TIMEOUT', 'BROKEN', 'XFAIL', 'OPTIONAL', 'PASS', 'N/A'];
+
+/**
+ * The verdict a scenario ends with when a step throws one of the suite's errors (src/core/outcomes.ts); any
+ * other error is BROKEN. Cucumber records a thrown error's type as its constructor's name
+ * (`error.constructor.name`), so the classes' own names are what is matched: renaming a class renames its key.
+ */
+export const ERROR_VERDICTS: readonly { error: abstract new (...args: never[]) => Error; verdict: ObservedVerdict }[] = [
+  { error: Deviation, verdict: 'FAIL' }, // OPTIONAL on a MAY requirement
+  { error: CallTimeout, verdict: 'TIMEOUT' },
+  { error: ObserverBlind, verdict: 'BROKEN' },
+  { error: AgentFailure, verdict: 'BROKEN' },
+];
+
+/** The verdict of the error type cucumber reported; null for an error that is none of the suite's. */
+function verdictOfError(type: string, strength: string | null): ObservedVerdict | null {
+  const verdict = ERROR_VERDICTS.find((entry) => entry.error.name === type)?.verdict ?? null;
+  return verdict === 'FAIL' && strength === 'MAY' ? 'OPTIONAL' : verdict;
+}
 
 export interface Attachment {
   mediaType: string;
@@ -53,9 +63,9 @@ export function observedVerdict(
       case 'FAILED': {
         const type = result.exception?.type ?? '';
         const message = (result.exception?.message ?? result.message ?? 'failed').split('\n')[0] ?? 'failed';
-        if (type === 'Deviation') return { observed: strength === 'MAY' ? 'OPTIONAL' : 'FAIL', detail: message };
-        if (type === 'CallTimeout' || /function timed out/.test(message)) return { observed: 'TIMEOUT', detail: message };
-        return { observed: 'BROKEN', detail: type ? `${type}: ${message}` : message };
+        // Cucumber's own step timeout is a plain Error whose message says so.
+        const observed = verdictOfError(type, strength) ?? (/function timed out/.test(message) ? 'TIMEOUT' : 'BROKEN');
+        return { observed, detail: observed === 'BROKEN' && type ? `${type}: ${message}` : message };
       }
       case 'SKIPPED':
         if (notApplicable) {

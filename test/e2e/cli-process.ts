@@ -4,9 +4,13 @@
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/core/paths';
+import { VERDICTS } from '../../src/verdicts/meanings';
 import { ticksSinceBoot, trackDescendants, type Proc } from './processes';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
+
+/** A scenario's verdict line, as the CLI prints it: any of the verdicts, then a space. */
+export const VERDICT_LINE = new RegExp(`^(${VERDICTS.join('|')}) `, 'm');
 
 /** SIGKILL to a process group, if it is still there. */
 function killGroup(pid: number | undefined): void {

@@ -16,7 +16,7 @@ import { launchLocalAgent, type LocalAgent } from '../../src/testbeds/agent-cont
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone, type WineSetup } from '../../src/testbeds/agent-controller/wine-setup';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
-import { runCli, type Finished } from './cli-process';
+import { runCli, VERDICT_LINE, type Finished } from './cli-process';
 import { attachmentsByScenario } from './messages';
 import { prefixLeftovers, readProc, stillRunningOf, stillRuns, trackDescendants } from './processes';
 
@@ -130,7 +130,7 @@ describe('the native agent under wine', () => {
     const bound = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.stdout.setEncoding('utf8').on('data', (t: string) => {
       stdout += t;
-      if (killed || !/^(PASS|FAIL|XFAIL|OPTIONAL|N\/A|BROKEN) /m.test(stdout)) return;
+      if (killed || !VERDICT_LINE.test(stdout)) return;
       // The agent serving the run: once wine64 has loaded it, Wine names the process after its executable
       // (cut to 15 characters; the name seen first may be wine64's); its probes run with --probe.
       const agent = tracker.peek().find((p) => {

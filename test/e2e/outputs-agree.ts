@@ -14,7 +14,8 @@ import { allureScenarioKey, scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
 import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage, type AllureStatus } from '../../src/run-outputs/verdict-formats';
 import { readRunRecord, runFiles, type ScenarioRecord } from '../../src/verdicts/run-record';
-import { requirementVerdict, VERDICTS, type Verdict } from '../../src/verdicts/verdicts';
+import { requirementVerdict } from '../../src/verdicts/verdicts';
+import { VERDICTS, type Verdict } from '../../src/verdicts/meanings';
 import { openBrowser } from './browser';
 import { scratchDir } from '../scratch';
 

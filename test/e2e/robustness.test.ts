@@ -17,7 +17,7 @@ import type { WirePacket } from '../../src/core/ports';
 import { LAST_WORDS } from './fixtures/faulty-agent';
 import { listeningPortsOf, prefixLeftovers, prefixProcs, readProc, stillRunningOf } from './processes';
 import { scratchDir } from '../scratch';
-import { runCli, startCli, type Finished, type Running } from './cli-process';
+import { runCli, startCli, VERDICT_LINE, type Finished, type Running } from './cli-process';
 import { attachmentsByScenario } from './messages';
 import { REPO_ROOT } from '../../src/core/paths';
 import { readRunRecord } from '../../src/verdicts/run-record';
@@ -27,8 +27,6 @@ const FIXTURE = path.join('test', 'e2e', 'fixtures', 'faulty-agent.ts');
 /** Eleven scenarios the faulty agent's toy Winsock passes; the first is the first to call WSARecvDisconnect. */
 const TAGS = '@req:errors.wsaenotconn or @req:errors.wsaenotsock or @req:facts.exported-by-ws2_32';
 const FAST = ['--backend-option', 'grace=300', '--backend-option', 'capture=off'];
-/** A scenario's verdict line, as the CLI prints it. */
-const VERDICT_LINE = /^(PASS|FAIL|XFAIL|XPASS|OPTIONAL|N\/A|BROKEN|TIMEOUT) /m;
 
 const scratch = scratchDir('robustness');
 

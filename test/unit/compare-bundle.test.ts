@@ -12,7 +12,7 @@ import { renderHtml, renderMarkdown } from '../../src/report/render';
 import { scanResultFolders } from '../../src/report/sources';
 import { stageRuns } from '../../src/report/bundle';
 import { countVerdicts, TEST_SCREENSHOTS_FOLDER, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
-import type { Verdict } from '../../src/verdicts/verdicts';
+import type { Verdict } from '../../src/verdicts/meanings';
 import { scratchDir } from '../scratch';
 
 const CATALOGUE: Catalogue = catalogueOf([requirement('a'), requirement('b'), requirement('c'), requirement('d'), requirement('covered', 'MUST', 'covered')]);

@@ -15,7 +15,7 @@ import { countVerdicts, parseRunRecord, type RunRecord, type ScenarioRecord } fr
 import { sectionUrl } from '../../src/catalogue/published-page';
 import { renderHtml, renderMarkdown } from '../../src/report/render';
 import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../../src/report/sources';
-import type { Verdict } from '../../src/verdicts/verdicts';
+import type { Verdict } from '../../src/verdicts/meanings';
 import { InputError } from '../../src/core/input-error';
 import { scratchDir } from '../scratch';
 

@@ -7,9 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as koffi from 'koffi';
-import type { Call, CallOutcome, Returned } from '../../src/core/ports';
+import { DISCONNECT_BUFFER_FILL, type Call, type CallOutcome, type Returned } from '../../src/core/ports';
 import { BadCall, SUPPORTED_OPS } from '../../agents/node/calls';
-import { DISCONNECT_BUFFER_FILL } from '../../agents/protocol';
 import { PosixExecutor } from '../../agents/posix/executor';
 import { bindLibc } from '../../agents/posix/libc';
 import {

@@ -8,8 +8,9 @@ import type * as messages from '@cucumber/messages';
 import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/run-outputs/verdict-formats';
 import { writeAllureVerdicts } from '../../src/run-outputs/allure-verdicts';
 import { junitCounts, junitXml, ScenarioTimes, type JunitScenario } from '../../src/run-outputs/junit';
-import { FAILING, VERDICTS, type Verdict } from '../../src/verdicts/verdicts';
+import { FAILING, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
 import type { ExpectationRecord, ScenarioRecord } from '../../src/verdicts/run-record';
+import { AgentFailure, ObserverBlind } from '../../src/core/outcomes';
 import { scratchDir } from '../scratch';
 
 const RECORDED: ExpectationRecord = { verdict: 'FAIL', detail: 'no reset within 500 ms', observed: 'no RST', reason: 'Wine sends no RST', evidence: 'bug 1' };
@@ -84,8 +85,8 @@ describe('the mapping from verdict to format', () => {
     const plain = ALL.map((s) => (s.verdict === 'BROKEN' ? { ...s, detail: 'Error: ENOENT' } : s));
     for (const s of plain)
       assert.equal(categoryOf(VERDICT_FORMATS[s.verdict].allure, verdictMessage(s)) ?? null, VERDICT_FORMATS[s.verdict].category, s.verdict);
-    assert.equal(categoryOf('broken', 'BROKEN: ObserverBlind: the control saw no FIN'), 'Positive control failed (BROKEN)');
-    assert.equal(categoryOf('broken', 'BROKEN: AgentFailure: the agent exited\nwith code 1'), 'Agent failure (BROKEN)');
+    assert.equal(categoryOf('broken', `BROKEN: ${ObserverBlind.name}: the control saw no FIN`), 'Positive control failed (BROKEN)');
+    assert.equal(categoryOf('broken', `BROKEN: ${AgentFailure.name}: the agent exited\nwith code 1`), 'Agent failure (BROKEN)');
   });
 });
 

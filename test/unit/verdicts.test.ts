@@ -1,37 +1,46 @@
 // Verdicts from step results, expectations and their validation.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
 import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { loadExpectations, type Expectation } from '../../src/verdicts/expectations-file';
-import { NOT_APPLICABLE_MEDIA } from '../../src/core/outcomes';
+import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, ObserverBlind } from '../../src/core/outcomes';
 import { applyExpectation, observedVerdict, requirementVerdict } from '../../src/verdicts/verdicts';
+import { FAILING, VERDICT_MEANINGS, VERDICTS } from '../../src/verdicts/meanings';
+import { REPO_ROOT } from '../../src/core/paths';
 import { scratchDir } from '../scratch';
 
 const duration = { seconds: 0, nanos: 0 };
 const passed: messages.TestStepResult = { status: 'PASSED' as messages.TestStepResultStatus, duration };
-const failed = (type: string, message: string): messages.TestStepResult => ({
+/** A step that threw `error`, as cucumber records it: the exception's type is the error's constructor's name. */
+const failed = (error: Error): messages.TestStepResult => ({
   status: 'FAILED' as messages.TestStepResultStatus,
   duration,
-  message,
-  exception: { type, message },
+  message: error.message,
+  exception: { type: error.constructor.name, message: error.message },
 });
 const skipped: messages.TestStepResult = { status: 'SKIPPED' as messages.TestStepResultStatus, duration };
 
 describe('observed verdicts', () => {
   it('reads PASS, FAIL, OPTIONAL, BROKEN and TIMEOUT off the ending error', () => {
     assert.equal(observedVerdict([passed, passed], [], 'MUST').observed, 'PASS');
-    assert.equal(observedVerdict([passed, failed('Deviation', 'got 1')], [], 'MUST').observed, 'FAIL');
-    assert.equal(observedVerdict([failed('Deviation', 'got 1')], [], 'MAY').observed, 'OPTIONAL');
-    assert.equal(observedVerdict([failed('ObserverBlind', 'control')], [], 'MUST').observed, 'BROKEN');
-    assert.equal(observedVerdict([failed('Error', 'setting up')], [], 'MUST').observed, 'BROKEN');
-    assert.equal(observedVerdict([failed('CallTimeout', 'late')], [], 'MUST').observed, 'TIMEOUT');
+    assert.equal(observedVerdict([passed, failed(new Deviation('got 1'))], [], 'MUST').observed, 'FAIL');
+    assert.equal(observedVerdict([failed(new Deviation('got 1'))], [], 'MAY').observed, 'OPTIONAL');
+    assert.deepEqual(observedVerdict([failed(new ObserverBlind('control'))], [], 'MUST'), { observed: 'BROKEN', detail: 'ObserverBlind: control' });
+    assert.deepEqual(observedVerdict([failed(new AgentFailure('crashed', ''))], [], 'MUST'), { observed: 'BROKEN', detail: 'AgentFailure: crashed' });
+    assert.equal(observedVerdict([failed(new Error('setting up'))], [], 'MUST').observed, 'BROKEN');
+    assert.equal(observedVerdict([failed(new CallTimeout('late'))], [], 'MUST').observed, 'TIMEOUT');
     assert.equal(
-      observedVerdict([failed('Error', 'function timed out, ensure the promise resolves within 30000 milliseconds')], [], 'MUST').observed,
+      observedVerdict([failed(new Error('function timed out, ensure the promise resolves within 30000 milliseconds'))], [], 'MUST').observed,
       'TIMEOUT',
     );
+  });
+
+  it("names each error as its class is named, so that the stack's first line and cucumber's type agree", () => {
+    for (const error of [new Deviation(''), new CallTimeout(''), new ObserverBlind(''), new AgentFailure('', '')])
+      assert.equal(error.name, error.constructor.name);
   });
 
   it('calls a skip N/A only with a reason attached', () => {
@@ -39,6 +48,25 @@ describe('observed verdicts', () => {
     assert.deepEqual(observedVerdict([skipped], [note], 'MUST'), { observed: 'N/A', detail: 'no provider' });
     assert.equal(observedVerdict([skipped], [], 'MUST').observed, 'BROKEN');
     assert.equal(observedVerdict([{ status: 'UNDEFINED' as messages.TestStepResultStatus, duration }], [], 'MUST').observed, 'BROKEN');
+  });
+});
+
+describe('what the verdicts mean', () => {
+  it("is told by docs/interpreting.md's table as src/verdicts/meanings.ts says it", () => {
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'interpreting.md'), 'utf8');
+    const table = /^\| verdict \| meaning \| fails the run \|\n\|[-|]+\|\n((?:\|.*\n)+)/m.exec(doc);
+    assert.ok(table?.[1], 'docs/interpreting.md has no verdicts table');
+    const rows = table[1]
+      .trim()
+      .split('\n')
+      .map((row) =>
+        row
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
+    const told = VERDICTS.map((v) => [`**${v}**`, VERDICT_MEANINGS[v], FAILING.includes(v) ? 'yes' : 'no']);
+    assert.deepEqual(rows, told);
   });
 });
 

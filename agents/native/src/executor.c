@@ -154,6 +154,7 @@ static void job_put(struct job *j) {
     free(j);
 }
 
+/* may_block and finish name every op, without a default, so that -Wswitch -Werror asks where a new op goes. */
 static int may_block(enum op op) {
     switch (op) {
     case OP_recv:
@@ -166,9 +167,25 @@ static int may_block(enum op op) {
     case OP_WSARecvDisconnect:
     case OP_closesocket:
         return 1;
-    default:
+    case OP_WSAStartup:
+    case OP_WSACleanup:
+    case OP_socket:
+    case OP_bind:
+    case OP_listen:
+    case OP_getsockname:
+    case OP_getpeername:
+    case OP_shutdown:
+    case OP_setLinger:
+    case OP_getSocketType:
+    case OP_FIONREAD:
+    case OP_FIONBIO:
+    case OP_WSAEnumProtocols:
+    case OP_createNonSocketHandle:
+    case OP_resolveExport:
+    case OP_COUNT:
         return 0;
     }
+    return 0;
 }
 
 /** Time `expr`, an int-returning Winsock call, and read its error when it returns SOCKET_ERROR. */
@@ -452,7 +469,17 @@ static void finish(struct job *j) {
         out_text(o, "\"value\":");
         out_int(o, j->ret);
         break;
-    default:
+    case OP_bind:
+    case OP_listen:
+    case OP_connect:
+    case OP_WSAConnect:
+    case OP_send:
+    case OP_sendto:
+    case OP_shutdown:
+    case OP_setLinger:
+    case OP_FIONBIO:
+    case OP_COUNT:
+        /* No outputs. */
         break;
     }
 }

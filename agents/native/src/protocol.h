@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include "json.h"
 
+/* The protocol's constants and its calls (OPS below), as agents/protocol.ts and src/core/ports.ts define them:
+ * test/unit/native-protocol.test.ts holds these copies equal to those. */
 #define PROTOCOL_VERSION 1
 /** A line longer than this is garbage, not a message. */
 #define MAX_LINE_BYTES (1024u * 1024u)
@@ -61,6 +63,9 @@ void out_preview(struct out *o, const char *bytes, size_t n);
 
 /* ---- calls ------------------------------------------------------------------------------------- */
 
+/* One X per CallName (src/core/ports.ts). A new op is a case of decode_call (protocol.c) and of perform
+ * (executor.c), which -Wswitch -Werror ask for; of may_block and finish (executor.c) where it may block or has
+ * outputs. docs/contributing.md, "Adding a call", lists every place. */
 #define OPS(X)                                                                                        \
     X(WSAStartup) X(WSACleanup) X(socket) X(bind) X(listen) X(accept) X(connect) X(WSAConnect)         \
     X(getsockname) X(getpeername) X(send) X(sendto) X(recv) X(WSARecv) X(WSARecvDisconnect)            \

@@ -15,7 +15,7 @@ import { NotApplicable } from '../../core/outcomes';
 import { REPO_ROOT } from '../../core/paths';
 import { keptByTheTable, NO_UNINITIALISED_PROCESS, notApplicableOnPosix } from '../../../agents/posix/mapping';
 import { AgentTestbed } from '../agent-controller';
-import { columnNote } from '../registry';
+import { POSIX_COLUMN_NOTE } from './column-note';
 import { buildAgent, type LaunchSpec } from '../agent-controller/launcher';
 import { parseAgentOptions, type AgentOptions } from '../agent-controller/options';
 
@@ -87,7 +87,7 @@ class PosixTestbed implements Testbed {
   }
 
   async metadata(): Promise<Record<string, string>> {
-    return { ...(await this.agent.metadata()), 'controller: column': columnNote(this.backend) ?? '' };
+    return { ...(await this.agent.metadata()), 'controller: column': POSIX_COLUMN_NOTE };
   }
 
   close(): Promise<void> {

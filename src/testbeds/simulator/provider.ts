@@ -29,7 +29,7 @@ import {
   XP1_MESSAGE_ORIENTED,
   type WsaErrorName,
 } from '../../core/winsock';
-import { DISCONNECT_BUFFER_FILL } from '../../../agents/protocol';
+import { DISCONNECT_BUFFER_FILL } from '../../core/ports';
 import { Connection, DatagramEndpoint, Listener, SEND_BUFFER } from './endpoints';
 import { LOOPBACK, type Network, type Transport } from './network';
 import type { MutantName, SimulatorOptions } from './options';

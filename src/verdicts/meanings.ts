@@ -1,0 +1,25 @@
+// The verdicts a scenario can end with, what each means and which fail a run: written once, here. The
+// verdicts' code (verdicts.ts), the run record (run-record.ts), every output (src/run-outputs/) and the
+// matrix's legend (src/report/render.ts) read them here; docs/interpreting.md gives them as a table, which
+// test/unit/verdicts.test.ts holds to this one.
+
+export const VERDICTS = ['PASS', 'FAIL', 'XFAIL', 'XPASS', 'OPTIONAL', 'N/A', 'BROKEN', 'TIMEOUT'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** What an implementation can be seen to do, before its expectations are applied. */
+export type ObservedVerdict = Exclude<Verdict, 'XFAIL' | 'XPASS'>;
+
+/** The verdicts that fail a run. */
+export const FAILING: readonly Verdict[] = ['FAIL', 'XPASS', 'BROKEN', 'TIMEOUT'];
+
+/** What each verdict says of the implementation and the rule. */
+export const VERDICT_MEANINGS: Readonly<Record<Verdict, string>> = {
+  PASS: 'the implementation keeps the rule',
+  FAIL: 'it deviates from a MUST',
+  XFAIL: "it deviates as recorded in the backend's expectations file",
+  XPASS: 'recorded as deviating, but it passed: update the expectations',
+  OPTIONAL: 'a MAY behaviour the implementation does not provide',
+  'N/A': 'the precondition does not exist on this backend; the reason is attached',
+  BROKEN: 'the harness or its set-up failed, or a positive control failed: nothing is known about the rule',
+  TIMEOUT: 'a call did not return within its bound',
+};
