@@ -1,6 +1,7 @@
 // The reference simulator as a Testbed: a provider and a peer on one simulated network, virtual time.
 import type { FaultName, Testbed, TestbedFactory, WinsockProcess, Wire } from '../../core/ports';
 import { Network } from './network';
+import { MUTANTS } from './mutants';
 import { parseSimulatorOptions, type SimulatorOptions } from './options';
 import { SimulatedPeer } from './peer';
 import { SimulatedProcess } from './provider';
@@ -14,8 +15,11 @@ class SimulatorTestbed implements Testbed {
   readonly peer = new SimulatedPeer(this.net);
   readonly wire: Wire;
   private main: SimulatedProcess | null = null;
+  /** The reference provider, or the mutant's in its place. */
+  private readonly Provider: typeof SimulatedProcess;
 
   constructor(private readonly options: SimulatorOptions) {
+    this.Provider = MUTANTS.find((m) => m.name === options.mutant)?.Provider ?? SimulatedProcess;
     let from = 0;
     let startedAt = 0;
     this.wire = {
@@ -38,12 +42,12 @@ class SimulatorTestbed implements Testbed {
   }
 
   private mainSimulatedProcess(): SimulatedProcess {
-    this.main ??= new SimulatedProcess(this.net, this.options, true);
+    this.main ??= new this.Provider(this.net, this.options, true);
     return this.main;
   }
 
   async uninitialisedProcess(): Promise<WinsockProcess> {
-    return new SimulatedProcess(this.net, this.options, false);
+    return new this.Provider(this.net, this.options, false);
   }
 
   async inject(fault: FaultName): Promise<void> {

@@ -69,9 +69,9 @@ export class SimulatedPeer implements Peer {
 
   constructor(private readonly net: Network) {}
 
-  /** The peer's own view of a protocol: the unmutated catalogue, whatever the provider advertises. */
+  /** The peer's own view of a protocol: the reference catalogue, whatever the provider (a mutant) advertises. */
   private known(protocol: ProtocolInfo): SimProtocol | undefined {
-    return protocolCatalogue(null).find((p) => p.af === protocol.af && p.type === protocol.type && p.protocol === protocol.protocol);
+    return protocolCatalogue().find((p) => p.af === protocol.af && p.type === protocol.type && p.protocol === protocol.protocol);
   }
 
   private transportOf(protocol: ProtocolInfo): { transport: 'tcp' | 'nsp' | 'udp'; disconnectData: boolean } {

@@ -1,6 +1,8 @@
 // The simulated Winsock provider: one process's view of Winsock (start-up count, handle table, sockets)
 // on top of the simulated network. Each call is answered from the model's state, never from a table of
-// canned answers. Mutant hooks are marked `mutant(...)`: each flips exactly one documented rule.
+// canned answers. It keeps every rule of the page; where the page leaves a behaviour open it follows the
+// run's choice (options.ts). The mutants (mutants.ts) are subclasses that override the protected methods
+// below, each where the implementation it models does otherwise.
 import type { Call, CallOutcome, CallOutputs, Endpoint, FaultName, Handle, ProtocolInfo, WinsockProcess } from '../../core/ports';
 import {
   AF_DECNET,
@@ -32,7 +34,7 @@ import {
 import { DISCONNECT_BUFFER_FILL } from '../../core/ports';
 import { Connection, DatagramEndpoint, Listener, SEND_BUFFER } from './endpoints';
 import { LOOPBACK, type Network, type Transport } from './network';
-import type { MutantName, SimulatorOptions } from './options';
+import type { SimulatorOptions } from './options';
 
 export interface SimProtocol extends ProtocolInfo {
   transport: Transport;
@@ -42,7 +44,7 @@ export interface SimProtocol extends ProtocolInfo {
 
 /** The catalogue WSAEnumProtocols reports: the native TCP/IP pair, two connection-oriented protocols
  *  from other families so that both sides of XP1_DISCONNECT_DATA can be exercised, and a layered provider. */
-export function protocolCatalogue(mutant: MutantName | null): SimProtocol[] {
+export function protocolCatalogue(): SimProtocol[] {
   const tcpFlags = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE | XP1_EXPEDITED_DATA | XP1_IFS_HANDLES;
   const seqpacket = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_MESSAGE_ORIENTED | XP1_GRACEFUL_CLOSE;
   return [
@@ -51,7 +53,7 @@ export function protocolCatalogue(mutant: MutantName | null): SimProtocol[] {
       af: AF_INET,
       type: SOCK_STREAM,
       protocol: IPPROTO_TCP,
-      serviceFlags1: mutant === 'tcp-advertises-disconnect-data' ? tcpFlags | XP1_DISCONNECT_DATA : tcpFlags,
+      serviceFlags1: tcpFlags,
       chainLen: BASE_PROTOCOL,
       transport: 'tcp',
       ipFamily: true,
@@ -133,7 +135,7 @@ const WS2_32_EXPORTS = [
   'WSACreateEvent',
 ];
 
-interface SocketEntry {
+export interface SocketEntry {
   kind: 'socket';
   protocol: SimProtocol;
   localPort: number | null;
@@ -146,8 +148,6 @@ interface SocketEntry {
   sendShutdown: boolean;
   /** WSARecvDisconnect succeeded on it (reuse is then a provider's choice). */
   recvDisconnected: boolean;
-  /** Mutant name-dissociated: the socket no longer answers getsockname. */
-  nameDissociated: boolean;
   linger: { onoff: number; seconds: number };
   /** FIONBIO: a call that would block fails with WSAEWOULDBLOCK instead. */
   nonBlocking: boolean;
@@ -155,7 +155,7 @@ interface SocketEntry {
 
 type Entry = SocketEntry | { kind: 'event' };
 
-class Fail {
+export class Fail {
   /** `out`: what a failing call still reports, such as the size WSAEFAULT needed. */
   constructor(
     readonly code: WsaErrorName,
@@ -164,32 +164,63 @@ class Fail {
 }
 
 /**
- * A call either returns a value with outputs, fails with a WSA code, or would block. `elapsedMs` is how long
- * it waits before returning (Infinity: until something that cannot happen during the call); `reportedMs`,
- * set by a mutant only, is the time its agent claims instead, answering at its bound as if it had returned.
+ * A call that returns a value with outputs. `elapsedMs` is how long it waits before returning (Infinity:
+ * until something that cannot happen during the call); `reportedMs` is the time a misreporting agent claims
+ * instead, answering at its bound as if the call had returned.
  */
-type Answer = { ret: number; out?: CallOutputs; elapsedMs?: number; reportedMs?: number } | Fail | 'would-block';
+export interface Success {
+  ret: number;
+  out?: CallOutputs;
+  elapsedMs?: number;
+  reportedMs?: number;
+}
+
+/** A call either returns, fails with a WSA code, or would block. */
+export type Answer = Success | Fail | 'would-block';
+
+/** How ending reception was asked for: both calls take the same path. */
+export type ReceptionEnder = 'shutdown' | 'WSARecvDisconnect';
+
+/** The application's disconnect-data buffer of `size` bytes, as the agent hands it over (agents/protocol.ts). */
+export function applicationBuffer(size: number): Buffer {
+  return Buffer.alloc(size, DISCONNECT_BUFFER_FILL);
+}
+
+/** What comes back of a disconnect-data buffer: the WSABUF's length and the whole buffer. */
+export function handBack(buffer: Buffer, bufferLength: number): CallOutputs {
+  return { bufferLength, data: buffer.toString('hex') };
+}
+
+/** Whether a connection-oriented socket is connected: its connection got past the handshake. */
+function isConnected(conn: Connection | null): boolean {
+  return conn !== null && conn.state !== 'syn-sent' && conn.state !== 'refused';
+}
 
 const FIRST_HANDLE = 0x100;
 
 export class SimulatedProcess implements WinsockProcess {
-  private startupCount: number;
+  protected startupCount: number;
   private readonly handles = new Map<Handle, Entry>();
   private nextHandle = FIRST_HANDLE;
   readonly faults = new Set<FaultName>();
-  private readonly protocols: SimProtocol[];
+  private readonly protocols = this.catalogue();
 
   constructor(
-    private readonly net: Network,
+    protected readonly net: Network,
     private readonly options: SimulatorOptions,
     winsockInitialised: boolean,
   ) {
     this.startupCount = winsockInitialised ? 1 : 0;
-    this.protocols = protocolCatalogue(options.mutant);
   }
 
-  private mutant(name: MutantName): boolean {
-    return this.options.mutant === name;
+  /** The protocols WSAEnumProtocols reports and socket creates. Read while the provider is constructed. */
+  protected catalogue(): SimProtocol[] {
+    return protocolCatalogue();
+  }
+
+  /** Whether ws2_32.dll exports `symbol`. */
+  protected ws2_32Exports(symbol: string): boolean {
+    return WS2_32_EXPORTS.includes(symbol);
   }
 
   async call(call: Call, boundMs: number): Promise<CallOutcome> {
@@ -198,11 +229,7 @@ export class SimulatedProcess implements WinsockProcess {
       this.net.clock.advance(boundMs);
       return { status: 'blocked', boundMs };
     }
-    if (answer instanceof Fail) {
-      const lost = call.op === 'WSARecvDisconnect' && (this.mutant('error-code-lost') || (call.buffer !== null && this.mutant('buffer-error-code-lost')));
-      const error = lost ? 0 : WSA_ERRORS[answer.code];
-      return { status: 'returned', ret: SOCKET_ERROR, error, elapsedMs: 0, out: answer.out };
-    }
+    if (answer instanceof Fail) return { status: 'returned', ret: SOCKET_ERROR, error: WSA_ERRORS[answer.code], elapsedMs: 0, out: answer.out };
     const waits = answer.elapsedMs ?? 0;
     const out = answer.out ?? {};
     if (waits > boundMs) {
@@ -222,27 +249,19 @@ export class SimulatedProcess implements WinsockProcess {
     }
   }
 
-  private answer(call: Call): Answer {
+  protected answer(call: Call): Answer {
     switch (call.op) {
       case 'WSAStartup':
         this.startupCount += 1;
         return { ret: 0 };
       case 'createNonSocketHandle':
         return { ret: 0, out: { handle: this.mint({ kind: 'event' }) } };
-      case 'resolveExport': {
-        const exported = call.module.toLowerCase() === 'ws2_32.dll' && WS2_32_EXPORTS.includes(call.symbol);
-        const hidden = this.mutant('not-exported') && call.symbol === 'WSARecvDisconnect';
-        return { ret: exported && !hidden ? 1 : 0 };
-      }
+      case 'resolveExport':
+        return { ret: call.module.toLowerCase() === 'ws2_32.dll' && this.ws2_32Exports(call.symbol) ? 1 : 0 };
       default:
         break;
     }
-    if (this.startupCount === 0) {
-      // The buffer path answered first: "no disconnect data", before the start-up count is looked at.
-      if (call.op === 'WSARecvDisconnect' && call.buffer !== null && this.mutant('buffer-before-startup')) return { ret: 0, out: { bufferLength: 0 } };
-      const beforeStartup = call.op === 'WSARecvDisconnect' && this.mutant('enotsock-before-startup');
-      return new Fail(beforeStartup ? 'WSAENOTSOCK' : 'WSANOTINITIALISED');
-    }
+    if (this.startupCount === 0) return new Fail('WSANOTINITIALISED');
     if (call.op === 'WSACleanup') {
       this.startupCount -= 1;
       if (this.startupCount === 0) void this.release();
@@ -252,17 +271,12 @@ export class SimulatedProcess implements WinsockProcess {
       const protocols = this.protocols.map(({ name, af, type, protocol, serviceFlags1, chainLen }) => ({ name, af, type, protocol, serviceFlags1, chainLen }));
       return { ret: protocols.length, out: { protocols } };
     }
-    const faulted = this.faultFor(call.op);
+    const faulted = this.faultFor(call);
     if (faulted) return faulted;
     if (call.op === 'socket') return this.socket(call.af, call.type, call.protocol);
 
     const entry = this.handles.get(call.s);
-    if (!entry || entry.kind !== 'socket') {
-      if (call.op === 'WSARecvDisconnect' && this.mutant('non-socket-accepted')) return { ret: 0 };
-      // The buffer checked against the protocol of a handle that has none, before the handle itself.
-      if (call.op === 'WSARecvDisconnect' && call.buffer !== null && this.mutant('non-socket-with-buffer')) return new Fail('WSAENOPROTOOPT');
-      return new Fail('WSAENOTSOCK');
-    }
+    if (!entry || entry.kind !== 'socket') return new Fail('WSAENOTSOCK');
     const answer = this.socketCall(entry, call);
     return answer === 'would-block' && entry.nonBlocking ? new Fail('WSAEWOULDBLOCK') : answer;
   }
@@ -279,8 +293,7 @@ export class SimulatedProcess implements WinsockProcess {
       case 'WSAConnect':
         return this.connect(entry, call.to);
       case 'getsockname':
-        if (entry.nameDissociated) return new Fail('WSAEINVAL');
-        return entry.localPort === null ? new Fail('WSAEINVAL') : { ret: 0, out: { endpoint: { address: LOOPBACK, port: entry.localPort } } };
+        return this.localName(entry);
       case 'getpeername':
         return this.peerName(entry);
       case 'send':
@@ -312,11 +325,17 @@ export class SimulatedProcess implements WinsockProcess {
     }
   }
 
-  private faultFor(op: Call['op']): Fail | null {
-    const muted = (name: MutantName) => op === 'WSARecvDisconnect' && this.mutant(name);
-    if (this.faults.has('network-down') && !muted('netdown-unreported')) return new Fail('WSAENETDOWN');
-    if (this.faults.has('blocking-call-in-progress') && !muted('inprogress-unreported')) return new Fail('WSAEINPROGRESS');
+  /** An injected fault fails every call that takes a socket, before the socket is looked at. */
+  private faultFor(call: Call): Fail | null {
+    const faults = this.faultsFelt(call);
+    if (faults.has('network-down')) return new Fail('WSAENETDOWN');
+    if (faults.has('blocking-call-in-progress')) return new Fail('WSAEINPROGRESS');
     return null;
+  }
+
+  /** The injected faults a call feels: every one. */
+  protected faultsFelt(_call: Call): ReadonlySet<FaultName> {
+    return this.faults;
   }
 
   private mint(entry: Entry): Handle {
@@ -344,7 +363,6 @@ export class SimulatedProcess implements WinsockProcess {
       receiveShutdown: false,
       sendShutdown: false,
       recvDisconnected: false,
-      nameDissociated: false,
       linger: { onoff: 0, seconds: 0 },
       nonBlocking: false,
     };
@@ -385,6 +403,10 @@ export class SimulatedProcess implements WinsockProcess {
       this.net.bind(transport, entry.localPort, entry.listener);
     }
     return { ret: 0 };
+  }
+
+  protected localName(entry: SocketEntry): Answer {
+    return entry.localPort === null ? new Fail('WSAEINVAL') : { ret: 0, out: { endpoint: { address: LOOPBACK, port: entry.localPort } } };
   }
 
   private accept(entry: SocketEntry): Answer {
@@ -462,14 +484,8 @@ export class SimulatedProcess implements WinsockProcess {
   }
 
   private recv(entry: SocketEntry, len: number, peek: boolean): Answer {
-    if (entry.recvDisconnected && this.mutant('recv-enotsock')) return new Fail('WSAENOTSOCK');
-    const udp = entry.protocol.transport === 'udp';
-    const allowed = entry.recvDisconnected && (this.mutant('receives-allowed') || (udp && this.mutant('udp-receives-allowed')));
-    // Linux: after SHUT_RD a receive reads what is queued, then reports the end of the stream.
-    if (entry.receiveShutdown && this.mutant('linux-shut-rd')) {
-      const queued = entry.dgram ? entry.dgram.queue.length : (entry.conn?.queuedBytes() ?? 0);
-      if (queued === 0) return { ret: 0, out: { data: '' } };
-    } else if (entry.receiveShutdown && !allowed) return new Fail('WSAESHUTDOWN');
+    const cutShort = this.answerBeforeReading(entry);
+    if (cutShort) return cutShort;
     if (entry.dgram) {
       const datagram = entry.dgram.queue[0];
       if (datagram) {
@@ -497,61 +513,27 @@ export class SimulatedProcess implements WinsockProcess {
     return 'would-block';
   }
 
+  /** What a receive answers before it reads anything: WSAESHUTDOWN once reception has ended; null reads on. */
+  protected answerBeforeReading(entry: SocketEntry): Answer | null {
+    return entry.receiveShutdown ? new Fail('WSAESHUTDOWN') : null;
+  }
+
   /** The one path both shutdown(SD_RECEIVE) and WSARecvDisconnect take to end reception. */
-  /**
-   * Mutant linux-shut-rd, for both calls: what Linux's shutdown(SHUT_RD) answers where Windows' differs
-   * (inet_shutdown): ENOTCONN on an unconnected datagram socket, and a listening socket disconnected, so that
-   * it stops listening. Null where it goes on as the model does (the rest is in disableReception and recv).
-   */
-  private linuxShutdownRead(entry: SocketEntry): Answer | null {
-    if (!this.mutant('linux-shut-rd')) return null;
-    if (entry.protocol.transport === 'udp' && entry.dgram?.connectedTo == null) return new Fail('WSAENOTCONN');
-    if (entry.listener) {
-      entry.listener.close();
-      entry.listener = null;
-      return { ret: 0 };
-    }
-    return null;
-  }
-
-  private disableReception(entry: SocketEntry, via: 'shutdown' | 'WSARecvDisconnect'): void {
+  protected disableReception(entry: SocketEntry, via: ReceptionEnder): void {
     entry.receiveShutdown = true;
-    if (!entry.conn) return;
-    if (this.mutant('linux-shut-rd')) {
-      // Linux keeps what is queued readable and lets more in, and resets nothing.
-      entry.conn.resetOnDataAfterShutdown = false;
-      entry.conn.shutdownReceive(false);
-      return;
-    }
-    if (this.mutant('reset-after-window') && entry.conn.queuedBytes() > 0) {
-      const conn = entry.conn;
-      conn.resetOnDataAfterShutdown = true;
-      conn.shutdownReceive(false);
-      this.net.clock.after(700, () => conn.abort());
-      return;
-    }
-    const quietLater = this.mutant('no-reset-later') || (via === 'shutdown' && this.mutant('shutdown-receive-diverges-later-data'));
-    entry.conn.resetOnDataAfterShutdown = !quietLater;
-    entry.conn.shutdownReceive(!this.mutant('no-reset-queued'));
+    if (entry.conn) this.disableConnectionReception(entry.conn);
+    if (via === 'WSARecvDisconnect') entry.recvDisconnected = true;
   }
 
-  private shutdown(entry: SocketEntry, how: number): Answer {
+  /** Per the page, data still queued resets the connection, and so does data that arrives later. */
+  protected disableConnectionReception(conn: Connection): void {
+    conn.shutdownReceive(true);
+  }
+
+  protected shutdown(entry: SocketEntry, how: number): Answer {
     if (how !== SD_RECEIVE && how !== SD_SEND && how !== SD_BOTH) return new Fail('WSAEINVAL');
-    const linux = how === SD_SEND ? null : this.linuxShutdownRead(entry);
-    if (linux) return linux;
-    if (how !== SD_SEND && entry.listener && this.mutant('shutdown-receive-diverges-listening')) {
-      // As Linux's shutdown(SHUT_RD) on a listening socket: it stops listening, and succeeds.
-      this.net.unbind(entry.protocol.transport, entry.listener.port);
-      entry.listener = null;
-      entry.receiveShutdown = true;
-      return { ret: 0 };
-    }
-    if (entry.protocol.transport !== 'udp') {
-      const conn = entry.conn;
-      if (!conn || conn.state === 'syn-sent' || conn.state === 'refused') return new Fail('WSAENOTCONN');
-    }
-    const diverges = this.mutant('shutdown-receive-diverges') || (entry.protocol.transport === 'udp' && this.mutant('shutdown-receive-diverges-udp'));
-    if (how !== SD_SEND && !diverges) this.disableReception(entry, 'shutdown');
+    if (entry.protocol.transport !== 'udp' && !isConnected(entry.conn)) return new Fail('WSAENOTCONN');
+    if (how !== SD_SEND) this.disableReception(entry, 'shutdown');
     if (how !== SD_RECEIVE) {
       entry.sendShutdown = true;
       entry.conn?.sendFin();
@@ -559,119 +541,42 @@ export class SimulatedProcess implements WinsockProcess {
     return { ret: 0 };
   }
 
-  private recvDisconnect(entry: SocketEntry, buffer: number | null): Answer {
-    const answer = this.recvDisconnectAnswer(entry, buffer);
-    if (buffer !== null) {
-      // Mutants of a disconnect path that, given a buffer, ends the circuit's resources whatever it answers.
-      if (this.mutant('buffer-frees-port') && entry.localPort !== null) this.net.unreserve(entry.protocol.transport, entry.localPort);
-      if (this.mutant('buffer-closes-socket')) this.closeHandleOf(entry);
-    }
-    return answer;
+  /** WSARecvDisconnect: refused where the page says so; otherwise it hands back any disconnect data and ends reception. */
+  protected recvDisconnect(entry: SocketEntry, buffer: number | null): Answer {
+    const refused = this.recvDisconnectRefusal(entry);
+    if (refused) return refused;
+    const out = buffer === null ? {} : this.disconnectData(entry, buffer);
+    if (out instanceof Fail) return out;
+    this.disableReception(entry, 'WSARecvDisconnect');
+    return { ret: 0, out };
   }
 
-  private closeHandleOf(entry: SocketEntry): void {
+  /** WSARecvDisconnect fails with WSAENOTCONN on a connection-oriented socket that is not connected, and only there. */
+  protected recvDisconnectRefusal(entry: SocketEntry): Fail | null {
+    return entry.protocol.transport !== 'udp' && !isConnected(entry.conn) ? new Fail('WSAENOTCONN') : null;
+  }
+
+  /** What WSARecvDisconnect hands back in a disconnect-data buffer of `size` bytes, or how it fails. */
+  protected disconnectData(entry: SocketEntry, size: number): CallOutputs | Fail {
+    const given = applicationBuffer(size);
+    if (!carriesDisconnectData(entry.protocol)) {
+      // WSAENOPROTOOPT, which is optional on TCP/IP: there the run's choice answers.
+      const answer = entry.protocol.ipFamily ? this.options.choices.tcpipDisconnectBuffer : 'WSAENOPROTOOPT';
+      if (answer === 'WSAENOPROTOOPT') return new Fail('WSAENOPROTOOPT', handBack(given, size));
+      return handBack(given, answer === 'untouched' ? size : 0);
+    }
+    const data = entry.conn?.disconnectData ?? Buffer.alloc(0);
+    // The WSABUF's length comes back as the size needed, so that the application can try again.
+    if (data.length > size) return new Fail('WSAEFAULT', handBack(given, data.length));
+    data.copy(given);
+    return handBack(given, data.length);
+  }
+
+  /** closesocket on whichever handle names `entry`. */
+  protected closeHandleOf(entry: SocketEntry): void {
     for (const [handle, candidate] of this.handles) if (candidate === entry) this.handles.delete(handle);
     this.closeSocket(entry);
   }
-
-  private recvDisconnectAnswer(entry: SocketEntry, buffer: number | null): Answer {
-    // ReactOS's ws2_32 finds the socket's provider (WSAENOTSOCK is still answered), whose stub returns 0.
-    if (this.mutant('provider-stub'))
-      return buffer === null ? { ret: 0 } : { ret: 0, out: { bufferLength: buffer, data: Buffer.alloc(buffer, DISCONNECT_BUFFER_FILL).toString('hex') } };
-    const linux = this.linuxShutdownRead(entry);
-    if (linux) return linux;
-    const protocol = entry.protocol;
-    const connectionOriented = protocol.transport !== 'udp';
-    if (connectionOriented) {
-      const conn = entry.conn;
-      const connected = conn !== null && conn.state !== 'syn-sent' && conn.state !== 'refused';
-      // unconnected-succeeds-with-buffer: the buffer path answers "no disconnect data" before the state is checked.
-      if (!connected && buffer !== null && this.mutant('unconnected-succeeds-with-buffer')) return { ret: 0, out: { bufferLength: 0 } };
-      if (!connected && !this.mutant('unconnected-succeeds')) return new Fail('WSAENOTCONN');
-    } else if (this.mutant('enotconn-on-udp') && entry.dgram?.connectedTo == null) {
-      return new Fail('WSAENOTCONN');
-    } else if (buffer !== null && this.mutant('enotconn-on-udp-with-buffer') && entry.dgram?.connectedTo == null) {
-      // Disconnect data is taken from a connection, and an unconnected datagram socket has none.
-      return new Fail('WSAENOTCONN');
-    }
-
-    let out: CallOutputs = {};
-    if (buffer !== null) {
-      // The application's buffer as the agent hands it over (agents/protocol.ts), and what comes back: the
-      // WSABUF's length and the whole buffer.
-      const given = Buffer.alloc(buffer, DISCONNECT_BUFFER_FILL);
-      const handBack = (bufferLength: number): CallOutputs => ({ bufferLength, data: given.toString('hex') });
-      if (!carriesDisconnectData(protocol)) {
-        if (protocol.ipFamily && this.mutant('buffer-eopnotsupp')) return new Fail('WSAEOPNOTSUPP');
-        const choice = protocol.ipFamily
-          ? this.mutant('buffer-keeps-reception')
-            ? 'untouched'
-            : this.options.choices.tcpipDisconnectBuffer
-          : this.mutant('enoprotoopt-unreported')
-            ? 'zero-length'
-            : 'WSAENOPROTOOPT';
-        if (this.mutant('phantom-disconnect-data')) {
-          given.fill(0x3f);
-          out = handBack(buffer);
-        } else if (choice === 'WSAENOPROTOOPT') {
-          return new Fail('WSAENOPROTOOPT', handBack(buffer));
-        } else {
-          out = handBack(choice === 'untouched' ? buffer : 0);
-        }
-      } else {
-        const data = this.mutant('disconnect-data-lost') ? Buffer.alloc(0) : (entry.conn?.disconnectData ?? Buffer.alloc(0));
-        // The WSABUF's length comes back as the size needed, so that the application can try again.
-        if (data.length > buffer && !this.mutant('efault-truncates')) return new Fail('WSAEFAULT', handBack(data.length));
-        const kept = data.subarray(0, buffer);
-        kept.copy(given);
-        out = handBack(kept.length);
-      }
-    }
-
-    if (buffer !== null && protocol.ipFamily && this.mutant('buffer-keeps-reception')) return { ret: 0, out };
-    const queued = entry.conn?.queuedBytes() ?? 0;
-    this.disableReception(entry, 'WSARecvDisconnect');
-    entry.recvDisconnected = true;
-    if (this.mutant('fin-sent')) entry.conn?.sendFin();
-    if (this.mutant('window-update-sent')) entry.conn?.sendWindowUpdate();
-    if (this.mutant('udp-dropped') && entry.dgram) entry.dgram.receive = () => undefined;
-    if ((this.mutant('icmp-sent') || this.mutant('icmp-sent-late')) && entry.dgram) {
-      const dgram = entry.dgram;
-      const delayMs = this.mutant('icmp-sent-late') ? 550 : 0;
-      dgram.receive = (packet) => {
-        if (packet.transport !== 'udp') return;
-        const answer = (): void => this.net.transmit({ transport: 'icmp', original: packet });
-        if (delayMs > 0) this.net.clock.after(delayMs, answer);
-        else answer();
-      };
-    }
-    if (this.mutant('frees-port') && entry.localPort !== null) this.net.unreserve(protocol.transport, entry.localPort);
-    if (this.mutant('name-dissociated')) entry.nameDissociated = true;
-    if (this.mutant('reset-by-abortive-close') && queued > 0) {
-      entry.linger = { onoff: 1, seconds: 0 };
-      this.closeHandleOf(entry);
-    }
-    if (this.mutant('closes-socket')) this.closeHandleOf(entry);
-    const ret = this.mutant('success-returns-one') ? 1 : 0;
-    return { ret, out, ...this.lingerMutantWait(entry) };
-  }
-
-  /**
-   * The mutants of remarks.does-not-block-linger: WSARecvDisconnect made a graceful close that waits for data
-   * still unsent. On a blocking socket, closesocket with SO_LINGER on and a non-zero timeout waits until that
-   * data has gone or the timeout passes; nothing drains while the caller waits here (the peer's window stays
-   * shut), so a wait lasts its whole timeout.
-   */
-  private lingerMutantWait(entry: SocketEntry): { elapsedMs?: number; reportedMs?: number } {
-    const unsent = entry.conn?.unsentBytes() ?? 0;
-    if (unsent === 0 || entry.nonBlocking) return {};
-    const lingerMs = entry.linger.onoff !== 0 ? entry.linger.seconds * 1000 : 0;
-    if (this.mutant('lingers-on-unsent') && lingerMs > 0) return { elapsedMs: lingerMs };
-    if (this.mutant('lingers-on-unsent-misreported') && lingerMs > 0) return { elapsedMs: lingerMs, reportedMs: 0 };
-    if (this.mutant('drains-unsent')) return { elapsedMs: Number.POSITIVE_INFINITY };
-    return {};
-  }
-
   private closeSocket(entry: SocketEntry): void {
     const conn = entry.conn;
     if (conn) {
