@@ -1,7 +1,8 @@
 // `winsock-conformance --help`: the usage, every backend with the options it takes, and the simulator's
-// mutants. The simulator's choices and mutants describe themselves (simulator/options.ts); the agent's
+// mutants. The simulator's choices and mutants describe themselves (simulator/options.ts and simulator/mutants.ts); the agent's
 // options are described here, and a unit test checks this list against the names the agent parser takes.
-import { CHOICES, MUTANTS } from '../testbeds/simulator/options';
+import { CHOICES } from '../testbeds/simulator/options';
+import { MUTANTS } from '../testbeds/simulator/mutants';
 import { OPTION_NAMES as AGENT_OPTION_NAMES } from '../testbeds/agent-controller/options';
 import { BACKENDS } from '../testbeds/registry';
 import { SUBCOMMANDS } from './subcommands';

@@ -5,7 +5,8 @@
 // testable requirement without a mutant fails the command. `--function NAME` runs that function's features
 // against the variants that break its requirements (the default function's otherwise, as the command's).
 import { functionCatalogue, isTestable, type Catalogue } from '../catalogue/catalogue';
-import { CHOICES, DEFAULT_CHOICES, MUTANTS, type SimulatorChoices } from '../testbeds/simulator/options';
+import { CHOICES, DEFAULT_CHOICES, type SimulatorChoices } from '../testbeds/simulator/options';
+import { MUTANTS } from '../testbeds/simulator/mutants';
 import { runSuite } from '../run/run-suite';
 import type { RunOptions } from '../run/options';
 import { parseCommandLine } from './arguments';

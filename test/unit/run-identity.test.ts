@@ -6,7 +6,7 @@ import { checkLabel, describeRevision, identityFacts } from '../../src/verdicts/
 import { defaultReportsFolder, labelSlug } from '../../src/verdicts/run-record';
 import { helpText } from '../../src/cli/help';
 import { listText } from '../../src/cli/list';
-import { MUTANTS } from '../../src/testbeds/simulator/options';
+import { MUTANTS } from '../../src/testbeds/simulator/mutants';
 import { OPTION_NAMES } from '../../src/testbeds/agent-controller/options';
 import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { readScenarios } from '../../src/catalogue/trace';

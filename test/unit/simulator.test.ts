@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { simulatorTestbed } from '../../src/testbeds/simulator';
 import { RECEIVE_WINDOW, SEND_BUFFER } from '../../src/testbeds/simulator/endpoints';
-import { parseSimulatorOptions } from '../../src/testbeds/simulator/options';
+import { parseSimulatorOptions } from '../../src/testbeds/simulator/index';
 import type { Call, CallOutcome, PeerStream, Returned, Testbed, WinsockProcess } from '../../src/core/ports';
 import { TCP, UDP } from '../../support/situations';
 import { MSG_PEEK, SD_RECEIVE, SD_SEND, SOCK_SEQPACKET, SOCKET_ERROR, WINSOCK_2_2, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../../src/core/winsock';

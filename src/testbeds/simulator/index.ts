@@ -1,10 +1,40 @@
 // The reference simulator as a Testbed: a provider and a peer on one simulated network, virtual time.
 import type { FaultName, Testbed, TestbedFactory, WinsockProcess, Wire } from '../../core/ports';
 import { Network } from './network';
-import { MUTANTS } from './mutants';
-import { parseSimulatorOptions, type SimulatorOptions } from './options';
+import { MUTANTS, type MutantName } from './mutants';
+import { CHOICES, DEFAULT_CHOICES, type SimulatorChoices } from './options';
 import { SimulatedPeer } from './peer';
 import { SimulatedProcess } from './provider';
+
+// `mutant=NAME` runs one of MUTANTS (mutants.ts) instead of the reference provider: each breaks the
+// documented rules it names, and `npm run mutants` runs the suite against every one of them.
+export interface SimulatorOptions {
+  choices: SimulatorChoices;
+  mutant: MutantName | null;
+}
+
+/** Parse `--backend-option key=value` pairs; an unknown key or value is a one-line error naming the valid ones. */
+export function parseSimulatorOptions(raw: Record<string, string>): SimulatorOptions {
+  const choices: SimulatorChoices = { ...DEFAULT_CHOICES };
+  let mutant: MutantName | null = null;
+  const keys = Object.keys(CHOICES) as (keyof SimulatorChoices)[];
+  for (const [option, value] of Object.entries(raw)) {
+    if (option === 'mutant') {
+      const found = MUTANTS.find((m) => m.name === value);
+      if (!found) throw new Error(`unknown mutant '${value}'; valid: ${MUTANTS.map((m) => m.name).join(', ')}`);
+      mutant = found.name;
+      continue;
+    }
+    const key = keys.find((k) => CHOICES[k].option === option);
+    if (!key) {
+      throw new Error(`unknown simulator option '${option}'; valid: ${[...keys.map((k) => CHOICES[k].option), 'mutant'].join(', ')}`);
+    }
+    const allowed: readonly string[] = CHOICES[key].values;
+    if (!allowed.includes(value)) throw new Error(`simulator option ${option} takes ${allowed.join(' or ')}, not '${value}'`);
+    Object.assign(choices, { [key]: value });
+  }
+  return { choices, mutant };
+}
 
 export const SIMULATOR_MODEL_VERSION = '1';
 

@@ -1,10 +1,6 @@
 // The simulator's named options. Choices are the behaviours the page leaves open (its MAY items): the
 // defaults provide every optional behaviour, and switching one off must turn its scenario OPTIONAL.
-// `mutant=NAME` runs one of MUTANTS (mutants.ts) instead of the reference provider: each breaks the
-// documented rules it names, and `npm run mutants` runs the suite against every one of them.
-import { MUTANTS, type MutantName } from './mutants';
-
-export { MUTANTS, type MutantName };
+// The mutants are mutants.ts's; index.ts reads both kinds of option.
 
 export interface SimulatorChoices {
   /**
@@ -37,31 +33,3 @@ export const DEFAULT_CHOICES: SimulatorChoices = {
   tcpipDisconnectBuffer: 'WSAENOPROTOOPT',
   reuseAfterRecvDisconnect: 'supported',
 };
-
-export interface SimulatorOptions {
-  choices: SimulatorChoices;
-  mutant: MutantName | null;
-}
-
-/** Parse `--backend-option key=value` pairs; an unknown key or value is a one-line error naming the valid ones. */
-export function parseSimulatorOptions(raw: Record<string, string>): SimulatorOptions {
-  const choices: SimulatorChoices = { ...DEFAULT_CHOICES };
-  let mutant: MutantName | null = null;
-  const keys = Object.keys(CHOICES) as (keyof SimulatorChoices)[];
-  for (const [option, value] of Object.entries(raw)) {
-    if (option === 'mutant') {
-      const found = MUTANTS.find((m) => m.name === value);
-      if (!found) throw new Error(`unknown mutant '${value}'; valid: ${MUTANTS.map((m) => m.name).join(', ')}`);
-      mutant = found.name;
-      continue;
-    }
-    const key = keys.find((k) => CHOICES[k].option === option);
-    if (!key) {
-      throw new Error(`unknown simulator option '${option}'; valid: ${[...keys.map((k) => CHOICES[k].option), 'mutant'].join(', ')}`);
-    }
-    const allowed: readonly string[] = CHOICES[key].values;
-    if (!allowed.includes(value)) throw new Error(`simulator option ${option} takes ${allowed.join(' or ')}, not '${value}'`);
-    Object.assign(choices, { [key]: value });
-  }
-  return { choices, mutant };
-}

@@ -34,7 +34,7 @@ import {
 import { DISCONNECT_BUFFER_FILL } from '../../core/ports';
 import { Connection, DatagramEndpoint, Listener, SEND_BUFFER } from './endpoints';
 import { LOOPBACK, type Network, type Transport } from './network';
-import type { SimulatorOptions } from './options';
+import type { SimulatorChoices } from './options';
 
 export interface SimProtocol extends ProtocolInfo {
   transport: Transport;
@@ -181,7 +181,7 @@ export type Answer = Success | Fail | 'would-block';
 /** How ending reception was asked for: both calls take the same path. */
 export type ReceptionEnder = 'shutdown' | 'WSARecvDisconnect';
 
-/** The application's disconnect-data buffer of `size` bytes, as the agent hands it over (agents/protocol.ts). */
+/** The application's disconnect-data buffer of `size` bytes, as the agent hands it over (DISCONNECT_BUFFER_FILL, src/core/ports.ts). */
 export function applicationBuffer(size: number): Buffer {
   return Buffer.alloc(size, DISCONNECT_BUFFER_FILL);
 }
@@ -207,7 +207,7 @@ export class SimulatedProcess implements WinsockProcess {
 
   constructor(
     protected readonly net: Network,
-    private readonly options: SimulatorOptions,
+    private readonly options: { readonly choices: SimulatorChoices },
     winsockInitialised: boolean,
   ) {
     this.startupCount = winsockInitialised ? 1 : 0;
