@@ -78,8 +78,8 @@ export class ConformanceWorld extends World<WorldParameters> {
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;
   readonly calls: CallLogEntry[] = [];
-  /** When the scenario's capture began, on the testbed's clock: the zero of its calls' and marks' times. */
-  startedAt = 0;
+  /** When the scenario's capture began, on the testbed's clock: the zero of its calls' and marks' times (null until Before has begun it). */
+  startedAt: number | null = null;
   /** Its calls, observation windows and teardown, in order, for the wire log. */
   readonly timeline: TimelineEvent[] = [];
 
@@ -108,7 +108,7 @@ export class ConformanceWorld extends World<WorldParameters> {
 
   /** `now` on the testbed's clock, as a moment of the scenario's timeline. */
   private moment(now: number): Moment {
-    return { at: now - this.startedAt, packetsBefore: this.testbed.wire?.packetsSoFar?.() };
+    return { at: now - (this.startedAt ?? now), packetsBefore: this.testbed.wire?.packetsSoFar?.() };
   }
 
   /** Run a call that must return within its bound; one that does not ends the scenario as TIMEOUT. */

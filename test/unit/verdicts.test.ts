@@ -40,6 +40,17 @@ describe('observed verdicts', () => {
     assert.equal(observedVerdict([skipped], [], 'MUST').observed, 'BROKEN');
     assert.equal(observedVerdict([{ status: 'UNDEFINED' as messages.TestStepResultStatus, duration }], [], 'MUST').observed, 'BROKEN');
   });
+
+  it('never hides an error of the suite itself: a hook that throws after a N/A or a deviation makes the scenario BROKEN', () => {
+    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'kept by construction' }) };
+    const afterHook = failed('TypeError', "Cannot read properties of undefined (reading 'now')");
+    const na = observedVerdict([skipped, skipped, afterHook], [note], 'MUST');
+    assert.equal(na.observed, 'BROKEN');
+    assert.match(na.detail, /^TypeError: Cannot read .* \(after the scenario had ended N\/A: kept by construction\)$/);
+    assert.equal(observedVerdict([passed, failed('Deviation', 'no reset'), skipped, afterHook], [], 'MUST').observed, 'BROKEN');
+    // A late deviation found by the After hook is the rule's, not the suite's: it does not turn a verdict BROKEN.
+    assert.equal(observedVerdict([passed, failed('Deviation', 'no reset'), failed('Deviation', 'late')], [], 'MUST').observed, 'FAIL');
+  });
 });
 
 describe('expectations', () => {
