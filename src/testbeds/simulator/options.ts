@@ -132,7 +132,7 @@ export const MUTANTS = [
   { name: 'no-reset-queued', breaks: ['remarks.tcp-reset-queued-data'], summary: 'keeps the connection when data is still queued' },
   {
     name: 'reset-by-abortive-close',
-    breaks: ['remarks.tcp-reset-queued-data'],
+    breaks: ['remarks.does-not-close-socket', 'remarks.equivalent-to-shutdown-receive'],
     summary: 'with data queued, resets by closing the socket abortively, which takes the handle with it',
   },
   { name: 'no-reset-later', breaks: ['remarks.tcp-reset-later-data'], summary: 'discards data that arrives afterwards without a reset' },
