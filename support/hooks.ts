@@ -5,7 +5,7 @@ import path from 'node:path';
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, type ITestCaseHookParameter } from '@cucumber/cucumber';
 import type { Testbed, WireSlice } from '../src/core/ports';
 import { writeAllureEnvironment } from '../src/run-outputs/allure';
-import { CALL_LOG_MEDIA, CannotRun, Deviation, NotApplicable, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
+import { CALL_LOG_MEDIA, CannotRun, Deviation, DEVIATION_SEPARATOR, NotApplicable, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
 import { describeEvents, readWhatIsLeft } from './observe';
 import { closeAtRunEnd, closeTestbed, openTestbed } from '../src/testbeds/lifecycle';
 import { callLogText } from '../src/run-outputs/call-log';
@@ -78,7 +78,9 @@ After(async function (this: ConformanceWorld, { pickle }: ITestCaseHookParameter
     this.mark('capture ends');
     attachEvidence(this, capture, pcapFileName(pickle.uri, pickle.location?.line, pickle.name));
   }
-  if (late) throw new Deviation(late);
+  if (late) this.expectRule(false, late);
+  // Every check has run: the scenario ends with all the deviations they found, in the order found.
+  if (this.deviations.length > 0) throw new Deviation(this.deviations.join(DEVIATION_SEPARATOR));
 });
 
 /**

@@ -17,7 +17,7 @@ import type {
   Testbed,
   WinsockProcess,
 } from '../src/core/ports';
-import { CallTimeout } from '../src/core/outcomes';
+import { CallTimeout, ObserverBlind } from '../src/core/outcomes';
 import { callLine, callText, LOGGED_DATA_BYTES, straceCall } from '../src/run-outputs/call-log';
 import type { CallLogEntry, Moment, TimelineEvent } from '../src/run-outputs/timeline';
 
@@ -85,6 +85,34 @@ export class ConformanceWorld extends World<WorldParameters> {
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options);
+  }
+
+  /** The deviations the scenario's checks found, in the order they found them (every check runs). */
+  readonly deviations: string[] = [];
+
+  /**
+   * A check of the implementation against the rule. A miss is a deviation (FAIL, or OPTIONAL on a MAY):
+   * it is recorded where it was found and the scenario goes on, so that every check of the scenario runs
+   * (as Wine's todo_wine ok() does); the After hook ends the scenario with all of them.
+   */
+  expectRule(holds: boolean, observed: string): void {
+    if (holds) return;
+    this.deviations.push(observed);
+    this.attach(`Deviation: ${observed}\n`, { mediaType: 'text/plain', fileName: 'deviation.txt' });
+  }
+
+  /**
+   * A positive control: a miss means the observer is blind, so an absence check of the scenario proves
+   * nothing, and the scenario is BROKEN. After a deviation the observer has shown what it saw: the miss is
+   * then evidence beside it, not a reason to doubt it.
+   */
+  expectControl(holds: boolean, observed: string): void {
+    if (holds) return;
+    if (this.deviations.length === 0) throw new ObserverBlind(`positive control failed: ${observed}`);
+    this.attach(`A positive control failed after the deviation above, which the observer saw: ${observed}\n`, {
+      mediaType: 'text/plain',
+      fileName: 'control.txt',
+    });
   }
 
   /** Run a call and record it, with its round trip on the controller's clock; the outcome may be 'blocked'. */

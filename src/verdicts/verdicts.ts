@@ -86,16 +86,19 @@ export function observedVerdict(
   strength: string | null,
 ): { observed: ObservedVerdict; detail: string } {
   const { at, ...outcome } = scenarioOutcome(results, attachments, strength);
-  if (outcome.observed === 'BROKEN') return outcome;
-  for (const later of results.slice(at + 1)) {
-    if (later.status !== 'FAILED') continue;
-    const failure = failedStep(later, strength);
-    if (failure.observed === 'BROKEN')
+  const later = results.slice(at + 1).flatMap((r) => (r.status === 'FAILED' ? [failedStep(r, strength)] : []));
+  if (outcome.observed !== 'BROKEN') {
+    const harness = later.find((f) => f.observed === 'BROKEN');
+    if (harness)
       return {
         observed: 'BROKEN',
-        detail: `${failure.detail} (after the scenario had ended ${outcome.observed}${outcome.detail ? `: ${outcome.detail}` : ''})`,
+        detail: `${harness.detail} (after the scenario had ended ${outcome.observed}${outcome.detail ? `: ${outcome.detail}` : ''})`,
       };
   }
+  // The deviations the checks found before a call hung or the suite failed are part of what was observed.
+  const deviations = later.find((f) => f.observed === 'FAIL' || f.observed === 'OPTIONAL');
+  if ((outcome.observed === 'TIMEOUT' || outcome.observed === 'BROKEN') && deviations)
+    return { observed: outcome.observed, detail: `${outcome.detail} (the checks before it found: ${deviations.detail})` };
   return outcome;
 }
 

@@ -56,7 +56,7 @@ describe('observed verdicts', () => {
 describe('expectations', () => {
   const expected: Expectation = {
     requirement: 'r',
-    scenario: null,
+    scenarios: ['Datagrams arriving afterwards draw no ICMP error'],
     verdict: 'FAIL',
     detail: 'got = SOCKET_ERROR WSAENOTSOCK (10038)',
     observed: 'o',
@@ -97,7 +97,8 @@ describe('expectations', () => {
     return file;
   };
   const entry = (fields: string) => `backend: wine\nexpectations:\n  - ${fields}\n`;
-  const good = 'requirement: remarks.no-icmp\n    verdict: FAIL\n    detail: d\n    observed: x\n    reason: y\n    evidence: z';
+  const good =
+    'requirement: remarks.no-icmp\n    scenarios: [Datagrams arriving afterwards draw no ICMP error]\n    verdict: FAIL\n    detail: d\n    observed: x\n    reason: y\n    evidence: z';
 
   it('loads a well-formed file', () => {
     assert.equal(loadExpectations(write(entry(good)), 'wine', catalogue).entries[0]?.requirement, 'remarks.no-icmp');
@@ -112,5 +113,15 @@ describe('expectations', () => {
     assert.throws(() => loadExpectations(write(entry(good.replace('reason: y', 'colour: y'))), 'wine', catalogue), /unknown field colour/);
     assert.throws(() => loadExpectations(write(entry(good)), 'winsock', catalogue), /is for backend 'wine', not 'winsock'/);
     assert.throws(() => loadExpectations(write('backend: [wine\n'), 'wine', catalogue), /wine\.yaml:\d+: /);
+  });
+
+  it('refuses an expectation that names no scenario, names one that does not exist, or one another names too', () => {
+    const names = new Set(['Datagrams arriving afterwards draw no ICMP error']);
+    assert.throws(
+      () => loadExpectations(write(entry(good.replace(/\n {4}scenarios: .*\n/, '\n'))), 'wine', catalogue, names),
+      /wine\.yaml:3: an expectation names its scenarios/,
+    );
+    assert.throws(() => loadExpectations(write(entry(good.replace('draw no ICMP', 'draw an ICMP'))), 'wine', catalogue, names), /no scenario is named/);
+    assert.throws(() => loadExpectations(write(`${entry(good)}  - ${good}\n`), 'wine', catalogue, names), /is named by another expectation too/);
   });
 });
