@@ -15,6 +15,22 @@ Feature: The socket after the call
       | no disconnect data buffer        |
       | a 16-byte disconnect data buffer |
 
+  # Where the call resets the connection (remarks.tcp-reset-*), the reset must not take the handle with it.
+  @req:remarks.does-not-close-socket @strength:MUST
+  Scenario: The handle is still a socket after the call with data queued, which resets the connection
+    Given a connected TCP socket with 6 bytes queued for receiving
+    When WSARecvDisconnect is called
+    And the peer watches for a reset of the connection, up to 500 ms
+    Then the socket is still a socket of type SOCK_STREAM
+
+  @req:remarks.does-not-close-socket @strength:MUST
+  Scenario: The handle is still a socket when data arriving after the call resets the connection
+    Given a connected TCP socket
+    When WSARecvDisconnect is called
+    And the peer sends 6 bytes
+    And the peer watches for a reset of the connection, up to 500 ms
+    Then the socket is still a socket of type SOCK_STREAM
+
   @req:remarks.resources-until-closesocket @strength:MUST
   Scenario Outline: The socket keeps its endpoints and its local address until closesocket, after the call with <buffer>
     Given a TCP socket bound to 127.0.0.1 port 0 and then connected

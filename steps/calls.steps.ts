@@ -3,8 +3,9 @@
 import { When } from '../support/dsl';
 import { watchFor } from '../support/observe';
 import { peerDatagramTo, TCP } from '../support/situations';
-import { NotApplicable } from '../src/core/outcomes';
-import { SD_RECEIVE, SD_SEND, SOCKET_ERROR, WSA_ERRORS } from '../src/core/winsock';
+import { CallTimeout, NotApplicable } from '../src/core/outcomes';
+import { describeOutcome } from '../src/run-outputs/call-log';
+import { SD_RECEIVE, SD_SEND } from '../src/core/winsock';
 
 // lpInboundDisconnectData NULL, in plain words and in the words of an outline over the buffer.
 for (const words of ['WSARecvDisconnect is called', 'WSARecvDisconnect is called with no disconnect data buffer']) {
@@ -18,14 +19,28 @@ When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer', asy
 });
 
 // Where a rule is about the call's effect, a buffer runs too: an implementation may take another path with
-// one. TCP/IP may decline it with WSAENOPROTOOPT (errors.wsaenoprotoopt.tcpip-optional), and a call that
-// failed has no effect to judge: then the row is N/A, never a verdict on the effect.
+// one. TCP/IP may decline it with WSAENOPROTOOPT (errors.wsaenoprotoopt.tcpip-optional): the rule's
+// scenario then goes N/A by the step below, as for any failed call.
 When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer, which TCP\\/IP may decline', async function (bytes: number) {
-  const outcome = await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
-  if (outcome.status === 'returned' && outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAENOPROTOOPT)
+  await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
+});
+
+// The remarks' second paragraph opens "After this function has been successfully issued": its rules (receives
+// disallowed, the TCP resets, UDP datagrams queued, no ICMP) speak of the effect of a call that succeeded.
+// One that failed has no effect to judge; its failure is judged once, by the error and return-value rules.
+When('the call succeeded, as the rule presumes', async function () {
+  const issued = this.lastOutcomeOf('WSARecvDisconnect');
+  if (issued === null) throw new Error('the scenario has not called WSARecvDisconnect');
+  if (issued.status === 'blocked') throw new CallTimeout(`WSARecvDisconnect had not returned after ${issued.boundMs} ms`);
+  if (issued.ret !== 0)
     throw new NotApplicable(
-      `the call declined the ${bytes}-byte disconnect data buffer with WSAENOPROTOOPT, which TCP/IP may (errors.wsaenoprotoopt.tcpip-optional): it has no effect to judge with a buffer here`,
+      `WSARecvDisconnect ${describeOutcome(issued)}: the rule presumes a call that succeeded ("After this function has been successfully issued"); the failure is judged by the error and return-value rules`,
     );
+});
+
+When('the peer watches for a reset of the connection, up to {int} ms', async function (ms: number) {
+  // What the peer sees is another rule's (the TCP resets'); this step only gives a reset time to happen.
+  await watchFor(this, this.requirePeer(), 'reset', ms);
 });
 
 When('the peer sends {int} bytes', async function (bytes: number) {

@@ -1,5 +1,5 @@
 // Given: where a scenario starts. Each builds through ordinary calls; see support/situations.ts.
-import { expectControl, Given } from '../support/dsl';
+import { Given } from '../support/dsl';
 import {
   carriesDisconnectData,
   connectedSocket,
@@ -71,7 +71,7 @@ Given('a process in which Winsock is not initialised', async function () {
 // the scenario BROKEN, not a verdict.
 Given('as a control, socket\\(\\) in that process fails with WSANOTINITIALISED', async function () {
   const outcome = await this.call({ op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol });
-  expectControl(
+  this.expectControl(
     outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSANOTINITIALISED,
     `socket() in the uninitialised process ${describeOutcome(outcome)}`,
   );

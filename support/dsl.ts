@@ -4,7 +4,7 @@
 // report.
 import { Given as CucumberGiven, setDefinitionFunctionWrapper, Then as CucumberThen, When as CucumberWhen } from '@cucumber/cucumber';
 import type { ConformanceWorld } from './world';
-import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, NotApplicable, ObserverBlind } from '../src/core/outcomes';
+import { AgentFailure, CallTimeout, NOT_APPLICABLE_MEDIA, NotApplicable } from '../src/core/outcomes';
 
 type Define = <A extends unknown[]>(pattern: string | RegExp, body: (this: ConformanceWorld, ...args: A) => Promise<void>) => void;
 
@@ -32,13 +32,3 @@ setDefinitionFunctionWrapper((body: (this: ConformanceWorld, ...args: unknown[])
   Object.defineProperty(wrapped, 'length', { value: body.length });
   return wrapped;
 });
-
-/** A check of the implementation against the rule: false is a deviation (FAIL, or OPTIONAL on a MAY). */
-export function expectRule(holds: boolean, observed: string): void {
-  if (!holds) throw new Deviation(observed);
-}
-
-/** A positive control: false means the observer is blind, so the scenario's absence check proves nothing. */
-export function expectControl(holds: boolean, observed: string): void {
-  if (!holds) throw new ObserverBlind(`positive control failed: ${observed}`);
-}

@@ -17,7 +17,7 @@ import type {
   Testbed,
   WinsockProcess,
 } from '../src/core/ports';
-import { CallTimeout } from '../src/core/outcomes';
+import { CallTimeout, ObserverBlind } from '../src/core/outcomes';
 import { callLine, callText, LOGGED_DATA_BYTES, straceCall } from '../src/run-outputs/call-log';
 import type { CallLogEntry, Moment, TimelineEvent } from '../src/run-outputs/timeline';
 
@@ -78,13 +78,41 @@ export class ConformanceWorld extends World<WorldParameters> {
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */
   waitedMs = 0;
   readonly calls: CallLogEntry[] = [];
-  /** When the scenario's capture began, on the testbed's clock: the zero of its calls' and marks' times. */
-  startedAt = 0;
+  /** When the scenario's capture began, on the testbed's clock: the zero of its calls' and marks' times (null until Before has begun it). */
+  startedAt: number | null = null;
   /** Its calls, observation windows and teardown, in order, for the wire log. */
   readonly timeline: TimelineEvent[] = [];
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options);
+  }
+
+  /** The deviations the scenario's checks found, in the order they found them (every check runs). */
+  readonly deviations: string[] = [];
+
+  /**
+   * A check of the implementation against the rule. A miss is a deviation (FAIL, or OPTIONAL on a MAY):
+   * it is recorded where it was found and the scenario goes on, so that every check of the scenario runs
+   * (as Wine's todo_wine ok() does); the After hook ends the scenario with all of them.
+   */
+  expectRule(holds: boolean, observed: string): void {
+    if (holds) return;
+    this.deviations.push(observed);
+    this.attach(`Deviation: ${observed}\n`, { mediaType: 'text/plain', fileName: 'deviation.txt' });
+  }
+
+  /**
+   * A positive control: a miss means the observer is blind, so an absence check of the scenario proves
+   * nothing, and the scenario is BROKEN. After a deviation the observer has shown what it saw: the miss is
+   * then evidence beside it, not a reason to doubt it.
+   */
+  expectControl(holds: boolean, observed: string): void {
+    if (holds) return;
+    if (this.deviations.length === 0) throw new ObserverBlind(`positive control failed: ${observed}`);
+    this.attach(`A positive control failed after the deviation above, which the observer saw: ${observed}\n`, {
+      mediaType: 'text/plain',
+      fileName: 'control.txt',
+    });
   }
 
   /** Run a call and record it, with its round trip on the controller's clock; the outcome may be 'blocked'. */
@@ -108,7 +136,7 @@ export class ConformanceWorld extends World<WorldParameters> {
 
   /** `now` on the testbed's clock, as a moment of the scenario's timeline. */
   private moment(now: number): Moment {
-    return { at: now - this.startedAt, packetsBefore: this.testbed.wire?.packetsSoFar?.() };
+    return { at: now - (this.startedAt ?? now), packetsBefore: this.testbed.wire?.packetsSoFar?.() };
   }
 
   /** Run a call that must return within its bound; one that does not ends the scenario as TIMEOUT. */

@@ -1,7 +1,9 @@
 // The errors a step may end with. The verdict of a scenario is read off the class name of the error
 // that ended it (cucumber records it as the exception type; ERROR_VERDICTS in src/verdicts/verdicts.ts
 // holds the mapping, by the classes themselves), so each class here is one verdict path:
-//   Deviation        -> FAIL (or OPTIONAL on a MAY requirement): the implementation broke the rule.
+//   Deviation        -> FAIL (or OPTIONAL on a MAY requirement): the implementation broke the rule. Checks
+//                       record their deviations and the scenario goes on (every check runs); the After
+//                       hook throws one Deviation with all of them.
 //   ObserverBlind    -> BROKEN: a positive control failed, so an absence check proves nothing.
 //   CallTimeout      -> TIMEOUT: a call did not return within its bound.
 //   AgentFailure     -> BROKEN: the agent crashed, exited or answered garbage (its evidence is attached
@@ -12,6 +14,9 @@
 export class Deviation extends Error {
   override readonly name = 'Deviation';
 }
+
+/** Between the deviations of one scenario in its detail: every check runs, and the detail lists what each found. */
+export const DEVIATION_SEPARATOR = ' | ';
 
 export class ObserverBlind extends Error {
   override readonly name = 'ObserverBlind';

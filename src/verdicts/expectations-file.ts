@@ -13,8 +13,8 @@ export type ExpectedVerdict = (typeof EXPECTED_VERDICTS)[number];
 
 export interface Expectation {
   requirement: string;
-  /** The scenario's name; absent when the expectation covers every scenario of the requirement. */
-  scenario: string | null;
+  /** The scenarios it covers, by name: always named, so that it never covers a scenario added later. */
+  scenarios: string[];
   verdict: ExpectedVerdict;
   /** The deviation exactly as the suite reports it (the scenario's detail): another one is not this one. */
   detail: string;
@@ -35,7 +35,7 @@ export interface Expectations {
 const FIELDS = new Set(
   Object.keys({
     requirement: true,
-    scenario: true,
+    scenarios: true,
     verdict: true,
     detail: true,
     observed: true,
@@ -61,6 +61,7 @@ export function loadExpectations(file: string, backend: string, catalogue: Catal
   if (list === undefined || list === null) return { file: display, backend, entries: [] };
   const known = new Set(catalogue.requirements.map((r) => r.id));
   const entries: Expectation[] = [];
+  const covered = new Map<string, string>();
   for (const { where, fields: entry, text } of listEntries(yaml, list, FIELDS, () => 'an expectation')) {
     const requirement = text('requirement');
     if (!known.has(requirement)) throw new InputError(`${where}: unknown requirement ID '${requirement}'`);
@@ -68,11 +69,17 @@ export function loadExpectations(file: string, backend: string, catalogue: Catal
     if (!(EXPECTED_VERDICTS as readonly string[]).includes(verdict)) {
       throw new InputError(`${where}: verdict '${verdict}' is not one of ${EXPECTED_VERDICTS.join(', ')}`);
     }
-    const scenario = typeof entry.scenario === 'string' ? entry.scenario : null;
-    if (scenario !== null && scenarioNames && !scenarioNames.has(scenario)) throw new InputError(`${where}: no scenario is named '${scenario}'`);
+    const scenarios = entry.scenarios;
+    if (!Array.isArray(scenarios) || scenarios.length === 0 || !scenarios.every((name): name is string => typeof name === 'string' && name.trim() !== ''))
+      throw new InputError(`${where}: an expectation names its scenarios, a list of one or more scenario names`);
+    for (const name of scenarios) {
+      if (scenarioNames && !scenarioNames.has(name)) throw new InputError(`${where}: no scenario is named '${name}'`);
+      if (covered.has(name)) throw new InputError(`${where}: scenario '${name}' is named by another expectation too (${covered.get(name)})`);
+      covered.set(name, where);
+    }
     entries.push({
       requirement,
-      scenario,
+      scenarios,
       verdict: verdict as ExpectedVerdict,
       detail: text('detail'),
       observed: text('observed'),
@@ -84,8 +91,7 @@ export function loadExpectations(file: string, backend: string, catalogue: Catal
   return { file: display, backend, entries };
 }
 
-/** The expectation for a scenario: one naming it wins over one for its whole requirement. */
+/** The expectation that names a scenario, for its requirement. */
 export function expectationFor(expectations: Expectations, scenario: { requirement: string | null; name: string }): Expectation | null {
-  const ofRequirement = expectations.entries.filter((e) => e.requirement === scenario.requirement);
-  return ofRequirement.find((e) => e.scenario === scenario.name) ?? ofRequirement.find((e) => e.scenario === null) ?? null;
+  return expectations.entries.find((e) => e.requirement === scenario.requirement && e.scenarios.includes(scenario.name)) ?? null;
 }

@@ -49,35 +49,67 @@ function tagValue(tags: readonly { name: string }[], key: string): string | null
   return tag ? tag.name.slice(key.length + 2) : null;
 }
 
-/** The verdict of one finished scenario, from its step results (in order) and attachments. */
+/** What one failed step or hook says: a deviation of the rule, a call that never returned, or the suite's own failure. */
+function failedStep(result: messages.TestStepResult, strength: string | null): { observed: ObservedVerdict; detail: string } {
+  const type = result.exception?.type ?? '';
+  const message = (result.exception?.message ?? result.message ?? 'failed').split('\n')[0] ?? 'failed';
+  // Cucumber's own step timeout is a plain Error whose message says so.
+  const observed = verdictOfError(type, strength) ?? (/function timed out/.test(message) ? 'TIMEOUT' : 'BROKEN');
+  return { observed, detail: observed === 'BROKEN' && type ? `${type}: ${message}` : message };
+}
+
+/** How the scenario's steps and hooks ended, before any error of the suite that came after it is weighed. */
+function scenarioOutcome(
+  results: readonly messages.TestStepResult[],
+  attachments: readonly Attachment[],
+  strength: string | null,
+): { observed: ObservedVerdict; detail: string; at: number } {
+  const notApplicable = attachments.find((a) => a.mediaType === NOT_APPLICABLE_MEDIA);
+  for (const [at, result] of results.entries()) {
+    switch (result.status) {
+      case 'PASSED':
+        continue;
+      case 'FAILED':
+        return { ...failedStep(result, strength), at };
+      case 'SKIPPED':
+        if (notApplicable) {
+          const { reason } = JSON.parse(notApplicable.body) as { reason: string };
+          return { observed: 'N/A', detail: reason, at };
+        }
+        return { observed: 'BROKEN', detail: 'a step was skipped without a reason', at };
+      default:
+        return { observed: 'BROKEN', detail: `a step is ${result.status.toLowerCase()}`, at };
+    }
+  }
+  return { observed: 'PASS', detail: '', at: results.length };
+}
+
+/**
+ * The verdict of one finished scenario, from its step and hook results (in order) and attachments: the
+ * first step that did not pass decides it, unless the suite itself failed later (an After hook that threw
+ * after a N/A or a deviation): an error of the suite is never hidden behind another verdict, so the
+ * scenario is then BROKEN, and its detail says what it had been.
+ */
 export function observedVerdict(
   results: readonly messages.TestStepResult[],
   attachments: readonly Attachment[],
   strength: string | null,
 ): { observed: ObservedVerdict; detail: string } {
-  const notApplicable = attachments.find((a) => a.mediaType === NOT_APPLICABLE_MEDIA);
-  for (const result of results) {
-    switch (result.status) {
-      case 'PASSED':
-        continue;
-      case 'FAILED': {
-        const type = result.exception?.type ?? '';
-        const message = (result.exception?.message ?? result.message ?? 'failed').split('\n')[0] ?? 'failed';
-        // Cucumber's own step timeout is a plain Error whose message says so.
-        const observed = verdictOfError(type, strength) ?? (/function timed out/.test(message) ? 'TIMEOUT' : 'BROKEN');
-        return { observed, detail: observed === 'BROKEN' && type ? `${type}: ${message}` : message };
-      }
-      case 'SKIPPED':
-        if (notApplicable) {
-          const { reason } = JSON.parse(notApplicable.body) as { reason: string };
-          return { observed: 'N/A', detail: reason };
-        }
-        return { observed: 'BROKEN', detail: 'a step was skipped without a reason' };
-      default:
-        return { observed: 'BROKEN', detail: `a step is ${result.status.toLowerCase()}` };
-    }
+  const { at, ...outcome } = scenarioOutcome(results, attachments, strength);
+  const later = results.slice(at + 1).flatMap((r) => (r.status === 'FAILED' ? [failedStep(r, strength)] : []));
+  if (outcome.observed !== 'BROKEN') {
+    const harness = later.find((f) => f.observed === 'BROKEN');
+    if (harness)
+      return {
+        observed: 'BROKEN',
+        detail: `${harness.detail} (after the scenario had ended ${outcome.observed}${outcome.detail ? `: ${outcome.detail}` : ''})`,
+      };
   }
-  return { observed: 'PASS', detail: '' };
+  // The deviations the checks found before a call hung or the suite failed are part of what was observed.
+  const deviations = later.find((f) => f.observed === 'FAIL' || f.observed === 'OPTIONAL');
+  if ((outcome.observed === 'TIMEOUT' || outcome.observed === 'BROKEN') && deviations)
+    return { observed: outcome.observed, detail: `${outcome.detail} (the checks before it found: ${deviations.detail})` };
+  return outcome;
 }
 
 /** Apply a recorded expectation: the expected deviation becomes XFAIL, an unexpected pass XPASS. */

@@ -49,6 +49,17 @@ describe('observed verdicts', () => {
     assert.equal(observedVerdict([skipped], [], 'MUST').observed, 'BROKEN');
     assert.equal(observedVerdict([{ status: 'UNDEFINED' as messages.TestStepResultStatus, duration }], [], 'MUST').observed, 'BROKEN');
   });
+
+  it('never hides an error of the suite itself: a hook that throws after a N/A or a deviation makes the scenario BROKEN', () => {
+    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'kept by construction' }) };
+    const afterHook = failed(new TypeError("Cannot read properties of undefined (reading 'now')"));
+    const na = observedVerdict([skipped, skipped, afterHook], [note], 'MUST');
+    assert.equal(na.observed, 'BROKEN');
+    assert.match(na.detail, /^TypeError: Cannot read .* \(after the scenario had ended N\/A: kept by construction\)$/);
+    assert.equal(observedVerdict([passed, failed(new Deviation('no reset')), skipped, afterHook], [], 'MUST').observed, 'BROKEN');
+    // A late deviation found by the After hook is the rule's, not the suite's: it does not turn a verdict BROKEN.
+    assert.equal(observedVerdict([passed, failed(new Deviation('no reset')), failed(new Deviation('late'))], [], 'MUST').observed, 'FAIL');
+  });
 });
 
 describe('what the verdicts mean', () => {
@@ -73,7 +84,7 @@ describe('what the verdicts mean', () => {
 describe('expectations', () => {
   const expected: Expectation = {
     requirement: 'r',
-    scenario: null,
+    scenarios: ['Datagrams arriving afterwards draw no ICMP error'],
     verdict: 'FAIL',
     detail: 'got = SOCKET_ERROR WSAENOTSOCK (10038)',
     observed: 'o',
@@ -114,7 +125,8 @@ describe('expectations', () => {
     return file;
   };
   const entry = (fields: string) => `backend: wine\nexpectations:\n  - ${fields}\n`;
-  const good = 'requirement: remarks.no-icmp\n    verdict: FAIL\n    detail: d\n    observed: x\n    reason: y\n    evidence: z';
+  const good =
+    'requirement: remarks.no-icmp\n    scenarios: [Datagrams arriving afterwards draw no ICMP error]\n    verdict: FAIL\n    detail: d\n    observed: x\n    reason: y\n    evidence: z';
 
   it('loads a well-formed file', () => {
     assert.equal(loadExpectations(write(entry(good)), 'wine', catalogue).entries[0]?.requirement, 'remarks.no-icmp');
@@ -129,5 +141,15 @@ describe('expectations', () => {
     assert.throws(() => loadExpectations(write(entry(good.replace('reason: y', 'colour: y'))), 'wine', catalogue), /unknown field colour/);
     assert.throws(() => loadExpectations(write(entry(good)), 'winsock', catalogue), /is for backend 'wine', not 'winsock'/);
     assert.throws(() => loadExpectations(write('backend: [wine\n'), 'wine', catalogue), /wine\.yaml:\d+: /);
+  });
+
+  it('refuses an expectation that names no scenario, names one that does not exist, or one another names too', () => {
+    const names = new Set(['Datagrams arriving afterwards draw no ICMP error']);
+    assert.throws(
+      () => loadExpectations(write(entry(good.replace(/\n {4}scenarios: .*\n/, '\n'))), 'wine', catalogue, names),
+      /wine\.yaml:3: an expectation names its scenarios/,
+    );
+    assert.throws(() => loadExpectations(write(entry(good.replace('draw no ICMP', 'draw an ICMP'))), 'wine', catalogue, names), /no scenario is named/);
+    assert.throws(() => loadExpectations(write(`${entry(good)}  - ${good}\n`), 'wine', catalogue, names), /is named by another expectation too/);
   });
 });

@@ -324,8 +324,10 @@ export const MUTANTS = [
   },
   {
     name: 'recv-enotsock',
-    breaks: ['remarks.receives-disallowed'],
-    summary: 'refuses later receives with WSAENOTSOCK, as if the handle were no longer a socket',
+    // Receives are still refused, as the rule asks; with another error than shutdown(SD_RECEIVE)'s, so the
+    // call is not equivalent to it. Which error a refused receive gives is no rule of this page's.
+    breaks: ['remarks.equivalent-to-shutdown-receive'],
+    summary: 'refuses later receives with WSAENOTSOCK, where shutdown(SD_RECEIVE) refuses them with WSAESHUTDOWN',
     Provider: class extends SimulatedProcess {
       protected override answerBeforeReading(entry: SocketEntry): Answer | null {
         return entry.recvDisconnected ? new Fail('WSAENOTSOCK') : super.answerBeforeReading(entry);
@@ -413,7 +415,7 @@ export const MUTANTS = [
   },
   {
     name: 'reset-by-abortive-close',
-    breaks: ['remarks.tcp-reset-queued-data'],
+    breaks: ['remarks.does-not-close-socket', 'remarks.equivalent-to-shutdown-receive'],
     summary: 'with data queued, resets by closing the socket abortively, which takes the handle with it',
     Provider: class extends SimulatedProcess {
       protected override recvDisconnect(entry: SocketEntry, buffer: number | null): Answer {
