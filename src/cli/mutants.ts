@@ -68,7 +68,12 @@ async function main(argv: readonly string[]): Promise<number> {
     const run = await runSuite({ ...base, backendOptions: variant.backendOptions }, () => undefined, support);
     support = run.support;
     if (!('mutant' in variant.backendOptions)) for (const r of run.results) if (r.verdict === 'PASS') passedUnderAChoice.add(r.location);
-    const killers = run.results.filter((r) => r.verdict !== 'PASS' && r.verdict !== 'N/A');
+    // A kill is a rule's verdict on the implementation: FAIL, or OPTIONAL for a MAY. A BROKEN or TIMEOUT
+    // says the suite could not judge (a control went blind, a harness error, a check that hung), which is
+    // the suite's defect, never a kill.
+    for (const r of run.results.filter((r) => r.verdict === 'BROKEN' || r.verdict === 'TIMEOUT'))
+      problems.push(`${variant.name}: ${r.verdict} ${r.location} (${r.detail}): the suite could not judge; a mutant is killed only by a FAIL or OPTIONAL`);
+    const killers = run.results.filter((r) => r.verdict === 'FAIL' || r.verdict === 'OPTIONAL');
     const own = killers.filter((r) => r.requirement !== null && variant.breaks.includes(r.requirement));
     const uncaught = variant.breaks.filter((id) => !own.some((r) => r.requirement === id));
     const others = [...new Set(killers.filter((r) => r.requirement === null || !variant.breaks.includes(r.requirement)).map((r) => r.requirement))];
