@@ -2,7 +2,7 @@
 // judgement to the Then steps.
 import { When } from '../support/dsl';
 import { watchFor } from '../support/observe';
-import { peerDatagramTo, TCP } from '../support/situations';
+import { notApplicableIfNoLongerASocket, peerDatagramTo, TCP } from '../support/situations';
 import { CallTimeout, NotApplicable } from '../src/core/outcomes';
 import { describeOutcome } from '../src/run-outputs/call-log';
 import { SD_RECEIVE, SD_SEND } from '../src/core/winsock';
@@ -57,6 +57,7 @@ When('the connection is closed in both directions', async function () {
   const peer = this.requirePeer();
   await peer.endWriting();
   const shut = await this.call({ op: 'shutdown', s: subject.handle, how: SD_SEND });
+  notApplicableIfNoLongerASocket(shut, 'shutdown(SD_SEND)');
   if (shut.ret !== 0) throw new Error('setting up: shutdown(SD_SEND) failed');
   const closed = await watchFor(this, peer, 'eof', 2000);
   if (!closed.found) throw new Error('setting up: the peer did not see the socket shut down sending');

@@ -19,6 +19,7 @@ import {
   openSocket,
   isBaseProvider,
   isTcpIp,
+  notApplicableIfNoLongerASocket,
   peerDatagramTo,
   settleDatagrams,
   SETUP_WINDOW_MS,
@@ -133,6 +134,7 @@ Then('{receive} on the socket returns SOCKET_ERROR', async function (receive: 'r
 // FIONREAD first: a receive refused while it had a datagram to return is a refusal, not an empty queue.
 Then('{receive} on the socket returns SOCKET_ERROR while {int} bytes are queued', async function (receive: 'recv' | 'WSARecv', bytes: number) {
   const queued = await this.call({ op: 'FIONREAD', s: this.requireSubject().handle });
+  notApplicableIfNoLongerASocket(queued, 'FIONREAD');
   const held = queued.ret === 0 ? queued.out.value : null;
   await expectReceiveRefused(
     this,
