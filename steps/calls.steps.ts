@@ -19,8 +19,9 @@ When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer', asy
 });
 
 // Where a rule is about the call's effect, a buffer runs too: an implementation may take another path with
-// one. TCP/IP may decline it with WSAENOPROTOOPT (errors.wsaenoprotoopt.tcpip-optional): the rule's
-// scenario then goes N/A by the step below, as for any failed call.
+// one. TCP/IP may decline it with WSAENOPROTOOPT (errors.wsaenoprotoopt.tcpip-optional): where the rule
+// presumes a call that succeeded, its scenario then goes N/A by the step below, as for any failed call;
+// where it speaks of any call (remarks.no-effect-on-lower-layers), the failed call is judged as well.
 When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer, which TCP\\/IP may decline', async function (bytes: number) {
   await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
 });

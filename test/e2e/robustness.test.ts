@@ -307,7 +307,7 @@ describe('a lying agent between the controller and a real one under Wine', () =>
   const ready = wineSetupDone();
   const LIAR = path.join('test', 'e2e', 'fixtures', 'lying-proxy.ts');
   const BLOCKING = '@req:remarks.does-not-block-linger';
-  const NOTHING = 'Nothing reaches the peer';
+  const NOTHING = 'Nothing reaches the peer after the call with no disconnect data buffer';
 
   /** Run `tags` on Wine's ws2_32 through the lying proxy, told `lies`; its scenarios' verdicts and details by name. */
   async function throughTheLiar(

@@ -392,6 +392,19 @@ export const MUTANTS = [
     },
   },
   {
+    name: 'fin-with-buffer',
+    breaks: ['remarks.no-effect-on-lower-layers'],
+    summary: 'given a disconnect-data buffer, sends a FIN to the peer, whatever it answers; without one, nothing',
+    Provider: class extends SimulatedProcess {
+      // The buffer path shuts the connection down as a disconnect would, before or after declining the buffer.
+      protected override recvDisconnect(entry: SocketEntry, buffer: number | null): Answer {
+        const answer = super.recvDisconnect(entry, buffer);
+        if (buffer !== null) entry.conn?.sendFin();
+        return answer;
+      }
+    },
+  },
+  {
     name: 'window-update-sent',
     breaks: ['remarks.no-effect-on-lower-layers'],
     summary: "sends a bare ACK (a window update), which the peer's socket never reports but the wire shows",
@@ -581,10 +594,33 @@ export const MUTANTS = [
   {
     name: 'phantom-disconnect-data',
     breaks: ['remarks.disconnect-data-needs-xp1'],
-    summary: 'reports disconnect data on a protocol without XP1_DISCONNECT_DATA',
+    summary: 'on an open connection of a protocol without XP1_DISCONNECT_DATA, writes a buffer-full of data and reports it',
     Provider: class extends SimulatedProcess {
       protected override disconnectData(entry: SocketEntry, size: number): CallOutputs | Fail {
-        return carriesDisconnectData(entry.protocol) ? super.disconnectData(entry, size) : handBack(Buffer.alloc(size, 0x3f), size);
+        const open = entry.conn !== null && !entry.conn.finReceived;
+        return open && !carriesDisconnectData(entry.protocol) ? handBack(Buffer.alloc(size, 0x3f), size) : super.disconnectData(entry, size);
+      }
+    },
+  },
+  {
+    name: 'phantom-disconnect-data-after-close',
+    breaks: ['remarks.disconnect-data-needs-xp1'],
+    summary: 'once the peer has closed a connection of a protocol without XP1_DISCONNECT_DATA, writes a buffer-full of data and reports it',
+    Provider: class extends SimulatedProcess {
+      protected override disconnectData(entry: SocketEntry, size: number): CallOutputs | Fail {
+        const closed = entry.conn?.finReceived === true;
+        return closed && !carriesDisconnectData(entry.protocol) ? handBack(Buffer.alloc(size, 0x3f), size) : super.disconnectData(entry, size);
+      }
+    },
+  },
+  {
+    name: 'disconnect-buffer-scribbled',
+    breaks: ['remarks.disconnect-data-needs-xp1'],
+    summary: 'on a protocol without XP1_DISCONNECT_DATA, writes into the buffer and reports a length of 0',
+    Provider: class extends SimulatedProcess {
+      // A stack that fills the buffer from whatever it holds and says, by the length alone, that it holds none.
+      protected override disconnectData(entry: SocketEntry, size: number): CallOutputs | Fail {
+        return carriesDisconnectData(entry.protocol) ? super.disconnectData(entry, size) : handBack(Buffer.alloc(size, 0x00), 0);
       }
     },
   },
