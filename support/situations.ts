@@ -99,7 +99,7 @@ export async function localEndpoint(world: ConformanceWorld, handle: Handle): Pr
   return named.out.endpoint;
 }
 
-/** A peer datagram socket connected to `to`, so that an ICMP error for the flow reaches it as "refused". */
+/** A peer datagram socket connected to `to`, so that an ICMP error for the flow reaches it (an icmp-error event). */
 export async function peerDatagramTo(world: ConformanceWorld, to: Endpoint): Promise<PeerDatagramSocket> {
   const socket = await world.testbed.peer.openDatagramSocket();
   await socket.connect(to);

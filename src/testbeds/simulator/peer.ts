@@ -1,5 +1,5 @@
 // The simulated remote host. It speaks every protocol of the simulator's catalogue and reports what a
-// BSD-socket peer would see: data, EOF, reset, datagrams, and ICMP errors as "refused".
+// BSD-socket peer would see: data, EOF, reset, datagrams, and the ICMP errors a connected datagram socket is told of.
 import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../core/ports';
 import { NotApplicable } from '../../core/outcomes';
 import { Connection, DatagramEndpoint, Listener } from './endpoints';
