@@ -5,11 +5,11 @@ import { describe, it } from 'node:test';
 import { TcpdumpWire } from '../../src/testbeds/loopback/capture';
 import { decodePcap } from '../../src/testbeds/loopback/pcap';
 import { allProcs, stillRuns } from './processes';
+import { captureMissing, hasPrerequisite } from '../prerequisites';
 
-const live = TcpdumpWire.create({ excludedPorts: () => [] });
-
-describe('live capture on lo', { skip: live ? false : 'needs root and tcpdump' }, () => {
-  it('sees a TCP handshake, data and FIN, relative to start, without the excluded port, and keeps them as a pcap', async () => {
+describe('live capture on lo', () => {
+  it('sees a TCP handshake, data and FIN, relative to start, without the excluded port, and keeps them as a pcap', async (t) => {
+    if (!hasPrerequisite(t, captureMissing())) return;
     let excluded = 0;
     const wire = TcpdumpWire.create({ excludedPorts: () => (excluded ? [excluded] : []) });
     assert.ok(wire);
@@ -50,7 +50,8 @@ describe('live capture on lo', { skip: live ? false : 'needs root and tcpdump' }
     assert.ok(packets.every((p) => p.t >= 0 && p.t < 5000));
   });
 
-  it('leaves no tcpdump behind when disposed while a start waits for the launch prepare() began', async () => {
+  it('leaves no tcpdump behind when disposed while a start waits for the launch prepare() began', async (t) => {
+    if (!hasPrerequisite(t, captureMissing())) return;
     const wire = TcpdumpWire.create({ excludedPorts: () => [] });
     assert.ok(wire);
     wire.prepare();
