@@ -1,0 +1,155 @@
+// npm test: every check of the suite, the independent ones side by side, each step's output printed whole
+// when it ends, with its time. The set-up goes first among the steps that need it (the Wine runs, the e2e
+// tests); the whole runs several e2e tests read (test/e2e/shared-runs.ts) are made once, into a folder of
+// this run's, while the e2e files start beside them and wait for the runs they read. Exits 1 when a step
+// failed (a step whose prerequisite failed does not start, and says so), 0 otherwise; 2 for bad input.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from '../src/core/paths';
+import { makeSharedRun, SHARED_RUNS_ENV, type SharedRunName } from '../test/e2e/shared-runs';
+
+/** What a step did: its exit code (0 is success) and its output. */
+interface Outcome {
+  code: number;
+  output: string;
+}
+
+interface Step {
+  name: string;
+  /** The steps that must have succeeded before this one starts. */
+  after: string[];
+  /** Whether `npm run test:e2e` (--e2e) runs it: the e2e tests, and what they need. */
+  e2e?: true;
+  run: () => Promise<Outcome>;
+}
+
+const TS = ['-r', 'ts-node/register'];
+
+/** A command of the checkout, its stdout and stderr together. */
+function command(program: string, args: string[], env: NodeJS.ProcessEnv = process.env): () => Promise<Outcome> {
+  return () =>
+    new Promise((resolve) => {
+      const child = spawn(program, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+      child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
+      child.on('error', (error) => (output += `${error.message}\n`));
+      child.on('close', (code, signal) => resolve({ code: code ?? 1, output: signal ? `${output}(ended by ${signal})\n` : output }));
+    });
+}
+
+const node = (args: string[], env?: NodeJS.ProcessEnv): (() => Promise<Outcome>) => command(process.execPath, args, env);
+const bin = (name: string): string => path.join(REPO_ROOT, 'node_modules', '.bin', name);
+
+interface Choice {
+  /** How many steps run at once. */
+  jobs: number;
+  /** The e2e tests alone (with the set-up and the shared runs they read): npm run test:e2e. */
+  e2eOnly: boolean;
+}
+
+function parseArguments(argv: string[]): Choice {
+  const choice: Choice = { jobs: 4, e2eOnly: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const jobs = Number(argv[i + 1]);
+    if (argv[i] === '--e2e') choice.e2eOnly = true;
+    else if (argv[i] === '--jobs' && Number.isInteger(jobs) && jobs >= 1) {
+      choice.jobs = jobs;
+      i += 1;
+    } else {
+      process.stderr.write(
+        `test: bad argument '${argv[i]}'; usage: scripts/test.ts [--jobs N (steps at once, N >= 1; 4 by default)] [--e2e (the e2e tests alone)]\n`,
+      );
+      process.exit(2);
+    }
+  }
+  return choice;
+}
+
+function steps(sharedRuns: string): Step[] {
+  const e2eEnv = { ...process.env, [SHARED_RUNS_ENV]: sharedRuns };
+  const runStep = (name: SharedRunName): Step => ({
+    name: `run: ${name}`,
+    after: ['setup'],
+    e2e: true,
+    run: async () => {
+      const run = await makeSharedRun(name, path.join(sharedRuns, name));
+      // Its summary line when it passed; all it said otherwise (test/e2e/shared-runs.test.ts fails on it too).
+      const summary = run.stdout.split('\n').find((line) => / scenarios: /.test(line)) ?? '(no summary line)';
+      return { code: run.code ?? 1, output: run.code === 0 ? summary : `${run.stdout}${run.stderr}` };
+    },
+  });
+  return [
+    // The set-up first: it installs what the others need, and is quick once done.
+    { name: 'setup', after: [], e2e: true, run: node([...TS, 'scripts/setup.ts']) },
+    // The Wine runs wait on their windows far more than they compute: they start early, beside the rest.
+    ...(['wine', 'wine-native', 'posix', 'simulator'] as const).map(runStep),
+    {
+      name: 'test:e2e',
+      after: ['setup'],
+      e2e: true,
+      // The e2e files wait on processes (Wine, Chromium, the CLI) far more than they compute: several at once.
+      run: node([...TS, '--test', '--test-concurrency=4', ...testFiles('e2e')], e2eEnv),
+    },
+    { name: 'test:unit', after: [], run: node([...TS, '--test', ...testFiles('unit')]) },
+    { name: 'lint:trace', after: [], run: node([...TS, 'scripts/lint-trace.ts']) },
+    { name: 'mutants', after: [], run: node([...TS, 'scripts/mutants.ts']) },
+    { name: 'typecheck', after: [], run: command(bin('tsc'), ['--noEmit']) },
+    { name: 'lint', after: [], run: command('npm', ['run', '--silent', 'lint']) },
+  ];
+}
+
+/** The test files of a tier, as the shell would expand test/<tier>/*.test.ts. */
+function testFiles(tier: 'unit' | 'e2e'): string[] {
+  return readdirSync(path.join(REPO_ROOT, 'test', tier))
+    .filter((file) => file.endsWith('.test.ts'))
+    .sort()
+    .map((file) => path.join('test', tier, file));
+}
+
+async function main(): Promise<void> {
+  const { jobs, e2eOnly } = parseArguments(process.argv.slice(2));
+  const sharedRuns = mkdtempSync(path.join(tmpdir(), 'winsock-conformance-shared-runs-'));
+  const t0 = performance.now();
+  const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  const pending = steps(sharedRuns).filter((step) => !e2eOnly || step.e2e);
+  const outcomes = new Map<string, 'ok' | 'failed' | 'not run'>();
+  let running = 0;
+  try {
+    await new Promise<void>((resolve) => {
+      const next = (): void => {
+        for (const step of [...pending]) {
+          const blocked = step.after.find((name) => outcomes.has(name) && outcomes.get(name) !== 'ok');
+          if (blocked) {
+            pending.splice(pending.indexOf(step), 1);
+            outcomes.set(step.name, 'not run');
+            process.stdout.write(`-- ${step.name}: not run, because ${blocked} failed\n`);
+            continue;
+          }
+          if (running >= jobs || !step.after.every((name) => outcomes.get(name) === 'ok')) continue;
+          pending.splice(pending.indexOf(step), 1);
+          running += 1;
+          const start = performance.now();
+          void step.run().then(({ code, output }) => {
+            running -= 1;
+            outcomes.set(step.name, code === 0 ? 'ok' : 'failed');
+            const took = `${seconds(performance.now() - start)}, at ${seconds(performance.now() - t0)}`;
+            process.stdout.write(`-- ${step.name}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${took}\n${output.trimEnd()}\n`);
+            next();
+          });
+        }
+        if (pending.length === 0 && running === 0) resolve();
+      };
+      next();
+    });
+  } finally {
+    rmSync(sharedRuns, { recursive: true, force: true });
+  }
+  const failed = [...outcomes].filter(([, outcome]) => outcome !== 'ok').map(([name, outcome]) => `${name} (${outcome})`);
+  process.stdout.write(`npm test: ${failed.length ? `FAILED: ${failed.join(', ')}` : 'all passed'} in ${seconds(performance.now() - t0)}\n`);
+  process.exitCode = failed.length ? 1 : 0;
+}
+
+void main();
