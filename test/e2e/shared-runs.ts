@@ -3,7 +3,7 @@
 // SHARED_RUNS_ENV names while the e2e files run beside, and a test that reads one waits for its record to
 // appear there. A test file run on its own (without that folder) makes the run it reads itself, once per
 // process, in its scratch folder.
-import { existsSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { scratchDir } from '../scratch';
 import { runCli } from './cli-process';
@@ -85,4 +85,11 @@ export function sharedRun(name: SharedRunName): Promise<SharedRun> {
   const run = made.get(name) ?? makeSharedRun(name, path.join(scratchDir('shared-runs'), name));
   made.set(name, run);
   return run;
+}
+
+/** Shared run `name` with its reports copied to `folder`: for a test that builds reports, which go into the run's folder. */
+export async function copyOfSharedRun(name: SharedRunName, folder: string): Promise<SharedRun> {
+  const run = await sharedRun(name);
+  cpSync(run.folder, folder, { recursive: true });
+  return { ...run, folder };
 }
