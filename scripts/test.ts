@@ -1,8 +1,9 @@
-// npm test: every check of the suite, the independent ones side by side, each step's output printed whole
-// when it ends, with its time. The set-up goes first among the steps that need it (the Wine runs, the e2e
-// tests); the whole runs several e2e tests read (test/e2e/shared-runs.ts) are made once, into a folder of
-// this run's, while the e2e files start beside them and wait for the runs they read. Exits 1 when a step
-// failed (a step whose prerequisite failed does not start, and says so), 0 otherwise; 2 for bad input.
+// npm test [-- --jobs N] [--e2e]: every check of the suite, the independent ones side by side (at most N
+// steps at once, started in the order listed), each step's output printed whole when it ends, with its
+// time. The set-up goes first; the whole runs several e2e tests read (test/e2e/shared-runs.ts) are made
+// once, into a folder of this run's, while the e2e files start beside them and wait for the runs they
+// read. Exits 1 when a step failed (a step whose prerequisite failed does not start, and says so), 0
+// otherwise; 2 for bad input.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,7 +52,7 @@ interface Choice {
 }
 
 function parseArguments(argv: string[]): Choice {
-  const choice: Choice = { jobs: 4, e2eOnly: false };
+  const choice: Choice = { jobs: 6, e2eOnly: false };
   for (let i = 0; i < argv.length; i += 1) {
     const jobs = Number(argv[i + 1]);
     if (argv[i] === '--e2e') choice.e2eOnly = true;
@@ -60,7 +61,7 @@ function parseArguments(argv: string[]): Choice {
       i += 1;
     } else {
       process.stderr.write(
-        `test: bad argument '${argv[i]}'; usage: scripts/test.ts [--jobs N (steps at once, N >= 1; 4 by default)] [--e2e (the e2e tests alone)]\n`,
+        `test: bad argument '${argv[i]}'; usage: scripts/test.ts [--jobs N (steps at once, N >= 1; 6 by default)] [--e2e (the e2e tests alone)]\n`,
       );
       process.exit(2);
     }
@@ -81,23 +82,25 @@ function steps(sharedRuns: string): Step[] {
       return { code: run.code ?? 1, output: run.code === 0 ? summary : `${run.stdout}${run.stderr}` };
     },
   });
+  // In the order they start: the longest first, so that the others fill the time beside them.
   return [
-    // The set-up first: it installs what the others need, and is quick once done.
+    // The set-up first, alone: it installs what the rest needs, and takes a few seconds once done.
     { name: 'setup', after: [], e2e: true, run: node([...TS, 'scripts/setup.ts']) },
-    // The Wine runs wait on their windows far more than they compute: they start early, beside the rest.
+    // The whole runs wait on their windows far more than they compute; the e2e files wait on them (so the
+    // runs come first: with fewer jobs, the e2e files must not hold the slots the runs need) and on
+    // processes of their own (Wine, Chromium, the CLI), four files at once.
     ...(['wine', 'wine-native', 'posix', 'simulator'] as const).map(runStep),
     {
       name: 'test:e2e',
       after: ['setup'],
       e2e: true,
-      // The e2e files wait on processes (Wine, Chromium, the CLI) far more than they compute: several at once.
       run: node([...TS, '--test', '--test-concurrency=4', ...testFiles('e2e')], e2eEnv),
     },
+    { name: 'lint', after: [], run: command('npm', ['run', '--silent', 'lint']) },
+    { name: 'typecheck', after: [], run: command(bin('tsc'), ['--noEmit']) },
+    { name: 'mutants', after: [], run: node([...TS, 'scripts/mutants.ts']) },
     { name: 'test:unit', after: [], run: node([...TS, '--test', ...testFiles('unit')]) },
     { name: 'lint:trace', after: [], run: node([...TS, 'scripts/lint-trace.ts']) },
-    { name: 'mutants', after: [], run: node([...TS, 'scripts/mutants.ts']) },
-    { name: 'typecheck', after: [], run: command(bin('tsc'), ['--noEmit']) },
-    { name: 'lint', after: [], run: command('npm', ['run', '--silent', 'lint']) },
   ];
 }
 
@@ -128,7 +131,8 @@ async function main(): Promise<void> {
             process.stdout.write(`-- ${step.name}: not run, because ${blocked} failed\n`);
             continue;
           }
-          if (running >= jobs || !step.after.every((name) => outcomes.get(name) === 'ok')) continue;
+          // In the order listed: a step waits for those before it to start, so that the long ones start first.
+          if (running >= jobs || !step.after.every((name) => outcomes.get(name) === 'ok')) break;
           pending.splice(pending.indexOf(step), 1);
           running += 1;
           const start = performance.now();
