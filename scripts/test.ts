@@ -5,7 +5,7 @@
 // read. Exits 1 when a step failed (a step whose prerequisite failed does not start, and says so), 0
 // otherwise; 2 for bad input.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths';
@@ -104,12 +104,17 @@ function steps(sharedRuns: string): Step[] {
   ];
 }
 
-/** The test files of a tier, as the shell would expand test/<tier>/*.test.ts. */
+/**
+ * The test files of a tier (test/<tier>/*.test.ts), the largest first: they hold the most tests, and the
+ * longest, and started last they would run on alone at the end.
+ */
 function testFiles(tier: 'unit' | 'e2e'): string[] {
-  return readdirSync(path.join(REPO_ROOT, 'test', tier))
+  const dir = path.join('test', tier);
+  return readdirSync(path.join(REPO_ROOT, dir))
     .filter((file) => file.endsWith('.test.ts'))
-    .sort()
-    .map((file) => path.join('test', tier, file));
+    .map((file) => ({ file: path.join(dir, file), size: statSync(path.join(REPO_ROOT, dir, file)).size }))
+    .sort((a, b) => b.size - a.size || a.file.localeCompare(b.file))
+    .map(({ file }) => file);
 }
 
 async function main(): Promise<void> {
