@@ -21,9 +21,9 @@ import { copyOfSharedRun } from './shared-runs';
 /** A deviation Wine 8 has (expectations/wine.yaml), the statement that says otherwise, and its scenario's evidence. */
 const WINE_DEVIATION = 'errors.wsanotinitialised';
 /**
- * The Wine run's scenarios: two recorded deviations and a rule Wine keeps. `npm test` makes one whole Wine
- * run (robustness.test.ts, into reports/wine, in another test process whose order to this one is not
- * fixed), so this one runs only what the page's checks need; the other requirements read NOT RUN for Wine.
+ * The Wine run's scenarios: two recorded deviations and a rule Wine keeps. This run has only what the page's
+ * checks need (npm test's whole Wine run, test/e2e/shared-runs.ts, has them all), so that the other
+ * requirements read NOT RUN for Wine, which the page shows too.
  */
 const WINE_TAGS = `@req:${WINE_DEVIATION} or @req:remarks.tcp-reset-queued-data or @req:returns.zero-on-success`;
 
