@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths';
-import { makeSharedRun, SHARED_RUNS_ENV, type SharedRunName } from '../test/e2e/shared-runs';
+import { interruptSharedRuns, makeSharedRun, SHARED_RUNS_ENV, type SharedRunName } from '../test/e2e/shared-runs';
 
 /** What a step did: its exit code (0 is success) and its output. */
 interface Outcome {
@@ -120,6 +120,14 @@ function testFiles(tier: 'unit' | 'e2e'): string[] {
 async function main(): Promise<void> {
   const { jobs, e2eOnly } = parseArguments(process.argv.slice(2));
   const sharedRuns = mkdtempSync(path.join(tmpdir(), 'winsock-conformance-shared-runs-'));
+  // Ctrl-C reaches the steps in this process group, which end their own processes; the runs being made
+  // run in groups of their own, and are passed it; the runs' folder is ours.
+  process.once('SIGINT', () => {
+    void interruptSharedRuns().then(() => {
+      rmSync(sharedRuns, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
   const t0 = performance.now();
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   const pending = steps(sharedRuns).filter((step) => !e2eOnly || step.e2e);

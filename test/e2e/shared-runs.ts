@@ -6,7 +6,7 @@
 import { cpSync, existsSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { scratchDir } from '../scratch';
-import { runCli } from './cli-process';
+import { startCli } from './cli-process';
 import { prefixLeftovers, stillRunningOf } from './processes';
 
 /** The environment variable naming the folder of one `npm test`'s shared runs. */
@@ -40,6 +40,15 @@ export interface SharedRun {
   leftovers: string[];
 }
 
+/** The runs being made, by the process group of their CLI (each runs in its own), and their ends. */
+const running = new Map<number, Promise<unknown>>();
+
+/** Ctrl-C to every run being made, as a person presses it; resolves when each has ended its agents and exited. */
+export async function interruptSharedRuns(): Promise<void> {
+  for (const pid of running.keys()) process.kill(-pid, 'SIGINT');
+  await Promise.all(running.values());
+}
+
 /** The record of a finished run, beside its reports folder. */
 function recordFile(folder: string): string {
   return `${folder}.run.json`;
@@ -49,7 +58,9 @@ function recordFile(folder: string): string {
 export async function makeSharedRun(name: SharedRunName, folder: string): Promise<SharedRun> {
   let shared: SharedRun;
   try {
-    const run = await runCli([...SHARED_RUNS[name], '--quiet', '--reports', folder], { boundMs: 180_000 });
+    const cli = startCli([...SHARED_RUNS[name], '--quiet', '--reports', folder], { boundMs: 180_000 });
+    running.set(cli.pid, cli.done);
+    const run = await cli.done.finally(() => running.delete(cli.pid));
     const controllers = [run.pid, ...run.descendants.map((p) => p.pid)];
     const leftovers = [...stillRunningOf(run.descendants, controllers), ...prefixLeftovers(controllers)].map((p) => `${p.pid} ${p.comm}`);
     shared = { name, folder, code: run.code, stdout: run.stdout, stderr: run.stderr, ms: run.ms, controllers, leftovers: [...new Set(leftovers)] };
