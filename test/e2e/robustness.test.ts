@@ -316,7 +316,7 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     name: string,
     lies: string[],
     tags: string,
-  ): Promise<{ run: Finished; verdicts: Map<string, { verdict: string; detail: string }> }> {
+  ): Promise<{ run: Finished; reports: string; verdicts: Map<string, { verdict: string; detail: string; unobserved: string[] }> }> {
     const setup = await ensureWineSetup({ log: () => undefined });
     const leave = usePrefix(setup);
     const agent = await launchLocalAgent(suiteAgentLaunch(setup, parseAgentOptions({}, 'wine')));
@@ -341,8 +341,10 @@ describe('a lying agent between the controller and a real one under Wine', () =>
             boundMs: 90_000,
           },
         );
-        const verdicts = new Map(readRunRecord(reports).results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail }]));
-        return { run, verdicts };
+        const verdicts = new Map(
+          readRunRecord(reports).results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail, unobserved: r.unobserved.map((u) => u.observer) }]),
+        );
+        return { run, reports, verdicts };
       } finally {
         proxy.kill();
       }
@@ -354,10 +356,14 @@ describe('a lying agent between the controller and a real one under Wine', () =>
 
   it('told no lie, it changes no verdict: both rules pass through it', async (t) => {
     if (!hasPrerequisite(t, wineMissing)) return;
-    const { run, verdicts } = await throughTheLiar('honest', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
+    const { run, reports, verdicts } = await throughTheLiar('honest', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.ok(verdicts.size >= 4, run.stdout);
     for (const [name, v] of verdicts) assert.equal(v.verdict, 'PASS', `${name}: ${v.detail}`);
+    // A remote agent, capture off: the wire's check could not look, and its PASS says so in every output.
+    for (const [name, v] of verdicts) assert.deepEqual(v.unobserved, name === NOTHING ? ['the wire'] : [], name);
+    assert.match(run.stdout, /^PASS, without the wire +remarks\.no-effect-on-lower-layers +Nothing reaches the peer/m, run.stdout);
+    await assertOutputsAgree(reports, run.code ?? -1);
   });
 
   it("a late answer that claims 0.1 ms: the call blocked, by the controller's clock", async (t) => {
