@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import parseTagExpression from '@cucumber/tag-expressions';
+import { DEFAULT_BACKEND } from '../core/backend-names';
 import { findBackend, backendNames } from '../testbeds/registry';
 import { InputError } from '../core/input-error';
 import { REPO_ROOT } from '../core/paths';
@@ -124,7 +125,7 @@ export function runOptions(flags: RunFlags, positionals: readonly string[]): Run
   const expectations = flags.expectations ?? null;
   if (expectations !== null && (!existsSync(expectations) || !statSync(expectations).isFile()))
     throw new InputError(`--expectations ${expectations}: no such file`);
-  const backendName = flags.backend ?? 'simulator';
+  const backendName = flags.backend ?? DEFAULT_BACKEND;
   const backend = findBackend(backendName);
   if (!backend) throw new UsageError(`unknown backend '${backendName}'; valid: ${backendNames().join(', ')}`);
   const options = backendOptions(flags['backend-option'] ?? []);

@@ -1,6 +1,7 @@
 // The ports every backend implements. Steps talk only to these types, so a scenario cannot tell the
 // reference simulator from ws2_32.dll in an agent. Everything here is plain JSON: the same shapes travel
 // over the agent's control protocol (docs/agent-protocol.md).
+import type { BackendName } from './backend-names';
 
 /** A SOCKET (or other handle) value as hex, e.g. "0x1a4". Minted by the backend; a raw value is allowed. */
 export type Handle = string;
@@ -220,7 +221,7 @@ export interface Wire {
 export type FaultName = 'network-down' | 'blocking-call-in-progress';
 
 export interface Testbed {
-  readonly backend: string;
+  readonly backend: BackendName;
   readonly peer: Peer;
   /** null where no capture is possible (not root, no tcpdump). */
   readonly wire: Wire | null;

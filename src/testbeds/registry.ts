@@ -2,39 +2,39 @@
 // CLI can check options before the run) and a simulator run never touches koffi, Wine or tcpdump.
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type { TestbedFactory } from '../core/ports';
+import { BACKEND_NAMES, type BackendName } from '../core/backend-names';
 import { POSIX_COLUMN_NOTE } from './posix/column-note';
 
 export interface BackendEntry {
-  readonly name: string;
+  readonly name: BackendName;
   readonly summary: string;
   /** What every report of this backend's runs says of its column, where the column is not what it seems (the POSIX comparison). */
   readonly columnNote?: string;
   load(): TestbedFactory;
 }
 
-export const BACKENDS: readonly BackendEntry[] = [
-  {
-    name: 'simulator',
+/** One entry per name of BACKEND_NAMES, which the type checker holds to it. */
+const ENTRIES: Record<BackendName, Omit<BackendEntry, 'name'>> = {
+  simulator: {
     summary: 'the reference simulator (embedded, deterministic, virtual time)',
     load: () => (require('./simulator') as typeof import('./simulator')).simulatorTestbed,
   },
-  {
-    name: 'wine',
+  wine: {
     summary: "Wine's ws2_32.dll, through an agent under wine64 (node.exe; agent-kind=native: the C agent)",
     load: () => (require('./agent-controller') as typeof import('./agent-controller')).wineTestbed,
   },
-  {
-    name: 'winsock',
+  winsock: {
     summary: "the system's ws2_32.dll, through an agent in the local node (agent-kind=native: the C agent; Windows only)",
     load: () => (require('./agent-controller') as typeof import('./agent-controller')).winsockTestbed,
   },
-  {
-    name: 'posix',
+  posix: {
     summary: "a comparison, not a Winsock: the host's BSD sockets (Linux), each call carried onto POSIX by agents/posix/mapping.ts",
     columnNote: POSIX_COLUMN_NOTE,
     load: () => (require('./posix') as typeof import('./posix')).posixTestbed,
   },
-];
+};
+
+export const BACKENDS: readonly BackendEntry[] = BACKEND_NAMES.map((name) => ({ name, ...ENTRIES[name] }));
 
 export function backendNames(): string[] {
   return BACKENDS.map((b) => b.name);

@@ -29,10 +29,11 @@ import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type Win
 import { REPO_ROOT } from '../../core/paths';
 import type { AgentFacts, AgentMessage } from '../../../agents/protocol';
 import { runFacts } from './facts';
+import type { BackendName } from '../../core/backend-names';
 import { describeRevision, suiteRevision } from '../../verdicts/run-identity';
 
 /** The agent's backend; `posix` is the POSIX comparison (src/testbeds/posix/), whose agent carries the calls onto BSD sockets. */
-export type Kind = 'wine' | 'winsock' | 'posix';
+export type Kind = Exclude<BackendName, 'simulator'>;
 
 /** The agent currently serving this testbed: its connection and, when we started it, its process. */
 interface Live {
