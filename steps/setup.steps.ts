@@ -77,6 +77,20 @@ Given('as a control, socket\\(\\) in that process fails with WSANOTINITIALISED',
   );
 });
 
+// A real socket in a process that never called WSAStartup: the main process's socket, duplicated into the
+// probe with DuplicateHandle (a kernel call, which needs no WSAStartup). WSADuplicateSocket cannot do it:
+// the process receiving it must call WSASocket, which needs WSAStartup. The scenario's subject becomes the
+// duplicate, with the original's peer, so that what follows reads the same connection.
+Given("that process holds a duplicate of the socket's handle", async function () {
+  if (this.processKind !== 'probe') throw new Error('a duplicate is made into the process in which Winsock is not initialised; the scenario has none');
+  const original = this.requireSubject();
+  const made = await this.call({ op: 'duplicateFromParent', s: original.handle });
+  if (made.ret !== 0 || made.out.handle === undefined) {
+    throw new Error(`setting up: DuplicateHandle of the main process's ${original.handle} into the probe ${describeOutcome(made)}`);
+  }
+  this.subject = { ...original, handle: made.out.handle };
+});
+
 Given('the handle value {word}', async function (value: string) {
   if (!/^0x[0-9a-f]+$/i.test(value)) throw new Error(`a handle value is written in hex, like 0x1234, not ${value}`);
   this.subject = { handle: value.toLowerCase(), protocol: null, peer: null };
