@@ -91,6 +91,15 @@ Given("that process holds a duplicate of the socket's handle", async function ()
   this.subject = { ...original, handle: made.out.handle };
 });
 
+// Made right before the call: a closed socket's handle value may have been given to a new socket since it
+// was closed (Windows reuses handle values), and the call would then not be on "not a socket" at all.
+Given('as a control, getsockopt\\(SO_TYPE) on that handle fails with WSAENOTSOCK', async function () {
+  const outcome = await this.call({ op: 'getSocketType', s: this.requireSubject().handle });
+  if (outcome.ret !== SOCKET_ERROR || outcome.error !== WSA_ERRORS.WSAENOTSOCK) {
+    throw new NotApplicable(`the handle value may name a socket now (reused since the close): getsockopt(SO_TYPE) on it ${describeOutcome(outcome)}`);
+  }
+});
+
 Given('the handle value {word}', async function (value: string) {
   if (!/^0x[0-9a-f]+$/i.test(value)) throw new Error(`a handle value is written in hex, like 0x1234, not ${value}`);
   this.subject = { handle: value.toLowerCase(), protocol: null, peer: null };
