@@ -93,7 +93,7 @@ Feature: Error codes
   @req:errors.wsaenotsock @strength:MUST
   Scenario Outline: On <descriptor>, with <buffer>, the call fails with WSAENOTSOCK
     Given <descriptor>
-    And as a control, getsockopt(SO_TYPE) on that handle fails with WSAENOTSOCK
+    And right before the call no socket has that handle: getsockopt(SO_TYPE) on it fails with WSAENOTSOCK
     When WSARecvDisconnect is called with <buffer>
     Then it returns SOCKET_ERROR with WSAENOTSOCK
 

@@ -93,7 +93,7 @@ Given("that process holds a duplicate of the socket's handle", async function ()
 
 // Made right before the call: a closed socket's handle value may have been given to a new socket since it
 // was closed (Windows reuses handle values), and the call would then not be on "not a socket" at all.
-Given('as a control, getsockopt\\(SO_TYPE) on that handle fails with WSAENOTSOCK', async function () {
+Given('right before the call no socket has that handle: getsockopt\\(SO_TYPE) on it fails with WSAENOTSOCK', async function () {
   const outcome = await this.call({ op: 'getSocketType', s: this.requireSubject().handle });
   if (outcome.ret !== SOCKET_ERROR || outcome.error !== WSA_ERRORS.WSAENOTSOCK) {
     throw new NotApplicable(`the handle value may name a socket now (reused since the close): getsockopt(SO_TYPE) on it ${describeOutcome(outcome)}`);
