@@ -758,8 +758,12 @@ static int parse_args(int argc, char **argv) {
                 return usage(message);
             }
         } else if (strcmp(a, "--parent") == 0) {
-            char *end = NULL;
-            if (!has_value || (opts.parent = strtoul(argv[++i], &end, 10)) == 0 || *end != '\0') return usage("--parent wants the agent's process id");
+            /* Decimal digits by hand: no C library function beyond those already checked against XP. */
+            const char *v = has_value ? argv[++i] : "";
+            unsigned long pid = 0;
+            for (; *v >= '0' && *v <= '9' && pid <= 0xfffffffUL; v++) pid = pid * 10 + (unsigned long)(*v - '0');
+            if (pid == 0 || *v != '\0') return usage("--parent wants the agent's process id");
+            opts.parent = pid;
         } else if (strcmp(a, "--single") == 0) opts.single = 1;
         else if (strcmp(a, "--verbose") == 0) opts.verbose = 1;
         else if (strcmp(a, "--probe") == 0) opts.probe = 1;
