@@ -5,17 +5,27 @@ Feature: Error codes
   run where the backend can inject them and are not applicable elsewhere.
 
   @req:errors.wsanotinitialised @strength:MUST
-  Scenario Outline: Without WSAStartup the call fails with WSANOTINITIALISED, with <buffer>
+  Scenario Outline: Without WSAStartup, on a handle value that names no socket, the call fails with WSANOTINITIALISED or WSAENOTSOCK, with <buffer>
     Given a process in which Winsock is not initialised
     And as a control, socket() in that process fails with WSANOTINITIALISED
     And the handle value 0x1234
     When WSARecvDisconnect is called with <buffer>
-    Then it returns SOCKET_ERROR with WSANOTINITIALISED
+    Then it returns SOCKET_ERROR with WSANOTINITIALISED or WSAENOTSOCK
 
-    Examples:
+    Examples: both rows apply, and the page orders neither first
       | buffer                           |
       | no disconnect data buffer        |
       | a 16-byte disconnect data buffer |
+
+  @req:errors.wsanotinitialised @strength:MUST
+  Scenario: Without WSAStartup, on a connected TCP socket's handle, the call fails with WSANOTINITIALISED, the only row that applies
+    Given a connected TCP socket
+    And a process in which Winsock is not initialised
+    And as a control, socket() in that process fails with WSANOTINITIALISED
+    And that process holds a duplicate of the socket's handle
+    When WSARecvDisconnect is called with no disconnect data buffer
+    Then it returns SOCKET_ERROR with WSANOTINITIALISED
+    And as the row presumes, the duplicate was the socket in that process: after WSAStartup there, getsockname on it gives the endpoint the peer sees
 
   @req:errors.wsaenetdown @strength:MUST
   Scenario: With the network subsystem failed the call fails with WSAENETDOWN
@@ -83,6 +93,7 @@ Feature: Error codes
   @req:errors.wsaenotsock @strength:MUST
   Scenario Outline: On <descriptor>, with <buffer>, the call fails with WSAENOTSOCK
     Given <descriptor>
+    And right before the call no socket has that handle: getsockopt(SO_TYPE) on it fails with WSAENOTSOCK
     When WSARecvDisconnect is called with <buffer>
     Then it returns SOCKET_ERROR with WSAENOTSOCK
 

@@ -31,7 +31,7 @@ import {
   TCP,
   UDP,
 } from '../support/situations';
-import { CallTimeout, UNOBSERVED_MEDIA, type Unobserved } from '../src/core/outcomes';
+import { CallTimeout, NotApplicable, UNOBSERVED_MEDIA, type Unobserved } from '../src/core/outcomes';
 
 import { SD_SEND, SOCK_STREAM, SOCKET_ERROR, WSA_ERRORS, XP1_DISCONNECT_DATA, type WsaErrorName } from '../src/core/winsock';
 import { describeOutcome } from '../src/run-outputs/call-log';
@@ -67,6 +67,32 @@ Then('it returns {int} or SOCKET_ERROR with {wsaerror}', async function (value: 
   const kept = outcome.ret === value || (outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS[name]);
   this.expectRule(kept, `expected ${value} or SOCKET_ERROR ${name}, got ${describeOutcome(outcome)}`);
 });
+
+// The row's condition, proved after the call (a WSAStartup before it would end the condition): the
+// duplicate names the connection's socket to the process's own Winsock once Winsock is initialised, as
+// getsockname on it gives the endpoint the peer sees the connection come from. getsockname asks the socket
+// itself; getsockopt would not do on Wine, whose ws2_32 answers it only for sockets created in the
+// process (expectations/wine.yaml). DuplicateHandle's documentation warns that Winsock in the target
+// process may not recognise a duplicated socket handle; where it does not, no process without WSAStartup
+// holds a socket's handle this way, the row's condition did not hold, and the scenario is N/A, whatever
+// the call answered.
+Then(
+  'as the row presumes, the duplicate was the socket in that process: after WSAStartup there, getsockname on it gives the endpoint the peer sees',
+  async function () {
+    const subject = this.requireSubject();
+    const peer = subject.peer;
+    if (!peer) throw new Error('the scenario has no peer to say which endpoint the socket has');
+    const started = await this.call({ op: 'WSAStartup', version: 0x0202 });
+    if (started.ret !== 0) throw new Error(`WSAStartup in the process in which Winsock was not initialised ${describeOutcome(started)}`);
+    const named = await this.call({ op: 'getsockname', s: subject.handle });
+    const endpoint = named.out.endpoint;
+    if (named.ret !== 0 || endpoint?.address !== peer.remote.address || endpoint.port !== peer.remote.port) {
+      throw new NotApplicable(
+        `this backend's Winsock does not take the duplicated handle for the connection's socket (getsockname on it ${describeOutcome(named)}, the peer sees ${peer.remote.address}:${peer.remote.port}), so the process held no socket of its own and WSAENOTSOCK applied as well`,
+      );
+    }
+  },
+);
 
 Then('it returns SOCKET_ERROR with a non-zero error code', async function () {
   const outcome = returned(this);

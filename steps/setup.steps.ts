@@ -77,6 +77,29 @@ Given('as a control, socket\\(\\) in that process fails with WSANOTINITIALISED',
   );
 });
 
+// A real socket in a process that never called WSAStartup: the main process's socket, duplicated into the
+// probe with DuplicateHandle (a kernel call, which needs no WSAStartup). WSADuplicateSocket cannot do it:
+// the process receiving it must call WSASocket, which needs WSAStartup. The scenario's subject becomes the
+// duplicate, with the original's peer, so that what follows reads the same connection.
+Given("that process holds a duplicate of the socket's handle", async function () {
+  if (this.processKind !== 'probe') throw new Error('a duplicate is made into the process in which Winsock is not initialised; the scenario has none');
+  const original = this.requireSubject();
+  const made = await this.call({ op: 'duplicateFromParent', s: original.handle });
+  if (made.ret !== 0 || made.out.handle === undefined) {
+    throw new Error(`setting up: DuplicateHandle of the main process's ${original.handle} into the probe ${describeOutcome(made)}`);
+  }
+  this.subject = { ...original, handle: made.out.handle };
+});
+
+// Made right before the call: a closed socket's handle value may have been given to a new socket since it
+// was closed (Windows reuses handle values), and the call would then not be on "not a socket" at all.
+Given('right before the call no socket has that handle: getsockopt\\(SO_TYPE) on it fails with WSAENOTSOCK', async function () {
+  const outcome = await this.call({ op: 'getSocketType', s: this.requireSubject().handle });
+  if (outcome.ret !== SOCKET_ERROR || outcome.error !== WSA_ERRORS.WSAENOTSOCK) {
+    throw new NotApplicable(`the handle value may name a socket now (reused since the close): getsockopt(SO_TYPE) on it ${describeOutcome(outcome)}`);
+  }
+});
+
 Given('the handle value {word}', async function (value: string) {
   if (!/^0x[0-9a-f]+$/i.test(value)) throw new Error(`a handle value is written in hex, like 0x1234, not ${value}`);
   this.subject = { handle: value.toLowerCase(), protocol: null, peer: null };

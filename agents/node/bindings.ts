@@ -85,6 +85,11 @@ export function bind(koffi: Koffi): Bindings {
   w('int __stdcall WSAEnumProtocolsW(void *lpiProtocols, void *lpProtocolBuffer, void *lpdwBufferLength)');
   k('uintptr_t __stdcall CreateEventW(void *lpEventAttributes, int bManualReset, int bInitialState, void *lpName)');
   k('int __stdcall CloseHandle(uintptr_t hObject)');
+  k('uintptr_t __stdcall OpenProcess(uint32_t dwDesiredAccess, int bInheritHandle, uint32_t dwProcessId)');
+  k('uintptr_t __stdcall GetCurrentProcess()');
+  k(
+    'int __stdcall DuplicateHandle(uintptr_t hSourceProcessHandle, uintptr_t hSourceHandle, uintptr_t hTargetProcessHandle, void *lpTargetHandle, uint32_t dwDesiredAccess, int bInheritHandle, uint32_t dwOptions)',
+  );
   k('uintptr_t __stdcall LoadLibraryW(str16 lpLibFileName)');
   k('int __stdcall FreeLibrary(uintptr_t hLibModule)');
   k('uintptr_t __stdcall GetProcAddress(uintptr_t hModule, str lpProcName)');

@@ -6,7 +6,11 @@ import { DISCONNECT_BUFFER_FILL, type CallName, type CallOutputs, type Endpoint,
 import { FIONBIO, FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WSA_ERRORS } from '../../src/core/winsock';
 import { MAX_CALL_BUFFER } from '../protocol';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, WSAPROTOCOL_INFOW_SIZE } from './sockaddr';
-import { WSADATA_SIZE, type Native, type NativeArgument, type NativeFunction } from './bindings';
+import { toBig, WSADATA_SIZE, type Native, type NativeArgument, type NativeFunction } from './bindings';
+
+/** OpenProcess's right to duplicate the process's handles, and DuplicateHandle's option to keep the source's rights (winnt.h). */
+const PROCESS_DUP_HANDLE = 0x0040;
+const DUPLICATE_SAME_ACCESS = 0x0002;
 
 /** A request the agent cannot execute (bad field); reported as a protocol `error`, not as a call outcome. */
 export class BadCall extends Error {
@@ -31,8 +35,12 @@ export interface CallResult {
   out?: CallOutputs;
 }
 
-/** What a minted handle is, for `release` to close it: a socket, a Windows event object, a POSIX pipe's end. */
-export type HandleKind = 'socket' | 'event' | 'pipe';
+/**
+ * What a minted handle is, for `release` to close it: a socket, a Windows event object, a duplicate of
+ * another process's handle (closed with CloseHandle, never closesocket: the socket stays its owner's), a
+ * POSIX pipe's end.
+ */
+export type HandleKind = 'socket' | 'event' | 'duplicate' | 'pipe';
 
 /** What a handler makes its call with: the bound functions, memory for the call, the process's handles. */
 export interface CallScope {
@@ -336,6 +344,22 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
   createNonSocketHandle(_call, scope) {
     const r = scope.now(scope.fn.CreateEventW, [null, 1, 0, null], 0n, scope.getLastError);
     return newHandle(scope, r, 'event', 0n);
+  },
+
+  duplicateFromParent(call, scope) {
+    const source = handle(call.s);
+    const t0 = performance.now();
+    const failed = (error: number): CallResult => ({ ret: SOCKET_ERROR, error, elapsedMs: performance.now() - t0 });
+    // The parent of a probe is the agent's main process, which forked it.
+    const parent = scope.now(scope.fn.OpenProcess, [PROCESS_DUP_HANDLE, 0, process.ppid], 0n, scope.getLastError);
+    if (parent.value === 0n) return failed(parent.error);
+    const target = scope.alloc(scope.pointerSize);
+    const self = toBig(scope.fn.GetCurrentProcess());
+    const dup = scope.now(scope.fn.DuplicateHandle, [parent.value, source, self, target.ptr, 0, 0, DUPLICATE_SAME_ACCESS], 0n, scope.getLastError);
+    scope.fn.CloseHandle(parent.value);
+    if (dup.value === 0n) return failed(dup.error);
+    const value = scope.pointerSize === 8 ? target.bytes().readBigUInt64LE(0) : BigInt(target.bytes().readUInt32LE(0));
+    return { ret: 0, error: 0, elapsedMs: performance.now() - t0, out: { handle: scope.mint(value, 'duplicate') } };
   },
 
   resolveExport(call, scope) {

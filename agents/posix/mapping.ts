@@ -27,6 +27,8 @@ export const NO_POSIX_COUNTERPART = {
   WSAEnumProtocols:
     'POSIX has no protocol catalogue: no providers to enumerate, no WSAPROTOCOL_INFO and no XP1_ service flags (TCP on POSIX carries no disconnect data)',
   resolveExport: 'POSIX sockets are functions of libc, not exports of a ws2_32.dll: there is no DLL to ask',
+  duplicateFromParent:
+    'POSIX has no process whose sockets are not initialised to hand a descriptor to (no WSANOTINITIALISED), the one use of a duplicate from the parent',
 } as const satisfies Partial<Record<CallName, string>>;
 
 /** The ops the layer carries onto POSIX. */

@@ -40,6 +40,12 @@ export type Call =
   | { op: 'WSAEnumProtocols' }
   /** A live handle of a kernel object that is not a socket (an event object). */
   | { op: 'createNonSocketHandle' }
+  /**
+   * DuplicateHandle of `s`, a handle of the process that started this one (the agent's main process, for a
+   * probe), into this process: `out.handle` is the duplicate, closed with CloseHandle at release. A probe
+   * that never called WSAStartup can so hold a socket's handle. No Winsock call: it works before WSAStartup.
+   */
+  | { op: 'duplicateFromParent'; s: Handle }
   /** Whether `module` exports `symbol` (GetProcAddress on a real system). */
   | { op: 'resolveExport'; module: string; symbol: string };
 

@@ -132,6 +132,8 @@ export function straceCall(call: Call, outcome: CallOutcome): string {
       return `WSAEnumProtocols(NULL, ${out?.protocols ? `[${out.protocols.map(protocolInfo).join(', ')}]` : 'lpProtocolBuffer'}, lpdwBufferLength)`;
     case 'createNonSocketHandle':
       return 'CreateEventW(NULL, TRUE, FALSE, NULL)';
+    case 'duplicateFromParent':
+      return `DuplicateHandle(<parent>, ${call.s}, GetCurrentProcess(), ${out?.handle === undefined ? 'lpTargetHandle' : `[${out.handle}]`}, 0, FALSE, DUPLICATE_SAME_ACCESS)`;
     case 'resolveExport':
       return `GetProcAddress(LoadLibraryW(${JSON.stringify(call.module)}), ${JSON.stringify(call.symbol)})`;
   }
@@ -145,6 +147,8 @@ function failedReturn(call: Call): string {
       return 'INVALID_SOCKET';
     case 'createNonSocketHandle':
       return 'NULL';
+    case 'duplicateFromParent':
+      return 'FALSE';
     default:
       return 'SOCKET_ERROR';
   }

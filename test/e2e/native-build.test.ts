@@ -26,7 +26,7 @@ const XP_SP3_EXPORTS: Record<string, string[]> = {
     'CancelIo CloseHandle ConnectNamedPipe CreateEventW CreateFileW CreateNamedPipeW CreateProcessW CreateThread DeleteCriticalSection ' +
     'DuplicateHandle EnterCriticalSection ExitProcess FreeLibrary GetCurrentProcess GetCurrentProcessId GetCurrentThreadId GetExitCodeProcess ' +
     'GetLastError GetModuleFileNameW GetModuleHandleA GetModuleHandleW GetOverlappedResult GetProcAddress GetStartupInfoA GetStdHandle ' +
-    'GetSystemTime GetTickCount InitializeCriticalSection IsDBCSLeadByteEx LeaveCriticalSection LoadLibraryA LoadLibraryW MultiByteToWideChar ' +
+    'GetSystemTime GetTickCount InitializeCriticalSection IsDBCSLeadByteEx LeaveCriticalSection LoadLibraryA LoadLibraryW MultiByteToWideChar OpenProcess ' +
     'QueryPerformanceCounter QueryPerformanceFrequency ReadFile SetEvent SetUnhandledExceptionFilter Sleep TerminateProcess TlsGetValue ' +
     'VirtualProtect VirtualQuery WaitForMultipleObjects WaitForSingleObject WideCharToMultiByte WriteFile'
   ).split(' '),

@@ -80,6 +80,11 @@ describe('the call log, strace style', () => {
       [{ op: 'closesocket', s: '0x1a4' }, ok(0), 'closesocket(0x1a4) = 0'],
       [{ op: 'createNonSocketHandle' }, ok(0, { handle: '0x50' }), 'CreateEventW(NULL, TRUE, FALSE, NULL) = 0x50'],
       [
+        { op: 'duplicateFromParent', s: '0xc8' },
+        ok(0, { handle: '0x114' }),
+        'DuplicateHandle(<parent>, 0xc8, GetCurrentProcess(), [0x114], 0, FALSE, DUPLICATE_SAME_ACCESS) = 0x114',
+      ],
+      [
         { op: 'resolveExport', module: 'ws2_32.dll', symbol: 'WSARecvDisconnect' },
         ok(1),
         'GetProcAddress(LoadLibraryW("ws2_32.dll"), "WSARecvDisconnect") = non-NULL',

@@ -267,6 +267,23 @@ describe('simulator: Winsock start-up and handles', () => {
     assert.equal(returned(await process.call({ op: 'WSACleanup' }, BOUND)).error, WSA_ERRORS.WSANOTINITIALISED);
   });
 
+  it("gives a process without Winsock a duplicate of the main process's socket, which is that socket and whose release leaves it open", async () => {
+    const testbed = await simulatorTestbed.create({});
+    const main = await testbed.mainProcess();
+    const { s } = await connected(testbed, main);
+    const probe = await testbed.uninitialisedProcess();
+    const dup = (await ok(probe, { op: 'duplicateFromParent', s })).out.handle as string;
+    assert.deepEqual(pick(returned(await probe.call({ op: 'WSARecvDisconnect', s: dup, buffer: null }, BOUND))), {
+      ret: SOCKET_ERROR,
+      error: WSA_ERRORS.WSANOTINITIALISED,
+    });
+    await ok(probe, { op: 'WSAStartup', version: WINSOCK_2_2 });
+    assert.deepEqual((await ok(probe, { op: 'getsockname', s: dup })).out.endpoint, (await ok(main, { op: 'getsockname', s })).out.endpoint);
+    await probe.release();
+    await ok(main, { op: 'getSocketType', s });
+    assert.equal(returned(await probe.call({ op: 'duplicateFromParent', s: '0x1234' }, BOUND)).ret, SOCKET_ERROR, 'a handle the parent does not hold');
+  });
+
   it('treats a closed socket and an event handle as not sockets', async () => {
     const testbed = await simulatorTestbed.create({});
     const process = await testbed.mainProcess();

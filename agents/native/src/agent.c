@@ -13,7 +13,8 @@
  * runtime holds one reference and the agent one more), so that one unbalanced WSACleanup in a scenario
  * cannot cut the control channel. `spawn` hands out a probe: a fresh process of this program (--probe)
  * that calls WSACleanup until it fails and then takes calls over two named pipes; it inherits no handle
- * (no socket of a scenario can outlive its close in a probe). One probe is started ahead, with the agent.
+ * (no socket of a scenario can outlive its close in a probe), and holds another's only when a call asks it
+ * to duplicate one of the agent's (duplicateFromParent; the agent's process id is its --parent). One probe is started ahead, with the agent.
  *
  * Threads: the main thread accepts; one thread reads the controller's requests and answers the calls that
  * return at once; each call that may block gets a worker and a supervisor thread (executor.c); each probe
@@ -32,7 +33,8 @@ static struct {
     unsigned announce_port;
     int announce, single, verbose, probe;
     char pipe[128];
-} opts = {"127.0.0.1", 0, "", 0, 0, 0, 0, 0, ""};
+    unsigned long parent; /* a probe's: the agent's process id (--parent) */
+} opts = {"127.0.0.1", 0, "", 0, 0, 0, 0, 0, "", 0};
 
 /* ---- log ----------------------------------------------------------------------------------------- */
 
@@ -318,7 +320,7 @@ static struct probe *start_probe(char *why, size_t whylen) {
         free(p);
         return NULL;
     }
-    swprintf(command, sizeof command / sizeof command[0], L"\"%ls\" --probe --pipe %ls%ls", exe, name, opts.verbose ? L" --verbose" : L"");
+    swprintf(command, sizeof command / sizeof command[0], L"\"%ls\" --probe --pipe %ls --parent %lu%ls", exe, name, (unsigned long)GetCurrentProcessId(), opts.verbose ? L" --verbose" : L"");
     STARTUPINFOW si;
     PROCESS_INFORMATION pi;
     memset(&si, 0, sizeof si);
@@ -755,6 +757,13 @@ static int parse_args(int argc, char **argv) {
                 snprintf(message, sizeof message, "%s wants HOST:PORT, not \"%.100s\"", a, v);
                 return usage(message);
             }
+        } else if (strcmp(a, "--parent") == 0) {
+            /* Decimal digits by hand: no C library function beyond those already checked against XP. */
+            const char *v = has_value ? argv[++i] : "";
+            unsigned long pid = 0;
+            for (; *v >= '0' && *v <= '9' && pid <= 0xfffffffUL; v++) pid = pid * 10 + (unsigned long)(*v - '0');
+            if (pid == 0 || *v != '\0') return usage("--parent wants the agent's process id");
+            opts.parent = pid;
         } else if (strcmp(a, "--single") == 0) opts.single = 1;
         else if (strcmp(a, "--verbose") == 0) opts.verbose = 1;
         else if (strcmp(a, "--probe") == 0) opts.probe = 1;
@@ -808,6 +817,7 @@ static int agent_main(int argc, char **argv) {
     executor_init();
     int rc = parse_args(argc, argv);
     if (rc != 0) return rc;
+    executor_set_parent(opts.parent);
     if (opts.probe) return probe_main();
 
     /* First, so that the spare probe starts while this process sets up. */

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum kind { KIND_SOCKET, KIND_EVENT };
+/* A duplicate of another process's handle is closed with CloseHandle, never closesocket: its socket stays
+ * its owner's. */
+enum kind { KIND_SOCKET, KIND_EVENT, KIND_DUPLICATE };
 
 struct minted {
     unsigned long long value;
@@ -25,7 +27,10 @@ static struct {
     size_t n, cap;
     int startup_balance;
     LARGE_INTEGER frequency;
+    unsigned long parent;
 } state;
+
+void executor_set_parent(unsigned long pid) { state.parent = pid; }
 
 void executor_init(void) {
     InitializeCriticalSection(&state.lock);
@@ -181,6 +186,7 @@ static int may_block(enum op op) {
     case OP_FIONBIO:
     case OP_WSAEnumProtocols:
     case OP_createNonSocketHandle:
+    case OP_duplicateFromParent:
     case OP_resolveExport:
     case OP_COUNT:
         return 0;
@@ -315,6 +321,19 @@ static void perform(struct job *j) {
         j->ret = h == NULL ? SOCKET_ERROR : 0;
         break;
     }
+    case OP_duplicateFromParent: {
+        double t0 = now_ms();
+        HANDLE parent = state.parent ? OpenProcess(PROCESS_DUP_HANDLE, FALSE, state.parent) : NULL;
+        HANDLE h = NULL;
+        if (!state.parent) j->error = ERROR_INVALID_PARAMETER;
+        else if (!parent) j->error = (int)GetLastError();
+        else if (!DuplicateHandle(parent, (HANDLE)(ULONG_PTR)c->s, GetCurrentProcess(), &h, 0, FALSE, DUPLICATE_SAME_ACCESS)) j->error = (int)GetLastError();
+        if (parent) CloseHandle(parent);
+        j->elapsed = now_ms() - t0;
+        j->value = (ULONG_PTR)h;
+        j->ret = h == NULL ? SOCKET_ERROR : 0;
+        break;
+    }
     case OP_resolveExport: {
         double t0 = now_ms();
         WCHAR module[MAX_PATH + 1];
@@ -377,8 +396,9 @@ static void finish(struct job *j) {
     case OP_socket:
     case OP_accept:
     case OP_createNonSocketHandle:
+    case OP_duplicateFromParent:
         if (j->ret == 0) {
-            mint(j->value, c->op == OP_createNonSocketHandle ? KIND_EVENT : KIND_SOCKET);
+            mint(j->value, c->op == OP_createNonSocketHandle ? KIND_EVENT : c->op == OP_duplicateFromParent ? KIND_DUPLICATE : KIND_SOCKET);
             out_text(o, "\"handle\":");
             out_handle(o, j->value);
         }

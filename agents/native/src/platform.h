@@ -51,6 +51,9 @@ void executor_release(struct out *closed);
 unsigned long long socket_max(void);
 /** WSAStartup(2.2); its result code. */
 int executor_startup(void);
+/** The process that started this one, whose handles `duplicateFromParent` duplicates: the agent, for a
+ *  probe (--parent); 0 for the agent itself, where the op fails with ERROR_INVALID_PARAMETER. */
+void executor_set_parent(unsigned long pid);
 
 /** The facts of this agent's hello, as a JSON object (facts.c). */
 void facts_json(struct out *o);

@@ -410,6 +410,7 @@ int decode_call(const struct json *call, unsigned long long socket_max, struct c
     case OP_getSocketType:
     case OP_FIONREAD:
     case OP_closesocket:
+    case OP_duplicateFromParent:
         return handle_field(call, socket_max, &c->s, err);
     case OP_send:
         if (handle_field(call, socket_max, &c->s, err)) return -1;

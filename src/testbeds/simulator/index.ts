@@ -77,7 +77,7 @@ class SimulatorTestbed implements Testbed {
   }
 
   async uninitialisedProcess(): Promise<WinsockProcess> {
-    return new this.Provider(this.net, this.options, false);
+    return new this.Provider(this.net, this.options, false, this.mainSimulatedProcess());
   }
 
   async inject(fault: FaultName): Promise<void> {

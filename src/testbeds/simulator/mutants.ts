@@ -146,6 +146,23 @@ export const MUTANTS = [
     },
   },
   {
+    name: 'startup-count-unchecked',
+    breaks: ['errors.wsanotinitialised'],
+    summary: "never looks at the start-up count: the call goes straight to the socket, as Wine's shutdown does",
+    Provider: class extends SimulatedProcess {
+      // Answered as in an initialised process: a handle that names no socket is WSAENOTSOCK, a socket's is shut down.
+      protected override answer(call: Call): Answer {
+        if (call.op !== 'WSARecvDisconnect' || this.startupCount > 0) return super.answer(call);
+        this.startupCount = 1;
+        try {
+          return super.answer(call);
+        } finally {
+          this.startupCount = 0;
+        }
+      }
+    },
+  },
+  {
     name: 'buffer-before-startup',
     breaks: ['errors.wsanotinitialised'],
     summary: 'given a disconnect-data buffer before WSAStartup, answers "no disconnect data" and returns 0',

@@ -201,6 +201,8 @@ const FIRST_HANDLE = 0x100;
 export class SimulatedProcess implements WinsockProcess {
   protected startupCount: number;
   private readonly handles = new Map<Handle, Entry>();
+  /** Handles duplicated from the parent: they name the parent's sockets, which closing them leaves open. */
+  private readonly duplicates = new Set<Handle>();
   private nextHandle = FIRST_HANDLE;
   readonly faults = new Set<FaultName>();
   private readonly protocols = this.catalogue();
@@ -209,6 +211,8 @@ export class SimulatedProcess implements WinsockProcess {
     protected readonly net: Network,
     private readonly options: { readonly choices: SimulatorChoices },
     winsockInitialised: boolean,
+    /** The process that started this one (the main process, for a probe); null for the main process. */
+    private readonly parent: SimulatedProcess | null = null,
   ) {
     this.startupCount = winsockInitialised ? 1 : 0;
   }
@@ -244,9 +248,10 @@ export class SimulatedProcess implements WinsockProcess {
 
   async release(): Promise<void> {
     for (const [handle, entry] of this.handles) {
-      if (entry.kind === 'socket') this.closeSocket(entry);
+      if (entry.kind === 'socket' && !this.duplicates.has(handle)) this.closeSocket(entry);
       this.handles.delete(handle);
     }
+    this.duplicates.clear();
   }
 
   protected answer(call: Call): Answer {
@@ -256,6 +261,8 @@ export class SimulatedProcess implements WinsockProcess {
         return { ret: 0 };
       case 'createNonSocketHandle':
         return { ret: 0, out: { handle: this.mint({ kind: 'event' }) } };
+      case 'duplicateFromParent':
+        return this.duplicateFromParent(call.s);
       case 'resolveExport':
         return { ret: call.module.toLowerCase() === 'ws2_32.dll' && this.ws2_32Exports(call.symbol) ? 1 : 0 };
       default:
@@ -281,7 +288,7 @@ export class SimulatedProcess implements WinsockProcess {
     return answer === 'would-block' && entry.nonBlocking ? new Fail('WSAEWOULDBLOCK') : answer;
   }
 
-  private socketCall(entry: SocketEntry, call: Extract<Call, { s: Handle }>): Answer {
+  private socketCall(entry: SocketEntry, call: Exclude<Extract<Call, { s: Handle }>, { op: 'duplicateFromParent' }>): Answer {
     switch (call.op) {
       case 'bind':
         return this.bind(entry, call.to);
@@ -319,10 +326,23 @@ export class SimulatedProcess implements WinsockProcess {
         entry.nonBlocking = call.nonBlocking !== 0;
         return { ret: 0 };
       case 'closesocket':
-        this.closeSocket(entry);
+        if (!this.duplicates.delete(call.s)) this.closeSocket(entry);
         this.handles.delete(call.s);
         return { ret: 0 };
     }
+  }
+
+  /**
+   * DuplicateHandle from the parent: a new handle of this process naming the parent's object, a kernel
+   * call that needs no WSAStartup. A handle the parent does not hold fails; a real system reports
+   * ERROR_INVALID_HANDLE through GetLastError, which has no name among the WSA codes, so WSAEBADF stands for it.
+   */
+  private duplicateFromParent(source: Handle): Answer {
+    const entry = this.parent?.handles.get(source);
+    if (!entry) return new Fail('WSAEBADF');
+    const handle = this.mint(entry);
+    this.duplicates.add(handle);
+    return { ret: 0, out: { handle } };
   }
 
   /** An injected fault fails every call that takes a socket, before the socket is looked at. */
