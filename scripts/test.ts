@@ -90,7 +90,7 @@ function steps(sharedRuns: string): Step[] {
     },
     { name: 'lint', after: [], run: command('npm', ['run', '--silent', 'lint']) },
     { name: 'typecheck', after: [], run: command(bin('tsc'), ['--noEmit']) },
-    { name: 'mutants', after: [], run: node([...TS, 'scripts/mutants.ts']) },
+    { name: 'mutants', after: [], run: node(['bin/conformance.js', 'mutants']) },
     { name: 'test:unit', after: [], run: node([...TS, '--test', ...testFiles('unit')]) },
     { name: 'lint:trace', after: [], run: node([...TS, 'scripts/lint-trace.ts']) },
   ];
