@@ -10,8 +10,16 @@ Feature: Disconnect data
     When the installed protocols are listed with WSAEnumProtocols
     Then no base TCP/IP provider advertises XP1_DISCONNECT_DATA
 
+  # Asked on an open connection, where the peer has not closed and so has sent no disconnect data a
+  # provider could have, and after the peer closed, when the page has applications collect it.
   @req:remarks.disconnect-data-needs-xp1 @strength:MUST
-  Scenario: A provider without XP1_DISCONNECT_DATA hands back no disconnect data
+  Scenario: A provider without XP1_DISCONNECT_DATA hands back no disconnect data on an open connection
+    Given a connected TCP socket
+    When WSARecvDisconnect is called with a 16-byte disconnect data buffer
+    Then no disconnect data is returned
+
+  @req:remarks.disconnect-data-needs-xp1 @strength:MUST
+  Scenario: A provider without XP1_DISCONNECT_DATA hands back no disconnect data once the peer has closed
     Given a connected TCP socket
     And the peer has closed its side of the connection
     And the application has learnt of the close from recv

@@ -1,4 +1,4 @@
-// winsock-conformance bench [--samples N] [--wine] (npm run bench; src/cli/bench.ts reads the flags): the suite's speed targets, measured, never asserted in tests.
+// winsock-conformance bench [--samples N] [--wine] [--npm-test] (npm run bench; src/cli/bench.ts reads the flags): the suite's speed targets, measured, never asserted in tests.
 //   simulator: the whole suite with all its reports against stock cucumber-js running the same features
 //              with the message, HTML and JUnit formatters: the median of the ratios of back-to-back
 //              pairs; target at most 1.2x.
@@ -6,6 +6,7 @@
 //              at most 0.1 s; the node agent's node.exe takes about 0.9 s) and the round trip of a trivial
 //              call to it, median target <= 1 ms; and each Wine run's wall time against its agent boot
 //              plus the windows it had to wait, median of the samples; target 1.2x.
+//   npm test:  (with --npm-test) its wall time on a warm machine; target at most 120 s (bench-npm-test.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +14,15 @@ import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths';
 import { readRunRecord } from '../src/verdicts/run-record';
 import { featurePaths, functionCatalogue } from '../src/catalogue/catalogue';
+import { benchNpmTest } from './bench-npm-test';
 
 export interface BenchOptions {
   /** How many samples each measurement takes the median of. */
   samples: number;
   /** The agents' and the Wine run's targets too. */
   wine: boolean;
+  /** npm test's wall time, warm, too (two whole npm test runs). */
+  npmTest: boolean;
 }
 
 let samples = 9;
@@ -128,4 +132,5 @@ export async function bench(options: BenchOptions): Promise<void> {
   samples = options.samples;
   simulator();
   if (options.wine) await wine();
+  if (options.npmTest) benchNpmTest(line);
 }

@@ -2,7 +2,7 @@
 // judgement to the Then steps.
 import { When } from '../support/dsl';
 import { watchFor } from '../support/observe';
-import { peerDatagramTo, TCP } from '../support/situations';
+import { notApplicableIfNoLongerASocket, peerDatagramTo, TCP } from '../support/situations';
 import { CallTimeout, NotApplicable } from '../src/core/outcomes';
 import { describeOutcome } from '../src/run-outputs/call-log';
 import { SD_RECEIVE, SD_SEND } from '../src/core/winsock';
@@ -19,8 +19,9 @@ When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer', asy
 });
 
 // Where a rule is about the call's effect, a buffer runs too: an implementation may take another path with
-// one. TCP/IP may decline it with WSAENOPROTOOPT (errors.wsaenoprotoopt.tcpip-optional): the rule's
-// scenario then goes N/A by the step below, as for any failed call.
+// one. TCP/IP may decline it with WSAENOPROTOOPT (errors.wsaenoprotoopt.tcpip-optional): where the rule
+// presumes a call that succeeded, its scenario then goes N/A by the step below, as for any failed call;
+// where it speaks of any call (remarks.no-effect-on-lower-layers), the failed call is judged as well.
 When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer, which TCP\\/IP may decline', async function (bytes: number) {
   await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
 });
@@ -57,6 +58,7 @@ When('the connection is closed in both directions', async function () {
   const peer = this.requirePeer();
   await peer.endWriting();
   const shut = await this.call({ op: 'shutdown', s: subject.handle, how: SD_SEND });
+  notApplicableIfNoLongerASocket(shut, 'shutdown(SD_SEND)');
   if (shut.ret !== 0) throw new Error('setting up: shutdown(SD_SEND) failed');
   const closed = await watchFor(this, peer, 'eof', 2000);
   if (!closed.found) throw new Error('setting up: the peer did not see the socket shut down sending');

@@ -25,7 +25,7 @@ const LOOKED_FOR: Record<PeerEvent['kind'], string> = {
   eof: 'a FIN',
   reset: 'a reset',
   datagram: 'a datagram',
-  refused: 'an ICMP port unreachable',
+  'icmp-error': 'an ICMP error',
 };
 
 /** Put a window on the scenario's timeline (the wire log shows it), opening now; the function returned closes it. */

@@ -1,7 +1,7 @@
 // The socket situations scenarios start from, built through ordinary Winsock calls and the peer. A
 // failure while building one is the harness's (BROKEN), not the implementation's: it is not the rule
 // under test. The step vocabulary registers a Given for each; comparisons reuse the same builders.
-import type { Endpoint, Handle, PeerDatagramSocket, ProtocolInfo } from '../src/core/ports';
+import type { Endpoint, Handle, PeerDatagramSocket, ProtocolInfo, Returned } from '../src/core/ports';
 import { NotApplicable } from '../src/core/outcomes';
 import {
   AF_INET,
@@ -19,6 +19,7 @@ import {
   wsaErrorName,
 } from '../src/core/winsock';
 import type { ConformanceWorld, Subject } from './world';
+import { describeOutcome } from '../src/run-outputs/call-log';
 
 export const TCP: ProtocolInfo = { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0, chainLen: BASE_PROTOCOL };
 export const UDP: ProtocolInfo = { name: 'UDP/IP', af: AF_INET, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0, chainLen: BASE_PROTOCOL };
@@ -98,7 +99,7 @@ export async function localEndpoint(world: ConformanceWorld, handle: Handle): Pr
   return named.out.endpoint;
 }
 
-/** A peer datagram socket connected to `to`, so that an ICMP error for the flow reaches it as "refused". */
+/** A peer datagram socket connected to `to`, so that an ICMP error for the flow reaches it (an icmp-error event). */
 export async function peerDatagramTo(world: ConformanceWorld, to: Endpoint): Promise<PeerDatagramSocket> {
   const socket = await world.testbed.peer.openDatagramSocket();
   await socket.connect(to);
@@ -180,3 +181,15 @@ export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Sub
     return { handle, protocol: null, peer: null };
   },
 };
+
+/**
+ * A call on the subject that answered WSAENOTSOCK after WSARecvDisconnect: the handle is no longer a socket.
+ * That is remarks.does-not-close-socket's deviation, counted there; a scenario of another rule has nothing left
+ * to judge on the socket, and is N/A with the reason rather than BROKEN.
+ */
+export function notApplicableIfNoLongerASocket(outcome: Returned, what: string): void {
+  if (outcome.ret === SOCKET_ERROR && outcome.error === WSA_ERRORS.WSAENOTSOCK)
+    throw new NotApplicable(
+      `${what} ${describeOutcome(outcome)}: the handle is no longer a socket, which is remarks.does-not-close-socket's to judge; nothing is left to judge here`,
+    );
+}

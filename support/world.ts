@@ -73,6 +73,11 @@ export class ConformanceWorld extends World<WorldParameters> {
   names: { local: Endpoint; remote: Endpoint } | null = null;
   /** A peer listener the subject was asked to connect to during the scenario. */
   listener: PeerListener | null = null;
+  /**
+   * How many ICMP errors about the peer datagram socket's flow the wire showed when the no-ICMP check judged
+   * it (null: not judged, or no capture), so that its control counts only those that came after.
+   */
+  icmpErrorsJudged: number | null = null;
   /** The last check of "returns without blocking": its bound and round-trip floor, which its control reuses. */
   blockingCheck: { withinMs: number; floorMs: number } | null = null;
   /** Time spent waiting out windows and call bounds: what a real backend cannot make faster. */

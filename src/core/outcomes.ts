@@ -58,6 +58,22 @@ export class NotApplicable extends Error {
 }
 
 export const NOT_APPLICABLE_MEDIA = 'application/vnd.winsock-conformance.not-applicable+json';
+/**
+ * `{ observer, check, why }`: a check of the rule that could not look, because the run lacks its observer
+ * (the wire, where nothing is captured). The scenario's verdict keeps what the other checks established,
+ * qualified by it ("PASS, without the wire") in every output.
+ */
+export const UNOBSERVED_MEDIA = 'application/vnd.winsock-conformance.unobserved+json';
+
+/** What a scenario could not observe (the body of an UNOBSERVED_MEDIA attachment, and verdicts.json's `unobserved`). */
+export interface Unobserved {
+  /** The observer the run lacks, e.g. `the wire`. */
+  observer: string;
+  /** What the check would have looked for, e.g. `no segment from the socket besides its handshake`. */
+  check: string;
+  /** Why the run lacks the observer. */
+  why: string;
+}
 /** `{ waitedMs, calls }`: every call with its outcome, and the time spent waiting out windows and bounds. */
 export const CALL_LOG_MEDIA = 'application/vnd.winsock-conformance.call-log+json';
 export const WIRE_LOG_MEDIA = 'application/vnd.winsock-conformance.wire-log+json';

@@ -143,8 +143,11 @@ export type PeerEvent =
   | { kind: 'eof' }
   | { kind: 'reset'; detail: string }
   | { kind: 'datagram'; bytes: number }
-  /** ICMP port unreachable, seen as ECONNREFUSED on a connected datagram socket. */
-  | { kind: 'refused'; detail: string };
+  /**
+   * An ICMP error about the flow, as a connected datagram socket is told of it: its errno (ECONNREFUSED for
+   * port unreachable; EHOSTUNREACH, ENETUNREACH, ENOPROTOOPT, EPROTO... for the others a BSD socket reports).
+   */
+  | { kind: 'icmp-error'; detail: string };
 
 /** Something the peer watches: the next event within a window, or null when the window passed quietly. */
 export interface PeerWatch {
@@ -176,7 +179,7 @@ export interface PeerListener {
 
 export interface PeerDatagramSocket extends PeerWatch {
   readonly endpoint: Endpoint;
-  /** Connect, so that an ICMP error for this flow is reported to the peer as ECONNREFUSED. */
+  /** Connect, so that an ICMP error for this flow is reported to the peer (an icmp-error event). */
   connect(to: Endpoint): Promise<void>;
   send(data: string): Promise<void>;
 }
@@ -207,6 +210,18 @@ export interface WirePacket {
   ack?: number;
   win?: number;
   icmp?: { type: number; code: number };
+}
+
+/**
+ * The ICMP messages that report an error about a packet (RFC 792, RFC 4443), by protocol: destination
+ * unreachable, source quench, time exceeded and parameter problem for ICMP; destination unreachable,
+ * packet too big, time exceeded and parameter problem for ICMPv6. Echo and the other queries are not errors.
+ */
+const ICMP_ERROR_TYPES: Record<string, readonly number[]> = { icmp: [3, 4, 11, 12], icmp6: [1, 2, 3, 4] };
+
+/** Whether a packet on the wire is an ICMP error message; its `to` is then the port of the packet it quotes. */
+export function isIcmpError(packet: WirePacket): boolean {
+  return packet.icmp !== undefined && (ICMP_ERROR_TYPES[packet.proto]?.includes(packet.icmp.type) ?? false);
 }
 
 /** One scenario's capture. */

@@ -57,6 +57,7 @@ code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation M
 .claim .run-name { color: var(--muted); margin-right: 2px; }
 .claim .why { color: var(--muted); font-style: italic; }
 .claim .detail { color: var(--muted); font-size: 12px; margin-top: 1px; }
+.claim .qualifier { font-size: 12px; font-style: italic; margin-left: 4px; color: #6e4b00; }
 .claim.unclaimed { color: #cf222e; font-weight: 600; }
 .claim.non-normative { color: var(--muted); font-style: italic; }
 ${BADGE_STYLE}
@@ -91,8 +92,12 @@ function claimHtml(claim: Claim, rows: ReadonlyMap<string, MatrixRow>, matrix: M
         const title = cell.expectation ? `${cell.verdict}: ${cell.expectation.reason}` : (deciding?.detail ?? '');
         // What a run did where it is not a plain PASS is said in words too, not only on hover.
         if (cell.verdict !== 'PASS' && deciding?.detail) details.push(`<div class="detail">${escapeHtml(run)}: ${escapeHtml(deciding.detail)}</div>`);
-        const shown = badge(cell.verdict, cell.primary?.href ?? null, title);
-        return `<span class="run" data-run="${escapeHtml(run)}" data-verdict="${escapeHtml(cell.verdict)}"><span class="run-name">${escapeHtml(run)}</span>${shown}</span>`;
+        // A verdict kept only as far as the run could look says what it lacked, beside the badge and in words.
+        const lacked = cell.unobserved.length > 0 ? `without ${cell.unobserved.join(' and ')}` : '';
+        if (lacked) details.push(`<div class="detail">${escapeHtml(run)}: ${escapeHtml(cell.reading)}, so not established</div>`);
+        const shown = badge(cell.verdict, cell.primary?.href ?? null, title) + (lacked ? `<span class="qualifier">${escapeHtml(lacked)}</span>` : '');
+        const unobserved = lacked ? ` data-unobserved="${escapeHtml(cell.unobserved.join(' and '))}"` : '';
+        return `<span class="run" data-run="${escapeHtml(run)}" data-verdict="${escapeHtml(cell.verdict)}"${unobserved}><span class="run-name">${escapeHtml(run)}</span>${shown}</span>`;
       })
       .join('');
     body += details.join('');

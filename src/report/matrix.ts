@@ -4,7 +4,7 @@
 import { scenarioKey } from '../run-outputs/keys';
 import type { Catalogue, Requirement } from '../catalogue/catalogue';
 import { requirementVerdict } from '../verdicts/verdicts';
-import type { Verdict } from '../verdicts/meanings';
+import { lackedObservers, qualifiedVerdict, type Verdict } from '../verdicts/meanings';
 import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
 import { sectionUrl } from '../catalogue/published-page';
 import { columnNote } from '../testbeds/registry';
@@ -35,6 +35,8 @@ export interface CellScenario {
   name: string;
   location: string;
   verdict: Verdict;
+  /** Its verdict as every output reads it: `PASS`, or `PASS, without the wire`. */
+  reading: string;
   detail: string;
   links: EvidenceLink[];
 }
@@ -44,6 +46,13 @@ export interface MatrixCell {
   verdict: Verdict | 'NOT RUN';
   /** The same over what was observed, before expectations: what the verdict line counts. */
   observed: Verdict | 'NOT RUN';
+  /**
+   * The observers its checks lacked where the implementation was observed to keep the rule (the wire): the
+   * cell reads `PASS, without the wire`, and the requirement is not established. Empty otherwise.
+   */
+  unobserved: string[];
+  /** The verdict as the cell reads it: `PASS`, or `PASS, without the wire`. */
+  reading: string;
   scenarios: CellScenario[];
   /** The recorded deviation behind an XFAIL or XPASS. */
   expectation: ExpectationRecord | null;
@@ -66,7 +75,16 @@ export interface MatrixRow {
 export type MustAnswer = 'yes' | 'no' | 'not established';
 
 export interface ColumnSummary {
+  /** yes: no MUST observed broken and none unknown; `observedEveryMust` says whether that covers every MUST. */
   keepsEveryMust: MustAnswer;
+  /**
+   * Whether every MUST was established here: none N/A, none kept only as far as a run without one of its
+   * observers could look ("PASS, without the wire"), none unknown. A yes over fewer reads "keeps every MUST
+   * it could observe: yes".
+   */
+  observedEveryMust: boolean;
+  /** The MUSTs not established, by why: `N/A`, `without the wire`, `BROKEN, TIMEOUT or not run`; each requirement once. */
+  mustsNotEstablished: { why: string; requirements: string[] }[];
   /** Requirements observed to FAIL, whether or not the deviation is recorded (XFAIL). Only MUSTs can FAIL. */
   deviations: string[];
   /** MAY requirements observed OPTIONAL. */
@@ -152,21 +170,35 @@ function columnTitle(source: RunSource, all: readonly RunSource[]): string {
 
 function cellFor(requirement: Requirement, source: RunSource): MatrixCell {
   const scenarios = source.record.results.filter((r) => r.requirement === requirement.id);
-  if (scenarios.length === 0) return { verdict: 'NOT RUN', observed: 'NOT RUN', scenarios: [], expectation: null, primary: null };
+  if (scenarios.length === 0)
+    return { verdict: 'NOT RUN', observed: 'NOT RUN', unobserved: [], reading: 'NOT RUN', scenarios: [], expectation: null, primary: null };
   const verdict = requirementVerdict(scenarios.map((s) => s.verdict));
   const observed = requirementVerdict(scenarios.map((s) => s.observed));
+  // Where the rule was observed kept, a scenario whose check could not look leaves it short of established.
+  const unobserved = observed === 'PASS' ? [...new Set(scenarios.flatMap((s) => lackedObservers({ verdict: s.observed, unobserved: s.unobserved })))] : [];
+  const reading = unobserved.length > 0 ? `${verdict}, without ${unobserved.join(' and ')}` : verdict;
   const deciding = scenarios.find((s) => s.verdict === verdict) ?? scenarios[0];
-  const cellScenarios = scenarios.map((s) => ({ name: s.name, location: s.location, verdict: s.verdict, detail: s.detail, links: scenarioLinks(source, s) }));
+  const cellScenarios = scenarios.map((s) => ({
+    name: s.name,
+    location: s.location,
+    verdict: s.verdict,
+    reading: qualifiedVerdict(s),
+    detail: s.detail,
+    links: scenarioLinks(source, s),
+  }));
   const expectation = deciding?.expectation ?? null;
   const evidence = expectation && isUrl(expectation.evidence) ? { label: 'evidence', href: expectation.evidence } : null;
   const scenarioLink = deciding ? (scenarioLinks(source, deciding)[0] ?? null) : null;
   const primary = (verdict === 'XFAIL' || verdict === 'XPASS') && evidence ? evidence : scenarioLink;
-  return { verdict, observed, scenarios: cellScenarios, expectation, primary };
+  return { verdict, observed, unobserved, reading, scenarios: cellScenarios, expectation, primary };
 }
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** Why a MUST observed BROKEN, TIMEOUT or not run is not established. */
+const UNKNOWN = 'BROKEN, TIMEOUT or not run';
 
 export function summarise(rows: readonly MatrixRow[], column: number): ColumnSummary {
   const deviations: string[] = [];
@@ -174,11 +206,15 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
   const unknown: string[] = [];
   const notApplicable: string[] = [];
   const staleExpectations: string[] = [];
-  let mustUnknown = 0;
+  const mustsNotEstablished = new Map<string, string[]>();
+  const notEstablished = (why: string, id: string): void => {
+    mustsNotEstablished.set(why, [...(mustsNotEstablished.get(why) ?? []), id]);
+  };
   for (const row of rows) {
     const cell = row.cells[column];
     if (row.kind !== 'tested' || !cell) continue;
     const { id, strength } = row.requirement;
+    const must = strength === 'MUST';
     if (cell.verdict === 'XPASS') staleExpectations.push(id);
     // What the implementation did decides the answer; an expectation only keeps a known deviation from
     // failing the run (XFAIL is still a deviation, an expected BROKEN still unknown).
@@ -194,26 +230,48 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
       case 'TIMEOUT':
       case 'NOT RUN':
         unknown.push(id);
-        if (strength === 'MUST') mustUnknown += 1;
+        if (must) notEstablished(UNKNOWN, id);
         break;
       case 'N/A':
         notApplicable.push(id);
+        if (must) notEstablished('N/A', id);
         break;
       case 'XPASS':
       case 'PASS':
+        if (must && cell.unobserved.length > 0) notEstablished(`without ${cell.unobserved.join(' and ')}`, id);
         break;
     }
   }
+  const mustUnknown = mustsNotEstablished.get(UNKNOWN)?.length ?? 0;
   const keepsEveryMust: MustAnswer = deviations.length > 0 ? 'no' : mustUnknown > 0 ? 'not established' : 'yes';
+  // N/A first, the unknown last, each observer lacked between.
+  const order = (why: string): number => (why === 'N/A' ? 0 : why === UNKNOWN ? 2 : 1);
+  const established = [...mustsNotEstablished.entries()].map(([why, requirements]) => ({ why, requirements })).sort((a, b) => order(a.why) - order(b.why));
+  const observedEveryMust = established.length === 0;
+  // The unknown MUSTs are counted among the requirements unknown, below: said once.
+  const said = established.filter((e) => e.why !== UNKNOWN);
+  const unestablished = said.reduce((n, e) => n + e.requirements.length, 0);
   const parts = [
-    `keeps every MUST: ${keepsEveryMust}`,
+    `keeps every MUST${keepsEveryMust === 'yes' && !observedEveryMust ? ' it could observe' : ''}: ${keepsEveryMust}`,
     plural(deviations.length, 'deviation', 'deviations'),
     `${plural(optionalAbsent.length, 'optional behaviour', 'optional behaviours')} absent`,
   ];
+  if (unestablished > 0)
+    parts.push(`${plural(unestablished, 'MUST', 'MUSTs')} not established: ${said.map((e) => `${e.requirements.length} ${e.why}`).join(', ')}`);
   if (unknown.length > 0) parts.push(`${plural(unknown.length, 'requirement', 'requirements')} unknown (BROKEN, TIMEOUT or not run)`);
   if (notApplicable.length > 0) parts.push(`${notApplicable.length} not applicable here`);
   if (staleExpectations.length > 0) parts.push(`${plural(staleExpectations.length, 'expectation', 'expectations')} out of date (XPASS)`);
-  return { keepsEveryMust, deviations, optionalAbsent, unknown, notApplicable, staleExpectations, line: parts.join('; ') };
+  return {
+    keepsEveryMust,
+    observedEveryMust,
+    mustsNotEstablished: established,
+    deviations,
+    optionalAbsent,
+    unknown,
+    notApplicable,
+    staleExpectations,
+    line: parts.join('; '),
+  };
 }
 
 export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[], diff: RunDiff | null = null): Matrix {

@@ -74,6 +74,7 @@ td.cell { min-width: 150px; }
 ${BADGE_STYLE}
 .links { font-size: 12px; margin-left: 4px; }
 .detail { font-size: 12px; color: #1f2328; margin-top: 3px; }
+.qualifier { font-size: 12px; font-style: italic; margin-left: 4px; color: #6e4b00; }
 .expectation { font-size: 12px; color: #6e4b00; margin-top: 3px; }
 details { font-size: 12px; margin-top: 3px; }
 details ul { margin: 4px 0 0; padding-left: 16px; }
@@ -101,8 +102,13 @@ function scenarioLinksHtml(scenario: CellScenario): string {
   return scenario.links.map((l) => link(l.href, escapeHtml(l.label))).join(' · ');
 }
 
+/** What a verdict lacked, said beside its badge: `without the wire`. */
+function qualifierHtml(unobserved: readonly string[]): string {
+  return unobserved.length > 0 ? `<span class="qualifier">without ${escapeHtml(unobserved.join(' and '))}</span>` : '';
+}
+
 function cellHtml(cell: MatrixCell): string {
-  const parts = [badge(cell.verdict, cell.primary?.href ?? null)];
+  const parts = [badge(cell.verdict, cell.primary?.href ?? null) + qualifierHtml(cell.unobserved)];
   // The scenario that decided the verdict speaks for the cell; the others are one click away.
   const deciding = cell.scenarios.find((s) => s.verdict === cell.verdict);
   if (deciding) {
@@ -121,14 +127,15 @@ function cellHtml(cell: MatrixCell): string {
     const items = cell.scenarios
       .map(
         (s) =>
-          `<li>${badge(s.verdict, null)} ${escapeHtml(s.name)} <span class="links">${scenarioLinksHtml(s)}</span>` +
+          `<li>${badge(s.verdict, null)}${s.reading === s.verdict ? '' : qualifierHtml([s.reading.slice(s.verdict.length + ', without '.length)])} ${escapeHtml(s.name)} <span class="links">${scenarioLinksHtml(s)}</span>` +
           `${s.detail && s !== deciding ? `<div class="detail">${escapeHtml(s.detail)}</div>` : ''}</li>`,
       )
       .join('');
     const open = cell.verdict === 'PASS' || cell.verdict === 'N/A' ? '' : ' open';
     parts.push(`<details${open}><summary>${cell.scenarios.length} scenarios</summary><ul>${items}</ul></details>`);
   }
-  return `<td class="cell" data-verdict="${escapeHtml(cell.verdict)}">${parts.join(' ')}</td>`;
+  const unobserved = cell.unobserved.length > 0 ? ` data-unobserved="${escapeHtml(cell.unobserved.join(' and '))}"` : '';
+  return `<td class="cell" data-verdict="${escapeHtml(cell.verdict)}"${unobserved}>${parts.join(' ')}</td>`;
 }
 
 /** When a run started, to the minute: `2026-12-02 09:52 UTC`. */
@@ -207,11 +214,13 @@ function diffSummaryHtml(matrix: Matrix): string {
 
 function verdictLineHtml(column: MatrixColumn): string {
   const s = column.summary;
-  const cls = s.keepsEveryMust === 'yes' ? 'must-yes' : s.keepsEveryMust === 'no' ? 'must-no' : 'must-open';
+  // A yes over fewer than every MUST (some N/A, or kept only as far as the run could look) is not the full yes.
+  const cls = s.keepsEveryMust === 'yes' ? (s.observedEveryMust ? 'must-yes' : 'must-open') : s.keepsEveryMust === 'no' ? 'must-no' : 'must-open';
   const lists = [
     s.deviations.length ? `deviations: ${s.deviations.join(', ')}` : '',
     s.optionalAbsent.length ? `optional behaviours absent: ${s.optionalAbsent.join(', ')}` : '',
     s.unknown.length ? `unknown: ${s.unknown.join(', ')}` : '',
+    ...s.mustsNotEstablished.filter((e) => e.why.startsWith('without ')).map((e) => `MUSTs ${e.why}: ${e.requirements.join(', ')}`),
     s.notApplicable.length ? `not applicable: ${s.notApplicable.join(', ')}` : '',
     s.staleExpectations.length ? `expectations out of date: ${s.staleExpectations.join(', ')}` : '',
   ].filter(Boolean);
@@ -305,7 +314,7 @@ function shorten(text: string, max = 140): string {
 }
 
 function cellMarkdown(cell: MatrixCell): string {
-  let text = mdLink(`**${cell.verdict}**`, cell.primary?.href ?? null);
+  let text = mdLink(`**${cell.verdict}**`, cell.primary?.href ?? null) + (cell.unobserved.length > 0 ? `, without ${md(cell.unobserved.join(' and '))}` : '');
   const decided = cell.scenarios.find((s) => s.verdict === cell.verdict);
   if (cell.expectation) text += `: ${md(shorten(cell.expectation.reason))}`;
   else if (decided?.detail) text += `: ${md(shorten(decided.detail))}`;

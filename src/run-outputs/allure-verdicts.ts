@@ -11,6 +11,8 @@ import { allureCategories, VERDICT_FORMATS, verdictMessage, type AllureStatus } 
 
 /** The label that carries the run's verdict. */
 const VERDICT_LABEL = 'verdict';
+/** The labels that name the observers a scenario's checks lacked (the qualifier of "PASS, without the wire"). */
+export const UNOBSERVED_LABEL = 'unobserved';
 
 /** The fields of an Allure result, step or fixture this module reads or sets; the rest are kept as they came. */
 interface Executable {
@@ -55,7 +57,12 @@ function settleSteps(steps: readonly Executable[] | undefined, status: AllureSta
 /** One result, as the verdict tells it. */
 function tellVerdict(result: AllureResult, record: ScenarioRecord): void {
   const format = VERDICT_FORMATS[record.verdict];
-  result.labels = [...(result.labels ?? []).filter((label) => label.name !== VERDICT_LABEL), { name: VERDICT_LABEL, value: record.verdict }];
+  const observers = [...new Set(record.unobserved.map((u) => u.observer))];
+  result.labels = [
+    ...(result.labels ?? []).filter((label) => label.name !== VERDICT_LABEL && label.name !== UNOBSERVED_LABEL),
+    { name: VERDICT_LABEL, value: record.verdict },
+    ...observers.map((observer) => ({ name: UNOBSERVED_LABEL, value: observer })),
+  ];
   result.status = format.allure;
   const message = verdictMessage(record);
   const trace = format.keepsTrace ? framesOf(result.statusDetails?.trace) : undefined;

@@ -82,6 +82,8 @@ function testcase(scenario: JunitScenario, times: ScenarioTimes): string {
     ...(scenario.requirement ? [property('requirement', scenario.requirement)] : []),
     ...(scenario.strength ? [property('strength', scenario.strength)] : []),
     ...(scenario.section ? [property('section', scenario.section)] : []),
+    // What a check could not look at, for want of its observer: the qualifier of a PASS ("PASS, without the wire").
+    ...scenario.unobserved.map((u) => property('unobserved', `${u.observer}: ${u.check} (${u.why})`)),
   ];
   const message = verdictMessage(scenario);
   const recorded = scenario.expectation;

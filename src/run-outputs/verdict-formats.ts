@@ -3,7 +3,7 @@
 // docs/interpreting.md gives it as a table. The rule behind every row: an output says a scenario failed
 // exactly when its verdict fails the run (FAILING), so that every report agrees with the exit code.
 import { AgentFailure, ObserverBlind } from '../core/outcomes';
-import { FAILING, type Verdict } from '../verdicts/meanings';
+import { FAILING, lackedObservers, qualifiedVerdict, unobservedClause, type Verdict } from '../verdicts/meanings';
 import type { ScenarioRecord } from '../verdicts/run-record';
 
 /** What a JUnit <testcase> holds: nothing (passed), <skipped>, <failure> or <error>. */
@@ -55,22 +55,25 @@ export function failsRun(verdict: Verdict): boolean {
   return FAILING.includes(verdict);
 }
 
-/** What a scenario's record must carry to be told: its verdict, detail and the expectation it was judged by. */
-export type Told = Pick<ScenarioRecord, 'verdict' | 'detail' | 'expectation'>;
+/** What a scenario's record must carry to be told: its verdict, detail, what it could not observe and the expectation it was judged by. */
+export type Told = Pick<ScenarioRecord, 'verdict' | 'detail' | 'unobserved' | 'expectation'>;
 
 /**
- * The one message of a scenario that did not pass, led by its verdict (Allure's categories match on that
- * prefix): the same words in JUnit and in Allure. PASS has none.
+ * The one message of a scenario, led by its verdict as qualified (Allure's categories match on that
+ * prefix): the same words in JUnit and in Allure. A PASS has none, unless a check of it could not look for
+ * want of its observer: "PASS, without the wire: ...", which says what was not looked for and why.
  */
 export function verdictMessage(record: Told): string {
   const recorded = record.expectation;
+  const lacked = lackedObservers(record).length > 0;
+  const unobserved = lacked ? unobservedClause(record.unobserved) : '';
   switch (record.verdict) {
     case 'PASS':
-      return '';
+      return lacked ? `${qualifiedVerdict(record)}: what was observed keeps the rule; ${unobserved}` : '';
+    case 'XPASS':
+      return `${qualifiedVerdict(record)}: recorded as ${recorded?.verdict || 'a deviation'} (${recorded?.reason || 'no reason given'}), but the rule held${lacked ? ` as far as observed (${unobserved})` : ''}: remove its expectation`;
     case 'XFAIL':
       return `XFAIL: ${record.detail} (recorded deviation: ${recorded?.reason || 'no reason given'})`;
-    case 'XPASS':
-      return `XPASS: recorded as ${recorded?.verdict || 'a deviation'} (${recorded?.reason || 'no reason given'}), but the rule held: remove its expectation`;
     case 'OPTIONAL':
       return `OPTIONAL: a MAY behaviour is absent, which the page allows: ${record.detail}`;
     default:
@@ -99,7 +102,8 @@ export function allureCategories(): AllureCategory[] {
   const led = (start: string): string => `^${start}[\\s\\S]*`;
   const kinds = BROKEN_KINDS.map((kind) => ({ name: kind.name, matchedStatuses: [VERDICT_FORMATS.BROKEN.allure], messageRegex: led(`BROKEN: ${kind.type}:`) }));
   const verdicts = (Object.entries(VERDICT_FORMATS) as [Verdict, VerdictFormat][]).flatMap(([verdict, format]) =>
-    format.category === null ? [] : [{ name: format.category, matchedStatuses: [format.allure], messageRegex: led(`${verdict}: `) }],
+    // A qualified verdict ("XPASS, without the wire: ...") is in its verdict's category.
+    format.category === null ? [] : [{ name: format.category, matchedStatuses: [format.allure], messageRegex: led(`${verdict}(?:, without [^:]+)?: `) }],
   );
   return [...kinds, ...verdicts];
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import path from 'node:path';
 import { InputError } from '../core/input-error';
 import { VERDICTS, type Verdict } from './meanings';
+import type { Unobserved } from '../core/outcomes';
 import type { Expectation } from './expectations-file';
 
 /** Where runs' reports go, under the repository, unless told (--reports, npm run report's --out). */
@@ -102,6 +103,11 @@ export interface ScenarioRecord {
   verdict: Verdict;
   /** The deviation, the N/A reason, or the harness error. */
   detail: string;
+  /**
+   * The checks that could not look, for want of an observer this run lacks (the wire): a PASS (or XPASS)
+   * is then qualified by it, "PASS, without the wire". Empty where every check looked.
+   */
+  unobserved: Unobserved[];
   expectation: ExpectationRecord | null;
   /** Time the scenario spent waiting out observation windows and call bounds. */
   waitedMs: number;
@@ -217,6 +223,13 @@ export function parseRunRecord(text: string, display: string): RunRecord {
     const expectation = item.expectation ?? null;
     if (expectation !== null && !isRecord(expectation)) throw new InputError(`${display}: ${where}.expectation must be an object or null`);
     const waited = item.waitedMs ?? 0;
+    // Records written before runs kept it said nothing of what went unobserved: read as nothing.
+    const unobserved = item.unobserved ?? [];
+    const isUnobserved = (u: unknown): u is Unobserved =>
+      isRecord(u) && typeof u.observer === 'string' && typeof u.check === 'string' && typeof u.why === 'string';
+    if (!Array.isArray(unobserved) || !unobserved.every(isUnobserved)) {
+      throw new InputError(`${display}: ${where}.unobserved must be a list of { observer, check, why }`);
+    }
     if (typeof waited !== 'number') throw new InputError(`${display}: ${where}.waitedMs must be a number`);
     return {
       name: text('name'),
@@ -228,6 +241,7 @@ export function parseRunRecord(text: string, display: string): RunRecord {
       verdict: verdict(item.verdict, `${where}.verdict`),
       observed: verdict(item.observed ?? item.verdict, `${where}.observed`),
       detail: text('detail', true),
+      unobserved: unobserved.map(({ observer, check, why }) => ({ observer, check, why })),
       expectation: expectation
         ? {
             verdict: String(expectation.verdict ?? ''),

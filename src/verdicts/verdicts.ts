@@ -5,7 +5,17 @@ import type { Requirement } from '../catalogue/catalogue';
 import type { Expectation } from './expectations-file';
 import type { ScenarioRecord } from './run-record';
 import type { ObservedVerdict, Verdict } from './meanings';
-import { AgentFailure, CALL_LOG_MEDIA, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, ObserverBlind, RUN_METADATA_MEDIA } from '../core/outcomes';
+import {
+  AgentFailure,
+  CALL_LOG_MEDIA,
+  CallTimeout,
+  Deviation,
+  NOT_APPLICABLE_MEDIA,
+  ObserverBlind,
+  RUN_METADATA_MEDIA,
+  UNOBSERVED_MEDIA,
+  type Unobserved,
+} from '../core/outcomes';
 
 /** Which verdict speaks for a requirement with several scenarios: the first in this order that occurs. */
 const PRECEDENCE: readonly Verdict[] = ['XPASS', 'FAIL', 'TIMEOUT', 'BROKEN', 'XFAIL', 'OPTIONAL', 'PASS', 'N/A'];
@@ -136,6 +146,17 @@ function waitedMs(attachments: readonly Attachment[]): number {
   return log ? (JSON.parse(log.body) as { waitedMs: number }).waitedMs : 0;
 }
 
+/** The checks of the scenario that could not look, each once (a check that ran twice lacked its observer once). */
+export function unobservedOf(attachments: readonly Attachment[]): Unobserved[] {
+  const seen = new Map<string, Unobserved>();
+  for (const a of attachments) {
+    if (a.mediaType !== UNOBSERVED_MEDIA) continue;
+    const { observer, check, why } = JSON.parse(a.body) as Unobserved;
+    seen.set(`${observer}\n${check}`, { observer, check, why });
+  }
+  return [...seen.values()];
+}
+
 export function requirementVerdict(verdicts: readonly Verdict[]): Verdict {
   return PRECEDENCE.find((v) => verdicts.includes(v)) ?? 'N/A';
 }
@@ -218,6 +239,7 @@ export class VerdictCollector {
       observed: seen.observed,
       verdict,
       detail,
+      unobserved: unobservedOf(run.attachments),
       expectation,
       waitedMs: waitedMs(run.attachments),
       attachments: run.attachments,

@@ -16,13 +16,14 @@ import { wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
 import { scratchDir } from '../scratch';
 import { openBrowser, SCREENSHOTS } from './browser';
 import { run } from './cli-process';
+import { copyOfSharedRun } from './shared-runs';
 
 /** A deviation Wine 8 has (expectations/wine.yaml), the statement that says otherwise, and its scenario's evidence. */
 const WINE_DEVIATION = 'errors.wsanotinitialised';
 /**
- * The Wine run's scenarios: two recorded deviations and a rule Wine keeps. `npm test` makes one whole Wine
- * run (robustness.test.ts, into reports/wine, in another test process whose order to this one is not
- * fixed), so this one runs only what the page's checks need; the other requirements read NOT RUN for Wine.
+ * The Wine run's scenarios: two recorded deviations and a rule Wine keeps. This run has only what the page's
+ * checks need (npm test's whole Wine run, test/e2e/shared-runs.ts, has them all), so that the other
+ * requirements read NOT RUN for Wine, which the page shows too.
  */
 const WINE_TAGS = `@req:${WINE_DEVIATION} or @req:remarks.tcp-reset-queued-data or @req:returns.zero-on-success`;
 
@@ -44,7 +45,8 @@ if (!existsSync(CHROMIUM)) {
     before(async () => {
       work = scratchDir('annotated-page');
       const [simulator, wine] = await Promise.all([
-        run('bin/conformance.js', ['--reports', path.join(work, 'simulator'), '--quiet']),
+        // The simulator's whole run is npm test's shared one (test/e2e/shared-runs.ts).
+        copyOfSharedRun('simulator', path.join(work, 'simulator')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
         run('bin/conformance.js', ['--backend', 'wine', '--tags', WINE_TAGS, '--reports', path.join(work, 'wine'), '--quiet']),
       ]);
       assert.equal(simulator.code, 0, `the simulator run failed: ${simulator.stderr || simulator.stdout}`);

@@ -18,6 +18,7 @@ import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
 import { runCli, VERDICT_LINE, type Finished } from './cli-process';
 import { attachmentsByScenario } from './messages';
+import { sharedRun } from './shared-runs';
 import { prefixLeftovers, readProc, stillRunningOf, stillRuns, trackDescendants } from './processes';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
@@ -90,12 +91,12 @@ describe('the native agent under wine', () => {
   });
 
   it('gives the verdicts of the node agent, and the same calls and results behind them, scenario by scenario', async () => {
-    const reports = { node: path.join(scratch, 'reports-node'), native: path.join(scratch, 'reports-native') };
-    const node = await runCli(['--backend', 'wine', '--quiet', '--reports', reports.node]);
-    const native = await runCli(['--backend', 'wine', '--backend-option', 'agent-kind=native', '--quiet', '--reports', reports.native]);
+    // The whole Wine run with each agent: npm test's shared runs (test/e2e/shared-runs.ts).
+    const [node, native] = await Promise.all([sharedRun('wine'), sharedRun('wine-native')]);
+    const reports = { node: node.folder, native: native.folder };
     assert.equal(node.code, 0, node.stdout + node.stderr);
     assert.equal(native.code, 0, native.stdout + native.stderr);
-    assertNothingLeft(native);
+    assert.deepEqual(native.leftovers, [], 'processes of the run, or of the prefix, still running');
 
     const a = readRunRecord(reports.node);
     const b = readRunRecord(reports.native);
@@ -155,12 +156,9 @@ describe('the native agent under wine', () => {
     const broken = results.filter((r) => r.verdict === 'BROKEN');
     assert.ok(broken.length <= 1, JSON.stringify(broken));
     for (const r of broken) assert.match(r.detail, /closed the control connection/);
-    // The others, as the node agent's run gave them (the test above), when it ran.
-    const nodeReports = path.join(scratch, 'reports-node');
-    if (fs.existsSync(path.join(nodeReports, 'verdicts.json'))) {
-      const byNode = new Map(readRunRecord(nodeReports).results.map((r) => [r.location, r.verdict]));
-      for (const r of results) if (r.verdict !== 'BROKEN') assert.equal(r.verdict, byNode.get(r.location), `${r.location}: ${r.detail}`);
-    }
+    // The others, as the node agent's whole run gave them.
+    const byNode = new Map(readRunRecord((await sharedRun('wine')).folder).results.map((r) => [r.location, r.verdict]));
+    for (const r of results) if (r.verdict !== 'BROKEN') assert.equal(r.verdict, byNode.get(r.location), `${r.location}: ${r.detail}`);
     assertNothingLeft(run);
   });
 

@@ -12,10 +12,11 @@ import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../src/core/paths';
 import { allureScenarioKey, scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
+import { UNOBSERVED_LABEL } from '../../src/run-outputs/allure-verdicts';
 import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage, type AllureStatus } from '../../src/run-outputs/verdict-formats';
 import { readRunRecord, runFiles, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { requirementVerdict } from '../../src/verdicts/verdicts';
-import { VERDICTS, type Verdict } from '../../src/verdicts/meanings';
+import { lackedObservers, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
 import { openBrowser } from './browser';
 import { scratchDir } from '../scratch';
 
@@ -40,15 +41,25 @@ function checkJunit(folder: string, records: readonly ScenarioRecord[], exitCode
   const text = readFileSync(runFiles(folder).junit, 'utf8');
   const suite = /<testsuite ([^>]*)>/.exec(text)?.[1] ?? '';
   const count = (name: string): number => Number(attribute(suite, name));
-  const cases = new Map<string, { verdict: string | undefined; outcome: string }>();
+  const cases = new Map<string, { verdict: string | undefined; outcome: string; unobserved: string[] }>();
   for (const [, attributes = '', body = ''] of text.matchAll(/<testcase ([^>]*)>([\s\S]*?)<\/testcase>/g)) {
     const location = `${attribute(attributes, 'file')}:${attribute(attributes, 'line')}`;
     const outcome = /<(skipped|failure|error)\b/.exec(body)?.[1] ?? 'passed';
-    cases.set(location, { verdict: /<property name="verdict" value="([^"]*)"\/>/.exec(body)?.[1], outcome });
+    const unobserved = [...body.matchAll(/<property name="unobserved" value="([^"]*)"\/>/g)].map((m) => unescapeXml(m[1] ?? ''));
+    cases.set(location, { verdict: /<property name="verdict" value="([^"]*)"\/>/.exec(body)?.[1], outcome, unobserved });
   }
   assert.equal(cases.size, records.length, 'junit.xml: one testcase per scenario');
   for (const record of records)
-    assert.deepEqual(cases.get(record.location), { verdict: record.verdict, outcome: VERDICT_FORMATS[record.verdict].junit }, `junit.xml: ${record.location}`);
+    assert.deepEqual(
+      cases.get(record.location),
+      {
+        verdict: record.verdict,
+        outcome: VERDICT_FORMATS[record.verdict].junit,
+        // What a check could not look at: the qualifier of a PASS, as a property.
+        unobserved: record.unobserved.map((u) => `${u.observer}: ${u.check} (${u.why})`),
+      },
+      `junit.xml: ${record.location}`,
+    );
   const expected = (outcome: string): number => records.filter((r) => VERDICT_FORMATS[r.verdict].junit === outcome).length;
   assert.deepEqual(
     { tests: count('tests'), failures: count('failures'), errors: count('errors'), skipped: count('skipped') },
@@ -91,6 +102,11 @@ function checkRawAllure(folder: string, records: readonly ScenarioRecord[]): voi
       result.labels.filter((l) => l.name === 'verdict').map((l) => l.value),
       [record.verdict],
       `${where}: verdict label`,
+    );
+    assert.deepEqual(
+      result.labels.filter((l) => l.name === UNOBSERVED_LABEL).map((l) => l.value),
+      [...new Set(record.unobserved.map((u) => u.observer))],
+      `${where}: the observers it lacked, as labels`,
     );
     assert.equal(result.statusDetails.message ?? '', verdictMessage(record), `${where}: message`);
     assert.deepEqual(stepMessages(result.steps), [], `${where}: the message is said once, not again on a step`);
@@ -192,6 +208,11 @@ async function checkScenarioPage(page: Page, index: string, id: string, record: 
   const text = await page.locator('body').innerText();
   const where = `the Allure page of ${record.location}`;
   assert.match(text, new RegExp(`verdict\\s+${record.verdict.replace('/', '\\/')}\\b`), `${where}: its verdict label`);
+  if (record.verdict === 'PASS') {
+    // Allure shows no message of a passed scenario (its results keep it): the qualifier is its label.
+    for (const observer of lackedObservers(record)) assert.match(text, new RegExp(`${UNOBSERVED_LABEL}\\s+${observer}\\b`), `${where}: unobserved ${observer}`);
+    return;
+  }
   const message = verdictMessage(record);
   assert.deepEqual(await page.locator('[data-testid="test-result-error-message"]').allInnerTexts(), [message], `${where}: its message`);
   // Allure 3 also marks, in the scenario's body, where it ended: a line that repeats the message's first line.
@@ -204,19 +225,34 @@ async function checkScenarioPage(page: Page, index: string, id: string, record: 
 /** The run's column of the compliance matrix: each requirement's cell holds the loudest of its scenarios' verdicts. */
 async function checkMatrix(page: Page, matrix: string, column: number, records: readonly ScenarioRecord[], exitCode: number): Promise<void> {
   await page.goto(matrix);
-  const cells = new Map(
-    await page
-      .locator('tr[data-requirement]')
-      .evaluateAll(
-        (rows, nth) =>
-          rows.map((row) => [row.getAttribute('data-requirement') ?? '', row.querySelectorAll('td.cell')[nth]?.getAttribute('data-verdict') ?? null]),
-        column,
-      ),
+  const read = await page.locator('tr[data-requirement]').evaluateAll(
+    (rows, nth) =>
+      rows.map((row) => {
+        const cell = row.querySelectorAll('td.cell')[nth];
+        return [row.getAttribute('data-requirement') ?? '', cell?.getAttribute('data-verdict') ?? null, cell?.getAttribute('data-unobserved') ?? null] as const;
+      }),
+    column,
   );
-  const byRequirement = new Map<string, Verdict[]>();
-  for (const record of records)
-    if (record.requirement) byRequirement.set(record.requirement, [...(byRequirement.get(record.requirement) ?? []), record.verdict]);
-  for (const [requirement, verdicts] of byRequirement) assert.equal(cells.get(requirement), requirementVerdict(verdicts), `matrix: ${requirement}`);
+  const cells = new Map(read.map(([requirement, verdict]) => [requirement, verdict]));
+  const unobservedCells = new Map(read.map(([requirement, , unobserved]) => [requirement, unobserved]));
+  const byRequirement = new Map<string, ScenarioRecord[]>();
+  for (const record of records) if (record.requirement) byRequirement.set(record.requirement, [...(byRequirement.get(record.requirement) ?? []), record]);
+  for (const [requirement, scenarios] of byRequirement) {
+    assert.equal(cells.get(requirement), requirementVerdict(scenarios.map((s) => s.verdict)), `matrix: ${requirement}`);
+    // Kept as far as observed, the cell names what its scenarios' checks lacked.
+    const observedKept = requirementVerdict(scenarios.map((s) => s.observed)) === 'PASS';
+    const lacked = [...new Set(scenarios.flatMap((s) => lackedObservers({ verdict: s.observed, unobserved: s.unobserved })))];
+    assert.equal(unobservedCells.get(requirement), observedKept && lacked.length > 0 ? lacked.join(' and ') : null, `matrix: ${requirement}, what it lacked`);
+  }
+  // The headline never says every MUST is kept while one was not established (qualified, or N/A).
+  const headline = await page.locator('.verdict-line .line').nth(column).innerText();
+  const qualifiedMust = records.some(
+    (r) => r.strength === 'MUST' && r.observed === 'PASS' && lackedObservers({ verdict: r.observed, unobserved: r.unobserved }).length > 0,
+  );
+  if (qualifiedMust) {
+    assert.doesNotMatch(headline, /^keeps every MUST: yes/, `matrix: the headline, ${headline}`);
+    assert.match(headline, /MUSTs? not established: [^;]*without /, `matrix: the headline, ${headline}`);
+  }
   const failing = [...cells.values()].filter((v): v is Verdict => v !== null && (VERDICTS as readonly string[]).includes(v) && failsRun(v as Verdict));
   assert.equal(failing.length === 0, exitCode === 0, `matrix: failing cells ${failing.join(', ')}, against exit code ${exitCode}`);
 }
@@ -263,11 +299,14 @@ export async function assertReportsAgree(page: Page, folder: string, exitCode: n
   const rate = rated === 0 ? 'none' : `${Math.floor((expectedCounts.passed / rated) * 10000) / 100}%`;
   assert.equal(reading.successRate, rate, 'the Allure report: its success rate');
   assert.equal(exitCode === 0, reading.counts.failed + reading.counts.broken === 0, `the Allure report: failed and broken, against exit code ${exitCode}`);
-  // One scenario of each verdict but PASS, on its own page.
+  // One scenario of each verdict but PASS, on its own page; and a PASS qualified by what it could not
+  // observe ("PASS, without the wire"), whose message says so there.
   for (const verdict of VERDICTS.filter((v) => v !== 'PASS')) {
     const record = records.find((r) => r.verdict === verdict);
     if (record) await checkScenarioPage(page, index, ids[scenarioKey(record.location, record.name)] ?? '', record);
   }
+  const qualified = records.find((r) => r.verdict === 'PASS' && lackedObservers(r).length > 0);
+  if (qualified) await checkScenarioPage(page, index, ids[scenarioKey(qualified.location, qualified.name)] ?? '', qualified);
   await checkMatrix(page, built.urlOf(built.matrix), built.column, records, exitCode);
 }
 

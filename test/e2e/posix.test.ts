@@ -1,7 +1,7 @@
 // The posix backend end to end, through the CLI: its verdicts as expectations/posix.yaml records them, with
 // the evidence of the peer and the wire; the N/A scenarios with the porting table's reasons; and a call that
 // blocks ending its scenario as TIMEOUT while the same agent serves the rest of the run. (The whole posix
-// run, exit 0, is a step of `npm test` of its own.)
+// run is one of npm test's shared runs: shared-runs.test.ts.)
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { stillRunningOf } from './processes';
 import { scratchDir } from '../scratch';
 import { runCli as runCliProcess, type Finished } from './cli-process';
 import { attachmentsByScenario } from './messages';
+import { captureMissing, hasPrerequisite } from '../prerequisites';
 
 const scratch = scratchDir('posix');
 
@@ -28,13 +29,18 @@ async function runCli(args: string[], boundMs = 60_000): Promise<Finished> {
   return run;
 }
 
-const capturing = process.getuid?.() === 0;
+/** The run of a few scenarios that the first two tests read, made once. */
+let subset: Promise<{ run: Finished; reports: string }> | null = null;
+function subsetRun(): Promise<{ run: Finished; reports: string }> {
+  const reports = path.join(scratch, 'reports-subset');
+  const tags = '@req:remarks.tcp-reset-queued-data or @req:errors.wsaenotconn or @req:errors.wsanotinitialised or @req:facts.exported-by-ws2_32';
+  subset ??= runCli(['--backend', 'posix', '--tags', tags, '--reports', reports]).then((run) => ({ run, reports }));
+  return subset;
+}
 
 describe('the posix backend', { concurrency: true }, () => {
-  it('records its deviations as expected, with the wire, and makes N/A what POSIX has no counterpart for', async () => {
-    const reports = path.join(scratch, 'reports-subset');
-    const tags = '@req:remarks.tcp-reset-queued-data or @req:errors.wsaenotconn or @req:errors.wsanotinitialised or @req:facts.exported-by-ws2_32';
-    const run = await runCli(['--backend', 'posix', '--tags', tags, '--reports', reports]);
+  it('records its deviations as expected, and makes N/A what POSIX has no counterpart for', async () => {
+    const { run, reports } = await subsetRun();
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const record = readRunRecord(reports);
     const verdicts = Object.fromEntries(record.results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail }]));
@@ -48,18 +54,21 @@ describe('the posix backend', { concurrency: true }, () => {
     const reasonOf = (name: string): string => (JSON.parse(na.get(name)?.[0] ?? '{}') as { reason?: string }).reason ?? '';
     assert.equal(reasonOf('Ws2_32.dll exports WSARecvDisconnect'), `resolveExport has no POSIX counterpart: ${NO_POSIX_COUNTERPART.resolveExport}`);
     assert.equal(reasonOf('Without WSAStartup the call fails with WSANOTINITIALISED, with no disconnect data buffer'), NO_UNINITIALISED_PROCESS);
-    // Every scenario carries the wire when the run can capture (root), the recorded deviation too.
-    if (capturing) {
-      const wire = attachmentsByScenario(reports, WIRE_LOG_MEDIA);
-      assert.equal(wire.size, record.results.length);
-      const packets = JSON.parse(wire.get('Data still queued resets the TCP connection')?.[0] ?? '[]') as { flags: string[] }[];
-      assert.ok(
-        packets.some((p) => p.flags.includes('SYN')),
-        'the handshake is on the wire',
-      );
-    }
     assert.match(record.metadata['controller: column'] ?? '', /^A comparison, not a Winsock implementation/);
     assert.match(record.metadata['agent: ws2_32'] ?? '', /^none: /);
+  });
+
+  it('gives every scenario its wire log, the recorded deviation too', async (t) => {
+    if (!hasPrerequisite(t, captureMissing())) return;
+    const { run, reports } = await subsetRun();
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const wire = attachmentsByScenario(reports, WIRE_LOG_MEDIA);
+    assert.equal(wire.size, readRunRecord(reports).results.length);
+    const packets = JSON.parse(wire.get('Data still queued resets the TCP connection')?.[0] ?? '[]') as { flags: string[] }[];
+    assert.ok(
+      packets.some((p) => p.flags.includes('SYN')),
+      'the handshake is on the wire',
+    );
   });
 
   it('a call that blocks past its bound ends its scenario as TIMEOUT; the same agent serves the rest of the run', async () => {

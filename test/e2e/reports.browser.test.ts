@@ -1,4 +1,4 @@
-// The reports as a reader sees them: a fresh simulator run (and one with a rule broken on purpose), a
+// The reports as a reader sees them: a simulator run (npm test's shared one) and one with a rule broken on purpose, a
 // Wine run of two of Wine's recorded deviations, the report command, then the reports in headless
 // Chromium, served from 127.0.0.1. Screenshots go to reports/screenshots/, where a person looks at them
 // (the Wine deviation's page and its evidence among them). Chromium must not reach beyond 127.0.0.1; every other request fails the test.
@@ -16,6 +16,7 @@ import { scratchDir } from '../scratch';
 import { REPO_ROOT } from '../../src/core/paths';
 import { openBrowser, SCREENSHOTS } from './browser';
 import { run } from './cli-process';
+import { copyOfSharedRun } from './shared-runs';
 import { assertFilesAgree, assertReportsAgree } from './outputs-agree';
 
 /** The rule the fin-sent mutant breaks, and the scenario that catches it. */
@@ -69,7 +70,8 @@ if (!existsSync(CHROMIUM)) {
       work = scratchDir('reports-browser');
       assert.ok(wineSetupDone(), 'Wine is not set up: run `npm run setup` first');
       const [plain, mutant, wine] = await Promise.all([
-        run('bin/conformance.js', ['--reports', path.join(work, 'simulator'), '--quiet']),
+        // The simulator's whole run is npm test's shared one (test/e2e/shared-runs.ts).
+        copyOfSharedRun('simulator', path.join(work, 'simulator')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
         run('bin/conformance.js', ['--backend-option', 'mutant=fin-sent', '--reports', path.join(work, 'fin-sent'), '--quiet']),
         run('bin/conformance.js', ['--backend', 'wine', '--tags', WINE_DEVIATIONS, '--reports', path.join(work, 'wine'), '--quiet']),
       ]);

@@ -22,6 +22,8 @@ import { attachmentsByScenario } from './messages';
 import { REPO_ROOT } from '../../src/core/paths';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { assertOutputsAgree } from './outputs-agree';
+import { sharedRun } from './shared-runs';
+import { hasPrerequisite } from '../prerequisites';
 
 const FIXTURE = path.join('test', 'e2e', 'fixtures', 'faulty-agent.ts');
 /** Eleven scenarios the faulty agent's toy Winsock passes; the first is the first to call WSARecvDisconnect. */
@@ -304,17 +306,17 @@ describe('a faulty remote agent (agent=tcp://)', () => {
 // ---- a lying agent: what the suite observes for itself ------------------------------------------------
 
 describe('a lying agent between the controller and a real one under Wine', () => {
-  const ready = wineSetupDone();
+  const wineMissing = wineSetupDone() ? null : "Wine's set-up, which runs the real agent behind the liar: run `npm run setup`";
   const LIAR = path.join('test', 'e2e', 'fixtures', 'lying-proxy.ts');
   const BLOCKING = '@req:remarks.does-not-block-linger';
-  const NOTHING = 'Nothing reaches the peer';
+  const NOTHING = 'Nothing reaches the peer after the call with no disconnect data buffer';
 
   /** Run `tags` on Wine's ws2_32 through the lying proxy, told `lies`; its scenarios' verdicts and details by name. */
   async function throughTheLiar(
     name: string,
     lies: string[],
     tags: string,
-  ): Promise<{ run: Finished; verdicts: Map<string, { verdict: string; detail: string }> }> {
+  ): Promise<{ run: Finished; reports: string; verdicts: Map<string, { verdict: string; detail: string; unobserved: string[] }> }> {
     const setup = await ensureWineSetup({ log: () => undefined });
     const leave = usePrefix(setup);
     const agent = await launchLocalAgent(suiteAgentLaunch(setup, parseAgentOptions({}, 'wine')));
@@ -339,8 +341,10 @@ describe('a lying agent between the controller and a real one under Wine', () =>
             boundMs: 90_000,
           },
         );
-        const verdicts = new Map(readRunRecord(reports).results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail }]));
-        return { run, verdicts };
+        const verdicts = new Map(
+          readRunRecord(reports).results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail, unobserved: r.unobserved.map((u) => u.observer) }]),
+        );
+        return { run, reports, verdicts };
       } finally {
         proxy.kill();
       }
@@ -350,14 +354,20 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     }
   }
 
-  it('told no lie, it changes no verdict: both rules pass through it', { skip: !ready && 'needs npm run setup' }, async () => {
-    const { run, verdicts } = await throughTheLiar('honest', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
+  it('told no lie, it changes no verdict: both rules pass through it', async (t) => {
+    if (!hasPrerequisite(t, wineMissing)) return;
+    const { run, reports, verdicts } = await throughTheLiar('honest', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.ok(verdicts.size >= 4, run.stdout);
     for (const [name, v] of verdicts) assert.equal(v.verdict, 'PASS', `${name}: ${v.detail}`);
+    // A remote agent, capture off: the wire's check could not look, and its PASS says so in every output.
+    for (const [name, v] of verdicts) assert.deepEqual(v.unobserved, name === NOTHING ? ['the wire'] : [], name);
+    assert.match(run.stdout, /^PASS, without the wire +remarks\.no-effect-on-lower-layers +Nothing reaches the peer/m, run.stdout);
+    await assertOutputsAgree(reports, run.code ?? -1);
   });
 
-  it("a late answer that claims 0.1 ms: the call blocked, by the controller's clock", { skip: !ready && 'needs npm run setup' }, async () => {
+  it("a late answer that claims 0.1 ms: the call blocked, by the controller's clock", async (t) => {
+    if (!hasPrerequisite(t, wineMissing)) return;
     const { run, verdicts } = await throughTheLiar('late-answer', ['--late-answer', 'WSARecvDisconnect:700'], BLOCKING);
     assert.equal(run.code, 1, run.stdout + run.stderr);
     assert.ok(verdicts.size >= 2, run.stdout);
@@ -367,7 +377,8 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     }
   });
 
-  it('a reset just after the window: the rule that forbids it still fails', { skip: !ready && 'needs npm run setup' }, async () => {
+  it('a reset just after the window: the rule that forbids it still fails', async (t) => {
+    if (!hasPrerequisite(t, wineMissing)) return;
     const { run, verdicts } = await throughTheLiar('late-reset', ['--reset-after', '550'], '@req:remarks.no-effect-on-lower-layers');
     assert.equal(run.code, 1, run.stdout + run.stderr);
     const nothing = verdicts.get(NOTHING);
@@ -567,23 +578,26 @@ describe('an interrupted parallel run whose agents are slow to exit', () => {
 
 // ---- parallel runs ----------------------------------------------------------------------------------
 
-// The serial run is the backend's run of `npm test` (which runs no other whole Wine run): its reports go
-// where `npm run conformance` puts them, and its summary line is the test's diagnostic.
+// The serial run is the backend's whole run that npm test makes once (test/e2e/shared-runs.ts); its summary
+// line is the test's diagnostic.
 describe('--parallel 2 gives the verdicts of a serial run', () => {
-  for (const backend of ['simulator', 'wine']) {
+  for (const backend of ['simulator', 'wine'] as const) {
     it(`on ${backend}`, async (t) => {
       if (backend === 'wine') assert.ok(wineSetupDone(), 'Wine is not set up: run `npm run setup` first');
-      const serialDir = path.join(REPO_ROOT, 'reports', backend);
       const parallelDir = path.join(scratch, `reports-${backend}-parallel`);
-      const serial = await runCli(['--backend', backend, '--reports', serialDir, '--quiet'], { boundMs: 90_000 });
+      const [serial, parallel] = await Promise.all([
+        sharedRun(backend),
+        runCli(['--backend', backend, '--reports', parallelDir, '--quiet', '--parallel', '2'], { boundMs: 90_000 }),
+      ]);
+      const serialDir = serial.folder;
       t.diagnostic(`${backend}: ${serial.stdout.split('\n').find((line) => / scenarios: /.test(line)) ?? '(no summary line)'}`);
-      const parallel = await runCli(['--backend', backend, '--reports', parallelDir, '--quiet', '--parallel', '2'], { boundMs: 90_000 });
       assert.equal(serial.code, 0, serial.stdout + serial.stderr);
       assert.equal(parallel.code, 0, parallel.stdout + parallel.stderr);
       if (backend === 'wine') {
         // Every output of the Wine run (XFAIL, OPTIONAL, N/A) tells its verdicts, as reports.browser.test.ts checks a simulator and a mutant run's.
         await assertOutputsAgree(serialDir, serial.code ?? -1);
-        assertNothingLeftInPrefix([serial.pid, ...serial.descendants.map((p) => p.pid), parallel.pid, ...parallel.descendants.map((p) => p.pid)]);
+        assert.deepEqual(serial.leftovers, [], 'processes of the serial run, or of the prefix, still running');
+        assertNothingLeftInPrefix([...serial.controllers, parallel.pid, ...parallel.descendants.map((p) => p.pid)]);
         // Each worker captures all of lo; a scenario's wire log still holds its own traffic only (the
         // other worker's scenarios would add flows of their own; a late packet may add one).
         const alone = wireFlows(serialDir);

@@ -28,6 +28,7 @@ function scenario(req: string | null, name: string, verdict: Verdict, line = 1):
     observed: verdict,
     verdict,
     detail: verdict === 'PASS' ? '' : `why ${name}`,
+    unobserved: [],
     expectation: null,
     waitedMs: 0,
   };

@@ -112,7 +112,7 @@ describe('loopback peer', () => {
     peer.closeAll();
   });
 
-  it('reports datagrams, and ICMP port unreachable as refused', async () => {
+  it('reports datagrams, and ICMP port unreachable as an ICMP error, ECONNREFUSED', async () => {
     const peer = new LoopbackPeer();
     const d = await peer.openDatagramSocket();
     const sender = dgram.createSocket('udp4');
@@ -124,7 +124,8 @@ describe('loopback peer', () => {
     await d.connect(unused);
     await d.send('01');
     const event = await d.next(2000);
-    assert.equal(event?.kind, 'refused');
+    assert.equal(event?.kind, 'icmp-error');
+    assert.match(event && 'detail' in event ? event.detail : '', /^ECONNREFUSED/);
     peer.closeAll();
   });
 

@@ -41,6 +41,7 @@ function scenario(requirementId: string | null, verdict: Verdict, extra: Partial
     verdict,
     observed: verdict === 'XFAIL' ? 'FAIL' : verdict === 'XPASS' ? 'PASS' : verdict,
     detail: verdict === 'PASS' ? '' : `detail of ${verdict}`,
+    unobserved: [],
     expectation: null,
     waitedMs: 0,
     ...extra,
@@ -249,7 +250,7 @@ describe('the matrix model', () => {
     onlyNa.results[2] = scenario('remarks.b', 'N/A');
     assert.equal(
       buildMatrix(CATALOGUE, [source(onlyNa)]).columns[0]?.summary.line,
-      'keeps every MUST: yes; 0 deviations; 0 optional behaviours absent; 1 not applicable here',
+      'keeps every MUST it could observe: yes; 0 deviations; 0 optional behaviours absent; 1 MUST not established: 1 N/A; 1 not applicable here',
     );
   });
 
@@ -472,5 +473,46 @@ describe('Allure', () => {
     assert.deepEqual(container.afters[0]?.steps[0], { name: 'call log', attachments: [{ name: 'call log', source: 's', type: 'application/json' }] });
     assert.match(readFileSync(path.join(to, 'r-result.json'), 'utf8'), /"name":"not applicable"/);
     assert.equal(readFileSync(path.join(to, 's-attachment'), 'utf8'), '[]');
+  });
+});
+
+describe('a MUST kept only as far as the run could observe', () => {
+  const WIRE = { observer: 'the wire', check: 'no segment from the socket besides its handshake', why: 'the wire is not captured in this run' };
+
+  it('reads "PASS, without the wire" in its cell, and the headline never says every MUST is kept', () => {
+    const record = allPass();
+    record.results[1] = scenario('remarks.a', 'PASS', { unobserved: [WIRE] });
+    record.results[2] = scenario('remarks.b', 'N/A');
+    const matrix = buildMatrix(CATALOGUE, [source(record)]);
+    const cell = matrix.rows.find((r) => r.requirement.id === 'remarks.a')?.cells[0];
+    assert.deepEqual(cell?.unobserved, ['the wire']);
+    assert.equal(cell?.reading, 'PASS, without the wire');
+    const summary = matrix.columns[0]?.summary;
+    assert.equal(summary?.keepsEveryMust, 'yes');
+    assert.equal(summary?.observedEveryMust, false);
+    assert.equal(
+      summary?.line,
+      'keeps every MUST it could observe: yes; 0 deviations; 0 optional behaviours absent; 2 MUSTs not established: 1 N/A, 1 without the wire; 1 not applicable here',
+    );
+    const options = { generated: 'now', annotatedPage: null };
+    assert.match(renderHtml(matrix, options), /data-verdict="PASS" data-unobserved="the wire">.*<span class="qualifier">without the wire<\/span>/);
+    assert.match(renderHtml(matrix, options), /class="verdict-line must-open"/);
+    assert.match(renderMarkdown(matrix, options), /\*\*PASS\*\*\]\([^)]*\), without the wire/);
+  });
+
+  it('leaves a deviation unqualified, and reads an old record without unobserved as none', () => {
+    const record = allPass();
+    record.results[1] = scenario('remarks.a', 'FAIL', { unobserved: [WIRE] });
+    const cell = buildMatrix(CATALOGUE, [source(record)]).rows.find((r) => r.requirement.id === 'remarks.a')?.cells[0];
+    assert.deepEqual(cell?.unobserved, []);
+    const old = JSON.parse(JSON.stringify(allPass())) as { results: Record<string, unknown>[] };
+    for (const r of old.results) delete r.unobserved;
+    assert.deepEqual(
+      parseRunRecord(JSON.stringify(old), 'old.json').results.map((r) => r.unobserved),
+      old.results.map(() => []),
+    );
+    const bad = JSON.parse(JSON.stringify(allPass())) as { results: Record<string, unknown>[] };
+    if (bad.results[0]) bad.results[0].unobserved = ['the wire'];
+    assert.throws(() => parseRunRecord(JSON.stringify(bad), 'bad.json'), /bad\.json: results\[0\]\.unobserved must be a list/);
   });
 });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodePcap, PcapFormatError } from '../../src/testbeds/loopback/pcap';
+import { isIcmpError } from '../../src/core/ports';
 
 interface Rec {
   sec: number;
@@ -102,6 +103,32 @@ describe('decodePcap', () => {
     assert.deepEqual([packets[6].from.port, packets[6].to.port], [6000, 5000]);
     assert.equal(packets[1].epochMs - packets[0].epochMs, 0.25);
     assert.equal(packets[5].epochMs, 101_000);
+  });
+
+  it('reads the quoted ports of every ICMP error, and of no other ICMP message', () => {
+    const quoting = (type: number, code: number): Buffer =>
+      Buffer.concat([Buffer.from([type, code, 0, 0, 0, 0, 0, 0]), ipv4(17, udp(5000, 6000, Buffer.from('x')))]);
+    const file = pcapFile(
+      [
+        [3, 1],
+        [3, 13],
+        [11, 0],
+        [12, 0],
+        [8, 0],
+      ].map(([type, code], i) => ({ sec: 1, usec: i, frame: ether(ipv4(1, quoting(type as number, code as number))) })),
+    );
+    const packets = decodePcap(file);
+    assert.deepEqual(
+      packets.map((p) => [p.icmp?.type, p.icmp?.code, p.to.port, isIcmpError(p)]),
+      [
+        [3, 1, 5000, true],
+        [3, 13, 5000, true],
+        [11, 0, 5000, true],
+        [12, 0, 5000, true],
+        // An echo request quotes nothing: no ports, and no error.
+        [8, 0, 0, false],
+      ],
+    );
   });
 
   it("reads a TCP segment's sequence and acknowledgement numbers and window as they are in its header", () => {

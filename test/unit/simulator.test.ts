@@ -4,7 +4,9 @@ import { describe, it } from 'node:test';
 import { simulatorTestbed } from '../../src/testbeds/simulator';
 import { RECEIVE_WINDOW, SEND_BUFFER } from '../../src/testbeds/simulator/endpoints';
 import { parseSimulatorOptions } from '../../src/testbeds/simulator/index';
-import type { Call, CallOutcome, PeerStream, Returned, Testbed, WinsockProcess } from '../../src/core/ports';
+import { ICMP_UNREACHABLE, Network } from '../../src/testbeds/simulator/network';
+import { SimulatedPeer } from '../../src/testbeds/simulator/peer';
+import { isIcmpError, type Call, type CallOutcome, type PeerStream, type Returned, type Testbed, type WinsockProcess } from '../../src/core/ports';
 import { TCP, UDP } from '../../support/situations';
 import { MSG_PEEK, SD_RECEIVE, SD_SEND, SOCK_SEQPACKET, SOCKET_ERROR, WINSOCK_2_2, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../../src/core/winsock';
 
@@ -215,7 +217,25 @@ describe('simulator: UDP and ICMP', () => {
     const socket = await testbed.peer.openDatagramSocket();
     await socket.connect(await testbed.peer.unusedDatagramEndpoint());
     await socket.send('00');
-    assert.equal((await socket.next(100))?.kind, 'refused');
+    assert.deepEqual(await socket.next(100), { kind: 'icmp-error', detail: 'ECONNREFUSED: ICMP destination unreachable, code 3' });
+  });
+
+  it('tells a connected peer socket of a fatal ICMP error as its errno, and of host unreachable not at all, as Linux does', async () => {
+    const net = new Network();
+    const peer = new SimulatedPeer(net);
+    const socket = await peer.openDatagramSocket();
+    const to = await peer.unusedDatagramEndpoint();
+    await socket.connect(to);
+    const about = { transport: 'udp' as const, src: socket.endpoint.port, dst: to.port, payload: Buffer.from('00', 'hex') };
+    net.transmit({ transport: 'icmp', code: ICMP_UNREACHABLE.prohibited, original: about });
+    assert.deepEqual(await socket.next(100), { kind: 'icmp-error', detail: 'EHOSTUNREACH: ICMP destination unreachable, code 13' });
+    net.transmit({ transport: 'icmp', code: ICMP_UNREACHABLE.host, original: about });
+    assert.equal(await socket.next(100), null);
+    // The wire shows both.
+    assert.deepEqual(
+      net.wire.filter(isIcmpError).map((p) => p.icmp?.code),
+      [13, 1],
+    );
   });
 
   it('keeps queueing datagrams after reception ended', async () => {

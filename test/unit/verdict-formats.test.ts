@@ -8,8 +8,9 @@ import type * as messages from '@cucumber/messages';
 import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/run-outputs/verdict-formats';
 import { writeAllureVerdicts } from '../../src/run-outputs/allure-verdicts';
 import { junitCounts, junitXml, ScenarioTimes, type JunitScenario } from '../../src/run-outputs/junit';
-import { FAILING, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
-import type { ExpectationRecord, ScenarioRecord } from '../../src/verdicts/run-record';
+import { qualifiedVerdict, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
+import { progressLine, summaryLine } from '../../src/cli/verdict-lines';
+import { countVerdicts, type ExpectationRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { AgentFailure, ObserverBlind } from '../../src/core/outcomes';
 import { scratchDir } from '../scratch';
 
@@ -38,6 +39,7 @@ function scenario(verdict: Verdict, line: number): JunitScenario {
     observed: verdict === 'XFAIL' ? 'FAIL' : verdict === 'XPASS' ? 'PASS' : verdict,
     verdict,
     detail: details[verdict],
+    unobserved: [],
     expectation: recorded ? RECORDED : null,
     waitedMs: 0,
   };
@@ -47,9 +49,10 @@ const ALL = VERDICTS.map((verdict, i) => scenario(verdict, 10 + i));
 
 describe('the mapping from verdict to format', () => {
   it('fails a scenario in JUnit and in Allure exactly when its verdict fails the run', () => {
+    // The verdicts that fail a run, as the README says of the exit code.
+    assert.deepEqual(VERDICTS.filter(failsRun), ['FAIL', 'XPASS', 'BROKEN', 'TIMEOUT']);
     for (const verdict of VERDICTS) {
       const format = VERDICT_FORMATS[verdict];
-      assert.equal(failsRun(verdict), FAILING.includes(verdict));
       assert.equal(['failure', 'error'].includes(format.junit), failsRun(verdict), `${verdict} in JUnit`);
       assert.equal(['failed', 'broken'].includes(format.allure), failsRun(verdict), `${verdict} in Allure`);
     }
@@ -208,5 +211,49 @@ describe("the run's Allure results", () => {
     const dir = scratchDir('allure-verdicts');
     writeFileSync(path.join(dir, 'x-result.json'), JSON.stringify({ uuid: 'x', fullName: 'winsock-conformance:features/y.feature#unknown' }));
     await assert.rejects(writeAllureVerdicts(dir, ALL), /no verdict for the Allure result of winsock-conformance:features\/y\.feature#unknown/);
+  });
+});
+
+describe('a verdict qualified by what its scenario could not observe', () => {
+  const WIRE = { observer: 'the wire', check: 'no segment from the socket besides its handshake', why: 'the wire is not captured in this run' };
+  const pass = { ...scenario('PASS', 40), unobserved: [WIRE] };
+  const xpass = { ...scenario('XPASS', 41), unobserved: [WIRE] };
+  const fail = { ...scenario('FAIL', 42), unobserved: [WIRE] };
+
+  it('reads "PASS, without the wire" with what was not looked for, and XPASS alike; a deviation stands unqualified', () => {
+    assert.equal(qualifiedVerdict(pass), 'PASS, without the wire');
+    assert.equal(
+      verdictMessage(pass),
+      'PASS, without the wire: what was observed keeps the rule; not looked for without the wire: no segment from the socket besides its handshake (the wire is not captured in this run)',
+    );
+    assert.match(
+      verdictMessage(xpass),
+      /^XPASS, without the wire: recorded as FAIL \(Wine sends no RST\), but the rule held as far as observed \(not looked for without the wire: .*\): remove its expectation$/,
+    );
+    assert.equal(qualifiedVerdict(fail), 'FAIL');
+    assert.equal(verdictMessage(fail), 'FAIL: expected 0, got = 1');
+    assert.equal(qualifiedVerdict(scenario('PASS', 43)), 'PASS');
+    assert.equal(verdictMessage(scenario('PASS', 43)), '');
+  });
+
+  it('keeps a qualified XPASS in its Allure category, and a qualified PASS passed', () => {
+    const categories = allureCategories();
+    const xpassCategory = categories.find((c) => new RegExp(c.messageRegex).test(verdictMessage(xpass)) && c.matchedStatuses.includes('failed'));
+    assert.equal(xpassCategory?.name, VERDICT_FORMATS.XPASS.category);
+    assert.equal(VERDICT_FORMATS[pass.verdict].junit, 'passed');
+  });
+
+  it('gives JUnit a property per check that could not look, and says it on the console', () => {
+    const text = junitXml({ name: 'n', backend: 'wine', backendOptions: {}, results: [pass], times: timesOf([pass]) });
+    assert.match(
+      text,
+      /<property name="unobserved" value="the wire: no segment from the socket besides its handshake \(the wire is not captured in this run\)"\/><\/properties>\n {4}<\/testcase>/,
+    );
+    const result = { ...pass, expectation: null, attachments: [] };
+    assert.match(progressLine(result), /^PASS, without the wire remarks\.r40 +scenario PASS .* - not looked for without the wire: no segment/);
+    assert.equal(
+      summaryLine({ results: [result, { ...result, unobserved: [] }], counts: countVerdicts([result, result]) }),
+      '2 scenarios: 2 PASS (1 without the wire)',
+    );
   });
 });

@@ -1,6 +1,6 @@
 // The pcap file format, decoded here (no libpcap binding): classic pcap files, Ethernet (DLT_EN10MB,
 // what Linux reports for lo), Linux cooked (DLT_LINUX_SLL), BSD loopback (DLT_NULL) and raw IP; IPv4 and
-// IPv6; TCP flags, UDP and ICMP/ICMPv6 type and code. Pure functions over Buffers: the capture
+// IPv6; TCP flags, UDP and ICMP/ICMPv6 type and code, and the ports an ICMP error quotes. Pure functions over Buffers: the capture
 // (capture.ts) hands them what tcpdump wrote.
 //
 // WirePacket.length is the transport payload: TCP or UDP data bytes (as tcpdump's "length N"), or the
@@ -42,13 +42,20 @@ export class PcapFormatError extends Error {
   override readonly name = 'PcapFormatError';
 }
 
+/** The ICMP and ICMPv6 error messages, each of which quotes the packet it is about after its 8-byte header. */
+const QUOTING_TYPES: Record<number, readonly number[]> = {
+  // Destination unreachable, source quench, time exceeded, parameter problem (RFC 792).
+  1: [3, 4, 11, 12],
+  // Destination unreachable, packet too big, time exceeded, parameter problem (RFC 4443).
+  58: [1, 2, 3, 4],
+};
+
 /**
- * The ports of the packet an ICMP destination-unreachable message quotes (its IP header, then at least
- * the first 8 bytes of its UDP or TCP header), or null for any other message.
+ * The ports of the packet an ICMP error message quotes (its IP header, then at least the first 8 bytes
+ * of its UDP or TCP header), or null for any other message.
  */
 function icmpAbout(b: Buffer, at: number, end: number, proto: number): { from: number; to: number } | null {
-  const unreachable = proto === 1 ? 3 : 1;
-  if (b[at] !== unreachable) return null;
+  if (!QUOTING_TYPES[proto]?.includes(b[at] as number)) return null;
   const quoted = at + 8;
   let ports: number;
   let carried: number | undefined;

@@ -1,7 +1,8 @@
 // The remote party for real stacks: the controller's own (Linux or Windows) sockets, on 127.0.0.1 by
 // default. It speaks TCP over IPv4 for listen/connect, and UDP through openDatagramSocket. What it
-// reports is what a BSD socket sees: data, EOF (FIN), reset (ECONNRESET/EPIPE), datagrams, and ICMP port
-// unreachable as ECONNREFUSED on a connected UDP socket. Waiting is on events with a timer, never polling.
+// reports is what a BSD socket sees: data, EOF (FIN), reset (ECONNRESET/EPIPE), datagrams, and the ICMP
+// errors a connected UDP socket is told of (ECONNREFUSED for port unreachable, and the errnos of the others).
+// Waiting is on events with a timer, never polling.
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../core/ports';
@@ -46,6 +47,25 @@ export class EventQueue {
 function errorCode(e: unknown): string {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
 }
+
+/**
+ * The errnos a connected datagram socket reports for an ICMP error about its flow (Linux: net/ipv4/udp.c
+ * __udp4_lib_err with icmp_err_convert, and net/ipv6/udp.c's icmpv6_err_convert): port unreachable is
+ * ECONNREFUSED; protocol, network or host unreachable, administratively prohibited, time exceeded,
+ * parameter problem and fragmentation needed are the others. An ICMP error that Linux does not report to a
+ * socket without IP_RECVERR (host unreachable, say) only the wire shows.
+ */
+const ICMP_ERRNOS: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENONET',
+  'ENOPROTOOPT',
+  'EOPNOTSUPP',
+  'EPROTO',
+  'EMSGSIZE',
+]);
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -213,8 +233,8 @@ export class LoopbackPeer implements Peer {
     socket.on('error', (e) => {
       const code = errorCode(e);
       events.push(
-        code === 'ECONNREFUSED'
-          ? { kind: 'refused', detail: `${code}: ${describe(e)}` }
+        ICMP_ERRNOS.has(code)
+          ? { kind: 'icmp-error', detail: `${code}: ${describe(e)}` }
           : { kind: 'reset', detail: `unexpected datagram socket error ${code || describe(e)}` },
       );
     });
@@ -237,10 +257,10 @@ export class LoopbackPeer implements Peer {
       send: (data) =>
         new Promise<void>((resolve, reject) => {
           socket.send(Buffer.from(data, 'hex'), (e) => {
-            // ECONNREFUSED from a previous ICMP error may surface here; it is an observation, not a failure.
-            if (e && errorCode(e) !== 'ECONNREFUSED') reject(e);
+            // The error of a previous ICMP message may surface here; it is an observation, not a failure.
+            if (e && !ICMP_ERRNOS.has(errorCode(e))) reject(e);
             else {
-              if (e) events.push({ kind: 'refused', detail: `${errorCode(e)}: ${describe(e)}` });
+              if (e) events.push({ kind: 'icmp-error', detail: `${errorCode(e)}: ${describe(e)}` });
               resolve();
             }
           });

@@ -2,7 +2,7 @@
 // carries disconnect data on its FIN), a listener, and a datagram endpoint. Both the simulated Winsock
 // provider and the simulated peer use them; only what each side makes of their state differs.
 import type { PeerEvent } from '../../core/ports';
-import type { Datagram, Network, Packet, Receiver, Segment } from './network';
+import { ICMP_UNREACHABLE, type Datagram, type Network, type Packet, type Receiver, type Segment } from './network';
 
 export type ConnectionState =
   | 'syn-sent'
@@ -254,10 +254,21 @@ export class Listener implements Receiver {
   }
 }
 
+/**
+ * What a connected BSD datagram socket is told of an ICMP destination unreachable, by code, as Linux tells
+ * it (net/ipv4/udp.c __udp4_lib_err, with icmp_err_convert's errno and "fatal" flag): only a fatal code
+ * reaches a socket without IP_RECVERR; host and network unreachable are not fatal, and only the wire shows them.
+ */
+const TOLD_OF_UNREACHABLE: Record<number, string> = {
+  [ICMP_UNREACHABLE.protocol]: 'ENOPROTOOPT',
+  [ICMP_UNREACHABLE.port]: 'ECONNREFUSED',
+  [ICMP_UNREACHABLE.prohibited]: 'EHOSTUNREACH',
+};
+
 export class DatagramEndpoint implements Receiver {
   readonly queue: Buffer[] = [];
   connectedTo: number | null = null;
-  /** ICMP port unreachable reported on a connected endpoint and not yet read. */
+  /** ICMP port unreachable reported on a connected endpoint and not yet read (Winsock's WSAECONNRESET). */
   refused = false;
   sink: EventSink | null = null;
 
@@ -278,8 +289,9 @@ export class DatagramEndpoint implements Receiver {
   receive(packet: Packet): void {
     if (packet.transport === 'icmp') {
       if (this.connectedTo !== packet.original.dst) return;
-      this.refused = true;
-      this.sink?.({ kind: 'refused', detail: 'ICMP port unreachable' });
+      if (packet.code === ICMP_UNREACHABLE.port) this.refused = true;
+      const told = TOLD_OF_UNREACHABLE[packet.code];
+      if (told) this.sink?.({ kind: 'icmp-error', detail: `${told}: ICMP destination unreachable, code ${packet.code}` });
       return;
     }
     if (packet.transport !== 'udp') return;

@@ -30,13 +30,18 @@ export interface Datagram {
   payload: Buffer;
 }
 
-export interface IcmpPortUnreachable {
+/** ICMP destination unreachable (type 3), by code (RFC 792, RFC 1812). */
+export const ICMP_UNREACHABLE = { host: 1, protocol: 2, port: 3, prohibited: 13 } as const;
+
+/** An ICMP destination unreachable about a datagram; the network sends code `port` where nothing listens. */
+export interface IcmpUnreachable {
   transport: 'icmp';
+  code: number;
   /** The datagram that could not be delivered: its source is who is told. */
   original: Datagram;
 }
 
-export type Packet = Segment | Datagram | IcmpPortUnreachable;
+export type Packet = Segment | Datagram | IcmpUnreachable;
 
 export interface Receiver {
   receive(packet: Packet): void;
@@ -141,7 +146,7 @@ export class Network {
       return;
     }
     if (packet.transport === 'udp') {
-      this.transmit({ transport: 'icmp', original: packet });
+      this.transmit({ transport: 'icmp', code: ICMP_UNREACHABLE.port, original: packet });
     } else if (!packet.flags.includes('RST')) {
       this.transmit({ transport: packet.transport, src: packet.dst, dst: packet.src, flags: ['RST'], payload: Buffer.alloc(0) });
     }
@@ -161,7 +166,7 @@ function toWirePacket(packet: Packet, t: number): WirePacket {
       to: endpoint(packet.original.src),
       flags: [],
       length: packet.original.payload.length,
-      icmp: { type: 3, code: 3 },
+      icmp: { type: 3, code: packet.code },
     };
   }
   return {

@@ -1,6 +1,7 @@
 // The simulated remote host. It speaks every protocol of the simulator's catalogue and reports what a
-// BSD-socket peer would see: data, EOF, reset, datagrams, and ICMP errors as "refused".
+// BSD-socket peer would see: data, EOF, reset, datagrams, and the ICMP errors a connected datagram socket is told of.
 import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../core/ports';
+import { NotApplicable } from '../../core/outcomes';
 import { Connection, DatagramEndpoint, Listener } from './endpoints';
 import { LOOPBACK, type Network } from './network';
 import { carriesDisconnectData, protocolCatalogue, type SimProtocol } from './provider';
@@ -58,7 +59,9 @@ function streamOf(net: Network, conn: Connection, carriesDisconnectData: boolean
     },
     endWriting: async () => conn.sendFin(),
     disconnectWithData: async (data) => {
-      if (!carriesDisconnectData) throw new Error('this protocol carries no disconnect data');
+      // As the loopback peer says of TCP: a provider may list the protocol with XP1_DISCONNECT_DATA (a
+      // mutant does), but the wire protocol has none for the peer to send.
+      if (!carriesDisconnectData) throw new NotApplicable('the peer cannot disconnect with data: this protocol carries no disconnect data on the wire');
       conn.sendFin(Buffer.from(data, 'hex'));
     },
   };
