@@ -362,7 +362,9 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
     const s = handle(call.s);
     const len = int(call.len, 'len', 0, MAX_CALL_BUFFER);
     const buf = scope.alloc(len);
-    // lpNumberOfBytesRead NULL, as ReadFile's page asks with an OVERLAPPED; GetOverlappedResult gives the count.
+    // With an OVERLAPPED, as ReadFile's page asks on an overlapped handle (a socket is one); without one, a
+    // ReadFile still blocked when its socket was closed to unblock it crashed wineserver 8.0 (an assertion
+    // in sock_get_poll_events). lpNumberOfBytesRead NULL, as the page asks; GetOverlappedResult gives the count.
     return overlappedReceive(scope, s, buf, {
       start: (overlapped) => scope.now(scope.fn.ReadFile, [s, buf.ptr, len, null, overlapped], 0n, scope.getLastError),
       result: (overlapped, count) => scope.now(scope.fn.GetOverlappedResult, [s, overlapped, count, 0], 0n, scope.getLastError),
