@@ -36,20 +36,31 @@ Feature: Ending reception
 
   # With a buffer as well as without: an implementation may take another path with one. A call that
   # fails (declines the buffer with WSAENOPROTOOPT, as TCP/IP may, say) has no effect to judge: the row is
-  # N/A, and the failure is the error rules' to judge.
+  # N/A, and the failure is the error rules' to judge. Every receive an application can make on the socket,
+  # each tried twice: a refusal that holds once is no refusal. An overlapped WSARecv (an OVERLAPPED with an
+  # event) is refused when it fails at once or completes with an error; one still pending at the call's
+  # bound was accepted, waiting for data. ReadFile is made on the SOCKET handle.
   @req:remarks.receives-disallowed @strength:MUST
   Scenario Outline: After the call with <buffer>, <receive> on the socket fails
     Given a connected TCP socket
     When WSARecvDisconnect is called with <buffer>
     And the call succeeded, as the rule presumes
-    Then <receive> on the socket returns SOCKET_ERROR
+    Then <receive> on the socket fails each time, tried twice
 
     Examples:
-      | buffer                                                     | receive |
-      | no disconnect data buffer                                  | recv    |
-      | no disconnect data buffer                                  | WSARecv |
-      | a 16-byte disconnect data buffer, which TCP/IP may decline | recv    |
-      | a 16-byte disconnect data buffer, which TCP/IP may decline | WSARecv |
+      | buffer                                                     | receive               |
+      | no disconnect data buffer                                  | recv                  |
+      | no disconnect data buffer                                  | WSARecv               |
+      | no disconnect data buffer                                  | recvfrom              |
+      | no disconnect data buffer                                  | WSARecvFrom           |
+      | no disconnect data buffer                                  | an overlapped WSARecv |
+      | no disconnect data buffer                                  | ReadFile              |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | recv                  |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | WSARecv               |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | recvfrom              |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | WSARecvFrom           |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | an overlapped WSARecv |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | ReadFile              |
 
   # A datagram waits on the socket, so a receive that was allowed would return at once: it must fail.
   @req:remarks.receives-disallowed @strength:MUST
@@ -59,14 +70,22 @@ Feature: Ending reception
     And the socket holds a 7-byte datagram from the peer
     When WSARecvDisconnect is called with <buffer>
     And the call succeeded, as the rule presumes
-    Then <receive> on the socket returns SOCKET_ERROR while 7 bytes are queued
+    Then <receive> on the socket fails each time, tried twice, while 7 bytes are queued
 
     Examples:
-      | buffer                                                     | receive |
-      | no disconnect data buffer                                  | recv    |
-      | no disconnect data buffer                                  | WSARecv |
-      | a 16-byte disconnect data buffer, which TCP/IP may decline | recv    |
-      | a 16-byte disconnect data buffer, which TCP/IP may decline | WSARecv |
+      | buffer                                                     | receive               |
+      | no disconnect data buffer                                  | recv                  |
+      | no disconnect data buffer                                  | WSARecv               |
+      | no disconnect data buffer                                  | recvfrom              |
+      | no disconnect data buffer                                  | WSARecvFrom           |
+      | no disconnect data buffer                                  | an overlapped WSARecv |
+      | no disconnect data buffer                                  | ReadFile              |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | recv                  |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | WSARecv               |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | recvfrom              |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | WSARecvFrom           |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | an overlapped WSARecv |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline | ReadFile              |
 
   # With a buffer as well as without: an implementation may take another path with one, and send what it
   # does not send without. "Calling WSARecvDisconnect has no effect on the lower protocol layers" speaks of

@@ -76,6 +76,11 @@ export function bind(koffi: Koffi): Bindings {
   w(
     'int __stdcall WSARecv(uintptr_t s, void *lpBuffers, uint32_t dwBufferCount, void *lpNumberOfBytesRecvd, void *lpFlags, void *lpOverlapped, void *lpCompletionRoutine)',
   );
+  w('int __stdcall recvfrom(uintptr_t s, void *buf, int len, int flags, void *from, void *fromlen)');
+  w(
+    'int __stdcall WSARecvFrom(uintptr_t s, void *lpBuffers, uint32_t dwBufferCount, void *lpNumberOfBytesRecvd, void *lpFlags, void *lpFrom, void *lpFromlen, void *lpOverlapped, void *lpCompletionRoutine)',
+  );
+  w('int __stdcall WSAGetOverlappedResult(uintptr_t s, void *lpOverlapped, void *lpcbTransfer, int fWait, void *lpdwFlags)');
   w('int __stdcall WSARecvDisconnect(uintptr_t s, void *lpInboundDisconnectData)');
   w('int __stdcall shutdown(uintptr_t s, int how)');
   w('int __stdcall setsockopt(uintptr_t s, int level, int optname, void *optval, int optlen)');
@@ -90,6 +95,9 @@ export function bind(koffi: Koffi): Bindings {
   k(
     'int __stdcall DuplicateHandle(uintptr_t hSourceProcessHandle, uintptr_t hSourceHandle, uintptr_t hTargetProcessHandle, void *lpTargetHandle, uint32_t dwDesiredAccess, int bInheritHandle, uint32_t dwOptions)',
   );
+  k('uint32_t __stdcall WaitForSingleObject(uintptr_t hHandle, uint32_t dwMilliseconds)');
+  k('int __stdcall ReadFile(uintptr_t hFile, void *lpBuffer, uint32_t nNumberOfBytesToRead, void *lpNumberOfBytesRead, void *lpOverlapped)');
+  k('int __stdcall GetOverlappedResult(uintptr_t hFile, void *lpOverlapped, void *lpNumberOfBytesTransferred, int bWait)');
   k('uintptr_t __stdcall LoadLibraryW(str16 lpLibFileName)');
   k('int __stdcall FreeLibrary(uintptr_t hLibModule)');
   k('uintptr_t __stdcall GetProcAddress(uintptr_t hModule, str lpProcName)');

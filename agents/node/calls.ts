@@ -3,7 +3,7 @@
 // the call left in memory into the call's outputs. Nothing the controller sends is trusted: a field that
 // does not check out is a BadCall, which the agent answers as a protocol error, not as a call outcome.
 import { DISCONNECT_BUFFER_FILL, type CallName, type CallOutputs, type Endpoint, type Handle } from '../../src/core/ports';
-import { FIONBIO, FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WSA_ERRORS } from '../../src/core/winsock';
+import { FIONBIO, FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WSA_ERRORS, WSA_IO_PENDING } from '../../src/core/winsock';
 import { MAX_CALL_BUFFER } from '../protocol';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, WSAPROTOCOL_INFOW_SIZE } from './sockaddr';
 import { toBig, WSADATA_SIZE, type Native, type NativeArgument, type NativeFunction } from './bindings';
@@ -151,6 +151,69 @@ export function hexOf(buf: Native, length: number): string {
   return buf.bytes().subarray(0, Math.min(length, buf.size)).toString('hex');
 }
 
+/** A SOCKADDR_STORAGE, then the int length the call reads and writes: a receive's `from` and `fromlen`. */
+function sourceAddress(scope: CallScope): { from: bigint; fromLength: bigint } {
+  const from = scope.alloc(SOCKADDR_STORAGE_SIZE + 4);
+  from.bytes().writeInt32LE(SOCKADDR_STORAGE_SIZE, SOCKADDR_STORAGE_SIZE);
+  return { from: from.ptr, fromLength: from.ptr + BigInt(SOCKADDR_STORAGE_SIZE) };
+}
+
+/** An OVERLAPPED {ULONG_PTR Internal, InternalHigh; DWORD Offset, OffsetHigh; HANDLE hEvent;} whose hEvent is `event`. */
+function overlappedWith(scope: CallScope, event: bigint): Native {
+  const hEventAt = 2 * scope.pointerSize + 8;
+  const o = scope.alloc(hEventAt + scope.pointerSize);
+  if (scope.pointerSize === 8) o.bytes().writeBigUInt64LE(event, hEventAt);
+  else o.bytes().writeUInt32LE(Number(event), hEventAt);
+  return o;
+}
+
+/** WaitForSingleObject's INFINITE, and its WAIT_FAILED. */
+const INFINITE = 0xffffffff;
+const WAIT_FAILED = 0xffffffffn;
+
+/** How one overlapped receive starts, how its result is read, and what it returns for `count` bytes received. */
+interface OverlappedReceive {
+  start(overlapped: bigint): NativeResult;
+  /** WSAGetOverlappedResult or GetOverlappedResult, not waiting (the event has been signalled): FALSE is 0. */
+  result(overlapped: bigint, count: bigint): NativeResult;
+  ret(count: number): number;
+}
+
+/**
+ * A receive into `buf` with an OVERLAPPED whose hEvent is a new event. It fails at once (any error but
+ * WSA_IO_PENDING, which is ERROR_IO_PENDING too), or completes, at once or after pending; a pending one
+ * is waited for on its event until the bound, when the socket is closed, which ends the receive and
+ * signals the event: only then may the event, the OVERLAPPED and the buffer go. `value`: 1 if it pended.
+ */
+async function overlappedReceive(scope: CallScope, s: bigint, buf: Native, how: OverlappedReceive): Promise<CallResult | 'blocked'> {
+  const t0 = performance.now();
+  const madeEvent = scope.now(scope.fn.CreateEventW, [null, 1, 0, null], 0n, scope.getLastError);
+  if (madeEvent.value === 0n) throw new Error(`CreateEventW failed with ${madeEvent.error}, so the overlapped receive has no event`);
+  const event = madeEvent.value;
+  const overlapped = overlappedWith(scope, event);
+  const count = scope.alloc(4);
+  const started = how.start(overlapped.ptr);
+  const pended = started.error === WSA_IO_PENDING ? 1 : 0;
+  if (started.error !== 0 && !pended) {
+    scope.fn.CloseHandle(event);
+    return { ret: SOCKET_ERROR, error: started.error, elapsedMs: performance.now() - t0, out: { value: 0 } };
+  }
+  if (pended) {
+    const waited = await scope.blocking(scope.fn.WaitForSingleObject, [event, INFINITE], WAIT_FAILED, s, () => scope.fn.CloseHandle(event));
+    if (waited === 'blocked') return waited;
+    if (waited.value === WAIT_FAILED) {
+      scope.fn.CloseHandle(event);
+      throw new Error(`WaitForSingleObject on the overlapped receive's event failed with ${waited.error}`);
+    }
+  }
+  const result = how.result(overlapped.ptr, count.ptr);
+  scope.fn.CloseHandle(event);
+  const elapsedMs = performance.now() - t0;
+  if (result.value === 0n) return { ret: SOCKET_ERROR, error: result.error, elapsedMs, out: { value: pended } };
+  const bytes = count.bytes().readUInt32LE(0);
+  return { ret: how.ret(bytes), error: 0, elapsedMs, out: { data: hexOf(buf, bytes), value: pended } };
+}
+
 /** getsockname or getpeername: the SOCKADDR_STORAGE, then the int namelen that says how much of it the call filled. */
 function socketName(scope: CallScope, f: NativeFunction, s: bigint): CallResult {
   const name = scope.alloc(SOCKADDR_STORAGE_SIZE + 4);
@@ -262,6 +325,59 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
     const result = returned(r);
     if (result.ret !== 0) return result;
     return { ...result, out: { data: hexOf(buf, buffers.bytes().readUInt32LE(2 * scope.pointerSize)) } };
+  },
+
+  async recvfrom(call, scope) {
+    const s = handle(call.s);
+    const len = int(call.len, 'len', 0, MAX_CALL_BUFFER);
+    const flags = int(call.flags, 'flags');
+    const buf = scope.alloc(len);
+    const { from, fromLength } = sourceAddress(scope);
+    const r = await scope.blocking(scope.fn.recvfrom, [s, buf.ptr, len, flags, from, fromLength], FAILED, s);
+    if (r === 'blocked') return r;
+    const result = returned(r);
+    return result.ret >= 0 ? { ...result, out: { data: hexOf(buf, result.ret) } } : result;
+  },
+
+  async WSARecvFrom(call, scope) {
+    const s = handle(call.s);
+    const buf = scope.alloc(int(call.len, 'len', 0, MAX_CALL_BUFFER));
+    const buffers = wsabuf(scope, buf, 8);
+    const received = buffers.ptr + BigInt(2 * scope.pointerSize);
+    const { from, fromLength } = sourceAddress(scope);
+    const args = [s, buffers.ptr, 1, received, received + 4n, from, fromLength, null, null];
+    const r = await scope.blocking(scope.fn.WSARecvFrom, args, FAILED, s);
+    if (r === 'blocked') return r;
+    const result = returned(r);
+    if (result.ret !== 0) return result;
+    return { ...result, out: { data: hexOf(buf, buffers.bytes().readUInt32LE(2 * scope.pointerSize)) } };
+  },
+
+  WSARecvOverlapped(call, scope) {
+    const s = handle(call.s);
+    const buf = scope.alloc(int(call.len, 'len', 0, MAX_CALL_BUFFER));
+    const buffers = wsabuf(scope, buf, 8);
+    const received = buffers.ptr + BigInt(2 * scope.pointerSize);
+    return overlappedReceive(scope, s, buf, {
+      start: (overlapped) => scope.now(scope.fn.WSARecv, [s, buffers.ptr, 1, received, received + 4n, overlapped, null], FAILED),
+      result: (overlapped, count) => scope.now(scope.fn.WSAGetOverlappedResult, [s, overlapped, count, 0, received + 4n], 0n),
+      // WSARecv returns 0; the count is its data.
+      ret: () => 0,
+    });
+  },
+
+  ReadFile(call, scope) {
+    const s = handle(call.s);
+    const len = int(call.len, 'len', 0, MAX_CALL_BUFFER);
+    const buf = scope.alloc(len);
+    // With an OVERLAPPED, as ReadFile's page asks on an overlapped handle (a socket is one); without one, a
+    // ReadFile still blocked when its socket was closed to unblock it crashed wineserver 8.0 (an assertion
+    // in sock_get_poll_events). lpNumberOfBytesRead NULL, as the page asks; GetOverlappedResult gives the count.
+    return overlappedReceive(scope, s, buf, {
+      start: (overlapped) => scope.now(scope.fn.ReadFile, [s, buf.ptr, len, null, overlapped], 0n, scope.getLastError),
+      result: (overlapped, count) => scope.now(scope.fn.GetOverlappedResult, [s, overlapped, count, 0], 0n, scope.getLastError),
+      ret: (count) => count,
+    });
   },
 
   async WSARecvDisconnect(call, scope) {

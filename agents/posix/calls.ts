@@ -71,6 +71,18 @@ function ioctlInt(scope: CallScope, fd: number, request: number, value: number):
   return { result, value: arg.bytes().readInt32LE(0) };
 }
 
+/** recvfrom into `len` bytes, with a sockaddr_storage for the sender: the byte count and the data. */
+async function receiveFrom(scope: CallScope, fd: number, len: number, flags: number): Promise<CallResult | 'blocked'> {
+  const buf = scope.alloc(len);
+  const from = scope.alloc(SOCKADDR_STORAGE_SIZE + 4);
+  from.bytes().writeUInt32LE(SOCKADDR_STORAGE_SIZE, SOCKADDR_STORAGE_SIZE);
+  const args = [fd, buf.ptr, len, flags, from.ptr, from.ptr + BigInt(SOCKADDR_STORAGE_SIZE)];
+  const r = await scope.blocking(scope.fn.recvfrom, args, FAILED, BigInt(fd));
+  if (r === 'blocked') return r;
+  const result = returned(r);
+  return result.ret >= 0 ? { ...result, out: { data: hexOf(buf, result.ret) } } : result;
+}
+
 /** The descriptor's result when the layer refuses its value, else the handler's. */
 type WithDescriptor = (fd: number) => CallResult | 'blocked' | Promise<CallResult | 'blocked'>;
 function onDescriptor(value: unknown, body: WithDescriptor): CallResult | 'blocked' | Promise<CallResult | 'blocked'> {
@@ -176,6 +188,34 @@ const POSIX_HANDLERS: { readonly [Op in PosixOp]: Handler } = {
       if (count.ret === SOCKET_ERROR) return count;
       // WSARecv returns 0, and the count through lpNumberOfBytesRecvd.
       return { ...count, ret: 0, out: { data: hexOf(buf, count.ret) } };
+    });
+  },
+
+  recvfrom(call, scope) {
+    return onDescriptor(call.s, async (fd) => {
+      const flags = linuxRecvFlags(int(call.flags, 'flags'));
+      if (flags === null) return refused(WSA_ERRORS.WSAEOPNOTSUPP);
+      return receiveFrom(scope, fd, int(call.len, 'len'), flags);
+    });
+  },
+
+  WSARecvFrom(call, scope) {
+    return onDescriptor(call.s, async (fd) => {
+      const r = await receiveFrom(scope, fd, int(call.len, 'len'), 0);
+      // WSARecvFrom returns 0, and the count through lpNumberOfBytesRecvd.
+      return r === 'blocked' || r.ret === SOCKET_ERROR ? r : { ...r, ret: 0 };
+    });
+  },
+
+  ReadFile(call, scope) {
+    return onDescriptor(call.s, async (fd) => {
+      const len = int(call.len, 'len');
+      const buf = scope.alloc(len);
+      const r = await scope.blocking(scope.fn.read, [fd, buf.ptr, len], FAILED, BigInt(fd));
+      if (r === 'blocked') return r;
+      const result = returned(r);
+      // The port reports ReadFile's TRUE as the byte count read, as read(2) returns it.
+      return result.ret >= 0 ? { ...result, out: { data: hexOf(buf, result.ret) } } : result;
     });
   },
 

@@ -38,6 +38,8 @@ export function bindLibc(koffi: Koffi): LibcBindings {
   c('intptr_t sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t addrlen)');
   c('intptr_t recv(int fd, void *buf, size_t len, int flags)');
   c('intptr_t recvmsg(int fd, void *msg, int flags)');
+  c('intptr_t recvfrom(int fd, void *buf, size_t len, int flags, void *addr, void *addrlen)');
+  c('intptr_t read(int fd, void *buf, size_t len)');
   c('int shutdown(int fd, int how)');
   c('int setsockopt(int fd, int level, int optname, void *optval, uint32_t optlen)');
   c('int getsockopt(int fd, int level, int optname, void *optval, void *optlen)');

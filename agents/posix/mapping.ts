@@ -26,6 +26,8 @@ export const NO_POSIX_COUNTERPART = {
   WSACleanup: 'POSIX sockets need no start-up: there is no WSACleanup and no reference count to release',
   WSAEnumProtocols:
     'POSIX has no protocol catalogue: no providers to enumerate, no WSAPROTOCOL_INFO and no XP1_ service flags (TCP on POSIX carries no disconnect data)',
+  WSARecvOverlapped:
+    "POSIX sockets have no overlapped I/O: no OVERLAPPED and no completion event. A layer would build it on another interface (aio_read, io_uring, or a thread of its own making a blocking read), whose behaviour is its own, not the host's receive",
   resolveExport: 'POSIX sockets are functions of libc, not exports of a ws2_32.dll: there is no DLL to ask',
   duplicateFromParent:
     'POSIX has no process whose sockets are not initialised to hand a descriptor to (no WSANOTINITIALISED), the one use of a duplicate from the parent',
@@ -59,6 +61,18 @@ export const POSIX_CALLS: { readonly [Op in PosixOp]: PosixCall } = {
   WSARecv: {
     posix: 'recvmsg(fd, {one iovec of len bytes}, 0)',
     note: 'WSARecv returns 0 and the byte count through lpNumberOfBytesRecvd; recvmsg returns the count, which the layer hands back the same way',
+  },
+  recvfrom: {
+    posix: 'recvfrom(fd, buf, len, flags, sockaddr, &len)',
+    note: "flags as for recv; the sender's address is Linux's sockaddr, which no rule reads",
+  },
+  WSARecvFrom: {
+    posix: 'recvfrom(fd, buf, len, 0, sockaddr, &len)',
+    note: 'WSARecvFrom returns 0 and the byte count through lpNumberOfBytesRecvd; recvfrom returns the count, which the layer hands back the same way',
+  },
+  ReadFile: {
+    posix: 'read(fd, buf, len)',
+    note: "ReadFile on a SOCKET handle is read(2) on the descriptor; its TRUE and byte count are read's count, its FALSE is read's -1 with errno as its WSA code",
   },
   WSARecvDisconnect: {
     posix: 'shutdown(fd, SHUT_RD)',

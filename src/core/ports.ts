@@ -28,6 +28,25 @@ export type Call =
   | { op: 'sendto'; s: Handle; data: string; to: Endpoint }
   | { op: 'recv'; s: Handle; len: number; flags: number }
   | { op: 'WSARecv'; s: Handle; len: number }
+  /** recvfrom with a SOCKADDR_STORAGE for `from` (not reported: no rule reads it); `ret` is the byte count. */
+  | { op: 'recvfrom'; s: Handle; len: number; flags: number }
+  /** WSARecvFrom with one WSABUF, flags 0, a SOCKADDR_STORAGE for lpFrom, no overlapped; 0 on success, like WSARecv. */
+  | { op: 'WSARecvFrom'; s: Handle; len: number }
+  /**
+   * WSARecv with an OVERLAPPED whose hEvent is an event object, and no completion routine. Returned: 0 with
+   * `data` when it completed (at once, or after WSA_IO_PENDING when the event is signalled); SOCKET_ERROR
+   * with the error when it failed at once (any error but WSA_IO_PENDING) or completed with one
+   * (WSAGetOverlappedResult's). `value` is 1 when it pended first, else 0. Still pending at the bound:
+   * blocked, as a blocking receive is (the socket is closed, which ends the pending receive).
+   */
+  | { op: 'WSARecvOverlapped'; s: Handle; len: number }
+  /**
+   * ReadFile on the SOCKET handle, with an OVERLAPPED as WSARecvOverlapped's: a socket is an overlapped
+   * handle, for which ReadFile's page asks for one. Reported as a receive is: completed, the number of bytes
+   * read (GetOverlappedResult's); failed at once or completed with an error, SOCKET_ERROR with GetLastError
+   * (a Win32 code); `value` and a pending one at the bound as for WSARecvOverlapped.
+   */
+  | { op: 'ReadFile'; s: Handle; len: number }
   /** `buffer` is the WSABUF length offered for disconnect data; null passes a NULL pointer. */
   | { op: 'WSARecvDisconnect'; s: Handle; buffer: number | null }
   | { op: 'shutdown'; s: Handle; how: number }
@@ -50,6 +69,14 @@ export type Call =
   | { op: 'resolveExport'; module: string; symbol: string };
 
 export type CallName = Call['op'];
+
+/** The calls that receive on a socket, each as an application would make it. */
+export type ReceiveCall = Extract<Call, { op: 'recv' | 'WSARecv' | 'recvfrom' | 'WSARecvFrom' | 'WSARecvOverlapped' | 'ReadFile' }>;
+
+/** A receive of up to `len` bytes on `s`, with no flags. */
+export function receiveCall(op: ReceiveCall['op'], s: Handle, len: number): ReceiveCall {
+  return op === 'recv' || op === 'recvfrom' ? { op, s, len, flags: 0 } : { op, s, len };
+}
 
 export interface ProtocolInfo {
   name: string;
@@ -77,6 +104,7 @@ export interface CallOutputs {
   handle?: Handle;
   data?: string;
   endpoint?: Endpoint;
+  /** A count or a type (FIONREAD, getSocketType, WSAStartup's version); WSARecvOverlapped and ReadFile: 1 when it pended first. */
   value?: number;
   protocols?: ProtocolInfo[];
   /**

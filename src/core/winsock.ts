@@ -6,6 +6,9 @@ export const SOCKET_ERROR = -1;
 /** (SOCKET)(~0): a SOCKET is pointer-sized, and the agent reads it as a 64-bit unsigned value. */
 export const INVALID_SOCKET = (1n << 64n) - 1n;
 
+/** An overlapped operation was started and will complete later (WSARecv's "error" when it pends); not a failure. */
+export const WSA_IO_PENDING = 997;
+
 export const WSA_ERRORS = {
   WSAEINTR: 10004,
   WSAEBADF: 10009,

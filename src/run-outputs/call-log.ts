@@ -107,6 +107,23 @@ export function straceCall(call: Call, outcome: CallOutcome): string {
       const received = out?.data === undefined ? 'lpNumberOfBytesRecvd' : `[${out.data.length / 2}]`;
       return `WSARecv(${call.s}, [{len=${call.len}, buf=${data(out?.data, '...')}}], 1, ${received}, [0], NULL, NULL)`;
     }
+    case 'recvfrom':
+      return `recvfrom(${call.s}, ${data(out?.data, 'buf')}, ${call.len}, ${flagNames(MESSAGE_FLAGS, call.flags)}, from, fromlen)`;
+    case 'WSARecvFrom': {
+      const received = out?.data === undefined ? 'lpNumberOfBytesRecvd' : `[${out.data.length / 2}]`;
+      return `WSARecvFrom(${call.s}, [{len=${call.len}, buf=${data(out?.data, '...')}}], 1, ${received}, [0], lpFrom, lpFromlen, NULL, NULL)`;
+    }
+    case 'WSARecvOverlapped': {
+      const received = out?.data === undefined ? 'lpNumberOfBytesRecvd' : `[${out.data.length / 2}]`;
+      // Whether it pended (WSA_IO_PENDING) before the outcome shown, which is then its completion's.
+      const pended = any?.value === 1 ? ' (WSA_IO_PENDING, then completed)' : '';
+      return `WSARecv(${call.s}, [{len=${call.len}, buf=${data(out?.data, '...')}}], 1, ${received}, [0], {hEvent=event}, NULL)${pended}`;
+    }
+    case 'ReadFile': {
+      const pended = any?.value === 1 ? ' (ERROR_IO_PENDING, then completed)' : '';
+      const read = out?.data === undefined ? '' : ` (${out.data.length / 2} bytes read)`;
+      return `ReadFile(${call.s}, ${data(out?.data, 'buf')}, ${call.len}, NULL, {hEvent=event})${pended}${read}`;
+    }
     case 'WSARecvDisconnect': {
       if (call.buffer === null) return `WSARecvDisconnect(${call.s}, NULL)`;
       // In and out, as strace shows a value the call changed: `len=16 => 0`.
@@ -148,6 +165,7 @@ function failedReturn(call: Call): string {
     case 'createNonSocketHandle':
       return 'NULL';
     case 'duplicateFromParent':
+    case 'ReadFile':
       return 'FALSE';
     default:
       return 'SOCKET_ERROR';
@@ -166,6 +184,8 @@ function returnValue(call: Call, outcome: Returned): string {
   if (outcome.ret === SOCKET_ERROR) return failedReturn(call);
   // GetProcAddress gives an address, which the agent reports as found (1) or not (0).
   if (call.op === 'resolveExport') return outcome.ret === 0 ? 'NULL' : 'non-NULL';
+  // The port reports ReadFile's TRUE as the count it read, which lpNumberOfBytesRead shows.
+  if (call.op === 'ReadFile') return 'TRUE';
   return String(outcome.ret);
 }
 

@@ -144,10 +144,14 @@ struct job {
     int error;
     double elapsed;
     struct out out;
-    /* Its memory: a buffer, a WSABUF over it, and the DWORDs WSARecv writes. */
+    /* Its memory: a buffer, a WSABUF over it, and the DWORDs WSARecv writes; a receive's source address and
+     * its length; an overlapped receive's OVERLAPPED. */
     unsigned char *buf;
     WSABUF wsabuf;
     DWORD received, flags;
+    SOCKADDR_STORAGE from;
+    int from_len;
+    WSAOVERLAPPED overlapped;
 };
 
 static void job_put(struct job *j) {
@@ -164,6 +168,10 @@ static int may_block(enum op op) {
     switch (op) {
     case OP_recv:
     case OP_WSARecv:
+    case OP_recvfrom:
+    case OP_WSARecvFrom:
+    case OP_WSARecvOverlapped:
+    case OP_ReadFile:
     case OP_accept:
     case OP_connect:
     case OP_WSAConnect:
@@ -203,6 +211,44 @@ static int may_block(enum op op) {
         (j)->elapsed = now_ms() - t0_;                                     \
         (j)->ret = r_;                                                     \
     } while (0)
+
+/** An overlapped receive (WSARecvOverlapped, ReadFile) with an OVERLAPPED whose hEvent is a new event: it
+ * fails at once (any error but WSA_IO_PENDING, which is ERROR_IO_PENDING too), or completes, at once or after
+ * pending. A pending one is waited for on its event; at the bound the supervisor closes the socket, which ends
+ * the receive and signals the event. Its result is then WSAGetOverlappedResult's or GetOverlappedResult's.
+ * ret: 0 for WSARecv, the byte count for ReadFile; j->value: 1 if it pended. */
+static void overlapped_receive(struct job *j, SOCKET s) {
+    struct call *c = &j->call;
+    int readfile = c->op == OP_ReadFile;
+    double t0 = now_ms();
+    j->overlapped.hEvent = WSACreateEvent();
+    if (j->overlapped.hEvent == WSA_INVALID_EVENT) {
+        j->ret = SOCKET_ERROR, j->error = WSAGetLastError(), j->elapsed = now_ms() - t0;
+        return;
+    }
+    int started;
+    if (readfile) {
+        /* lpNumberOfBytesRead NULL, as ReadFile's page asks with an OVERLAPPED. */
+        started = ReadFile((HANDLE)s, j->buf, (DWORD)c->a, NULL, &j->overlapped) ? 0 : (int)GetLastError();
+    } else {
+        j->wsabuf.len = (ULONG)c->a;
+        j->wsabuf.buf = (char *)j->buf;
+        j->flags = 0;
+        started = WSARecv(s, &j->wsabuf, 1, &j->received, &j->flags, &j->overlapped, NULL) == 0 ? 0 : WSAGetLastError();
+    }
+    j->value = started == WSA_IO_PENDING;
+    if (started != 0 && started != WSA_IO_PENDING) {
+        j->ret = SOCKET_ERROR, j->error = started;
+    } else {
+        if (started == WSA_IO_PENDING) WaitForSingleObject(j->overlapped.hEvent, INFINITE);
+        BOOL done = readfile ? GetOverlappedResult((HANDLE)s, &j->overlapped, &j->received, FALSE)
+                             : WSAGetOverlappedResult(s, &j->overlapped, &j->received, FALSE, &j->flags);
+        j->error = done ? 0 : (readfile ? (int)GetLastError() : WSAGetLastError());
+        j->ret = !done ? SOCKET_ERROR : readfile ? (long long)j->received : 0;
+    }
+    WSACloseEvent(j->overlapped.hEvent);
+    j->elapsed = now_ms() - t0;
+}
 
 /** Make the Winsock call(s) of `j`: no handle is minted here, so that a call abandoned at its bound mints nothing. */
 static void perform(struct job *j) {
@@ -254,6 +300,21 @@ static void perform(struct job *j) {
         j->wsabuf.buf = (char *)j->buf;
         j->flags = 0;
         TIMED_INT(j, WSARecv(s, &j->wsabuf, 1, &j->received, &j->flags, NULL, NULL));
+        break;
+    case OP_recvfrom:
+        j->from_len = sizeof j->from;
+        TIMED_INT(j, recvfrom(s, (char *)j->buf, (int)c->a, (int)c->b, (struct sockaddr *)&j->from, &j->from_len));
+        break;
+    case OP_WSARecvFrom:
+        j->wsabuf.len = (ULONG)c->a;
+        j->wsabuf.buf = (char *)j->buf;
+        j->flags = 0;
+        j->from_len = sizeof j->from;
+        TIMED_INT(j, WSARecvFrom(s, &j->wsabuf, 1, &j->received, &j->flags, (struct sockaddr *)&j->from, &j->from_len, NULL, NULL));
+        break;
+    case OP_WSARecvOverlapped:
+    case OP_ReadFile:
+        overlapped_receive(j, s);
         break;
     case OP_WSARecvDisconnect:
         if (c->has_buffer) {
@@ -365,7 +426,9 @@ static void perform(struct job *j) {
 static int prepare(struct job *j) {
     size_t size = 0;
     if (j->call.op == OP_getsockname || j->call.op == OP_getpeername) size = sizeof(SOCKADDR_STORAGE);
-    else if (j->call.op == OP_recv || j->call.op == OP_WSARecv) size = (size_t)j->call.a;
+    else if (j->call.op == OP_recv || j->call.op == OP_WSARecv || j->call.op == OP_recvfrom || j->call.op == OP_WSARecvFrom ||
+             j->call.op == OP_WSARecvOverlapped || j->call.op == OP_ReadFile)
+        size = (size_t)j->call.a;
     else if (j->call.op == OP_WSARecvDisconnect && j->call.has_buffer) size = (size_t)j->call.a;
     else return 1;
     j->buf = (unsigned char *)calloc(1, size ? size : 1);
@@ -416,6 +479,7 @@ static void finish(struct job *j) {
         }
         break;
     case OP_recv:
+    case OP_recvfrom:
         /* ret is the byte count; 0 (the peer's FIN) still reports its empty data. */
         if (j->ret >= 0) {
             out_text(o, "\"data\":\"");
@@ -424,12 +488,22 @@ static void finish(struct job *j) {
         }
         break;
     case OP_WSARecv:
-        if (j->ret == 0) {
+    case OP_WSARecvFrom:
+    case OP_WSARecvOverlapped:
+    case OP_ReadFile: {
+        /* Completed: WSARecv's 0, ReadFile's byte count; the count read is j->received either way. */
+        int completed = c->op == OP_ReadFile ? j->ret >= 0 : j->ret == 0;
+        if (completed) {
             out_text(o, "\"data\":\"");
             out_hex(o, j->buf, j->received < (DWORD)c->a ? j->received : (size_t)c->a);
             out_text(o, "\"");
         }
+        if (c->op == OP_WSARecvOverlapped || c->op == OP_ReadFile) {
+            out_text(o, completed ? ",\"value\":" : "\"value\":");
+            out_uint(o, j->value);
+        }
         break;
+    }
     case OP_WSARecvDisconnect:
         /* The length and the whole buffer, whatever the result: on WSAEFAULT the length may be the size
          * needed, and bytes written where none were due are a result too. */

@@ -419,9 +419,13 @@ int decode_call(const struct json *call, unsigned long long socket_max, struct c
         if (handle_field(call, socket_max, &c->s, err) || data_field(call, c, err)) return -1;
         return endpoint_field(call, &c->to, err);
     case OP_recv:
+    case OP_recvfrom:
         if (handle_field(call, socket_max, &c->s, err) || int_field(call, "len", 0, MAX_CALL_BUFFER, &c->a, err)) return -1;
         return int_field(call, "flags", C_INT_MIN, C_INT_MAX, &c->b, err);
     case OP_WSARecv:
+    case OP_WSARecvFrom:
+    case OP_WSARecvOverlapped:
+    case OP_ReadFile:
         if (handle_field(call, socket_max, &c->s, err)) return -1;
         return int_field(call, "len", 0, MAX_CALL_BUFFER, &c->a, err);
     case OP_WSARecvDisconnect: {

@@ -12,7 +12,7 @@
 #define PROTOCOL_VERSION 1
 /** A line longer than this is garbage, not a message. */
 #define MAX_LINE_BYTES (1024u * 1024u)
-/** The largest buffer a call may ask for (recv and WSARecv `len`, WSARecvDisconnect `buffer`). */
+/** The largest buffer a call may ask for (a receive's `len`, WSARecvDisconnect `buffer`). */
 #define MAX_CALL_BUFFER (16u * 1024u * 1024u)
 /** The byte a WSARecvDisconnect buffer is filled with before the call. */
 #define DISCONNECT_BUFFER_FILL 0xA5
@@ -68,7 +68,8 @@ void out_preview(struct out *o, const char *bytes, size_t n);
  * outputs. docs/contributing.md, "Adding a call", lists every place. */
 #define OPS(X)                                                                                        \
     X(WSAStartup) X(WSACleanup) X(socket) X(bind) X(listen) X(accept) X(connect) X(WSAConnect)         \
-    X(getsockname) X(getpeername) X(send) X(sendto) X(recv) X(WSARecv) X(WSARecvDisconnect)            \
+    X(getsockname) X(getpeername) X(send) X(sendto) X(recv) X(WSARecv) X(recvfrom) X(WSARecvFrom)      \
+    X(WSARecvOverlapped) X(ReadFile) X(WSARecvDisconnect)                                             \
     X(shutdown) X(setLinger) X(getSocketType) X(FIONREAD) X(FIONBIO) X(closesocket) X(WSAEnumProtocols) \
     X(createNonSocketHandle) X(duplicateFromParent) X(resolveExport)
 

@@ -3,7 +3,7 @@
 // exactly the provider's methods where that implementation does otherwise and leaves the rest conforming;
 // `npm run mutants` runs the suite against every one of them and checks that a scenario of each rule it
 // names catches it.
-import type { Call, CallOutcome, CallOutputs, FaultName } from '../../core/ports';
+import type { Call, CallOutcome, CallOutputs, FaultName, ReceiveCall } from '../../core/ports';
 import { BASE_PROTOCOL, SD_BOTH, SD_RECEIVE, SOCKET_ERROR, XP1_DISCONNECT_DATA } from '../../core/winsock';
 import type { Connection } from './endpoints';
 import {
@@ -314,8 +314,44 @@ export const MUTANTS = [
     breaks: ['remarks.receives-disallowed'],
     summary: 'lets recv and WSARecv go on reading afterwards',
     Provider: class extends SimulatedProcess {
-      protected override answerBeforeReading(entry: SocketEntry): Answer | null {
-        return entry.recvDisconnected ? null : super.answerBeforeReading(entry);
+      protected override answerBeforeReading(entry: SocketEntry, via: ReceiveCall['op']): Answer | null {
+        return entry.recvDisconnected ? null : super.answerBeforeReading(entry, via);
+      }
+    },
+  },
+  {
+    name: 'refusal-holds-once',
+    breaks: ['remarks.receives-disallowed'],
+    // On the path shutdown(SD_RECEIVE) shares, so the two calls stay equivalent: only the refusal is short-lived.
+    summary: 'refuses the first receive after reception ended, then lets the next one receive (the flag cleared once it has refused)',
+    Provider: class extends SimulatedProcess {
+      private readonly refusedOnce = new WeakSet<SocketEntry>();
+      protected override answerBeforeReading(entry: SocketEntry, via: ReceiveCall['op']): Answer | null {
+        if (!entry.receiveShutdown) return super.answerBeforeReading(entry, via);
+        if (this.refusedOnce.has(entry)) return null;
+        this.refusedOnce.add(entry);
+        return super.answerBeforeReading(entry, via);
+      }
+    },
+  },
+  {
+    name: 'recvfrom-path-unchecked',
+    breaks: ['remarks.receives-disallowed'],
+    summary: 'refuses recv and WSARecv after reception ended, but lets recvfrom and WSARecvFrom receive: the flag checked in one receive path only',
+    Provider: class extends SimulatedProcess {
+      protected override answerBeforeReading(entry: SocketEntry, via: ReceiveCall['op']): Answer | null {
+        return via === 'recvfrom' || via === 'WSARecvFrom' ? null : super.answerBeforeReading(entry, via);
+      }
+    },
+  },
+  {
+    name: 'readfile-path-unchecked',
+    breaks: ['remarks.receives-disallowed'],
+    summary:
+      "refuses every Winsock receive after reception ended, but lets ReadFile on the socket handle read: the file system's read path does not check the flag",
+    Provider: class extends SimulatedProcess {
+      protected override answerBeforeReading(entry: SocketEntry, via: ReceiveCall['op']): Answer | null {
+        return via === 'ReadFile' ? null : super.answerBeforeReading(entry, via);
       }
     },
   },
@@ -324,8 +360,8 @@ export const MUTANTS = [
     breaks: ['remarks.receives-disallowed'],
     summary: 'leaves reception on a UDP socket enabled afterwards',
     Provider: class extends SimulatedProcess {
-      protected override answerBeforeReading(entry: SocketEntry): Answer | null {
-        return entry.recvDisconnected && entry.protocol.transport === 'udp' ? null : super.answerBeforeReading(entry);
+      protected override answerBeforeReading(entry: SocketEntry, via: ReceiveCall['op']): Answer | null {
+        return entry.recvDisconnected && entry.protocol.transport === 'udp' ? null : super.answerBeforeReading(entry, via);
       }
     },
   },
@@ -347,8 +383,8 @@ export const MUTANTS = [
     breaks: ['remarks.equivalent-to-shutdown-receive'],
     summary: 'refuses later receives with WSAENOTSOCK, where shutdown(SD_RECEIVE) refuses them with WSAESHUTDOWN',
     Provider: class extends SimulatedProcess {
-      protected override answerBeforeReading(entry: SocketEntry): Answer | null {
-        return entry.recvDisconnected ? new Fail('WSAENOTSOCK') : super.answerBeforeReading(entry);
+      protected override answerBeforeReading(entry: SocketEntry, via: ReceiveCall['op']): Answer | null {
+        return entry.recvDisconnected ? new Fail('WSAENOTSOCK') : super.answerBeforeReading(entry, via);
       }
     },
   },

@@ -3,7 +3,7 @@
 // canned answers. It keeps every rule of the page; where the page leaves a behaviour open it follows the
 // run's choice (options.ts). The mutants (mutants.ts) are subclasses that override the protected methods
 // below, each where the implementation it models does otherwise.
-import type { Call, CallOutcome, CallOutputs, Endpoint, FaultName, Handle, ProtocolInfo, WinsockProcess } from '../../core/ports';
+import type { Call, CallOutcome, CallOutputs, Endpoint, FaultName, Handle, ProtocolInfo, ReceiveCall, WinsockProcess } from '../../core/ports';
 import {
   AF_DECNET,
   AF_INET,
@@ -125,6 +125,9 @@ const WS2_32_EXPORTS = [
   'sendto',
   'recv',
   'WSARecv',
+  'recvfrom',
+  'WSARecvFrom',
+  'WSAGetOverlappedResult',
   'WSARecvDisconnect',
   'shutdown',
   'setsockopt',
@@ -177,6 +180,11 @@ export interface Success {
 
 /** A call either returns, fails with a WSA code, or would block. */
 export type Answer = Success | Fail | 'would-block';
+
+/** A WSARecv-style answer: 0 on success, the byte count going through lpNumberOfBytesRecvd (the data). */
+function returnsZero(answer: Answer): Answer {
+  return answer === 'would-block' || answer instanceof Fail ? answer : { ...answer, ret: 0 };
+}
 
 /** How ending reception was asked for: both calls take the same path. */
 export type ReceptionEnder = 'shutdown' | 'WSARecvDisconnect';
@@ -308,9 +316,19 @@ export class SimulatedProcess implements WinsockProcess {
       case 'sendto':
         return this.send(entry, Buffer.from(call.data, 'hex'), call.to);
       case 'recv':
-        return this.recv(entry, call.len, (call.flags & MSG_PEEK) !== 0);
+      case 'recvfrom':
+        return this.recv(entry, call.len, (call.flags & MSG_PEEK) !== 0, call.op);
+      case 'ReadFile':
+        return this.recv(entry, call.len, false, call.op);
       case 'WSARecv':
-        return this.recv(entry, call.len, false);
+      case 'WSARecvFrom':
+        return returnsZero(this.recv(entry, call.len, false, call.op));
+      case 'WSARecvOverlapped': {
+        // The model completes a receive at once or not at all: one it cannot complete pends until the bound.
+        const answer = returnsZero(this.recv(entry, call.len, false, call.op));
+        if (answer instanceof Fail) return new Fail(answer.code, { value: 0 });
+        return answer === 'would-block' ? answer : { ...answer, out: { ...answer.out, value: 0 } };
+      }
       case 'WSARecvDisconnect':
         return this.recvDisconnect(entry, call.buffer);
       case 'shutdown':
@@ -503,8 +521,8 @@ export class SimulatedProcess implements WinsockProcess {
     return { ret: taken };
   }
 
-  private recv(entry: SocketEntry, len: number, peek: boolean): Answer {
-    const cutShort = this.answerBeforeReading(entry);
+  private recv(entry: SocketEntry, len: number, peek: boolean, via: ReceiveCall['op']): Answer {
+    const cutShort = this.answerBeforeReading(entry, via);
     if (cutShort) return cutShort;
     if (entry.dgram) {
       const datagram = entry.dgram.queue[0];
@@ -533,8 +551,8 @@ export class SimulatedProcess implements WinsockProcess {
     return 'would-block';
   }
 
-  /** What a receive answers before it reads anything: WSAESHUTDOWN once reception has ended; null reads on. */
-  protected answerBeforeReading(entry: SocketEntry): Answer | null {
+  /** What a receive (any of them, `via`) answers before it reads anything: WSAESHUTDOWN once reception has ended; null reads on. */
+  protected answerBeforeReading(entry: SocketEntry, _via: ReceiveCall['op']): Answer | null {
     return entry.receiveShutdown ? new Fail('WSAESHUTDOWN') : null;
   }
 
