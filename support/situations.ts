@@ -21,8 +21,26 @@ import {
 import type { ConformanceWorld, Subject } from './world';
 import { describeOutcome } from '../src/run-outputs/call-log';
 
-export const TCP: ProtocolInfo = { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0, chainLen: BASE_PROTOCOL };
-export const UDP: ProtocolInfo = { name: 'UDP/IP', af: AF_INET, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0, chainLen: BASE_PROTOCOL };
+// What socket() is asked for: the address family, type and protocol. Which provider answers, with which
+// flags, is the backend's to say (WSAEnumProtocols, getsockopt SO_PROTOCOL_INFOW); these leave them blank.
+export const TCP: ProtocolInfo = {
+  name: 'TCP/IP',
+  af: AF_INET,
+  type: SOCK_STREAM,
+  protocol: IPPROTO_TCP,
+  serviceFlags1: 0,
+  chainLen: BASE_PROTOCOL,
+  providerId: '',
+};
+export const UDP: ProtocolInfo = {
+  name: 'UDP/IP',
+  af: AF_INET,
+  type: SOCK_DGRAM,
+  protocol: IPPROTO_UDP,
+  serviceFlags1: 0,
+  chainLen: BASE_PROTOCOL,
+  providerId: '',
+};
 const ANY_LOOPBACK_PORT: Endpoint = { address: '127.0.0.1', port: 0 };
 
 /** How long the peer may take to see a connection or data on loopback before the harness gives up. */

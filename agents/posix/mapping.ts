@@ -26,6 +26,8 @@ export const NO_POSIX_COUNTERPART = {
   WSACleanup: 'POSIX sockets need no start-up: there is no WSACleanup and no reference count to release',
   WSAEnumProtocols:
     'POSIX has no protocol catalogue: no providers to enumerate, no WSAPROTOCOL_INFO and no XP1_ service flags (TCP on POSIX carries no disconnect data)',
+  getProtocolInfo:
+    'POSIX has no protocol catalogue: a socket belongs to no provider and has no WSAPROTOCOL_INFO to give through getsockopt (SO_PROTOCOL_INFOW has no counterpart)',
   resolveExport: 'POSIX sockets are functions of libc, not exports of a ws2_32.dll: there is no DLL to ask',
 } as const satisfies Partial<Record<CallName, string>>;
 

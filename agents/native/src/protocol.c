@@ -408,6 +408,7 @@ int decode_call(const struct json *call, unsigned long long socket_max, struct c
     case OP_getsockname:
     case OP_getpeername:
     case OP_getSocketType:
+    case OP_getProtocolInfo:
     case OP_FIONREAD:
     case OP_closesocket:
         return handle_field(call, socket_max, &c->s, err);

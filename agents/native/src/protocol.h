@@ -69,7 +69,7 @@ void out_preview(struct out *o, const char *bytes, size_t n);
 #define OPS(X)                                                                                        \
     X(WSAStartup) X(WSACleanup) X(socket) X(bind) X(listen) X(accept) X(connect) X(WSAConnect)         \
     X(getsockname) X(getpeername) X(send) X(sendto) X(recv) X(WSARecv) X(WSARecvDisconnect)            \
-    X(shutdown) X(setLinger) X(getSocketType) X(FIONREAD) X(FIONBIO) X(closesocket) X(WSAEnumProtocols) \
+    X(shutdown) X(setLinger) X(getSocketType) X(getProtocolInfo) X(FIONREAD) X(FIONBIO) X(closesocket) X(WSAEnumProtocols) \
     X(createNonSocketHandle) X(resolveExport)
 
 #define OP_ENUM(name) OP_##name,
