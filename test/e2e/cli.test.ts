@@ -75,6 +75,39 @@ describe('a simulator run', () => {
   });
 });
 
+describe("the disconnect-data rule asks the socket's own provider", () => {
+  // remarks.disconnect-data-needs-xp1 is of providers without XP1_DISCONNECT_DATA: a TCP provider that
+  // advertises the flag and hands back data is outside it (N/A), one that lacks the flag and hands back
+  // data breaks it (FAIL).
+  const options = (mutant: string): RunOptions => ({
+    backend: 'simulator',
+    tags: '@req:remarks.disconnect-data-needs-xp1',
+    backendOptions: { mutant },
+    parallel: 0,
+    reports: null,
+    quiet: true,
+  });
+
+  it('is N/A where the TCP provider advertises XP1_DISCONNECT_DATA and FAIL where it lacks it', async () => {
+    const flagged = await runSuite(options('tcp-advertises-disconnect-data'), () => undefined);
+    assert.equal(flagged.results.length, 2, 'on an open connection and once the peer has closed');
+    for (const r of flagged.results) {
+      assert.equal(r.verdict, 'N/A', `${r.name}: ${r.detail}`);
+      assert.match(r.detail, /advertises XP1_DISCONNECT_DATA: the rule is of providers without it/);
+    }
+    // The same data handed back by a TCP/IP without the flag: a FAIL of the scenario it shows in.
+    for (const [mutant, scenario] of [
+      ['phantom-disconnect-data', /on an open connection$/],
+      ['phantom-disconnect-data-after-close', /once the peer has closed$/],
+    ] as const) {
+      const run = await runSuite(options(mutant), () => undefined, flagged.support);
+      const failed = run.results.filter((r) => r.verdict === 'FAIL').map((r) => r.name);
+      assert.equal(failed.length, 1, `${mutant}: ${failed.join('; ')}`);
+      assert.match(failed[0] ?? '', scenario);
+    }
+  });
+});
+
 describe('a run rejected after a good one', () => {
   it("is one line and exit 2, and leaves the good run's reports as they were", () => {
     const reports = path.join(scratchDir('cli-rejected'), 'simulator');
