@@ -196,6 +196,16 @@ function emptyFacts(): AgentFacts {
   return { implementation: '', windows: '', ws2_32: '', ops: [] };
 }
 
+/** A WSAPROTOCOL_INFOW as the agents report it (ProtocolInfo, src/core/ports.ts). */
+function isProtocolInfo(p: unknown): boolean {
+  return (
+    isObject(p) &&
+    typeof p.name === 'string' &&
+    typeof p.providerId === 'string' &&
+    ['af', 'type', 'protocol', 'serviceFlags1', 'chainLen'].every((k) => typeof p[k] === 'number')
+  );
+}
+
 function parseOutcome(value: unknown, line: string): CallOutcome {
   if (!isObject(value)) throw new ProtocolError('"result" without an "outcome" object', preview(line));
   if (value.status === 'blocked') {
@@ -213,14 +223,8 @@ function parseOutcome(value: unknown, line: string): CallOutcome {
     ['endpoint', (v) => isObject(v) && typeof v.address === 'string' && typeof v.port === 'number'],
     ['value', (v) => typeof v === 'number'],
     ['bufferLength', (v) => typeof v === 'number'],
-    [
-      'protocols',
-      (v) =>
-        Array.isArray(v) &&
-        v.every(
-          (p) => isObject(p) && typeof p.name === 'string' && ['af', 'type', 'protocol', 'serviceFlags1', 'chainLen'].every((k) => typeof p[k] === 'number'),
-        ),
-    ],
+    ['protocols', (v) => Array.isArray(v) && v.every(isProtocolInfo)],
+    ['protocolInfo', isProtocolInfo],
   ];
   for (const [key, ok] of checks) {
     if (out[key] !== undefined && !ok(out[key])) throw new ProtocolError(`outcome field out.${key} is malformed`, preview(line));

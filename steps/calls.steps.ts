@@ -2,10 +2,10 @@
 // judgement to the Then steps.
 import { When } from '../support/dsl';
 import { watchFor } from '../support/observe';
-import { notApplicableIfNoLongerASocket, peerDatagramTo, TCP } from '../support/situations';
+import { describeProvider, isNativeTcpIp, notApplicableIfNoLongerASocket, peerDatagramTo, TCP } from '../support/situations';
 import { CallTimeout, NotApplicable } from '../src/core/outcomes';
 import { describeOutcome } from '../src/run-outputs/call-log';
-import { SD_RECEIVE, SD_SEND } from '../src/core/winsock';
+import { NATIVE_TCPIP_PROVIDER_IDS, SD_RECEIVE, SD_SEND, SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
 
 // lpInboundDisconnectData NULL, in plain words and in the words of an outline over the buffer.
 for (const words of ['WSARecvDisconnect is called', 'WSARecvDisconnect is called with no disconnect data buffer']) {
@@ -98,4 +98,19 @@ When('the peer sends a {int}-byte datagram to each socket', async function (byte
     subject.datagramPeer = await peerDatagramTo(this, subject.local);
     await subject.datagramPeer.send(Buffer.alloc(bytes, 0x63).toString('hex'));
   }
+});
+
+// The Note's "native implementation of TCP/IP on Windows" is the MSAFD Tcpip provider, named by its
+// ProviderId (isNativeTcpIp). A stack that lists no entry of it (another vendor's TCP/IP only) is not what
+// the sentence speaks of: its scenario is N/A, with what it does list.
+When("Windows' native TCP\\/IP provider is among them", async function () {
+  const listed = this.lastOutcomeOf('WSAEnumProtocols');
+  if (listed === null) throw new Error('the scenario has not called WSAEnumProtocols');
+  if (listed.status === 'blocked') throw new CallTimeout(`WSAEnumProtocols had not returned after ${listed.boundMs} ms`);
+  if (listed.ret === SOCKET_ERROR) throw new Error(`WSAEnumProtocols failed with ${wsaErrorName(listed.error)}, so there is nothing to check`);
+  const protocols = listed.out.protocols ?? [];
+  if (!protocols.some(isNativeTcpIp))
+    throw new NotApplicable(
+      `WSAEnumProtocols lists no entry of Windows' native TCP/IP provider (MSAFD Tcpip, ProviderId ${Object.values(NATIVE_TCPIP_PROVIDER_IDS).join(' or ')}); it lists ${protocols.map(describeProvider).join(', ') || 'nothing'}`,
+    );
 });

@@ -3,6 +3,7 @@ import { Given } from '../support/dsl';
 import {
   carriesDisconnectData,
   connectedSocket,
+  describeProvider,
   fillSendSide,
   findProtocol,
   isTcpIp,
@@ -43,6 +44,21 @@ Given('a connected socket of a connection-oriented protocol outside TCP\\/IP wit
     (p) => !isTcpIp(p) && !carriesDisconnectData(p),
   );
   this.subject = await connectedSocket(this, protocol);
+});
+
+// remarks.disconnect-data-needs-xp1 is of providers without XP1_DISCONNECT_DATA. Which provider a socket
+// belongs to is the socket's own to say, through getsockopt(SO_PROTOCOL_INFOW): socket() takes the first
+// catalogue entry that matches, which may be a layered provider that does carry disconnect data.
+Given("the socket's own provider does not advertise XP1_DISCONNECT_DATA", async function () {
+  const asked = await this.call({ op: 'getProtocolInfo', s: this.requireSubject().handle });
+  if (asked.ret === SOCKET_ERROR)
+    throw new NotApplicable(
+      `the socket does not name its provider (getsockopt SO_PROTOCOL_INFOW ${describeOutcome(asked)}): whether the rule applies is unknown`,
+    );
+  const provider = asked.out.protocolInfo;
+  if (!provider) throw new Error('getsockopt(SO_PROTOCOL_INFOW) succeeded and reported no WSAPROTOCOL_INFO');
+  if (carriesDisconnectData(provider))
+    throw new NotApplicable(`the socket's provider, ${describeProvider(provider)}, advertises XP1_DISCONNECT_DATA: the rule is of providers without it`);
 });
 
 Given('a peer datagram socket connected to it', async function () {

@@ -9,6 +9,7 @@ import {
   BASE_PROTOCOL,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  NATIVE_TCPIP_PROVIDER_IDS,
   MSG_PEEK,
   SOCK_DGRAM,
   SOCK_STREAM,
@@ -21,8 +22,26 @@ import {
 import type { ConformanceWorld, Subject } from './world';
 import { describeOutcome } from '../src/run-outputs/call-log';
 
-export const TCP: ProtocolInfo = { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0, chainLen: BASE_PROTOCOL };
-export const UDP: ProtocolInfo = { name: 'UDP/IP', af: AF_INET, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0, chainLen: BASE_PROTOCOL };
+// What socket() is asked for: the address family, type and protocol. Which provider answers, with which
+// flags, is the backend's to say (WSAEnumProtocols, getsockopt SO_PROTOCOL_INFOW); these leave them blank.
+export const TCP: ProtocolInfo = {
+  name: 'TCP/IP',
+  af: AF_INET,
+  type: SOCK_STREAM,
+  protocol: IPPROTO_TCP,
+  serviceFlags1: 0,
+  chainLen: BASE_PROTOCOL,
+  providerId: '',
+};
+export const UDP: ProtocolInfo = {
+  name: 'UDP/IP',
+  af: AF_INET,
+  type: SOCK_DGRAM,
+  protocol: IPPROTO_UDP,
+  serviceFlags1: 0,
+  chainLen: BASE_PROTOCOL,
+  providerId: '',
+};
 const ANY_LOOPBACK_PORT: Endpoint = { address: '127.0.0.1', port: 0 };
 
 /** How long the peer may take to see a connection or data on loopback before the harness gives up. */
@@ -125,9 +144,13 @@ export async function listProtocols(world: ConformanceWorld): Promise<ProtocolIn
   return listed.out.protocols;
 }
 
-/** The stack's own implementation of a protocol, not a layered provider over it (WSAPROTOCOLCHAIN). */
-export function isBaseProvider(p: ProtocolInfo): boolean {
-  return p.chainLen === BASE_PROTOCOL;
+/**
+ * An entry of Windows' own implementation of TCP/IP, the MSAFD Tcpip provider: named by its ProviderId, the
+ * one field Windows and Wine give it alike (their szProtocol differ: "MSAFD Tcpip [TCP/IP]", "TCP/IP"). A
+ * layered provider over it, or another vendor's TCP/IP, has a GUID of its own.
+ */
+export function isNativeTcpIp(p: ProtocolInfo): boolean {
+  return Object.values<string>(NATIVE_TCPIP_PROVIDER_IDS).includes(p.providerId);
 }
 
 export function isTcpIp(p: ProtocolInfo): boolean {
@@ -148,6 +171,11 @@ export async function findProtocol(world: ConformanceWorld, description: string,
 }
 
 export const carriesDisconnectData = (p: ProtocolInfo): boolean => (p.serviceFlags1 & XP1_DISCONNECT_DATA) !== 0;
+
+/** A provider's WSAPROTOCOL_INFO in a verdict's words: its name, GUID, chain and service flags. */
+export function describeProvider(p: ProtocolInfo): string {
+  return `"${p.name}" (ProviderId ${p.providerId}, ChainLen ${p.chainLen}, dwServiceFlags1 0x${p.serviceFlags1.toString(16)})`;
+}
 
 /** The situations a scenario can start from, by the words the features use for them. */
 export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Subject>> = {

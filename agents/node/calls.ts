@@ -3,7 +3,18 @@
 // the call left in memory into the call's outputs. Nothing the controller sends is trusted: a field that
 // does not check out is a BadCall, which the agent answers as a protocol error, not as a call outcome.
 import { DISCONNECT_BUFFER_FILL, type CallName, type CallOutputs, type Endpoint, type Handle } from '../../src/core/ports';
-import { FIONBIO, FIONREAD, INVALID_SOCKET, SO_LINGER, SO_TYPE, SOCKET_ERROR, SOL_SOCKET, WSA_ERRORS, WSA_IO_PENDING } from '../../src/core/winsock';
+import {
+  FIONBIO,
+  FIONREAD,
+  INVALID_SOCKET,
+  SO_LINGER,
+  SO_PROTOCOL_INFOW,
+  SO_TYPE,
+  SOCKET_ERROR,
+  SOL_SOCKET,
+  WSA_ERRORS,
+  WSA_IO_PENDING,
+} from '../../src/core/winsock';
 import { MAX_CALL_BUFFER } from '../protocol';
 import { decodeProtocolInfos, decodeSockaddr, encodeSockaddr, SOCKADDR_STORAGE_SIZE, WSAPROTOCOL_INFOW_SIZE } from './sockaddr';
 import { toBig, WSADATA_SIZE, type Native, type NativeArgument, type NativeFunction } from './bindings';
@@ -417,6 +428,17 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
     option.bytes().writeInt32LE(4, 4);
     const r = returned(scope.now(scope.fn.getsockopt, [s, SOL_SOCKET, SO_TYPE, option.ptr, option.ptr + 4n], FAILED));
     return r.ret === 0 ? { ...r, out: { value: option.bytes().readInt32LE(0) } } : r;
+  },
+
+  getProtocolInfo(call, scope) {
+    const s = handle(call.s);
+    // The WSAPROTOCOL_INFOW the option is written to, then its optlen.
+    const option = scope.alloc(WSAPROTOCOL_INFOW_SIZE + 4);
+    option.bytes().writeInt32LE(WSAPROTOCOL_INFOW_SIZE, WSAPROTOCOL_INFOW_SIZE);
+    const optlen = option.ptr + BigInt(WSAPROTOCOL_INFOW_SIZE);
+    const r = returned(scope.now(scope.fn.getsockopt, [s, SOL_SOCKET, SO_PROTOCOL_INFOW, option.ptr, optlen], FAILED));
+    const [protocolInfo] = r.ret === 0 ? decodeProtocolInfos(option.bytes(), 1) : [];
+    return protocolInfo ? { ...r, out: { protocolInfo } } : r;
   },
 
   FIONREAD(call, scope) {

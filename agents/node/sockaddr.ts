@@ -108,12 +108,28 @@ export const WSAPROTOCOL_INFOW_SIZE = 628;
 /** Offsets inside WSAPROTOCOL_INFOW (winsock2.h): see the layout comment in decodeProtocolInfos. */
 const WSAPROTOCOL_INFOW_OFFSETS = {
   dwServiceFlags1: 0,
+  providerId: 20,
   chainLen: 40,
   iAddressFamily: 76,
   iSocketType: 88,
   iProtocol: 92,
   szProtocol: 116,
 } as const;
+
+/** A GUID {DWORD Data1; WORD Data2, Data3; BYTE Data4[8]} at `at`, as StringFromGUID2 writes it. */
+function guidText(b: Buffer, at: number): string {
+  const hex = (bytes: Buffer): string => bytes.toString('hex');
+  const data1 = b.readUInt32LE(at).toString(16).padStart(8, '0');
+  const data2 = b
+    .readUInt16LE(at + 4)
+    .toString(16)
+    .padStart(4, '0');
+  const data3 = b
+    .readUInt16LE(at + 6)
+    .toString(16)
+    .padStart(4, '0');
+  return `{${data1}-${data2}-${data3}-${hex(b.subarray(at + 8, at + 10))}-${hex(b.subarray(at + 10, at + 16))}}`.toUpperCase();
+}
 
 /**
  * Decode `count` WSAPROTOCOL_INFOW records. Layout: DWORD dwServiceFlags1..4, dwProviderFlags (0-19);
@@ -137,6 +153,7 @@ export function decodeProtocolInfos(b: Buffer, count: number): ProtocolInfo[] {
       protocol: b.readInt32LE(base + o.iProtocol),
       serviceFlags1: b.readUInt32LE(base + o.dwServiceFlags1),
       chainLen: b.readInt32LE(base + o.chainLen),
+      providerId: guidText(b, base + o.providerId),
     });
   }
   return out;

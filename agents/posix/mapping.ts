@@ -28,6 +28,8 @@ export const NO_POSIX_COUNTERPART = {
     'POSIX has no protocol catalogue: no providers to enumerate, no WSAPROTOCOL_INFO and no XP1_ service flags (TCP on POSIX carries no disconnect data)',
   WSARecvOverlapped:
     "POSIX sockets have no overlapped I/O: no OVERLAPPED and no completion event. A layer would build it on another interface (aio_read, io_uring, or a thread of its own making a blocking read), whose behaviour is its own, not the host's receive",
+  getProtocolInfo:
+    'POSIX has no protocol catalogue: a socket belongs to no provider and has no WSAPROTOCOL_INFO to give through getsockopt (SO_PROTOCOL_INFOW has no counterpart)',
   resolveExport: 'POSIX sockets are functions of libc, not exports of a ws2_32.dll: there is no DLL to ask',
   duplicateFromParent:
     'POSIX has no process whose sockets are not initialised to hand a descriptor to (no WSANOTINITIALISED), the one use of a duplicate from the parent',

@@ -52,6 +52,8 @@ export type Call =
   | { op: 'shutdown'; s: Handle; how: number }
   | { op: 'setLinger'; s: Handle; onoff: number; seconds: number }
   | { op: 'getSocketType'; s: Handle }
+  /** getsockopt(SOL_SOCKET, SO_PROTOCOL_INFOW): the WSAPROTOCOL_INFOW of the provider the socket belongs to. */
+  | { op: 'getProtocolInfo'; s: Handle }
   | { op: 'FIONREAD'; s: Handle }
   /** ioctlsocket(FIONBIO): `nonBlocking` is the u_long passed, non-zero for non-blocking. */
   | { op: 'FIONBIO'; s: Handle; nonBlocking: number }
@@ -89,6 +91,11 @@ export interface ProtocolInfo {
    * layered protocol, more for a chain of layers over a base provider.
    */
   chainLen: number;
+  /**
+   * WSAPROTOCOL_INFO.ProviderId, the GUID of the provider, as StringFromGUID2 writes it
+   * (`{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}`): what names Windows' own TCP/IP (NATIVE_TCPIP_PROVIDER_IDS).
+   */
+  providerId: string;
 }
 
 /**
@@ -107,6 +114,8 @@ export interface CallOutputs {
   /** A count or a type (FIONREAD, getSocketType, WSAStartup's version); WSARecvOverlapped and ReadFile: 1 when it pended first. */
   value?: number;
   protocols?: ProtocolInfo[];
+  /** getProtocolInfo: the socket's own provider. */
+  protocolInfo?: ProtocolInfo;
   /**
    * WSARecvDisconnect: the WSABUF length after the call (bytes of disconnect data, or the size needed).
    * Its `data` is then the whole buffer after the call, which was filled with DISCONNECT_BUFFER_FILL

@@ -80,6 +80,8 @@ export const MSG_WAITALL = 0x8;
 export const SOL_SOCKET = 0xffff;
 export const SO_LINGER = 0x0080;
 export const SO_TYPE = 0x1008;
+/** getsockopt: the WSAPROTOCOL_INFOW of the provider the socket was made by. */
+export const SO_PROTOCOL_INFOW = 0x2005;
 
 /** _IOR('f', 127, u_long): the bytes a receive would return now. */
 export const FIONREAD = 0x4004667f;
@@ -102,6 +104,17 @@ export const XP1_IFS_HANDLES = 0x00020000;
 /** WSAPROTOCOLCHAIN.ChainLen of a base provider: the protocol's own implementation, not a layer over it. */
 export const BASE_PROTOCOL = 1;
 
+/**
+ * WSAPROTOCOL_INFO.ProviderId of Windows' own implementation of TCP/IP, the MSAFD Tcpip provider of
+ * mswsock.dll, as StringFromGUID2 writes a GUID: its IPv4 entries ("MSAFD Tcpip [TCP/IP]", "[UDP/IP]",
+ * "[RAW/IP]") and its IPv6 entries ("MSAFD Tcpip [TCP/IPv6]", ...). Wine's ws2_32 lists its TCP/IP under the
+ * same two (dlls/ws2_32/socket.c, supported_protocols), with other names ("TCP/IP", "TCP/IPv6").
+ */
+export const NATIVE_TCPIP_PROVIDER_IDS = {
+  MSAFD_TCPIP: '{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}',
+  MSAFD_TCPIP6: '{F9EAB0C0-26D4-11D0-BBBF-00AA006C34E4}',
+} as const;
+
 /** MAKEWORD(2, 2), the version every Winsock 2 client asks for. */
 export const WINSOCK_2_2 = 0x0202;
 
@@ -113,7 +126,7 @@ export const SOCKET_TYPES = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET } as const
 export const PROTOCOLS = { IPPROTO_TCP, IPPROTO_UDP } as const;
 export const SHUTDOWN_HOW = { SD_RECEIVE, SD_SEND, SD_BOTH } as const;
 export const SOCKET_LEVELS = { SOL_SOCKET } as const;
-export const SOCKET_OPTIONS = { SO_LINGER, SO_TYPE } as const;
+export const SOCKET_OPTIONS = { SO_LINGER, SO_TYPE, SO_PROTOCOL_INFOW } as const;
 export const IOCTL_COMMANDS = { FIONREAD, FIONBIO } as const;
 export const MESSAGE_FLAGS = { MSG_PEEK } as const;
 export const SERVICE_FLAGS = {

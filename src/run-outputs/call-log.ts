@@ -17,6 +17,7 @@ import {
   SERVICE_FLAGS,
   SHUTDOWN_HOW,
   SO_LINGER,
+  SO_PROTOCOL_INFOW,
   SO_TYPE,
   SOCKET_ERROR,
   SOCKET_LEVELS,
@@ -70,7 +71,7 @@ function makeword(version: number): string {
 
 function protocolInfo(p: ProtocolInfo): string {
   const kind = [constantName(ADDRESS_FAMILIES, p.af), constantName(SOCKET_TYPES, p.type), constantName(PROTOCOLS, p.protocol)];
-  return `{${JSON.stringify(p.name)}, ${kind.join(', ')}, ChainLen=${p.chainLen}, ${flagNames(SERVICE_FLAGS, p.serviceFlags1)}}`;
+  return `{${JSON.stringify(p.name)}, ${kind.join(', ')}, ChainLen=${p.chainLen}, ProviderId=${p.providerId}, ${flagNames(SERVICE_FLAGS, p.serviceFlags1)}}`;
 }
 
 /** The call's name and arguments, its outputs in place of the pointers they were written through. */
@@ -138,6 +139,10 @@ export function straceCall(call: Call, outcome: CallOutcome): string {
     case 'getSocketType': {
       const value = out?.value === undefined ? 'optval' : `[${constantName(SOCKET_TYPES, out.value)}]`;
       return `getsockopt(${call.s}, ${constantName(SOCKET_LEVELS, SOL_SOCKET)}, ${constantName(SOCKET_OPTIONS, SO_TYPE)}, ${value}, [4])`;
+    }
+    case 'getProtocolInfo': {
+      const value = out?.protocolInfo === undefined ? 'optval' : `[${protocolInfo(out.protocolInfo)}]`;
+      return `getsockopt(${call.s}, ${constantName(SOCKET_LEVELS, SOL_SOCKET)}, ${constantName(SOCKET_OPTIONS, SO_PROTOCOL_INFOW)}, ${value}, [sizeof(WSAPROTOCOL_INFOW)])`;
     }
     case 'FIONREAD':
       return `ioctlsocket(${call.s}, ${constantName(IOCTL_COMMANDS, FIONREAD)}, ${out?.value === undefined ? 'argp' : `[${out.value}]`})`;

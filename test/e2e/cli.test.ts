@@ -75,6 +75,33 @@ describe('a simulator run', () => {
   });
 });
 
+describe("the disconnect-data rule asks the socket's own provider", () => {
+  // remarks.disconnect-data-needs-xp1 is of providers without XP1_DISCONNECT_DATA: a TCP provider that
+  // advertises the flag and hands back data is outside it (N/A), one that lacks the flag and hands back
+  // data breaks it (FAIL). Each run is a process of its own: cucumber loads the steps once per process.
+  const verdictLines = (mutant: string): string[] => {
+    const run = spawnSync(process.execPath, [BIN, '--no-reports', '--tags', '@req:remarks.disconnect-data-needs-xp1', '--backend-option', `mutant=${mutant}`], {
+      encoding: 'utf8',
+    });
+    return run.stdout.split('\n').filter((line) => line.includes('remarks.disconnect-data-needs-xp1'));
+  };
+
+  it('is N/A where the TCP provider advertises XP1_DISCONNECT_DATA and FAIL where it lacks it', () => {
+    const flagged = verdictLines('tcp-advertises-disconnect-data');
+    assert.equal(flagged.length, 2, 'on an open connection and once the peer has closed');
+    for (const line of flagged) assert.match(line, /^N\/A .* advertises XP1_DISCONNECT_DATA: the rule is of providers without it$/);
+    // The same data handed back by a TCP/IP without the flag: a FAIL of the scenario it shows in.
+    for (const [mutant, scenario] of [
+      ['phantom-disconnect-data', /on an open connection \(/],
+      ['phantom-disconnect-data-after-close', /once the peer has closed \(/],
+    ] as const) {
+      const failed = verdictLines(mutant).filter((line) => line.startsWith('FAIL'));
+      assert.equal(failed.length, 1, `${mutant}: ${failed.join('; ')}`);
+      assert.match(failed[0] ?? '', scenario);
+    }
+  });
+});
+
 describe('a run rejected after a good one', () => {
   it("is one line and exit 2, and leaves the good run's reports as they were", () => {
     const reports = path.join(scratchDir('cli-rejected'), 'simulator');

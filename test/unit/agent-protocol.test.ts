@@ -255,6 +255,11 @@ describe('agent codecs', () => {
       const base = i * WSAPROTOCOL_INFOW_SIZE;
       b.writeUInt32LE(flags, base);
       b.writeInt32LE(chainLen, base + 40);
+      // ProviderId as Wine 8.0's ws2_32 writes MSAFD Tcpip's, {0xe70f1aa0, 0xab8b, 0x11cf, {0x8c, 0xa3, ...}}.
+      b.writeUInt32LE(0xe70f1aa0 + i, base + 20);
+      b.writeUInt16LE(0xab8b, base + 24);
+      b.writeUInt16LE(0x11cf, base + 26);
+      Buffer.from('8ca300805f48a192', 'hex').copy(b, base + 28);
       b.writeInt32LE(af, base + 76);
       b.writeInt32LE(type, base + 88);
       b.writeInt32LE(proto, base + 92);
@@ -263,8 +268,24 @@ describe('agent codecs', () => {
     put(0, 0x20066, 1, AF_INET, SOCK_STREAM, IPPROTO_TCP, 'TCP/IP');
     put(1, 0x20609, 2, AF_INET6, SOCK_DGRAM, IPPROTO_UDP, 'UDP/IPv6');
     assert.deepEqual(decodeProtocolInfos(b, 2), [
-      { name: 'TCP/IP', af: AF_INET, type: SOCK_STREAM, protocol: IPPROTO_TCP, serviceFlags1: 0x20066, chainLen: 1 },
-      { name: 'UDP/IPv6', af: AF_INET6, type: SOCK_DGRAM, protocol: IPPROTO_UDP, serviceFlags1: 0x20609, chainLen: 2 },
+      {
+        name: 'TCP/IP',
+        af: AF_INET,
+        type: SOCK_STREAM,
+        protocol: IPPROTO_TCP,
+        serviceFlags1: 0x20066,
+        chainLen: 1,
+        providerId: '{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}',
+      },
+      {
+        name: 'UDP/IPv6',
+        af: AF_INET6,
+        type: SOCK_DGRAM,
+        protocol: IPPROTO_UDP,
+        serviceFlags1: 0x20609,
+        chainLen: 2,
+        providerId: '{E70F1AA1-AB8B-11CF-8CA3-00805F48A192}',
+      },
     ]);
     assert.equal(decodeProtocolInfos(b, 3).length, 2, 'never reads past the buffer');
   });

@@ -91,8 +91,35 @@ describe('the call log, strace style', () => {
       ],
       [
         { op: 'WSAEnumProtocols' },
-        ok(1, { protocols: [{ name: 'MSAFD Tcpip [TCP/IP]', af: 2, type: 1, protocol: 6, serviceFlags1: XP1_GRACEFUL_CLOSE, chainLen: 1 }] }),
-        'WSAEnumProtocols(NULL, [{"MSAFD Tcpip [TCP/IP]", AF_INET, SOCK_STREAM, IPPROTO_TCP, ChainLen=1, XP1_GRACEFUL_CLOSE}], lpdwBufferLength) = 1',
+        ok(1, {
+          protocols: [
+            {
+              name: 'MSAFD Tcpip [TCP/IP]',
+              af: 2,
+              type: 1,
+              protocol: 6,
+              serviceFlags1: XP1_GRACEFUL_CLOSE,
+              chainLen: 1,
+              providerId: '{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}',
+            },
+          ],
+        }),
+        'WSAEnumProtocols(NULL, [{"MSAFD Tcpip [TCP/IP]", AF_INET, SOCK_STREAM, IPPROTO_TCP, ChainLen=1, ProviderId={E70F1AA0-AB8B-11CF-8CA3-00805F48A192}, XP1_GRACEFUL_CLOSE}], lpdwBufferLength) = 1',
+      ],
+      [
+        { op: 'getProtocolInfo', s: '0x1a4' },
+        ok(0, {
+          protocolInfo: {
+            name: 'MSAFD Tcpip [TCP/IP]',
+            af: 2,
+            type: 1,
+            protocol: 6,
+            serviceFlags1: XP1_GRACEFUL_CLOSE,
+            chainLen: 1,
+            providerId: '{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}',
+          },
+        }),
+        'getsockopt(0x1a4, SOL_SOCKET, SO_PROTOCOL_INFOW, [{"MSAFD Tcpip [TCP/IP]", AF_INET, SOCK_STREAM, IPPROTO_TCP, ChainLen=1, ProviderId={E70F1AA0-AB8B-11CF-8CA3-00805F48A192}, XP1_GRACEFUL_CLOSE}], [sizeof(WSAPROTOCOL_INFOW)]) = 0',
       ],
     ];
     for (const [call, outcome, line] of cases) assert.equal(strace(call, outcome), line);

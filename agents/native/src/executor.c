@@ -190,6 +190,7 @@ static int may_block(enum op op) {
     case OP_shutdown:
     case OP_setLinger:
     case OP_getSocketType:
+    case OP_getProtocolInfo:
     case OP_FIONREAD:
     case OP_FIONBIO:
     case OP_WSAEnumProtocols:
@@ -338,6 +339,11 @@ static void perform(struct job *j) {
         j->value = (ULONG_PTR)(LONG_PTR)type;
         break;
     }
+    case OP_getProtocolInfo: {
+        int len = sizeof(WSAPROTOCOL_INFOW);
+        TIMED_INT(j, getsockopt(s, SOL_SOCKET, SO_PROTOCOL_INFOW, (char *)j->buf, &len));
+        break;
+    }
     case OP_FIONREAD: {
         u_long count = 0;
         TIMED_INT(j, ioctlsocket(s, FIONREAD, &count));
@@ -430,9 +436,54 @@ static int prepare(struct job *j) {
              j->call.op == OP_WSARecvOverlapped || j->call.op == OP_ReadFile)
         size = (size_t)j->call.a;
     else if (j->call.op == OP_WSARecvDisconnect && j->call.has_buffer) size = (size_t)j->call.a;
+    else if (j->call.op == OP_getProtocolInfo) size = sizeof(WSAPROTOCOL_INFOW);
     else return 1;
     j->buf = (unsigned char *)calloc(1, size ? size : 1);
     return j->buf != NULL;
+}
+
+/** A GUID as StringFromGUID2 writes it: {E70F1AA0-AB8B-11CF-8CA3-00805F48A192}. */
+static void out_guid(struct out *o, const GUID *g) {
+    static const char digits[] = "0123456789ABCDEF";
+    unsigned char bytes[16];
+    char text[39];
+    size_t k = 0;
+    for (int i = 0; i < 4; i++) bytes[i] = (unsigned char)(g->Data1 >> (24 - 8 * i));
+    for (int i = 0; i < 2; i++) bytes[4 + i] = (unsigned char)(g->Data2 >> (8 - 8 * i));
+    for (int i = 0; i < 2; i++) bytes[6 + i] = (unsigned char)(g->Data3 >> (8 - 8 * i));
+    memcpy(bytes + 8, g->Data4, 8);
+    text[k++] = '{';
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) text[k++] = '-';
+        text[k++] = digits[bytes[i] >> 4];
+        text[k++] = digits[bytes[i] & 15u];
+    }
+    text[k++] = '}';
+    out_string(o, text, k);
+}
+
+/** One WSAPROTOCOL_INFOW as the protocol's ProtocolInfo (src/core/ports.ts). */
+static void out_protocol_info(struct out *o, const WSAPROTOCOL_INFOW *p) {
+    char name[WSAPROTOCOL_LEN * 3 + 4];
+    WCHAR wide[WSAPROTOCOL_LEN + 1];
+    memcpy(wide, p->szProtocol, sizeof p->szProtocol);
+    wide[WSAPROTOCOL_LEN] = 0;
+    int n = WideCharToMultiByte(CP_UTF8, 0, wide, -1, name, sizeof name, NULL, NULL);
+    out_text(o, "{\"name\":");
+    out_string(o, name, n > 0 ? (size_t)n - 1 : 0);
+    out_text(o, ",\"af\":");
+    out_int(o, p->iAddressFamily);
+    out_text(o, ",\"type\":");
+    out_int(o, p->iSocketType);
+    out_text(o, ",\"protocol\":");
+    out_int(o, p->iProtocol);
+    out_text(o, ",\"serviceFlags1\":");
+    out_uint(o, p->dwServiceFlags1);
+    out_text(o, ",\"chainLen\":");
+    out_int(o, p->ProtocolChain.ChainLen);
+    out_text(o, ",\"providerId\":");
+    out_guid(o, &p->ProviderId);
+    out_text(o, "}");
 }
 
 /** The outputs of a call that returned, minting the handle it made. */
@@ -521,6 +572,12 @@ static void finish(struct job *j) {
             out_int(o, (long long)(LONG_PTR)j->value);
         }
         break;
+    case OP_getProtocolInfo:
+        if (j->ret == 0 && j->buf) {
+            out_text(o, "\"protocolInfo\":");
+            out_protocol_info(o, (const WSAPROTOCOL_INFOW *)j->buf);
+        }
+        break;
     case OP_FIONREAD:
         if (j->ret == 0) {
             out_text(o, "\"value\":");
@@ -536,25 +593,8 @@ static void finish(struct job *j) {
             size_t count = j->received / sizeof *p;
             out_text(o, "\"protocols\":[");
             for (size_t i = 0; i < (size_t)j->ret && i < count; i++) {
-                char name[WSAPROTOCOL_LEN * 3 + 4];
-                WCHAR wide[WSAPROTOCOL_LEN + 1];
-                memcpy(wide, p[i].szProtocol, sizeof p[i].szProtocol);
-                wide[WSAPROTOCOL_LEN] = 0;
-                int n = WideCharToMultiByte(CP_UTF8, 0, wide, -1, name, sizeof name, NULL, NULL);
                 if (i) out_text(o, ",");
-                out_text(o, "{\"name\":");
-                out_string(o, name, n > 0 ? (size_t)n - 1 : 0);
-                out_text(o, ",\"af\":");
-                out_int(o, p[i].iAddressFamily);
-                out_text(o, ",\"type\":");
-                out_int(o, p[i].iSocketType);
-                out_text(o, ",\"protocol\":");
-                out_int(o, p[i].iProtocol);
-                out_text(o, ",\"serviceFlags1\":");
-                out_uint(o, p[i].dwServiceFlags1);
-                out_text(o, ",\"chainLen\":");
-                out_int(o, p[i].ProtocolChain.ChainLen);
-                out_text(o, "}");
+                out_protocol_info(o, &p[i]);
             }
             out_text(o, "]");
         }

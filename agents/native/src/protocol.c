@@ -408,6 +408,7 @@ int decode_call(const struct json *call, unsigned long long socket_max, struct c
     case OP_getsockname:
     case OP_getpeername:
     case OP_getSocketType:
+    case OP_getProtocolInfo:
     case OP_FIONREAD:
     case OP_closesocket:
     case OP_duplicateFromParent:

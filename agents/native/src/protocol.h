@@ -70,8 +70,8 @@ void out_preview(struct out *o, const char *bytes, size_t n);
     X(WSAStartup) X(WSACleanup) X(socket) X(bind) X(listen) X(accept) X(connect) X(WSAConnect)         \
     X(getsockname) X(getpeername) X(send) X(sendto) X(recv) X(WSARecv) X(recvfrom) X(WSARecvFrom)      \
     X(WSARecvOverlapped) X(ReadFile) X(WSARecvDisconnect)                                             \
-    X(shutdown) X(setLinger) X(getSocketType) X(FIONREAD) X(FIONBIO) X(closesocket) X(WSAEnumProtocols) \
-    X(createNonSocketHandle) X(duplicateFromParent) X(resolveExport)
+    X(shutdown) X(setLinger) X(getSocketType) X(getProtocolInfo) X(FIONREAD) X(FIONBIO) X(closesocket)  \
+    X(WSAEnumProtocols) X(createNonSocketHandle) X(duplicateFromParent) X(resolveExport)
 
 #define OP_ENUM(name) OP_##name,
 enum op { OPS(OP_ENUM) OP_COUNT };

@@ -4,7 +4,7 @@
 // `npm run mutants` runs the suite against every one of them and checks that a scenario of each rule it
 // names catches it.
 import type { Call, CallOutcome, CallOutputs, FaultName, ReceiveCall } from '../../core/ports';
-import { BASE_PROTOCOL, SD_BOTH, SD_RECEIVE, SOCKET_ERROR, XP1_DISCONNECT_DATA } from '../../core/winsock';
+import { NATIVE_TCPIP_PROVIDER_IDS, SD_BOTH, SD_RECEIVE, SOCKET_ERROR, XP1_DISCONNECT_DATA } from '../../core/winsock';
 import type { Connection } from './endpoints';
 import {
   applicationBuffer,
@@ -40,6 +40,11 @@ function succeeded(answer: Answer): answer is Success {
 
 function failedWith(answer: Answer | CallOutputs, code: Fail['code']): boolean {
   return answer instanceof Fail && answer.code === code;
+}
+
+/** Windows' own TCP (the MSAFD Tcpip provider's stream entry), not a layered provider over it. */
+function nativeTcp(p: SimProtocol): boolean {
+  return p.transport === 'tcp' && p.providerId === NATIVE_TCPIP_PROVIDER_IDS.MSAFD_TCPIP;
 }
 
 /** A datagram socket with no default peer: there is no connection to disconnect. */
@@ -648,11 +653,22 @@ export const MUTANTS = [
   {
     name: 'tcp-advertises-disconnect-data',
     breaks: ['remarks.native-tcpip-no-disconnect-data'],
-    summary: 'lists TCP/IP with XP1_DISCONNECT_DATA',
+    summary: 'lists its native TCP/IP with XP1_DISCONNECT_DATA, and hands back disconnect data on it as a provider with the flag would',
+    // On a socket of this TCP/IP, remarks.disconnect-data-needs-xp1 does not apply (its provider has the
+    // flag): its scenarios must be N/A here, never a FAIL, while the phantom mutants' data, handed back by a
+    // TCP/IP without the flag, is a FAIL (test/e2e/cli.test.ts holds both).
     Provider: class extends SimulatedProcess {
       protected override catalogue(): SimProtocol[] {
-        const nativeTcp = (p: SimProtocol): boolean => p.transport === 'tcp' && p.chainLen === BASE_PROTOCOL;
         return super.catalogue().map((p) => (nativeTcp(p) ? { ...p, serviceFlags1: p.serviceFlags1 | XP1_DISCONNECT_DATA } : p));
+      }
+
+      protected override disconnectData(entry: SocketEntry, size: number): CallOutputs | Fail {
+        if (!nativeTcp(entry.protocol)) return super.disconnectData(entry, size);
+        const data = Buffer.from('farewell');
+        if (data.length > size) return new Fail('WSAEFAULT', handBack(applicationBuffer(size), data.length));
+        const given = applicationBuffer(size);
+        data.copy(given);
+        return handBack(given, data.length);
       }
     },
   },

@@ -12,6 +12,7 @@ import {
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_PEEK,
+  NATIVE_TCPIP_PROVIDER_IDS,
   SD_BOTH,
   SD_RECEIVE,
   SD_SEND,
@@ -42,8 +43,9 @@ export interface SimProtocol extends ProtocolInfo {
   ipFamily: boolean;
 }
 
-/** The catalogue WSAEnumProtocols reports: the native TCP/IP pair, two connection-oriented protocols
- *  from other families so that both sides of XP1_DISCONNECT_DATA can be exercised, and a layered provider. */
+/** The catalogue WSAEnumProtocols reports: the native TCP/IP pair (with the ProviderId of Windows' own,
+ *  MSAFD Tcpip), two connection-oriented protocols from other families so that both sides of
+ *  XP1_DISCONNECT_DATA can be exercised, and a layered provider. The other providers' GUIDs are made up. */
 export function protocolCatalogue(): SimProtocol[] {
   const tcpFlags = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_GRACEFUL_CLOSE | XP1_EXPEDITED_DATA | XP1_IFS_HANDLES;
   const seqpacket = XP1_GUARANTEED_DELIVERY | XP1_GUARANTEED_ORDER | XP1_MESSAGE_ORIENTED | XP1_GRACEFUL_CLOSE;
@@ -55,6 +57,7 @@ export function protocolCatalogue(): SimProtocol[] {
       protocol: IPPROTO_TCP,
       serviceFlags1: tcpFlags,
       chainLen: BASE_PROTOCOL,
+      providerId: NATIVE_TCPIP_PROVIDER_IDS.MSAFD_TCPIP,
       transport: 'tcp',
       ipFamily: true,
     },
@@ -65,6 +68,7 @@ export function protocolCatalogue(): SimProtocol[] {
       protocol: IPPROTO_UDP,
       serviceFlags1: XP1_CONNECTIONLESS | XP1_MESSAGE_ORIENTED | XP1_IFS_HANDLES,
       chainLen: BASE_PROTOCOL,
+      providerId: NATIVE_TCPIP_PROVIDER_IDS.MSAFD_TCPIP,
       transport: 'udp',
       ipFamily: true,
     },
@@ -75,6 +79,7 @@ export function protocolCatalogue(): SimProtocol[] {
       protocol: 1,
       serviceFlags1: seqpacket | XP1_CONNECT_DATA | XP1_DISCONNECT_DATA,
       chainLen: BASE_PROTOCOL,
+      providerId: '{5E0DEC00-0000-4000-8000-00000000DEC0}',
       transport: 'nsp',
       ipFamily: false,
     },
@@ -85,6 +90,7 @@ export function protocolCatalogue(): SimProtocol[] {
       protocol: 29,
       serviceFlags1: seqpacket,
       chainLen: BASE_PROTOCOL,
+      providerId: '{5E0DEC00-0000-4000-8000-0000000050F4}',
       transport: 'nsp',
       ipFamily: false,
     },
@@ -97,10 +103,16 @@ export function protocolCatalogue(): SimProtocol[] {
       protocol: IPPROTO_TCP,
       serviceFlags1: tcpFlags | XP1_DISCONNECT_DATA,
       chainLen: 2,
+      providerId: '{5E0DEC00-0000-4000-8000-00000000015F}',
       transport: 'tcp',
       ipFamily: true,
     },
   ];
+}
+
+/** A protocol's WSAPROTOCOL_INFO, as WSAEnumProtocols and getsockopt(SO_PROTOCOL_INFOW) report it. */
+function protocolInfo({ name, af, type, protocol, serviceFlags1, chainLen, providerId }: SimProtocol): ProtocolInfo {
+  return { name, af, type, protocol, serviceFlags1, chainLen, providerId };
 }
 
 /** Whether a protocol really carries disconnect data: it says so, and its transport has room for it on the FIN. */
@@ -283,7 +295,7 @@ export class SimulatedProcess implements WinsockProcess {
       return { ret: 0 };
     }
     if (call.op === 'WSAEnumProtocols') {
-      const protocols = this.protocols.map(({ name, af, type, protocol, serviceFlags1, chainLen }) => ({ name, af, type, protocol, serviceFlags1, chainLen }));
+      const protocols = this.protocols.map(protocolInfo);
       return { ret: protocols.length, out: { protocols } };
     }
     const faulted = this.faultFor(call);
@@ -338,6 +350,8 @@ export class SimulatedProcess implements WinsockProcess {
         return { ret: 0 };
       case 'getSocketType':
         return { ret: 0, out: { value: entry.protocol.type } };
+      case 'getProtocolInfo':
+        return { ret: 0, out: { protocolInfo: protocolInfo(entry.protocol) } };
       case 'FIONREAD':
         return { ret: 0, out: { value: entry.conn?.queuedBytes() ?? entry.dgram?.queuedBytes() ?? 0 } };
       case 'FIONBIO':
