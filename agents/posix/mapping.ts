@@ -27,6 +27,8 @@ export const NO_POSIX_COUNTERPART = {
   WSAEnumProtocols:
     'POSIX has no protocol catalogue: no providers to enumerate, no WSAPROTOCOL_INFO and no XP1_ service flags (TCP on POSIX carries no disconnect data)',
   resolveExport: 'POSIX sockets are functions of libc, not exports of a ws2_32.dll: there is no DLL to ask',
+  WSARecvDisconnectInBlockingHook:
+    'POSIX has no Windows Sockets 1.1 blocking hook (WSASetBlockingHook, WSACancelBlockingCall): a blocking call runs no code of the application until it returns',
 } as const satisfies Partial<Record<CallName, string>>;
 
 /** The ops the layer carries onto POSIX. */
