@@ -115,7 +115,9 @@ Given('the network subsystem has failed', async function () {
  * scenario its precondition: N/A, saying what it answered.
  */
 Given('a process that initialised Windows Sockets 1.1', async function () {
-  this.process = await this.testbed.uninitialisedProcess();
+  this.process = await this.testbed.uninitialisedProcess().catch((e: unknown) => {
+    throw e instanceof NotApplicable ? new NotApplicable(`no fresh process to initialise as Windows Sockets 1.1: ${e.message}`) : e;
+  });
   this.processes.push(this.process);
   this.processKind = 'probe';
   const started = await this.call({ op: 'WSAStartup', version: WINSOCK_1_1 });
