@@ -223,6 +223,15 @@ function parseOutcome(value: unknown, line: string): CallOutcome {
     ['endpoint', (v) => isObject(v) && typeof v.address === 'string' && typeof v.port === 'number'],
     ['value', (v) => typeof v === 'number'],
     ['bufferLength', (v) => typeof v === 'number'],
+    [
+      'blockingHook',
+      (v) =>
+        isObject(v) &&
+        typeof v.setError === 'number' &&
+        typeof v.hookCalls === 'number' &&
+        ['recvRet', 'recvError'].every((k) => v[k] === undefined || typeof v[k] === 'number') &&
+        (v.declined === undefined || typeof v.declined === 'string'),
+    ],
     ['protocols', (v) => Array.isArray(v) && v.every(isProtocolInfo)],
     ['protocolInfo', isProtocolInfo],
   ];

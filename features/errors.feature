@@ -56,9 +56,9 @@ Feature: Error codes
 
   @req:errors.wsaeinprogress @strength:MUST
   Scenario: During a blocking Windows Sockets 1.1 call the call fails with WSAEINPROGRESS
-    Given a connected TCP socket
-    And a blocking Windows Sockets 1.1 call is in progress
-    When WSARecvDisconnect is called
+    Given a process that initialised Windows Sockets 1.1
+    And two sockets, each a connected TCP socket
+    When WSARecvDisconnect is called on the first from a blocking hook while recv blocks on the second
     Then it returns SOCKET_ERROR with WSAEINPROGRESS
 
   @req:errors.wsaenotconn @strength:MUST

@@ -6,6 +6,44 @@ import { describeProvider, isNativeTcpIp, notApplicableIfNoLongerASocket, peerDa
 import { CallTimeout, NotApplicable } from '../src/core/outcomes';
 import { describeOutcome } from '../src/run-outputs/call-log';
 import { NATIVE_TCPIP_PROVIDER_IDS, SD_RECEIVE, SD_SEND, SOCKET_ERROR, wsaErrorName } from '../src/core/winsock';
+import { CALL_BOUND_MS } from '../support/world';
+
+/** How long the blocking recv may wait for the stack to call the hook (its SO_RCVTIMEO). */
+const HOOK_WAIT_MS = 500;
+
+/**
+ * errors.wsaeinprogress: WSARecvDisconnect on the first socket, made from a Windows Sockets 1.1 blocking hook
+ * while recv blocks on the second (nothing is sent to it). Only a stack that calls the hook during the
+ * blocking call lets a call be made while one is in progress; one that refuses the hook or never calls it
+ * gives the rule no occasion, and the scenario is N/A, saying what the stack did.
+ */
+When('WSARecvDisconnect is called on the first from a blocking hook while recv blocks on the second', async function () {
+  const [first, second] = this.pair;
+  if (!first || !second) throw new Error('the scenario has not set up two sockets');
+  const outcome = await this.attempt(
+    { op: 'WSARecvDisconnectInBlockingHook', s: first.handle, blockingOn: second.handle, waitMs: HOOK_WAIT_MS },
+    HOOK_WAIT_MS + CALL_BOUND_MS,
+  );
+  if (outcome.status === 'blocked') {
+    throw new NotApplicable(
+      `recv with a blocking hook was still blocked after ${outcome.boundMs} ms, past its ${HOOK_WAIT_MS} ms SO_RCVTIMEO: the stack neither called the hook nor ended the call`,
+    );
+  }
+  const hook = outcome.out.blockingHook;
+  if (!hook) throw new Error('WSARecvDisconnectInBlockingHook came back without its blockingHook report');
+  if (hook.declined !== undefined) throw new NotApplicable(hook.declined);
+  if (hook.setError !== 0) {
+    throw new NotApplicable(
+      `WSASetBlockingHook failed with ${wsaErrorName(hook.setError)}: the stack takes no blocking hook, so no call can be made during a blocking call`,
+    );
+  }
+  if (hook.hookCalls === 0) {
+    const recv = hook.recvRet === undefined ? 'not made' : hook.recvRet === -1 ? `SOCKET_ERROR ${wsaErrorName(hook.recvError ?? 0)}` : String(hook.recvRet);
+    throw new NotApplicable(
+      `WSASetBlockingHook took the hook, but the stack never called it while recv blocked (recv = ${recv} after its ${HOOK_WAIT_MS} ms SO_RCVTIMEO): no call could be made during the blocking call`,
+    );
+  }
+});
 
 // lpInboundDisconnectData NULL, in plain words and in the words of an outline over the buffer.
 for (const words of ['WSARecvDisconnect is called', 'WSARecvDisconnect is called with no disconnect data buffer']) {

@@ -20,6 +20,9 @@ import type { FaultName } from '../src/core/ports';
 import { describeOutcome } from '../src/run-outputs/call-log';
 import type { ConformanceWorld } from '../support/world';
 
+/** MAKEWORD(1, 1). */
+const WINSOCK_1_1 = 0x0101;
+
 for (const [words, build] of Object.entries(SITUATIONS)) {
   Given(words, async function () {
     this.subject = await build(this);
@@ -145,8 +148,22 @@ Given('the network subsystem has failed', async function () {
   await injectFault(this, 'network-down');
 });
 
-Given('a blocking Windows Sockets 1.1 call is in progress', async function () {
-  await injectFault(this, 'blocking-call-in-progress');
+/**
+ * A fresh process whose first WSAStartup asks for Windows Sockets 1.1, where blocking hooks still exist
+ * (Winsock 2 removed them). A stack that refuses 1.1 or negotiates another version cannot give the
+ * scenario its precondition: N/A, saying what it answered.
+ */
+Given('a process that initialised Windows Sockets 1.1', async function () {
+  this.process = await this.testbed.uninitialisedProcess().catch((e: unknown) => {
+    throw e instanceof NotApplicable ? new NotApplicable(`no fresh process to initialise as Windows Sockets 1.1: ${e.message}`) : e;
+  });
+  this.processes.push(this.process);
+  this.processKind = 'probe';
+  const started = await this.call({ op: 'WSAStartup', version: WINSOCK_1_1 });
+  if (started.ret !== 0) throw new NotApplicable(`WSAStartup(MAKEWORD(1,1)) in a fresh process ${describeOutcome(started)}`);
+  if (started.out.value !== WINSOCK_1_1) {
+    throw new NotApplicable(`WSAStartup(MAKEWORD(1,1)) negotiated wVersion ${String(started.out.value)}, not Windows Sockets 1.1 (${WINSOCK_1_1})`);
+  }
 });
 
 Given('the peer has closed its side of the connection', async function () {

@@ -92,6 +92,15 @@ export interface CallScope {
 /** One op's handler: checks its call's fields, makes the call through its scope, reads the outputs. */
 export type Handler = (call: UncheckedCall, scope: CallScope) => CallResult | 'blocked' | Promise<CallResult | 'blocked'>;
 
+/**
+ * Why the node agent gives Winsock no Windows Sockets 1.1 blocking hook. Winsock calls a hook on the thread
+ * of the blocking call, inside it; the agent's blocking calls run on koffi's worker threads, where a
+ * JavaScript callback is run on node's main thread instead, so no call it made would be made during the
+ * blocking call. And node.exe's libuv initialised Windows Sockets 2.2 as the process started.
+ */
+export const NO_BLOCKING_HOOK =
+  "the node agent cannot give Winsock a Windows Sockets 1.1 blocking hook: node.exe's libuv initialised Windows Sockets 2.2 at start, and a JavaScript hook called during a blocking call on koffi's worker thread would run on node's main thread, not inside that call (the native agent makes this call)";
+
 /** SOCKET_ERROR as the bigint a native int function's result becomes. */
 export const FAILED = BigInt(SOCKET_ERROR);
 
@@ -404,6 +413,14 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
     // The length and the whole buffer, whatever the result: on WSAEFAULT the length may be the size needed,
     // and bytes written where none were due are a result too.
     return { ...result, out: { bufferLength: inbound.bytes().readUInt32LE(0), data: hexOf(buf, size ?? 0) } };
+  },
+
+  // The node agent makes none of it: the blockingHook report says why, and the scenario is N/A with that.
+  WSARecvDisconnectInBlockingHook(call) {
+    handle(call.s);
+    handle(call.blockingOn);
+    int(call.waitMs, 'waitMs', 0);
+    return { ret: 0, error: 0, elapsedMs: 0, out: { blockingHook: { declined: NO_BLOCKING_HOOK, setError: 0, hookCalls: 0 } } };
   },
 
   shutdown(call, scope) {

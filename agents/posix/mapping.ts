@@ -33,6 +33,8 @@ export const NO_POSIX_COUNTERPART = {
   resolveExport: 'POSIX sockets are functions of libc, not exports of a ws2_32.dll: there is no DLL to ask',
   duplicateFromParent:
     'POSIX has no process whose sockets are not initialised to hand a descriptor to (no WSANOTINITIALISED), the one use of a duplicate from the parent',
+  WSARecvDisconnectInBlockingHook:
+    'POSIX has no Windows Sockets 1.1 blocking hook (WSASetBlockingHook, WSACancelBlockingCall): a blocking call runs no code of the application until it returns',
 } as const satisfies Partial<Record<CallName, string>>;
 
 /** The ops the layer carries onto POSIX. */

@@ -11,7 +11,15 @@ import { HASH_LENGTH } from './statement-hash';
 export const STRENGTHS = ['MUST', 'MAY', 'INFORMATIVE', 'CLIENT'] as const;
 export type Strength = (typeof STRENGTHS)[number];
 
-export const TESTING_KINDS = ['any-backend', 'fault-injection', 'disconnect-data-provider', 'uninitialised-process', 'covered', 'not-testable'] as const;
+export const TESTING_KINDS = [
+  'any-backend',
+  'fault-injection',
+  'disconnect-data-provider',
+  'uninitialised-process',
+  'winsock-1.1-blocking-hook',
+  'covered',
+  'not-testable',
+] as const;
 export type TestingKind = (typeof TESTING_KINDS)[number];
 
 export interface Requirement {

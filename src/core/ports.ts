@@ -49,6 +49,15 @@ export type Call =
   | { op: 'ReadFile'; s: Handle; len: number }
   /** `buffer` is the WSABUF length offered for disconnect data; null passes a NULL pointer. */
   | { op: 'WSARecvDisconnect'; s: Handle; buffer: number | null }
+  /**
+   * WSARecvDisconnect(s, NULL) made from a Windows Sockets 1.1 blocking hook: WSASetBlockingHook installs a
+   * hook, and recv(blockingOn, 1 byte) blocks (SO_RCVTIMEO set to `waitMs` first, so that a stack that never
+   * calls the hook ends the recv itself). The hook's first call makes WSARecvDisconnect(s, NULL) and then
+   * WSACancelBlockingCall; the hook is removed (WSAUnhookBlockingHook) after the recv. `ret` and `error` are
+   * WSARecvDisconnect's; `blockingHook` says how the rest went (when the hook was never called, no
+   * WSARecvDisconnect was made, and `ret` and `error` are 0).
+   */
+  | { op: 'WSARecvDisconnectInBlockingHook'; s: Handle; blockingOn: Handle; waitMs: number }
   | { op: 'shutdown'; s: Handle; how: number }
   | { op: 'setLinger'; s: Handle; onoff: number; seconds: number }
   | { op: 'getSocketType'; s: Handle }
@@ -78,6 +87,19 @@ export type ReceiveCall = Extract<Call, { op: 'recv' | 'WSARecv' | 'recvfrom' | 
 /** A receive of up to `len` bytes on `s`, with no flags. */
 export function receiveCall(op: ReceiveCall['op'], s: Handle, len: number): ReceiveCall {
   return op === 'recv' || op === 'recvfrom' ? { op, s, len, flags: 0 } : { op, s, len };
+}
+
+/** How a WSARecvDisconnectInBlockingHook went, besides WSARecvDisconnect's own result. */
+export interface BlockingHookReport {
+  /** Why the agent made none of it (it cannot give Winsock a hook); absent when it did. */
+  declined?: string;
+  /** 0 when WSASetBlockingHook installed the hook; else WSAGetLastError after it returned NULL. */
+  setError: number;
+  /** How many times the stack called the hook while the recv blocked. */
+  hookCalls: number;
+  /** The blocking recv's return value and WSAGetLastError (WSAEINTR once cancelled); absent when it was not made. */
+  recvRet?: number;
+  recvError?: number;
 }
 
 export interface ProtocolInfo {
@@ -122,6 +144,8 @@ export interface CallOutputs {
    * before it.
    */
   bufferLength?: number;
+  /** WSARecvDisconnectInBlockingHook: the hook, and the blocking call it was called during. */
+  blockingHook?: BlockingHookReport;
 }
 
 export interface Returned {
@@ -261,7 +285,7 @@ export interface Wire {
   packetsSoFar?(): number;
 }
 
-export type FaultName = 'network-down' | 'blocking-call-in-progress';
+export type FaultName = 'network-down';
 
 export interface Testbed {
   readonly backend: BackendName;

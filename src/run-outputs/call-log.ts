@@ -132,6 +132,21 @@ export function straceCall(call: Call, outcome: CallOutcome): string {
       const len = after === undefined || after === call.buffer ? `${call.buffer}` : `${call.buffer} => ${after}`;
       return `WSARecvDisconnect(${call.s}, {len=${len}, buf=${data(any?.data, '...')}})`;
     }
+    case 'WSARecvDisconnectInBlockingHook': {
+      // The hook's call, and in braces what it was made during: recv on blockingOn with the hook installed.
+      const hook = any?.blockingHook;
+      const during = `recv(${call.blockingOn}, buf, 1, 0) with SO_RCVTIMEO ${call.waitMs} ms and a blocking hook`;
+      if (!hook) return `WSARecvDisconnect(${call.s}, NULL) from the blocking hook of ${during}`;
+      if (hook.declined !== undefined) return `WSARecvDisconnect(${call.s}, NULL) from the blocking hook of ${during} {not made: ${hook.declined}}`;
+      if (hook.setError !== 0)
+        return `WSARecvDisconnect(${call.s}, NULL) from the blocking hook of ${during} {not made: WSASetBlockingHook = NULL ${wsaErrorName(hook.setError)}}`;
+      const recv =
+        hook.recvRet === undefined
+          ? ''
+          : `; recv = ${hook.recvRet === SOCKET_ERROR ? 'SOCKET_ERROR' : String(hook.recvRet)}${hook.recvError ? ` ${wsaErrorName(hook.recvError)}` : ''}`;
+      if (hook.hookCalls === 0) return `WSARecvDisconnect(${call.s}, NULL) from the blocking hook of ${during} {not made: the hook was never called${recv}}`;
+      return `WSARecvDisconnect(${call.s}, NULL) from the blocking hook of ${during} {hook called ${hook.hookCalls} time(s)${recv}}`;
+    }
     case 'shutdown':
       return `shutdown(${call.s}, ${constantName(SHUTDOWN_HOW, call.how)})`;
     case 'setLinger':
@@ -186,6 +201,8 @@ export function straceReturn(call: Call, outcome: CallOutcome): string {
 
 function returnValue(call: Call, outcome: Returned): string {
   if (outcome.out.handle !== undefined) return outcome.out.handle;
+  // No WSARecvDisconnect was made when the hook never ran: there is no return value to show.
+  if (call.op === 'WSARecvDisconnectInBlockingHook' && !outcome.out.blockingHook?.hookCalls) return '? <not made>';
   if (outcome.ret === SOCKET_ERROR) return failedReturn(call);
   // GetProcAddress gives an address, which the agent reports as found (1) or not (0).
   if (call.op === 'resolveExport') return outcome.ret === 0 ? 'NULL' : 'non-NULL';

@@ -38,7 +38,7 @@ export type TimelineEvent = Moment & ({ call: CallLogEntry; text: string } | { m
 
 /** The call the scenario is about: its first WSARecvDisconnect, if it made one. */
 export function callUnderTest(calls: readonly CallLogEntry[]): CallLogEntry | null {
-  return calls.find((c) => c.call.op === 'WSARecvDisconnect') ?? null;
+  return calls.find((c) => c.call.op === 'WSARecvDisconnect' || c.call.op === 'WSARecvDisconnectInBlockingHook') ?? null;
 }
 
 /** Seconds from `anchorMs` to `ms`, to the millisecond, right-aligned: ` 0.012`, `-0.004`. */

@@ -78,6 +78,12 @@ function normalisedCalls(body: string): unknown[] {
   return entries.filter((entry, i) => i === 0 || JSON.stringify(entry) !== JSON.stringify(entries[i - 1]));
 }
 
+/**
+ * The scenarios whose call the node agent declines and the native agent makes (docs/agent-protocol.md:
+ * WSARecvDisconnectInBlockingHook): N/A with both, each with its own reason and calls, so held to the verdict alone.
+ */
+const NODE_AGENT_DECLINES = new Set(['During a blocking Windows Sockets 1.1 call the call fails with WSAEINPROGRESS']);
+
 /** Each scenario's normalised call log, by scenario name. */
 function observations(reports: string): Map<string, unknown[]> {
   const logs = new Map<string, unknown[]>();
@@ -107,7 +113,12 @@ describe('the native agent under wine', () => {
     assert.equal(b.metadata['controller: node.exe installed'], undefined);
 
     const verdicts = (record: typeof a): Map<string, unknown> =>
-      new Map(record.results.map((r) => [r.location, { verdict: r.verdict, observed: r.observed, detail: r.detail, expectation: r.expectation }]));
+      new Map(
+        record.results.map((r) => [
+          r.location,
+          NODE_AGENT_DECLINES.has(r.name) ? { verdict: r.verdict } : { verdict: r.verdict, observed: r.observed, detail: r.detail, expectation: r.expectation },
+        ]),
+      );
     const byNode = verdicts(a);
     const byNative = verdicts(b);
     assert.ok(byNode.size > 0);
@@ -116,7 +127,7 @@ describe('the native agent under wine', () => {
 
     const calls = { node: observations(reports.node), native: observations(reports.native) };
     assert.equal(calls.native.size, calls.node.size);
-    for (const [scenario, log] of calls.node) assert.deepEqual(calls.native.get(scenario), log, scenario);
+    for (const [scenario, log] of calls.node) if (!NODE_AGENT_DECLINES.has(scenario)) assert.deepEqual(calls.native.get(scenario), log, scenario);
   });
 
   it('killed during a run: the scenario it served is BROKEN at most, a new agent serves the rest, and none is left', async () => {

@@ -28,6 +28,8 @@ static struct {
     int startup_balance;
     LARGE_INTEGER frequency;
     unsigned long parent;
+    /* The job whose blocking hook runs on this thread (WSARecvDisconnectInBlockingHook): a hook takes no argument. */
+    DWORD hook_job;
 } state;
 
 void executor_set_parent(unsigned long pid) { state.parent = pid; }
@@ -35,6 +37,7 @@ void executor_set_parent(unsigned long pid) { state.parent = pid; }
 void executor_init(void) {
     InitializeCriticalSection(&state.lock);
     QueryPerformanceFrequency(&state.frequency);
+    state.hook_job = TlsAlloc();
 }
 
 unsigned long long socket_max(void) { return (unsigned long long)INVALID_SOCKET; }
@@ -152,6 +155,10 @@ struct job {
     SOCKADDR_STORAGE from;
     int from_len;
     WSAOVERLAPPED overlapped;
+    /* WSARecvDisconnectInBlockingHook: WSASetBlockingHook's error (0: installed), how often the hook ran,
+     * and the blocking recv's result (made: 0 when it was not). */
+    int hook_set_error, hook_calls, recv_made, recv_error;
+    long long recv_ret;
 };
 
 static void job_put(struct job *j) {
@@ -178,6 +185,7 @@ static int may_block(enum op op) {
     case OP_send:
     case OP_sendto:
     case OP_WSARecvDisconnect:
+    case OP_WSARecvDisconnectInBlockingHook:
     case OP_closesocket:
         return 1;
     case OP_WSAStartup:
@@ -249,6 +257,38 @@ static void overlapped_receive(struct job *j, SOCKET s) {
     }
     WSACloseEvent(j->overlapped.hEvent);
     j->elapsed = now_ms() - t0;
+}
+
+/** The Windows Sockets 1.1 blocking hook: Winsock calls it while a blocking call of this thread is in progress.
+ *  Its first call makes WSARecvDisconnect(s, NULL), then cancels the blocking call; FALSE: it handled no message. */
+static BOOL CALLBACK blocking_hook(void) {
+    struct job *j = (struct job *)TlsGetValue(state.hook_job);
+    if (!j || j->hook_calls++ > 0) return FALSE;
+    TIMED_INT(j, WSARecvDisconnect((SOCKET)j->call.s, NULL));
+    WSACancelBlockingCall();
+    return FALSE;
+}
+
+/** WSARecvDisconnectInBlockingHook (docs/agent-protocol.md): a blocking recv on `blockingOn` with the hook installed. */
+static void recv_disconnect_in_blocking_hook(struct job *j) {
+    SOCKET blocking_on = (SOCKET)j->call.t;
+    j->ret = 0;
+    /* FARPROC is how the API types any function; Winsock calls it as the BOOL (void) a hook is. */
+    if (WSASetBlockingHook((FARPROC)(void (*)(void))blocking_hook) == NULL) {
+        j->hook_set_error = WSAGetLastError();
+        return;
+    }
+    /* A stack that never calls the hook ends the recv itself, after waitMs, rather than at the agent's bound. */
+    DWORD wait = (DWORD)j->call.a;
+    setsockopt(blocking_on, SOL_SOCKET, SO_RCVTIMEO, (const char *)&wait, sizeof wait);
+    TlsSetValue(state.hook_job, j);
+    char byte;
+    int r = recv(blocking_on, &byte, 1, 0);
+    j->recv_error = r == SOCKET_ERROR ? WSAGetLastError() : 0;
+    j->recv_ret = r;
+    j->recv_made = 1;
+    TlsSetValue(state.hook_job, NULL);
+    WSAUnhookBlockingHook();
 }
 
 /** Make the Winsock call(s) of `j`: no handle is minted here, so that a call abandoned at its bound mints nothing. */
@@ -325,6 +365,7 @@ static void perform(struct job *j) {
         }
         TIMED_INT(j, WSARecvDisconnect(s, c->has_buffer ? &j->wsabuf : NULL));
         break;
+    case OP_WSARecvDisconnectInBlockingHook: recv_disconnect_in_blocking_hook(j); break;
     case OP_shutdown: TIMED_INT(j, shutdown(s, (int)c->a)); break;
     case OP_setLinger: {
         struct linger l;
@@ -566,6 +607,19 @@ static void finish(struct job *j) {
             out_text(o, "\"");
         }
         break;
+    case OP_WSARecvDisconnectInBlockingHook:
+        out_text(o, "\"blockingHook\":{\"setError\":");
+        out_int(o, j->hook_set_error);
+        out_text(o, ",\"hookCalls\":");
+        out_int(o, j->hook_calls);
+        if (j->recv_made) {
+            out_text(o, ",\"recvRet\":");
+            out_int(o, j->recv_ret);
+            out_text(o, ",\"recvError\":");
+            out_int(o, j->recv_error);
+        }
+        out_text(o, "}");
+        break;
     case OP_getSocketType:
         if (j->ret == 0) {
             out_text(o, "\"value\":");
@@ -682,8 +736,10 @@ static DWORD WINAPI supervisor(LPVOID arg) {
     if (WaitForSingleObject(j->returned_event, wait) != WAIT_OBJECT_0) {
         if (InterlockedCompareExchange(&j->state, ABANDONED, RUNNING) == RUNNING) {
             if (j->call.op != OP_closesocket) {
-                close_without_lingering((SOCKET)j->call.s);
-                forget(j->call.s);
+                /* The socket the call waits on: its own, or the one the hook op's recv blocks on. */
+                unsigned long long waits_on = j->call.op == OP_WSARecvDisconnectInBlockingHook ? j->call.t : j->call.s;
+                close_without_lingering((SOCKET)waits_on);
+                forget(waits_on);
             }
             answer_blocked(j);
             job_put(j);

@@ -203,8 +203,9 @@ static int int_field(const struct json *call, const char *field, double min, dou
 #define C_INT_MIN (-2147483648.0)
 #define C_INT_MAX 2147483647.0
 
-static int handle_field(const struct json *call, unsigned long long socket_max, unsigned long long *out, struct out *err) {
-    const struct json *v = json_get(call, "s");
+/** The handle in the call's field `name` (`s`, or another socket the call names). */
+static int named_handle_field(const struct json *call, const char *name, unsigned long long socket_max, unsigned long long *out, struct out *err) {
+    const struct json *v = json_get(call, name);
     if (!v || v->kind != JSON_STRING || v->len == 0 || strlen(v->str) != v->len)
         return bad(err, "handle", " must be a hex string like \"0x1a4\"");
     const char *p = v->str;
@@ -231,6 +232,10 @@ static int handle_field(const struct json *call, unsigned long long socket_max, 
     }
     *out = value;
     return 0;
+}
+
+static int handle_field(const struct json *call, unsigned long long socket_max, unsigned long long *out, struct out *err) {
+    return named_handle_field(call, "s", socket_max, out, err);
 }
 
 static int hex_value(char c) {
@@ -437,6 +442,9 @@ int decode_call(const struct json *call, unsigned long long socket_max, struct c
         if (!json_integer(buffer, 0, MAX_CALL_BUFFER, &c->a)) return bad(err, "buffer", " must be null or a length from 0 to 16777216");
         return 0;
     }
+    case OP_WSARecvDisconnectInBlockingHook:
+        if (handle_field(call, socket_max, &c->s, err) || named_handle_field(call, "blockingOn", socket_max, &c->t, err)) return -1;
+        return int_field(call, "waitMs", 0, C_INT_MAX, &c->a, err);
     case OP_shutdown:
         if (handle_field(call, socket_max, &c->s, err)) return -1;
         return int_field(call, "how", C_INT_MIN, C_INT_MAX, &c->a, err);

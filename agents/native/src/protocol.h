@@ -69,7 +69,7 @@ void out_preview(struct out *o, const char *bytes, size_t n);
 #define OPS(X)                                                                                        \
     X(WSAStartup) X(WSACleanup) X(socket) X(bind) X(listen) X(accept) X(connect) X(WSAConnect)         \
     X(getsockname) X(getpeername) X(send) X(sendto) X(recv) X(WSARecv) X(recvfrom) X(WSARecvFrom)      \
-    X(WSARecvOverlapped) X(ReadFile) X(WSARecvDisconnect)                                             \
+    X(WSARecvOverlapped) X(ReadFile) X(WSARecvDisconnect) X(WSARecvDisconnectInBlockingHook)          \
     X(shutdown) X(setLinger) X(getSocketType) X(getProtocolInfo) X(FIONREAD) X(FIONBIO) X(closesocket)  \
     X(WSAEnumProtocols) X(createNonSocketHandle) X(duplicateFromParent) X(resolveExport)
 
@@ -87,8 +87,10 @@ struct sockaddr_bytes {
 struct call {
     enum op op;
     unsigned long long s;
+    /* WSARecvDisconnectInBlockingHook: blockingOn, the socket its recv blocks on (s is WSARecvDisconnect's). */
+    unsigned long long t;
     /* The op's integer fields, in the order of the protocol's table: version; af, type, protocol;
-     * backlog; len, flags; how; onoff, seconds; nonBlocking. */
+     * backlog; len, flags; waitMs; how; onoff, seconds; nonBlocking. */
     long long a, b, c;
     int has_buffer; /* WSARecvDisconnect: 0 passes NULL */
     struct sockaddr_bytes to;

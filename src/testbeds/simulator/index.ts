@@ -40,7 +40,7 @@ export const SIMULATOR_MODEL_VERSION = '1';
 
 class SimulatorTestbed implements Testbed {
   readonly backend = 'simulator';
-  readonly faults: readonly FaultName[] = ['network-down', 'blocking-call-in-progress'];
+  readonly faults: readonly FaultName[] = ['network-down'];
   private readonly net = new Network();
   readonly peer = new SimulatedPeer(this.net);
   readonly wire: Wire;

@@ -188,8 +188,12 @@ export const MUTANTS = [
   {
     name: 'inprogress-unreported',
     breaks: ['errors.wsaeinprogress'],
-    summary: 'succeeds while a blocking call is in progress',
-    Provider: recvDisconnectIgnoring('blocking-call-in-progress'),
+    summary: 'made from a Windows Sockets 1.1 blocking hook during a blocking recv, goes ahead as if no call were in progress',
+    Provider: class extends SimulatedProcess {
+      protected override feelsBlockingCall(call: Call): boolean {
+        return call.op !== 'WSARecvDisconnect' && super.feelsBlockingCall(call);
+      }
+    },
   },
   {
     name: 'efault-truncates',

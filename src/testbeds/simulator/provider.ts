@@ -3,7 +3,18 @@
 // canned answers. It keeps every rule of the page; where the page leaves a behaviour open it follows the
 // run's choice (options.ts). The mutants (mutants.ts) are subclasses that override the protected methods
 // below, each where the implementation it models does otherwise.
-import type { Call, CallOutcome, CallOutputs, Endpoint, FaultName, Handle, ProtocolInfo, ReceiveCall, WinsockProcess } from '../../core/ports';
+import type {
+  BlockingHookReport,
+  Call,
+  CallOutcome,
+  CallOutputs,
+  Endpoint,
+  FaultName,
+  Handle,
+  ProtocolInfo,
+  ReceiveCall,
+  WinsockProcess,
+} from '../../core/ports';
 import {
   AF_DECNET,
   AF_INET,
@@ -218,8 +229,23 @@ function isConnected(conn: Connection | null): boolean {
 
 const FIRST_HANDLE = 0x100;
 
+/** MAKEWORD(2, 2): the version the main process negotiated, as node.exe and the agents do at start. */
+const WINSOCK_2_2 = 0x0202;
+
+/** The version WSAStartup negotiates for `requested`, as Winsock answers it: 2.2 at most, 1.1 for 1.x above 1.1. */
+function negotiatedVersion(requested: number): number {
+  const major = requested & 0xff;
+  const minor = requested >> 8;
+  if (major >= 2) return WINSOCK_2_2;
+  return major === 1 && minor > 1 ? 0x0101 : requested;
+}
+
 export class SimulatedProcess implements WinsockProcess {
   protected startupCount: number;
+  /** The Windows Sockets version the process's first WSAStartup negotiated (wVersion). */
+  private version: number;
+  /** A Windows Sockets 1.1 blocking call is in progress: the blocking hook is running. */
+  private blockingCallInProgress = false;
   private readonly handles = new Map<Handle, Entry>();
   /** Handles duplicated from the parent: they name the parent's sockets, which closing them leaves open. */
   private readonly duplicates = new Set<Handle>();
@@ -235,6 +261,7 @@ export class SimulatedProcess implements WinsockProcess {
     private readonly parent: SimulatedProcess | null = null,
   ) {
     this.startupCount = winsockInitialised ? 1 : 0;
+    this.version = WINSOCK_2_2;
   }
 
   /** The protocols WSAEnumProtocols reports and socket creates. Read while the provider is constructed. */
@@ -277,8 +304,9 @@ export class SimulatedProcess implements WinsockProcess {
   protected answer(call: Call): Answer {
     switch (call.op) {
       case 'WSAStartup':
+        if (this.startupCount === 0) this.version = negotiatedVersion(call.version);
         this.startupCount += 1;
-        return { ret: 0 };
+        return { ret: 0, out: { value: this.version } };
       case 'createNonSocketHandle':
         return { ret: 0, out: { handle: this.mint({ kind: 'event' }) } };
       case 'duplicateFromParent':
@@ -301,6 +329,7 @@ export class SimulatedProcess implements WinsockProcess {
     const faulted = this.faultFor(call);
     if (faulted) return faulted;
     if (call.op === 'socket') return this.socket(call.af, call.type, call.protocol);
+    if (call.op === 'WSARecvDisconnectInBlockingHook') return this.recvDisconnectInBlockingHook(call.s, call.blockingOn);
 
     const entry = this.handles.get(call.s);
     if (!entry || entry.kind !== 'socket') return new Fail('WSAENOTSOCK');
@@ -308,7 +337,40 @@ export class SimulatedProcess implements WinsockProcess {
     return answer === 'would-block' && entry.nonBlocking ? new Fail('WSAEWOULDBLOCK') : answer;
   }
 
-  private socketCall(entry: SocketEntry, call: Exclude<Extract<Call, { s: Handle }>, { op: 'duplicateFromParent' }>): Answer {
+  /**
+   * Winsock 1.1's blocking hook: a recv on `blockingOn` that would block calls the hook while it is in
+   * progress; the hook makes WSARecvDisconnect(s, NULL), then WSACancelBlockingCall ends the recv with
+   * WSAEINTR. Winsock 2 removed blocking hooks: WSASetBlockingHook fails with WSAEOPNOTSUPP in a process
+   * that negotiated 2.x.
+   */
+  private recvDisconnectInBlockingHook(s: Handle, blockingOn: Handle): Answer {
+    if ((this.version & 0xff) >= 2) return { ret: 0, out: { blockingHook: { setError: WSA_ERRORS.WSAEOPNOTSUPP, hookCalls: 0 } } };
+    const entry = this.handles.get(blockingOn);
+    const recv: Answer = !entry || entry.kind !== 'socket' ? new Fail('WSAENOTSOCK') : this.recv(entry, 1, false, 'recv');
+    const blocks = recv === 'would-block' && !(entry?.kind === 'socket' && entry.nonBlocking);
+    if (!blocks) {
+      const ended = recv === 'would-block' ? new Fail('WSAEWOULDBLOCK') : recv;
+      const report: BlockingHookReport =
+        ended instanceof Fail
+          ? { setError: 0, hookCalls: 0, recvRet: SOCKET_ERROR, recvError: WSA_ERRORS[ended.code] }
+          : { setError: 0, hookCalls: 0, recvRet: ended.ret, recvError: 0 };
+      return { ret: 0, out: { blockingHook: report } };
+    }
+    this.blockingCallInProgress = true;
+    const inHook = this.answer({ op: 'WSARecvDisconnect', s, buffer: null });
+    // WSACancelBlockingCall: the recv ends with WSAEINTR.
+    this.blockingCallInProgress = false;
+    const blockingHook: BlockingHookReport = { setError: 0, hookCalls: 1, recvRet: SOCKET_ERROR, recvError: WSA_ERRORS.WSAEINTR };
+    if (inHook instanceof Fail) return new Fail(inHook.code, { ...inHook.out, blockingHook });
+    if (inHook === 'would-block') return 'would-block';
+    return { ...inHook, out: { ...inHook.out, blockingHook } };
+  }
+
+  /** The calls on one socket; the blocking hook's call, which names two, is answered before. */
+  private socketCall(
+    entry: SocketEntry,
+    call: Exclude<Extract<Call, { s: Handle }>, { op: 'duplicateFromParent' | 'WSARecvDisconnectInBlockingHook' }>,
+  ): Answer {
     switch (call.op) {
       case 'bind':
         return this.bind(entry, call.to);
@@ -377,12 +439,20 @@ export class SimulatedProcess implements WinsockProcess {
     return { ret: 0, out: { handle } };
   }
 
-  /** An injected fault fails every call that takes a socket, before the socket is looked at. */
+  /**
+   * An injected fault fails every call that takes a socket, before the socket is looked at; so does a
+   * Windows Sockets 1.1 blocking call in progress, for a call made from its blocking hook.
+   */
   private faultFor(call: Call): Fail | null {
     const faults = this.faultsFelt(call);
     if (faults.has('network-down')) return new Fail('WSAENETDOWN');
-    if (faults.has('blocking-call-in-progress')) return new Fail('WSAEINPROGRESS');
+    if (this.blockingCallInProgress && this.feelsBlockingCall(call)) return new Fail('WSAEINPROGRESS');
     return null;
+  }
+
+  /** Whether a call made from the blocking hook fails because a blocking call is in progress: every one does. */
+  protected feelsBlockingCall(_call: Call): boolean {
+    return true;
   }
 
   /** The injected faults a call feels: every one. */
