@@ -34,7 +34,8 @@ export class CallTimeout extends Error {
 }
 
 export class AgentFailure extends Error {
-  override readonly name = 'AgentFailure';
+  // string, not the literal: a subclass (the controller's AgentBusy) names itself.
+  override readonly name: string = 'AgentFailure';
   constructor(
     message: string,
     /** What the agent last printed or sent, kept as evidence. */

@@ -23,9 +23,10 @@ describe('agent build', () => {
     assert.equal(buildAgent(out), path.join(out, 'agents', 'node', 'agent.js'));
     const files = filesUnder(out);
     assert.ok(files.includes('agents/node/agent.js'));
-    // The Winsock vocabulary is required at run time; the ports are only types, and stay out.
+    // The Winsock vocabulary is required at run time; what the agent imports only as types (the backends'
+    // names, through the ports) stays out.
     assert.ok(files.includes('src/core/winsock.js'), files.join(' '));
-    assert.ok(!files.includes('src/core/ports.js'), files.join(' '));
+    assert.ok(!files.includes('src/core/backend-names.js'), files.join(' '));
     for (const file of files) {
       const js = fs.readFileSync(path.join(out, file), 'utf8');
       for (const [, specifier] of js.matchAll(/\brequire\("([^"]+)"\)/g)) {

@@ -49,3 +49,14 @@ export async function openBrowser(allowed: (url: string) => boolean): Promise<Br
   });
   return { context, page: context.pages()[0] ?? (await context.newPage()), refused };
 }
+
+/**
+ * On an Allure scenario's page, the evidence the After hook attached (call-log.txt and the rest), shown: the
+ * hook is opened unless Allure shows it open already, as it does when the hook is the step that failed (a
+ * scenario's deviations end it there, every check having run).
+ */
+export async function showScenarioEvidence(page: Page): Promise<void> {
+  const attachment = page.getByText('call-log.txt', { exact: true }).first();
+  if (!(await attachment.isVisible())) await page.getByText('After hook').first().click();
+  await attachment.click();
+}

@@ -27,7 +27,7 @@ const XP_SP3_EXPORTS: Record<string, string[]> = {
     'DuplicateHandle EnterCriticalSection ExitProcess FreeLibrary GetCurrentProcess GetCurrentProcessId GetCurrentThreadId GetExitCodeProcess ' +
     'GetLastError GetModuleFileNameW GetModuleHandleA GetModuleHandleW GetOverlappedResult GetProcAddress GetStartupInfoA GetStdHandle ' +
     'GetSystemTime GetTickCount InitializeCriticalSection IsDBCSLeadByteEx LeaveCriticalSection LoadLibraryA LoadLibraryW MultiByteToWideChar OpenProcess ' +
-    'QueryPerformanceCounter QueryPerformanceFrequency ReadFile SetEvent SetUnhandledExceptionFilter Sleep TerminateProcess TlsGetValue ' +
+    'QueryPerformanceCounter QueryPerformanceFrequency ReadFile SetEvent SetUnhandledExceptionFilter Sleep TerminateProcess TlsAlloc TlsGetValue TlsSetValue ' +
     'VirtualProtect VirtualQuery WaitForMultipleObjects WaitForSingleObject WideCharToMultiByte WriteFile'
   ).split(' '),
   'msvcrt.dll': (
@@ -37,7 +37,8 @@ const XP_SP3_EXPORTS: Record<string, string[]> = {
     'signal strchr strcmp strerror strlen strncmp strrchr vfprintf wcslen'
   ).split(' '),
   'ws2_32.dll': (
-    'WSACleanup WSAConnect WSAEnumProtocolsW WSAGetLastError WSARecv WSARecvDisconnect WSAStartup accept bind closesocket connect getpeername ' +
+    'WSACancelBlockingCall WSACleanup WSACloseEvent WSAConnect WSACreateEvent WSAEnumProtocolsW WSAGetLastError WSAGetOverlappedResult WSARecv ' +
+    'WSARecvDisconnect WSARecvFrom WSASetBlockingHook WSAStartup WSAUnhookBlockingHook accept bind closesocket connect getpeername recvfrom ' +
     'getsockname getsockopt ioctlsocket listen recv select send sendto setsockopt shutdown socket'
   ).split(' '),
 };

@@ -48,12 +48,17 @@ describe('the posix backend', { concurrency: true }, () => {
     assert.equal(verdicts['On a listening TCP socket, with no disconnect data buffer, the call fails with WSAENOTCONN']?.verdict, 'XFAIL');
     assert.equal(verdicts['On an unconnected TCP socket, with no disconnect data buffer, the call fails with WSAENOTCONN']?.verdict, 'PASS');
     const reset = verdicts['Data still queued resets the TCP connection'];
-    assert.deepEqual(reset, { verdict: 'XFAIL', detail: 'no reset within 500 ms; the peer saw nothing' });
+    assert.deepEqual(reset, { verdict: 'XFAIL', detail: 'no reset within 500 ms (the peer saw nothing), nor within 500 ms of its FIN (the peer saw nothing)' });
     // N/A with the table's reasons, before anything was asked of the agent.
     const na = attachmentsByScenario(reports, NOT_APPLICABLE_MEDIA);
     const reasonOf = (name: string): string => (JSON.parse(na.get(name)?.[0] ?? '{}') as { reason?: string }).reason ?? '';
     assert.equal(reasonOf('Ws2_32.dll exports WSARecvDisconnect'), `resolveExport has no POSIX counterpart: ${NO_POSIX_COUNTERPART.resolveExport}`);
-    assert.equal(reasonOf('Without WSAStartup the call fails with WSANOTINITIALISED, with no disconnect data buffer'), NO_UNINITIALISED_PROCESS);
+    assert.equal(
+      reasonOf(
+        'Without WSAStartup, on a handle value that names no socket, the call fails with WSANOTINITIALISED or WSAENOTSOCK, with no disconnect data buffer',
+      ),
+      NO_UNINITIALISED_PROCESS,
+    );
     assert.match(record.metadata['controller: column'] ?? '', /^A comparison, not a Winsock implementation/);
     assert.match(record.metadata['agent: ws2_32'] ?? '', /^none: /);
   });
@@ -93,8 +98,9 @@ describe('the posix backend', { concurrency: true }, () => {
     assert.deepEqual([first?.verdict, first?.detail], ['TIMEOUT', 'the call had not returned after 2000 ms']);
     assert.deepEqual(
       rest.map((r) => r.verdict),
-      ['PASS', 'PASS', 'PASS'],
+      rest.map(() => 'PASS'),
     );
+    assert.ok(rest.length >= 3, `${rest.length} scenarios after the one that blocked`);
     // One agent for the whole run: it woke the blocked call itself and answered, so nothing killed it.
     const logs = fs.readdirSync(path.join(cache, 'agent-command', 'logs')).filter((f) => f.endsWith('.stdout.log'));
     assert.equal(logs.length, 1, logs.join(' '));

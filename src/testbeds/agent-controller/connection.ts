@@ -24,10 +24,21 @@ export class RequestTimeout extends Error {
   override readonly name = 'RequestTimeout';
 }
 
+/**
+ * The agent refused the connection before its hello, as one that serves another controller does
+ * (docs/agent-protocol.md: `{"type":"error","id":null,...}`, then it closes).
+ */
+export class AgentBusy extends AgentFailure {
+  override readonly name = 'AgentBusy';
+}
+
 /** A version mismatch: a one-line error before the run, not an agent failure. */
 export class ProtocolMismatch extends CannotRun {
   override readonly name = 'ProtocolMismatch';
 }
+
+/** The hello's request id: the first request of every connection. */
+const HELLO_ID = 0;
 
 /** Evidence in one text: what arrived from the agent (when it broke the protocol), then its last output. */
 export function joinEvidence(received: string, logs: string): string {
@@ -124,7 +135,7 @@ export class AgentConnection {
   /** Send a request; resolves with its answer, rejects with RequestTimeout or AgentFailure. */
   request(request: Request, timeoutMs: number): Promise<AgentMessage> {
     if (this.brokenReason) return Promise.reject(this.brokenReason);
-    const id = request.type === 'hello' ? 0 : this.nextId++;
+    const id = request.type === 'hello' ? HELLO_ID : this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -159,11 +170,12 @@ export class AgentConnection {
 
   private deliver(message: AgentMessage, line: string): void {
     if (message.id === null) {
-      // An error about no request in particular: the agent gave up on this connection.
+      // An error about no request in particular: the agent gave up on this connection; before its hello was
+      // answered, it refused it (busy).
       this.received = preview(line);
-      this.fail(
-        new AgentFailure(`the agent reported: ${message.type === 'error' ? message.message : line}`, joinEvidence(this.received, this.options.evidence())),
-      );
+      const refused = message.type === 'error' && this.pending.has(HELLO_ID);
+      const Failure = refused ? AgentBusy : AgentFailure;
+      this.fail(new Failure(`the agent reported: ${message.type === 'error' ? message.message : line}`, joinEvidence(this.received, this.options.evidence())));
       return;
     }
     const pending = this.pending.get(message.id);

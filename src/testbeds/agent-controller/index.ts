@@ -21,7 +21,7 @@ import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProc
 import { AgentFailure, CallTimeout, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/capture';
-import { AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
+import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
 import { INSTALL_MINGW, nativeAgentPath, NativeBuildError } from './native-build';
 import { parseAgentOptions, type AgentOptions } from './options';
@@ -34,6 +34,9 @@ import { describeRevision, suiteRevision } from '../../verdicts/run-identity';
 
 /** The agent's backend; `posix` is the POSIX comparison (src/testbeds/posix/), whose agent carries the calls onto BSD sockets. */
 export type Kind = Exclude<BackendName, 'simulator'>;
+
+/** The pause between connections to a remote agent that refused one as busy (openConnection). */
+const BUSY_RETRY_MS = 50;
 
 /** The agent currently serving this testbed: its connection and, when we started it, its process. */
 interface Live {
@@ -140,7 +143,7 @@ export class AgentTestbed implements Testbed {
     const agent = local;
     let conn: AgentConnection;
     try {
-      conn = await AgentConnection.open(host, port, {
+      conn = await this.openConnection(host, port, generation, {
         evidence: () => agent?.evidence() ?? '',
         onBroken: () => {
           // Broken by the agent (it closed or sent garbage): let a dying agent finish, so the exit code
@@ -166,6 +169,24 @@ export class AgentTestbed implements Testbed {
     this.live = { conn, local, generation };
     this.facts = conn.facts;
     return this.live;
+  }
+
+  /**
+   * The control connection. A remote agent whose connection this controller has just dropped (a call that
+   * hung) may still be closing that session when the next connects, and refuse it as busy: that refusal is
+   * retried until the grace period ends, since the agent's own close is nothing the controller can observe.
+   */
+  private async openConnection(host: string, port: number, generation: number, options: Parameters<typeof AgentConnection.open>[2]): Promise<AgentConnection> {
+    const deadline = this.now() + this.options.graceMs;
+    for (;;) {
+      try {
+        return await AgentConnection.open(host, port, options);
+      } catch (e) {
+        const retry = e instanceof AgentBusy && this.options.remote !== null && generation > 1 && this.now() < deadline;
+        if (!retry) throw e;
+        await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
+      }
+    }
   }
 
   private async launch(): Promise<LocalAgent> {
