@@ -119,35 +119,55 @@ Feature: Ending reception
       | a 16-byte disconnect data buffer, which TCP/IP may decline |
 
   @req:remarks.tcp-reset-queued-data @strength:MUST
-  Scenario: Data still queued resets the TCP connection
+  Scenario Outline: Data still queued resets the TCP connection after the call with <buffer>
     Given a connected TCP socket with 6 bytes queued for receiving
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     And the call succeeded, as the rule presumes
     Then the peer sees the connection reset within 500 ms, or within 500 ms of a FIN it then sends
 
+    Examples:
+      | buffer                                                     |
+      | no disconnect data buffer                                  |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline |
+
   @req:remarks.tcp-reset-later-data @strength:MUST
-  Scenario: Data arriving afterwards resets the TCP connection
+  Scenario Outline: Data arriving afterwards resets the TCP connection after the call with <buffer>
     Given a connected TCP socket
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     And the call succeeded, as the rule presumes
     And the peer sends 6 bytes
     Then the peer sees the connection reset within 500 ms, or within 500 ms of 6 bytes more it then sends
 
+    Examples:
+      | buffer                                                     |
+      | no disconnect data buffer                                  |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline |
+
   @req:remarks.udp-datagrams-queued @strength:MUST
-  Scenario: UDP datagrams arriving afterwards are accepted and queued
+  Scenario Outline: UDP datagrams arriving afterwards are accepted and queued after the call with <buffer>
     Given a UDP socket bound to a loopback port
     And a peer datagram socket connected to it
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     And the call succeeded, as the rule presumes
     And the peer sends a 7-byte datagram to the socket
     Then within 500 ms the socket has 7 bytes queued
 
+    Examples:
+      | buffer                                                     |
+      | no disconnect data buffer                                  |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline |
+
   @req:remarks.no-icmp @strength:MUST
-  Scenario: Datagrams arriving afterwards draw no ICMP error
+  Scenario Outline: Datagrams arriving afterwards draw no ICMP error after the call with <buffer>
     Given a UDP socket bound to a loopback port
     And a peer datagram socket connected to it
-    When WSARecvDisconnect is called
+    When WSARecvDisconnect is called with <buffer>
     And the call succeeded, as the rule presumes
     And the peer sends a 7-byte datagram to the socket
     Then the peer is told of no ICMP error within 500 ms, and the wire shows none where it is captured
     And as a control, a peer is told of an ICMP error within 500 ms for a datagram to a port where nothing listens, and the wire shows it where it is captured
+
+    Examples:
+      | buffer                                                     |
+      | no disconnect data buffer                                  |
+      | a 16-byte disconnect data buffer, which TCP/IP may decline |

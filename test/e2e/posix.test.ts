@@ -47,7 +47,7 @@ describe('the posix backend', { concurrency: true }, () => {
     // The listening socket: shutdown(SHUT_RD) returns 0 where the page wants WSAENOTCONN, recorded.
     assert.equal(verdicts['On a listening TCP socket, with no disconnect data buffer, the call fails with WSAENOTCONN']?.verdict, 'XFAIL');
     assert.equal(verdicts['On an unconnected TCP socket, with no disconnect data buffer, the call fails with WSAENOTCONN']?.verdict, 'PASS');
-    const reset = verdicts['Data still queued resets the TCP connection'];
+    const reset = verdicts['Data still queued resets the TCP connection after the call with no disconnect data buffer'];
     assert.deepEqual(reset, { verdict: 'XFAIL', detail: 'no reset within 500 ms (the peer saw nothing), nor within 500 ms of its FIN (the peer saw nothing)' });
     // N/A with the table's reasons, before anything was asked of the agent.
     const na = attachmentsByScenario(reports, NOT_APPLICABLE_MEDIA);
@@ -69,7 +69,9 @@ describe('the posix backend', { concurrency: true }, () => {
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const wire = attachmentsByScenario(reports, WIRE_LOG_MEDIA);
     assert.equal(wire.size, readRunRecord(reports).results.length);
-    const packets = JSON.parse(wire.get('Data still queued resets the TCP connection')?.[0] ?? '[]') as { flags: string[] }[];
+    const packets = JSON.parse(wire.get('Data still queued resets the TCP connection after the call with no disconnect data buffer')?.[0] ?? '[]') as {
+      flags: string[];
+    }[];
     assert.ok(
       packets.some((p) => p.flags.includes('SYN')),
       'the handshake is on the wire',

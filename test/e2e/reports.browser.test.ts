@@ -13,7 +13,8 @@ import { CHROMIUM } from '../../scripts/setup';
 import { wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
 import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { scratchDir } from '../scratch';
-import { REPO_ROOT } from '../../src/core/paths';
+import { readRunRecord } from '../../src/verdicts/run-record';
+import { pcapFileName } from '../../src/run-outputs/wire-log';
 import { openBrowser, SCREENSHOTS, showScenarioEvidence } from './browser';
 import { run } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
@@ -23,7 +24,7 @@ import { assertFilesAgree, assertReportsAgree } from './outputs-agree';
 const BROKEN_RULE = 'remarks.no-effect-on-lower-layers';
 /** Wine deviations that expectations/wine.yaml records (XFAIL): one observed by the agent, one on the wire. */
 const WINE_DEVIATIONS = '@req:errors.wsanotinitialised or @req:remarks.tcp-reset-queued-data';
-const WINE_SCENARIO = 'Data still queued resets the TCP connection';
+const WINE_SCENARIO = 'Data still queued resets the TCP connection after the call with no disconnect data buffer';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -193,11 +194,10 @@ if (!existsSync(CHROMIUM)) {
       assert.ok(opens > 0 && opens < closes && closes < teardown, 'the window opens, closes, then the teardown begins');
       const reset = at(/Flags \[R/);
       assert.ok(reset < 0 || reset > teardown, 'a reset on the wire is after the teardown began');
-      const line =
-        readFileSync(path.join(REPO_ROOT, 'features', 'reception.feature'), 'utf8')
-          .split('\n')
-          .findIndex((l) => l.includes(`Scenario: ${WINE_SCENARIO}`)) + 1;
-      const pcap = `reception-${line}-data-still-queued-resets-the-tcp-connection.pcap`;
+      // Named by the scenario's feature, line (its Examples row) and name, as the run names it.
+      const location = readRunRecord(path.join(work, 'wine')).results.find((r) => r.name === WINE_SCENARIO)?.location ?? '';
+      const [feature, line] = location.split(':');
+      const pcap = pcapFileName(feature ?? '', Number(line), WINE_SCENARIO);
       assert.match(text, new RegExp(pcap.replace(/\./g, '\\.')), 'the pcap attachment is named after its scenario');
       assert.ok(existsSync(path.join(work, 'wine', 'pcap', pcap)), 'the run keeps the pcap in its reports folder');
       // The whole of the scenario's page, its evidence open: Allure scrolls inside the page, so the page grows to fit.
