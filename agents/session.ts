@@ -1,7 +1,7 @@
 // The agent's server, shared by every agent program the suite builds: the control protocol of
 // docs/agent-protocol.md on a TCP port, one controller session at a time (hello, then requests answered in
 // any order, by id), and the probe processes it hands out. What executes the calls is the agent program's:
-// agents/node/agent.ts serves ws2_32.dll (Windows node.exe, or Wine's), agent/posix-agent.ts the host's BSD
+// agents/node/agent.ts serves ws2_32.dll (Windows node.exe, or Wine's), agents/posix/agent.ts the host's BSD
 // sockets (the POSIX comparison column). Each gives `serve` its executor and its facts.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';

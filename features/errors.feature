@@ -1,8 +1,9 @@
 @section:-returns
 Feature: Error codes
-  Each error of the page's table, produced by the condition the page gives for it. Conditions a real
-  stack cannot produce on demand (a failed network subsystem, a Winsock 1.1 blocking call in progress)
-  run where the backend can inject them and are not applicable elsewhere.
+  Each error of the page's table, produced by the condition the page gives for it. A condition a real
+  stack cannot produce on demand (a failed network subsystem) runs where the backend can inject it and is
+  not applicable elsewhere; a Winsock 1.1 blocking call in progress is made as a 1.1 application makes one,
+  with a blocking hook, and is not applicable where the stack never calls the hook.
 
   @req:errors.wsanotinitialised @strength:MUST
   Scenario Outline: Without WSAStartup, on a handle value that names no socket, the call fails with WSANOTINITIALISED or WSAENOTSOCK, with <buffer>

@@ -15,13 +15,12 @@ import {
   TCP,
 } from '../support/situations';
 import { NotApplicable } from '../src/core/outcomes';
-import { SOCKET_ERROR, WSA_ERRORS, wsaErrorName } from '../src/core/winsock';
+import { SOCKET_ERROR, WINSOCK_1_1, WSA_ERRORS, wsaErrorName } from '../src/core/winsock';
 import type { FaultName } from '../src/core/ports';
 import { describeOutcome } from '../src/run-outputs/call-log';
 import type { ConformanceWorld } from '../support/world';
 
 /** MAKEWORD(1, 1). */
-const WINSOCK_1_1 = 0x0101;
 
 for (const [words, build] of Object.entries(SITUATIONS)) {
   Given(words, async function () {

@@ -21,6 +21,8 @@ import { toBig, WSADATA_SIZE, type Native, type NativeArgument, type NativeFunct
 
 /** OpenProcess's right to duplicate the process's handles, and DuplicateHandle's option to keep the source's rights (winnt.h). */
 const PROCESS_DUP_HANDLE = 0x0040;
+/** GetLastError's code for a call that does not apply (winerror.h), as the native agent answers duplicateFromParent outside a probe. */
+const ERROR_INVALID_PARAMETER = 87;
 const DUPLICATE_SAME_ACCESS = 0x0002;
 
 /** A request the agent cannot execute (bad field); reported as a protocol `error`, not as a call outcome. */
@@ -172,7 +174,7 @@ export function hexOf(buf: Native, length: number): string {
 }
 
 /** A SOCKADDR_STORAGE, then the int length the call reads and writes: a receive's `from` and `fromlen`. */
-function sourceAddress(scope: CallScope): { from: bigint; fromLength: bigint } {
+export function sourceAddress(scope: CallScope): { from: bigint; fromLength: bigint } {
   const from = scope.alloc(SOCKADDR_STORAGE_SIZE + 4);
   from.bytes().writeInt32LE(SOCKADDR_STORAGE_SIZE, SOCKADDR_STORAGE_SIZE);
   return { from: from.ptr, fromLength: from.ptr + BigInt(SOCKADDR_STORAGE_SIZE) };
@@ -505,7 +507,9 @@ const HANDLERS: { readonly [Op in CallName]: Handler } = {
     const source = handle(call.s);
     const t0 = performance.now();
     const failed = (error: number): CallResult => ({ ret: SOCKET_ERROR, error, elapsedMs: performance.now() - t0 });
-    // The parent of a probe is the agent's main process, which forked it.
+    // The parent of a probe is the agent's main process, which forked it (session.ts starts it with --probe).
+    // The main process has no parent of the agent's to duplicate from: refused, as the native agent does.
+    if (!process.argv.includes('--probe')) return failed(ERROR_INVALID_PARAMETER);
     const parent = scope.now(scope.fn.OpenProcess, [PROCESS_DUP_HANDLE, 0, process.ppid], 0n, scope.getLastError);
     if (parent.value === 0n) return failed(parent.error);
     const target = scope.alloc(scope.pointerSize);

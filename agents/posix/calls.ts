@@ -16,6 +16,7 @@ import {
   returned,
   returnedUnlessBlocked,
   sockaddr,
+  sourceAddress,
   type CallResult,
   type CallScope,
   type Handler,
@@ -74,9 +75,8 @@ function ioctlInt(scope: CallScope, fd: number, request: number, value: number):
 /** recvfrom into `len` bytes, with a sockaddr_storage for the sender: the byte count and the data. */
 async function receiveFrom(scope: CallScope, fd: number, len: number, flags: number): Promise<CallResult | 'blocked'> {
   const buf = scope.alloc(len);
-  const from = scope.alloc(SOCKADDR_STORAGE_SIZE + 4);
-  from.bytes().writeUInt32LE(SOCKADDR_STORAGE_SIZE, SOCKADDR_STORAGE_SIZE);
-  const args = [fd, buf.ptr, len, flags, from.ptr, from.ptr + BigInt(SOCKADDR_STORAGE_SIZE)];
+  const { from, fromLength } = sourceAddress(scope);
+  const args = [fd, buf.ptr, len, flags, from, fromLength];
   const r = await scope.blocking(scope.fn.recvfrom, args, FAILED, BigInt(fd));
   if (r === 'blocked') return r;
   const result = returned(r);

@@ -1,7 +1,10 @@
 // What every subcommand of winsock-conformance shares: its shape, and the one way its outcome becomes the
 // process's exit code. 0 and 1 are the command's own answer; bad input is one line on stderr and 2 (with
-// the usage after it when the command line itself is wrong); an interrupted run exits as the signal says.
+// the usage after it when the command line itself is wrong); an interrupted run exits as the signal says;
+// an error of the suite itself is 1, with its stack.
 import { RunInterrupted } from '../testbeds/interrupt';
+import { InputError } from '../core/input-error';
+import { CannotRun } from '../core/outcomes';
 
 /** A command line the command cannot take (an unknown option, a missing value): one line, then the usage. */
 export class UsageError extends Error {
@@ -27,9 +30,19 @@ export async function runCommand(name: string, command: Command, argv: readonly 
   } catch (error) {
     if (error instanceof RunInterrupted) return error.exitCode;
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-    // Anything else (an InputError: a file named on the command line missing or wrong; a CannotRun: a
-    // testbed that cannot serve the run) is one line that says which; the usage would not help.
-    stderr.write(error instanceof UsageError ? `${name}: ${message}\n${command.usage}\n` : `${name}: ${message}\n`);
-    return 2;
+    if (error instanceof UsageError) {
+      stderr.write(`${name}: ${message}\n${command.usage}\n`);
+      return 2;
+    }
+    // Bad input (an InputError: a file named on the command line missing or wrong) or a run that cannot
+    // start (a CannotRun: a testbed that cannot serve it) is one line that says which; the usage would not help.
+    if (error instanceof InputError || error instanceof CannotRun) {
+      stderr.write(`${name}: ${message}\n`);
+      return 2;
+    }
+    // Anything else is the suite's own failure, not the user's: never passed off as bad input, and with
+    // its stack, for whoever mends it.
+    stderr.write(`${name}: the suite itself failed: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
+    return 1;
   }
 }

@@ -117,6 +117,8 @@ export const NATIVE_TCPIP_PROVIDER_IDS = {
 
 /** MAKEWORD(2, 2), the version every Winsock 2 client asks for. */
 export const WINSOCK_2_2 = 0x0202;
+/** MAKEWORD(1, 1): Windows Sockets 1.1, whose blocking hooks Winsock 2 removed. */
+export const WINSOCK_1_1 = 0x0101;
 
 // The reverse lookups, for reports that show a call with its constants by name (strace's way): groups of
 // the constants above, by the argument they are passed as. A value no constant names reads as its number.

@@ -108,5 +108,9 @@ describe('the subcommands', () => {
     ]);
     assert.deepEqual(await outcome(() => Promise.reject(new InputError('z.yaml: no such file'))), [2, 'winsock-conformance x: z.yaml: no such file\n']);
     assert.deepEqual(await outcome(() => Promise.reject(new RunInterrupted('SIGINT'))), [130, '']);
+    // The suite's own failure is not bad input: exit 1, and its stack for whoever mends it.
+    const [code, said] = await outcome(() => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'now')")));
+    assert.equal(code, 1);
+    assert.match(said, /^winsock-conformance x: the suite itself failed: TypeError: Cannot read properties of undefined \(reading 'now'\)\n {4}at /);
   });
 });

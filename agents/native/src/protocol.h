@@ -63,9 +63,9 @@ void out_preview(struct out *o, const char *bytes, size_t n);
 
 /* ---- calls ------------------------------------------------------------------------------------- */
 
-/* One X per CallName (src/core/ports.ts). A new op is a case of decode_call (protocol.c) and of perform
- * (executor.c), which -Wswitch -Werror ask for; of may_block and finish (executor.c) where it may block or has
- * outputs. docs/contributing.md, "Adding a call", lists every place. */
+/* One X per CallName (src/core/ports.ts). A new op is a case of decode_call (protocol.c) and of perform,
+ * may_block and finish (executor.c), each of which lists every op with no default, so -Wswitch -Werror asks
+ * for all four. docs/contributing.md, "Adding a call", lists every place. */
 #define OPS(X)                                                                                        \
     X(WSAStartup) X(WSACleanup) X(socket) X(bind) X(listen) X(accept) X(connect) X(WSAConnect)         \
     X(getsockname) X(getpeername) X(send) X(sendto) X(recv) X(WSARecv) X(recvfrom) X(WSARecvFrom)      \

@@ -42,6 +42,8 @@ import {
   XP1_IFS_HANDLES,
   XP1_MESSAGE_ORIENTED,
   type WsaErrorName,
+  WINSOCK_1_1,
+  WINSOCK_2_2,
 } from '../../core/winsock';
 import { DISCONNECT_BUFFER_FILL } from '../../core/ports';
 import { Connection, DatagramEndpoint, Listener, SEND_BUFFER } from './endpoints';
@@ -230,14 +232,13 @@ function isConnected(conn: Connection | null): boolean {
 const FIRST_HANDLE = 0x100;
 
 /** MAKEWORD(2, 2): the version the main process negotiated, as node.exe and the agents do at start. */
-const WINSOCK_2_2 = 0x0202;
 
 /** The version WSAStartup negotiates for `requested`, as Winsock answers it: 2.2 at most, 1.1 for 1.x above 1.1. */
 function negotiatedVersion(requested: number): number {
   const major = requested & 0xff;
   const minor = requested >> 8;
   if (major >= 2) return WINSOCK_2_2;
-  return major === 1 && minor > 1 ? 0x0101 : requested;
+  return major === 1 && minor > 1 ? WINSOCK_1_1 : requested;
 }
 
 export class SimulatedProcess implements WinsockProcess {
