@@ -1,9 +1,8 @@
 @section:-returns
 Feature: Error codes
-  Each error of the page's table, produced by the condition the page gives for it. A condition a real
-  stack cannot produce on demand (a failed network subsystem) runs where the backend can inject it and is
-  not applicable elsewhere; a Winsock 1.1 blocking call in progress is made as a 1.1 application makes one,
-  with a blocking hook, and is not applicable where the stack never calls the hook.
+  Each error of the page's table, produced by the condition the page gives for it: a failed network
+  subsystem where the backend can inject it, a Winsock 1.1 blocking call through a blocking hook where the
+  stack calls it; each is not applicable elsewhere.
 
   @req:errors.wsanotinitialised @strength:MUST
   Scenario Outline: Without WSAStartup, on a handle value that names no socket, the call fails with WSANOTINITIALISED or WSAENOTSOCK, with <buffer>
