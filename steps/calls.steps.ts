@@ -52,17 +52,19 @@ for (const words of ['WSARecvDisconnect is called', 'WSARecvDisconnect is called
   });
 }
 
-When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer', async function (bytes: number) {
-  await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
-});
-
-// Where a rule is about the call's effect, a buffer runs too: an implementation may take another path with
-// one. TCP/IP may decline it with WSAENOPROTOOPT (errors.wsaenoprotoopt.tcpip-optional): where the rule
-// presumes a call that succeeded, its scenario then goes N/A by the step below, as for any failed call;
-// where it speaks of any call (remarks.no-effect-on-lower-layers), the failed call is judged as well.
-When('WSARecvDisconnect is called with a {int}-byte disconnect data buffer, which TCP\\/IP may decline', async function (bytes: number) {
-  await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
-});
+// A buffer of N bytes, in plain words and in the words of an outline over the buffer where a rule is about the
+// call's effect: an implementation may take another path with one. TCP/IP may decline it with WSAENOPROTOOPT
+// (errors.wsaenoprotoopt.tcpip-optional): where the rule presumes a call that succeeded, its scenario then goes
+// N/A by the step below, as for any failed call; where it speaks of any call (remarks.no-effect-on-lower-layers),
+// the failed call is judged as well.
+for (const words of [
+  'WSARecvDisconnect is called with a {int}-byte disconnect data buffer',
+  'WSARecvDisconnect is called with a {int}-byte disconnect data buffer, which TCP\\/IP may decline',
+]) {
+  When(words, async function (bytes: number) {
+    await this.attempt({ op: 'WSARecvDisconnect', s: this.requireSubject().handle, buffer: bytes });
+  });
+}
 
 // The remarks' second paragraph opens "After this function has been successfully issued": its rules (receives
 // disallowed, the TCP resets, UDP datagrams queued, no ICMP) speak of the effect of a call that succeeded.
