@@ -214,7 +214,7 @@ if (!existsSync(CHROMIUM)) {
       await page.setViewportSize({ width: 1440, height: 900 });
     });
 
-    // The Wine run, with XFAIL, OPTIONAL and N/A, is checked the same way where robustness.test.ts makes it.
+    // The Wine run, with XFAIL, OPTIONAL and N/A, is checked the same way in parallel-runs.test.ts.
     it('every output of each run tells the verdicts of its verdicts.json, scenario by scenario, and agrees with its exit code', async () => {
       const urlOf = (file: string): string => `${origin}/${path.relative(work, file).split(path.sep).map(encodeURIComponent).join('/')}`;
       for (const [column, { folder, code }] of runs.entries()) {
