@@ -6,7 +6,9 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 
-for (const file of readdirSync(__dirname)
-  .filter((name) => name.endsWith('.test.ts'))
-  .sort())
-  require(path.join(__dirname, file));
+void (async () => {
+  for (const file of readdirSync(__dirname)
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort())
+    await import(path.join(__dirname, file));
+})();
