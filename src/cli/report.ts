@@ -14,6 +14,7 @@
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../catalogue/catalogue';
+import { windowsEvidenceOf } from '../catalogue/windows-evidence';
 import { readRunRecord, REPORTS_FOLDER, runFiles } from '../verdicts/run-record';
 import { buildAllureReport, countResults } from '../report/allure-html';
 import { buildMatrix, type Matrix, type RunSource } from '../report/matrix';
@@ -146,7 +147,7 @@ async function compare(options: Options, out: string): Promise<number> {
   const into = functionFolder(out, catalogue.function);
   const [before, after] = options.folders.map((folder) => readRunFolder(folder, into)) as [RunSource, RunSource];
   const diff = diffRuns(catalogue, before.record, after.record);
-  const matrix = buildMatrix(catalogue, [before, after], diff);
+  const matrix = buildMatrix(catalogue, [before, after], diff, windowsEvidenceOf(catalogue));
   const [oldColumn, newColumn] = matrix.columns;
   for (const line of diffLines(diff, oldColumn?.title ?? 'old', newColumn?.title ?? 'new')) process.stdout.write(`${line}\n`);
   const { html } = writeMatrix(into, 'diff', matrix);
@@ -160,6 +161,8 @@ function reportFunction(catalogue: Catalogue, folders: readonly string[], out: s
   const matrix = buildMatrix(
     catalogue,
     folders.map((folder) => readRunFolder(folder, into)),
+    null,
+    windowsEvidenceOf(catalogue),
   );
   const { html, annotatedPage } = writeMatrix(into, 'matrix', matrix, catalogue);
   for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
@@ -197,6 +200,8 @@ async function main(argv: readonly string[]): Promise<number> {
         buildMatrix(
           bundled,
           staged.map((s) => s.source),
+          null,
+          windowsEvidenceOf(bundled),
         ),
         bundled,
       );

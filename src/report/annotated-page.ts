@@ -11,6 +11,7 @@ import { pageStatements, type Statement } from '../catalogue/statements';
 import type { Matrix, MatrixRow } from './matrix';
 import { sectionUrl } from '../catalogue/published-page';
 import { BADGE_STYLE, badge, rowAnchor } from './render';
+import { WINDOWS_EVIDENCE_NOTE, WINDOWS_EVIDENCE_STYLE, windowsEvidenceHtml } from './windows-evidence-html';
 import { escapeHtml } from '../run-outputs/keys';
 
 export interface AnnotatedPageOptions {
@@ -61,6 +62,7 @@ code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation M
 .claim.unclaimed { color: #cf222e; font-weight: 600; }
 .claim.non-normative { color: var(--muted); font-style: italic; }
 ${BADGE_STYLE}
+${WINDOWS_EVIDENCE_STYLE}
 `;
 
 function link(href: string, html: string, attributes = ''): string {
@@ -102,7 +104,7 @@ function claimHtml(claim: Claim, rows: ReadonlyMap<string, MatrixRow>, matrix: M
       .join('');
     body += details.join('');
   }
-  return `<div class="claim" data-requirement="${escapeHtml(r.id)}">${head} ${body}</div>`;
+  return `<div class="claim" data-requirement="${escapeHtml(r.id)}">${head} ${body}${windowsEvidenceHtml(r.id, row?.windows ?? null)}</div>`;
 }
 
 /** One statement and its claims; `heading` makes its text a heading of that level. */
@@ -198,6 +200,7 @@ export function renderAnnotatedPage(catalogue: Catalogue, coverage: PageCoverage
 <h1>${escapeHtml(catalogue.function)}: the reference page, annotated</h1>
 <p class="meta">The page <code>${escapeHtml(options.pageName)}</code> (${link(catalogue.url, 'published')}), statement by statement: beside each, the requirements of <code>${escapeHtml(catalogue.file)}</code> that encode it, their strength and each run’s verdict, which links to its evidence. Statements without a test say why. ${coverage.claimed}/${coverage.total} statements claimed. Built ${escapeHtml(options.generated)}. ${link(options.matrixHref, 'The compliance matrix')}.</p>
 <p class="meta">${runs || 'No runs.'}</p>
+<p class="meta">${escapeHtml(WINDOWS_EVIDENCE_NOTE)}</p>
 ${problems}
 ${parts.join('\n')}
 </body>

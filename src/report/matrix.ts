@@ -3,6 +3,7 @@
 // the model into HTML and Markdown, src/cli/report.ts does the reading and writing.
 import { scenarioKey } from '../run-outputs/keys';
 import type { Catalogue, Requirement } from '../catalogue/catalogue';
+import type { EntryEvidence, WindowsEvidence } from '../catalogue/windows-evidence';
 import { requirementVerdict } from '../verdicts/verdicts';
 import { lackedObservers, qualifiedVerdict, type Verdict } from '../verdicts/meanings';
 import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
@@ -70,6 +71,8 @@ export interface MatrixRow {
   note: string | null;
   coveredBy: string[];
   cells: MatrixCell[];
+  /** What real Windows is known to do for this requirement (cited evidence, never a verdict); null when no evidence file lists it. */
+  windows: EntryEvidence | null;
 }
 
 export type MustAnswer = 'yes' | 'no' | 'not established';
@@ -274,7 +277,8 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
   };
 }
 
-export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[], diff: RunDiff | null = null): Matrix {
+/** `windows`: the catalogue's evidence of what Windows is known to do (src/catalogue/windows-evidence.ts), shown beside each row. */
+export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[], diff: RunDiff | null = null, windows: WindowsEvidence | null = null): Matrix {
   const rows: MatrixRow[] = catalogue.requirements.map((requirement) => {
     const kind: RowKind = requirement.testing === 'covered' ? 'covered' : requirement.testing === 'not-testable' ? 'not-testable' : 'tested';
     const note =
@@ -286,6 +290,7 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[],
       note,
       coveredBy: kind === 'covered' ? requirement.coveredBy : [],
       cells: kind === 'tested' ? sources.map((source) => cellFor(requirement, source)) : [],
+      windows: windows?.entries.find((entry) => entry.id === requirement.id) ?? null,
     };
   });
   const known = new Set(catalogue.requirements.filter((r) => r.testing !== 'covered' && r.testing !== 'not-testable').map((r) => r.id));

@@ -4,6 +4,15 @@ import { escapeHtml } from '../run-outputs/keys';
 import type { CellScenario, Matrix, MatrixCell, MatrixColumn, MatrixRow } from './matrix';
 import { diffLines, type RequirementChange } from './diff';
 import { VERDICT_MEANINGS, type Verdict } from '../verdicts/meanings';
+import { BEARING_WORDS, citationText, citationUrl, KIND_WORDS } from '../catalogue/windows-evidence';
+import {
+  notFoundLead,
+  WINDOWS_EVIDENCE_LABEL,
+  WINDOWS_EVIDENCE_NOTE,
+  WINDOWS_EVIDENCE_STYLE,
+  windowsEvidenceHtml,
+  windowsEvidenceTally,
+} from './windows-evidence-html';
 
 export interface RenderOptions {
   /** When the report was built, shown in the header. */
@@ -85,6 +94,7 @@ td.change { font-size: 12px; white-space: nowrap; } td.change ul { white-space: 
 tr.changed-regression td.id { border-left: 4px solid #cf222e; } tr.changed-fixed td.id { border-left: 4px solid #1a7f37; }
 tr.changed-changed td.id { border-left: 4px solid #0969da; }
 .change-regression { color: #cf222e; font-weight: 700; } .change-fixed { color: #1a7f37; font-weight: 700; } .change-changed { color: #0969da; font-weight: 700; }
+${WINDOWS_EVIDENCE_STYLE}
 `;
 
 function link(href: string, text: string, cls = ''): string {
@@ -191,7 +201,7 @@ function rowHtml(row: MatrixRow, columns: number, matrix: Matrix): string {
   const head =
     `<td class="id"><code>${escapeHtml(r.id)}</code></td>` +
     `<td><span class="strength">${escapeHtml(r.strength)}</span></td>` +
-    `<td class="rule">${escapeHtml(r.rule)}</td>`;
+    `<td class="rule">${escapeHtml(r.rule)}${windowsEvidenceHtml(r.id, row.windows)}</td>`;
   const change = matrix.diff?.requirements.find((c) => c.id === r.id);
   const changeCell = matrix.diff ? (row.kind === 'tested' ? changeHtml(change) : '') : '';
   const cells =
@@ -276,6 +286,7 @@ export function renderHtml(matrix: Matrix, options: RenderOptions): string {
 <body>
 <h1>${escapeHtml(matrix.function)} compliance matrix</h1>
 <p class="meta">Every requirement of the catalogue, against ${n === 1 ? 'one run' : `${n} runs`}. Built ${escapeHtml(options.generated)}. The rules restate the reference page (${escapeHtml(matrix.page)}); section links go to its published version.${options.annotatedPage ? ` The page itself, statement by statement with these verdicts: ${link(options.annotatedPage, 'the annotated page')}.` : ''}</p>
+<p class="meta">${escapeHtml(WINDOWS_EVIDENCE_NOTE)}</p>
 <div class="verdicts">
 ${matrix.columns.map(verdictLineHtml).join('\n')}
 </div>
@@ -322,6 +333,22 @@ function cellMarkdown(cell: MatrixCell): string {
   return text;
 }
 
+/** What Windows is known to do, as a section after the table: one item per requirement, its cited evidence under it. */
+function windowsEvidenceMarkdown(rows: readonly MatrixRow[]): string[] {
+  const lines = [`## ${WINDOWS_EVIDENCE_LABEL.charAt(0).toUpperCase()}${WINDOWS_EVIDENCE_LABEL.slice(1)}`, '', md(WINDOWS_EVIDENCE_NOTE), ''];
+  for (const { requirement, windows } of rows) {
+    lines.push(`- \`${requirement.id}\`: ${md(windowsEvidenceTally(windows))}`);
+    for (const item of windows?.items ?? []) {
+      const cite = mdLink(md(citationText(item.citation)), citationUrl(item.citation));
+      const versions = item.windows ? ` (Windows: ${md(item.windows)})` : '';
+      lines.push(`  - *${BEARING_WORDS[item.bearing]}* (${KIND_WORDS[item.kind]}, ${md(item.call)}): ${md(item.shows)}${versions} ${cite}`);
+    }
+    if (windows?.notFound) lines.push(`  - ${notFoundLead(windows)}: ${md(windows.notFound)}`);
+  }
+  lines.push('');
+  return lines;
+}
+
 export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   const lines: string[] = [];
   lines.push(`# ${matrix.function} compliance matrix`, '');
@@ -355,6 +382,7 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
     }
   }
   lines.push('');
+  lines.push(...windowsEvidenceMarkdown(matrix.rows));
   if (matrix.unmatched.length > 0) {
     lines.push('## Scenarios without a catalogue entry', '');
     for (const u of matrix.unmatched)

@@ -6,6 +6,7 @@ import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { pageCoverage } from '../../src/catalogue/anchors';
 import { pageStatements } from '../../src/catalogue/statements';
 import { buildMatrix } from '../../src/report/matrix';
+import { windowsEvidenceOf } from '../../src/catalogue/windows-evidence';
 import { renderAnnotatedPage, statementAnchor } from '../../src/report/annotated-page';
 import { PAGE, PAGE_TEXT, replaceInStatement, statement, STATEMENTS } from '../page-edits';
 
@@ -28,6 +29,26 @@ describe('the annotated page', () => {
     );
     assert.doesNotMatch(html, /class="problems"|claim unclaimed/);
     assert.doesNotMatch(html, /<script|src="http/);
+  });
+
+  it('puts beside each claim what Windows is known to do, cited, apart from the verdicts', () => {
+    const matrix = buildMatrix(catalogue, [], null, windowsEvidenceOf(catalogue));
+    const html = renderAnnotatedPage(catalogue, pageCoverage(catalogue, STATEMENTS, PAGE), matrix, options);
+    for (const r of catalogue.requirements) assert.ok(html.includes(`<details class="windows-evidence" data-windows-evidence="${r.id}">`), r.id);
+    const reset =
+      new RegExp(`id="${statementAnchor('-remarks/p2/s3')}"[^]*?<div class="claim" data-requirement="remarks\\.tcp-reset-queued-data">([^]*?)</div>`).exec(
+        html,
+      )?.[1] ?? '';
+    assert.match(
+      reset,
+      /<details class="windows-evidence" data-windows-evidence="remarks\.tcp-reset-queued-data"><summary><span class="windows-label">what Windows is known to do \(cited\)<\/span>: /,
+    );
+    assert.match(
+      reset,
+      /<span class="bearing bearing-contradicts">contradicts the rule<\/span>[^]*?href="https:\/\/learn\.microsoft\.com\/en-us\/windows\/win32\/api\/ws2spi\/nc-ws2spi-lpwsprecvdisconnect"/,
+    );
+    assert.match(reset, /<p class="not-found">not found: No public test shows Windows resetting/);
+    assert.match(html, /<p class="meta">“what Windows is known to do \(cited\)” is public evidence /);
   });
 
   it('says so where the catalogue no longer matches the page', () => {

@@ -17,6 +17,7 @@ import { renderHtml, renderMarkdown } from '../../src/report/render';
 import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../../src/report/sources';
 import type { Verdict } from '../../src/verdicts/meanings';
 import { InputError } from '../../src/core/input-error';
+import type { EvidenceSource, WindowsEvidence } from '../../src/catalogue/windows-evidence';
 import { scratchDir } from '../scratch';
 
 const CATALOGUE: Catalogue = catalogueOf([
@@ -354,6 +355,108 @@ describe('rendering', () => {
     assert.match(html, /<th>posix<small>[^]*?<small class="column-note">A comparison, not a Winsock implementation<\/small><\/th>/);
     assert.match(html, /data-backend="posix">[^]*?<div class="column-note">A comparison, not a Winsock implementation: /);
     assert.match(renderMarkdown(posix, options), /^\| posix \| keeps every MUST: yes; [^|]*\*\(A comparison, not a Winsock implementation: [^|]*\)\* \|$/m);
+  });
+});
+
+describe('what Windows is known to do, beside each row', () => {
+  const wine: EvidenceSource = {
+    id: 'wine-8.0',
+    cite: 'wine 8.0 (Debian 8.0~repack-4)',
+    what: "Wine's tests",
+    get: 'apt-get source wine',
+    url: 'https://gitlab.winehq.org/wine/wine/-/blob/wine-8.0/{file}#L{from}-{to}',
+    where: 'e.yaml:1',
+  };
+  const windows: WindowsEvidence = {
+    file: 'e.yaml',
+    function: 'WSARecvDisconnect',
+    searched: ["Wine's tests"],
+    sources: [wine],
+    entries: [
+      {
+        id: 'remarks.a',
+        items: [
+          {
+            kind: 'test-on-windows',
+            citation: { source: wine, file: 'dlls/ws2_32/tests/sock.c', lines: [{ from: 9019, to: 9032 }], hash: 'd9bbb2b37ac1', in: 'test_shutdown' },
+            call: 'shutdown(SD_RECEIVE)',
+            shows: 'recv fails with WSAESHUTDOWN <twice>',
+            windows: null,
+            bearing: 'agrees',
+            where: 'e.yaml:2',
+          },
+          {
+            kind: 'microsoft-documentation',
+            citation: { url: 'https://learn.microsoft.com/x', title: 'A provider page', section: 'Remarks', edition: null },
+            call: 'WSPRecvDisconnect',
+            shows: 'the window is kept',
+            windows: 'Windows 7 on',
+            bearing: 'contradicts',
+            where: 'e.yaml:3',
+          },
+        ],
+        notFound: 'no test with data queued',
+        where: 'e.yaml:4',
+      },
+      { id: 'remarks.client', items: [], notFound: 'an obligation on applications', where: 'e.yaml:5' },
+    ],
+  };
+  const matrix = buildMatrix(CATALOGUE, [source(allPass())], null, windows);
+  const options = { generated: '2026-01-01T00:00:00Z' };
+
+  it('gives every row its entry of the evidence, or none where the file lists it not', () => {
+    const byId = new Map(matrix.rows.map((row) => [row.requirement.id, row.windows]));
+    assert.equal(byId.get('remarks.a')?.items.length, 2);
+    assert.equal(byId.get('remarks.client')?.notFound, 'an obligation on applications');
+    assert.equal(byId.get('returns.zero'), null);
+    assert.ok(
+      buildMatrix(CATALOGUE, [source(allPass())]).rows.every((row) => row.windows === null),
+      'no evidence given, none shown',
+    );
+  });
+
+  it('shows it in the rule cell, labelled as cited evidence, closed, with no badge and no verdict', () => {
+    const html = renderHtml(matrix, options);
+    const details = (id: string): string =>
+      new RegExp(`<details class="windows-evidence" data-windows-evidence="${id.replace(/\./g, '\\.')}">[^]*?</details>`).exec(html)?.[0] ?? '';
+    const a = details('remarks.a');
+    assert.match(
+      a,
+      /<summary><span class="windows-label">what Windows is known to do \(cited\)<\/span>: <span class="windows-tally">tests on Windows: 1 agrees; Microsoft documentation: 1 contradicts; some not found<\/span><\/summary>/,
+    );
+    assert.match(
+      a,
+      /<li data-bearing="agrees" data-kind="test-on-windows"><span class="bearing bearing-agrees">agrees with the rule<\/span> · <span class="kind">a test that runs on Windows<\/span>, <span class="call">shutdown\(SD_RECEIVE\)<\/span>: recv fails with WSAESHUTDOWN &lt;twice&gt;/,
+    );
+    assert.ok(
+      a.includes(
+        '<a href="https://gitlab.winehq.org/wine/wine/-/blob/wine-8.0/dlls/ws2_32/tests/sock.c#L9019-9032">wine 8.0 (Debian 8.0~repack-4) dlls/ws2_32/tests/sock.c:9019-9032 test_shutdown</a>',
+      ),
+      a,
+    );
+    assert.match(a, /<span class="bearing bearing-contradicts">contradicts the rule<\/span>[^]*\(Windows: Windows 7 on\)/);
+    assert.match(a, /<p class="not-found">not found: no test with data queued<\/p>/);
+    assert.match(
+      details('remarks.client'),
+      /windows-tally">no public evidence of Windows<[^]*<p class="not-found">no public evidence: an obligation on applications<\/p>/,
+    );
+    assert.match(details('returns.zero'), /windows-tally">not recorded</);
+    assert.match(html, /<td class="rule">rule of remarks\.a<details class="windows-evidence" data-windows-evidence="remarks\.a">/);
+    for (const id of ['remarks.a', 'remarks.client', 'returns.zero']) assert.doesNotMatch(details(id), /class="badge|data-verdict|<details[^>]* open/, id);
+    assert.match(html, /<p class="meta">“what Windows is known to do \(cited\)” is public evidence of real Windows [^<]* never one /);
+  });
+
+  it('lists it in Markdown after the table, each item with its bearing and citation', () => {
+    const text = renderMarkdown(matrix, options);
+    assert.match(text, /^## What Windows is known to do \(cited\)$/m);
+    assert.match(text, /^- `remarks\.a`: tests on Windows: 1 agrees; Microsoft documentation: 1 contradicts; some not found$/m);
+    assert.match(
+      text,
+      /^ {2}- \*agrees with the rule\* \(a test that runs on Windows, shutdown\(SD_RECEIVE\)\): recv fails with WSAESHUTDOWN <twice> \[wine 8\.0 \(Debian 8\.0~repack-4\) dlls\/ws2_32\/tests\/sock\.c:9019-9032 test_shutdown\]\(https:\/\/gitlab\.winehq\.org\/[^)]*#L9019-9032\)$/m,
+    );
+    assert.match(text, /^ {2}- not found: no test with data queued$/m);
+    assert.match(text, /^- `remarks\.client`: no public evidence of Windows\n {2}- no public evidence: an obligation on applications$/m);
+    assert.match(text, /^- `returns\.zero`: not recorded$/m);
   });
 });
 
