@@ -153,7 +153,7 @@ describe('the report’s folders', () => {
 });
 
 describe('the bundle', () => {
-  it('stages each run with its files, its pcaps and links relative to the bundle’s root', () => {
+  it('stages each run with its files, its pcaps and links relative to the bundle’s root', async () => {
     const runs = scratchDir('bundle-runs');
     const run = path.join(runs, 'wine');
     mkdirSync(path.join(run, 'allure-report'), { recursive: true });
@@ -166,7 +166,7 @@ describe('the bundle', () => {
     mkdirSync(path.join(run, 'pcap'));
     writeFileSync(path.join(run, 'pcap', pcap), 'packets');
     const root = path.join(scratchDir('bundle-root'), 'hand-over');
-    const [staged] = stageRuns([run], root);
+    const [staged] = await stageRuns([run], root);
     assert.equal(staged?.name, 'wine');
     assert.equal(staged?.pcaps, 1);
     assert.equal(readFileSync(path.join(root, 'wine', 'pcap', pcap), 'utf8'), 'packets', 'the capture keeps the name the expectations cite');
