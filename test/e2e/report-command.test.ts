@@ -1,24 +1,14 @@
 // `npm run report` on runs of this host: two runs compared (--diff), the bundle unpacked and every link
 // of its matrix followed on disk, and bad input as one line and exit 2.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, before } from 'node:test';
 import { extract } from 'tar';
-import { scratchDir } from '../scratch';
+import { scratchDir, treeOf } from '../scratch';
 import { run } from './cli-process';
 
 const SELECTION = ['--tags', '@req:remarks.no-icmp or @req:errors.wsanotinitialised'];
-
-/** Every file below `folder`, with its size and modification time: what a command changed there. */
-function treeOf(folder: string): string[] {
-  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
-    .sort()
-    .map((entry) => {
-      const stat = statSync(path.join(folder, entry));
-      return `${entry} ${stat.isDirectory() ? 'dir' : `${stat.size} ${stat.mtimeMs}`}`;
-    });
-}
 
 describe('npm run report', { timeout: 180_000 }, () => {
   const work = scratchDir('report-command');
