@@ -1,7 +1,7 @@
 // How a run reads on the terminal: a line per scenario as its verdict comes, and the summary line.
 import type { ScenarioResult } from '../verdicts/verdicts';
-import { lackedObservers, qualifiedVerdict, unobservedClause, VERDICTS } from '../verdicts/meanings';
-import type { RunSummary } from '../run/run-suite';
+import { lackedObservers, qualifiedVerdict, unobservedClause, VERDICTS, type Verdict } from '../verdicts/meanings';
+import type { ScenarioRecord } from '../verdicts/run-record';
 
 /** `PASS     remarks.x  name (features/x.feature:7)`; a qualified verdict reads `PASS, without the wire` and says what was not looked for. */
 export function progressLine(result: ScenarioResult): string {
@@ -11,7 +11,7 @@ export function progressLine(result: ScenarioResult): string {
 }
 
 /** `59 scenarios: 47 PASS (1 without the wire), 4 XFAIL, ...`: a verdict's count says how many of it were qualified. */
-export function summaryLine(summary: Pick<RunSummary, 'results' | 'counts'>): string {
+export function summaryLine(summary: { results: readonly Pick<ScenarioRecord, 'verdict' | 'unobserved'>[]; counts: Record<Verdict, number> }): string {
   const qualified = (v: string): string => {
     const readings = summary.results.filter((r) => r.verdict === v && lackedObservers(r).length > 0).map((r) => qualifiedVerdict(r).slice(v.length + 2));
     const each = [...new Set(readings)].map((q) => `${readings.filter((r) => r === q).length} ${q}`);

@@ -103,14 +103,17 @@ export function allureIds(resultsDir: string): Record<string, string> {
   return Object.fromEntries([...latest].map(([key, { id }]) => [key, id]));
 }
 
-/** Read one result folder into a RunSource whose hrefs are relative to `outDir`. */
-export function readRunFolder(folder: string, outDir: string): RunSource {
+/**
+ * Read one result folder into a RunSource whose hrefs are relative to `outDir`. Its Allure report is the
+ * run's own (FOLDER/allure-report), or `allureReport` (a bundle's copy, built from the run's results).
+ */
+export function readRunFolder(folder: string, outDir: string, allureReport?: string): RunSource {
   const dir = path.resolve(folder);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${folder}: no such folder`);
   const files = runFiles(dir);
   const record = readRunRecord(dir);
   const cucumberHtml = files.cucumberHtml;
-  const allureIndex = path.join(files.allureReport, 'index.html');
+  const allureIndex = path.join(allureReport ?? files.allureReport, 'index.html');
   const environment = path.join(files.allureResults, 'environment.properties');
   // The run's own record of its testbed first, then what the Allure environment adds (versions).
   const facts = { ...(existsSync(environment) ? parseProperties(readFileSync(environment, 'utf8')) : {}), ...record.metadata };

@@ -162,15 +162,47 @@ export function requirementVerdict(verdicts: readonly Verdict[]): Verdict {
 }
 
 /**
+ * Where each pickle of cucumber's messages is, as verdicts.json locates a scenario: `features/x.feature:LINE`,
+ * the line of its scenario or of its Examples row (a pickle's own location is its outline's, for every row).
+ */
+export class ScenarioLocations {
+  /** The feature's name, by its file. */
+  readonly features = new Map<string, string>();
+  private readonly lines = new Map<string, number>();
+
+  /** Reads a gherkin document's scenarios and rows; other envelopes are not its business. */
+  add(envelope: messages.Envelope): void {
+    const doc = envelope.gherkinDocument;
+    if (!doc?.uri || !doc.feature) return;
+    this.features.set(doc.uri, doc.feature.name);
+    const visit = (children: readonly (messages.FeatureChild | messages.RuleChild)[]): void => {
+      for (const child of children) {
+        if ('rule' in child && child.rule) visit(child.rule.children);
+        const scenario = child.scenario;
+        if (!scenario) continue;
+        this.lines.set(scenario.id, scenario.location.line);
+        for (const examples of scenario.examples) for (const row of examples.tableBody) this.lines.set(row.id, row.location.line);
+      }
+    };
+    visit(doc.feature.children);
+  }
+
+  /** `features/x.feature:LINE` of a pickle whose document was added. */
+  of(pickle: messages.Pickle): string {
+    const astId = pickle.astNodeIds[pickle.astNodeIds.length - 1] ?? '';
+    return `${pickle.uri}:${this.lines.get(astId) ?? 0}`;
+  }
+}
+
+/**
  * Collects envelopes and yields a ScenarioResult as each test case finishes (retries are ignored until
  * their last attempt).
  */
 export class VerdictCollector {
-  private readonly features = new Map<string, string>();
+  private readonly locations = new ScenarioLocations();
   private readonly pickles = new Map<string, messages.Pickle>();
   private readonly testCases = new Map<string, messages.TestCase>();
   private readonly started = new Map<string, { testCaseId: string; results: messages.TestStepResult[]; attachments: Attachment[] }>();
-  private readonly lines = new Map<string, number>();
   readonly results: ScenarioResult[] = [];
   /** The backend's run metadata, from the first scenario that carries it. */
   metadata: Record<string, string> = {};
@@ -183,7 +215,7 @@ export class VerdictCollector {
   ) {}
 
   add(envelope: messages.Envelope): void {
-    if (envelope.gherkinDocument) this.indexDocument(envelope.gherkinDocument);
+    if (envelope.gherkinDocument) this.locations.add(envelope);
     else if (envelope.pickle) this.pickles.set(envelope.pickle.id, envelope.pickle);
     else if (envelope.testCase) this.testCases.set(envelope.testCase.id, envelope.testCase);
     else if (envelope.testCaseStarted) {
@@ -198,28 +230,12 @@ export class VerdictCollector {
     }
   }
 
-  private indexDocument(doc: messages.GherkinDocument): void {
-    if (!doc.uri || !doc.feature) return;
-    this.features.set(doc.uri, doc.feature.name);
-    const visit = (children: readonly (messages.FeatureChild | messages.RuleChild)[]): void => {
-      for (const child of children) {
-        if ('rule' in child && child.rule) visit(child.rule.children);
-        const scenario = child.scenario;
-        if (!scenario) continue;
-        this.lines.set(scenario.id, scenario.location.line);
-        for (const examples of scenario.examples) for (const row of examples.tableBody) this.lines.set(row.id, row.location.line);
-      }
-    };
-    visit(doc.feature.children);
-  }
-
   private finish(testCaseStartedId: string): void {
     const run = this.started.get(testCaseStartedId);
     const testCase = run && this.testCases.get(run.testCaseId);
     const pickle = testCase && this.pickles.get(testCase.pickleId);
     if (!run || !pickle) return;
-    const astId = pickle.astNodeIds[pickle.astNodeIds.length - 1] ?? '';
-    const location = `${pickle.uri}:${this.lines.get(astId) ?? 0}`;
+    const location = this.locations.of(pickle);
     const requirement = tagValue(pickle.tags, 'req');
     const facts = requirement === null ? null : this.requirementFacts(requirement);
     const strength = facts?.strength ?? null;
@@ -231,7 +247,7 @@ export class VerdictCollector {
     const result: ScenarioResult = {
       id: pickle.id,
       name: pickle.name,
-      feature: this.features.get(pickle.uri) ?? pickle.uri,
+      feature: this.locations.features.get(pickle.uri) ?? pickle.uri,
       location,
       requirement,
       strength,

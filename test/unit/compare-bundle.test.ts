@@ -153,7 +153,7 @@ describe('the report’s folders', () => {
 });
 
 describe('the bundle', () => {
-  it('stages each run with its files, its pcaps and links relative to the bundle’s root', () => {
+  it('stages each run with its files, its pcaps and links relative to the bundle’s root', async () => {
     const runs = scratchDir('bundle-runs');
     const run = path.join(runs, 'wine');
     mkdirSync(path.join(run, 'allure-report'), { recursive: true });
@@ -162,18 +162,20 @@ describe('the bundle', () => {
     writeFileSync(path.join(run, 'cucumber.html'), '<html>');
     writeFileSync(path.join(run, 'allure-formatter.log'), '');
     writeFileSync(path.join(run, 'allure-report', 'index.html'), '<html>');
+    mkdirSync(path.join(run, 'reruns', '1'), { recursive: true });
+    writeFileSync(path.join(run, 'reruns', '1', 'cucumber.html'), '<html>');
     const pcap = 'reception-85-data-still-queued-resets-the-tcp-connection.pcap';
     mkdirSync(path.join(run, 'pcap'));
     writeFileSync(path.join(run, 'pcap', pcap), 'packets');
     const root = path.join(scratchDir('bundle-root'), 'hand-over');
-    const [staged] = stageRuns([run], root);
+    const [staged] = await stageRuns([run], root);
     assert.equal(staged?.name, 'wine');
     assert.equal(staged?.pcaps, 1);
     assert.equal(readFileSync(path.join(root, 'wine', 'pcap', pcap), 'utf8'), 'packets', 'the capture keeps the name the expectations cite');
     assert.equal(staged?.source.allureReport, 'wine/allure-report/index.html');
     assert.equal(staged?.source.cucumberHtml, 'wine/cucumber.html');
     assert.equal(staged?.source.record.label, 'Wine 9.0');
-    for (const file of ['verdicts.json', 'expectations.yaml', 'cucumber.html', 'allure-report/index.html'])
+    for (const file of ['verdicts.json', 'expectations.yaml', 'cucumber.html', 'allure-report/index.html', 'reruns/1/cucumber.html'])
       assert.ok(existsSync(path.join(root, 'wine', file)), file);
     assert.ok(!existsSync(path.join(root, 'wine', 'allure-formatter.log')));
     assert.equal(readFileSync(path.join(root, 'wine', 'expectations.yaml'), 'utf8'), 'backend: wine\n');

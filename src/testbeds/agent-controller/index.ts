@@ -13,12 +13,13 @@
 // the agent is killed; an agent that exits, crashes or breaks the protocol ends it as BROKEN, with its
 // last output and the offending bytes as evidence (AgentFailure.evidence, attached by support/dsl.ts).
 // Either way a local agent is started afresh for the next call. A remote agent cannot be restarted from
-// here: its connection is opened once more, and if that fails every later scenario is BROKEN at once.
+// here: its connection is opened once more, and if that fails every later scenario is BROKEN at once. One
+// that cannot be reached at all, before the first scenario, is a run that cannot start (CannotRun).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
-import { AgentFailure, CallTimeout, NotApplicable } from '../../core/outcomes';
+import { AgentFailure, CallTimeout, CannotRun, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/capture';
 import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
@@ -156,12 +157,17 @@ export class AgentTestbed implements Testbed {
     } catch (e) {
       await local?.kill();
       if (this.options.remote && !(e instanceof ProtocolMismatch)) {
-        // Nothing here can restart a remote agent: say so once, and fail every later scenario at once
-        // rather than waiting out a connection attempt in each.
         const { host: h, port: p } = this.options.remote;
         const why = e instanceof Error ? e.message : String(e);
-        const when = generation > 1 ? ' after its connection failed in an earlier scenario' : '';
-        this.remoteLost = `the agent at tcp://${h}:${p} is gone${when} (${why}); a remote agent cannot be restarted from here: start it again and rerun`;
+        // Never reached: no scenario could be judged, so the run cannot start (one line, exit 2), and the
+        // last run's reports stay. An agent that served this run and then went is the run's result (below).
+        if (generation === 1)
+          throw new CannotRun(
+            `the agent at tcp://${h}:${p} cannot be reached (${why}): start it, or name the one running with --backend-option agent=tcp://HOST:PORT`,
+          );
+        // Nothing here can restart a remote agent: say so once, and fail every later scenario at once
+        // rather than waiting out a connection attempt in each.
+        this.remoteLost = `the agent at tcp://${h}:${p} is gone after its connection failed in an earlier scenario (${why}); a remote agent cannot be restarted from here: start it again and rerun`;
         throw new AgentFailure(this.remoteLost, e instanceof AgentFailure ? e.evidence : '');
       }
       throw e;
