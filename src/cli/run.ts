@@ -12,6 +12,7 @@ import type { RunOptions } from '../run/options';
 import type { Command } from './command';
 import { NothingToRerun, parseArguments, USAGE } from './run-arguments';
 import { progressLine, summaryLine } from './verdict-lines';
+import { namedFacts } from '../testbeds/agent-controller/facts';
 
 async function list(options: RunOptions): Promise<number> {
   const { listText } = await import('./list');
@@ -40,6 +41,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (options.list) return list(options);
   const summary = await runSuite(options, (result) => process.stdout.write(`${progressLine(result)}\n`));
   process.stdout.write(`${summaryLine(summary)}\n`);
+  // Where the agent contradicts what the controller saw (or Wine's TCP/IP explains it), the console says so too.
+  for (const line of namedFacts(summary.facts)) process.stdout.write(`${line}\n`);
   if (options.reports) {
     const folder = path.resolve(options.reports);
     const pcaps = existsSync(runFiles(folder).captures) ? ', pcap/' : '';

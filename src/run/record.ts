@@ -34,7 +34,7 @@ export async function writeRunReports(folder: string, record: RunRecord, results
   const { identityFacts } = await import('../verdicts/run-identity');
   writeRunRecord(folder, record);
   const { junit, allureResults } = runFiles(folder);
-  await addAllureEnvironment(allureResults, identityFacts(record));
+  await addAllureEnvironment(allureResults, identityFacts(record), record.metadata);
   writeJunit(junit, {
     name: `${record.function} conformance: ${record.label ?? record.backend}`,
     backend: record.backend,
@@ -45,11 +45,15 @@ export async function writeRunReports(folder: string, record: RunRecord, results
   await writeAllureVerdicts(allureResults, results);
 }
 
-/** The run's identity joins the facts the testbed wrote into the Allure results' environment (support/hooks.ts). */
-async function addAllureEnvironment(resultsDir: string, facts: Record<string, string>): Promise<void> {
+/**
+ * The run's identity joins the facts the testbed wrote into the Allure results' environment (support/hooks.ts),
+ * and the run's facts as verdicts.json records them replace a worker's there: a parallel run's workers each
+ * wrote their own, and the record's are the ones every output tells.
+ */
+async function addAllureEnvironment(resultsDir: string, identity: Record<string, string>, runFacts: Record<string, string>): Promise<void> {
   const { toProperties } = await import('../run-outputs/allure');
   const { parseProperties } = await import('../report/sources');
   const file = path.join(resultsDir, 'environment.properties');
   const written = existsSync(file) ? parseProperties(readFileSync(file, 'utf8')) : {};
-  writeFileSync(file, toProperties({ ...facts, ...written }));
+  writeFileSync(file, toProperties({ ...identity, ...written, ...runFacts }));
 }

@@ -26,6 +26,8 @@ export interface RunSummary {
   results: ScenarioResult[];
   counts: Record<Verdict, number>;
   failed: boolean;
+  /** The backend's facts of the run, as verdicts.json records them. */
+  facts: Record<string, string>;
   /** The loaded steps and hooks, to pass back in for another run in the same process. */
   support: ISupportCodeLibrary;
 }
@@ -154,5 +156,5 @@ async function runCucumberInto(
     };
     await writeRunReports(reports, record, results, times);
   }
-  return { results, counts, failed, support: run.support };
+  return { results, counts, failed, facts: collector.metadata, support: run.support };
 }
