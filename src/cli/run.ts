@@ -13,6 +13,7 @@ import type { Command } from './command';
 import { NothingToRerun } from '../run/rerun';
 import { parseArguments, USAGE } from './run-arguments';
 import { progressLine, summaryLine } from './verdict-lines';
+import { namedFacts } from '../testbeds/agent-controller/facts';
 
 async function list(options: RunOptions): Promise<number> {
   const { listText } = await import('./list');
@@ -43,6 +44,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // A rerun's summary is the whole run's, the rerun merged into it, as its reports are.
   if (summary.merged) process.stdout.write(`rerun: ${summaryLine(summary)}\n${summaryLine(summary.merged)}\n`);
   else process.stdout.write(`${summaryLine(summary)}\n`);
+  // Where the agent contradicts what the controller saw (or Wine's TCP/IP explains it), the console says so too.
+  for (const line of namedFacts(summary.facts)) process.stdout.write(`${line}\n`);
   if (options.reports) {
     const folder = path.resolve(options.reports);
     const pcaps = existsSync(runFiles(folder).captures) ? ', pcap/' : '';

@@ -187,7 +187,12 @@ export function renderAnnotatedPage(catalogue: Catalogue, coverage: PageCoverage
   const problems = coverage.problems.length
     ? `<div class="problems"><b>The catalogue does not match this page</b> (${coverage.problems.length} problems; <code>npm run lint:trace</code> lists them): statements it no longer accounts for say so below.</div>`
     : '';
-  const runs = matrix.columns.map((c) => `<b>${escapeHtml(c.title)}</b> (<code>${escapeHtml(c.folder)}</code>): ${escapeHtml(c.summary.line)}`).join('<br>');
+  const runs = matrix.columns
+    .map(
+      (c) =>
+        `<b>${escapeHtml(c.title)}</b> (<code>${escapeHtml(c.folder)}</code>): ${escapeHtml(c.summary.line)}${c.named.map((fact) => `<br><small class="named-fact">${escapeHtml(fact)}</small>`).join('')}`,
+    )
+    .join('<br>');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

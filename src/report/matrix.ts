@@ -9,6 +9,7 @@ import { lackedObservers, qualifiedVerdict, type Verdict } from '../verdicts/mea
 import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
 import { sectionUrl } from '../catalogue/published-page';
 import { columnNote } from '../testbeds/registry';
+import { namedFacts } from '../testbeds/agent-controller/facts';
 import { describeRevision } from '../verdicts/run-identity';
 import type { RunDiff } from './diff';
 
@@ -118,6 +119,11 @@ export interface MatrixColumn {
   selection: string | null;
   folder: string;
   facts: Record<string, string>;
+  /**
+   * The facts every report names beside the run, not only among its facts (`key: value`): where the agent
+   * contradicts what the controller observed, and a Wine run's TCP/IP, which is its host's.
+   */
+  named: string[];
   cucumberHtml: string | null;
   allureReport: string | null;
   counts: Record<Verdict, number>;
@@ -308,6 +314,7 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[],
       selection: source.record.selection,
       folder: source.folder,
       facts: source.facts,
+      named: namedFacts(source.facts),
       cucumberHtml: source.cucumberHtml,
       allureReport: source.allureReport,
       counts,

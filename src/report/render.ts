@@ -222,6 +222,13 @@ function diffSummaryHtml(matrix: Matrix): string {
   }`;
 }
 
+/** A run's facts as `key: value`, less those it names first (MatrixColumn.named). */
+function otherFacts(column: MatrixColumn): string[] {
+  return Object.entries(column.facts)
+    .map(([k, v]) => `${k}: ${v}`)
+    .filter((fact) => !column.named.includes(fact));
+}
+
 function verdictLineHtml(column: MatrixColumn): string {
   const s = column.summary;
   // A yes over fewer than every MUST (some N/A, or kept only as far as the run could look) is not the full yes.
@@ -256,9 +263,11 @@ export function renderHtml(matrix: Matrix, options: RenderOptions): string {
     .join('\n');
   const runs = matrix.columns
     .map((c) => {
-      const facts = Object.entries(c.facts)
-        .map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(v)}`)
-        .join('<br>');
+      // The named facts first, in bold: a contradiction is not to be found by reading every fact.
+      const facts = [
+        ...c.named.map((fact) => `<strong class="named-fact">${escapeHtml(fact)}</strong>`),
+        ...otherFacts(c).map((fact) => escapeHtml(fact)),
+      ].join('<br>');
       const counts = Object.entries(c.counts)
         .filter(([, count]) => count > 0)
         .map(([v, count]) => `${count} ${escapeHtml(v)}`)
@@ -394,9 +403,9 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
     const links = [c.allureReport ? mdLink('Allure report', c.allureReport) : '', c.cucumberHtml ? mdLink('cucumber step log', c.cucumberHtml) : ''].filter(
       Boolean,
     );
-    const facts = Object.entries(c.facts).map(([k, v]) => `${k}: ${v}`);
+    const facts = [...c.named.map((fact) => `**${md(fact)}**`), ...otherFacts(c).map(md)];
     lines.push(
-      `- **${md(c.title)}** (${md(columnIdentity(c).join('; '))}), \`${c.folder}\`${links.length ? `: ${links.join(', ')}` : ''}${facts.length ? `. ${md(facts.join('; '))}` : ''}`,
+      `- **${md(c.title)}** (${md(columnIdentity(c).join('; '))}), \`${c.folder}\`${links.length ? `: ${links.join(', ')}` : ''}${facts.length ? `. ${facts.join('; ')}` : ''}`,
     );
   }
   lines.push('', '## Verdicts', '');

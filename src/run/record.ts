@@ -37,7 +37,7 @@ export async function writeRunReports(folder: string, record: RunRecord, results
   const { identityFacts } = await import('../verdicts/run-identity');
   writeRunRecord(folder, record);
   const { junit, allureResults } = runFiles(folder);
-  await addAllureEnvironment(allureResults, identityFacts(record));
+  await addAllureEnvironment(allureResults, identityFacts(record), record.metadata);
   writeJunit(junit, {
     name: `${record.function} conformance: ${record.label ?? record.backend}`,
     backend: record.backend,
@@ -50,12 +50,14 @@ export async function writeRunReports(folder: string, record: RunRecord, results
 
 /**
  * The run's identity joins the facts the testbed wrote into the Allure results' environment (support/hooks.ts),
- * listed first; a merged rerun's identity (its reruns) replaces the one written before.
+ * listed first; the run's facts as verdicts.json records them replace a worker's there (a parallel run's
+ * workers each wrote their own, and the record's are the ones every output tells); a merged rerun's identity
+ * (its reruns) replaces the one written before.
  */
-async function addAllureEnvironment(resultsDir: string, facts: Record<string, string>): Promise<void> {
+async function addAllureEnvironment(resultsDir: string, identity: Record<string, string>, runFacts: Record<string, string>): Promise<void> {
   const { toProperties } = await import('../run-outputs/allure');
   const { parseProperties } = await import('../report/sources');
   const file = path.join(resultsDir, 'environment.properties');
   const written = existsSync(file) ? parseProperties(readFileSync(file, 'utf8')) : {};
-  writeFileSync(file, toProperties({ ...facts, ...written, ...facts }));
+  writeFileSync(file, toProperties({ ...identity, ...written, ...runFacts, ...identity }));
 }

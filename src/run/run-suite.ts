@@ -30,6 +30,8 @@ export interface RunSummary {
   failed: boolean;
   /** A rerun's (options.rerun): the whole run, the rerun merged into it. Null for any other run. */
   merged: RunRecord | null;
+  /** The backend's facts of the run, as verdicts.json records them (a rerun's: the whole run's). */
+  facts: Record<string, string>;
   /** The loaded steps and hooks, to pass back in for another run in the same process. */
   support: ISupportCodeLibrary;
 }
@@ -125,6 +127,7 @@ function summarise(ran: Ran, rerun: RerunOf | null, written: RunRecord | null = 
     counts: countVerdicts(ran.results),
     failed: judged.length === 0 || judged.some((r) => failsRun(r.verdict)),
     merged,
+    facts: (merged ?? ran.record).metadata,
     support: ran.support,
   };
 }

@@ -202,10 +202,16 @@ export class VerdictCollector {
   private readonly locations = new ScenarioLocations();
   private readonly pickles = new Map<string, messages.Pickle>();
   private readonly testCases = new Map<string, messages.TestCase>();
-  private readonly started = new Map<string, { testCaseId: string; results: messages.TestStepResult[]; attachments: Attachment[] }>();
+  private readonly started = new Map<string, { testCaseId: string; workerId: string; results: messages.TestStepResult[]; attachments: Attachment[] }>();
   readonly results: ScenarioResult[] = [];
-  /** The backend's run metadata, from the first scenario that carries it. */
+  /**
+   * The backend's run metadata, as the worker that attached it first last attached it: a testbed attaches
+   * its facts again when they change (support/hooks.ts), and each of a parallel run's workers has a testbed
+   * of its own, whose facts are told whole, not mixed with another's.
+   */
   metadata: Record<string, string> = {};
+  /** The worker whose metadata that is (a serial run's scenarios have no worker id: ''); null until one reports. */
+  private metadataWorker: string | null = null;
 
   constructor(
     /** The catalogue's facts of a requirement, by ID; null for an ID it does not know (lint:trace reports those). */
@@ -219,7 +225,8 @@ export class VerdictCollector {
     else if (envelope.pickle) this.pickles.set(envelope.pickle.id, envelope.pickle);
     else if (envelope.testCase) this.testCases.set(envelope.testCase.id, envelope.testCase);
     else if (envelope.testCaseStarted) {
-      this.started.set(envelope.testCaseStarted.id, { testCaseId: envelope.testCaseStarted.testCaseId, results: [], attachments: [] });
+      const { id, testCaseId, workerId } = envelope.testCaseStarted;
+      this.started.set(id, { testCaseId, workerId: workerId ?? '', results: [], attachments: [] });
     } else if (envelope.testStepFinished) {
       this.started.get(envelope.testStepFinished.testCaseStartedId)?.results.push(envelope.testStepFinished.testStepResult);
     } else if (envelope.attachment?.testCaseStartedId) {
@@ -239,8 +246,11 @@ export class VerdictCollector {
     const requirement = tagValue(pickle.tags, 'req');
     const facts = requirement === null ? null : this.requirementFacts(requirement);
     const strength = facts?.strength ?? null;
-    const runMetadata = run.attachments.find((a) => a.mediaType === RUN_METADATA_MEDIA);
-    if (runMetadata && Object.keys(this.metadata).length === 0) this.metadata = JSON.parse(runMetadata.body) as Record<string, string>;
+    const runMetadata = run.attachments.filter((a) => a.mediaType === RUN_METADATA_MEDIA).at(-1);
+    if (runMetadata && (this.metadataWorker ?? run.workerId) === run.workerId) {
+      this.metadataWorker = run.workerId;
+      this.metadata = JSON.parse(runMetadata.body) as Record<string, string>;
+    }
     const seen = observedVerdict(run.results, run.attachments, strength);
     const expectation = this.findExpectation({ requirement, name: pickle.name, location });
     const { verdict, detail } = applyExpectation(seen.observed, seen.detail, expectation);

@@ -1,7 +1,9 @@
 // What the suite observes for itself: a lying agent (fixtures/lying-proxy.ts) between the controller and
 // Wine's real agent, whose lies (a late answer that claims to be quick, a reset just after the window) the
-// controller's own clock and peer catch, and which, told no lie, changes no verdict.
+// controller's own clock, peer and wire catch (an agent under Wine that hides it: the wire shows the host's
+// TCP/IP), and which, told no lie, changes no verdict.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ensureWineSetup, usePrefix, wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
@@ -12,7 +14,9 @@ import { scratchDir } from '../scratch';
 import { runCli, type Finished } from './cli-process';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { assertOutputsAgree } from './outputs-agree';
-import { hasPrerequisite } from '../prerequisites';
+import { captureMissing, hasPrerequisite } from '../prerequisites';
+import { parseProperties } from '../../src/report/sources';
+import { CONTRADICTION_FACT, WINE_WIRE_FACT, WIRE_STACK_FACT } from '../../src/testbeds/agent-controller/facts';
 import { startRemote } from './faulty-agent-runs';
 
 const scratch = scratchDir('lying-agent');
@@ -23,11 +27,15 @@ describe('a lying agent between the controller and a real one under Wine', () =>
   const BLOCKING = '@req:remarks.does-not-block-linger';
   const NOTHING = 'Nothing reaches the peer after the call with no disconnect data buffer';
 
-  /** Run `tags` on Wine's ws2_32 through the lying proxy, told `lies`; its scenarios' verdicts and details by name. */
+  /**
+   * Run `tags` on Wine's ws2_32 through the lying proxy, told `lies`; its scenarios' verdicts and details by
+   * name. The wire is not captured unless asked for (`capture`).
+   */
   async function throughTheLiar(
     name: string,
     lies: string[],
     tags: string,
+    capture = false,
   ): Promise<{ run: Finished; reports: string; verdicts: Map<string, { verdict: string; detail: string; unobserved: string[] }> }> {
     const setup = await ensureWineSetup({ log: () => undefined });
     const leave = usePrefix(setup);
@@ -42,8 +50,7 @@ describe('a lying agent between the controller and a real one under Wine', () =>
             'wine',
             '--backend-option',
             `agent=tcp://127.0.0.1:${proxy.port}`,
-            '--backend-option',
-            'capture=off',
+            ...(capture ? [] : ['--backend-option', 'capture=off']),
             '--tags',
             tags,
             '--reports',
@@ -76,6 +83,33 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     for (const [name, v] of verdicts) assert.deepEqual(v.unobserved, name.startsWith('Nothing reaches the peer after the call with') ? ['the wire'] : [], name);
     assert.match(run.stdout, /^PASS, without the wire +remarks\.no-effect-on-lower-layers +Nothing reaches the peer/m, run.stdout);
     await assertOutputsAgree(reports, run.code ?? -1);
+  });
+
+  it("an agent under Wine that says it runs on Windows itself: the wire, its host's TCP/IP, contradicts it in every report", async (t) => {
+    if (!hasPrerequisite(t, wineMissing) || !hasPrerequisite(t, captureMissing())) return;
+    // Two scenarios on a connected TCP socket (the implementation's SYN), with no window to wait out.
+    const { run, reports } = await throughTheLiar('hidden-wine', ['--hide-wine'], '@req:returns.zero-on-success', true);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const { metadata } = readRunRecord(reports);
+    assert.equal(metadata['agent: wine'], undefined, 'the liar hid Wine');
+    assert.match(metadata['agent: windows'] ?? '', /Windows/);
+    assert.match(metadata[WIRE_STACK_FACT] ?? '', /^Linux \(SYN/);
+    const contradiction = `the agent says ${metadata['agent: windows']}, not under Wine, yet the wire shows Linux's TCP/IP (controller: wire fingerprint)`;
+    assert.equal(metadata[CONTRADICTION_FACT], contradiction);
+    assert.equal(metadata[WINE_WIRE_FACT], undefined, 'an agent that hides Wine is not excused by it');
+    // Named in every output that tells a run's facts: the console, Allure's environment, the matrix and the annotated page.
+    const named = `${CONTRADICTION_FACT}: ${contradiction}`;
+    assert.ok(run.stdout.split('\n').includes(named), run.stdout);
+    const environment = parseProperties(fs.readFileSync(path.join(reports, 'allure-results', 'environment.properties'), 'utf8'));
+    assert.equal(environment[CONTRADICTION_FACT], contradiction);
+    const out = path.join(scratch, 'report-hidden-wine');
+    const report = await runCli(['report', '--no-allure', '--out', out, reports], { boundMs: 60_000 });
+    assert.equal(report.code, 0, report.stdout + report.stderr);
+    const escaped = named.replace(/'/g, '&#39;');
+    for (const page of ['matrix.html', 'WSARecvDisconnect.annotated.html']) {
+      assert.ok(fs.readFileSync(path.join(out, page), 'utf8').includes(escaped), `${page} names the contradiction`);
+    }
+    assert.ok(fs.readFileSync(path.join(out, 'matrix.md'), 'utf8').includes(`**${named}**`), 'matrix.md names the contradiction');
   });
 
   it("a late answer that claims 0.1 ms: the call blocked, by the controller's clock", async (t) => {

@@ -8,6 +8,9 @@ import { pageStatements } from '../../src/catalogue/statements';
 import { buildMatrix } from '../../src/report/matrix';
 import { windowsEvidenceOf } from '../../src/catalogue/windows-evidence';
 import { renderAnnotatedPage, statementAnchor } from '../../src/report/annotated-page';
+import { parseRunRecord } from '../../src/verdicts/run-record';
+import { escapeHtml } from '../../src/run-outputs/keys';
+import { WINE_WIRE_FACT } from '../../src/testbeds/agent-controller/facts';
 import { PAGE, PAGE_TEXT, replaceInStatement, statement, STATEMENTS } from '../page-edits';
 
 const catalogue = functionCatalogue();
@@ -49,6 +52,14 @@ describe('the annotated page', () => {
     );
     assert.match(reset, /<p class="not-found">not found: No public test shows Windows resetting/);
     assert.match(html, /<p class="meta">“what Windows is known to do \(cited\)” is public evidence /);
+  });
+
+  it("names beside each run what its facts name: where the agent contradicts the controller, and Wine's TCP/IP", () => {
+    const record = parseRunRecord(JSON.stringify({ backend: 'wine', results: [] }), 'v.json');
+    const note = "Wine runs on the host's TCP/IP: the agent says Windows NT 10.0.19045 under Wine 8.0, and the wire shows Linux's TCP/IP";
+    const run = { folder: 'reports/wine', record, facts: { [WINE_WIRE_FACT]: note }, cucumberHtml: null, allureReport: null, allureIds: {} };
+    const html = renderAnnotatedPage(catalogue, pageCoverage(catalogue, pageStatements(PAGE_TEXT), PAGE), buildMatrix(catalogue, [run]), options);
+    assert.ok(html.includes(`<small class="named-fact">${escapeHtml(`${WINE_WIRE_FACT}: ${note}`)}</small>`));
   });
 
   it('says so where the catalogue no longer matches the page', () => {

@@ -10,7 +10,8 @@ import { catalogueOf, requirement } from './catalogue-fixture';
 import { allureFormatOptions, ResultsWriter, toProperties } from '../../src/run-outputs/allure';
 import { stageResults, stripAnalytics } from '../../src/report/allure-html';
 import { buildMatrix, type RunSource } from '../../src/report/matrix';
-import { scenarioKey } from '../../src/run-outputs/keys';
+import { escapeHtml, scenarioKey } from '../../src/run-outputs/keys';
+import { CONTRADICTION_FACT } from '../../src/testbeds/agent-controller/facts';
 import { countVerdicts, parseRunRecord, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { sectionUrl } from '../../src/catalogue/published-page';
 import { renderHtml, renderMarkdown } from '../../src/report/render';
@@ -457,6 +458,26 @@ describe('what Windows is known to do, beside each row', () => {
     assert.match(text, /^ {2}- not found: no test with data queued$/m);
     assert.match(text, /^- `remarks\.client`: no public evidence of Windows\n {2}- no public evidence: an obligation on applications$/m);
     assert.match(text, /^- `returns\.zero`: not recorded$/m);
+  });
+});
+
+describe("a run's named facts", () => {
+  const contradiction = "the agent says Windows NT 10.0.19045, not under Wine, yet the wire shows Linux's TCP/IP (controller: wire fingerprint)";
+  const lying: RunSource = { ...source(allPass()), facts: { 'controller: TCP/IP on the wire': 'Linux (...)', [CONTRADICTION_FACT]: contradiction } };
+  const matrix = buildMatrix(CATALOGUE, [lying]);
+  const named = `${CONTRADICTION_FACT}: ${contradiction}`;
+
+  it('names a contradiction first among the run’s facts, in HTML and Markdown, and lists it once', () => {
+    assert.deepEqual(matrix.columns[0]?.named, [named]);
+    const html = renderHtml(matrix, { generated: '2026-01-01T00:00:00Z' });
+    assert.ok(html.includes(`<td><strong class="named-fact">${escapeHtml(named)}</strong><br>controller: TCP/IP on the wire: Linux (...)</td>`), html);
+    const text = renderMarkdown(matrix, { generated: '2026-01-01T00:00:00Z' });
+    assert.ok(text.includes(`. **${named}**; controller: TCP/IP on the wire: Linux (...)`), text);
+    assert.equal(text.split(contradiction).length, 2, 'once');
+  });
+
+  it('names nothing for a run whose facts hold no contradiction', () => {
+    assert.deepEqual(buildMatrix(CATALOGUE, [source(allPass())]).columns[0]?.named, []);
   });
 });
 
