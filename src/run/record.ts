@@ -9,6 +9,7 @@ import { REPO_ROOT } from '../core/paths';
 import type { AllureRunOptions } from '../run-outputs/allure-formatter';
 import { writeAllureVerdicts } from '../run-outputs/allure-verdicts';
 import { ScenarioTimes, writeJunit } from '../run-outputs/junit';
+import { writeScenarioLogs } from '../run-outputs/scenario-files';
 import { runFiles, writeRunRecord, type RunRecord } from '../verdicts/run-record';
 import type { ScenarioResult } from '../verdicts/verdicts';
 
@@ -29,7 +30,10 @@ export function reportFormats(folder: string, backend: string, pageUrl: string):
   };
 }
 
-/** The files a finished run writes from its verdicts: `record` (verdicts.json) and the others, which tell the same verdicts (src/run-outputs/verdict-formats.ts). */
+/**
+ * The files a finished run writes from its verdicts: `record` (verdicts.json) and the others, which tell the
+ * same verdicts (src/run-outputs/verdict-formats.ts), and each scenario's call log and wire log as text.
+ */
 export async function writeRunReports(folder: string, record: RunRecord, results: readonly ScenarioResult[], times: ScenarioTimes): Promise<void> {
   const { identityFacts } = await import('../verdicts/run-identity');
   writeRunRecord(folder, record);
@@ -43,6 +47,7 @@ export async function writeRunReports(folder: string, record: RunRecord, results
     times,
   });
   await writeAllureVerdicts(allureResults, results);
+  writeScenarioLogs(folder, results);
 }
 
 /** The run's identity joins the facts the testbed wrote into the Allure results' environment (support/hooks.ts). */
