@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { pageCoverage } from '../../src/catalogue/anchors';
 import { pageStatements } from '../../src/catalogue/statements';
-import { buildMatrix } from '../../src/report/matrix';
+import { buildMatrix, type RunSource } from '../../src/report/matrix';
+import { countVerdicts, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { renderAnnotatedPage, statementAnchor } from '../../src/report/annotated-page';
 import { PAGE, PAGE_TEXT, replaceInStatement, statement, STATEMENTS } from '../page-edits';
 
@@ -37,5 +38,49 @@ describe('the annotated page', () => {
       html,
       new RegExp(`id="${statementAnchor('-remarks/p2/s5')}"[^>]*><div class="text">In no case will an IGMP error[^]*?claimed by no entry of the catalogue`),
     );
+  });
+
+  it('says what several runs share once, after their names, with the matrix’s note that says the rest', () => {
+    const na = { name: 'no fault injection', feature: 'Errors', location: 'features/errors.feature:31', requirement: 'errors.wsaenetdown' };
+    const run = (backend: string, backendOptions: Record<string, string>): RunSource => {
+      const results: ScenarioRecord[] = [
+        {
+          ...na,
+          strength: 'MUST',
+          section: '-returns',
+          observed: 'N/A',
+          verdict: 'N/A',
+          detail: 'cannot fail the network',
+          unobserved: [],
+          expectation: null,
+          waitedMs: 0,
+        },
+      ];
+      const record: RunRecord = {
+        function: catalogue.function,
+        backend,
+        label: null,
+        backendOptions,
+        startedAt: null,
+        finishedAt: null,
+        suite: null,
+        expectations: null,
+        selection: null,
+        metadata: {},
+        results,
+        counts: countVerdicts(results),
+      };
+      return { folder: backend, record, facts: {}, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} };
+    };
+    const matrix = buildMatrix(catalogue, [run('wine', {}), run('wine', { 'agent-kind': 'native' })]);
+    const html = renderAnnotatedPage(catalogue, pageCoverage(catalogue, pageStatements(PAGE_TEXT), PAGE), matrix, options);
+    const note = matrix.notes.find((n) => n.requirement === 'errors.wsaenetdown');
+    // Said once beside each statement the requirement claims, after both runs' names.
+    const grouped = `<div class="detail">wine, wine (agent-kind=native): cannot fail the network (<a href="matrix.html#note-${note?.number}">note ${note?.number}</a>)</div>`;
+    const claims = catalogue.requirements.find((r) => r.id === 'errors.wsaenetdown')?.anchors.length ?? 0;
+    assert.ok(claims > 0);
+    assert.equal(html.split(grouped).length - 1, claims);
+    // Elsewhere only on hover, in each badge's title.
+    assert.equal(html.replace(/ title="[^"]*"/g, '').split('cannot fail the network').length - 1, claims);
   });
 });
