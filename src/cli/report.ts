@@ -105,7 +105,7 @@ async function buildAllureReports(folders: readonly string[], out: string): Prom
     const files = runFiles(path.resolve(folder));
     const results = files.allureResults;
     if (countResults(results) === 0) {
-      process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links to cucumber.html only\n`);
+      process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links its scenarios' call and wire logs only\n`);
       continue;
     }
     const { record } = readRunFolder(folder, out);
