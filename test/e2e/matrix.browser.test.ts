@@ -55,6 +55,8 @@ interface PageLinks {
 /** Which of a page's links lead nowhere: a file that is not there, or a fragment of one of our pages that names no element. */
 function deadLinks(page: string, { hrefs, ids }: PageLinks): string[] {
   const dead: string[] = [];
+  const pages = new Map<string, string>();
+  const text = (file: string): string => pages.get(file) ?? pages.set(file, readFileSync(file, 'utf8')).get(file) ?? '';
   for (const href of hrefs) {
     if (!href.startsWith('file://')) continue;
     const url = new URL(href);
@@ -63,7 +65,7 @@ function deadLinks(page: string, { hrefs, ids }: PageLinks): string[] {
     else if (url.hash && file.endsWith('.html') && !file.endsWith(`${path.sep}index.html`)) {
       // A fragment of the matrix or the annotated page (Allure's index.html routes its own).
       const id = decodeURIComponent(url.hash.slice(1));
-      const known = file === fileURLToPath(page) ? ids.includes(id) : readFileSync(file, 'utf8').includes(`id="${id}"`);
+      const known = file === fileURLToPath(page) ? ids.includes(id) : text(file).includes(`id="${id}"`);
       if (!known) dead.push(href);
     }
   }
