@@ -83,9 +83,10 @@ table.summary .ids a { color: var(--muted); }
 table.matrix { border-collapse: separate; border-spacing: 0; margin-top: 8px; }
 table.matrix th, table.matrix td { border-right: 1px solid var(--line); border-bottom: 1px solid var(--line); padding: 5px 7px; vertical-align: top; text-align: left; background: #fff; }
 table.matrix thead th { position: sticky; top: 0; z-index: 2; background: var(--head); font-size: 13px; }
-table.matrix thead tr.groups th { border-top: 1px solid var(--line); height: ${GROUP_ROW_HEIGHT}px; line-height: 16px; padding: 3px 7px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; font-size: 12px; font-weight: 600; color: var(--muted); }
+table.matrix thead tr.groups th { border-top: 1px solid var(--line); height: ${GROUP_ROW_HEIGHT}px; line-height: 16px; padding: 3px 7px; white-space: nowrap; font-size: 12px; font-weight: 600; color: var(--muted); }
 table.matrix thead tr.titles th { top: ${GROUP_ROW_HEIGHT}px; }
 table.matrix thead .group-name { position: sticky; left: ${REQUIREMENT_WIDTH + 8}px; }
+/* (No overflow on the group's cell: it would hold its name's stickiness to itself.) */
 table.matrix .requirement { position: sticky; left: 0; z-index: 1; width: ${REQUIREMENT_WIDTH}px; min-width: ${REQUIREMENT_WIDTH}px; max-width: ${REQUIREMENT_WIDTH}px; border-left: 1px solid var(--line); box-shadow: 2px 0 0 var(--line); font-weight: normal; }
 table.matrix thead th.requirement { z-index: 3; }
 table.matrix th.run { width: ${RUN_WIDTH}px; min-width: ${RUN_WIDTH}px; max-width: ${RUN_WIDTH + 40}px; }
@@ -98,6 +99,7 @@ tr[data-requirement]:target .requirement { background: #fff8c5; }
 tr.section th { background: #eaeef2; font-size: 13px; }
 tr.section .section-name { position: sticky; left: 8px; display: inline-block; }
 td.note { color: var(--muted); font-style: italic; background: #fbfbfc; font-size: 13px; }
+td.note .untested { position: sticky; left: ${REQUIREMENT_WIDTH + 8}px; display: inline-block; max-width: 760px; }
 td.cell { font-size: 12px; }
 .cell .qualifier, .notes .qualifier { font-size: 11.5px; font-style: italic; margin-left: 3px; color: #6e4b00; }
 a.note-ref { font-size: 11px; font-weight: 700; text-decoration: none; border: 1px solid #8c959f; border-radius: 8px; padding: 0 4px; color: #1f2328; }
@@ -276,7 +278,7 @@ function rowHtml(row: MatrixRow, columns: number, matrix: Matrix): string {
   const cells =
     row.kind === 'tested'
       ? row.cells.map(cellHtml).join('') + changeCell
-      : `<td class="note" colspan="${columns + (matrix.diff ? 1 : 0)}">${untestedHtml(row)}</td>`;
+      : `<td class="note" colspan="${columns + (matrix.diff ? 1 : 0)}"><span class="untested">${untestedHtml(row)}</span></td>`;
   return `<tr id="${rowAnchor(r.id)}" data-requirement="${escapeHtml(r.id)}"${change ? ` class="changed-${change.kind}"` : ''}>${requirementHtml(row)}${cells}</tr>`;
 }
 

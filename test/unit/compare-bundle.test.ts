@@ -119,7 +119,7 @@ describe('comparing two runs', () => {
     assert.match(html, /<th rowspan="2">Change<\/th><\/tr>/);
     assert.match(html, /<tr id="req-b" data-requirement="b" class="changed-regression">.*<td class="change" data-change="regression">/);
     assert.match(html, /<tr id="req-c" data-requirement="c">.*<td class="change"><\/td><\/tr>/);
-    assert.match(html, /<td class="note" colspan="3">covered by/);
+    assert.match(html, /<td class="note" colspan="3"><span class="untested">covered by/);
     const text = renderMarkdown(matrix, { generated: 'now' });
     assert.match(text, /^\| `a` \| MUST \| rule of a \| \*\*FAIL\*\* \[1\] \| \*\*PASS\*\* \| fixed: FAIL → PASS \|$/m);
     assert.match(text, /^1\. `a`, FAIL in wine @ old:\n {3}why a1$/m);

@@ -532,7 +532,7 @@ describe('rendering', () => {
     );
     assert.match(html, /<td class="scenarios">4 scenarios: 2 PASS, 1 FAIL, 1 OPTIONAL<\/td>/);
     for (const r of CATALOGUE.requirements) assert.ok(html.includes(`data-requirement="${r.id}"`), r.id);
-    assert.match(html, /<td class="note" colspan="2">covered by <a href="#req-remarks\.a">/);
+    assert.match(html, /<td class="note" colspan="2"><span class="untested">covered by <a href="#req-remarks\.a">/);
     // The FAIL's detail is a note, which its cell cites by number.
     assert.equal(html.split('returned &lt;1&gt; | not 0').length - 1, 1, 'the detail said once');
     const failing = matrix.notes.find((n) => n.text === 'returned <1> | not 0');
