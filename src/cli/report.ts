@@ -21,7 +21,7 @@ import { readRunRecord, REPORTS_FOLDER, runFiles, type RunRecord } from '../verd
 import { buildAllureReport, countResults } from '../report/allure-html';
 import { buildMatrix, type Matrix, type RunSource } from '../report/matrix';
 import { renderHtml, renderMarkdown } from '../report/render';
-import { readRunFolder, scanResultFolders } from '../report/sources';
+import { hrefFrom, readRunFolder, scanResultFolders } from '../report/sources';
 import { diffLines, diffRuns } from '../report/diff';
 import { bundleRoot, packBundle, stageRuns } from '../report/bundle';
 import { annotatedPageName, writeAnnotatedPage } from '../report/annotated-page';
@@ -129,18 +129,28 @@ async function buildAllureReports(folders: readonly string[], out: string): Prom
   }
 }
 
+/** docs/interpreting.md, which the matrix links as how to read it; a bundle carries a copy of its own. */
+const INTERPRETING = path.join(REPO_ROOT, 'docs', 'interpreting.md');
+
 /**
  * Write the matrix as `<name>.html` and `<name>.md` in `out`, and, given the catalogue, the annotated page
- * beside it, which the matrix links to. Returns the HTML's path and the annotated page's (null when the
- * page is not there to annotate, or none was asked for).
+ * beside it, which the matrix links to, as it links `interpreting` (docs/interpreting.md, or a bundle's
+ * copy). Returns the HTML's path and the annotated page's (null when the page is not there to annotate,
+ * or none was asked for).
  */
-function writeMatrix(out: string, name: string, matrix: Matrix, annotate: Catalogue | null = null): { html: string; annotatedPage: string | null } {
+function writeMatrix(
+  out: string,
+  name: string,
+  matrix: Matrix,
+  annotate: Catalogue | null = null,
+  interpreting = INTERPRETING,
+): { html: string; annotatedPage: string | null } {
   const generated = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   mkdirSync(out, { recursive: true });
   const annotatedPage = annotate ? writeAnnotatedPage(annotate, matrix, out, generated) : null;
   // No page to annotate: an annotated page of an earlier report must not stand beside this matrix.
   if (annotate && annotatedPage === null) rmSync(path.join(out, annotatedPageName(annotate)), { force: true });
-  const rendering = { generated, annotatedPage: annotatedPage && path.basename(annotatedPage) };
+  const rendering = { generated, annotatedPage: annotatedPage && path.basename(annotatedPage), interpreting: hrefFrom(out, interpreting) };
   writeFileSync(path.join(out, `${name}.html`), renderHtml(matrix, rendering));
   writeFileSync(path.join(out, `${name}.md`), renderMarkdown(matrix, rendering));
   return { html: path.join(out, `${name}.html`), annotatedPage };
@@ -227,9 +237,11 @@ async function bundle(folders: readonly string[], file: string, catalogue: Catal
       null,
       windowsEvidenceOf(catalogue),
     );
-    writeMatrix(root, 'matrix', matrix, catalogue);
+    // The bundle's matrix links its own copy of interpreting.md, which opens wherever the bundle is unpacked.
+    const interpreting = path.join(root, 'interpreting.md');
+    copyFileSync(INTERPRETING, interpreting);
+    writeMatrix(root, 'matrix', matrix, catalogue, interpreting);
     for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
-    copyFileSync(path.join(REPO_ROOT, 'docs', 'interpreting.md'), path.join(root, 'interpreting.md'));
     const bytes = await packBundle(root, file);
     const pcaps = staged.reduce((n, s) => n + s.pcaps, 0);
     process.stdout.write(

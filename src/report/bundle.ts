@@ -1,14 +1,15 @@
 // A report to hand over: one .tar.gz with the compliance matrix, and for each run its Allure report,
-// verdicts.json, the expectations it was judged by, JUnit, cucumber's messages and HTML (its reruns' too), and its packet
-// captures (pcap/) as the run named them. Everything links by relative paths inside the archive, so that unpacked
-// anywhere, matrix.html opens from disk and reaches every run's reports. All of it is built in a temporary
-// folder: the runs' folders and the reports folder's own matrix stay as they were.
+// verdicts.json, the expectations it was judged by, JUnit, cucumber's messages and HTML (its reruns' too), its
+// scenarios' call and wire logs (logs/) and its packet captures (pcap/) as the run named them. Everything links by
+// relative paths inside the archive, so that unpacked anywhere, matrix.html opens from disk and reaches every run's
+// reports. All of it is built in a temporary folder: the runs' folders and the reports folder's own matrix stay as
+// they were.
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create as createTar } from 'tar';
 import { readRunRecord, runFiles, type RunRecord } from '../verdicts/run-record';
-import { hrefFrom, readRunFolder } from './sources';
+import { readRunFolder, runHrefs } from './sources';
 import type { RunSource } from './matrix';
 
 /** What of a run's folder goes into the bundle (allure-results stay behind: the Allure report holds them). */
@@ -51,13 +52,10 @@ export async function stageRuns(folders: readonly string[], root: string, buildA
     // The run's captures as it named them (pcap/<feature>-<line>-<scenario>.pcap), which expectations cite.
     const pcaps = existsSync(from.captures) ? readdirSync(from.captures).filter((f) => f.endsWith('.pcap')).length : 0;
     if (pcaps > 0) cpSync(from.captures, to.captures, { recursive: true });
+    // Its scenarios' call and wire logs, which the matrix links beside each verdict.
+    if (existsSync(from.logs)) cpSync(from.logs, to.logs, { recursive: true });
     // The Allure ids come from the run's own allure-results, which stay behind; the hrefs go to the copies.
-    const source = readRunFolder(dir, root, to.allureReport);
-    staged.push({
-      name,
-      pcaps,
-      source: { ...source, folder: name, cucumberHtml: existsSync(to.cucumberHtml) ? hrefFrom(root, to.cucumberHtml) : null },
-    });
+    staged.push({ name, pcaps, source: { ...readRunFolder(dir, root, to.allureReport), folder: name, ...runHrefs(into, root) } });
   }
   return staged;
 }

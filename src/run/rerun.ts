@@ -17,6 +17,7 @@ import { expectationsFile } from '../verdicts/expectations-file';
 import { allureScenarioKey, scenarioKey } from '../run-outputs/keys';
 import { ScenarioTimes, type JunitScenario } from '../run-outputs/junit';
 import { pcapFileName } from '../run-outputs/wire-log';
+import { scenarioFiles } from '../run-outputs/scenario-files';
 import { writeRunReports } from './record';
 
 /** --rerun when the last run left nothing that can change: said in one line, and not a failure. */
@@ -205,7 +206,7 @@ const RERUN_KEEPS = ['messages.ndjson', 'cucumber.html'];
 /**
  * The whole run's reports in `into` (an incoming folder, in whose `rerunSubfolder` the rerun wrote its
  * own reports): the run's reports copied from `of` (less its built Allure report, which npm run report
- * builds anew), the rerun's scenarios' Allure results and captures in place of theirs, and the merged
+ * builds anew), the rerun's scenarios' Allure results, captures and logs in place of theirs, and the merged
  * record written with every output that tells its verdicts. Returns the merged record.
  */
 export async function mergeReports(into: string, of: RerunOf, rerun: FinishedRecord): Promise<RunRecord> {
@@ -218,8 +219,11 @@ export async function mergeReports(into: string, of: RerunOf, rerun: FinishedRec
   for (const r of rerun.results) {
     const [file, line] = [r.location.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(r.location)?.[1])];
     rmSync(path.join(mine.captures, pcapFileName(file, Number.isNaN(line) ? undefined : line, r.name)), { force: true });
+    const { callLog, wireLog } = scenarioFiles(into, r.location, r.name);
+    for (const log of [callLog, wireLog]) rmSync(log, { force: true });
   }
   moveFiles(theirs.captures, mine.captures);
+  moveFiles(theirs.logs, mine.logs);
   for (const entry of readdirSync(rerunDir)) if (!RERUN_KEEPS.includes(entry)) rmSync(path.join(rerunDir, entry), { recursive: true, force: true });
   const merged = mergeRecords(of.record, rerun);
   const { times, pickleOf } = scenarioTimes(into, merged);

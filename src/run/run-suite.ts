@@ -17,6 +17,7 @@ import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
 import { functionCatalogue } from '../catalogue/catalogue';
 import { ScenarioTimes } from '../run-outputs/junit';
+import { writeScenarioLogs } from '../run-outputs/scenario-files';
 import { failsRun } from '../run-outputs/verdict-formats';
 import { selectionText, type RunOptions } from './options';
 import { planRun } from './plan';
@@ -100,6 +101,8 @@ async function runCucumberOnce(
   try {
     beginReports(folder);
     const ran = await runPrepared(prepared, reports, options, watch, onVerdict, support);
+    // Each scenario's call log and wire log as text (logs/), from its attachments, which only this run has.
+    writeScenarioLogs(reports, ran.results);
     let merged: RunRecord | null = null;
     if (rerun) merged = await mergeReports(incoming, rerun, ran.record);
     else await writeRunReports(reports, ran.record, ran.results, ran.times);

@@ -60,7 +60,8 @@ describe('npm run report', { timeout: 180_000 }, () => {
     const local = [...html.matchAll(/href="([^"#?]+)[^"]*"/g)].map((m) => decodeURIComponent(m[1] as string)).filter((href) => !/^[a-z]+:/.test(href));
     assert.ok(local.some((href) => href === 'icmp-sent/allure-report/index.html'));
     for (const href of new Set(local)) assert.ok(existsSync(path.join(root, href)), `matrix.html links ${href}, which the bundle lacks`);
-    assert.match(html, /<th>Model B<small>simulator \(mutant=icmp-sent\)<\/small>/);
+    assert.match(html, />Model B<small>simulator \(mutant=icmp-sent\)<\/small><small>only /);
+    assert.match(html, /How to read it: <a href="interpreting\.md">/, 'the bundle’s own interpreting.md');
   });
 
   it('refuses bad input in one line, exit 2', async () => {

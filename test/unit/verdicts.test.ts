@@ -44,14 +44,14 @@ describe('observed verdicts', () => {
   });
 
   it('calls a skip N/A only with a reason attached', () => {
-    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'no provider' }) };
+    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'no provider' }), fileName: null };
     assert.deepEqual(observedVerdict([skipped], [note], 'MUST'), { observed: 'N/A', detail: 'no provider' });
     assert.equal(observedVerdict([skipped], [], 'MUST').observed, 'BROKEN');
     assert.equal(observedVerdict([{ status: 'UNDEFINED' as messages.TestStepResultStatus, duration }], [], 'MUST').observed, 'BROKEN');
   });
 
   it('never hides an error of the suite itself: a hook that throws after a N/A or a deviation makes the scenario BROKEN', () => {
-    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'kept by construction' }) };
+    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'kept by construction' }), fileName: null };
     const afterHook = failed(new TypeError("Cannot read properties of undefined (reading 'now')"));
     const na = observedVerdict([skipped, skipped, afterHook], [note], 'MUST');
     assert.equal(na.observed, 'BROKEN');
