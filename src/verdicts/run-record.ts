@@ -24,8 +24,6 @@ export function runFiles(folder: string) {
     allureResults: path.join(folder, 'allure-results'),
     /** Each scenario's packets, where they were captured: a pcap file named after it (src/run-outputs/wire-log.ts pcapFileName). */
     captures: path.join(folder, 'pcap'),
-    /** What allure-cucumberjs's formatter writes to the stream cucumber gives every formatter: nothing, as a rule. */
-    allureFormatterLog: path.join(folder, 'allure-formatter.log'),
     /** A copy of the expectations file the verdicts were judged by, when there was one. */
     expectations: path.join(folder, 'expectations.yaml'),
     /** Built by `npm run report`. */
