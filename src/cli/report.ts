@@ -105,12 +105,15 @@ async function buildAllureReports(folders: readonly string[], out: string): Prom
     const files = runFiles(path.resolve(folder));
     const results = files.allureResults;
     if (countResults(results) === 0) {
-      process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links to cucumber.html only\n`);
+      process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links to cucumber's step log (cucumber.html) only\n`);
       continue;
     }
-    const { record } = readRunFolder(folder, out);
+    const source = readRunFolder(folder, out);
+    const { record } = source;
     const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
-    const build = await buildAllureReport(results, files.allureReport, `${record.function} conformance: ${title}`, record.results);
+    // The report's name is the first thing its overview says: the page's answer, as the matrix's column gives it.
+    const [column] = buildMatrix(functionCatalogue(record.function), [source]).columns;
+    const build = await buildAllureReport(results, files.allureReport, `${record.function} on ${title}: ${column?.summary.line ?? ''}`, record.results);
     process.stdout.write(`allure: ${path.relative(process.cwd(), build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
   }
 }

@@ -136,7 +136,7 @@ async function runCucumberInto(
 
   const results = collector.results;
   const counts = countVerdicts(results);
-  // The exit code's rule is the one every output follows (verdict-formats.ts).
+  // The exit code's rule, which JUnit follows too (verdict-formats.ts).
   const failed = results.length === 0 || results.some((r) => failsRun(r.verdict));
   if (reports) {
     const record = {
