@@ -59,3 +59,19 @@ export function scenarioAttachment(page: Page, name: string): Locator {
 export async function showScenarioEvidence(page: Page): Promise<void> {
   await scenarioAttachment(page, 'call-log.txt').click();
 }
+
+/**
+ * A screenshot of an Allure report's overview, from its top: the report name, counts and metadata and its
+ * first results. Allure scrolls to the tree item it focuses once the tree is drawn, so the page goes back
+ * to its top then, at a height that holds all of these.
+ */
+export async function screenshotAllureOverview(page: Page, file: string): Promise<void> {
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: 1440, height: 1200 });
+  await page.locator('[data-testid="tree-section-title"]').first().waitFor();
+  await page.locator('*').evaluateAll((elements) => {
+    for (const element of elements) if (element.scrollTop > 0) element.scrollTop = 0;
+  });
+  await page.screenshot({ path: file });
+  if (viewport) await page.setViewportSize(viewport);
+}
