@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { After, AfterAll, Before, BeforeAll, setDefaultTimeout, type ITestCaseHookParameter } from '@cucumber/cucumber';
 import type { Testbed, WireSlice } from '../src/core/ports';
-import { writeAllureEnvironment } from '../src/run-outputs/allure';
+import { SCENARIO_HOOKS, writeAllureEnvironment } from '../src/run-outputs/allure';
 import { CALL_LOG_MEDIA, CannotRun, Deviation, DEVIATION_SEPARATOR, NotApplicable, PCAP_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../src/core/outcomes';
 import { describeEvents, readWhatIsLeft } from './observe';
 import { closeAtRunEnd, closeTestbed, openTestbed } from '../src/testbeds/lifecycle';
@@ -56,7 +56,8 @@ BeforeAll({ timeout: 300_000 }, async function (this: { parameters: unknown }) {
   }
 });
 
-Before(async function (this: ConformanceWorld, { pickle }: ITestCaseHookParameter) {
+// Named, as Allure shows them (the scenario's set-up and teardown), and so its writer knows their errors for the scenario's own.
+Before({ name: SCENARIO_HOOKS.setUp }, async function (this: ConformanceWorld, { pickle }: ITestCaseHookParameter) {
   if (!testbed) throw setupError ?? new Error('the testbed was not created');
   const requirement = pickle.tags.find((tag) => tag.name.startsWith('@req:'))?.name.slice('@req:'.length);
   const kept = requirement === undefined ? null : (testbed.keptByConstruction?.(requirement) ?? null);
@@ -70,7 +71,7 @@ Before(async function (this: ConformanceWorld, { pickle }: ITestCaseHookParamete
   this.startedAt = testbed.now();
 });
 
-After(async function (this: ConformanceWorld, { pickle }: ITestCaseHookParameter) {
+After({ name: SCENARIO_HOOKS.tearDown }, async function (this: ConformanceWorld, { pickle }: ITestCaseHookParameter) {
   // A scenario that Before ended before it took a process (N/A by construction) made no call and holds
   // nothing to read or release.
   if (!testbed || this.processes.length === 0) return;

@@ -110,14 +110,17 @@ function oneFunction(groups: Map<string, string[]>, what: string): string {
 /** Build the Allure report of `record`'s run from `resultsDir` into `outDir`, and say where, as `shownAs` names it. */
 async function buildAllureOf(record: RunRecord, resultsDir: string, outDir: string, shownAs: (index: string) => string): Promise<void> {
   const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
-  const build = await buildAllureReport(resultsDir, outDir, `${record.function} conformance: ${title}`, record.results);
+  // The report's name is the first thing its overview says: the page's answer, as the matrix's column gives it.
+  const source = { folder: '', record, facts: record.metadata, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} };
+  const [column] = buildMatrix(functionCatalogue(record.function), [source]).columns;
+  const build = await buildAllureReport(resultsDir, outDir, `${record.function} on ${title}: ${column?.summary.line ?? ''}`, record.results);
   process.stdout.write(`allure: ${shownAs(build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
 }
 
 /** Whether the run in `folder` has Allure results to build a report from; if not, it is said. */
 function hasAllureResults(folder: string): boolean {
   if (countResults(runFiles(path.resolve(folder)).allureResults) > 0) return true;
-  process.stdout.write(`allure: ${shown(path.resolve(folder))} has no allure-results; its matrix column links to cucumber.html only\n`);
+  process.stdout.write(`allure: ${shown(path.resolve(folder))} has no allure-results; its matrix column links its scenarios' call and wire logs only\n`);
   return false;
 }
 

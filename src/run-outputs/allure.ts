@@ -8,7 +8,7 @@ import path from 'node:path';
 import { version as cucumberVersion } from '@cucumber/cucumber';
 import { sectionUrl } from '../catalogue/published-page';
 import { REPO_ROOT } from '../core/paths';
-import { CALL_LOG_MEDIA, WIRE_LOG_MEDIA } from '../core/outcomes';
+import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, WIRE_LOG_MEDIA } from '../core/outcomes';
 
 /** A label from a tag: `@req:ID` gives the label `requirement` = ID. */
 interface LabelRule {
@@ -29,18 +29,54 @@ interface AttachmentEntry {
 }
 
 /**
- * The JSON twins of the call and wire logs: for tools, which read them in messages.ndjson (the archival
- * record); Allure shows their text versions. Each would be one more file per scenario, the dearest part of
- * a result here (a run writes about 400 files with them, 290 without).
+ * A step of a result or fixture, as far as this writer reads one. What a step or hook attaches,
+ * allure-cucumberjs records as a step of the attachment's own name with that one attachment and no status.
  */
-const MACHINE_READABLE: ReadonlySet<string> = new Set([CALL_LOG_MEDIA, WIRE_LOG_MEDIA]);
+interface StepEntry {
+  name?: string;
+  status?: string;
+  steps?: StepEntry[];
+  attachments?: AttachmentEntry[];
+}
+
+/**
+ * The JSON twins of the call and wire logs, and the N/A note: for tools, which read them in messages.ndjson
+ * (the archival record, where the verdicts come from). Allure shows the logs' text versions, and an N/A's
+ * reason as the scenario's message (allure-verdicts.ts), so neither is said twice there. Each would also be
+ * one more file per scenario, the dearest part of a result here (a run writes about 400 files with them,
+ * 290 without).
+ */
+const MACHINE_READABLE: ReadonlySet<string> = new Set([CALL_LOG_MEDIA, WIRE_LOG_MEDIA, NOT_APPLICABLE_MEDIA]);
+
+/**
+ * The names of the scenario's own hooks (support/hooks.ts), as cucumber and Allure show them: the set-up
+ * and the teardown of each scenario. An error one of them ends a scenario with is that scenario's verdict.
+ */
+export const SCENARIO_HOOKS = { setUp: 'scenario set-up', tearDown: 'scenario teardown' } as const;
+
+/** An error allure-cucumberjs reports of the whole run, besides the scenario it ended (`<hook name> failed: ...`). */
+interface GlobalError {
+  message?: string;
+}
 
 /** The fields of an Allure container this writer reads; the rest it writes as they came. */
 interface ResultsGroup {
   uuid: string;
   children?: string[];
-  befores?: unknown[];
-  afters?: unknown[];
+  befores?: StepEntry[];
+  afters?: StepEntry[];
+}
+
+/** The fields of an Allure result this writer reads; the rest it writes as they came. */
+interface ResultEntry {
+  uuid: string;
+  attachments?: AttachmentEntry[];
+  steps?: StepEntry[];
+}
+
+/** Whether `step` is the step allure-cucumberjs wraps one attachment in. */
+function wrapsAnAttachment(step: StepEntry): boolean {
+  return step.status === undefined && (step.steps ?? []).length === 0 && (step.attachments ?? []).length > 0;
 }
 
 /**
@@ -50,16 +86,27 @@ interface ResultsGroup {
  * while the scenarios go on (with the callback API: the promise one builds a FileHandle per file), and
  * the run waits for them all at its end (`flushed`). It has the methods of allure-js-commons' Writer,
  * whose type that package's exports keep from us.
+ *
+ * It also puts each scenario's evidence where a reader looks first: what the teardown attached (the call
+ * log, the wire log, the pcap) becomes the scenario's own attachments, shown in its body, rather than
+ * the content of a collapsed hook; and the errors of the scenario's own hooks, which its verdict already
+ * tells, are not told again as errors of the whole run.
  */
 export class ResultsWriter {
   private readonly pending: Promise<void>[] = [];
   /**
-   * JSON attachments not yet known to be read by a person: written once a result or container lists one
-   * of a kind a person reads, dropped with its entry when it is a machine-readable twin (MACHINE_READABLE).
+   * Attachments whose name does not tell whether a person reads them (JSON, or a media type with no file
+   * extension): written once a result or container lists one of a kind a person reads, dropped with its
+   * entry when it is a machine-readable twin (MACHINE_READABLE).
    */
-  private readonly heldJson = new Map<string, Buffer>();
+  private readonly held = new Map<string, Buffer>();
   /** Containers of the current turn of the event loop, by their children. */
   private readonly groups = new Map<string, ResultsGroup>();
+  /**
+   * Results of the current turn, by uuid: allure-cucumberjs writes a scenario's result, then at once its
+   * hooks' containers, whose teardown evidence joins the result before it is written.
+   */
+  private readonly results = new Map<string, ResultEntry>();
   private readonly ready: Promise<string | undefined>;
 
   constructor(private readonly resultsDir: string) {
@@ -78,43 +125,59 @@ export class ResultsWriter {
 
   /** Every file written so far is on disk; rejects with the first write that failed. */
   async flushed(): Promise<void> {
-    this.writeGroups();
-    for (const [name, content] of this.heldJson) this.write(name, content);
-    this.heldJson.clear();
+    this.writeTurn();
+    for (const [name, content] of this.held) this.write(name, content);
+    this.held.clear();
     await Promise.all(this.pending);
   }
 
-  /** Drop the machine-readable attachments listed anywhere under `node` (and their held files); write the held files of the others. */
+  /** Whether an attachment is kept: a machine-readable twin is dropped (and its held file); the held file of another is written. */
+  private keeps(entry: AttachmentEntry): boolean {
+    const held = this.held.get(entry.source);
+    this.held.delete(entry.source);
+    if (MACHINE_READABLE.has(entry.type)) return false;
+    if (held) this.write(entry.source, held);
+    return true;
+  }
+
+  /**
+   * Drop the machine-readable attachments listed anywhere under `node` (and their held files), with the
+   * step that wrapped one, which would be left an empty step of no status; write the held files of the others.
+   */
   private settleAttachments(node: unknown): void {
     if (Array.isArray(node)) {
       for (const item of node) this.settleAttachments(item);
       return;
     }
     if (typeof node !== 'object' || node === null) return;
-    const record = node as { attachments?: AttachmentEntry[] } & Record<string, unknown>;
-    if (Array.isArray(record.attachments)) {
-      record.attachments = record.attachments.filter((entry) => {
-        const held = this.heldJson.get(entry.source);
-        this.heldJson.delete(entry.source);
-        if (MACHINE_READABLE.has(entry.type)) return false;
-        if (held) this.write(entry.source, held);
-        return true;
-      });
+    const record = node as { attachments?: AttachmentEntry[]; steps?: StepEntry[] } & Record<string, unknown>;
+    if (Array.isArray(record.attachments)) record.attachments = record.attachments.filter((entry) => this.keeps(entry));
+    if (Array.isArray(record.steps)) {
+      const wrappers = new Set(record.steps.filter(wrapsAnAttachment));
+      this.settleAttachments(record.steps);
+      record.steps = record.steps.filter((step) => !wrappers.has(step) || (step.attachments ?? []).length > 0);
     }
-    for (const [key, value] of Object.entries(record)) if (key !== 'attachments') this.settleAttachments(value);
+    for (const [key, value] of Object.entries(record)) if (key !== 'attachments' && key !== 'steps') this.settleAttachments(value);
   }
 
-  writeResult(result: { uuid: string }): void {
+  writeResult(result: ResultEntry): void {
     this.settleAttachments(result);
-    this.write(`${result.uuid}-result.json`, JSON.stringify(result));
+    this.endOfTurn();
+    this.results.set(result.uuid, result);
   }
+
   /**
    * allure-js-commons writes a container per fixture, a scenario's all at once when it ends: those with
    * the same children go into one file (Allure reads a container's befores and afters alike), one file
-   * fewer per scenario. Creating a file is the dearest part of a result here.
+   * fewer per scenario. Creating a file is the dearest part of a result here. What the teardown attached
+   * becomes its scenario's own.
    */
   writeGroup(group: ResultsGroup): void {
     this.settleAttachments(group);
+    for (const uuid of group.children ?? []) {
+      const result = this.results.get(uuid);
+      if (result) for (const teardown of group.afters ?? []) this.takeEvidence(teardown, result);
+    }
     const key = JSON.stringify(group.children ?? []);
     const same = this.groups.get(key);
     if (same) {
@@ -122,15 +185,30 @@ export class ResultsWriter {
       same.afters = [...(same.afters ?? []), ...(group.afters ?? [])];
       return;
     }
-    if (this.groups.size === 0) queueMicrotask(() => this.writeGroups());
+    this.endOfTurn();
     this.groups.set(key, { ...group });
   }
-  private writeGroups(): void {
+
+  /** Move what `teardown` attached into `result`'s attachments, after its own. */
+  private takeEvidence(teardown: StepEntry, result: ResultEntry): void {
+    const attached = (teardown.steps ?? []).filter(wrapsAnAttachment);
+    if (attached.length === 0) return;
+    teardown.steps = (teardown.steps ?? []).filter((step) => !attached.includes(step));
+    result.attachments = [...(result.attachments ?? []), ...attached.flatMap((step) => step.attachments ?? [])];
+  }
+
+  /** The results and containers of this turn are written at its end, once nothing more joins them: called before the turn's first is held. */
+  private endOfTurn(): void {
+    if (this.groups.size === 0 && this.results.size === 0) queueMicrotask(() => this.writeTurn());
+  }
+  private writeTurn(): void {
     for (const group of this.groups.values()) this.write(`${group.uuid}-container.json`, JSON.stringify(group));
+    for (const result of this.results.values()) this.write(`${result.uuid}-result.json`, JSON.stringify(result));
     this.groups.clear();
+    this.results.clear();
   }
   writeAttachment(distFileName: string, content: Buffer): void {
-    if (distFileName.endsWith('.json')) this.heldJson.set(distFileName, content);
+    if (['.json', ''].includes(path.extname(distFileName))) this.held.set(distFileName, content);
     else this.write(distFileName, content);
   }
   writeAttachmentFromPath(distFileName: string, from: string): void {
@@ -143,8 +221,12 @@ export class ResultsWriter {
   writeCategoriesDefinitions(categories: unknown[]): void {
     this.write('categories.json', JSON.stringify(categories));
   }
-  writeGlobals(distFileName: string, info: unknown): void {
-    this.write(distFileName, JSON.stringify(info));
+  /** Errors of the whole run (a BeforeAll or AfterAll hook's), written; a scenario hook's is its scenario's verdict, told there. */
+  writeGlobals(distFileName: string, info: { attachments?: unknown[]; errors?: GlobalError[] }): void {
+    const hooks = Object.values(SCENARIO_HOOKS).map((name) => `${name} failed`);
+    const errors = (info.errors ?? []).filter((error) => !hooks.some((hook) => error.message?.startsWith(hook)));
+    if (errors.length === 0 && (info.attachments ?? []).length === 0) return;
+    this.write(distFileName, JSON.stringify({ ...info, errors }));
   }
 }
 

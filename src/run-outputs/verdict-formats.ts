@@ -1,9 +1,14 @@
 // How each verdict reads in each output, written once: the JUnit file (junit.ts), the Allure results
 // (allure.ts) and the Allure report's categories (allure-html.ts) all take it from here, and
-// docs/interpreting.md gives it as a table. The rule behind every row: an output says a scenario failed
-// exactly when its verdict fails the run (FAILING), so that every report agrees with the exit code.
+// docs/interpreting.md gives it as a table. Two rules, one per kind of reader. JUnit is for CI: it says a
+// scenario failed exactly when its verdict fails the run (FAILING), so that it agrees with the exit code,
+// in pytest's convention. Allure is for a person, who reads its overview first and must find the page's
+// answer there: it says a scenario failed exactly when the implementation was seen to break a MUST
+// (BREAKING_MUST: FAIL, and XFAIL, a deviation whether recorded or not), and broken where the run could
+// not judge or its judging is out of date (BROKEN, TIMEOUT, XPASS); a run that breaks a MUST never reads
+// as all passed there.
 import { AgentFailure, ObserverBlind } from '../core/outcomes';
-import { FAILING, lackedObservers, qualifiedVerdict, unobservedClause, type Verdict } from '../verdicts/meanings';
+import { BREAKING_MUST, FAILING, lackedObservers, qualifiedVerdict, unobservedClause, type Verdict } from '../verdicts/meanings';
 import type { ScenarioRecord } from '../verdicts/run-record';
 
 /** What a JUnit <testcase> holds: nothing (passed), <skipped>, <failure> or <error>. */
@@ -19,7 +24,12 @@ export interface VerdictFormat {
    * an <error>.
    */
   junit: JunitOutcome;
-  /** failed is the implementation's fault, broken the harness's; skipped is left out of Allure's success rate. */
+  /**
+   * The page's answer: failed where the implementation broke a MUST, recorded or not; broken where nothing
+   * is known of the rule (the harness, a call that never returned) or the expectations are out of date;
+   * skipped where the page allows what was seen (OPTIONAL) or the rule could not be tried (N/A), which
+   * Allure leaves out of its success rate.
+   */
   allure: AllureStatus;
   /** The Allure category the verdict is grouped under; PASS has none. */
   category: string | null;
@@ -32,27 +42,37 @@ export interface VerdictFormat {
 }
 
 /**
+ * XFAIL is skipped in JUnit, as pytest reports an expected failure, and failed in Allure: the run does not
+ * fail on a deviation it was told of, but the implementation still breaks the page there, and Allure's
+ * overview (its failed count, its success rate) says so. XPASS fails the run in JUnit; in Allure it is
+ * broken, not failed: the rule held, and what is wrong is the expectations file.
+ *
  * OPTIONAL is skipped, with its message, in JUnit and in Allure alike: pytest's idiom for an optional
- * feature the system under test lacks (pytest.skip with the reason). A skipped scenario is neither a
- * failure nor a success, so the run's exit code and Allure's success rate stay as the suite counts them
- * (the page allows the absence), and the absence is said where a reader looks: CI lists skip reasons, and
- * Allure shows a skipped scenario's message, which it hides on a passed one. Allure's passed count is then
- * the suite's PASS count, exactly.
+ * feature the system under test lacks (pytest.skip with the reason). The page allows the absence, so it is
+ * no failure; it is not a PASS either, since the behaviour was not seen; and the absence is said where a
+ * reader looks: CI lists skip reasons, and Allure shows a skipped scenario's message, which it hides on a
+ * passed one. Allure's passed count is then the suite's PASS count, exactly, and its failed count the
+ * scenarios that broke a MUST.
  */
 export const VERDICT_FORMATS: Readonly<Record<Verdict, VerdictFormat>> = {
   PASS: { junit: 'passed', allure: 'passed', category: null, keepsTrace: false },
   FAIL: { junit: 'failure', allure: 'failed', category: 'Deviation from the page (FAIL)', keepsTrace: false },
-  XFAIL: { junit: 'skipped', allure: 'skipped', category: 'Known deviation, recorded in expectations (XFAIL)', keepsTrace: false },
-  XPASS: { junit: 'failure', allure: 'failed', category: 'Recorded deviation gone (XPASS: remove its expectation)', keepsTrace: false },
+  XFAIL: { junit: 'skipped', allure: 'failed', category: 'Known deviation, recorded in expectations (XFAIL)', keepsTrace: false },
+  XPASS: { junit: 'failure', allure: 'broken', category: 'Recorded deviation gone (XPASS: remove its expectation)', keepsTrace: false },
   OPTIONAL: { junit: 'skipped', allure: 'skipped', category: 'MAY behaviour absent (OPTIONAL)', keepsTrace: false },
   'N/A': { junit: 'skipped', allure: 'skipped', category: 'Not applicable here (N/A)', keepsTrace: false },
   BROKEN: { junit: 'error', allure: 'broken', category: 'Harness error (BROKEN)', keepsTrace: true },
   TIMEOUT: { junit: 'error', allure: 'broken', category: 'Call timeout (TIMEOUT)', keepsTrace: true },
 };
 
-/** Whether a verdict fails the run: the exit code's rule, which every format follows. */
+/** Whether a verdict fails the run: the exit code's rule, which JUnit follows. */
 export function failsRun(verdict: Verdict): boolean {
   return FAILING.includes(verdict);
+}
+
+/** Whether a verdict says the implementation broke a MUST, recorded or not: the rule Allure's failed follows. */
+export function breaksMust(verdict: Verdict): boolean {
+  return BREAKING_MUST.includes(verdict);
 }
 
 /** What a scenario's record must carry to be told: its verdict, detail, what it could not observe and the expectation it was judged by. */

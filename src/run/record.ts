@@ -17,13 +17,17 @@ const ALLURE_FORMATTER = pathToFileURL(path.join(REPO_ROOT, 'bin', 'allure-forma
 /**
  * cucumber's report formatters for a run that writes its reports into `folder` (an empty one): the messages
  * (the archival record), HTML (cucumber's step log) and the Allure results, all through cucumber's own
- * formatter configuration. junit.xml the run writes itself, from its verdicts.
+ * formatter configuration. junit.xml the run writes itself, from its verdicts. The Allure formatter writes
+ * its results into their folder and nothing to the stream cucumber gives it, so it takes the place of the
+ * formatter cucumber always runs on its stdout (which the run sends nowhere: src/run/run-suite.ts), rather
+ * than a file of its own that would stay empty in every reports folder.
  */
-export function reportFormats(folder: string, backend: string, pageUrl: string): Pick<IRunOptionsFormats, 'files' | 'options'> {
+export function reportFormats(folder: string, backend: string, pageUrl: string): Pick<IRunOptionsFormats, 'stdout' | 'files' | 'options'> {
   const files = runFiles(folder);
   const allure: AllureRunOptions = { allure: { resultsDir: files.allureResults, backend, pageUrl } };
   return {
-    files: { [files.messages]: 'message', [files.cucumberHtml]: 'html', [files.allureFormatterLog]: ALLURE_FORMATTER },
+    stdout: ALLURE_FORMATTER,
+    files: { [files.messages]: 'message', [files.cucumberHtml]: 'html' },
     options: allure as unknown as IRunOptionsFormats['options'],
   };
 }

@@ -151,7 +151,8 @@ async function prepareRun(reports: string | null, options: RunOptions) {
     ...(reports ? { allureResults: runFiles(reports).allureResults, captures: runFiles(reports).captures } : {}),
   });
   // cucumber always runs a formatter on its stdout, which is not this command's (the verdict lines are
-  // the output): there it runs rerun, which writes only at the run's end, into a sink.
+  // the output): its stdout is a sink, where it runs rerun (which writes only at the run's end), or the
+  // Allure formatter of a run with reports (record.ts).
   runConfiguration.formats = {
     ...runConfiguration.formats,
     stdout: 'rerun',

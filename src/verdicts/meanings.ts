@@ -13,6 +13,9 @@ export type ObservedVerdict = Exclude<Verdict, 'XFAIL' | 'XPASS'>;
 /** The verdicts that fail a run. */
 export const FAILING: readonly Verdict[] = ['FAIL', 'XPASS', 'BROKEN', 'TIMEOUT'];
 
+/** The verdicts that say the implementation broke a MUST: a deviation, whether or not its expectations file records it. */
+export const BREAKING_MUST: readonly Verdict[] = ['FAIL', 'XFAIL'];
+
 /** What each verdict says of the implementation and the rule. */
 export const VERDICT_MEANINGS: Readonly<Record<Verdict, string>> = {
   PASS: 'the implementation keeps the rule',

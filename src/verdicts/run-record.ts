@@ -26,8 +26,6 @@ export function runFiles(folder: string) {
     captures: path.join(folder, 'pcap'),
     /** Each scenario's call log and wire log as text, named after it (src/run-outputs/scenario-files.ts). */
     logs: path.join(folder, 'logs'),
-    /** What allure-cucumberjs's formatter writes to the stream cucumber gives every formatter: nothing, as a rule. */
-    allureFormatterLog: path.join(folder, 'allure-formatter.log'),
     /** A copy of the expectations file the verdicts were judged by, when there was one. */
     expectations: path.join(folder, 'expectations.yaml'),
     /** Built by `npm run report`. */

@@ -1,7 +1,7 @@
 // What the browser tests share: headless Chromium with one set of flags, which reaches nothing beyond what the test allows (every other request is refused
 // and recorded).
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM } from '../../scripts/setup';
 import { REPO_ROOT } from '../../src/core/paths';
 import { TEST_SCREENSHOTS_FOLDER } from '../../src/verdicts/run-record';
@@ -50,13 +50,28 @@ export async function openBrowser(allowed: (url: string) => boolean): Promise<Br
   return { context, page: context.pages()[0] ?? (await context.newPage()), refused };
 }
 
-/**
- * On an Allure scenario's page, the evidence the After hook attached (call-log.txt and the rest), shown: the
- * hook is opened unless Allure shows it open already, as it does when the hook is the step that failed (a
- * scenario's deviations end it there, every check having run).
- */
+/** On an Allure scenario's page, its evidence: its own attachment of that name, in the test body (not under a hook). */
+export function scenarioAttachment(page: Page, name: string): Locator {
+  return page.locator('[data-testid="test-result-steps-root"] [data-testid="test-result-attachment-header"]', { hasText: name }).first();
+}
+
+/** On an Allure scenario's page, its call log (call-log.txt), opened where it is: in the test body, no hook to expand first. */
 export async function showScenarioEvidence(page: Page): Promise<void> {
-  const attachment = page.getByText('call-log.txt', { exact: true }).first();
-  if (!(await attachment.isVisible())) await page.getByText('After hook').first().click();
-  await attachment.click();
+  await scenarioAttachment(page, 'call-log.txt').click();
+}
+
+/**
+ * A screenshot of an Allure report's overview, from its top: the report name, counts and metadata and its
+ * first results. Allure scrolls to the tree item it focuses once the tree is drawn, so the page goes back
+ * to its top then, at a height that holds all of these.
+ */
+export async function screenshotAllureOverview(page: Page, file: string): Promise<void> {
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: 1440, height: 1200 });
+  await page.locator('[data-testid="tree-section-title"]').first().waitFor();
+  await page.locator('*').evaluateAll((elements) => {
+    for (const element of elements) if (element.scrollTop > 0) element.scrollTop = 0;
+  });
+  await page.screenshot({ path: file });
+  if (viewport) await page.setViewportSize(viewport);
 }

@@ -1,8 +1,9 @@
-// Every output of one run tells the verdicts of its verdicts.json, scenario by scenario, and agrees with
-// the run's exit code: junit.xml, the raw allure-results the run wrote, the Allure report built from them
-// and read in headless Chromium (statuses in its tree, categories, counts and success rate, and the
-// message of a scenario of each verdict), and the compliance matrix read there too. The mapping it checks
-// against is src/run-outputs/verdict-formats.ts.
+// Every output of one run tells the verdicts of its verdicts.json, scenario by scenario: junit.xml, the raw
+// allure-results the run wrote, the Allure report built from them and read in headless Chromium (its name,
+// statuses in its tree, categories, counts and success rate, and the message of a scenario of each
+// verdict), and the compliance matrix read there too. JUnit agrees with the run's exit code; Allure and the
+// matrix give the page's answer, so that a run that breaks a MUST never reads as all passed there. The
+// mapping it checks against is src/run-outputs/verdict-formats.ts.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { REPO_ROOT } from '../../src/core/paths';
 import { allureScenarioKey, scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
 import { UNOBSERVED_LABEL } from '../../src/run-outputs/allure-verdicts';
-import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage, type AllureStatus } from '../../src/run-outputs/verdict-formats';
+import { allureCategories, breaksMust, failsRun, VERDICT_FORMATS, verdictMessage, type AllureStatus } from '../../src/run-outputs/verdict-formats';
 import { readRunRecord, runFiles, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { requirementVerdict } from '../../src/verdicts/verdicts';
 import { lackedObservers, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
@@ -138,6 +139,8 @@ async function readTree(page: Page, scope: string): Promise<Map<string, string>>
 }
 
 interface AllureReading {
+  /** The report's name, the first line of its overview. */
+  name: string;
   /** The number the overview gives of each status, and of all. */
   counts: Record<AllureStatus | 'total', number>;
   successRate: string;
@@ -149,6 +152,7 @@ async function readAllureReport(page: Page, index: string): Promise<AllureReadin
   await page.goto(index);
   await page.locator('[data-testid="tree-section-title"]').first().waitFor();
   const overview = await page.locator('body').innerText();
+  const name = await page.locator('[data-testid="report-title"]').innerText();
   const counts = { total: 0, passed: 0, failed: 0, broken: 0, skipped: 0 };
   for (const key of Object.keys(counts) as (keyof typeof counts)[]) {
     const said = new RegExp(`^${key}\\n(\\d+)$`, 'im').exec(overview)?.[1];
@@ -198,7 +202,7 @@ async function readAllureReport(page: Page, index: string): Promise<AllureReadin
       .evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-tree-node-id') ?? '')))
       categoryOf.set(id, name.trim());
   }
-  return { counts, successRate, statusOf, categoryOf };
+  return { name, counts, successRate, statusOf, categoryOf };
 }
 
 /** What a scenario's page in the Allure report says: its verdict label, its message once, and no stack of the suite's code for a deviation. */
@@ -298,7 +302,21 @@ export async function assertReportsAgree(page: Page, folder: string, exitCode: n
   const rated = expectedCounts.passed + expectedCounts.failed + expectedCounts.broken;
   const rate = rated === 0 ? 'none' : `${Math.floor((expectedCounts.passed / rated) * 10000) / 100}%`;
   assert.equal(reading.successRate, rate, 'the Allure report: its success rate');
-  assert.equal(exitCode === 0, reading.counts.failed + reading.counts.broken === 0, `the Allure report: failed and broken, against exit code ${exitCode}`);
+  // The page's answer: failed where a MUST was broken, recorded or not (a run that exits 0 may have some),
+  // broken for the rest of what fails the run; all passed only where the run exits 0 and broke no MUST.
+  const brokeMust = records.some((r) => breaksMust(r.verdict));
+  assert.equal(reading.counts.failed > 0, brokeMust, 'the Allure report: failed exactly where a MUST was broken');
+  assert.equal(
+    reading.counts.failed + reading.counts.broken === 0,
+    exitCode === 0 && !brokeMust,
+    `the Allure report: all passed, against exit code ${exitCode}`,
+  );
+  assert.ok(reading.name.startsWith(`${readRunRecord(folder).function} on `), `the Allure report's name: ${reading.name}`);
+  assert.match(
+    reading.name,
+    brokeMust ? /: keeps every MUST: no; / : /: keeps every MUST(?: it could observe)?: (?:yes|not established)\b/,
+    "the Allure report's name: the page's answer",
+  );
   // One scenario of each verdict but PASS, on its own page; and a PASS qualified by what it could not
   // observe ("PASS, without the wire"), whose message says so there.
   for (const verdict of VERDICTS.filter((v) => v !== 'PASS')) {

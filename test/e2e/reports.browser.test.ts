@@ -1,7 +1,7 @@
-// The reports as a reader sees them: a simulator run (npm test's shared one) and one with a rule broken on purpose, a
-// Wine run of two of Wine's recorded deviations, the report command, then the reports in headless
+// The reports as a reader sees them: a simulator run (npm test's shared one) and one with a rule broken on purpose, the
+// shared Wine run with Wine's recorded deviations, the report command, then the reports in headless
 // Chromium, served from 127.0.0.1. Screenshots go to reports/screenshots/, where a person looks at them
-// (the Wine deviation's page and its evidence among them). Chromium must not reach beyond 127.0.0.1; every other request fails the test.
+// (the Wine run's Allure overview, and a Wine deviation's page with its evidence, among them). Chromium must not reach beyond 127.0.0.1; every other request fails the test.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -15,7 +15,11 @@ import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { scratchDir } from '../scratch';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { pcapFileName } from '../../src/run-outputs/wire-log';
-import { openBrowser, SCREENSHOTS, showScenarioEvidence } from './browser';
+import { breaksMust } from '../../src/run-outputs/verdict-formats';
+import { scenarioKey } from '../../src/run-outputs/keys';
+import { allureIds } from '../../src/report/sources';
+import { runFiles } from '../../src/verdicts/run-record';
+import { openBrowser, scenarioAttachment, screenshotAllureOverview, SCREENSHOTS, showScenarioEvidence } from './browser';
 import { run } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 import { assertFilesAgree, assertReportsAgree } from './outputs-agree';
@@ -124,8 +128,8 @@ if (!existsSync(CHROMIUM)) {
     it('the Allure report lists every scenario of the run', async () => {
       const verdicts = JSON.parse(readFileSync(path.join(work, 'simulator', 'verdicts.json'), 'utf8')) as VerdictsFile;
       await page.goto(`${origin}/simulator/allure-report/index.html`);
-      await page.getByText('WSARecvDisconnect conformance: simulator').first().waitFor();
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'allure-overview.png') });
+      assert.match(await page.locator('[data-testid="report-title"]').innerText(), /^WSARecvDisconnect on simulator: keeps every MUST: yes; 0 deviations; /);
+      await screenshotAllureOverview(page, path.join(SCREENSHOTS, 'allure-overview.png'));
       // The tree groups by feature; open every group.
       for (const feature of new Set(verdicts.results.map((r) => r.feature))) await page.getByText(feature, { exact: true }).first().click();
       await page
@@ -162,17 +166,47 @@ if (!existsSync(CHROMIUM)) {
       await page.screenshot({ path: path.join(SCREENSHOTS, 'allure-evidence.png') });
     });
 
-    it("a Wine deviation's Allure page shows the verdict, the reason, and call and wire logs a person reads", async () => {
+    it("the Wine run's Allure overview gives the page's answer: its deviations failed, never a green 100%", async () => {
+      const { results } = readRunRecord(path.join(work, 'wine'));
+      const deviations = results.filter((r) => breaksMust(r.verdict));
+      assert.ok(deviations.length > 0, 'Wine 8.0 breaks MUST rules (expectations/wine.yaml records them)');
+      await page.goto(`${origin}/wine/allure-report/index.html`);
+      const title = page.locator('[data-testid="report-title"]');
+      assert.match(await title.innerText(), /^WSARecvDisconnect on wine: keeps every MUST: no; \d+ deviations?; /, 'the name is the matrix’s line');
+      assert.equal(
+        await page.locator('[data-testid="metadata-item-failed"] [data-testid="metadata-value"]').innerText(),
+        String(deviations.length),
+        'failed: its deviations, recorded or not',
+      );
+      const overview = await page.locator('body').innerText();
+      assert.doesNotMatch(overview, /\b100%/, 'no success rate of 100% for a run that breaks a MUST');
+      assert.match(overview, /Global Errors\s+0\b/, 'no scenario’s verdict told again as an error of the whole run');
+      await screenshotAllureOverview(page, path.join(SCREENSHOTS, 'allure-wine-overview.png'));
+    });
+
+    it("a Wine deviation's Allure page shows the verdict, the reason, and its call log, wire log and pcap in its body", async () => {
       // One line instead of a wait for a wire log that is not there: capture needs root (and tcpdump, which setup installs).
       assert.equal(process.getuid?.(), 0, 'the wire log is captured only when the tests run as root');
-      await page.goto(`${origin}/wine/allure-report/index.html`);
-      await page.getByText(WINE_SCENARIO, { exact: true }).first().click();
-      await page.getByText('Tear down').first().waitFor();
+      const record = readRunRecord(path.join(work, 'wine')).results.find((r) => r.name === WINE_SCENARIO);
+      assert.ok(record, `the Wine run has "${WINE_SCENARIO}"`);
+      const id = allureIds(runFiles(path.join(work, 'wine')).allureResults)[scenarioKey(record.location, record.name)];
+      await page.goto(`${origin}/wine/allure-report/index.html#${id}`);
+      // Named by the scenario's feature, line (its Examples row) and name, as the run names it.
+      const [feature, line] = record.location.split(':');
+      const pcap = pcapFileName(feature ?? '', Number(line), WINE_SCENARIO);
+      // Its evidence is in its body, each in view without a hook to expand; no step holds nothing.
+      for (const name of ['call-log.txt', 'wire-log.txt', pcap]) await scenarioAttachment(page, name).waitFor();
+      const teardown = page.locator('[data-testid="test-result-teardown-dropdown"]').locator('..');
+      assert.equal(await teardown.locator('[data-testid="test-result-step-arrow-button"]').count(), 0, 'nothing left under the teardown to expand');
+      for (const closed of await page.locator('[data-testid="test-result-step-arrow-button"]:not(:has([class*="opened"]))').all()) await closed.click();
+      assert.equal(await page.locator('[data-testid="tree-leaf-status-unknown"]').count(), 0, 'a step of unknown status');
+      assert.doesNotMatch(await page.locator('body').innerText(), /call-log\.json|wire-log\.json/, 'the JSON twins are for tools');
       await showScenarioEvidence(page);
-      await page.getByText('wire-log.txt', { exact: true }).first().click();
+      await scenarioAttachment(page, 'wire-log.txt').click();
       await page.getByText('teardown begins').first().waitFor();
       const text = await page.locator('body').innerText();
       assert.match(text, /verdict\s+XFAIL/, "the run's verdict, as a label");
+      assert.match(text, /Category: Known deviation, recorded in expectations \(XFAIL\)/);
       assert.match(
         text,
         /XFAIL: no reset within 500 ms \(the peer saw nothing\), nor within 500 ms of its FIN \(the peer saw nothing\) \(recorded deviation: Wine 8.0 never calls the host's shutdown\(SHUT_RD\)/,
@@ -192,27 +226,21 @@ if (!existsSync(CHROMIUM)) {
       const at = (pattern: RegExp): number => wire.search(pattern);
       const opens = at(/----- window opens: the peer watches for a reset, up to 500 ms/);
       const closes = at(/----- window closes: the peer saw nothing/);
-      const teardown = at(/----- teardown begins/);
-      assert.ok(opens > 0 && opens < closes && closes < teardown, 'the window opens, closes, then the teardown begins');
+      const teardownBegins = at(/----- teardown begins/);
+      assert.ok(opens > 0 && opens < closes && closes < teardownBegins, 'the window opens, closes, then the teardown begins');
       const reset = at(/Flags \[R/);
-      assert.ok(reset < 0 || reset > teardown, 'a reset on the wire is after the teardown began');
-      // Named by the scenario's feature, line (its Examples row) and name, as the run names it.
-      const location = readRunRecord(path.join(work, 'wine')).results.find((r) => r.name === WINE_SCENARIO)?.location ?? '';
-      const [feature, line] = location.split(':');
-      const pcap = pcapFileName(feature ?? '', Number(line), WINE_SCENARIO);
-      assert.match(text, new RegExp(pcap.replace(/\./g, '\\.')), 'the pcap attachment is named after its scenario');
+      assert.ok(reset < 0 || reset > teardownBegins, 'a reset on the wire is after the teardown began');
       assert.ok(existsSync(path.join(work, 'wine', 'pcap', pcap)), 'the run keeps the pcap in its reports folder');
       // The whole of the scenario's page, its evidence open: Allure scrolls inside the page, so the page grows to fit.
-      const shots = SCREENSHOTS;
       await page.setViewportSize({ width: 1440, height: 2600 });
-      await page.screenshot({ path: path.join(shots, 'allure-wine-deviation.png') });
-      // And its evidence at full size: from the Tear down to the pcap.
-      const from = await page.getByText('Tear down').first().boundingBox();
-      const to = await page.getByText(pcap, { exact: true }).first().boundingBox();
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'allure-wine-deviation.png') });
+      // And its evidence at full size: the scenario's body, from its steps to the pcap.
+      const from = await page.locator('[data-testid="test-result-steps-root"]').boundingBox();
+      const to = await scenarioAttachment(page, pcap).boundingBox();
       assert.ok(from && to, 'the evidence is on the page');
       await page.screenshot({
-        path: path.join(shots, 'allure-wine-evidence.png'),
-        clip: { x: 0, y: from.y - 10, width: 1440, height: to.y + to.height + 20 - from.y },
+        path: path.join(SCREENSHOTS, 'allure-wine-evidence.png'),
+        clip: { x: 0, y: from.y - 40, width: 1440, height: to.y + to.height + 20 - (from.y - 40) },
       });
       await page.setViewportSize({ width: 1440, height: 900 });
     });

@@ -5,13 +5,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
-import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/run-outputs/verdict-formats';
+import { allureCategories, breaksMust, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/run-outputs/verdict-formats';
 import { writeAllureVerdicts } from '../../src/run-outputs/allure-verdicts';
 import { junitCounts, junitXml, ScenarioTimes, type JunitScenario } from '../../src/run-outputs/junit';
 import { qualifiedVerdict, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
 import { progressLine, summaryLine } from '../../src/cli/verdict-lines';
 import { countVerdicts, type ExpectationRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { AgentFailure, ObserverBlind } from '../../src/core/outcomes';
+import { REPO_ROOT } from '../../src/core/paths';
 import { scratchDir } from '../scratch';
 
 const RECORDED: ExpectationRecord = { verdict: 'FAIL', detail: 'no reset within 500 ms', observed: 'no RST', reason: 'Wine sends no RST', evidence: 'bug 1' };
@@ -48,27 +49,52 @@ function scenario(verdict: Verdict, line: number): JunitScenario {
 const ALL = VERDICTS.map((verdict, i) => scenario(verdict, 10 + i));
 
 describe('the mapping from verdict to format', () => {
-  it('fails a scenario in JUnit and in Allure exactly when its verdict fails the run', () => {
+  it('fails a scenario in JUnit exactly when its verdict fails the run, and in Allure exactly when it broke a MUST', () => {
     // The verdicts that fail a run, as the README says of the exit code.
     assert.deepEqual(VERDICTS.filter(failsRun), ['FAIL', 'XPASS', 'BROKEN', 'TIMEOUT']);
+    // The deviations from a MUST, recorded or not, as the matrix counts them.
+    assert.deepEqual(VERDICTS.filter(breaksMust), ['FAIL', 'XFAIL']);
     for (const verdict of VERDICTS) {
       const format = VERDICT_FORMATS[verdict];
       assert.equal(['failure', 'error'].includes(format.junit), failsRun(verdict), `${verdict} in JUnit`);
-      assert.equal(['failed', 'broken'].includes(format.allure), failsRun(verdict), `${verdict} in Allure`);
+      assert.equal(format.allure === 'failed', breaksMust(verdict), `${verdict} failed in Allure`);
+      // Whatever else fails the run is broken there: nothing is known of the rule, or its expectation is out of date.
+      assert.equal(format.allure === 'broken', failsRun(verdict) && !breaksMust(verdict), `${verdict} broken in Allure`);
     }
   });
 
-  it("follows pytest's convention: XFAIL skipped, XPASS a failure, a deviation a failure, the harness an error", () => {
+  it("follows pytest's convention in JUnit (XFAIL skipped, XPASS a failure, the harness an error), and the page in Allure", () => {
     assert.deepEqual(Object.fromEntries(VERDICTS.map((v) => [v, [VERDICT_FORMATS[v].junit, VERDICT_FORMATS[v].allure]])), {
       PASS: ['passed', 'passed'],
       FAIL: ['failure', 'failed'],
-      XFAIL: ['skipped', 'skipped'],
-      XPASS: ['failure', 'failed'],
+      XFAIL: ['skipped', 'failed'],
+      XPASS: ['failure', 'broken'],
       OPTIONAL: ['skipped', 'skipped'],
       'N/A': ['skipped', 'skipped'],
       BROKEN: ['error', 'broken'],
       TIMEOUT: ['error', 'broken'],
     });
+  });
+
+  it("is docs/interpreting.md's table of the outputs, row for row", () => {
+    const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'interpreting.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('### How each output tells a verdict'));
+    const rows = new Map(
+      [...section.matchAll(/^\| ([A-Z/]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| (yes|no) \|$/gm)].map(([, verdict, junit, allure, category, trace]) => [
+        verdict,
+        { junit, allure, category, trace },
+      ]),
+    );
+    assert.deepEqual([...rows.keys()], [...VERDICTS]);
+    for (const verdict of VERDICTS) {
+      const row = rows.get(verdict);
+      const format = VERDICT_FORMATS[verdict];
+      assert.ok(row?.junit?.startsWith(format.junit === 'passed' ? 'passed' : `\`<${format.junit}>\``), `${verdict}: JUnit ${row?.junit}`);
+      assert.equal(row?.allure, format.allure, `${verdict}: Allure`);
+      // BROKEN's row names its kinds' categories too, its own last.
+      assert.ok(format.category === null ? row?.category === '(none)' : row?.category?.endsWith(format.category), `${verdict}: category ${row?.category}`);
+      assert.equal(row?.trace, format.keepsTrace ? 'yes' : 'no', `${verdict}: trace`);
+    }
   });
 
   it('gives every verdict but PASS one message, led by the verdict, never "Deviation"', () => {
@@ -202,7 +228,11 @@ describe("the run's Allure results", () => {
       assert.equal(result.statusDetails.trace, VERDICT_FORMATS[s.verdict].keepsTrace ? TRACE : undefined, `${s.verdict}'s trace`);
     });
     const container = JSON.parse(readFileSync(path.join(dir, 'c-container.json'), 'utf8')) as { afters: { status: string; statusDetails: object }[] };
-    assert.deepEqual(container.afters[0], { name: 'After', status: 'skipped', statusDetails: {} }, "an XFAIL's failed fixture");
+    assert.deepEqual(
+      container.afters[0],
+      { name: 'After', status: VERDICT_FORMATS.XFAIL.allure, statusDetails: {} },
+      "an XFAIL's fixture, without a message of its own",
+    );
     const categories = JSON.parse(readFileSync(path.join(dir, 'categories.json'), 'utf8')) as unknown;
     assert.deepEqual(categories, allureCategories());
   });
@@ -238,7 +268,9 @@ describe('a verdict qualified by what its scenario could not observe', () => {
 
   it('keeps a qualified XPASS in its Allure category, and a qualified PASS passed', () => {
     const categories = allureCategories();
-    const xpassCategory = categories.find((c) => new RegExp(c.messageRegex).test(verdictMessage(xpass)) && c.matchedStatuses.includes('failed'));
+    const xpassCategory = categories.find(
+      (c) => new RegExp(c.messageRegex).test(verdictMessage(xpass)) && c.matchedStatuses.includes(VERDICT_FORMATS.XPASS.allure),
+    );
     assert.equal(xpassCategory?.name, VERDICT_FORMATS.XPASS.category);
     assert.equal(VERDICT_FORMATS[pass.verdict].junit, 'passed');
   });
