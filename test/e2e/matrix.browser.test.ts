@@ -96,16 +96,14 @@ if (!existsSync(CHROMIUM)) {
       const allure = await run('bin/conformance.js', ['report', '--out', scratchDir('matrix-allure'), path.join(work, 'wine')]);
       assert.equal(allure.code, 0, `npm run report failed: ${allure.stderr}`);
       const bundle = path.join(work, 'six-runs.tar.gz');
-      const report = await run('bin/conformance.js', [
-        'report',
-        '--no-allure',
-        '--out',
-        work,
-        '--bundle',
-        bundle,
-        ...RUNS.map((r) => path.join(work, r.folder)),
+      // The matrix beside the runs, and the bundle (which writes its archive only), side by side.
+      const folders = RUNS.map((r) => path.join(work, r.folder));
+      const [report, packed] = await Promise.all([
+        run('bin/conformance.js', ['report', '--no-allure', '--out', work, ...folders]),
+        run('bin/conformance.js', ['report', '--no-allure', '--bundle', bundle, ...folders]),
       ]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
+      assert.equal(packed.code, 0, `npm run report --bundle failed: ${packed.stderr}`);
       const unpacked = scratchDir('matrix-bundle');
       await extract({ file: bundle, cwd: unpacked });
       bundled = path.join(unpacked, 'six-runs');
@@ -257,7 +255,9 @@ if (!existsSync(CHROMIUM)) {
       };
       t.diagnostic(`six runs at 1440 px: page ${size.width} x ${size.height} px; summary ${size.summary}, matrix ${size.matrix}, notes ${size.notes} px high`);
       assert.ok(size.width <= 1440, `no sideways scrolling with six runs (${size.width} px)`);
-      assert.ok(size.matrix <= 4000, `the matrix: ${size.matrix} px for 38 requirements`);
+      // About 140 px a row: the rule, and under it the closed summary of what Windows is known to do (cited),
+      // which wraps in the 340 px requirement column (3,279 px before it was there).
+      assert.ok(size.matrix <= 6000, `the matrix: ${size.matrix} px for 38 requirements`);
       assert.ok(size.height < 14_000, `the page: ${size.height} px`);
       await page.setViewportSize({ width: 1440, height: 2400 });
       await page.screenshot({ path: path.join(SCREENSHOTS, 'matrix-6-runs.png') });
