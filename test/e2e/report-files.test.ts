@@ -37,7 +37,11 @@ describe('the report files, after a simulator run of one scenario', async () => 
 
   it('wrote the run’s files, and no empty one', () => {
     // allure-cucumberjs's formatter writes nothing to the stream cucumber gives it: it has no log file.
-    assert.deepEqual(readdirSync(reports).sort(), ['allure-results', 'cucumber.html', 'junit.xml', 'messages.ndjson', 'verdicts.json']);
+    assert.deepEqual(readdirSync(reports).sort(), ['allure-results', 'cucumber.html', 'junit.xml', 'logs', 'messages.ndjson', 'verdicts.json']);
+    // The scenario's call log and wire log as text (src/run-outputs/scenario-files.ts), neither empty.
+    const logs = readdirSync(path.join(reports, 'logs'));
+    assert.deepEqual(logs.map((f) => f.replace(/^.*\.(call|wire)-log\.txt$/, '$1')).sort(), ['call', 'wire']);
+    for (const log of logs) assert.ok(readFileSync(path.join(reports, 'logs', log), 'utf8').length > 0, log);
   });
 
   it('wrote the JUnit and HTML reports of that scenario', () => {
