@@ -55,6 +55,11 @@ export function faultArgs(scratch: string, fault: string, reports: string, extra
   ];
 }
 
+/** The CLI's arguments for a run of the faulty agent's scenarios against an agent already listening on `port` (a remote agent). */
+export function remoteArgs(port: number, reports: string): string[] {
+  return ['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${port}`, ...FAST, '--tags', TAGS, '--reports', reports];
+}
+
 /** Start a fixture by hand, as a vendor's agent would run (serving one controller after another). */
 export async function startRemote(fixture: string, args: string[]): Promise<{ port: number; exited: Promise<number | null>; kill(): void }> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register', fixture, ...args], {

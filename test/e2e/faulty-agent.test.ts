@@ -11,7 +11,7 @@ import { scratchDir } from '../scratch';
 import { runCli, type Finished } from './cli-process';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { agentsOf, assertNothingLeft } from './leftovers';
-import { FAST, FIXTURE, faultArgs, readReport, startRemote, TAGS, type Report } from './faulty-agent-runs';
+import { FIXTURE, faultArgs, readReport, remoteArgs, startRemote, type Report } from './faulty-agent-runs';
 
 const scratch = scratchDir('faulty-agent');
 
@@ -102,10 +102,7 @@ describe('a faulty remote agent (agent=tcp://)', () => {
     const agent = await startRemote(FIXTURE, ['--fault', 'crash']);
     try {
       const reports = path.join(scratch, 'reports-remote-crash');
-      const run = await runCli(
-        ['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${agent.port}`, ...FAST, '--tags', TAGS, '--reports', reports],
-        { boundMs: 30_000 },
-      );
+      const run = await runCli(remoteArgs(agent.port, reports), { boundMs: 30_000 });
       assert.equal(run.code, 1);
       assert.equal(await agent.exited, 3);
       const report = readReport(reports);
@@ -128,10 +125,7 @@ describe('a faulty remote agent (agent=tcp://)', () => {
     const agent = await startRemote(FIXTURE, ['--fault', 'hang', '--once', path.join(scratch, 'remote-hang.once')]);
     try {
       const reports = path.join(scratch, 'reports-remote-hang');
-      const run = await runCli(
-        ['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${agent.port}`, ...FAST, '--tags', TAGS, '--reports', reports],
-        { boundMs: 30_000 },
-      );
+      const run = await runCli(remoteArgs(agent.port, reports), { boundMs: 30_000 });
       assert.equal(run.code, 1);
       const report = readReport(reports);
       assert.equal(report.verdicts.get(report.first)?.verdict, 'TIMEOUT');
