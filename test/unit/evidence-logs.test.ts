@@ -23,6 +23,17 @@ import {
   XP1_GRACEFUL_CLOSE,
 } from '../../src/core/winsock';
 
+/** Windows' own TCP/IP provider as WSAEnumProtocols and SO_PROTOCOL_INFOW describe it. */
+const TCP_IP_PROVIDER = {
+  name: 'MSAFD Tcpip [TCP/IP]',
+  af: 2,
+  type: 1,
+  protocol: 6,
+  serviceFlags1: XP1_GRACEFUL_CLOSE,
+  chainLen: 1,
+  providerId: '{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}',
+};
+
 const ok = (ret: number, out: Extract<CallOutcome, { status: 'returned' }>['out'] = {}, elapsedMs = 0.1): CallOutcome => ({
   status: 'returned',
   ret,
@@ -97,32 +108,14 @@ describe('the call log, strace style', () => {
       [
         { op: 'WSAEnumProtocols' },
         ok(1, {
-          protocols: [
-            {
-              name: 'MSAFD Tcpip [TCP/IP]',
-              af: 2,
-              type: 1,
-              protocol: 6,
-              serviceFlags1: XP1_GRACEFUL_CLOSE,
-              chainLen: 1,
-              providerId: '{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}',
-            },
-          ],
+          protocols: [TCP_IP_PROVIDER],
         }),
         'WSAEnumProtocols(NULL, [{"MSAFD Tcpip [TCP/IP]", AF_INET, SOCK_STREAM, IPPROTO_TCP, ChainLen=1, ProviderId={E70F1AA0-AB8B-11CF-8CA3-00805F48A192}, XP1_GRACEFUL_CLOSE}], lpdwBufferLength) = 1',
       ],
       [
         { op: 'getProtocolInfo', s: '0x1a4' },
         ok(0, {
-          protocolInfo: {
-            name: 'MSAFD Tcpip [TCP/IP]',
-            af: 2,
-            type: 1,
-            protocol: 6,
-            serviceFlags1: XP1_GRACEFUL_CLOSE,
-            chainLen: 1,
-            providerId: '{E70F1AA0-AB8B-11CF-8CA3-00805F48A192}',
-          },
+          protocolInfo: TCP_IP_PROVIDER,
         }),
         'getsockopt(0x1a4, SOL_SOCKET, SO_PROTOCOL_INFOW, [{"MSAFD Tcpip [TCP/IP]", AF_INET, SOCK_STREAM, IPPROTO_TCP, ChainLen=1, ProviderId={E70F1AA0-AB8B-11CF-8CA3-00805F48A192}, XP1_GRACEFUL_CLOSE}], [sizeof(WSAPROTOCOL_INFOW)]) = 0',
       ],
