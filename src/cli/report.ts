@@ -107,12 +107,15 @@ function oneFunction(groups: Map<string, string[]>, what: string): string {
   throw new InputError(`${what} takes the runs of one function; these are of ${groups.size} (${whose})`);
 }
 
-/** Build the Allure report of `record`'s run from `resultsDir` into `outDir`, and say where, as `shownAs` names it. */
-async function buildAllureOf(record: RunRecord, resultsDir: string, outDir: string, shownAs: (index: string) => string): Promise<void> {
+/**
+ * Build the Allure report of `record`'s run (judged against `catalogue`, its function's) from `resultsDir` into
+ * `outDir`, and say where, as `shownAs` names it.
+ */
+async function buildAllureOf(record: RunRecord, catalogue: Catalogue, resultsDir: string, outDir: string, shownAs: (index: string) => string): Promise<void> {
   const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
   // The report's name is the first thing its overview says: the page's answer, as the matrix's column gives it.
   const source = { folder: '', record, facts: record.metadata, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} };
-  const [column] = buildMatrix(functionCatalogue(record.function), [source]).columns;
+  const [column] = buildMatrix(catalogue, [source]).columns;
   const build = await buildAllureReport(resultsDir, outDir, `${record.function} on ${title}: ${column?.summary.line ?? ''}`, record.results);
   process.stdout.write(`allure: ${shownAs(build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
 }
@@ -124,11 +127,13 @@ function hasAllureResults(folder: string): boolean {
   return false;
 }
 
-async function buildAllureReports(folders: readonly string[], out: string): Promise<void> {
+/** Each run's Allure report in its own folder; `catalogueOf` gives a function's catalogue, read once by the caller. */
+async function buildAllureReports(folders: readonly string[], catalogueOf: (fn: string) => Catalogue): Promise<void> {
   for (const folder of folders) {
     if (!hasAllureResults(folder)) continue;
     const files = runFiles(path.resolve(folder));
-    await buildAllureOf(readRunFolder(folder, out).record, files.allureResults, files.allureReport, shown);
+    const record = readRunRecord(path.resolve(folder));
+    await buildAllureOf(record, catalogueOf(record.function), files.allureResults, files.allureReport, shown);
   }
 }
 
@@ -169,7 +174,7 @@ function runs(n: number): string {
 
 async function compare(options: Options, out: string): Promise<number> {
   const catalogue = functionCatalogue(oneFunction(byFunction(options.folders), '--diff'));
-  if (options.allure) await buildAllureReports(options.folders, out);
+  if (options.allure) await buildAllureReports(options.folders, () => catalogue);
   const into = functionFolder(out, catalogue.function);
   const [before, after] = options.folders.map((folder) => readRunFolder(folder, into)) as [RunSource, RunSource];
   const diff = diffRuns(catalogue, before.record, after.record);
@@ -213,7 +218,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (options.diff) return compare(options, out);
   if (options.bundle !== null) return bundle(options.folders, options.bundle, catalogues.get(oneFunction(groups, '--bundle')) as Catalogue, options.allure);
 
-  if (options.allure) await buildAllureReports(options.folders, out);
+  if (options.allure) await buildAllureReports(options.folders, (fn) => catalogues.get(fn) as Catalogue);
   for (const [fn, folders] of groups) reportFunction(catalogues.get(fn) as Catalogue, folders, out, started);
   return 0;
 }
@@ -231,7 +236,8 @@ async function bundle(folders: readonly string[], file: string, catalogue: Catal
       folders,
       root,
       allure
-        ? (resultsDir, outDir, record) => (hasAllureResults(path.dirname(resultsDir)) ? buildAllureOf(record, resultsDir, outDir, inBundle) : Promise.resolve())
+        ? (resultsDir, outDir, record) =>
+            hasAllureResults(path.dirname(resultsDir)) ? buildAllureOf(record, catalogue, resultsDir, outDir, inBundle) : Promise.resolve()
         : null,
     );
     const matrix = buildMatrix(
