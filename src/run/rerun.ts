@@ -16,7 +16,6 @@ import { countVerdicts, readRunRecord, runFiles, type RerunRecord, type RunRecor
 import { expectationsFile } from '../verdicts/expectations-file';
 import { allureScenarioKey, scenarioKey } from '../run-outputs/keys';
 import { ScenarioTimes, type JunitScenario } from '../run-outputs/junit';
-import { pcapFileName } from '../run-outputs/wire-log';
 import { scenarioFiles } from '../run-outputs/scenario-files';
 import { writeRunReports } from './record';
 
@@ -216,12 +215,8 @@ export async function mergeReports(into: string, of: RerunOf, rerun: FinishedRec
   const [mine, theirs] = [runFiles(into), runFiles(rerunDir)];
   dropAllureResults(mine.allureResults, new Set(rerun.results.map((r) => scenarioKey(r.location, r.name))));
   moveFiles(theirs.allureResults, mine.allureResults, ['environment.properties', 'categories.json']);
-  for (const r of rerun.results) {
-    const [file, line] = [r.location.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(r.location)?.[1])];
-    rmSync(path.join(mine.captures, pcapFileName(file, Number.isNaN(line) ? undefined : line, r.name)), { force: true });
-    const { callLog, wireLog } = scenarioFiles(into, r.location, r.name);
-    for (const log of [callLog, wireLog]) rmSync(log, { force: true });
-  }
+  // The rerun scenarios' evidence files of the first run (pcap/, logs/), which the rerun's replace.
+  for (const r of rerun.results) for (const file of Object.values(scenarioFiles(into, r.location, r.name))) rmSync(file, { force: true });
   moveFiles(theirs.captures, mine.captures);
   moveFiles(theirs.logs, mine.logs);
   for (const entry of readdirSync(rerunDir)) if (!RERUN_KEEPS.includes(entry)) rmSync(path.join(rerunDir, entry), { recursive: true, force: true });
