@@ -14,6 +14,13 @@ import { FAST, FIXTURE } from './faulty-agent-runs';
 
 const scratch = scratchDir('interrupted-runs');
 
+/**
+ * A run that has not exited this long after Ctrl-C ignored it. Not a speed target (those are npm run bench's):
+ * the controller's own waits on the way out (an agent's shutdown, its exit, tcpdump's) are bounded at 5 s
+ * each, and a loaded machine stretches them, so the bound is generous, and well inside startCli's own.
+ */
+const STOP_BOUND_MS = 30_000;
+
 describe('an interrupted Wine run', () => {
   const ready = wineSetupDone();
 
@@ -50,7 +57,7 @@ describe('an interrupted Wine run', () => {
     // An earlier run's reports, which a run cut short leaves as they were.
     fs.mkdirSync(reports, { recursive: true });
     fs.writeFileSync(path.join(reports, 'verdicts.json'), '{"earlier": true}');
-    const cli = startCli(['--backend', 'wine', '--backend-option', `agent-kind=${agentKind}`, '--reports', reports, ...parallel], { boundMs: 60_000 });
+    const cli = startCli(['--backend', 'wine', '--backend-option', `agent-kind=${agentKind}`, '--reports', reports, ...parallel]);
     let finished: Finished;
     let pressedAt = 0;
     try {
@@ -65,7 +72,7 @@ describe('an interrupted Wine run', () => {
     const ours = finished.descendants;
     assert.equal(finished.code, 130, `${finished.signal ?? ''}\n${finished.stdout}\n${finished.stderr}`);
     assert.equal(finished.stderr, 'winsock-conformance: SIGINT: stopping\n');
-    assert.ok(stoppedMs < 10_000, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
+    assert.ok(stoppedMs < STOP_BOUND_MS, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
     assert.ok(!/scenarios:/.test(finished.stdout), 'no summary of a run cut short');
     assert.equal(fs.readFileSync(path.join(reports, 'verdicts.json'), 'utf8'), '{"earlier": true}', "the earlier run's reports are left as they were");
     assert.deepEqual(fs.readdirSync(reports), ['verdicts.json'], 'nothing of the run cut short is among them');
@@ -141,7 +148,7 @@ describe('an interrupted parallel run whose agents are slow to exit', () => {
     const stoppedMs = performance.now() - pressedAt;
     assert.equal(finished.code, 130, `${finished.signal ?? ''}\n${finished.stdout}\n${finished.stderr}`);
     assert.equal(finished.stderr, 'winsock-conformance: SIGINT: stopping\n');
-    assert.ok(stoppedMs < 10_000, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
+    assert.ok(stoppedMs < STOP_BOUND_MS, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
     const logDir = path.join(cache, 'agent-command', 'logs');
     const controllers = [finished.pid, ...finished.descendants.map((p) => p.pid)];
     const lingered = fs.readdirSync(logDir).filter((name) => {

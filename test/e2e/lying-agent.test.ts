@@ -44,22 +44,17 @@ describe('a lying agent between the controller and a real one under Wine', () =>
       const proxy = await startRemote(LIAR, ['--upstream', `127.0.0.1:${agent.port}`, ...lies]);
       try {
         const reports = path.join(scratch, `reports-liar-${name}`);
-        const run = await runCli(
-          [
-            '--backend',
-            'wine',
-            '--backend-option',
-            `agent=tcp://127.0.0.1:${proxy.port}`,
-            ...(capture ? [] : ['--backend-option', 'capture=off']),
-            '--tags',
-            tags,
-            '--reports',
-            reports,
-          ],
-          {
-            boundMs: 90_000,
-          },
-        );
+        const run = await runCli([
+          '--backend',
+          'wine',
+          '--backend-option',
+          `agent=tcp://127.0.0.1:${proxy.port}`,
+          ...(capture ? [] : ['--backend-option', 'capture=off']),
+          '--tags',
+          tags,
+          '--reports',
+          reports,
+        ]);
         const verdicts = new Map(
           readRunRecord(reports).results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail, unobserved: r.unobserved.map((u) => u.observer) }]),
         );
@@ -103,7 +98,7 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     const environment = parseProperties(fs.readFileSync(path.join(reports, 'allure-results', 'environment.properties'), 'utf8'));
     assert.equal(environment[CONTRADICTION_FACT], contradiction);
     const out = path.join(scratch, 'report-hidden-wine');
-    const report = await runCli(['report', '--no-allure', '--out', out, reports], { boundMs: 60_000 });
+    const report = await runCli(['report', '--no-allure', '--out', out, reports]);
     assert.equal(report.code, 0, report.stdout + report.stderr);
     const escaped = named.replace(/'/g, '&#39;');
     for (const page of ['matrix.html', 'WSARecvDisconnect.annotated.html']) {

@@ -67,9 +67,7 @@ describe('--parallel 2 gives the verdicts of a serial run', () => {
       const parallelDir = path.join(scratch, `reports-${backend}-parallel`);
       const [serial, parallel] = await Promise.all([
         sharedRun(backend),
-        runCli(['--backend', backend, '--reports', parallelDir, '--quiet', '--parallel', '2', ...(backend === 'wine' ? ['--tags', WINE_SUBSET] : [])], {
-          boundMs: 90_000,
-        }),
+        runCli(['--backend', backend, '--reports', parallelDir, '--quiet', '--parallel', '2', ...(backend === 'wine' ? ['--tags', WINE_SUBSET] : [])]),
       ]);
       const serialDir = serial.folder;
       t.diagnostic(`${backend}: ${serial.stdout.split('\n').find((line) => / scenarios: /.test(line)) ?? '(no summary line)'}`);

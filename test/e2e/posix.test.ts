@@ -18,8 +18,8 @@ import { captureMissing, hasPrerequisite } from '../prerequisites';
 const scratch = scratchDir('posix');
 
 /** The CLI in a child process, bounded; nothing it started may outlive it. */
-async function runCli(args: string[], boundMs = 60_000): Promise<Finished> {
-  const run = await runCliProcess(args, { boundMs });
+async function runCli(args: string[]): Promise<Finished> {
+  const run = await runCliProcess(args);
   const left = stillRunningOf(run.descendants, [run.pid, ...run.descendants.map((p) => p.pid)]);
   assert.deepEqual(
     left.map((p) => `${p.pid} ${p.comm}`),
@@ -106,6 +106,5 @@ describe('the posix backend', { concurrency: true }, () => {
     // One agent for the whole run: it woke the blocked call itself and answered, so nothing killed it.
     const logs = fs.readdirSync(path.join(cache, 'agent-command', 'logs')).filter((f) => f.endsWith('.stdout.log'));
     assert.equal(logs.length, 1, logs.join(' '));
-    assert.ok(run.ms < 30_000, `took ${run.ms} ms`);
   });
 });

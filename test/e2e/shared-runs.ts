@@ -58,7 +58,7 @@ function recordFile(folder: string): string {
 export async function makeSharedRun(name: SharedRunName, folder: string): Promise<SharedRun> {
   let shared: SharedRun;
   try {
-    const cli = startCli([...SHARED_RUNS[name], '--quiet', '--reports', folder], { boundMs: 180_000 });
+    const cli = startCli([...SHARED_RUNS[name], '--quiet', '--reports', folder]);
     running.set(cli.pid, cli.done);
     const run = await cli.done.finally(() => running.delete(cli.pid));
     const controllers = [run.pid, ...run.descendants.map((p) => p.pid)];

@@ -237,14 +237,22 @@ export class AgentTestbed implements Testbed {
     return nativeAgentExe(this.setup, this.options);
   }
 
-  /** Forget the current agent: close its connection, kill it if it is ours (after `graceMs` to exit). Its probes die with it. */
+  /**
+   * Forget the current agent and kill it if it is ours. With `graceMs`, its connection closes first and it has
+   * that long to exit by itself; without, it is killed before its connection closes, so that an agent which
+   * stopped answering is ended by the kill and not by noticing the close (its log then says "killed", as the
+   * verdict does). Its probes die with it.
+   */
   async discard(graceMs = 0): Promise<void> {
     const live = this.live;
     this.live = null;
     if (!live) return;
-    live.conn.close();
-    if (live.local && graceMs > 0) await awaitAtMost(live.local.exited, graceMs);
+    if (graceMs > 0) {
+      live.conn.close();
+      if (live.local) await awaitAtMost(live.local.exited, graceMs);
+    }
     await live.local?.kill();
+    live.conn.close();
   }
 
   /** Send a request to the live agent; a late answer kills (or drops) the agent and is a CallTimeout. */
