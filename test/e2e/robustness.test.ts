@@ -14,7 +14,7 @@ import { launchLocalAgent } from '../../src/testbeds/agent-controller/launcher';
 import { parseAgentOptions } from '../../src/testbeds/agent-controller/options';
 import { WIRE_LOG_MEDIA } from '../../src/core/outcomes';
 import type { WirePacket } from '../../src/core/ports';
-import { LAST_WORDS } from './fixtures/faulty-agent';
+import { LAST_WORDS, NEVER_LISTENS } from './fixtures/faulty-agent';
 import { listeningPortsOf, prefixLeftovers, prefixProcs, readProc, stillRunningOf } from './processes';
 import { scratchDir } from '../scratch';
 import { runCli, startCli, VERDICT_LINE, type Finished, type Running } from './cli-process';
@@ -233,6 +233,43 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
       assertNothingLeft(logDir(), run);
     });
   }
+
+  // The x86 agent under a Wine without its 32-bit half exits 0 before it listens, and says why only on stderr
+  // (Wine's err:module line): the first agent of a run that never listens stops the run before any scenario.
+  for (const [fault, how] of [
+    ['no-start', 'exited \\(code 0\\) before it was listening'],
+    ['no-listen', 'did not announce its port within 5000 ms'],
+  ] as const) {
+    it(`${fault}: the first agent never listening is one line with what it printed, before any scenario, exit 2`, async () => {
+      const reports = path.join(scratch, `reports-${fault}`);
+      const run = await runCli(faultArgs(fault, reports, ['--backend-option', 'boot-timeout=5000']), { boundMs: 30_000 });
+      assert.equal(run.code, 2, `${run.stdout}\n${run.stderr}`);
+      assert.equal(run.stdout, '', 'no scenario ran');
+      const printed = `it printed: ${NEVER_LISTENS}: ${fault === 'no-start' ? 'exiting before listening' : 'never listening'}`;
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^winsock-conformance: the agent started with agent-command \\S+ ${how}; ${printed} \\(stdout \\S+\\.stdout\\.log, stderr \\S+\\.stderr\\.log\\)\\n$`,
+        ),
+      );
+      assert.ok(!fs.existsSync(reports), 'a run that cannot start writes no reports');
+      assertNothingLeft(logDir(), run);
+    });
+  }
+
+  it('no-restart: an agent started again in the middle of the run that exits before it listens is BROKEN there, and the run goes on', async () => {
+    const reports = path.join(scratch, 'reports-no-restart');
+    const run = await runCli(faultArgs('no-restart', reports, ['features/errors.feature:72', 'features/errors.feature:73']), { boundMs: 30_000 });
+    assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+    const report = readReport(reports);
+    assert.equal(report.verdicts.size, 2);
+    assert.match(report.verdicts.get(report.first)?.detail ?? '', /closed the control connection/);
+    for (const [location, v] of report.verdicts) {
+      assert.equal(v.verdict, 'BROKEN', location);
+      if (location !== report.first) assert.match(v.detail, /exited \(code 0\) before it was listening$/);
+    }
+    assertNothingLeft(logDir(), run);
+  });
 });
 
 // ---- a remote agent: nothing here can restart it -------------------------------------------------------

@@ -12,17 +12,18 @@
 // Robustness: a call that does not answer within its bound plus `grace` ends its scenario as TIMEOUT and
 // the agent is killed; an agent that exits, crashes or breaks the protocol ends it as BROKEN, with its
 // last output and the offending bytes as evidence (AgentFailure.evidence, attached by support/dsl.ts).
-// Either way a local agent is started afresh for the next call. A remote agent cannot be restarted from
-// here: its connection is opened once more, and if that fails every later scenario is BROKEN at once.
+// Either way a local agent is started afresh for the next call; but the run's first agent never listening
+// is a run that cannot start (one line, exit 2). A remote agent cannot be restarted from here: its
+// connection is opened once more, and if that fails every later scenario is BROKEN at once.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
-import { AgentFailure, CallTimeout, NotApplicable } from '../../core/outcomes';
+import { AgentFailure, CallTimeout, CannotRun, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/capture';
 import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
-import { awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
+import { AgentDidNotStart, awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
 import { INSTALL_MINGW, nativeAgentPath, NativeBuildError } from './native-build';
 import { parseAgentOptions, type AgentOptions } from './options';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
@@ -133,7 +134,12 @@ export class AgentTestbed implements Testbed {
     if (this.options.remote) {
       ({ host, port } = this.options.remote);
     } else {
-      local = await this.launch();
+      // The first agent of the run never listening (it exits, whatever its code, or its boot bound passes) is
+      // a run that cannot start: one line with what it printed, before any scenario, rather than every
+      // scenario BROKEN by agents that die alike. A later one is that scenario's BROKEN, as any agent failure.
+      local = await this.launch().catch((e: unknown) => {
+        throw generation === 1 && e instanceof AgentDidNotStart ? new CannotRun(`${e.message}; ${e.printed}`) : e;
+      });
       port = local.port;
       this.controlPorts.add(port);
       this.controlPorts.add(local.announcePort);

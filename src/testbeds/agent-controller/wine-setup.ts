@@ -88,7 +88,9 @@ export function wineEnv(prefix: string, extra: Record<string, string> = {}): Nod
   return {
     ...process.env,
     WINEPREFIX: prefix,
-    WINEDEBUG: '-all',
+    // Wine's own messages off, but for a DLL it cannot load: an agent that dies before it listens (a 32-bit
+    // program without Wine's 32-bit half, say) then has its reason in the stderr the controller quotes.
+    WINEDEBUG: '-all,err+module',
     // No Mono or Gecko installer prompts when the prefix is created.
     WINEDLLOVERRIDES: 'mscoree,mshtml=',
     ...extra,
