@@ -175,10 +175,10 @@ describe('the native agent under wine', () => {
 
   /** The native agent of the set-up, started as the controller starts it (--single, announcing its port). */
   async function launchNative(setup: WineSetup): Promise<LocalAgent> {
-    assert.ok(setup.nativeAgent, 'the set-up built no native agent: is mingw-w64 installed?');
+    assert.ok(setup.nativeAgents, 'the set-up built no native agent: is mingw-w64 installed?');
     return launchLocalAgent({
       command: setup.wine64,
-      args: [windowsPath(setup.nativeAgent)],
+      args: [windowsPath(setup.nativeAgents.x64)],
       env: wineEnv(setup.prefix),
       logDir: path.join(scratch, 'logs'),
       bootTimeoutMs: 60_000,
@@ -253,12 +253,12 @@ describe('the native agent under wine', () => {
 
   it('started by hand as a vendor starts it, serves one controller after another (agent=tcp://)', async () => {
     const setup = await ensureWineSetup({ installWine: false });
-    assert.ok(setup.nativeAgent);
+    assert.ok(setup.nativeAgents);
     const leave = usePrefix(setup);
     let agent: ChildProcess | null = null;
     try {
       // As docs/agent-protocol.md says to start it: --listen, nothing else; its log on stdout.
-      agent = spawn(setup.wine64, [setup.nativeAgent, '--listen', '127.0.0.1:0'], { env: wineEnv(setup.prefix), stdio: ['ignore', 'pipe', 'pipe'] });
+      agent = spawn(setup.wine64, [setup.nativeAgents.x64, '--listen', '127.0.0.1:0'], { env: wineEnv(setup.prefix), stdio: ['ignore', 'pipe', 'pipe'] });
       const started = agent;
       const port = await new Promise<number>((resolve, reject) => {
         let out = '';
