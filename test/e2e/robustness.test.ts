@@ -239,11 +239,11 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
   // The no-listen agent's bound leaves room for ts-node to load it and let it print, on a loaded machine too.
   for (const [fault, how, bound] of [
     ['no-start', 'exited \\(code 0\\) before it was listening', []],
-    ['no-listen', 'did not announce its port within 15000 ms', ['--backend-option', 'boot-timeout=15000']],
+    ['no-listen', 'did not announce its port within 30000 ms', ['--backend-option', 'boot-timeout=30000']],
   ] as const) {
     it(`${fault}: the first agent never listening is one line with what it printed, before any scenario, exit 2`, async () => {
       const reports = path.join(scratch, `reports-${fault}`);
-      const run = await runCli(faultArgs(fault, reports, [...bound]), { boundMs: 60_000 });
+      const run = await runCli(faultArgs(fault, reports, [...bound]), { boundMs: 90_000 });
       assert.equal(run.code, 2, `${run.stdout}\n${run.stderr}`);
       assert.equal(run.stdout, '', 'no scenario ran');
       const printed = `it printed: ${NEVER_LISTENS}: ${fault === 'no-start' ? 'exiting before listening' : 'never listening'}`;
