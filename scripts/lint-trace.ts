@@ -1,19 +1,44 @@
 // npm run lint:trace: for every catalogue (spec/*.yaml, named after its function), every tag of its features
 // names a known requirement, every testable requirement has a scenario, IDs are unique within the
 // catalogue, each features folder is one function's, each entry has a strength and a section of the
-// page; and every anchor resolves to a statement of the page, and every statement of the page is claimed
-// by an entry or classified non-normative. Prints `traced: N/N requirements` and `page: N/N statements claimed`.
+// page; every anchor resolves to a statement of the page, and every statement of the page is claimed
+// by an entry or classified non-normative; and every entry has its cited Windows evidence or says none was
+// found (spec/<function>.windows-evidence.yaml), each cited source line checked against a local copy of its
+// source where one is given (--source ID=DIR). Prints `traced: N/N requirements`, `page: N/N statements
+// claimed` and `windows evidence: N/N entries`.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { catalogueFiles, functionCatalogue, loadCatalogue, pageFile } from '../src/catalogue/catalogue';
 import { readScenarios, trace } from '../src/catalogue/trace';
 import { pageCoverage } from '../src/catalogue/anchors';
 import { pageStatements } from '../src/catalogue/statements';
+import { checkWindowsEvidence, windowsEvidenceFile, windowsEvidenceOf, type WindowsEvidence } from '../src/catalogue/windows-evidence';
 import { InputError } from '../src/core/input-error';
 import { REPO_ROOT } from '../src/core/paths';
 
+const USAGE = 'usage: npm run lint:trace [-- --page FILE] [--source ID=DIR ...]';
+
+/** The Windows evidence beside a catalogue, checked against it; its lines said, and whether it holds. */
+function lintWindowsEvidence(file: string, evidence: WindowsEvidence | null, sources: ReadonlyMap<string, string>, name: string): boolean {
+  const catalogue = functionCatalogue(path.basename(file, '.yaml'));
+  if (evidence === null) {
+    const shown = path.relative(process.cwd(), windowsEvidenceFile(catalogue));
+    process.stdout.write(`${shown}: not there: every entry of ${catalogue.file} needs its cited Windows evidence, or notFound saying none was found\n`);
+    process.stdout.write(`${name}windows evidence: 0/${catalogue.requirements.length} entries\n`);
+    return false;
+  }
+  const check = checkWindowsEvidence(catalogue, evidence, sources);
+  for (const problem of check.problems) process.stdout.write(`${problem}\n`);
+  const missing = check.unchecked.length > 0 ? ` (not given: ${check.unchecked.join(', ')}; --source ID=DIR, each source's get says how)` : '';
+  process.stdout.write(
+    `${name}windows evidence: ${check.withWindowsEvidence + check.noneFound}/${check.total} entries (${check.withWindowsEvidence} with evidence of Windows, ${check.noneFound} none found); ` +
+      `${check.checked}/${check.sourceCitations} source citations checked against their source${missing}\n`,
+  );
+  return check.problems.length === 0;
+}
+
 /** Lint one catalogue against its features and its page (`page` overrides where the page is read). */
-function lint(file: string, pageOverride: string | null): boolean {
+function lint(file: string, pageOverride: string | null, evidence: WindowsEvidence | null, sources: ReadonlyMap<string, string>): boolean {
   const catalogue = functionCatalogue(path.basename(file, '.yaml'));
   const page = pageOverride ?? pageFile(catalogue);
   if (!existsSync(page)) throw new InputError(`the page ${catalogue.page} (from ${catalogue.file}) is not at ${page}; check out shared/ beside the repository`);
@@ -27,15 +52,28 @@ function lint(file: string, pageOverride: string | null): boolean {
     `${name}traced: ${report.traced}/${report.total} requirements (${report.testableWithScenario}/${report.testable} testable ones have scenarios; the rest say why not)\n`,
   );
   process.stdout.write(`${name}page: ${coverage.claimed}/${coverage.total} statements claimed (${path.relative(process.cwd(), page) || page})\n`);
-  return report.problems.length === 0 && report.traced === report.total && coverage.problems.length === 0;
+  const evidenceHolds = lintWindowsEvidence(file, evidence, sources, name);
+  return report.problems.length === 0 && report.traced === report.total && coverage.problems.length === 0 && evidenceHolds;
 }
 
 /** `--page FILE` lints the catalogue of that page (the one, or the one whose page has its file name) against this revision of it. */
 function main(argv: readonly string[]): number {
   let page: string | null = null;
+  const sources = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i] === '--page' && argv[i + 1]) page = path.resolve(argv[++i] as string);
-    else throw new InputError(`unknown argument '${argv[i] ?? ''}'; usage: npm run lint:trace [-- --page FILE]`);
+    const arg = argv[i];
+    const value = argv[i + 1];
+    if (arg === '--page' && value) {
+      page = path.resolve(value);
+      i += 1;
+    } else if (arg === '--source' && value) {
+      const match = /^([^=]+)=(.+)$/.exec(value);
+      if (!match) throw new InputError(`--source ${value}: give ID=DIR, e.g. wine-8.0=/tmp/winesrc/wine-8.0~repack; ${USAGE}`);
+      const dir = path.resolve(match[2] as string);
+      if (!existsSync(dir)) throw new InputError(`--source ${value}: ${dir} does not exist`);
+      sources.set(match[1] as string, dir);
+      i += 1;
+    } else throw new InputError(`unknown argument '${arg ?? ''}'; ${USAGE}`);
   }
   const files = catalogueFiles();
   if (files.length === 0) throw new InputError('no catalogue in spec/');
@@ -50,8 +88,12 @@ function main(argv: readonly string[]): number {
     if (other !== undefined) throw new InputError(`${catalogue.file}: features ${catalogue.features} is ${other}'s folder already; each function has its own`);
     byFolder.set(folder, catalogue.function);
   }
+  const evidence = new Map(chosen.map((file) => [file, windowsEvidenceOf(loadCatalogue(file))]));
+  const known = new Set([...evidence.values()].flatMap((e) => e?.sources.map((s) => s.id) ?? []));
+  for (const id of sources.keys())
+    if (!known.has(id)) throw new InputError(`--source ${id}: no Windows evidence file names a source ${id} (${[...known].join(', ')})`);
   let ok = true;
-  for (const file of chosen) ok = lint(file, page) && ok;
+  for (const file of chosen) ok = lint(file, page, evidence.get(file) ?? null, sources) && ok;
   return ok ? 0 : 1;
 }
 

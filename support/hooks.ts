@@ -17,8 +17,20 @@ setDefaultTimeout(30_000);
 
 let testbed: Testbed | null = null;
 let setupError: Error | null = null;
-/** The backend's facts, fetched once per worker and attached to its first scenario (test-run hooks cannot attach). */
+/**
+ * The backend's facts as this worker last attached them: to its first scenario, and again to a scenario after
+ * which they changed (the wire's fingerprint comes with the first handshake the capture shows). Test-run
+ * hooks cannot attach.
+ */
 let runMetadata: Record<string, string> | null = null;
+
+/** Attach the testbed's facts to the scenario, where they differ from those this worker attached last. */
+async function attachRunMetadata(world: ConformanceWorld, bed: Testbed): Promise<void> {
+  const facts = await bed.metadata();
+  if (runMetadata && JSON.stringify(facts) === JSON.stringify(runMetadata)) return;
+  runMetadata = facts;
+  world.attach(JSON.stringify(facts), RUN_METADATA_MEDIA);
+}
 
 BeforeAll({ timeout: 300_000 }, async function (this: { parameters: unknown }) {
   const parameters = this.parameters as WorldParameters;
@@ -52,10 +64,7 @@ Before(async function (this: ConformanceWorld, { pickle }: ITestCaseHookParamete
   this.testbed = testbed;
   this.process = await testbed.mainProcess();
   this.processes.push(this.process);
-  if (!runMetadata) {
-    runMetadata = await testbed.metadata();
-    this.attach(JSON.stringify(runMetadata), RUN_METADATA_MEDIA);
-  }
+  if (!runMetadata) await attachRunMetadata(this, testbed);
   await testbed.wire?.start();
   // The zero of the scenario's timeline: its calls' and marks' times, and its packets', count from here.
   this.startedAt = testbed.now();
@@ -78,6 +87,7 @@ After(async function (this: ConformanceWorld, { pickle }: ITestCaseHookParameter
     this.mark('capture ends');
     attachEvidence(this, capture, pcapFileName(pickle.uri, pickle.location?.line, pickle.name));
   }
+  await attachRunMetadata(this, testbed);
   if (late) this.expectRule(false, late);
   // Every check has run: the scenario ends with all the deviations they found, in the order found.
   if (this.deviations.length > 0) throw new Deviation(this.deviations.join(DEVIATION_SEPARATOR));

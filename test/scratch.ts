@@ -1,6 +1,6 @@
 // Scratch folders for the tests: all inside one temporary folder per test process, which is removed when
 // the process exits, a failed assertion included, so that no test run leaves anything behind.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -14,4 +14,14 @@ export function scratchDir(purpose: string): string {
     root = made;
   }
   return mkdtempSync(path.join(root, `${purpose}-`));
+}
+
+/** Every file and folder below `folder`, with each file's size and modification time: what a command changed there. */
+export function treeOf(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .sort()
+    .map((entry) => {
+      const stat = statSync(path.join(folder, entry));
+      return `${entry} ${stat.isDirectory() ? 'dir' : `${stat.size} ${stat.mtimeMs}`}`;
+    });
 }

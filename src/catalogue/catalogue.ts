@@ -74,11 +74,14 @@ export const SPEC_DIR = path.join(REPO_ROOT, 'spec');
  */
 export const DEFAULT_FUNCTION = 'WSARecvDisconnect';
 
-/** Every catalogue of the suite: one per function, each naming its page. */
+/**
+ * Every catalogue of the suite: one per function, each naming its page. A function's name has no dot, so
+ * spec/<function>.<what>.yaml is a companion of its catalogue (its Windows evidence), not a catalogue.
+ */
 export function catalogueFiles(dir: string = SPEC_DIR): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
+    .filter((f) => /^[^.]+\.yaml$/.test(f))
     .sort()
     .map((f) => path.join(dir, f));
 }

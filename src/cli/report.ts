@@ -1,4 +1,5 @@
-// winsock-conformance report [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...]
+// winsock-conformance report [--out DIR] [--no-allure] [FOLDER...]
+// winsock-conformance report --bundle FILE.tar.gz [--no-allure] [FOLDER...]
 // winsock-conformance report --diff OLD NEW [--out DIR] [--no-allure]          (npm run report -- ...)
 // Builds each run's Allure report (FOLDER/allure-report/index.html, from FOLDER/allure-results) and, for
 // each function the runs are of, the compliance matrix of its runs (matrix.html and matrix.md), with its
@@ -8,17 +9,19 @@
 // host; the default is every reports/*/ and reports/<function>/*/ that has one, and every other folder
 // there is named with the reason it was skipped. --diff compares two runs:
 // it prints the requirements and scenarios whose verdict changed and writes DIR/diff.html and diff.md, the
-// matrix of the two with a change column. --bundle also packs the matrix and every run's reports into one
-// archive that opens from disk. --diff and --bundle take the runs of one function. Exit 0 when built (--diff: 0 when no verdict changed, 1 when some did),
+// matrix of the two with a change column. --bundle packs the runs' matrix and reports into one archive that
+// opens from disk, built in a temporary folder: the reports folder is left as it was. --diff and --bundle
+// take the runs of one function. Exit 0 when built (--diff: 0 when no verdict changed, 1 when some did),
 // 2 for bad input (a missing folder, a malformed verdicts.json, an unknown option).
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { functionCatalogue, functionNames, functionFolder, type Catalogue } from '../catalogue/catalogue';
-import { readRunRecord, REPORTS_FOLDER, runFiles } from '../verdicts/run-record';
+import { windowsEvidenceOf } from '../catalogue/windows-evidence';
+import { readRunRecord, REPORTS_FOLDER, runFiles, type RunRecord } from '../verdicts/run-record';
 import { buildAllureReport, countResults } from '../report/allure-html';
 import { buildMatrix, type Matrix, type RunSource } from '../report/matrix';
 import { renderHtml, renderMarkdown } from '../report/render';
-import { readRunFolder, scanResultFolders } from '../report/sources';
+import { hrefFrom, readRunFolder, scanResultFolders } from '../report/sources';
 import { diffLines, diffRuns } from '../report/diff';
 import { bundleRoot, packBundle, stageRuns } from '../report/bundle';
 import { annotatedPageName, writeAnnotatedPage } from '../report/annotated-page';
@@ -27,7 +30,8 @@ import { REPO_ROOT } from '../core/paths';
 import { parseCommandLine } from './arguments';
 import type { Command } from './command';
 
-const USAGE = 'usage: winsock-conformance report [--out DIR] [--no-allure] [--bundle FILE.tar.gz] [FOLDER...] | --diff OLD NEW [--out DIR] [--no-allure]';
+const USAGE =
+  'usage: winsock-conformance report [--out DIR] [--no-allure] [FOLDER...] | --bundle FILE.tar.gz [--no-allure] [FOLDER...] | --diff OLD NEW [--out DIR] [--no-allure]';
 
 interface Options {
   out: string;
@@ -50,7 +54,8 @@ const HELP = `${USAGE}
   FOLDER...                the runs' reports folders (default: every reports/*/ and reports/<function>/*/ with a verdicts.json)
   --out DIR                where the matrix and the annotated page go (default reports)
   --no-allure              no Allure HTML report per run
-  --bundle FILE.tar.gz     also pack the matrix and every run's reports into one archive that opens from disk
+  --bundle FILE.tar.gz     pack the runs' matrix and reports into one archive that opens from disk, leaving the
+                           reports folder (its matrix, the runs' folders) as it is
   --diff OLD NEW           the requirements and scenarios whose verdict changed between two runs; exit 1 when some did
 `;
 
@@ -65,6 +70,8 @@ function parse(argv: readonly string[]): Options | 'help' {
     bundle: values.bundle ?? null,
   };
   if (options.bundle !== null && !/\.(tar\.gz|tgz)$/.test(options.bundle)) throw new InputError(`--bundle ${options.bundle}: name a .tar.gz file`);
+  if (options.bundle !== null && values.out !== undefined)
+    throw new InputError('--bundle writes the archive only, and leaves the reports folder as it is: --out has nothing to write');
   if (options.diff) {
     if (options.folders.length !== 2) throw new InputError(`--diff compares two runs: --diff OLD NEW, not ${options.folders.length} folders`);
     if (options.bundle !== null) throw new InputError('--diff and --bundle are separate: bundle the runs, then compare them');
@@ -100,33 +107,50 @@ function oneFunction(groups: Map<string, string[]>, what: string): string {
   throw new InputError(`${what} takes the runs of one function; these are of ${groups.size} (${whose})`);
 }
 
+/** Build the Allure report of `record`'s run from `resultsDir` into `outDir`, and say where, as `shownAs` names it. */
+async function buildAllureOf(record: RunRecord, resultsDir: string, outDir: string, shownAs: (index: string) => string): Promise<void> {
+  const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
+  const build = await buildAllureReport(resultsDir, outDir, `${record.function} conformance: ${title}`, record.results);
+  process.stdout.write(`allure: ${shownAs(build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
+}
+
+/** Whether the run in `folder` has Allure results to build a report from; if not, it is said. */
+function hasAllureResults(folder: string): boolean {
+  if (countResults(runFiles(path.resolve(folder)).allureResults) > 0) return true;
+  process.stdout.write(`allure: ${shown(path.resolve(folder))} has no allure-results; its matrix column links to cucumber.html only\n`);
+  return false;
+}
+
 async function buildAllureReports(folders: readonly string[], out: string): Promise<void> {
   for (const folder of folders) {
+    if (!hasAllureResults(folder)) continue;
     const files = runFiles(path.resolve(folder));
-    const results = files.allureResults;
-    if (countResults(results) === 0) {
-      process.stdout.write(`allure: ${folder} has no allure-results; its matrix column links to cucumber.html only\n`);
-      continue;
-    }
-    const { record } = readRunFolder(folder, out);
-    const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
-    const build = await buildAllureReport(results, files.allureReport, `${record.function} conformance: ${title}`, record.results);
-    process.stdout.write(`allure: ${path.relative(process.cwd(), build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
+    await buildAllureOf(readRunFolder(folder, out).record, files.allureResults, files.allureReport, shown);
   }
 }
 
+/** docs/interpreting.md, which the matrix links as how to read it; a bundle carries a copy of its own. */
+const INTERPRETING = path.join(REPO_ROOT, 'docs', 'interpreting.md');
+
 /**
  * Write the matrix as `<name>.html` and `<name>.md` in `out`, and, given the catalogue, the annotated page
- * beside it, which the matrix links to. Returns the HTML's path and the annotated page's (null when the
- * page is not there to annotate, or none was asked for).
+ * beside it, which the matrix links to, as it links `interpreting` (docs/interpreting.md, or a bundle's
+ * copy). Returns the HTML's path and the annotated page's (null when the page is not there to annotate,
+ * or none was asked for).
  */
-function writeMatrix(out: string, name: string, matrix: Matrix, annotate: Catalogue | null = null): { html: string; annotatedPage: string | null } {
+function writeMatrix(
+  out: string,
+  name: string,
+  matrix: Matrix,
+  annotate: Catalogue | null = null,
+  interpreting = INTERPRETING,
+): { html: string; annotatedPage: string | null } {
   const generated = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   mkdirSync(out, { recursive: true });
   const annotatedPage = annotate ? writeAnnotatedPage(annotate, matrix, out, generated) : null;
   // No page to annotate: an annotated page of an earlier report must not stand beside this matrix.
   if (annotate && annotatedPage === null) rmSync(path.join(out, annotatedPageName(annotate)), { force: true });
-  const rendering = { generated, annotatedPage: annotatedPage && path.basename(annotatedPage) };
+  const rendering = { generated, annotatedPage: annotatedPage && path.basename(annotatedPage), interpreting: hrefFrom(out, interpreting) };
   writeFileSync(path.join(out, `${name}.html`), renderHtml(matrix, rendering));
   writeFileSync(path.join(out, `${name}.md`), renderMarkdown(matrix, rendering));
   return { html: path.join(out, `${name}.html`), annotatedPage };
@@ -146,7 +170,7 @@ async function compare(options: Options, out: string): Promise<number> {
   const into = functionFolder(out, catalogue.function);
   const [before, after] = options.folders.map((folder) => readRunFolder(folder, into)) as [RunSource, RunSource];
   const diff = diffRuns(catalogue, before.record, after.record);
-  const matrix = buildMatrix(catalogue, [before, after], diff);
+  const matrix = buildMatrix(catalogue, [before, after], diff, windowsEvidenceOf(catalogue));
   const [oldColumn, newColumn] = matrix.columns;
   for (const line of diffLines(diff, oldColumn?.title ?? 'old', newColumn?.title ?? 'new')) process.stdout.write(`${line}\n`);
   const { html } = writeMatrix(into, 'diff', matrix);
@@ -160,6 +184,8 @@ function reportFunction(catalogue: Catalogue, folders: readonly string[], out: s
   const matrix = buildMatrix(
     catalogue,
     folders.map((folder) => readRunFolder(folder, into)),
+    null,
+    windowsEvidenceOf(catalogue),
   );
   const { html, annotatedPage } = writeMatrix(into, 'matrix', matrix, catalogue);
   for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
@@ -182,33 +208,47 @@ async function main(argv: readonly string[]): Promise<number> {
   const groups = byFunction(options.folders);
   const catalogues = new Map([...groups.keys()].map((fn) => [fn, functionCatalogue(fn)]));
   if (options.diff) return compare(options, out);
-  const bundled = options.bundle === null ? null : (catalogues.get(oneFunction(groups, '--bundle')) as Catalogue);
+  if (options.bundle !== null) return bundle(options.folders, options.bundle, catalogues.get(oneFunction(groups, '--bundle')) as Catalogue, options.allure);
 
   if (options.allure) await buildAllureReports(options.folders, out);
   for (const [fn, folders] of groups) reportFunction(catalogues.get(fn) as Catalogue, folders, out, started);
+  return 0;
+}
 
-  if (options.bundle !== null && bundled !== null) {
-    const { root, dispose } = bundleRoot(options.bundle);
-    try {
-      const staged = stageRuns(options.folders, root);
-      writeMatrix(
-        root,
-        'matrix',
-        buildMatrix(
-          bundled,
-          staged.map((s) => s.source),
-        ),
-        bundled,
-      );
-      copyFileSync(path.join(REPO_ROOT, 'docs', 'interpreting.md'), path.join(root, 'interpreting.md'));
-      const bytes = await packBundle(root, options.bundle);
-      const pcaps = staged.reduce((n, s) => n + s.pcaps, 0);
-      process.stdout.write(
-        `bundle: ${shown(path.resolve(options.bundle))} (${(bytes / 1024 / 1024).toFixed(1)} MB: ${path.basename(root)}/matrix.html, ${runs(staged.length)}, ${pcaps} pcap files)\n`,
-      );
-    } finally {
-      dispose();
-    }
+/**
+ * --bundle: the matrix, the annotated page and each run's Allure report, built in a temporary folder and
+ * packed into `file`. Nothing of the reports folder changes: its matrix stays that of all its runs, and
+ * the runs' folders stay as the runs left them.
+ */
+async function bundle(folders: readonly string[], file: string, catalogue: Catalogue, allure: boolean): Promise<number> {
+  const { root, dispose } = bundleRoot(file);
+  try {
+    const inBundle = (index: string): string => path.relative(path.dirname(root), index);
+    const staged = await stageRuns(
+      folders,
+      root,
+      allure
+        ? (resultsDir, outDir, record) => (hasAllureResults(path.dirname(resultsDir)) ? buildAllureOf(record, resultsDir, outDir, inBundle) : Promise.resolve())
+        : null,
+    );
+    const matrix = buildMatrix(
+      catalogue,
+      staged.map((s) => s.source),
+      null,
+      windowsEvidenceOf(catalogue),
+    );
+    // The bundle's matrix links its own copy of interpreting.md, which opens wherever the bundle is unpacked.
+    const interpreting = path.join(root, 'interpreting.md');
+    copyFileSync(INTERPRETING, interpreting);
+    writeMatrix(root, 'matrix', matrix, catalogue, interpreting);
+    for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
+    const bytes = await packBundle(root, file);
+    const pcaps = staged.reduce((n, s) => n + s.pcaps, 0);
+    process.stdout.write(
+      `bundle: ${shown(path.resolve(file))} (${(bytes / 1024 / 1024).toFixed(1)} MB: ${path.basename(root)}/matrix.html, ${runs(staged.length)}, ${pcaps} pcap files)\n`,
+    );
+  } finally {
+    dispose();
   }
   return 0;
 }

@@ -1,6 +1,6 @@
 // The run's command line (`winsock-conformance [options] [FEATURE[:LINE]...]`): its options, read by
 // arguments.ts, become the RunOptions of src/run/ after every value is checked: the backend and its
-// options, the tag expression, the features named, the label, and --rerun's last run.
+// options, the tag expression, the features named, the label, and the last run --rerun runs again.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import parseTagExpression from '@cucumber/tag-expressions';
@@ -8,16 +8,17 @@ import { DEFAULT_BACKEND } from '../core/backend-names';
 import { findBackend, backendNames } from '../testbeds/registry';
 import { InputError } from '../core/input-error';
 import { REPO_ROOT } from '../core/paths';
-import { defaultReportsFolder, readRunRecord, REPORTS_FOLDER } from '../verdicts/run-record';
+import { defaultReportsFolder, REPORTS_FOLDER } from '../verdicts/run-record';
 import { checkLabel } from '../verdicts/run-identity';
 import { featurePaths, functionCatalogue, functionFolder, isFeatureOf } from '../catalogue/catalogue';
 import type { RunOptions } from '../run/options';
+import { planRerun, type RerunOf } from '../run/rerun';
 import { parseCommandLine, wholeNumber } from './arguments';
 import { UsageError } from './command';
 
 export const USAGE =
   'usage: winsock-conformance [--function NAME] [--backend NAME] [--label TEXT] [--expectations FILE] [--tags EXPR] [--backend-option KEY=VALUE]... [--parallel N] ' +
-  '[--reports DIR | --no-reports] [--rerun] [--quiet] [--list] [--help] [FEATURE[:LINE]...]';
+  '[--reports DIR | --no-reports] [--rerun | --rerun-from DIR] [--quiet] [--list] [--help] [FEATURE[:LINE]...]';
 
 /** What a run is of: the function, the backend and the scenarios. The stability subcommand takes these too. */
 export const SELECTION_OPTIONS = {
@@ -35,6 +36,7 @@ const RUN_OPTIONS = {
   reports: { type: 'string' },
   'no-reports': { type: 'boolean' },
   rerun: { type: 'boolean' },
+  'rerun-from': { type: 'string' },
   quiet: { type: 'boolean' },
   list: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -52,13 +54,9 @@ export interface RunFlags {
   reports?: string;
   'no-reports'?: boolean;
   rerun?: boolean;
+  'rerun-from'?: string;
   quiet?: boolean;
   list?: boolean;
-}
-
-/** --rerun when the last run left nothing to run again: said in one line, and not a failure. */
-export class NothingToRerun extends Error {
-  override readonly name = 'NothingToRerun';
 }
 
 /** A feature file or feature:line named on the command line, as cucumber's paths take it (relative to the repository). */
@@ -74,33 +72,6 @@ function featurePath(arg: string): string {
   const relative = path.relative(REPO_ROOT, absolute);
   if (relative.startsWith('..') || path.isAbsolute(relative)) throw new UsageError(`${file}: not a feature of this suite (${REPO_ROOT})`);
   return line === undefined ? relative : `${relative}:${line}`;
-}
-
-/** --rerun: the locations of the scenarios of the last run in `folder` that were not PASS. */
-function rerunPaths(folder: string, fn: string, backend: string, label: string | null): string[] {
-  let record;
-  try {
-    record = readRunRecord(path.resolve(folder));
-  } catch (error) {
-    throw new InputError(`--rerun: ${(error as Error).message}`);
-  }
-  if (record.function !== fn || record.backend !== backend || record.label !== label) {
-    // The function is named when it is what differs.
-    const describeRun = (f: string, b: string, l: string | null): string =>
-      `${record.function === fn ? '' : `${f} on `}${l === null ? b : `${b} labelled '${l}'`}`;
-    const was = describeRun(record.function, record.backend, record.label);
-    const is = describeRun(fn, backend, label);
-    throw new InputError(`--rerun: ${folder} holds a run of ${was}, not of ${is}`);
-  }
-  const again = record.results.filter((r) => r.verdict !== 'PASS');
-  if (again.length === 0) throw new NothingToRerun(`nothing to rerun: all ${record.results.length} scenarios of the last run in ${folder} were PASS`);
-  return [...new Set(again.map((r) => r.location))].map((location) => {
-    try {
-      return featurePath(path.join(REPO_ROOT, location));
-    } catch (error) {
-      throw new InputError(`--rerun: ${(error as Error).message} (the features changed since that run: run them all)`);
-    }
-  });
 }
 
 /** Each KEY=VALUE of --backend-option. */
@@ -149,10 +120,24 @@ export function runOptions(flags: RunFlags, positionals: readonly string[]): Run
     if (!isFeatureOf(catalogue, file))
       throw new UsageError(`${file} is not a feature of ${catalogue.function} (${featurePaths(catalogue).join(', ')}): name its function with --function`);
   }
-  const ownFolder = flags.reports ?? defaultReportsFolder(backendName, label, functionFolder(REPORTS_FOLDER, catalogue.function));
-  if (flags.rerun) {
+  const ownFolder = defaultReportsFolder(backendName, label, functionFolder(REPORTS_FOLDER, catalogue.function));
+  // A rerun reads the last run from --rerun-from DIR, or from the run's own folder, and writes the whole
+  // run, merged, to --reports DIR, or where it read it.
+  const rerunFrom = flags['rerun-from'] ?? (flags.rerun ? ownFolder : null);
+  let rerun: RerunOf | null = null;
+  if (rerunFrom !== null) {
     if (paths.length > 0) throw new UsageError('--rerun and FEATURE:LINE each choose the scenarios: give one of them');
-    paths.push(...rerunPaths(ownFolder, catalogue.function, backendName, label));
+    const planned = planRerun(rerunFrom, { function: catalogue.function, backend: backendName, label, backendOptions: options, expectations });
+    rerun = planned.of;
+    paths.push(
+      ...planned.locations.map((location) => {
+        try {
+          return featurePath(path.join(REPO_ROOT, location));
+        } catch (error) {
+          throw new InputError(`--rerun: ${(error as Error).message} (the features changed since that run: run them all)`);
+        }
+      }),
+    );
   }
   return {
     function: catalogue.function,
@@ -160,12 +145,13 @@ export function runOptions(flags: RunFlags, positionals: readonly string[]): Run
     tags,
     backendOptions: options,
     parallel,
-    reports: flags['no-reports'] ? null : ownFolder,
+    reports: flags['no-reports'] ? null : (flags.reports ?? rerunFrom ?? ownFolder),
     quiet: flags.quiet ?? false,
     label,
     expectations,
     paths,
     ...(flags.list ? { list: true } : {}),
+    ...(rerun ? { rerun } : {}),
   };
 }
 

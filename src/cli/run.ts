@@ -10,8 +10,10 @@ import { runSuite } from '../run/run-suite';
 import { planRun } from '../run/plan';
 import type { RunOptions } from '../run/options';
 import type { Command } from './command';
-import { NothingToRerun, parseArguments, USAGE } from './run-arguments';
+import { NothingToRerun } from '../run/rerun';
+import { parseArguments, USAGE } from './run-arguments';
 import { progressLine, summaryLine } from './verdict-lines';
+import { namedFacts } from '../testbeds/agent-controller/facts';
 
 async function list(options: RunOptions): Promise<number> {
   const { listText } = await import('./list');
@@ -39,12 +41,19 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (options.list) return list(options);
   const summary = await runSuite(options, (result) => process.stdout.write(`${progressLine(result)}\n`));
-  process.stdout.write(`${summaryLine(summary)}\n`);
+  // A rerun's summary is the whole run's, the rerun merged into it, as its reports are.
+  if (summary.merged) process.stdout.write(`rerun: ${summaryLine(summary)}\n${summaryLine(summary.merged)}\n`);
+  else process.stdout.write(`${summaryLine(summary)}\n`);
+  // Where the agent contradicts what the controller saw (or Wine's TCP/IP explains it), the console says so too.
+  for (const line of namedFacts(summary.facts)) process.stdout.write(`${line}\n`);
   if (options.reports) {
     const folder = path.resolve(options.reports);
     const pcaps = existsSync(runFiles(folder).captures) ? ', pcap/' : '';
+    const logs = existsSync(runFiles(folder).logs) ? ', logs/' : '';
+    const rerun = summary.merged?.reruns?.at(-1);
+    const rerunFiles = rerun ? `; the rerun's own messages.ndjson and cucumber.html: ${rerun.folder}/` : '';
     process.stdout.write(
-      `reports: ${path.relative(process.cwd(), folder) || '.'}/ (verdicts.json, junit.xml, allure-results/${pcaps}, messages.ndjson, cucumber.html: cucumber's step log; npm run report builds the matrix and Allure's HTML)\n`,
+      `reports: ${path.relative(process.cwd(), folder) || '.'}/ (verdicts.json, junit.xml, allure-results/${logs}${pcaps}, messages.ndjson, cucumber.html: cucumber's step log${rerunFiles}; npm run report builds the matrix and Allure's HTML)\n`,
     );
   }
   return summary.failed ? 1 : 0;

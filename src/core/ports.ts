@@ -250,6 +250,28 @@ export interface WirePacket {
   ack?: number;
   win?: number;
   icmp?: { type: number; code: number };
+  /** On a SYN or SYN-ACK a capture decoded: what it tells of the TCP/IP stack that sent it (its fingerprint). */
+  syn?: SynSignature;
+}
+
+/**
+ * The parts of a SYN or SYN-ACK that differ from one TCP/IP stack to another (p0f's signature, less what
+ * depends on the link): the IP header's TTL and don't-fragment bit and the TCP options in the order sent.
+ * The window is the segment's `win`.
+ */
+export interface SynSignature {
+  /** IPv4's time to live or IPv6's hop limit, as captured: the sender's initial value less the hops it crossed. */
+  ttl: number;
+  /** IPv4's don't-fragment bit; null on IPv6, which has none. */
+  df: boolean | null;
+  /**
+   * The TCP options in the order sent, by the names tcpdump prints: `mss`, `sackOK`, `TS`, `nop`, `wscale`,
+   * `eol`, `sack`; another kind as `opt-N`. What follows an end-of-list is not listed.
+   */
+  options: string[];
+  /** The maximum segment size option's value, and the window scale's shift count; null when not sent. */
+  mss: number | null;
+  wscale: number | null;
 }
 
 /**

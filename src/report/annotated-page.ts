@@ -10,7 +10,8 @@ import { pageCoverage, pageDisplay, type Claim, type PageCoverage } from '../cat
 import { pageStatements, type Statement } from '../catalogue/statements';
 import type { Matrix, MatrixRow } from './matrix';
 import { sectionUrl } from '../catalogue/published-page';
-import { BADGE_STYLE, badge, rowAnchor } from './render';
+import { BADGE_STYLE, badge, noteAnchor, rowAnchor } from './render';
+import { WINDOWS_EVIDENCE_NOTE, WINDOWS_EVIDENCE_STYLE, windowsEvidenceHtml } from './windows-evidence-html';
 import { escapeHtml } from '../run-outputs/keys';
 
 export interface AnnotatedPageOptions {
@@ -61,6 +62,7 @@ code { font: 12.5px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation M
 .claim.unclaimed { color: #cf222e; font-weight: 600; }
 .claim.non-normative { color: var(--muted); font-style: italic; }
 ${BADGE_STYLE}
+${WINDOWS_EVIDENCE_STYLE}
 `;
 
 function link(href: string, html: string, attributes = ''): string {
@@ -84,25 +86,37 @@ function claimHtml(claim: Claim, rows: ReadonlyMap<string, MatrixRow>, matrix: M
         : `no test: ${escapeHtml(r.why ?? 'not testable')}`;
     body = `<span class="why">${why}</span>`;
   } else {
-    const details: string[] = [];
+    // What the runs did where it is not a plain PASS is said in words too, not only on hover: each text
+    // once, after the runs that share it, with the matrix's note that says the rest (reason, evidence).
+    const details = new Map<string, { runs: string[]; notes: number[] }>();
+    const detail = (text: string, run: string, notes: readonly number[]): void => {
+      const said = details.get(text) ?? { runs: [], notes: [] };
+      said.runs.push(run);
+      for (const n of notes) if (!said.notes.includes(n)) said.notes.push(n);
+      details.set(text, said);
+    };
     body = row.cells
       .map((cell, i) => {
         const run = matrix.columns[i]?.title ?? '';
-        const deciding = cell.scenarios.find((s) => s.verdict === cell.verdict);
+        const deciding = cell.deciding;
         const title = cell.expectation ? `${cell.verdict}: ${cell.expectation.reason}` : (deciding?.detail ?? '');
-        // What a run did where it is not a plain PASS is said in words too, not only on hover.
-        if (cell.verdict !== 'PASS' && deciding?.detail) details.push(`<div class="detail">${escapeHtml(run)}: ${escapeHtml(deciding.detail)}</div>`);
+        if (cell.verdict !== 'PASS' && deciding?.detail) detail(deciding.detail, run, deciding.notes);
         // A verdict kept only as far as the run could look says what it lacked, beside the badge and in words.
         const lacked = cell.unobserved.length > 0 ? `without ${cell.unobserved.join(' and ')}` : '';
-        if (lacked) details.push(`<div class="detail">${escapeHtml(run)}: ${escapeHtml(cell.reading)}, so not established</div>`);
+        if (lacked) detail(`${cell.reading}, so not established`, run, cell.notes);
         const shown = badge(cell.verdict, cell.primary?.href ?? null, title) + (lacked ? `<span class="qualifier">${escapeHtml(lacked)}</span>` : '');
         const unobserved = lacked ? ` data-unobserved="${escapeHtml(cell.unobserved.join(' and '))}"` : '';
         return `<span class="run" data-run="${escapeHtml(run)}" data-verdict="${escapeHtml(cell.verdict)}"${unobserved}><span class="run-name">${escapeHtml(run)}</span>${shown}</span>`;
       })
       .join('');
-    body += details.join('');
+    body += [...details]
+      .map(([text, { runs, notes }]) => {
+        const refs = notes.map((n) => link(`${matrixHref}#${noteAnchor(n)}`, `note ${n}`)).join(', ');
+        return `<div class="detail">${escapeHtml(runs.join(', '))}: ${escapeHtml(text)}${refs ? ` (${refs})` : ''}</div>`;
+      })
+      .join('');
   }
-  return `<div class="claim" data-requirement="${escapeHtml(r.id)}">${head} ${body}</div>`;
+  return `<div class="claim" data-requirement="${escapeHtml(r.id)}">${head} ${body}${windowsEvidenceHtml(r.id, row?.windows ?? null)}</div>`;
 }
 
 /** One statement and its claims; `heading` makes its text a heading of that level. */
@@ -185,7 +199,12 @@ export function renderAnnotatedPage(catalogue: Catalogue, coverage: PageCoverage
   const problems = coverage.problems.length
     ? `<div class="problems"><b>The catalogue does not match this page</b> (${coverage.problems.length} problems; <code>npm run lint:trace</code> lists them): statements it no longer accounts for say so below.</div>`
     : '';
-  const runs = matrix.columns.map((c) => `<b>${escapeHtml(c.title)}</b> (<code>${escapeHtml(c.folder)}</code>): ${escapeHtml(c.summary.line)}`).join('<br>');
+  const runs = matrix.columns
+    .map(
+      (c) =>
+        `<b>${escapeHtml(c.title)}</b> (<code>${escapeHtml(c.folder)}</code>): ${escapeHtml(c.summary.line)}${c.named.map((fact) => `<br><small class="named-fact">${escapeHtml(fact)}</small>`).join('')}`,
+    )
+    .join('<br>');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -198,6 +217,7 @@ export function renderAnnotatedPage(catalogue: Catalogue, coverage: PageCoverage
 <h1>${escapeHtml(catalogue.function)}: the reference page, annotated</h1>
 <p class="meta">The page <code>${escapeHtml(options.pageName)}</code> (${link(catalogue.url, 'published')}), statement by statement: beside each, the requirements of <code>${escapeHtml(catalogue.file)}</code> that encode it, their strength and each run’s verdict, which links to its evidence. Statements without a test say why. ${coverage.claimed}/${coverage.total} statements claimed. Built ${escapeHtml(options.generated)}. ${link(options.matrixHref, 'The compliance matrix')}.</p>
 <p class="meta">${runs || 'No runs.'}</p>
+<p class="meta">${escapeHtml(WINDOWS_EVIDENCE_NOTE)}</p>
 ${problems}
 ${parts.join('\n')}
 </body>

@@ -1,13 +1,15 @@
 // A report to hand over: one .tar.gz with the compliance matrix, and for each run its Allure report,
-// verdicts.json, the expectations it was judged by, JUnit, cucumber's messages and HTML, and its packet
-// captures (pcap/) as the run named them. Everything links by relative paths inside the archive, so that unpacked
-// anywhere, matrix.html opens from disk and reaches every run's reports.
+// verdicts.json, the expectations it was judged by, JUnit, cucumber's messages and HTML (its reruns' too), its
+// scenarios' call and wire logs (logs/) and its packet captures (pcap/) as the run named them. Everything links by
+// relative paths inside the archive, so that unpacked anywhere, matrix.html opens from disk and reaches every run's
+// reports. All of it is built in a temporary folder: the runs' folders and the reports folder's own matrix stay as
+// they were.
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create as createTar } from 'tar';
-import { runFiles } from '../verdicts/run-record';
-import { hrefFrom, readRunFolder } from './sources';
+import { readRunRecord, runFiles, type RunRecord } from '../verdicts/run-record';
+import { readRunFolder, runHrefs } from './sources';
 import type { RunSource } from './matrix';
 
 /** What of a run's folder goes into the bundle (allure-results stay behind: the Allure report holds them). */
@@ -21,11 +23,16 @@ export interface StagedRun {
   pcaps: number;
 }
 
+/** Builds a run's Allure report (`record`'s, from `resultsDir`) into `outDir`. */
+export type AllureBuilder = (resultsDir: string, outDir: string, record: RunRecord) => Promise<void>;
+
 /**
  * Copy each run's reports into `root/<folder name>/` and read them back as the matrix's sources, their
- * links relative to `root`. Folders with the same name get a number.
+ * links relative to `root`. Folders with the same name get a number. Each run's Allure report is built
+ * into the bundle by `buildAllure`, from the run's results; without it (--no-allure), a report the run's
+ * folder holds already is copied.
  */
-export function stageRuns(folders: readonly string[], root: string): StagedRun[] {
+export async function stageRuns(folders: readonly string[], root: string, buildAllure: AllureBuilder | null = null): Promise<StagedRun[]> {
   const staged: StagedRun[] = [];
   const names = new Set<string>();
   for (const folder of folders) {
@@ -38,23 +45,17 @@ export function stageRuns(folders: readonly string[], root: string): StagedRun[]
     const from = runFiles(dir);
     const to = runFiles(into);
     for (const file of RUN_FILES) if (existsSync(from[file])) copyFileSync(from[file], to[file]);
-    const allureIndex = path.join(from.allureReport, 'index.html');
-    if (existsSync(allureIndex)) cpSync(from.allureReport, to.allureReport, { recursive: true });
+    // The cucumber messages and HTML of each rerun merged into the run, as the record names them.
+    if (existsSync(from.reruns)) cpSync(from.reruns, to.reruns, { recursive: true });
+    if (buildAllure !== null && existsSync(from.allureResults)) await buildAllure(from.allureResults, to.allureReport, readRunRecord(dir));
+    else if (existsSync(path.join(from.allureReport, 'index.html'))) cpSync(from.allureReport, to.allureReport, { recursive: true });
     // The run's captures as it named them (pcap/<feature>-<line>-<scenario>.pcap), which expectations cite.
     const pcaps = existsSync(from.captures) ? readdirSync(from.captures).filter((f) => f.endsWith('.pcap')).length : 0;
     if (pcaps > 0) cpSync(from.captures, to.captures, { recursive: true });
+    // Its scenarios' call and wire logs, which the matrix links beside each verdict.
+    if (existsSync(from.logs)) cpSync(from.logs, to.logs, { recursive: true });
     // The Allure ids come from the run's own allure-results, which stay behind; the hrefs go to the copies.
-    const source = readRunFolder(dir, root);
-    staged.push({
-      name,
-      pcaps,
-      source: {
-        ...source,
-        folder: name,
-        cucumberHtml: existsSync(to.cucumberHtml) ? hrefFrom(root, to.cucumberHtml) : null,
-        allureReport: existsSync(allureIndex) ? hrefFrom(root, path.join(to.allureReport, 'index.html')) : null,
-      },
-    });
+    staged.push({ name, pcaps, source: { ...readRunFolder(dir, root, to.allureReport), folder: name, ...runHrefs(into, root) } });
   }
   return staged;
 }

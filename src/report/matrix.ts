@@ -1,13 +1,22 @@
 // The compliance matrix: every requirement of the catalogue down, one column per run (a backend on a
-// host, read from its verdicts.json) across. Pure: runs and catalogue in, a model out; render.ts turns
-// the model into HTML and Markdown, src/cli/report.ts does the reading and writing.
+// host, read from its verdicts.json) across, Winsock implementations first; and the texts its cells cite
+// (a recorded deviation's reason and evidence, a deviation's detail, an N/A's reason), each said once as a
+// numbered note. Pure: runs and catalogue in, a model out; render.ts turns the model into HTML and
+// Markdown, src/cli/report.ts does the reading and writing. A new per-requirement fact goes on MatrixRow,
+// a new per-run one on MatrixColumn, a new per-run-and-requirement one on MatrixCell.
+import path from 'node:path';
 import { scenarioKey } from '../run-outputs/keys';
+import { scenarioFiles } from '../run-outputs/scenario-files';
 import type { Catalogue, Requirement } from '../catalogue/catalogue';
+import type { EntryEvidence, WindowsEvidence } from '../catalogue/windows-evidence';
 import { requirementVerdict } from '../verdicts/verdicts';
-import { lackedObservers, qualifiedVerdict, type Verdict } from '../verdicts/meanings';
-import type { ExpectationRecord, RunRecord, ScenarioRecord } from '../verdicts/run-record';
+import { lackedObservers, qualifiedVerdict, unobservedClause, type Verdict } from '../verdicts/meanings';
+import type { Unobserved } from '../core/outcomes';
+import { runFiles, type ExpectationRecord, type RunRecord, type ScenarioRecord } from '../verdicts/run-record';
 import { sectionUrl } from '../catalogue/published-page';
-import { columnNote } from '../testbeds/registry';
+import { COLUMN_KINDS, columnKind, columnNote, type ColumnKind } from '../testbeds/registry';
+import { namedFacts } from '../testbeds/agent-controller/facts';
+import { summaryLine } from '../cli/verdict-lines';
 import { describeRevision } from '../verdicts/run-identity';
 import type { RunDiff } from './diff';
 
@@ -18,14 +27,20 @@ export interface RunSource {
   record: RunRecord;
   /** Facts about the run (versions, host), e.g. from the testbed's metadata. */
   facts: Record<string, string>;
-  /** cucumber.html of the run; a scenario query is appended to it. */
+  /** cucumber.html of the run: cucumber's step log, linked once per run (its FAILED and SKIPPED are steps', not verdicts). */
   cucumberHtml: string | null;
   /** The run's Allure report (index.html). */
   allureReport: string | null;
   /** Allure's test-result id by scenario key (see scenarioKey). */
   allureIds: Record<string, string>;
+  /**
+   * The run's files by their path in its folder, '/'-separated (`verdicts.json`, `logs/<scenario>.call-log.txt`,
+   * `pcap/<scenario>.pcap`), as hrefs: each scenario's evidence, and what an expectation's evidence names.
+   */
+  files: Record<string, string>;
 }
 
+/** A link to evidence: `Allure` (the scenario's test), `call log`, `wire log`, `pcap`, or a file or page an expectation names. */
 export interface EvidenceLink {
   label: string;
   href: string;
@@ -38,7 +53,14 @@ export interface CellScenario {
   /** Its verdict as every output reads it: `PASS`, or `PASS, without the wire`. */
   reading: string;
   detail: string;
+  /** The checks that could not look (a qualified PASS's), as verdicts.json records them. */
+  unobserved: Unobserved[];
+  /** The recorded deviation it was judged against, or null. */
+  expectation: ExpectationRecord | null;
+  /** Its evidence in its run: its Allure test, call log, wire log and pcap, those the run has. */
   links: EvidenceLink[];
+  /** The notes (MatrixNote.number) that say why it reads so: its detail, its recorded deviation, what it could not observe. */
+  notes: number[];
 }
 
 /** A requirement on one run. NOT RUN: the requirement has scenarios, but none ran here (e.g. --tags). */
@@ -54,10 +76,14 @@ export interface MatrixCell {
   /** The verdict as the cell reads it: `PASS`, or `PASS, without the wire`. */
   reading: string;
   scenarios: CellScenario[];
+  /** The scenario whose verdict is the cell's (the loudest), or null where none ran. */
+  deciding: CellScenario | null;
   /** The recorded deviation behind an XFAIL or XPASS. */
   expectation: ExpectationRecord | null;
-  /** The link a reader follows first: the deciding scenario, or the expectation's evidence. */
+  /** The link a reader follows first: the deciding scenario's Allure test, else its call log. */
   primary: EvidenceLink | null;
+  /** The notes its scenarios cite, each once, in order. */
+  notes: number[];
 }
 
 export type RowKind = 'tested' | 'covered' | 'not-testable';
@@ -69,10 +95,23 @@ export interface MatrixRow {
   /** Why there is no verdict: the covering entries, or why it cannot be tested. */
   note: string | null;
   coveredBy: string[];
+  /** One per column, in the columns' order. */
   cells: MatrixCell[];
+  /** What real Windows is known to do for this requirement (cited evidence, never a verdict); null when no evidence file lists it. */
+  windows: EntryEvidence | null;
 }
 
 export type MustAnswer = 'yes' | 'no' | 'not established';
+
+/** What a part of a column's verdict line counts. */
+export type SummaryPartKind = 'answer' | 'deviations' | 'optional-absent' | 'not-established' | 'unknown' | 'not-applicable' | 'stale-expectations';
+
+/** A part of the verdict line, `3 deviations`, with the requirements it counts. */
+export interface SummaryPart {
+  kind: SummaryPartKind;
+  text: string;
+  requirements: string[];
+}
 
 export interface ColumnSummary {
   /** yes: no MUST observed broken and none unknown; `observedEveryMust` says whether that covers every MUST. */
@@ -94,6 +133,9 @@ export interface ColumnSummary {
   notApplicable: string[];
   /** XPASS: recorded as deviating but passed; the expectations file is out of date. */
   staleExpectations: string[];
+  /** The verdict line, part by part: the answer first. */
+  parts: SummaryPart[];
+  /** The parts' texts joined: the line the console prints for the run. */
   line: string;
 }
 
@@ -101,6 +143,8 @@ export interface MatrixColumn {
   /** The run's label, else its backend and options; the folder is added where two columns would read the same. */
   title: string;
   backend: string;
+  /** What the run is: a Winsock implementation, the reference simulator, or a comparison; it orders the columns. */
+  kind: ColumnKind;
   /** The backend and its options, e.g. `simulator (mutant=fin-sent)`: said under a labelled column's title. */
   backendTitle: string;
   label: string | null;
@@ -115,19 +159,65 @@ export interface MatrixColumn {
   selection: string | null;
   folder: string;
   facts: Record<string, string>;
+  /**
+   * The facts every report names beside the run, not only among its facts (`key: value`): where the agent
+   * contradicts what the controller observed, and a Wine run's TCP/IP, which is its host's.
+   */
+  named: string[];
   cucumberHtml: string | null;
   allureReport: string | null;
   counts: Record<Verdict, number>;
+  /** The scenarios' counts as the run's last console line says them: `83 scenarios: 70 PASS, 5 XFAIL, ...`. */
+  scenarios: string;
   summary: ColumnSummary;
   /** What the column is, where it is not a Winsock implementation (the backend registry's columnNote). */
   note: string | null;
 }
 
+/** What a note says. */
+export type NoteKind = 'recorded' | 'detail' | 'unobserved';
+
+/** A piece of evidence as a reader follows it: what it is, and its links (none where this run lacks it). */
+export interface ResolvedEvidence {
+  what: string;
+  links: EvidenceLink[];
+}
+
+/** Where a note is cited: one run, the scenarios of it the note speaks of, and the evidence there. */
+export interface NoteCitation {
+  /** The column, in the matrix's order. */
+  column: number;
+  scenarios: CellScenario[];
+  /** For a recorded deviation: the evidence its expectation names, found in this run's own reports. */
+  evidence: ResolvedEvidence[];
+}
+
+/**
+ * A text said once for the whole matrix, which the cells cite by number: a recorded deviation (what was
+ * observed, the reason, the evidence), a deviation's or N/A's detail, or what a check could not observe.
+ */
+export interface MatrixNote {
+  /** 1, 2, ...: in the order the rows, then the columns, first cite it. */
+  number: number;
+  requirement: string;
+  kind: NoteKind;
+  /** The detail, or what could not be observed; for a recorded deviation, its reason. */
+  text: string;
+  /** For a recorded deviation: the expectations that give this reason (one, or several entries that share it), each with what it observed. */
+  expectations: ExpectationRecord[];
+  /** A recorded deviation's evidence that no run's folder holds: source locations, and links elsewhere. */
+  sources: ResolvedEvidence[];
+  citations: NoteCitation[];
+}
+
 export interface Matrix {
   function: string;
   page: string;
+  /** Winsock implementations first, then the reference simulator, then the comparison; a comparison of two runs keeps its order (old, new). */
   columns: MatrixColumn[];
   rows: MatrixRow[];
+  /** Every text a cell cites, once. */
+  notes: MatrixNote[];
   /** Scenarios whose requirement the catalogue does not know (an old run, or a lint:trace failure). */
   unmatched: { column: string; scenario: string; location: string; requirement: string | null; verdict: Verdict }[];
   /** A comparison of the first run (old) with the last (new): `npm run report -- --diff OLD NEW`. */
@@ -136,24 +226,101 @@ export interface Matrix {
 
 // --- the model ------------------------------------------------------------------------------------
 
-/** How a scenario is found across verdicts.json and Allure: its feature file and name. */
-function withQuery(href: string, query: string): string {
-  return `${href}?query=${encodeURIComponent(query)}`;
-}
-
 function isUrl(text: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
 }
 
+/** A path of the run's folder as RunSource.files names it: '/'-separated. */
+function inFolder(file: string): string {
+  return file.split(path.sep).join('/');
+}
+
+/** A scenario's evidence in its run: its Allure test, then its call log, wire log and pcap, those the run has. */
 function scenarioLinks(source: RunSource, scenario: ScenarioRecord): EvidenceLink[] {
   const links: EvidenceLink[] = [];
   const allureId = source.allureIds[scenarioKey(scenario.location, scenario.name)];
   if (source.allureReport && allureId) links.push({ label: 'Allure', href: `${source.allureReport}#${allureId}` });
-  // cucumber.html filters by a tag expression given as ?query=; a scenario name would be a word search.
-  if (source.cucumberHtml) {
-    links.push({ label: 'cucumber', href: scenario.requirement ? withQuery(source.cucumberHtml, `@req:${scenario.requirement}`) : source.cucumberHtml });
+  const files = scenarioFiles('', scenario.location, scenario.name);
+  for (const [label, file] of [
+    ['call log', files.callLog],
+    ['wire log', files.wireLog],
+    ['pcap', files.pcap],
+  ] as const) {
+    const href = source.files[inFolder(file)];
+    if (href) links.push({ label, href });
   }
   return links;
+}
+
+/** The run files a run's folder holds at its top, by name (`cucumber.html`, `pcap`): where an expectation's path enters the run. */
+const RUN_ENTRIES = new Set(Object.values(runFiles('')).map((file) => inFolder(file).split('/')[0] ?? ''));
+
+/**
+ * The part of a path an expectation names (`reports/wine/pcap/x.pcap`, written for the run of its
+ * backend's default folder) that is inside any run's folder (`pcap/x.pcap`), or null: an expectation is
+ * judged against whichever run it is shown with, so its files are that run's.
+ */
+function pathInRun(file: string): string | null {
+  const segments = file.split('/');
+  const at = segments.findIndex((segment, i) => i > 0 && RUN_ENTRIES.has(segment));
+  return at < 0 ? null : segments.slice(at).join('/');
+}
+
+/** One evidence item of an expectation: `<file>[, note]`, a URL, or a source location. */
+function evidenceItems(evidence: string): string[] {
+  return evidence
+    .split(/;\s+/)
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** The run's file an evidence item names first (`reports/wine/pcap/x.pcap; ...`), as a path in any run's folder, or null: a URL or a source location. */
+function fileOfItem(item: string): string | null {
+  return isUrl(item) ? null : pathInRun(item.split(/[\s,]/, 1)[0] ?? '');
+}
+
+/** The items of a recorded deviation's evidence that are no run's file: source locations, and URLs as links. */
+function evidenceSources(expectation: ExpectationRecord): ResolvedEvidence[] {
+  return evidenceItems(expectation.evidence)
+    .filter((item) => fileOfItem(item) === null)
+    .map((item) => ({ what: item, links: isUrl(item) ? [{ label: item, href: item }] : [] }));
+}
+
+/**
+ * The evidence of recorded deviations (one, or several sharing a reason) in the run of `source`: the
+ * evidence of the scenarios each judged there and of those it names in quotes (Allure, call log, wire log,
+ * pcap), then any other file it names, the run's own copy; each once. A file an expectation names as
+ * another folder's (`reports/wine/...`) is this run's, so a column of the native agent links its own
+ * captures, and a bundle its copies.
+ */
+function evidenceInRun(judged: readonly { expectation: ExpectationRecord; scenarios: readonly CellScenario[] }[], source: RunSource): ResolvedEvidence[] {
+  const items = [...new Set(judged.flatMap(({ expectation }) => evidenceItems(expectation.evidence)))];
+  const scenarios = new Map(
+    judged.flatMap((j) => j.scenarios).map((s) => [scenarioKey(s.location, s.name), { what: `${s.location} ${s.name}`, links: s.links }]),
+  );
+  const missing: ResolvedEvidence[] = [];
+  for (const [, name] of items.flatMap((item) => [...item.matchAll(/"([^"]+)"/g)])) {
+    const scenario = source.record.results.find((r) => r.name === name);
+    if (!scenario) {
+      if (!missing.some((m) => m.what === `"${name}": not run here`)) missing.push({ what: `"${name}": not run here`, links: [] });
+    } else if (!scenarios.has(scenarioKey(scenario.location, scenario.name))) {
+      scenarios.set(scenarioKey(scenario.location, scenario.name), { what: `${scenario.location} ${scenario.name}`, links: scenarioLinks(source, scenario) });
+    }
+  }
+  const resolved = [...scenarios.values(), ...missing];
+  const linked = new Set(resolved.flatMap((r) => r.links.map((l) => l.href)));
+  for (const item of items) {
+    const file = fileOfItem(item);
+    // A file named with scenarios is where they were read (cucumber's step log): their evidence is linked above.
+    if (file === null || /"[^"]+"/.test(item)) continue;
+    const href = source.files[file];
+    if (!href) resolved.push({ what: `${file}: not in this run's reports`, links: [] });
+    else if (!linked.has(href)) {
+      linked.add(href);
+      resolved.push({ what: file, links: [{ label: file.split('/').pop() ?? file, href }] });
+    }
+  }
+  return resolved;
 }
 
 function backendTitle(record: RunRecord): string {
@@ -168,29 +335,125 @@ function columnTitle(source: RunSource, all: readonly RunSource[]): string {
   return twins.length > 1 ? `${base(source)} @ ${source.folder}` : base(source);
 }
 
+/**
+ * The runs in the order of the columns: Winsock implementations first, the reference simulator, then the
+ * comparison; within each, by title, numbers read as numbers (Wine 8.0 before Wine 10.0), so that the runs
+ * of one implementation (its versions, its agents) stand side by side.
+ */
+function columnOrder(sources: readonly RunSource[]): RunSource[] {
+  const rank = (s: RunSource): number => COLUMN_KINDS.indexOf(columnKind(s.record.backend));
+  const title = new Map(sources.map((s) => [s, columnTitle(s, sources)]));
+  return [...sources].sort((a, b) => rank(a) - rank(b) || (title.get(a) ?? '').localeCompare(title.get(b) ?? '', 'en', { numeric: true }));
+}
+
 function cellFor(requirement: Requirement, source: RunSource): MatrixCell {
   const scenarios = source.record.results.filter((r) => r.requirement === requirement.id);
   if (scenarios.length === 0)
-    return { verdict: 'NOT RUN', observed: 'NOT RUN', unobserved: [], reading: 'NOT RUN', scenarios: [], expectation: null, primary: null };
+    return {
+      verdict: 'NOT RUN',
+      observed: 'NOT RUN',
+      unobserved: [],
+      reading: 'NOT RUN',
+      scenarios: [],
+      deciding: null,
+      expectation: null,
+      primary: null,
+      notes: [],
+    };
   const verdict = requirementVerdict(scenarios.map((s) => s.verdict));
   const observed = requirementVerdict(scenarios.map((s) => s.observed));
   // Where the rule was observed kept, a scenario whose check could not look leaves it short of established.
   const unobserved = observed === 'PASS' ? [...new Set(scenarios.flatMap((s) => lackedObservers({ verdict: s.observed, unobserved: s.unobserved })))] : [];
   const reading = unobserved.length > 0 ? `${verdict}, without ${unobserved.join(' and ')}` : verdict;
-  const deciding = scenarios.find((s) => s.verdict === verdict) ?? scenarios[0];
-  const cellScenarios = scenarios.map((s) => ({
+  const cellScenarios: CellScenario[] = scenarios.map((s) => ({
     name: s.name,
     location: s.location,
     verdict: s.verdict,
     reading: qualifiedVerdict(s),
     detail: s.detail,
+    unobserved: s.unobserved,
+    expectation: s.expectation,
     links: scenarioLinks(source, s),
+    notes: [],
   }));
-  const expectation = deciding?.expectation ?? null;
-  const evidence = expectation && isUrl(expectation.evidence) ? { label: 'evidence', href: expectation.evidence } : null;
-  const scenarioLink = deciding ? (scenarioLinks(source, deciding)[0] ?? null) : null;
-  const primary = (verdict === 'XFAIL' || verdict === 'XPASS') && evidence ? evidence : scenarioLink;
-  return { verdict, observed, unobserved, reading, scenarios: cellScenarios, expectation, primary };
+  const at = Math.max(
+    0,
+    scenarios.findIndex((s) => s.verdict === verdict),
+  );
+  const deciding = cellScenarios[at] ?? null;
+  return {
+    verdict,
+    observed,
+    unobserved,
+    reading,
+    scenarios: cellScenarios,
+    deciding,
+    expectation: deciding?.expectation ?? null,
+    primary: deciding?.links[0] ?? null,
+    notes: [],
+  };
+}
+
+/** What a scenario's verdict rests on, said in a note: its recorded deviation, its detail, or what it could not observe. */
+function noteOf(record: CellScenario): { kind: NoteKind; text: string; expectation: ExpectationRecord | null } | null {
+  if (record.expectation && (record.verdict === 'XFAIL' || record.verdict === 'XPASS'))
+    return { kind: 'recorded', text: record.expectation.reason, expectation: record.expectation };
+  if (record.verdict !== 'PASS' && record.detail) return { kind: 'detail', text: record.detail, expectation: null };
+  if (lackedObservers(record).length > 0) return { kind: 'unobserved', text: unobservedClause(record.unobserved), expectation: null };
+  return null;
+}
+
+/**
+ * Number the texts the cells cite, each once per requirement, in the order the rows and then the columns
+ * first cite it; fill in each cell's and scenario's note numbers, and where each note is cited. A reason
+ * several expectations of one requirement give (one per scenario, as the POSIX column's) is one note.
+ */
+function collectNotes(rows: readonly MatrixRow[], sources: readonly RunSource[]): MatrixNote[] {
+  const notes = new Map<string, MatrixNote>();
+  /** The scenarios each expectation judged, by note and column: where its evidence is looked for. */
+  const judged = new Map<MatrixNote, Map<number, Map<string, { expectation: ExpectationRecord; scenarios: CellScenario[] }>>>();
+  for (const row of rows) {
+    row.cells.forEach((cell, column) => {
+      for (const scenario of cell.scenarios) {
+        const said = noteOf(scenario);
+        if (!said) continue;
+        const key = [row.requirement.id, said.kind, said.expectation ? '' : scenario.verdict, said.text].join('\n');
+        let note = notes.get(key);
+        if (!note) {
+          note = { number: notes.size + 1, requirement: row.requirement.id, kind: said.kind, text: said.text, expectations: [], sources: [], citations: [] };
+          notes.set(key, note);
+        }
+        let citation = note.citations.find((c) => c.column === column);
+        if (!citation) {
+          citation = { column, scenarios: [], evidence: [] };
+          note.citations.push(citation);
+        }
+        citation.scenarios.push(scenario);
+        scenario.notes.push(note.number);
+        if (!cell.notes.includes(note.number)) cell.notes.push(note.number);
+        const { expectation } = said;
+        if (!expectation) continue;
+        const entry = JSON.stringify(expectation);
+        if (!note.expectations.some((e) => JSON.stringify(e) === entry)) {
+          note.expectations.push(expectation);
+          for (const item of evidenceSources(expectation)) if (!note.sources.some((s) => s.what === item.what)) note.sources.push(item);
+        }
+        const byColumn = judged.get(note) ?? new Map<number, Map<string, { expectation: ExpectationRecord; scenarios: CellScenario[] }>>();
+        judged.set(note, byColumn);
+        const byEntry = byColumn.get(column) ?? new Map<string, { expectation: ExpectationRecord; scenarios: CellScenario[] }>();
+        byColumn.set(column, byEntry);
+        byEntry.set(entry, { expectation, scenarios: [...(byEntry.get(entry)?.scenarios ?? []), scenario] });
+      }
+    });
+  }
+  for (const [note, byColumn] of judged) {
+    for (const citation of note.citations) {
+      const source = sources[citation.column];
+      if (!source) continue;
+      citation.evidence = evidenceInRun([...(byColumn.get(citation.column)?.values() ?? [])], source);
+    }
+  }
+  return [...notes.values()];
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -251,16 +514,31 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
   // The unknown MUSTs are counted among the requirements unknown, below: said once.
   const said = established.filter((e) => e.why !== UNKNOWN);
   const unestablished = said.reduce((n, e) => n + e.requirements.length, 0);
-  const parts = [
-    `keeps every MUST${keepsEveryMust === 'yes' && !observedEveryMust ? ' it could observe' : ''}: ${keepsEveryMust}`,
-    plural(deviations.length, 'deviation', 'deviations'),
-    `${plural(optionalAbsent.length, 'optional behaviour', 'optional behaviours')} absent`,
+  const answer = `keeps every MUST${keepsEveryMust === 'yes' && !observedEveryMust ? ' it could observe' : ''}: ${keepsEveryMust}`;
+  const parts: SummaryPart[] = [
+    { kind: 'answer', text: answer, requirements: [] },
+    { kind: 'deviations', text: plural(deviations.length, 'deviation', 'deviations'), requirements: deviations },
+    { kind: 'optional-absent', text: `${plural(optionalAbsent.length, 'optional behaviour', 'optional behaviours')} absent`, requirements: optionalAbsent },
   ];
   if (unestablished > 0)
-    parts.push(`${plural(unestablished, 'MUST', 'MUSTs')} not established: ${said.map((e) => `${e.requirements.length} ${e.why}`).join(', ')}`);
-  if (unknown.length > 0) parts.push(`${plural(unknown.length, 'requirement', 'requirements')} unknown (BROKEN, TIMEOUT or not run)`);
-  if (notApplicable.length > 0) parts.push(`${notApplicable.length} not applicable here`);
-  if (staleExpectations.length > 0) parts.push(`${plural(staleExpectations.length, 'expectation', 'expectations')} out of date (XPASS)`);
+    parts.push({
+      kind: 'not-established',
+      text: `${plural(unestablished, 'MUST', 'MUSTs')} not established: ${said.map((e) => `${e.requirements.length} ${e.why}`).join(', ')}`,
+      requirements: said.flatMap((e) => e.requirements),
+    });
+  if (unknown.length > 0)
+    parts.push({
+      kind: 'unknown',
+      text: `${plural(unknown.length, 'requirement', 'requirements')} unknown (BROKEN, TIMEOUT or not run)`,
+      requirements: unknown,
+    });
+  if (notApplicable.length > 0) parts.push({ kind: 'not-applicable', text: `${notApplicable.length} not applicable here`, requirements: notApplicable });
+  if (staleExpectations.length > 0)
+    parts.push({
+      kind: 'stale-expectations',
+      text: `${plural(staleExpectations.length, 'expectation', 'expectations')} out of date (XPASS)`,
+      requirements: staleExpectations,
+    });
   return {
     keepsEveryMust,
     observedEveryMust,
@@ -270,11 +548,18 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
     unknown,
     notApplicable,
     staleExpectations,
-    line: parts.join('; '),
+    parts,
+    line: parts.map((p) => p.text).join('; '),
   };
 }
 
-export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[], diff: RunDiff | null = null): Matrix {
+/**
+ * The matrix of `given` runs against `catalogue`: its columns in the order of columnOrder, or, for a
+ * comparison (`diff`), as given (old, new). `windows`: the catalogue's evidence of what Windows is known to
+ * do (src/catalogue/windows-evidence.ts), shown beside each row.
+ */
+export function buildMatrix(catalogue: Catalogue, given: readonly RunSource[], diff: RunDiff | null = null, windows: WindowsEvidence | null = null): Matrix {
+  const sources = diff ? [...given] : columnOrder(given);
   const rows: MatrixRow[] = catalogue.requirements.map((requirement) => {
     const kind: RowKind = requirement.testing === 'covered' ? 'covered' : requirement.testing === 'not-testable' ? 'not-testable' : 'tested';
     const note =
@@ -286,14 +571,17 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[],
       note,
       coveredBy: kind === 'covered' ? requirement.coveredBy : [],
       cells: kind === 'tested' ? sources.map((source) => cellFor(requirement, source)) : [],
+      windows: windows?.entries.find((entry) => entry.id === requirement.id) ?? null,
     };
   });
+  const notes = collectNotes(rows, sources);
   const known = new Set(catalogue.requirements.filter((r) => r.testing !== 'covered' && r.testing !== 'not-testable').map((r) => r.id));
   const columns = sources.map((source, i): MatrixColumn => {
     const counts = source.record.counts;
     return {
       title: columnTitle(source, sources),
       backend: source.record.backend,
+      kind: columnKind(source.record.backend),
       backendTitle: backendTitle(source.record),
       label: source.record.label,
       options: source.record.backendOptions,
@@ -303,9 +591,11 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[],
       selection: source.record.selection,
       folder: source.folder,
       facts: source.facts,
+      named: namedFacts(source.facts),
       cucumberHtml: source.cucumberHtml,
       allureReport: source.allureReport,
       counts,
+      scenarios: summaryLine(source.record),
       summary: summarise(rows, i),
       note: columnNote(source.record.backend),
     };
@@ -315,5 +605,5 @@ export function buildMatrix(catalogue: Catalogue, sources: readonly RunSource[],
       .filter((r) => r.requirement === null || !known.has(r.requirement))
       .map((r) => ({ column: columns[i]?.title ?? source.folder, scenario: r.name, location: r.location, requirement: r.requirement, verdict: r.verdict })),
   );
-  return { function: catalogue.function, page: catalogue.page, columns, rows, unmatched, diff };
+  return { function: catalogue.function, page: catalogue.page, columns, rows, notes, unmatched, diff };
 }

@@ -103,26 +103,47 @@ export function allureIds(resultsDir: string): Record<string, string> {
   return Object.fromEntries([...latest].map(([key, { id }]) => [key, id]));
 }
 
-/** Read one result folder into a RunSource whose hrefs are relative to `outDir`. */
-export function readRunFolder(folder: string, outDir: string): RunSource {
+/** The files of a run's folder that a reader opens, by their path in it, '/'-separated: its own files, and each scenario's logs and packets. */
+function runFolderFiles(dir: string): string[] {
+  const files = runFiles(dir);
+  const inFolder = (folder: string): string[] =>
+    existsSync(folder) ? readdirSync(folder, { withFileTypes: true }).flatMap((e) => (e.isFile() ? [path.join(folder, e.name)] : [])) : [];
+  return [...inFolder(dir), ...inFolder(files.logs), ...inFolder(files.captures)].map((file) => path.relative(dir, file).split(path.sep).join('/'));
+}
+
+/**
+ * Where the run in `dir` is, as hrefs relative to `outDir`: its reports (cucumber's step log, the Allure
+ * report: the run's own, FOLDER/allure-report, or `allureReport`, a bundle's copy built from its results)
+ * and its files.
+ */
+export function runHrefs(dir: string, outDir: string, allureReport?: string): Pick<RunSource, 'cucumberHtml' | 'allureReport' | 'files'> {
+  const files = runFiles(dir);
+  const allureIndex = path.join(allureReport ?? files.allureReport, 'index.html');
+  return {
+    cucumberHtml: existsSync(files.cucumberHtml) ? hrefFrom(outDir, files.cucumberHtml) : null,
+    allureReport: existsSync(allureIndex) ? hrefFrom(outDir, allureIndex) : null,
+    files: Object.fromEntries(runFolderFiles(dir).map((file) => [file, hrefFrom(outDir, path.join(dir, file))])),
+  };
+}
+
+/** Read one result folder into a RunSource whose hrefs are relative to `outDir` (its Allure report: as runHrefs says). */
+export function readRunFolder(folder: string, outDir: string, allureReport?: string): RunSource {
   const dir = path.resolve(folder);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new InputError(`${folder}: no such folder`);
   const files = runFiles(dir);
   const record = readRunRecord(dir);
-  const cucumberHtml = files.cucumberHtml;
-  const allureIndex = path.join(files.allureReport, 'index.html');
+  const hrefs = runHrefs(dir, outDir, allureReport);
   const environment = path.join(files.allureResults, 'environment.properties');
   // The run's own record of its testbed first, then what the Allure environment adds (versions).
   const facts = { ...(existsSync(environment) ? parseProperties(readFileSync(environment, 'utf8')) : {}), ...record.metadata };
-  const ids = existsSync(allureIndex) ? allureIds(files.allureResults) : {};
+  const ids = hrefs.allureReport ? allureIds(files.allureResults) : {};
   // Keep only the scenarios this run has; an id Allure does not know would be a dead link.
   const known = new Set(record.results.map((r) => scenarioKey(r.location, r.name)));
   return {
     folder: display(dir),
     record,
     facts,
-    cucumberHtml: existsSync(cucumberHtml) ? hrefFrom(outDir, cucumberHtml) : null,
-    allureReport: existsSync(allureIndex) ? hrefFrom(outDir, allureIndex) : null,
+    ...hrefs,
     allureIds: Object.fromEntries(Object.entries(ids).filter(([key]) => known.has(key))),
   };
 }

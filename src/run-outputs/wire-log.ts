@@ -98,11 +98,11 @@ export function wireLogText(packets: readonly WirePacket[], timeline: readonly T
 }
 
 /**
- * The file name of a scenario's packets: its feature, line and name, e.g.
- * `reception-85-data-still-queued-resets-the-tcp-connection.pcap`, unique in a run (a line holds one
- * scenario, or one Examples row) and telling which scenario it is once downloaded.
+ * What the files of a scenario's evidence are named after: its feature, line and name, e.g.
+ * `reception-85-data-still-queued-resets-the-tcp-connection`, unique in a run (a line holds one scenario,
+ * or one Examples row) and telling which scenario it is once downloaded.
  */
-export function pcapFileName(featureUri: string, line: number | undefined, scenarioName: string): string {
+export function scenarioFileStem(featureUri: string, line: number | undefined, scenarioName: string): string {
   const feature = (featureUri.split('/').pop() ?? featureUri).replace(/\.feature$/, '');
   const slug = scenarioName
     .toLowerCase()
@@ -110,5 +110,10 @@ export function pcapFileName(featureUri: string, line: number | undefined, scena
     .replace(/^-+|-+$/g, '')
     .slice(0, 80)
     .replace(/-+$/, '');
-  return `${[feature, line, slug].filter((part) => part !== undefined && part !== '').join('-')}.pcap`;
+  return [feature, line, slug].filter((part) => part !== undefined && part !== '').join('-');
+}
+
+/** The file name of a scenario's packets: `reception-85-data-still-queued-resets-the-tcp-connection.pcap`. */
+export function pcapFileName(featureUri: string, line: number | undefined, scenarioName: string): string {
+  return `${scenarioFileStem(featureUri, line, scenarioName)}.pcap`;
 }

@@ -1,6 +1,8 @@
 // What one run of the suite is: the function, the backend and its options, the scenarios selected and where
 // its reports go. The command line makes it (src/cli/run-arguments.ts); the mutants, stability and the
 // tests write it directly.
+import type { RerunOf } from './rerun';
+
 export interface RunOptions {
   /** The function whose catalogue and features run (--function; spec/NAME.yaml); absent or null: the default one (catalogue.ts defaultFunction). */
   function?: string | null;
@@ -19,6 +21,11 @@ export interface RunOptions {
   paths?: string[];
   /** --list: print the requirements and the scenarios selected, with what selects each; run nothing. */
   list?: boolean;
+  /**
+   * --rerun: the earlier run whose scenarios `paths` runs again (rerun.ts planRerun), and into which the
+   * rerun is merged: the reports (and the summary) are then the whole run's. Absent or null: not a rerun.
+   */
+  rerun?: RerunOf | null;
 }
 
 /** What selected the scenarios, for a message. */

@@ -8,9 +8,8 @@ import type { IRunOptionsFormats } from '@cucumber/cucumber/api';
 import { REPO_ROOT } from '../core/paths';
 import type { AllureRunOptions } from '../run-outputs/allure-formatter';
 import { writeAllureVerdicts } from '../run-outputs/allure-verdicts';
-import { ScenarioTimes, writeJunit } from '../run-outputs/junit';
+import { ScenarioTimes, writeJunit, type JunitScenario } from '../run-outputs/junit';
 import { runFiles, writeRunRecord, type RunRecord } from '../verdicts/run-record';
-import type { ScenarioResult } from '../verdicts/verdicts';
 
 /** Where the formatter of the Allure results is, as cucumber imports formatters (bin/allure-formatter.js says why it is JavaScript). */
 const ALLURE_FORMATTER = pathToFileURL(path.join(REPO_ROOT, 'bin', 'allure-formatter.js')).href;
@@ -29,12 +28,16 @@ export function reportFormats(folder: string, backend: string, pageUrl: string):
   };
 }
 
-/** The files a finished run writes from its verdicts: `record` (verdicts.json) and the others, which tell the same verdicts (src/run-outputs/verdict-formats.ts). */
-export async function writeRunReports(folder: string, record: RunRecord, results: readonly ScenarioResult[], times: ScenarioTimes): Promise<void> {
+/**
+ * The files a finished run writes from its verdicts: `record` (verdicts.json) and the others, which tell the
+ * same verdicts (src/run-outputs/verdict-formats.ts). `results` are its scenarios with their pickles' ids,
+ * by which `times` knows each one's time.
+ */
+export async function writeRunReports(folder: string, record: RunRecord, results: readonly JunitScenario[], times: ScenarioTimes): Promise<void> {
   const { identityFacts } = await import('../verdicts/run-identity');
   writeRunRecord(folder, record);
   const { junit, allureResults } = runFiles(folder);
-  await addAllureEnvironment(allureResults, identityFacts(record));
+  await addAllureEnvironment(allureResults, identityFacts(record), record.metadata);
   writeJunit(junit, {
     name: `${record.function} conformance: ${record.label ?? record.backend}`,
     backend: record.backend,
@@ -45,11 +48,16 @@ export async function writeRunReports(folder: string, record: RunRecord, results
   await writeAllureVerdicts(allureResults, results);
 }
 
-/** The run's identity joins the facts the testbed wrote into the Allure results' environment (support/hooks.ts). */
-async function addAllureEnvironment(resultsDir: string, facts: Record<string, string>): Promise<void> {
+/**
+ * The run's identity joins the facts the testbed wrote into the Allure results' environment (support/hooks.ts),
+ * listed first; the run's facts as verdicts.json records them replace a worker's there (a parallel run's
+ * workers each wrote their own, and the record's are the ones every output tells); a merged rerun's identity
+ * (its reruns) replaces the one written before.
+ */
+async function addAllureEnvironment(resultsDir: string, identity: Record<string, string>, runFacts: Record<string, string>): Promise<void> {
   const { toProperties } = await import('../run-outputs/allure');
   const { parseProperties } = await import('../report/sources');
   const file = path.join(resultsDir, 'environment.properties');
   const written = existsSync(file) ? parseProperties(readFileSync(file, 'utf8')) : {};
-  writeFileSync(file, toProperties({ ...facts, ...written }));
+  writeFileSync(file, toProperties({ ...identity, ...written, ...runFacts, ...identity }));
 }

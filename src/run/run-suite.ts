@@ -2,30 +2,37 @@
 // cucumber's messages into verdicts, and writes the reports (record.ts) when the run completes. Shared by
 // the command, the mutants, the stability runs and the tests.
 import path from 'node:path';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import type * as messages from '@cucumber/messages';
 import { findBackend } from '../testbeds/registry';
-import { closeTestbed, openTestbed } from '../testbeds/lifecycle';
+import { closeTestbed, openTestbed, type OpenedTestbed } from '../testbeds/lifecycle';
 import { VerdictCollector, type ScenarioResult } from '../verdicts/verdicts';
 import type { Verdict } from '../verdicts/meanings';
 import { CannotRun } from '../core/outcomes';
 import { InputError } from '../core/input-error';
-import { abandonReports, beginReports, commitReports, countVerdicts, runFiles } from '../verdicts/run-record';
+import { abandonReports, beginReports, commitReports, countVerdicts, incomingFolder, runFiles, type RunRecord } from '../verdicts/run-record';
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
 import { functionCatalogue } from '../catalogue/catalogue';
 import { ScenarioTimes } from '../run-outputs/junit';
+import { writeScenarioLogs } from '../run-outputs/scenario-files';
 import { failsRun } from '../run-outputs/verdict-formats';
 import { selectionText, type RunOptions } from './options';
 import { planRun } from './plan';
 import { reportFormats, writeRunReports } from './record';
+import { mergeRecords, mergeReports, rerunSubfolder, type RerunOf, type FinishedRecord } from './rerun';
 
 export interface RunSummary {
   results: ScenarioResult[];
   counts: Record<Verdict, number>;
+  /** Whether the run fails by its verdicts (a rerun's: by the whole run's, `merged`). */
   failed: boolean;
+  /** A rerun's (options.rerun): the whole run, the rerun merged into it. Null for any other run. */
+  merged: RunRecord | null;
+  /** The backend's facts of the run, as verdicts.json records them (a rerun's: the whole run's). */
+  facts: Record<string, string>;
   /** The loaded steps and hooks, to pass back in for another run in the same process. */
   support: ISupportCodeLibrary;
 }
@@ -41,12 +48,12 @@ export async function runSuite(options: RunOptions, onVerdict: OnVerdict, suppor
   const watch = watchRun(options.parallel > 0, (signal) => process.stderr.write(`winsock-conformance: ${signal}: stopping\n`));
   // The testbed opens (an agent boots) while cucumber loads, which is why cucumber is imported only
   // below; BeforeAll takes the testbed over (src/testbeds/lifecycle.ts). A parallel run's workers open their own.
-  if (options.parallel === 0) void openTestbed(options.backend, options.backendOptions, true);
+  const opening = options.parallel === 0 ? openTestbed(options.backend, options.backendOptions, true) : null;
   try {
     // One turn of the event loop first: the opening runs up to its first wait on I/O (an agent spawned),
     // rather than behind cucumber's loading, which holds the thread for a good part of a second.
     await new Promise((resolve) => setImmediate(resolve));
-    return await runCucumberOnce(options, watch, onVerdict, support);
+    return await runCucumberOnce(options, watch, onVerdict, opening, support);
   } catch (error) {
     if (watch.signal) throw new RunInterrupted(watch.signal);
     throw error;
@@ -58,35 +65,86 @@ export async function runSuite(options: RunOptions, onVerdict: OnVerdict, suppor
 }
 
 /**
- * One run, whose reports (if any) replace the last run's in `options.reports` only when it completes: a run
- * rejected before it starts, or cut short, leaves them as they were.
+ * A serial run's testbed, started: one that cannot serve the run at all (CannotRun: an agent that cannot
+ * be reached, of another protocol version, Wine missing) stops it here, before its reports are begun. Any
+ * other failure is left to the scenarios, which end BROKEN with its evidence (support/hooks.ts).
  */
-async function runCucumberOnce(options: RunOptions, watch: RunWatch, onVerdict: OnVerdict, support?: ISupportCodeLibrary): Promise<RunSummary> {
-  const folder = options.reports === null ? null : path.resolve(options.reports);
-  if (folder === null) return runCucumberInto(null, options, watch, onVerdict, support);
+async function testbedServes(opening: Promise<OpenedTestbed> | null): Promise<void> {
+  if (opening === null) return;
   try {
-    const summary = await runCucumberInto(beginReports(folder), options, watch, onVerdict, support);
+    const opened = await opening;
+    await opened.started;
+  } catch (error) {
+    if (error instanceof CannotRun) throw error;
+  }
+}
+
+/**
+ * One run, whose reports (if any) replace the last run's in `options.reports` only when it completes: a run
+ * rejected before it starts, or cut short, leaves them as they were. A rerun writes its own reports into
+ * its subfolder of the incoming folder, then the whole run's, merged (rerun.ts).
+ */
+async function runCucumberOnce(
+  options: RunOptions,
+  watch: RunWatch,
+  onVerdict: OnVerdict,
+  opening: Promise<OpenedTestbed> | null,
+  support?: ISupportCodeLibrary,
+): Promise<RunSummary> {
+  const folder = options.reports === null ? null : path.resolve(options.reports);
+  const incoming = folder === null ? null : incomingFolder(folder);
+  const rerun = options.rerun ?? null;
+  const reports = incoming !== null && rerun !== null ? path.join(incoming, rerunSubfolder(rerun.record)) : incoming;
+  const prepared = await prepareRun(reports, options);
+  await testbedServes(opening);
+  if (folder === null || incoming === null || reports === null) return summarise(await runPrepared(prepared, null, options, watch, onVerdict, support), rerun);
+  try {
+    beginReports(folder);
+    const ran = await runPrepared(prepared, reports, options, watch, onVerdict, support);
+    // Each scenario's call log and wire log as text (logs/), from its attachments, which only this run has.
+    writeScenarioLogs(reports, ran.results);
+    let merged: RunRecord | null = null;
+    if (rerun) merged = await mergeReports(incoming, rerun, ran.record);
+    else await writeRunReports(reports, ran.record, ran.results, ran.times);
     commitReports(folder);
-    return summary;
+    return summarise(ran, rerun, merged);
   } finally {
     abandonReports(folder);
   }
 }
 
-async function runCucumberInto(
-  reports: string | null,
-  options: RunOptions,
-  watch: RunWatch,
-  onVerdict: OnVerdict,
-  support?: ISupportCodeLibrary,
-): Promise<RunSummary> {
+/** What a run ran: its scenarios' verdicts, its record and its scenarios' times. */
+interface Ran {
+  results: ScenarioResult[];
+  record: FinishedRecord;
+  times: ScenarioTimes;
+  support: ISupportCodeLibrary;
+}
+
+function summarise(ran: Ran, rerun: RerunOf | null, written: RunRecord | null = null): RunSummary {
+  const merged = written ?? (rerun ? mergeRecords(rerun.record, ran.record) : null);
+  // The exit code's rule is the one every output follows (verdict-formats.ts); a rerun's is the whole run's.
+  const judged = merged?.results ?? ran.results;
+  return {
+    results: ran.results,
+    counts: countVerdicts(ran.results),
+    failed: judged.length === 0 || judged.some((r) => failsRun(r.verdict)),
+    merged,
+    facts: (merged ?? ran.record).metadata,
+    support: ran.support,
+  };
+}
+
+type Prepared = Awaited<ReturnType<typeof prepareRun>>;
+
+/** Everything of a run before it starts: cucumber loaded and configured, the scenarios planned, the expectations read. Writes nothing. */
+async function prepareRun(reports: string | null, options: RunOptions) {
   const startedAt = new Date();
   const { suiteRevision } = await import('../verdicts/run-identity');
   // The revision the run starts from: the code that judges it. Asked now, answered while cucumber loads.
   const suite = reports ? suiteRevision() : null;
   suite?.catch(() => undefined);
-  const { runCucumber } = await import('@cucumber/cucumber/api');
-  const { expectationFor, expectationsFile, loadExpectations } = await import('../verdicts/expectations-file');
+  const { expectationsFile, loadExpectations } = await import('../verdicts/expectations-file');
   const catalogue = functionCatalogue(options.function ?? null);
   const { runConfiguration, allScenarios } = await planRun(options, catalogue, {
     // The AfterAll hook writes the Allure results' environment.properties, so the world parameters say where they go.
@@ -94,7 +152,6 @@ async function runCucumberInto(
   });
   // cucumber always runs a formatter on its stdout, which is not this command's (the verdict lines are
   // the output): there it runs rerun, which writes only at the run's end, into a sink.
-  const cucumberStdout = new Writable({ write: (_chunk, _encoding, done) => done() });
   runConfiguration.formats = {
     ...runConfiguration.formats,
     stdout: 'rerun',
@@ -103,7 +160,22 @@ async function runCucumberInto(
   };
   const expectationsSource = options.expectations ?? expectationsFile(REPO_ROOT, options.backend, catalogue.function);
   const expectations = loadExpectations(expectationsSource, options.backend, catalogue, new Set(allScenarios.map((p) => p.name)));
-  if (reports && expectations.file !== null) copyFileSync(expectationsSource, runFiles(reports).expectations);
+  return { startedAt, suite, catalogue, runConfiguration, expectationsSource, expectations };
+}
+
+async function runPrepared(
+  prepared: Prepared,
+  reports: string | null,
+  options: RunOptions,
+  watch: RunWatch,
+  onVerdict: OnVerdict,
+  support?: ISupportCodeLibrary,
+): Promise<Ran> {
+  const { runCucumber } = await import('@cucumber/cucumber/api');
+  const { expectationFor } = await import('../verdicts/expectations-file');
+  const { catalogue, runConfiguration, expectations } = prepared;
+  if (reports) mkdirSync(reports, { recursive: true });
+  if (reports && expectations.file !== null) copyFileSync(prepared.expectationsSource, runFiles(reports).expectations);
 
   const requirements = new Map(catalogue.requirements.map((r) => [r.id, r]));
   // A testbed that cannot serve this run at all (support/hooks.ts: CannotRun, e.g. wine64 missing or an
@@ -125,6 +197,7 @@ async function runCucumberInto(
     if (exception?.type === CannotRun.name) cannotRun ??= exception.message?.split('\n')[0] ?? 'the run could not start';
     collector.add(envelope);
   };
+  const cucumberStdout = new Writable({ write: (_chunk, _encoding, done) => done() });
   const run = await runCucumber(
     support ? { ...runConfiguration, support } : runConfiguration,
     { cwd: REPO_ROOT, stdout: cucumberStdout, stderr: process.stderr },
@@ -134,25 +207,19 @@ async function runCucumberInto(
   if (cannotRun !== null) throw new CannotRun(cannotRun);
 
   const results = collector.results;
-  const counts = countVerdicts(results);
-  // The exit code's rule is the one every output follows (verdict-formats.ts).
-  const failed = results.length === 0 || results.some((r) => failsRun(r.verdict));
-  if (reports) {
-    const record = {
-      function: catalogue.function,
-      backend: options.backend,
-      label: options.label ?? null,
-      backendOptions: options.backendOptions,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      suite: await suite,
-      expectations: expectations.file,
-      selection: options.tags === null && (options.paths?.length ?? 0) === 0 ? null : selectionText(options),
-      metadata: collector.metadata,
-      counts,
-      results: results.map(({ attachments: _attachments, id: _id, ...scenario }) => scenario),
-    };
-    await writeRunReports(reports, record, results, times);
-  }
-  return { results, counts, failed, support: run.support };
+  const record: FinishedRecord = {
+    function: catalogue.function,
+    backend: options.backend,
+    label: options.label ?? null,
+    backendOptions: options.backendOptions,
+    startedAt: prepared.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    suite: await prepared.suite,
+    expectations: expectations.file,
+    selection: options.tags === null && (options.paths?.length ?? 0) === 0 ? null : selectionText(options),
+    metadata: collector.metadata,
+    counts: countVerdicts(results),
+    results: results.map(({ attachments: _attachments, id: _id, ...scenario }) => scenario),
+  };
+  return { results, record, times, support: run.support };
 }

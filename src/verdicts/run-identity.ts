@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from '../core/paths';
-import type { RunRecord, SuiteRevision } from './run-record';
+import type { RerunRecord, RunRecord, SuiteRevision } from './run-record';
 
 async function git(root: string, args: readonly string[]): Promise<string> {
   return (await promisify(execFile)('git', args, { cwd: root, encoding: 'utf8', timeout: 10_000 })).stdout;
@@ -42,10 +42,21 @@ export function checkLabel(label: string): string | null {
   return null;
 }
 
+/** A rerun merged into a run, in one phrase: how many scenarios, when, and what differed from the run's facts. */
+function describeRerun(rerun: RerunRecord, suite: SuiteRevision | null): string {
+  const differences = [
+    ...(describeRevision(rerun.suite) === describeRevision(suite) ? [] : [`suite revision ${describeRevision(rerun.suite)}`]),
+    ...Object.entries(rerun.metadata).map(([fact, value]) => `${fact} ${value}`),
+  ];
+  const scenarios = `${rerun.scenarios.length} ${rerun.scenarios.length === 1 ? 'scenario' : 'scenarios'}`;
+  return `${scenarios} run again ${rerun.startedAt}${differences.length > 0 ? `, with ${differences.join(', ')}` : ''} (${rerun.folder})`;
+}
+
 /** The run's identity as facts for a person: the Allure report's environment and the matrix's run table. */
 export function identityFacts(
-  record: Pick<RunRecord, 'function' | 'label' | 'startedAt' | 'finishedAt' | 'suite' | 'expectations' | 'selection'>,
+  record: Pick<RunRecord, 'function' | 'label' | 'startedAt' | 'finishedAt' | 'suite' | 'expectations' | 'selection' | 'reruns'>,
 ): Record<string, string> {
+  const reruns = record.reruns ?? [];
   return {
     function: record.function,
     ...(record.label === null ? {} : { label: record.label }),
@@ -54,5 +65,6 @@ export function identityFacts(
     'suite revision': describeRevision(record.suite),
     expectations: record.expectations ?? 'none',
     selection: record.selection ?? 'the whole suite',
+    ...(reruns.length === 0 ? {} : { reruns: reruns.map((rerun) => describeRerun(rerun, record.suite)).join('; ') }),
   };
 }

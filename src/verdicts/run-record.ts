@@ -24,12 +24,16 @@ export function runFiles(folder: string) {
     allureResults: path.join(folder, 'allure-results'),
     /** Each scenario's packets, where they were captured: a pcap file named after it (src/run-outputs/wire-log.ts pcapFileName). */
     captures: path.join(folder, 'pcap'),
+    /** Each scenario's call log and wire log as text, named after it (src/run-outputs/scenario-files.ts). */
+    logs: path.join(folder, 'logs'),
     /** What allure-cucumberjs's formatter writes to the stream cucumber gives every formatter: nothing, as a rule. */
     allureFormatterLog: path.join(folder, 'allure-formatter.log'),
     /** A copy of the expectations file the verdicts were judged by, when there was one. */
     expectations: path.join(folder, 'expectations.yaml'),
     /** Built by `npm run report`. */
     allureReport: path.join(folder, 'allure-report'),
+    /** The reruns merged into the run (RerunRecord), each one's own cucumber messages and HTML in a folder of its own: reruns/1/, reruns/2/... */
+    reruns: path.join(folder, 'reruns'),
   };
 }
 
@@ -56,7 +60,7 @@ export function defaultReportsFolder(backend: string, label: string | null, root
  * Where a run writes its reports until it completes: a folder beside `folder`, which keeps the last
  * complete run's reports meanwhile. A run cut short, or rejected before it starts, never touches them.
  */
-function incomingFolder(folder: string): string {
+export function incomingFolder(folder: string): string {
   return `${folder}.incoming`;
 }
 
@@ -122,6 +126,25 @@ export interface SuiteRevision {
   localChanges: boolean | null;
 }
 
+/**
+ * A rerun merged into a run's record (--rerun): the scenarios it ran again, whose verdicts and evidence
+ * replaced theirs in the record and in every output of the folder, and when. The rest of the record is
+ * the run's as it first ran (its startedAt, suite, metadata); a rerun's own differences are here.
+ */
+export interface RerunRecord {
+  /** When the rerun started and ended, ISO 8601 in UTC. */
+  startedAt: string;
+  finishedAt: string;
+  /** The suite that judged the rerun. */
+  suite: SuiteRevision | null;
+  /** The scenarios run again, by location (features/x.feature:LINE). */
+  scenarios: string[];
+  /** Its own cucumber messages and HTML (messages.ndjson, cucumber.html), relative to the reports folder, e.g. `reruns/1`. */
+  folder: string;
+  /** The testbed's facts of the rerun that differ from the run's metadata (an agent's boot time, or another Wine). */
+  metadata: Record<string, string>;
+}
+
 /** Records written before runs named their function were all of it: the suite then had one page. */
 const FUNCTION_OF_OLDER_RECORDS = 'WSARecvDisconnect';
 
@@ -146,6 +169,8 @@ export interface RunRecord {
   metadata: Record<string, string>;
   counts: Record<Verdict, number>;
   results: ScenarioRecord[];
+  /** The reruns merged into this record, oldest first; absent (or empty) for a run never rerun. */
+  reruns?: RerunRecord[];
 }
 
 export function countVerdicts(results: readonly { verdict: Verdict }[]): Record<Verdict, number> {
@@ -255,6 +280,22 @@ export function parseRunRecord(text: string, display: string): RunRecord {
     };
   });
   const facts = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  const reruns = data.reruns ?? [];
+  const isRerun = (r: unknown): r is RerunRecord =>
+    isRecord(r) &&
+    typeof r.startedAt === 'string' &&
+    !Number.isNaN(Date.parse(r.startedAt)) &&
+    typeof r.finishedAt === 'string' &&
+    !Number.isNaN(Date.parse(r.finishedAt)) &&
+    (r.suite === null || isRecord(r.suite)) &&
+    Array.isArray(r.scenarios) &&
+    r.scenarios.every((l) => typeof l === 'string') &&
+    typeof r.folder === 'string' &&
+    isRecord(r.metadata) &&
+    Object.values(r.metadata).every((v) => typeof v === 'string');
+  if (!Array.isArray(reruns) || !reruns.every(isRerun)) {
+    throw new InputError(`${display}: reruns must be a list of { startedAt, finishedAt, suite, scenarios, folder, metadata }`);
+  }
   return {
     function: fn,
     backend: data.backend,
@@ -269,6 +310,14 @@ export function parseRunRecord(text: string, display: string): RunRecord {
     metadata: facts,
     counts: countVerdicts(results),
     results,
+    reruns: reruns.map(({ startedAt, finishedAt, suite: by, scenarios, folder, metadata: differ }) => ({
+      startedAt,
+      finishedAt,
+      suite: by,
+      scenarios,
+      folder,
+      metadata: differ,
+    })),
   };
 }
 

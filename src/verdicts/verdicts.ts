@@ -41,6 +41,8 @@ function verdictOfError(type: string, strength: string | null): ObservedVerdict 
 export interface Attachment {
   mediaType: string;
   body: string;
+  /** The name it was attached with (`call-log.txt`), or null. */
+  fileName: string | null;
 }
 
 /** A scenario's result in this run: its record in verdicts.json, and the evidence attached to it. */
@@ -162,44 +164,18 @@ export function requirementVerdict(verdicts: readonly Verdict[]): Verdict {
 }
 
 /**
- * Collects envelopes and yields a ScenarioResult as each test case finishes (retries are ignored until
- * their last attempt).
+ * Where each pickle of cucumber's messages is, as verdicts.json locates a scenario: `features/x.feature:LINE`,
+ * the line of its scenario or of its Examples row (a pickle's own location is its outline's, for every row).
  */
-export class VerdictCollector {
-  private readonly features = new Map<string, string>();
-  private readonly pickles = new Map<string, messages.Pickle>();
-  private readonly testCases = new Map<string, messages.TestCase>();
-  private readonly started = new Map<string, { testCaseId: string; results: messages.TestStepResult[]; attachments: Attachment[] }>();
+export class ScenarioLocations {
+  /** The feature's name, by its file. */
+  readonly features = new Map<string, string>();
   private readonly lines = new Map<string, number>();
-  readonly results: ScenarioResult[] = [];
-  /** The backend's run metadata, from the first scenario that carries it. */
-  metadata: Record<string, string> = {};
 
-  constructor(
-    /** The catalogue's facts of a requirement, by ID; null for an ID it does not know (lint:trace reports those). */
-    private readonly requirementFacts: (id: string) => RequirementFacts | null,
-    private readonly findExpectation: (scenario: { requirement: string | null; name: string; location: string }) => Expectation | null,
-    private readonly onResult: (result: ScenarioResult) => void = () => undefined,
-  ) {}
-
+  /** Reads a gherkin document's scenarios and rows; other envelopes are not its business. */
   add(envelope: messages.Envelope): void {
-    if (envelope.gherkinDocument) this.indexDocument(envelope.gherkinDocument);
-    else if (envelope.pickle) this.pickles.set(envelope.pickle.id, envelope.pickle);
-    else if (envelope.testCase) this.testCases.set(envelope.testCase.id, envelope.testCase);
-    else if (envelope.testCaseStarted) {
-      this.started.set(envelope.testCaseStarted.id, { testCaseId: envelope.testCaseStarted.testCaseId, results: [], attachments: [] });
-    } else if (envelope.testStepFinished) {
-      this.started.get(envelope.testStepFinished.testCaseStartedId)?.results.push(envelope.testStepFinished.testStepResult);
-    } else if (envelope.attachment?.testCaseStartedId) {
-      const { mediaType, body } = envelope.attachment;
-      this.started.get(envelope.attachment.testCaseStartedId)?.attachments.push({ mediaType, body });
-    } else if (envelope.testCaseFinished && !envelope.testCaseFinished.willBeRetried) {
-      this.finish(envelope.testCaseFinished.testCaseStartedId);
-    }
-  }
-
-  private indexDocument(doc: messages.GherkinDocument): void {
-    if (!doc.uri || !doc.feature) return;
+    const doc = envelope.gherkinDocument;
+    if (!doc?.uri || !doc.feature) return;
     this.features.set(doc.uri, doc.feature.name);
     const visit = (children: readonly (messages.FeatureChild | messages.RuleChild)[]): void => {
       for (const child of children) {
@@ -213,25 +189,77 @@ export class VerdictCollector {
     visit(doc.feature.children);
   }
 
+  /** `features/x.feature:LINE` of a pickle whose document was added. */
+  of(pickle: messages.Pickle): string {
+    const astId = pickle.astNodeIds[pickle.astNodeIds.length - 1] ?? '';
+    return `${pickle.uri}:${this.lines.get(astId) ?? 0}`;
+  }
+}
+
+/**
+ * Collects envelopes and yields a ScenarioResult as each test case finishes (retries are ignored until
+ * their last attempt).
+ */
+export class VerdictCollector {
+  private readonly locations = new ScenarioLocations();
+  private readonly pickles = new Map<string, messages.Pickle>();
+  private readonly testCases = new Map<string, messages.TestCase>();
+  private readonly started = new Map<string, { testCaseId: string; workerId: string; results: messages.TestStepResult[]; attachments: Attachment[] }>();
+  readonly results: ScenarioResult[] = [];
+  /**
+   * The backend's run metadata, as the worker that attached it first last attached it: a testbed attaches
+   * its facts again when they change (support/hooks.ts), and each of a parallel run's workers has a testbed
+   * of its own, whose facts are told whole, not mixed with another's.
+   */
+  metadata: Record<string, string> = {};
+  /** The worker whose metadata that is (a serial run's scenarios have no worker id: ''); null until one reports. */
+  private metadataWorker: string | null = null;
+
+  constructor(
+    /** The catalogue's facts of a requirement, by ID; null for an ID it does not know (lint:trace reports those). */
+    private readonly requirementFacts: (id: string) => RequirementFacts | null,
+    private readonly findExpectation: (scenario: { requirement: string | null; name: string; location: string }) => Expectation | null,
+    private readonly onResult: (result: ScenarioResult) => void = () => undefined,
+  ) {}
+
+  add(envelope: messages.Envelope): void {
+    if (envelope.gherkinDocument) this.locations.add(envelope);
+    else if (envelope.pickle) this.pickles.set(envelope.pickle.id, envelope.pickle);
+    else if (envelope.testCase) this.testCases.set(envelope.testCase.id, envelope.testCase);
+    else if (envelope.testCaseStarted) {
+      const { id, testCaseId, workerId } = envelope.testCaseStarted;
+      this.started.set(id, { testCaseId, workerId: workerId ?? '', results: [], attachments: [] });
+    } else if (envelope.testStepFinished) {
+      this.started.get(envelope.testStepFinished.testCaseStartedId)?.results.push(envelope.testStepFinished.testStepResult);
+    } else if (envelope.attachment?.testCaseStartedId) {
+      const { mediaType, body, fileName } = envelope.attachment;
+      this.started.get(envelope.attachment.testCaseStartedId)?.attachments.push({ mediaType, body, fileName: fileName ?? null });
+    } else if (envelope.testCaseFinished && !envelope.testCaseFinished.willBeRetried) {
+      this.finish(envelope.testCaseFinished.testCaseStartedId);
+    }
+  }
+
   private finish(testCaseStartedId: string): void {
     const run = this.started.get(testCaseStartedId);
     const testCase = run && this.testCases.get(run.testCaseId);
     const pickle = testCase && this.pickles.get(testCase.pickleId);
     if (!run || !pickle) return;
-    const astId = pickle.astNodeIds[pickle.astNodeIds.length - 1] ?? '';
-    const location = `${pickle.uri}:${this.lines.get(astId) ?? 0}`;
+    const location = this.locations.of(pickle);
     const requirement = tagValue(pickle.tags, 'req');
     const facts = requirement === null ? null : this.requirementFacts(requirement);
     const strength = facts?.strength ?? null;
-    const runMetadata = run.attachments.find((a) => a.mediaType === RUN_METADATA_MEDIA);
-    if (runMetadata && Object.keys(this.metadata).length === 0) this.metadata = JSON.parse(runMetadata.body) as Record<string, string>;
+    const runMetadata = run.attachments.filter((a) => a.mediaType === RUN_METADATA_MEDIA).at(-1);
+    if (runMetadata && (this.metadataWorker ?? run.workerId) === run.workerId) {
+      this.metadataWorker = run.workerId;
+      this.metadata = JSON.parse(runMetadata.body) as Record<string, string>;
+    }
     const seen = observedVerdict(run.results, run.attachments, strength);
     const expectation = this.findExpectation({ requirement, name: pickle.name, location });
     const { verdict, detail } = applyExpectation(seen.observed, seen.detail, expectation);
     const result: ScenarioResult = {
       id: pickle.id,
       name: pickle.name,
-      feature: this.features.get(pickle.uri) ?? pickle.uri,
+      feature: this.locations.features.get(pickle.uri) ?? pickle.uri,
       location,
       requirement,
       strength,

@@ -27,6 +27,11 @@ const WINE_DEVIATION = 'errors.wsanotinitialised';
  */
 const WINE_TAGS = `@req:${WINE_DEVIATION} or @req:remarks.tcp-reset-queued-data or @req:returns.zero-on-success`;
 
+/** The one browser global the page's checks use (the suite is type-checked without the DOM's types). */
+interface BrowserWindow {
+  getComputedStyle(element: unknown): { borderTopStyle: string };
+}
+
 const catalogue = functionCatalogue();
 const statements = pageStatements(readFileSync(pageFile(catalogue), 'utf8'));
 
@@ -97,9 +102,10 @@ if (!existsSync(CHROMIUM)) {
       await page.goto(pathToFileURL(annotated).href);
       const claim = page.locator(`#${statementAnchor('-remarks/p2/s3')} .claim[data-requirement="remarks.tcp-reset-queued-data"]`);
       assert.match(await claim.innerText(), /MUST/);
+      // In the matrix's order of columns: the Winsock implementation first, the reference simulator after it.
       assert.deepEqual(await claim.locator('.run').evaluateAll((runs) => runs.map((r) => `${r.getAttribute('data-run')} ${r.getAttribute('data-verdict')}`)), [
-        'simulator PASS',
         'wine XFAIL',
+        'simulator PASS',
       ]);
       const untested = page.locator('.claim[data-requirement="remarks.no-blocking-call-in-apc"]').first();
       assert.match(await untested.innerText(), /CLIENT\s+no test: The outcome is undefined behaviour/);
@@ -133,6 +139,44 @@ if (!existsSync(CHROMIUM)) {
         .first()
         .waitFor();
       await page.screenshot({ path: path.join(SCREENSHOTS, 'annotated-page-wine-evidence.png') });
+    });
+
+    it('shows beside the verdicts, apart from them, what Windows is known to do, cited; the matrix too', async () => {
+      await page.goto(pathToFileURL(annotated).href);
+      const claim = page.locator(`#${statementAnchor('-remarks/p2/s3')} .claim[data-requirement="remarks.tcp-reset-queued-data"]`);
+      const evidence = claim.locator('details.windows-evidence');
+      await evidence.scrollIntoViewIfNeeded();
+      assert.match(
+        await evidence.locator('summary').innerText(),
+        /^what Windows is known to do \(cited\): Microsoft documentation: 1 agrees, 1 contradicts; some not found$/,
+      );
+      const contradiction = evidence.locator('li[data-bearing="contradicts"]').first();
+      assert.equal(await contradiction.isVisible(), false, 'closed until the reader opens it');
+      await evidence.locator('summary').click();
+      assert.match(
+        await contradiction.innerText(),
+        /^contradicts the rule · Microsoft documentation, WSPRecvDisconnect[^]*LPWSPRECVDISCONNECT callback function \(ws2spi\.h\), Remarks/,
+      );
+      assert.equal(
+        await contradiction.locator('a').getAttribute('href'),
+        'https://learn.microsoft.com/en-us/windows/win32/api/ws2spi/nc-ws2spi-lpwsprecvdisconnect',
+      );
+      assert.match(await evidence.locator('.not-found').innerText(), /^not found: No public test shows Windows resetting/);
+      // Evidence, not a verdict: no badge, no verdict attribute, and a look of its own; the run's verdicts stand apart.
+      assert.equal(await evidence.locator('.badge, [data-verdict]').count(), 0);
+      assert.equal(await evidence.evaluate((e) => (globalThis as unknown as BrowserWindow).getComputedStyle(e).borderTopStyle), 'dashed');
+      assert.deepEqual(await claim.locator('.run').evaluateAll((runs) => runs.map((r) => r.getAttribute('data-verdict'))), ['PASS', 'XFAIL']);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'annotated-page-windows-evidence.png') });
+
+      await page.goto(pathToFileURL(path.join(work, 'matrix.html')).href);
+      const row = page.locator('tr[data-requirement="remarks.tcp-reset-queued-data"]');
+      const inMatrix = row.locator('td.rule details.windows-evidence');
+      await inMatrix.scrollIntoViewIfNeeded();
+      await inMatrix.locator('summary').click();
+      assert.match(await inMatrix.innerText(), /contradicts the rule · Microsoft documentation/);
+      assert.equal(await inMatrix.locator('.badge, [data-verdict]').count(), 0);
+      assert.deepEqual(await row.locator('td.cell').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-verdict'))), ['PASS', 'XFAIL']);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'matrix-windows-evidence.png') });
     });
 
     it('asked for nothing beyond the files on disk', () => {

@@ -91,11 +91,11 @@ export interface Ran {
   stderr: string;
 }
 
-/** Run one of the suite's programs, JavaScript or TypeScript (through ts-node, as npm's scripts do). */
-export function run(script: string, args: readonly string[]): Promise<Ran> {
+/** Run one of the suite's programs, JavaScript or TypeScript (through ts-node, as npm's scripts do), in `cwd` (default the repository). */
+export function run(script: string, args: readonly string[], cwd = REPO_ROOT): Promise<Ran> {
   const loader = script.endsWith('.ts') ? ['-r', 'ts-node/register'] : [];
   return new Promise((resolve) => {
-    execFile(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...loader, path.join(REPO_ROOT, script), ...args], { cwd, timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });

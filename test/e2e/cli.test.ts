@@ -1,15 +1,28 @@
 // The command line: bad input is one line and exit code 2; a run is deterministic.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { parseArguments } from '../../src/cli/run-arguments';
-import { runSuite } from '../../src/run/run-suite';
+import { run } from '../../src/cli/run';
+import { runCommand } from '../../src/cli/command';
+import { runSuite, type RunSummary } from '../../src/run/run-suite';
+import { NothingToRerun } from '../../src/run/rerun';
 import type { RunOptions } from '../../src/run/options';
 import { REPO_ROOT } from '../../src/core/paths';
+import { functionCatalogue } from '../../src/catalogue/catalogue';
+import { buildMatrix } from '../../src/report/matrix';
+import { readRunFolder } from '../../src/report/sources';
 import { suiteRevision } from '../../src/verdicts/run-identity';
-import { scratchDir } from '../scratch';
+import { countVerdicts, readRunRecord, runFiles, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
+import type { Verdict } from '../../src/verdicts/meanings';
+import { scratchDir, treeOf } from '../scratch';
+import { copyOfSharedRun } from './shared-runs';
+import { assertFilesAgree } from './outputs-agree';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'conformance.js');
 
@@ -47,7 +60,7 @@ describe('arguments', () => {
     assert.throws(() => parseArguments(['--expectations', 'expectations/reactos.yaml']), /--expectations expectations\/reactos\.yaml: no such file/);
     assert.throws(() => parseArguments(['features/nothing.feature:3']), /features\/nothing\.feature: no such feature file/);
     assert.throws(() => parseArguments(['README.md']), /'README\.md' is neither an option nor a feature file/);
-    assert.throws(() => parseArguments(['--rerun', '--reports', scratchDir('cli-no-run')]), /--rerun: .*verdicts\.json: missing/);
+    assert.throws(() => parseArguments(['--rerun-from', scratchDir('cli-no-run')]), /--rerun: .*verdicts\.json: missing/);
   });
 
   for (const args of [['--backend', 'dos'], ['--tags', '(@a'], ['--label', ''], ['features/errors.feature:x']]) {
@@ -61,11 +74,21 @@ describe('arguments', () => {
   }
 });
 
+/** The steps and hooks cucumber loaded for the first run of this process: it loads them once per process. */
+let support: ISupportCodeLibrary | undefined;
+
+/** A run in this process, as the command makes it (without its lines). */
+async function runHere(options: RunOptions): Promise<RunSummary> {
+  const summary = await runSuite(options, () => undefined, support);
+  support = summary.support;
+  return summary;
+}
+
 describe('a simulator run', () => {
   it('gives identical verdicts and evidence twice', async () => {
     const options: RunOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: true };
-    const first = await runSuite(options, () => undefined);
-    const second = await runSuite(options, () => undefined, first.support);
+    const first = await runHere(options);
+    const second = await runHere(options);
     const shape = (run: typeof first) => JSON.stringify(run.results.map((r) => [r.location, r.verdict, r.detail, r.attachments]));
     assert.ok(first.results.length > 30);
     assert.equal(shape(first), shape(second));
@@ -134,7 +157,7 @@ describe('the suite revision a run records', () => {
 });
 
 describe('a file named on the command line that is not there', () => {
-  for (const args of [['--expectations', 'no/such.yaml'], ['features/nothing.feature:3'], ['--rerun', '--reports', 'no/such/folder']]) {
+  for (const args of [['--expectations', 'no/such.yaml'], ['features/nothing.feature:3'], ['--rerun-from', 'no/such/folder']]) {
     it(`is one line and exit 2: ${args.join(' ')}`, () => {
       const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
       assert.equal(run.status, 2);
@@ -178,28 +201,154 @@ describe('a labelled run with its own expectations', () => {
     assert.equal(rejected.stderr, `winsock-conformance: ${path.relative(REPO_ROOT, expectations)}:3: unknown requirement ID 'no.such.rule'\n`);
     assert.equal(readFileSync(path.join(reports, 'verdicts.json'), 'utf8'), before);
   });
+});
 
-  it('--rerun runs again only what was not PASS, and says when there is nothing left', () => {
-    const first = run('features/errors.feature:17', 'features/errors.feature:18', 'features/return-value.feature:14');
-    assert.equal(first.status, 0, first.stderr);
-    const record = JSON.parse(readFileSync(path.join(reports, 'verdicts.json'), 'utf8')) as { results: { location: string; verdict: string }[] };
-    assert.equal(record.results.length, 3);
-    // As if the last run had failed one scenario.
-    (record.results[1] as { verdict: string }).verdict = 'FAIL';
-    writeFileSync(path.join(reports, 'verdicts.json'), JSON.stringify(record));
-    const again = run('--rerun');
-    assert.equal(again.status, 0, again.stderr);
-    const rerun = JSON.parse(readFileSync(path.join(reports, 'verdicts.json'), 'utf8')) as { results: { location: string }[] };
+describe('--rerun', () => {
+  /** The verdicts a rerun runs again, and some it leaves as they were. */
+  const AGAIN: readonly Verdict[] = ['FAIL', 'XPASS', 'BROKEN', 'TIMEOUT'];
+  const KEPT: readonly Verdict[] = ['XFAIL', 'OPTIONAL', 'N/A'];
+
+  /** npm test's simulator run copied, with some of its PASS scenarios recorded as `verdicts` instead. */
+  async function lastRun(verdicts: readonly Verdict[]): Promise<{ folder: string; record: RunRecord; changed: string[] }> {
+    const { folder } = await copyOfSharedRun('simulator', path.join(scratchDir('cli-rerun'), 'simulator'));
+    const record = readRunRecord(folder);
+    const passed = record.results.filter((r) => r.verdict === 'PASS');
+    verdicts.forEach((verdict, i) => Object.assign(passed[i] ?? {}, { verdict }));
+    writeFileSync(runFiles(folder).verdicts, JSON.stringify(record));
+    return { folder, record: readRunRecord(folder), changed: passed.slice(0, verdicts.length).map((r) => r.location) };
+  }
+
+  it('runs again only what can change and merges it into the whole run, written elsewhere with --reports: every output tells the whole run', async () => {
+    const { folder: from, record: before, changed } = await lastRun([...AGAIN, ...KEPT]);
+    const again = changed.slice(0, AGAIN.length);
+    const into = path.join(scratchDir('cli-rerun-into'), 'simulator');
+    const untouched = treeOf(from);
+    const options = parseArguments(['--quiet', '--rerun-from', from, '--reports', into]);
+    assert.ok(options !== 'help');
+    assert.deepEqual(options.paths, again, 'FAIL, XPASS, BROKEN and TIMEOUT, not XFAIL, OPTIONAL or N/A');
+    const summary = await runHere(options);
     assert.deepEqual(
-      rerun.results.map((r) => r.location),
-      [record.results[1]?.location],
+      summary.results.map((r) => [r.location, r.verdict]),
+      again.map((location) => [location, 'PASS']),
     );
-    const nothing = run('--rerun');
-    assert.equal(nothing.status, 0);
-    assert.match(nothing.stdout, /^nothing to rerun: all 1 scenarios of the last run in .* were PASS\n$/);
-    const otherLabel = spawnSync(process.execPath, [BIN, '--rerun', '--reports', reports], { encoding: 'utf8' });
-    assert.equal(otherLabel.status, 2);
-    assert.match(otherLabel.stderr, /^winsock-conformance: --rerun: .* holds a run of simulator labelled 'ReactOS 0\.4\.15', not of simulator\n/);
+    assert.equal(summary.failed, false, 'the exit code is the whole run’s');
+    assert.deepEqual(treeOf(from), untouched, 'the run read stays as it was');
+
+    const merged = readRunRecord(into);
+    assert.deepEqual(merged, summary.merged && { ...summary.merged, counts: merged.counts });
+    assert.deepEqual(
+      merged.results.map((r) => [r.location, r.verdict]),
+      before.results.map((r) => [r.location, again.includes(r.location) ? 'PASS' : r.verdict]),
+    );
+    assert.deepEqual(merged.counts, countVerdicts(merged.results));
+    assert.equal(merged.selection, null, 'the whole suite, as the run read');
+    assert.equal(merged.startedAt, before.startedAt);
+    assert.equal(merged.reruns?.length, 1);
+    const [rerun] = merged.reruns ?? [];
+    assert.deepEqual(rerun?.scenarios, again);
+    assert.equal(rerun?.folder, 'reruns/1');
+    assert.ok(Date.parse(rerun?.startedAt ?? '') >= Date.parse(before.finishedAt ?? ''), 'the rerun is dated');
+    assert.deepEqual(readdirSync(path.join(into, 'reruns', '1')).sort(), ['cucumber.html', 'messages.ndjson']);
+    // junit.xml and the Allure results: one per scenario of the whole run, each with its merged verdict;
+    // the rerun's scenarios' results are the rerun's.
+    assertFilesAgree(into, 0);
+    const fullNames = (folder: string): Map<string, string> => {
+      const results = runFiles(folder).allureResults;
+      const byUuid = readdirSync(results)
+        .filter((f) => f.endsWith('-result.json'))
+        .map((f) => JSON.parse(readFileSync(path.join(results, f), 'utf8')) as { uuid: string; fullName: string });
+      return new Map(byUuid.map((r) => [r.uuid, r.fullName]));
+    };
+    const [earlier, now] = [fullNames(from), fullNames(into)];
+    const rerunNames = new Set(merged.results.filter((r) => again.includes(r.location)).map((r) => r.name));
+    for (const [uuid, fullName] of now) assert.equal(earlier.has(uuid), ![...rerunNames].some((name) => fullName.endsWith(`#${name}`)), fullName);
+    assert.match(readFileSync(path.join(runFiles(into).allureResults, 'environment.properties'), 'utf8'), /^reruns=4 scenarios run again /m);
+    // The matrix: the whole run, nothing left NOT RUN, and the rerun said.
+    const [column] = buildMatrix(functionCatalogue(null), [readRunFolder(into, into)]).columns;
+    assert.deepEqual([column?.selection, column?.counts, column?.summary.unknown], [null, merged.counts, []]);
+    assert.match(column?.facts.reruns ?? '', /^4 scenarios run again .* \(reruns\/1\)$/);
+  });
+
+  it('writes where it read by default, each rerun beside the last; nothing to rerun is one line', async () => {
+    const { folder, changed } = await lastRun(['FAIL']);
+    await runHere(parseArguments(['--quiet', '--rerun-from', folder]) as RunOptions);
+    const record = readRunRecord(folder);
+    assert.equal(record.reruns?.length, 1);
+    assert.equal(record.results.find((r) => r.location === changed[0])?.verdict, 'PASS');
+    assert.deepEqual(readdirSync(path.dirname(folder)), ['simulator'], 'nothing of the rerun is left beside the folder');
+    // A second failure recorded in the merged run: its rerun is the second.
+    record.results[0] = { ...(record.results[0] as ScenarioRecord), verdict: 'TIMEOUT' };
+    writeFileSync(runFiles(folder).verdicts, JSON.stringify(record));
+    await runHere(parseArguments(['--quiet', '--rerun-from', folder]) as RunOptions);
+    const twice = readRunRecord(folder);
+    assert.deepEqual(
+      twice.reruns?.map((r) => [r.folder, r.scenarios]),
+      [
+        ['reruns/1', [changed[0]]],
+        ['reruns/2', [record.results[0]?.location]],
+      ],
+    );
+    assert.ok(existsSync(path.join(folder, 'reruns', '1', 'messages.ndjson')), 'the first rerun’s messages stay');
+    assert.throws(
+      () => parseArguments(['--rerun-from', folder]),
+      (error: Error) =>
+        error instanceof NothingToRerun &&
+        error.message === `nothing to rerun: none of the ${twice.results.length} scenarios of the last run in ${folder} is FAIL, XPASS, BROKEN or TIMEOUT`,
+    );
+  });
+
+  it('reads the run of its backend, label, options and expectations, and names what differs in one line', async () => {
+    const { folder } = await lastRun(['FAIL']);
+    // --reports names where the whole run goes: --rerun still reads the run's own folder.
+    assert.throws(
+      () => parseArguments(['--rerun', '--label', 'Nobody', '--reports', folder]),
+      /^InputError: --rerun: reports\/simulator-nobody\/verdicts\.json: missing/,
+    );
+    assert.throws(
+      () => parseArguments(['--rerun-from', folder, '--label', 'ReactOS 0.4.15']),
+      /--rerun: .* holds a run of simulator, not of simulator labelled 'ReactOS 0\.4\.15'$/,
+    );
+    assert.throws(
+      () => parseArguments(['--rerun-from', folder, '--backend-option', 'mutant=fin-sent']),
+      /--rerun: .* holds a run with no backend option, not --backend-option mutant=fin-sent: rerun it as it ran$/,
+    );
+    const expectations = path.join(scratchDir('cli-rerun-expectations'), 'simulator.yaml');
+    writeFileSync(expectations, 'backend: simulator\nexpectations: []\n');
+    assert.throws(
+      () => parseArguments(['--rerun-from', folder, '--expectations', expectations]),
+      /--rerun: .*simulator\.yaml is not the expectations the run in .* was judged by \(none\): run the whole suite$/,
+    );
+  });
+});
+
+describe('an agent that cannot be reached', () => {
+  it('is one line and exit 2 before the first scenario, and no reports are begun or replaced', async () => {
+    // A port nobody listens on: one just freed.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const parent = scratchDir('cli-unreachable');
+    const reports = path.join(parent, 'winsock');
+    mkdirSync(reports);
+    writeFileSync(runFiles(reports).verdicts, '{"the last good run": true}');
+    const before = treeOf(parent);
+    let said = '';
+    const stderr = new Writable({ write: (chunk: Buffer, _encoding, done) => done(void (said += chunk.toString())) });
+    const code = await runCommand(
+      'winsock-conformance',
+      run,
+      ['--backend', 'winsock', '--backend-option', `agent=tcp://127.0.0.1:${port}`, '--reports', reports],
+      stderr,
+    );
+    assert.equal(code, 2);
+    assert.match(
+      said,
+      new RegExp(
+        `^winsock-conformance: the agent at tcp://127\\.0\\.0\\.1:${port} cannot be reached \\(cannot reach the agent at 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED [^)]*\\): start it, or name the one running with --backend-option agent=tcp://HOST:PORT\\n$`,
+      ),
+    );
+    assert.deepEqual(treeOf(parent), before, 'the reports folder, and beside it, as they were');
   });
 });
 

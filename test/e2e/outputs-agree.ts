@@ -245,7 +245,7 @@ async function checkMatrix(page: Page, matrix: string, column: number, records: 
     assert.equal(unobservedCells.get(requirement), observedKept && lacked.length > 0 ? lacked.join(' and ') : null, `matrix: ${requirement}, what it lacked`);
   }
   // The headline never says every MUST is kept while one was not established (qualified, or N/A).
-  const headline = await page.locator('.verdict-line .line').nth(column).innerText();
+  const headline = (await page.locator('.verdict-line').nth(column).getAttribute('data-line')) ?? '';
   const qualifiedMust = records.some(
     (r) => r.strength === 'MUST' && r.observed === 'PASS' && lackedObservers({ verdict: r.observed, unobserved: r.unobserved }).length > 0,
   );

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, before } from 'node:test';
 import { extract } from 'tar';
-import { scratchDir } from '../scratch';
+import { scratchDir, treeOf } from '../scratch';
 import { run } from './cli-process';
 
 const SELECTION = ['--tags', '@req:remarks.no-icmp or @req:errors.wsanotinitialised'];
@@ -40,10 +40,16 @@ describe('npm run report', { timeout: 180_000 }, () => {
     assert.match(same.stdout, /: 0 of \d+ requirements changed verdict\n/);
   });
 
-  it('--bundle packs the matrix and each run’s reports, whose links all resolve inside it', async () => {
-    const file = path.join(work, 'hand-over.tar.gz');
-    const report = await run('bin/conformance.js', ['report', '--out', work, '--bundle', file, good, icmp]);
+  it('--bundle packs the matrix and each run’s reports, whose links all resolve inside it, and changes no reports folder', async () => {
+    const file = path.join(scratchDir('report-hand-over'), 'hand-over.tar.gz');
+    // Run where its default reports folder (reports/, with the shared matrix) is one of the test's own.
+    const cwd = scratchDir('report-bundle-cwd');
+    const runsBefore = treeOf(work);
+    const report = await run('bin/conformance.js', ['report', '--bundle', file, good, icmp], cwd);
     assert.equal(report.code, 0, report.stderr);
+    assert.ok(!existsSync(path.join(cwd, 'reports')), 'the bundle wrote into the reports folder');
+    assert.deepEqual(treeOf(work), runsBefore, "the bundle changed the runs' folders");
+    assert.match(report.stdout, /^allure: hand-over\/simulator\/allure-report\/index\.html \(\d+ results/m);
     assert.match(report.stdout, /^bundle: .*hand-over\.tar\.gz \([\d.]+ MB: hand-over\/matrix\.html, 2 runs, 0 pcap files\)$/m);
     const unpacked = scratchDir('report-bundle');
     await extract({ file, cwd: unpacked });
@@ -54,13 +60,18 @@ describe('npm run report', { timeout: 180_000 }, () => {
     const local = [...html.matchAll(/href="([^"#?]+)[^"]*"/g)].map((m) => decodeURIComponent(m[1] as string)).filter((href) => !/^[a-z]+:/.test(href));
     assert.ok(local.some((href) => href === 'icmp-sent/allure-report/index.html'));
     for (const href of new Set(local)) assert.ok(existsSync(path.join(root, href)), `matrix.html links ${href}, which the bundle lacks`);
-    assert.match(html, /<th>Model B<small>simulator \(mutant=icmp-sent\)<\/small>/);
+    assert.match(html, />Model B<small>simulator \(mutant=icmp-sent\)<\/small><small>only /);
+    assert.match(html, /How to read it: <a href="interpreting\.md">/, 'the bundle’s own interpreting.md');
   });
 
   it('refuses bad input in one line, exit 2', async () => {
     for (const [args, message] of [
       [['--diff', good], 'winsock-conformance report: --diff compares two runs: --diff OLD NEW, not 1 folders\n'],
       [['--bundle', 'x.zip', good], 'winsock-conformance report: --bundle x.zip: name a .tar.gz file\n'],
+      [
+        ['--bundle', 'x.tar.gz', good],
+        'winsock-conformance report: --bundle writes the archive only, and leaves the reports folder as it is: --out has nothing to write\n',
+      ],
       [['--diff', good, path.join(work, 'nothing')], `winsock-conformance report: ${path.join(work, 'nothing')}: no such folder\n`],
     ] as const) {
       const rejected = await run('bin/conformance.js', ['report', '--no-allure', '--out', work, ...args]);

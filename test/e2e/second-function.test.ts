@@ -86,6 +86,17 @@ function catalogue(): string {
   ].join('\n');
 }
 
+/** Its Windows evidence: the stand-in is made up, so there is none to cite, and the file says so. */
+const WINDOWS_EVIDENCE = [
+  'function: shutdown',
+  'searched:',
+  "  - nowhere, since the stand-in page is made up for the suite's own tests",
+  'entries:',
+  '  - id: returns.zero-on-success',
+  '    notFound: A made-up function has no Windows behaviour to cite.',
+  '',
+].join('\n');
+
 interface Ran {
   code: number;
   stdout: string;
@@ -115,6 +126,7 @@ describe('a second function, added as data', () => {
     mkdirSync(path.join(root, 'pages'));
     writeFileSync(path.join(root, 'pages', 'shutdown.md'), PAGE);
     writeFileSync(path.join(suite, 'spec', 'shutdown.yaml'), catalogue());
+    writeFileSync(path.join(suite, 'spec', 'shutdown.windows-evidence.yaml'), WINDOWS_EVIDENCE);
     mkdirSync(path.join(suite, 'features', 'shutdown'));
     writeFileSync(path.join(suite, 'features', 'shutdown', 'return-value.feature'), FEATURE);
   });
@@ -126,6 +138,8 @@ describe('a second function, added as data', () => {
     const total = pageStatements(PAGE).length;
     assert.match(result.stdout, new RegExp(`^shutdown: page: ${total}/${total} statements claimed \\(\\.\\./pages/shutdown\\.md\\)$`, 'm'));
     assert.match(result.stdout, /^WSARecvDisconnect: traced: (\d+)\/\1 requirements /m);
+    assert.match(result.stdout, /^shutdown: windows evidence: 1\/1 entries \(0 with evidence of Windows, 1 none found\); 0\/0 source citations /m);
+    assert.match(result.stdout, /^WSARecvDisconnect: windows evidence: (\d+)\/\1 entries /m);
   });
 
   it("--list takes the function's catalogue and features; the default function's leave the other's out", async () => {
@@ -166,8 +180,11 @@ describe('a second function, added as data', () => {
 
     const rerun = await run(['bin/conformance.js', '--function', 'shutdown', '--rerun']);
     assert.equal(rerun.code, 0, rerun.stderr);
-    assert.match(rerun.stdout, /^nothing to rerun: all 1 scenarios of the last run in reports\/shutdown\/simulator were PASS$/m);
-    const wrongFunction = await run(['bin/conformance.js', '--rerun', '--reports', folder]);
+    assert.match(
+      rerun.stdout,
+      /^nothing to rerun: none of the 1 scenarios of the last run in reports\/shutdown\/simulator is FAIL, XPASS, BROKEN or TIMEOUT$/m,
+    );
+    const wrongFunction = await run(['bin/conformance.js', '--rerun-from', folder]);
     assert.equal(wrongFunction.code, 2);
     assert.match(wrongFunction.stderr, /holds a run of shutdown on simulator, not of WSARecvDisconnect on simulator$/m);
 

@@ -12,6 +12,7 @@ const controller: ControllerFacts = {
   capture: 'tcpdump on lo',
   runs: { wine: 'wine-8.0 (Debian 8.0~repack-4)', nodeExe: 'v22.23.3' },
   bootMs: 912.4,
+  wire: { notObservedBecause: 'no scenario connected' },
 };
 const agent: AgentFacts = {
   implementation: 'winsock-conformance node agent',
@@ -53,12 +54,14 @@ describe('run facts', () => {
     const facts = runFacts({ ...controller, agentAddress: 'tcp://10.0.0.5:7777', runs: null }, null, 'connection refused');
     assert.deepEqual(Object.keys(facts).sort(), [
       'backend',
+      'controller: TCP/IP on the wire',
       'controller: agent address',
       'controller: agent boot ms',
       'controller: agent error',
       'controller: capture',
       'controller: host',
       'controller: suite revision',
+      'controller: wire fingerprint',
     ]);
   });
 });

@@ -5,8 +5,13 @@ import { describe, it } from 'node:test';
 import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { pageCoverage } from '../../src/catalogue/anchors';
 import { pageStatements } from '../../src/catalogue/statements';
-import { buildMatrix } from '../../src/report/matrix';
+import { buildMatrix, type RunSource } from '../../src/report/matrix';
+import { windowsEvidenceOf } from '../../src/catalogue/windows-evidence';
+import { countVerdicts, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { renderAnnotatedPage, statementAnchor } from '../../src/report/annotated-page';
+import { parseRunRecord } from '../../src/verdicts/run-record';
+import { escapeHtml } from '../../src/run-outputs/keys';
+import { WINE_WIRE_FACT } from '../../src/testbeds/agent-controller/facts';
 import { PAGE, PAGE_TEXT, replaceInStatement, statement, STATEMENTS } from '../page-edits';
 
 const catalogue = functionCatalogue();
@@ -30,6 +35,34 @@ describe('the annotated page', () => {
     assert.doesNotMatch(html, /<script|src="http/);
   });
 
+  it('puts beside each claim what Windows is known to do, cited, apart from the verdicts', () => {
+    const matrix = buildMatrix(catalogue, [], null, windowsEvidenceOf(catalogue));
+    const html = renderAnnotatedPage(catalogue, pageCoverage(catalogue, STATEMENTS, PAGE), matrix, options);
+    for (const r of catalogue.requirements) assert.ok(html.includes(`<details class="windows-evidence" data-windows-evidence="${r.id}">`), r.id);
+    const reset =
+      new RegExp(`id="${statementAnchor('-remarks/p2/s3')}"[^]*?<div class="claim" data-requirement="remarks\\.tcp-reset-queued-data">([^]*?)</div>`).exec(
+        html,
+      )?.[1] ?? '';
+    assert.match(
+      reset,
+      /<details class="windows-evidence" data-windows-evidence="remarks\.tcp-reset-queued-data"><summary><span class="windows-label">what Windows is known to do \(cited\)<\/span>: /,
+    );
+    assert.match(
+      reset,
+      /<span class="bearing bearing-contradicts">contradicts the rule<\/span>[^]*?href="https:\/\/learn\.microsoft\.com\/en-us\/windows\/win32\/api\/ws2spi\/nc-ws2spi-lpwsprecvdisconnect"/,
+    );
+    assert.match(reset, /<p class="not-found">not found: No public test shows Windows resetting/);
+    assert.match(html, /<p class="meta">“what Windows is known to do \(cited\)” is public evidence /);
+  });
+
+  it("names beside each run what its facts name: where the agent contradicts the controller, and Wine's TCP/IP", () => {
+    const record = parseRunRecord(JSON.stringify({ backend: 'wine', results: [] }), 'v.json');
+    const note = "Wine runs on the host's TCP/IP: the agent says Windows NT 10.0.19045 under Wine 8.0, and the wire shows Linux's TCP/IP";
+    const run = { folder: 'reports/wine', record, facts: { [WINE_WIRE_FACT]: note }, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} };
+    const html = renderAnnotatedPage(catalogue, pageCoverage(catalogue, pageStatements(PAGE_TEXT), PAGE), buildMatrix(catalogue, [run]), options);
+    assert.ok(html.includes(`<small class="named-fact">${escapeHtml(`${WINE_WIRE_FACT}: ${note}`)}</small>`));
+  });
+
   it('says so where the catalogue no longer matches the page', () => {
     const html = render(replaceInStatement(PAGE_TEXT, statement('-remarks/p2/s5'), 'ICMP', 'IGMP'));
     assert.match(html, /<div class="problems"><b>The catalogue does not match this page<\/b> \(2 problems;/);
@@ -37,5 +70,49 @@ describe('the annotated page', () => {
       html,
       new RegExp(`id="${statementAnchor('-remarks/p2/s5')}"[^>]*><div class="text">In no case will an IGMP error[^]*?claimed by no entry of the catalogue`),
     );
+  });
+
+  it('says what several runs share once, after their names, with the matrix’s note that says the rest', () => {
+    const na = { name: 'no fault injection', feature: 'Errors', location: 'features/errors.feature:31', requirement: 'errors.wsaenetdown' };
+    const run = (backend: string, backendOptions: Record<string, string>): RunSource => {
+      const results: ScenarioRecord[] = [
+        {
+          ...na,
+          strength: 'MUST',
+          section: '-returns',
+          observed: 'N/A',
+          verdict: 'N/A',
+          detail: 'cannot fail the network',
+          unobserved: [],
+          expectation: null,
+          waitedMs: 0,
+        },
+      ];
+      const record: RunRecord = {
+        function: catalogue.function,
+        backend,
+        label: null,
+        backendOptions,
+        startedAt: null,
+        finishedAt: null,
+        suite: null,
+        expectations: null,
+        selection: null,
+        metadata: {},
+        results,
+        counts: countVerdicts(results),
+      };
+      return { folder: backend, record, facts: {}, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} };
+    };
+    const matrix = buildMatrix(catalogue, [run('wine', {}), run('wine', { 'agent-kind': 'native' })]);
+    const html = renderAnnotatedPage(catalogue, pageCoverage(catalogue, pageStatements(PAGE_TEXT), PAGE), matrix, options);
+    const note = matrix.notes.find((n) => n.requirement === 'errors.wsaenetdown');
+    // Said once beside each statement the requirement claims, after both runs' names.
+    const grouped = `<div class="detail">wine, wine (agent-kind=native): cannot fail the network (<a href="matrix.html#note-${note?.number}">note ${note?.number}</a>)</div>`;
+    const claims = catalogue.requirements.find((r) => r.id === 'errors.wsaenetdown')?.anchors.length ?? 0;
+    assert.ok(claims > 0);
+    assert.equal(html.split(grouped).length - 1, claims);
+    // Elsewhere only on hover, in each badge's title.
+    assert.equal(html.replace(/ title="[^"]*"/g, '').split('cannot fail the network').length - 1, claims);
   });
 });

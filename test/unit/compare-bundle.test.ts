@@ -111,17 +111,18 @@ describe('comparing two runs', () => {
   });
 
   it('shows the changes in the matrix of the two runs: a summary and a change column', () => {
-    const source = (r: RunRecord, folder: string) => ({ folder, record: r, facts: {}, cucumberHtml: null, allureReport: null, allureIds: {} });
+    const source = (r: RunRecord, folder: string) => ({ folder, record: r, facts: {}, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} });
     const diff = diffRuns(CATALOGUE, before, after);
     const matrix = buildMatrix(CATALOGUE, [source(before, 'old'), source(after, 'new')], diff);
     const html = renderHtml(matrix, { generated: 'now' });
     assert.match(html, /<h2>Changes<\/h2><p>wine @ old -&gt; wine @ new: 2 of 4 requirements changed verdict/);
-    assert.match(html, /<th>Change<\/th><\/tr><\/thead>/);
+    assert.match(html, /<th rowspan="2">Change<\/th><\/tr>/);
     assert.match(html, /<tr id="req-b" data-requirement="b" class="changed-regression">.*<td class="change" data-change="regression">/);
     assert.match(html, /<tr id="req-c" data-requirement="c">.*<td class="change"><\/td><\/tr>/);
-    assert.match(html, /<td class="note" colspan="3">covered by/);
+    assert.match(html, /<td class="note" colspan="3"><span class="untested">covered by/);
     const text = renderMarkdown(matrix, { generated: 'now' });
-    assert.match(text, /^\| `a` \| MUST \| rule of a \| \*\*FAIL\*\*: why a1 \| \*\*PASS\*\* \| fixed: FAIL → PASS \|$/m);
+    assert.match(text, /^\| `a` \| MUST \| rule of a \| \*\*FAIL\*\* \[1\] \| \*\*PASS\*\* \| fixed: FAIL → PASS \|$/m);
+    assert.match(text, /^1\. `a`, FAIL in wine @ old:\n {3}why a1$/m);
   });
 });
 
@@ -153,7 +154,7 @@ describe('the report’s folders', () => {
 });
 
 describe('the bundle', () => {
-  it('stages each run with its files, its pcaps and links relative to the bundle’s root', () => {
+  it('stages each run with its files, its pcaps and links relative to the bundle’s root', async () => {
     const runs = scratchDir('bundle-runs');
     const run = path.join(runs, 'wine');
     mkdirSync(path.join(run, 'allure-report'), { recursive: true });
@@ -162,18 +163,27 @@ describe('the bundle', () => {
     writeFileSync(path.join(run, 'cucumber.html'), '<html>');
     writeFileSync(path.join(run, 'allure-formatter.log'), '');
     writeFileSync(path.join(run, 'allure-report', 'index.html'), '<html>');
+    mkdirSync(path.join(run, 'reruns', '1'), { recursive: true });
+    writeFileSync(path.join(run, 'reruns', '1', 'cucumber.html'), '<html>');
     const pcap = 'reception-85-data-still-queued-resets-the-tcp-connection.pcap';
     mkdirSync(path.join(run, 'pcap'));
     writeFileSync(path.join(run, 'pcap', pcap), 'packets');
+    const callLog = 'reception-85-data-still-queued-resets-the-tcp-connection.call-log.txt';
+    mkdirSync(path.join(run, 'logs'));
+    writeFileSync(path.join(run, 'logs', callLog), 'calls');
     const root = path.join(scratchDir('bundle-root'), 'hand-over');
-    const [staged] = stageRuns([run], root);
+    const [staged] = await stageRuns([run], root);
     assert.equal(staged?.name, 'wine');
     assert.equal(staged?.pcaps, 1);
     assert.equal(readFileSync(path.join(root, 'wine', 'pcap', pcap), 'utf8'), 'packets', 'the capture keeps the name the expectations cite');
     assert.equal(staged?.source.allureReport, 'wine/allure-report/index.html');
     assert.equal(staged?.source.cucumberHtml, 'wine/cucumber.html');
+    // The scenarios' evidence the matrix links: the copies in the bundle.
+    assert.equal(readFileSync(path.join(root, 'wine', 'logs', callLog), 'utf8'), 'calls');
+    assert.equal(staged?.source.files[`logs/${callLog}`], `wine/logs/${callLog}`);
+    assert.equal(staged?.source.files[`pcap/${pcap}`], `wine/pcap/${pcap}`);
     assert.equal(staged?.source.record.label, 'Wine 9.0');
-    for (const file of ['verdicts.json', 'expectations.yaml', 'cucumber.html', 'allure-report/index.html'])
+    for (const file of ['verdicts.json', 'expectations.yaml', 'cucumber.html', 'allure-report/index.html', 'reruns/1/cucumber.html'])
       assert.ok(existsSync(path.join(root, 'wine', file)), file);
     assert.ok(!existsSync(path.join(root, 'wine', 'allure-formatter.log')));
     assert.equal(readFileSync(path.join(root, 'wine', 'expectations.yaml'), 'utf8'), 'backend: wine\n');

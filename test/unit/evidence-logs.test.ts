@@ -1,12 +1,17 @@
 // The evidence a person reads without tools: the call log in strace's words (src/run-outputs/call-log.ts), the
-// wire log in tcpdump's (src/run-outputs/wire-log.ts), on one timeline from the call under test, and the pcap
-// file named after its scenario; the constants by name come from src/core/winsock.ts alone.
+// wire log in tcpdump's (src/run-outputs/wire-log.ts), on one timeline from the call under test, the pcap
+// file named after its scenario, and the files a run keeps of them (src/run-outputs/scenario-files.ts); the
+// constants by name come from src/core/winsock.ts alone.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Call, CallOutcome, WirePacket } from '../../src/core/ports';
 import { callLine, callLogText, callText, cString, describeOutcome, straceCall, straceReturn } from '../../src/run-outputs/call-log';
 import type { CallLogEntry, TimelineEvent } from '../../src/run-outputs/timeline';
 import { pcapFileName, tcpdumpLine, wireLogText, initialSequences } from '../../src/run-outputs/wire-log';
+import { scenarioFiles, writeScenarioLogs } from '../../src/run-outputs/scenario-files';
+import { scratchDir } from '../scratch';
 import {
   constantName,
   flagNames,
@@ -297,5 +302,30 @@ describe('the pcap file of a scenario', () => {
     const long = pcapFileName('features/errors.feature', 18, 'Without WSAStartup the call fails with WSANOTINITIALISED, with a 16-byte disconnect data buffer');
     assert.match(long, /^errors-18-without-wsastartup-[a-z0-9-]*[a-z0-9]\.pcap$/);
     assert.ok(long.length <= 'errors-18-'.length + 80 + '.pcap'.length);
+  });
+
+  it('is one of its evidence files, with its call log and wire log as text, all named alike in the run’s folder', () => {
+    const name = 'Data still queued resets the TCP connection';
+    assert.deepEqual(scenarioFiles('reports/wine', 'features/reception.feature:79', name), {
+      callLog: 'reports/wine/logs/reception-79-data-still-queued-resets-the-tcp-connection.call-log.txt',
+      wireLog: 'reports/wine/logs/reception-79-data-still-queued-resets-the-tcp-connection.wire-log.txt',
+      pcap: `reports/wine/pcap/${pcapFileName('features/reception.feature', 79, name)}`,
+    });
+    const dir = scratchDir('scenario-logs');
+    const attachment = (fileName: string, body: string) => ({ mediaType: 'text/plain', body, fileName });
+    writeScenarioLogs(dir, [
+      { location: 'features/reception.feature:79', name, attachments: [attachment('call-log.txt', 'calls'), attachment('wire-log.txt', 'packets')] },
+      {
+        location: 'features/errors.feature:9',
+        name: 'No capture',
+        attachments: [attachment('call-log.txt', 'calls only'), attachment('peer-unread.txt', 'x')],
+      },
+    ]);
+    assert.deepEqual(readdirSync(path.join(dir, 'logs')).sort(), [
+      'errors-9-no-capture.call-log.txt',
+      'reception-79-data-still-queued-resets-the-tcp-connection.call-log.txt',
+      'reception-79-data-still-queued-resets-the-tcp-connection.wire-log.txt',
+    ]);
+    assert.equal(readFileSync(scenarioFiles(dir, 'features/reception.feature:79', name).wireLog, 'utf8'), 'packets');
   });
 });

@@ -1,9 +1,10 @@
 // The evidence an expectation names must be there, in the form a reader follows: `evidence` lists, separated
 // by "; ", files a run writes and source locations (docs/contributing.md, "Adding a requirement", step 5). A file a run
-// writes is in the run's default reports folder and is one of runFiles, or the pcap a run gives a scenario
-// of the features as they are (src/run-outputs/wire-log.ts), so that it outlives no edit of a feature file
-// that moves its scenario; a scenario it names in quotes is one of the expectation's requirement, by its
-// exact name. A source location says which version of which source it was read in, and where.
+// writes is in the run's default reports folder and is one of runFiles, or the call log, wire log or pcap a
+// run keeps of a scenario of the features as they are (src/run-outputs/scenario-files.ts), so that it
+// outlives no edit of a feature file that moves its scenario; a scenario it names in quotes is one of the
+// expectation's requirement, by its exact name. A source location says which version of which source it
+// was read in, and where.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { generateMessages } from '@cucumber/gherkin';
 import { IdGenerator, SourceMediaType } from '@cucumber/messages';
 import { functionCatalogue, functionFolder, functionNames, type Catalogue } from '../../src/catalogue/catalogue';
 import { REPO_ROOT } from '../../src/core/paths';
-import { pcapFileName } from '../../src/run-outputs/wire-log';
+import { scenarioFiles } from '../../src/run-outputs/scenario-files';
 import { loadExpectations, type Expectations } from '../../src/verdicts/expectations-file';
 import { defaultReportsFolder, runFiles } from '../../src/verdicts/run-record';
 
@@ -22,10 +23,11 @@ const SOURCE_LOCATION = /^[A-Za-z][\w.+-]* \d+(?:\.\d+)+ \([^()]+\) [\w.+/-]+:(?
 interface PlannedScenario {
   name: string;
   requirement: string | null;
-  pcap: string;
+  /** Its evidence files, in a run's folder: its call log, wire log and pcap (`logs/...`, `pcap/...`). */
+  files: string[];
 }
 
-/** A function's scenarios as cucumber plans them (a Scenario Outline's rows one by one), each with the pcap a run names after it. */
+/** A function's scenarios as cucumber plans them (a Scenario Outline's rows one by one), each with the evidence files a run names after it. */
 function plannedScenarios(catalogue: Catalogue): PlannedScenario[] {
   const folder = path.join(REPO_ROOT, catalogue.features);
   return readdirSync(folder)
@@ -44,7 +46,7 @@ function plannedScenarios(catalogue: Catalogue): PlannedScenario[] {
               {
                 name: pickle.name,
                 requirement: pickle.tags.find((t) => t.name.startsWith('@req:'))?.name.slice('@req:'.length) ?? null,
-                pcap: pcapFileName(uri, pickle.location?.line, pickle.name),
+                files: Object.values(scenarioFiles('', `${uri}:${pickle.location?.line}`, pickle.name)).map((file) => file.split(path.sep).join('/')),
               },
             ]
           : [],
@@ -81,9 +83,10 @@ function itemProblem(item: string, requirement: string, { scenarios, reports }: 
     const [file = ''] = item.split(/[\s,]/, 1);
     const written = new Set(Object.values(runFiles(reports)).map((f) => f.split(path.sep).join('/')));
     const ofRequirement = scenarios.filter((s) => s.requirement === requirement);
-    const capture = `${runFiles(reports).captures.split(path.sep).join('/')}/`;
-    if (file.startsWith(capture)) {
-      if (!ofRequirement.some((s) => s.pcap === file.slice(capture.length))) return `${file} is no capture a run writes for a scenario of ${requirement}`;
+    const ofScenarios = [runFiles(reports).captures, runFiles(reports).logs].map((folder) => `${folder.split(path.sep).join('/')}/`);
+    if (ofScenarios.some((folder) => file.startsWith(folder))) {
+      if (!ofRequirement.some((s) => s.files.includes(file.slice(reports.length + 1))))
+        return `${file} is no call log, wire log or capture a run writes for a scenario of ${requirement}`;
     } else if (!written.has(file)) {
       return `${file} is no file a run writes (${[...written].join(', ')})`;
     }

@@ -3,67 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodePcap, PcapFormatError } from '../../src/testbeds/loopback/pcap';
 import { isIcmpError } from '../../src/core/ports';
-
-interface Rec {
-  sec: number;
-  usec: number;
-  frame: Buffer;
-}
-
-function pcapFile(records: Rec[], opts: { linktype?: number; bigEndian?: boolean; nano?: boolean } = {}): Buffer {
-  const be = opts.bigEndian ?? false;
-  const u32 = (v: number): Buffer => {
-    const b = Buffer.alloc(4);
-    if (be) b.writeUInt32BE(v);
-    else b.writeUInt32LE(v);
-    return b;
-  };
-  const u16 = (v: number): Buffer => {
-    const b = Buffer.alloc(2);
-    if (be) b.writeUInt16BE(v);
-    else b.writeUInt16LE(v);
-    return b;
-  };
-  const header = Buffer.concat([u32(opts.nano ? 0xa1b23c4d : 0xa1b2c3d4), u16(2), u16(4), u32(0), u32(0), u32(262144), u32(opts.linktype ?? 1)]);
-  return Buffer.concat([header, ...records.flatMap((r) => [u32(r.sec), u32(r.usec), u32(r.frame.length), u32(r.frame.length), r.frame])]);
-}
-
-function ipv4(proto: number, payload: Buffer, src = [127, 0, 0, 1], dst = [127, 0, 0, 1]): Buffer {
-  const h = Buffer.alloc(20);
-  h[0] = 0x45;
-  h.writeUInt16BE(20 + payload.length, 2);
-  h[8] = 64;
-  h[9] = proto;
-  Buffer.from(src).copy(h, 12);
-  Buffer.from(dst).copy(h, 16);
-  return Buffer.concat([h, payload]);
-}
-
-function tcp(sport: number, dport: number, flags: number, data = Buffer.alloc(0), options = 0, numbers = { seq: 0, ack: 0, win: 0 }): Buffer {
-  const h = Buffer.alloc(20 + options);
-  h.writeUInt16BE(sport, 0);
-  h.writeUInt16BE(dport, 2);
-  h.writeUInt32BE(numbers.seq, 4);
-  h.writeUInt32BE(numbers.ack, 8);
-  h[12] = ((20 + options) / 4) << 4;
-  h[13] = flags;
-  h.writeUInt16BE(numbers.win, 14);
-  return Buffer.concat([h, data]);
-}
-
-function udp(sport: number, dport: number, data: Buffer): Buffer {
-  const h = Buffer.alloc(8);
-  h.writeUInt16BE(sport, 0);
-  h.writeUInt16BE(dport, 2);
-  h.writeUInt16BE(8 + data.length, 4);
-  return Buffer.concat([h, data]);
-}
-
-function ether(ip: Buffer, type = 0x0800): Buffer {
-  const h = Buffer.alloc(14);
-  h.writeUInt16BE(type, 12);
-  return Buffer.concat([h, ip]);
-}
+import { ether, ipv4, LINUX_SYN_OPTIONS, pcapFile, tcp, udp, WINDOWS_SYN_OPTIONS } from './pcap-fixture';
 
 describe('decodePcap', () => {
   const SYN = 0x02;
@@ -75,7 +15,7 @@ describe('decodePcap', () => {
   it('decodes Ethernet/IPv4 TCP flags in tcpdump order, UDP and ICMP', () => {
     const icmp = Buffer.concat([Buffer.from([3, 3, 0, 0, 0, 0, 0, 0]), ipv4(17, udp(5000, 6000, Buffer.from('x')))]);
     const file = pcapFile([
-      { sec: 100, usec: 0, frame: ether(ipv4(6, tcp(40000, 80, SYN, Buffer.alloc(0), 20))) },
+      { sec: 100, usec: 0, frame: ether(ipv4(6, tcp(40000, 80, SYN, Buffer.alloc(0), Buffer.alloc(20)))) },
       { sec: 100, usec: 250, frame: ether(ipv4(6, tcp(80, 40000, SYN | ACK))) },
       { sec: 100, usec: 500, frame: ether(ipv4(6, tcp(40000, 80, PSH | ACK, Buffer.from('abcdef')))) },
       { sec: 100, usec: 750, frame: ether(ipv4(6, tcp(80, 40000, FIN | ACK))) },
@@ -133,8 +73,29 @@ describe('decodePcap', () => {
 
   it("reads a TCP segment's sequence and acknowledgement numbers and window as they are in its header", () => {
     const numbers = { seq: 0xfffffff0, ack: 1234567, win: 512 };
-    const [segment] = decodePcap(pcapFile([{ sec: 1, usec: 0, frame: ether(ipv4(6, tcp(40000, 80, ACK, Buffer.from('ab'), 0, numbers))) }]));
+    const [segment] = decodePcap(pcapFile([{ sec: 1, usec: 0, frame: ether(ipv4(6, tcp(40000, 80, ACK, Buffer.from('ab'), Buffer.alloc(0), numbers))) }]));
     assert.deepEqual([segment?.seq, segment?.ack, segment?.win, segment?.length], [0xfffffff0, 1234567, 512, 2]);
+  });
+
+  it("reads a SYN's and a SYN-ACK's signature: TTL, don't-fragment bit and TCP options in order; no other segment's", () => {
+    const file = pcapFile([
+      { sec: 1, usec: 0, frame: ether(ipv4(6, tcp(40000, 80, SYN, Buffer.alloc(0), LINUX_SYN_OPTIONS), undefined, undefined, { ttl: 64, df: true })) },
+      { sec: 1, usec: 1, frame: ether(ipv4(6, tcp(80, 40000, SYN | ACK, Buffer.alloc(0), WINDOWS_SYN_OPTIONS), undefined, undefined, { ttl: 113 })) },
+      { sec: 1, usec: 2, frame: ether(ipv4(6, tcp(40000, 80, ACK, Buffer.alloc(0), LINUX_SYN_OPTIONS), undefined, undefined, { ttl: 64, df: true })) },
+    ]);
+    const [linux, windows, ack] = decodePcap(file);
+    assert.deepEqual(linux?.syn, { ttl: 64, df: true, options: ['mss', 'sackOK', 'TS', 'nop', 'wscale'], mss: 1460, wscale: 7 });
+    assert.deepEqual(windows?.syn, { ttl: 113, df: false, options: ['mss', 'nop', 'wscale', 'nop', 'nop', 'sackOK'], mss: 1460, wscale: 8 });
+    assert.equal(ack?.syn, undefined, "a later segment's options are not kept");
+  });
+
+  it('stops reading options at an end-of-list or a length that cannot be, and names an unknown kind by its number', () => {
+    const options = (bytes: number[]): Buffer => Buffer.concat([Buffer.from(bytes), Buffer.alloc((4 - (bytes.length % 4)) % 4)]);
+    const synWith = (bytes: number[]): unknown =>
+      decodePcap(pcapFile([{ sec: 1, usec: 0, frame: ether(ipv4(6, tcp(1, 2, SYN, Buffer.alloc(0), options(bytes)))) }]))[0]?.syn;
+    assert.deepEqual(synWith([2, 4, 0x05, 0xb4, 0, 1, 1, 1]), { ttl: 64, df: false, options: ['mss', 'eol'], mss: 1460, wscale: null });
+    assert.deepEqual(synWith([30, 4, 0, 0, 2, 0, 0, 0]), { ttl: 64, df: false, options: ['opt-30', 'mss'], mss: null, wscale: null });
+    assert.deepEqual(synWith([]), { ttl: 64, df: false, options: [], mss: null, wscale: null });
   });
 
   it('reads big-endian files with nanosecond timestamps', () => {
@@ -158,6 +119,7 @@ describe('decodePcap', () => {
     assert.equal(p.proto, 'tcp');
     assert.deepEqual(p.from, { address: '::1', port: 1234 });
     assert.deepEqual(p.flags, ['SYN']);
+    assert.deepEqual(p.syn, { ttl: 0, df: null, options: [], mss: null, wscale: null }, "IPv6: the hop limit, and no don't-fragment bit");
   });
 
   it('tolerates a truncated last record and refuses a file that is not pcap', () => {

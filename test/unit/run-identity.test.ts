@@ -60,6 +60,35 @@ describe('the suite revision', () => {
       selection: "--tags '@req:remarks.no-icmp'",
     });
   });
+
+  it('names each rerun merged into the run: its scenarios, when, and what differed from the run', () => {
+    const suite = { version: '0.1.0', commit: 'abcdef', localChanges: false };
+    const facts = identityFacts({
+      function: 'WSARecvDisconnect',
+      label: null,
+      startedAt: '2026-12-02T09:00:00.000Z',
+      finishedAt: '2026-12-02T09:01:00.000Z',
+      suite,
+      expectations: 'expectations/wine.yaml',
+      selection: null,
+      reruns: [
+        { startedAt: '2026-12-02T10:00:00.000Z', finishedAt: '2026-12-02T10:00:09.000Z', suite, scenarios: ['a:1', 'b:2'], folder: 'reruns/1', metadata: {} },
+        {
+          startedAt: '2026-12-03T10:00:00.000Z',
+          finishedAt: '2026-12-03T10:00:05.000Z',
+          suite: { ...suite, commit: '123456' },
+          scenarios: ['a:1'],
+          folder: 'reruns/2',
+          metadata: { 'agent: wine': '9.0' },
+        },
+      ],
+    });
+    assert.equal(
+      facts.reruns,
+      '2 scenarios run again 2026-12-02T10:00:00.000Z (reruns/1); 1 scenario run again 2026-12-03T10:00:00.000Z, with suite revision 0.1.0 at 123456, agent: wine 9.0 (reruns/2)',
+    );
+    assert.equal(facts.selection, 'the whole suite');
+  });
 });
 
 describe('--help and --list', () => {

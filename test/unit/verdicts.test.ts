@@ -6,8 +6,8 @@ import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
 import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { loadExpectations, type Expectation } from '../../src/verdicts/expectations-file';
-import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, ObserverBlind } from '../../src/core/outcomes';
-import { applyExpectation, observedVerdict, requirementVerdict } from '../../src/verdicts/verdicts';
+import { AgentFailure, CallTimeout, Deviation, NOT_APPLICABLE_MEDIA, ObserverBlind, RUN_METADATA_MEDIA } from '../../src/core/outcomes';
+import { applyExpectation, observedVerdict, requirementVerdict, VerdictCollector } from '../../src/verdicts/verdicts';
 import { FAILING, VERDICT_MEANINGS, VERDICTS } from '../../src/verdicts/meanings';
 import { REPO_ROOT } from '../../src/core/paths';
 import { scratchDir } from '../scratch';
@@ -44,14 +44,14 @@ describe('observed verdicts', () => {
   });
 
   it('calls a skip N/A only with a reason attached', () => {
-    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'no provider' }) };
+    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'no provider' }), fileName: null };
     assert.deepEqual(observedVerdict([skipped], [note], 'MUST'), { observed: 'N/A', detail: 'no provider' });
     assert.equal(observedVerdict([skipped], [], 'MUST').observed, 'BROKEN');
     assert.equal(observedVerdict([{ status: 'UNDEFINED' as messages.TestStepResultStatus, duration }], [], 'MUST').observed, 'BROKEN');
   });
 
   it('never hides an error of the suite itself: a hook that throws after a N/A or a deviation makes the scenario BROKEN', () => {
-    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'kept by construction' }) };
+    const note = { mediaType: NOT_APPLICABLE_MEDIA, body: JSON.stringify({ reason: 'kept by construction' }), fileName: null };
     const afterHook = failed(new TypeError("Cannot read properties of undefined (reading 'now')"));
     const na = observedVerdict([skipped, skipped, afterHook], [note], 'MUST');
     assert.equal(na.observed, 'BROKEN');
@@ -59,6 +59,47 @@ describe('observed verdicts', () => {
     assert.equal(observedVerdict([passed, failed(new Deviation('no reset')), skipped, afterHook], [], 'MUST').observed, 'BROKEN');
     // A late deviation found by the After hook is the rule's, not the suite's: it does not turn a verdict BROKEN.
     assert.equal(observedVerdict([passed, failed(new Deviation('no reset')), failed(new Deviation('late'))], [], 'MUST').observed, 'FAIL');
+  });
+});
+
+describe("the run's facts", () => {
+  /** The envelopes of one scenario that ran on `workerId` (undefined: a serial run) and attached `facts`, in order. */
+  function scenario(id: string, workerId: string | undefined, facts: Record<string, string>[]): messages.Envelope[] {
+    const pickle = { id: `p${id}`, uri: 'features/x.feature', name: `scenario ${id}`, language: 'en', steps: [], tags: [], astNodeIds: [] };
+    return [
+      { pickle },
+      { testCase: { id: `c${id}`, pickleId: pickle.id, testSteps: [] } },
+      { testCaseStarted: { id: `s${id}`, testCaseId: `c${id}`, attempt: 0, timestamp: duration, ...(workerId === undefined ? {} : { workerId }) } },
+      ...facts.map((f) => ({
+        attachment: { testCaseStartedId: `s${id}`, mediaType: RUN_METADATA_MEDIA, body: JSON.stringify(f), contentEncoding: 'IDENTITY' },
+      })),
+      { testCaseFinished: { testCaseStartedId: `s${id}`, timestamp: duration, willBeRetried: false } },
+    ] as messages.Envelope[];
+  }
+  const collect = (envelopes: messages.Envelope[]): Record<string, string> => {
+    const collector = new VerdictCollector(
+      () => null,
+      () => null,
+    );
+    for (const envelope of envelopes) collector.add(envelope);
+    return collector.metadata;
+  };
+
+  it('are the facts as the testbed last attached them: it attaches them again when the wire shows its fingerprint', () => {
+    const first = { wire: 'not observed' };
+    const later = { wire: 'Linux' };
+    assert.deepEqual(collect([...scenario('1', undefined, [first]), ...scenario('2', undefined, []), ...scenario('3', undefined, [later])]), later);
+  });
+
+  it("of a parallel run, are one worker's, the first to attach them, never mixed with another's", () => {
+    const envelopes = [
+      ...scenario('1', 'w0', [{ worker: '0', wire: 'not observed' }]),
+      ...scenario('2', 'w1', [{ worker: '1', wire: 'not observed' }]),
+      ...scenario('3', 'w1', [{ worker: '1', wire: 'Linux' }]),
+      ...scenario('4', 'w0', [{ worker: '0', wire: 'Linux' }]),
+      ...scenario('5', 'w1', [{ worker: '1', wire: 'Linux', boot: 'again' }]),
+    ];
+    assert.deepEqual(collect(envelopes), { worker: '0', wire: 'Linux' });
   });
 });
 

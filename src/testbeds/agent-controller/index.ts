@@ -16,14 +16,16 @@
 // last output and the offending bytes as evidence (AgentFailure.evidence, attached by support/dsl.ts).
 // Either way a local agent is started afresh for the next call; but the run's first agent never listening
 // is a run that cannot start (one line, exit 2). A remote agent cannot be restarted from here: its
-// connection is opened once more, and if that fails every later scenario is BROKEN at once.
+// connection is opened once more, and if that fails every later scenario is BROKEN at once. One that
+// cannot be reached at all, before the first scenario, is a run that cannot start too (CannotRun).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
+import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess, Wire, WireSlice } from '../../core/ports';
 import { AgentFailure, CallTimeout, CannotRun, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/capture';
+import { implementationHandshake, type HandshakeSegment, type ObservedSegment } from '../loopback/stack-fingerprint';
 import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { AgentDidNotStart, awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
 import { INSTALL_MINGW, nativeAgentPath, NativeBuildError, type NativeArch } from './native-build';
@@ -31,7 +33,7 @@ import { parseAgentOptions, type AgentOptions } from './options';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
 import type { AgentFacts, AgentMessage } from '../../../agents/protocol';
-import { runFacts } from './facts';
+import { runFacts, type WireFingerprint } from './facts';
 import type { BackendName } from '../../core/backend-names';
 import { describeRevision, suiteRevision } from '../../verdicts/run-identity';
 
@@ -55,7 +57,13 @@ async function revision(): Promise<string> {
 export class AgentTestbed implements Testbed {
   readonly faults: readonly FaultName[] = [];
   readonly peer: LoopbackPeer;
-  readonly wire: TcpdumpWire | null;
+  /** The capture, as the scenarios read it: each scenario's slice also tells the testbed the implementation's handshake. */
+  readonly wire: Wire | null;
+  private readonly capture: TcpdumpWire | null;
+  /** Why there is no capture (null: there is one), for the run's facts. */
+  private readonly notCapturedBecause: string | null;
+  /** The implementation's first SYN and SYN-ACK the capture showed: its TCP/IP's fingerprint, for the run's facts. */
+  private readonly handshake = new Map<HandshakeSegment, ObservedSegment>();
   private live: Live | null = null;
   private starting: Promise<Live> | null = null;
   private generation = 0;
@@ -90,7 +98,7 @@ export class AgentTestbed implements Testbed {
     // from one of them), those it has opened so far while it runs (Wire.seen), all of them once it has
     // ended (Wire.stop, after endScenario took them). The previous scenario's ports may linger in the set;
     // its packets are before this scenario's slice of the capture.
-    this.wire =
+    this.capture =
       options.capture && loopback
         ? TcpdumpWire.create({
             interface: 'lo',
@@ -98,6 +106,19 @@ export class AgentTestbed implements Testbed {
             onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
           })
         : null;
+    this.notCapturedBecause = this.capture
+      ? null
+      : !options.capture
+        ? 'capture=off'
+        : !loopback
+          ? `the peer is at ${options.peerAddress}, off loopback, and the capture is on lo only`
+          : 'capture needs root and tcpdump';
+    const capture = this.capture;
+    this.wire = capture && {
+      start: () => capture.start(),
+      seen: () => capture.seen(),
+      stop: async () => this.noteHandshake(await capture.stop()),
+    };
     if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
     this.main = new MainProcess(this);
     this.leavePrefix = setup && !options.remote ? usePrefix(setup) : null;
@@ -146,7 +167,7 @@ export class AgentTestbed implements Testbed {
       this.controlPorts.add(port);
       this.controlPorts.add(local.announcePort);
       this.lastBootMs = local.bootMs;
-      this.wire?.prepare();
+      this.capture?.prepare();
     }
     const agent = local;
     let conn: AgentConnection;
@@ -164,12 +185,17 @@ export class AgentTestbed implements Testbed {
     } catch (e) {
       await local?.kill();
       if (this.options.remote && !(e instanceof ProtocolMismatch)) {
-        // Nothing here can restart a remote agent: say so once, and fail every later scenario at once
-        // rather than waiting out a connection attempt in each.
         const { host: h, port: p } = this.options.remote;
         const why = e instanceof Error ? e.message : String(e);
-        const when = generation > 1 ? ' after its connection failed in an earlier scenario' : '';
-        this.remoteLost = `the agent at tcp://${h}:${p} is gone${when} (${why}); a remote agent cannot be restarted from here: start it again and rerun`;
+        // Never reached: no scenario could be judged, so the run cannot start (one line, exit 2), and the
+        // last run's reports stay. An agent that served this run and then went is the run's result (below).
+        if (generation === 1)
+          throw new CannotRun(
+            `the agent at tcp://${h}:${p} cannot be reached (${why}): start it, or name the one running with --backend-option agent=tcp://HOST:PORT`,
+          );
+        // Nothing here can restart a remote agent: say so once, and fail every later scenario at once
+        // rather than waiting out a connection attempt in each.
+        this.remoteLost = `the agent at tcp://${h}:${p} is gone after its connection failed in an earlier scenario (${why}); a remote agent cannot be restarted from here: start it again and rerun`;
         throw new AgentFailure(this.remoteLost, e instanceof AgentFailure ? e.evidence : '');
       }
       throw e;
@@ -308,7 +334,7 @@ export class AgentTestbed implements Testbed {
           : this.options.agentCommand
             ? `local, started with agent-command ${this.options.agentCommand.join(' ')}`
             : 'local',
-        capture: this.wire ? 'tcpdump on lo' : 'none',
+        capture: this.capture ? 'tcpdump on lo' : 'none',
         // What the controller runs the agent with: its Wine and node.exe, unless another program is the agent.
         runs: this.options.remote
           ? null
@@ -318,10 +344,34 @@ export class AgentTestbed implements Testbed {
             },
         program: this.agentProgram(),
         bootMs: this.lastBootMs,
+        wire: this.wireFingerprint(),
       },
       agent,
       agentError,
     );
+  }
+
+  /**
+   * A scenario's capture, as it ends: the implementation's segments are those sent to the peer's ports from
+   * another (endScenario took the scenario's peer ports just before the capture stopped).
+   */
+  private noteHandshake(slice: WireSlice): WireSlice {
+    for (const segment of implementationHandshake(slice.packets, this.scenarioPorts)) {
+      if (!this.handshake.has(segment.segment)) this.handshake.set(segment.segment, segment);
+    }
+    return slice;
+  }
+
+  /** What the capture has shown of the implementation's TCP/IP so far, or why it shows nothing. */
+  private wireFingerprint(): WireFingerprint {
+    if (this.notCapturedBecause !== null) return { notObservedBecause: `the wire is not captured in this run (${this.notCapturedBecause})` };
+    const segments = (['SYN', 'SYN-ACK'] as const).flatMap((s) => this.handshake.get(s) ?? []);
+    if (segments.length === 0) {
+      return {
+        notObservedBecause: 'the capture showed no SYN or SYN-ACK of the implementation under test: no scenario so far connected one of its TCP sockets',
+      };
+    }
+    return { segments };
   }
 
   /** Which agent program the controller starts, for the run's facts; undefined for a remote agent. */
@@ -352,7 +402,7 @@ export class AgentTestbed implements Testbed {
       }
       await this.discard();
     };
-    await Promise.all([agentGone(), this.wire ? awaitAtMost(this.wire.dispose(), 5000) : undefined]);
+    await Promise.all([agentGone(), this.capture ? awaitAtMost(this.capture.dispose(), 5000) : undefined]);
     this.leavePrefix?.();
   }
 }

@@ -1,12 +1,16 @@
 // The pcap file format, decoded here (no libpcap binding): classic pcap files, Ethernet (DLT_EN10MB,
 // what Linux reports for lo), Linux cooked (DLT_LINUX_SLL), BSD loopback (DLT_NULL) and raw IP; IPv4 and
-// IPv6; TCP flags, UDP and ICMP/ICMPv6 type and code, and the ports an ICMP error quotes. Pure functions over Buffers: the capture
-// (capture.ts) hands them what tcpdump wrote.
+// IPv6; TCP flags, UDP and ICMP/ICMPv6 type and code, and the ports an ICMP error quotes; and on a SYN or
+// SYN-ACK, its stack's signature: the TTL (hop limit), the don't-fragment bit and the TCP options in order
+// (stack-fingerprint.ts reads them). Pure functions over Buffers: the capture (capture.ts) hands them what
+// tcpdump wrote.
 //
 // WirePacket.length is the transport payload: TCP or UDP data bytes (as tcpdump's "length N"), or the
 // whole ICMP message. A TCP segment's seq, ack and win are its header's, unscaled, as tcpdump prints them.
+// Only a SYN's options are kept: later segments' (timestamps, SACK blocks) say nothing of the stack that a
+// SYN did not, and every packet's would weigh on the wire log's JSON.
 import { ipv4Text, ipv6Text } from '../../../agents/node/sockaddr';
-import type { Endpoint, WirePacket } from '../../core/ports';
+import type { Endpoint, SynSignature, WirePacket } from '../../core/ports';
 
 /** A pcap file's global header, which every file (and every slice of one) starts with. */
 export const PCAP_HEADER_BYTES = 24;
@@ -71,12 +75,42 @@ function icmpAbout(b: Buffer, at: number, end: number, proto: number): { from: n
   return { from: b.readUInt16BE(ports), to: b.readUInt16BE(ports + 2) };
 }
 
+/** The TCP option kinds a stack's signature names, by tcpdump's names (RFC 793, 7323, 2018). */
+const TCP_OPTION_NAMES: Record<number, string> = { 0: 'eol', 1: 'nop', 2: 'mss', 3: 'wscale', 4: 'sackOK', 5: 'sack', 8: 'TS' };
+
+/** The options of the TCP header at `at` (`offset` bytes long, within `end`), in order, up to an end-of-list. */
+function tcpOptions(b: Buffer, at: number, offset: number, end: number): Pick<SynSignature, 'options' | 'mss' | 'wscale'> {
+  const found: Pick<SynSignature, 'options' | 'mss' | 'wscale'> = { options: [], mss: null, wscale: null };
+  const stop = Math.min(end, at + offset);
+  let i = at + 20;
+  while (i < stop) {
+    const kind = b[i] as number;
+    found.options.push(TCP_OPTION_NAMES[kind] ?? `opt-${kind}`);
+    if (kind === 0) break;
+    if (kind === 1) {
+      i += 1;
+      continue;
+    }
+    const length = i + 1 < stop ? (b[i + 1] as number) : 0;
+    // A length that cannot be (shorter than its own two bytes, or past the header) ends the reading.
+    if (length < 2 || i + length > stop) break;
+    if (kind === 2 && length === 4) found.mss = b.readUInt16BE(i + 2);
+    if (kind === 3 && length === 3) found.wscale = b[i + 2] as number;
+    i += length;
+  }
+  return found;
+}
+
+/** What the IP header tells of the sender: its TTL (hop limit) and don't-fragment bit (null on IPv6). */
+type IpFacts = Pick<SynSignature, 'ttl' | 'df'>;
+
 /** Decode the transport header that starts at `at` (IP payload of `len` bytes). */
-function transport(b: Buffer, at: number, len: number, proto: number, from: string, to: string): Omit<WirePacket, 't'> | null {
+function transport(b: Buffer, at: number, len: number, proto: number, from: string, to: string, ip: IpFacts): Omit<WirePacket, 't'> | null {
   const end = Math.min(b.length, at + len);
   if (proto === 6 && end - at >= 20) {
     const offset = (b[at + 12] >> 4) * 4;
     const flagsByte = b[at + 13];
+    const syn = (flagsByte & 0x02) !== 0 ? { syn: { ...ip, ...tcpOptions(b, at, offset, end) } } : {};
     return {
       proto: 'tcp',
       from: { address: from, port: b.readUInt16BE(at) },
@@ -86,6 +120,7 @@ function transport(b: Buffer, at: number, len: number, proto: number, from: stri
       seq: b.readUInt32BE(at + 4),
       ack: b.readUInt32BE(at + 8),
       win: b.readUInt16BE(at + 14),
+      ...syn,
     };
   }
   if (proto === 17 && end - at >= 8) {
@@ -120,11 +155,12 @@ function ipPacket(b: Buffer, at: number): Omit<WirePacket, 't'> | null {
   if (version === 4 && b.length - at >= 20) {
     const ihl = (b[at] & 0x0f) * 4;
     const total = b.readUInt16BE(at + 2);
-    return transport(b, at + ihl, total - ihl, b[at + 9], ipv4Text(b, at + 12), ipv4Text(b, at + 16));
+    const ip = { ttl: b[at + 8] as number, df: ((b[at + 6] as number) & 0x40) !== 0 };
+    return transport(b, at + ihl, total - ihl, b[at + 9], ipv4Text(b, at + 12), ipv4Text(b, at + 16), ip);
   }
   if (version === 6 && b.length - at >= 40) {
     // Extension headers are not walked: loopback test traffic has none.
-    return transport(b, at + 40, b.readUInt16BE(at + 4), b[at + 6], ipv6Text(b, at + 8), ipv6Text(b, at + 24));
+    return transport(b, at + 40, b.readUInt16BE(at + 4), b[at + 6], ipv6Text(b, at + 8), ipv6Text(b, at + 24), { ttl: b[at + 7] as number, df: null });
   }
   return null;
 }

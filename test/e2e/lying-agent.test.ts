@@ -1,0 +1,134 @@
+// What the suite observes for itself: a lying agent (fixtures/lying-proxy.ts) between the controller and
+// Wine's real agent, whose lies (a late answer that claims to be quick, a reset just after the window) the
+// controller's own clock, peer and wire catch (an agent under Wine that hides it: the wire shows the host's
+// TCP/IP), and which, told no lie, changes no verdict.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { ensureWineSetup, usePrefix, wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
+import { suiteAgentLaunch } from '../../src/testbeds/agent-controller';
+import { launchLocalAgent } from '../../src/testbeds/agent-controller/launcher';
+import { parseAgentOptions } from '../../src/testbeds/agent-controller/options';
+import { scratchDir } from '../scratch';
+import { runCli, type Finished } from './cli-process';
+import { readRunRecord } from '../../src/verdicts/run-record';
+import { assertOutputsAgree } from './outputs-agree';
+import { captureMissing, hasPrerequisite } from '../prerequisites';
+import { parseProperties } from '../../src/report/sources';
+import { CONTRADICTION_FACT, WINE_WIRE_FACT, WIRE_STACK_FACT } from '../../src/testbeds/agent-controller/facts';
+import { startRemote } from './faulty-agent-runs';
+
+const scratch = scratchDir('lying-agent');
+
+describe('a lying agent between the controller and a real one under Wine', () => {
+  const wineMissing = wineSetupDone() ? null : "Wine's set-up, which runs the real agent behind the liar: run `npm run setup`";
+  const LIAR = path.join('test', 'e2e', 'fixtures', 'lying-proxy.ts');
+  const BLOCKING = '@req:remarks.does-not-block-linger';
+  const NOTHING = 'Nothing reaches the peer after the call with no disconnect data buffer';
+
+  /**
+   * Run `tags` on Wine's ws2_32 through the lying proxy, told `lies`; its scenarios' verdicts and details by
+   * name. The wire is not captured unless asked for (`capture`).
+   */
+  async function throughTheLiar(
+    name: string,
+    lies: string[],
+    tags: string,
+    capture = false,
+  ): Promise<{ run: Finished; reports: string; verdicts: Map<string, { verdict: string; detail: string; unobserved: string[] }> }> {
+    const setup = await ensureWineSetup({ log: () => undefined });
+    const leave = usePrefix(setup);
+    const agent = await launchLocalAgent(suiteAgentLaunch(setup, parseAgentOptions({}, 'wine'), 'wine'));
+    try {
+      const proxy = await startRemote(LIAR, ['--upstream', `127.0.0.1:${agent.port}`, ...lies]);
+      try {
+        const reports = path.join(scratch, `reports-liar-${name}`);
+        const run = await runCli(
+          [
+            '--backend',
+            'wine',
+            '--backend-option',
+            `agent=tcp://127.0.0.1:${proxy.port}`,
+            ...(capture ? [] : ['--backend-option', 'capture=off']),
+            '--tags',
+            tags,
+            '--reports',
+            reports,
+          ],
+          {
+            boundMs: 90_000,
+          },
+        );
+        const verdicts = new Map(
+          readRunRecord(reports).results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail, unobserved: r.unobserved.map((u) => u.observer) }]),
+        );
+        return { run, reports, verdicts };
+      } finally {
+        proxy.kill();
+      }
+    } finally {
+      await agent.kill();
+      leave();
+    }
+  }
+
+  it('told no lie, it changes no verdict: both rules pass through it', async (t) => {
+    if (!hasPrerequisite(t, wineMissing)) return;
+    const { run, reports, verdicts } = await throughTheLiar('honest', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.ok(verdicts.size >= 4, run.stdout);
+    for (const [name, v] of verdicts) assert.equal(v.verdict, 'PASS', `${name}: ${v.detail}`);
+    // A remote agent, capture off: the wire's check could not look, and its PASS says so in every output.
+    for (const [name, v] of verdicts) assert.deepEqual(v.unobserved, name.startsWith('Nothing reaches the peer after the call with') ? ['the wire'] : [], name);
+    assert.match(run.stdout, /^PASS, without the wire +remarks\.no-effect-on-lower-layers +Nothing reaches the peer/m, run.stdout);
+    await assertOutputsAgree(reports, run.code ?? -1);
+  });
+
+  it("an agent under Wine that says it runs on Windows itself: the wire, its host's TCP/IP, contradicts it in every report", async (t) => {
+    if (!hasPrerequisite(t, wineMissing) || !hasPrerequisite(t, captureMissing())) return;
+    // Two scenarios on a connected TCP socket (the implementation's SYN), with no window to wait out.
+    const { run, reports } = await throughTheLiar('hidden-wine', ['--hide-wine'], '@req:returns.zero-on-success', true);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const { metadata } = readRunRecord(reports);
+    assert.equal(metadata['agent: wine'], undefined, 'the liar hid Wine');
+    assert.match(metadata['agent: windows'] ?? '', /Windows/);
+    assert.match(metadata[WIRE_STACK_FACT] ?? '', /^Linux \(SYN/);
+    const contradiction = `the agent says ${metadata['agent: windows']}, not under Wine, yet the wire shows Linux's TCP/IP (controller: wire fingerprint)`;
+    assert.equal(metadata[CONTRADICTION_FACT], contradiction);
+    assert.equal(metadata[WINE_WIRE_FACT], undefined, 'an agent that hides Wine is not excused by it');
+    // Named in every output that tells a run's facts: the console, Allure's environment, the matrix and the annotated page.
+    const named = `${CONTRADICTION_FACT}: ${contradiction}`;
+    assert.ok(run.stdout.split('\n').includes(named), run.stdout);
+    const environment = parseProperties(fs.readFileSync(path.join(reports, 'allure-results', 'environment.properties'), 'utf8'));
+    assert.equal(environment[CONTRADICTION_FACT], contradiction);
+    const out = path.join(scratch, 'report-hidden-wine');
+    const report = await runCli(['report', '--no-allure', '--out', out, reports], { boundMs: 60_000 });
+    assert.equal(report.code, 0, report.stdout + report.stderr);
+    const escaped = named.replace(/'/g, '&#39;');
+    for (const page of ['matrix.html', 'WSARecvDisconnect.annotated.html']) {
+      assert.ok(fs.readFileSync(path.join(out, page), 'utf8').includes(escaped), `${page} names the contradiction`);
+    }
+    assert.ok(fs.readFileSync(path.join(out, 'matrix.md'), 'utf8').includes(`**${named}**`), 'matrix.md names the contradiction');
+  });
+
+  it("a late answer that claims 0.1 ms: the call blocked, by the controller's clock", async (t) => {
+    if (!hasPrerequisite(t, wineMissing)) return;
+    const { run, verdicts } = await throughTheLiar('late-answer', ['--late-answer', 'WSARecvDisconnect:700'], BLOCKING);
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    assert.ok(verdicts.size >= 2, run.stdout);
+    for (const [name, v] of verdicts) {
+      assert.equal(v.verdict, 'FAIL', `${name}: ${v.detail}`);
+      assert.equal(v.detail, "WSARecvDisconnect blocked: its round trip on the controller's clock exceeded a trivial call's by more than 200 ms", name);
+    }
+  });
+
+  it('a reset just after the window: the rule that forbids it still fails', async (t) => {
+    if (!hasPrerequisite(t, wineMissing)) return;
+    const { run, verdicts } = await throughTheLiar('late-reset', ['--reset-after', '550'], '@req:remarks.no-effect-on-lower-layers');
+    assert.equal(run.code, 1, run.stdout + run.stderr);
+    const nothing = verdicts.get(NOTHING);
+    assert.equal(nothing?.verdict, 'FAIL', JSON.stringify(nothing));
+    assert.match(nothing?.detail ?? '', /^after the window \(.*\), within 100 ms more, the peer saw reset/);
+  });
+});
