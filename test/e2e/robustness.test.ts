@@ -137,7 +137,8 @@ function assertNothingLeftInPrefix(controllers: number[]): void {
 
 // ---- the faulty agent, started by the controller ----------------------------------------------------
 
-function faultArgs(fault: string, reports: string, extra: string[] = []): string[] {
+/** The CLI's arguments for a run of the faulty agent; `cache` holds its agents' logs (the launcher keeps the newest 20 files there). */
+function faultArgs(fault: string, reports: string, extra: string[] = [], cache = path.join(scratch, 'cache')): string[] {
   const once = path.join(scratch, `${fault}-${path.basename(reports)}.once`);
   return [
     '--backend',
@@ -145,7 +146,7 @@ function faultArgs(fault: string, reports: string, extra: string[] = []): string
     '--backend-option',
     `agent-command=${FIXTURE} --fault ${fault} --once ${once}`,
     '--backend-option',
-    `cache=${path.join(scratch, 'cache')}`,
+    `cache=${cache}`,
     ...FAST,
     '--tags',
     TAGS,
@@ -242,8 +243,10 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
     ['no-listen', 'did not announce its port within 30000 ms', ['--backend-option', 'boot-timeout=30000']],
   ] as const) {
     it(`${fault}: the first agent never listening is one line with what it printed, before any scenario, exit 2`, async () => {
+      // A cache of its own: the faults beside it, run at once, must keep their agents' logs, which the launcher prunes.
+      const cache = scratchDir(`faulty-agent-${fault}`);
       const reports = path.join(scratch, `reports-${fault}`);
-      const run = await runCli(faultArgs(fault, reports, [...bound]), { boundMs: 90_000 });
+      const run = await runCli(faultArgs(fault, reports, [...bound], cache), { boundMs: 90_000 });
       assert.equal(run.code, 2, `${run.stdout}\n${run.stderr}`);
       assert.equal(run.stdout, '', 'no scenario ran');
       const printed = `it printed: ${NEVER_LISTENS}: ${fault === 'no-start' ? 'exiting before listening' : 'never listening'}`;
@@ -254,13 +257,14 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
         ),
       );
       assert.ok(!fs.existsSync(reports), 'a run that cannot start writes no reports');
-      assertNothingLeft(logDir(), run);
+      assertNothingLeft(path.join(cache, 'agent-command', 'logs'), run);
     });
   }
 
   it('no-restart: an agent started again in the middle of the run that exits before it listens is BROKEN there, and the run goes on', async () => {
+    const cache = scratchDir('faulty-agent-no-restart');
     const reports = path.join(scratch, 'reports-no-restart');
-    const run = await runCli(faultArgs('no-restart', reports, ['features/errors.feature:72', 'features/errors.feature:73']), { boundMs: 30_000 });
+    const run = await runCli(faultArgs('no-restart', reports, ['features/errors.feature:72', 'features/errors.feature:73'], cache), { boundMs: 30_000 });
     assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
     const report = readReport(reports);
     assert.equal(report.verdicts.size, 2);
@@ -269,7 +273,7 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
       assert.equal(v.verdict, 'BROKEN', location);
       if (location !== report.first) assert.match(v.detail, /exited \(code 0\) before it was listening$/);
     }
-    assertNothingLeft(logDir(), run);
+    assertNothingLeft(path.join(cache, 'agent-command', 'logs'), run);
   });
 });
 
