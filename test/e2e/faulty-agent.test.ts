@@ -103,8 +103,10 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
     ['no-listen', 'did not announce its port within 30000 ms', ['--backend-option', 'boot-timeout=30000']],
   ] as const) {
     it(`${fault}: the first agent never listening is one line with what it printed, before any scenario, exit 2`, async () => {
-      const reports = path.join(scratch, `reports-${fault}`);
-      const run = await runCli(faultArgs(scratch, fault, reports, [...bound]), { boundMs: 90_000 });
+      // A scratch folder of its own: the faults beside it, run at once, must keep their agents' logs, which the launcher prunes.
+      const own = scratchDir(`faulty-agent-${fault}`);
+      const reports = path.join(own, `reports-${fault}`);
+      const run = await runCli(faultArgs(own, fault, reports, [...bound]), { boundMs: 90_000 });
       assert.equal(run.code, 2, `${run.stdout}\n${run.stderr}`);
       assert.equal(run.stdout, '', 'no scenario ran');
       const printed = `it printed: ${NEVER_LISTENS}: ${fault === 'no-start' ? 'exiting before listening' : 'never listening'}`;
@@ -115,13 +117,14 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
         ),
       );
       assert.ok(!fs.existsSync(reports), 'a run that cannot start writes no reports');
-      assertNothingLeft(logDir(), run);
+      assertNothingLeft(path.join(own, 'cache', 'agent-command', 'logs'), run);
     });
   }
 
   it('no-restart: an agent started again in the middle of the run that exits before it listens is BROKEN there, and the run goes on', async () => {
-    const reports = path.join(scratch, 'reports-no-restart');
-    const run = await runCli(faultArgs(scratch, 'no-restart', reports, ['features/errors.feature:72', 'features/errors.feature:73']), { boundMs: 30_000 });
+    const own = scratchDir('faulty-agent-no-restart');
+    const reports = path.join(own, 'reports-no-restart');
+    const run = await runCli(faultArgs(own, 'no-restart', reports, ['features/errors.feature:72', 'features/errors.feature:73']), { boundMs: 30_000 });
     assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
     const report = readReport(reports);
     assert.equal(report.verdicts.size, 2);
@@ -130,7 +133,7 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
       assert.equal(v.verdict, 'BROKEN', location);
       if (location !== report.first) assert.match(v.detail, /exited \(code 0\) before it was listening$/);
     }
-    assertNothingLeft(logDir(), run);
+    assertNothingLeft(path.join(own, 'cache', 'agent-command', 'logs'), run);
   });
 });
 
