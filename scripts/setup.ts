@@ -7,7 +7,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tcpdumpPath } from '../src/testbeds/loopback/capture';
-import { ensureWineSetup, findWine64, installDebianPackages, SetupError, wineVersion } from '../src/testbeds/agent-controller/wine-setup';
+import {
+  ensureWineSetup,
+  findWine32,
+  findWine64,
+  installDebianPackages,
+  SetupError,
+  WINE32_PACKAGE,
+  wineVersion,
+} from '../src/testbeds/agent-controller/wine-setup';
 import { findMingw } from '../src/testbeds/agent-controller/native-build';
 
 /** Debian's chromium, which test/e2e/reports.browser.test.ts drives. */
@@ -22,10 +30,18 @@ function isExecutable(file: string): boolean {
   }
 }
 
+/** Whether Wine's 32-bit loader is beside the wine64 found (Debian installs both into /usr/lib/wine). */
+function wine32Present(): boolean {
+  const wine64 = findWine64();
+  return wine64 !== null && findWine32(wine64) !== null;
+}
+
 /** The Debian packages this machine lacks, by the files the suite and its tests use. */
 export function missingDebianPackages(root: boolean): string[] {
   const needed: { name: string; present: () => boolean; needed: boolean }[] = [
     { name: 'wine64', present: () => findWine64() !== null, needed: true },
+    // Wine's 32-bit loader, which runs the x86 native agent (the wine32 backend); its dpkg architecture is added first.
+    { name: WINE32_PACKAGE, present: () => wine32Present(), needed: true },
     // Both compilers: x86_64-w64-mingw32-gcc and i686-w64-mingw32-gcc.
     { name: 'mingw-w64', present: () => findMingw('x64') !== null && findMingw('x86') !== null, needed: true },
     // Capture runs only as root (src/testbeds/loopback/capture.ts): anyone else's runs have no use for it.
@@ -52,10 +68,10 @@ async function main(): Promise<number> {
         );
     }
     // wine64 is there now; the wine set-up must not start an apt-get of its own.
-    const setup = await ensureWineSetup({ log, installWine: false });
+    const setup = await ensureWineSetup({ log, installWine: false, wow64: true });
     const seconds = ((performance.now() - t0) / 1000).toFixed(1);
     log(
-      `ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}, native agent ${setup.nativeAgent ?? 'not built'}, ${CHROMIUM}`,
+      `ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}, native agents ${setup.nativeAgents ? Object.values(setup.nativeAgents).join(', ') : 'not built'}, Wine's 32-bit loader ${setup.wine32 ?? 'not installed'}, ${CHROMIUM}`,
     );
     return 0;
   } catch (e) {

@@ -25,7 +25,7 @@ const AGENT_OPTION_HELP: Record<AgentOptionName, Omit<OptionHelp, 'name'>> = {
   grace: { takes: 'MS', summary: "how long an answer may come after a call's bound before the agent counts as hung (default 5000)" },
   'boot-timeout': { takes: 'MS', summary: 'how long the agent may take to start (default 60000)' },
   capture: { takes: 'on|off', summary: 'capture every scenario’s packets on lo with tcpdump, when root (default on)' },
-  wine: { takes: 'PATH', summary: 'the wine64 to run the agent with (wine backend; default: the one on PATH)' },
+  wine: { takes: 'PATH', summary: 'the wine64 to run the agent with (wine backends; default: the one on PATH)' },
   cache: { takes: 'DIR', summary: "the cache folder: the agents' builds and logs, and for Wine its prefix and Windows node.exe (default <repo>/.cache)" },
   verbose: { takes: 'on|off', summary: 'the agent logs every call to its log file (default off)' },
   'peer-address': { takes: 'ADDRESS', summary: 'the address the peer binds (default 127.0.0.1)' },
@@ -39,8 +39,8 @@ function backendOptionHelp(backend: string): OptionHelp[] {
       { name: 'mutant', takes: 'NAME', summary: 'break the rules the mutant names on purpose (below); `npm run mutants` runs them all' },
     ];
   }
-  // Only the wine backend runs Wine; the posix backend has one agent of its own.
-  const notTaken: Partial<Record<string, AgentOptionName[]>> = { winsock: ['wine'], posix: ['wine', 'agent-kind'] };
+  // Only the wine backends run Wine; the posix backend has one agent of its own, and wine32 one build of the native agent.
+  const notTaken: Partial<Record<string, AgentOptionName[]>> = { winsock: ['wine'], posix: ['wine', 'agent-kind'], wine32: ['agent-kind'] };
   return AGENT_OPTION_NAMES.filter((name) => !(notTaken[backend] ?? []).includes(name)).map((name) => ({ name, ...AGENT_OPTION_HELP[name] }));
 }
 

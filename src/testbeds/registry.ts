@@ -33,6 +33,11 @@ const ENTRIES: Record<BackendName, Omit<BackendEntry, 'name'>> = {
     summary: "Wine's ws2_32.dll, through an agent under wine64 (node.exe; agent-kind=native: the C agent)",
     load: () => (require('./agent-controller') as typeof import('./agent-controller')).wineTestbed,
   },
+  wine32: {
+    kind: 'implementation',
+    summary: "Wine's 32-bit ws2_32.dll under WoW64: the native agent built for x86 (C), under wine64 with Debian's wine32:i386",
+    load: () => (require('./agent-controller') as typeof import('./agent-controller')).wine32Testbed,
+  },
   winsock: {
     kind: 'implementation',
     summary: "the system's ws2_32.dll, through an agent in the local node (agent-kind=native: the C agent; Windows only)",

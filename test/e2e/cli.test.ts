@@ -51,7 +51,7 @@ describe('arguments', () => {
   });
 
   it('names the valid choices when one is wrong', () => {
-    assert.throws(() => parseArguments(['--backend', 'dos']), /unknown backend 'dos'; valid: simulator, wine, winsock/);
+    assert.throws(() => parseArguments(['--backend', 'dos']), /unknown backend 'dos'; valid: simulator, wine, wine32, winsock, posix$/);
     assert.throws(() => parseArguments(['--colour']), /unknown option '--colour'; valid: --backend/);
     assert.throws(() => parseArguments(['--tags', '@a and']), /malformed tag expression '@a and'/);
     assert.throws(() => parseArguments(['--parallel', 'two']), /--parallel takes a whole number/);

@@ -4,9 +4,10 @@
 // and as a remote agent (agent=tcp://), which nothing here can restart. Every run is the real CLI in a child
 // process, bounded.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { LAST_WORDS } from './fixtures/faulty-agent';
+import { LAST_WORDS, NEVER_LISTENS } from './fixtures/faulty-agent';
 import { scratchDir } from '../scratch';
 import { runCli, type Finished } from './cli-process';
 import { readRunRecord } from '../../src/verdicts/run-record';
@@ -92,6 +93,47 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
       assertNothingLeft(logDir(), run);
     });
   }
+
+  // The x86 agent under a Wine without its 32-bit half exits 0 before it listens, and says why only on stderr
+  // (Wine's err:module line): the first agent of a run that never listens stops the run before any scenario.
+  // The no-listen agent's bound leaves room for ts-node to load it and let it print, on a loaded machine too.
+  for (const [fault, how, bound] of [
+    ['no-start', 'exited \\(code 0\\) before it was listening', []],
+    ['no-listen', 'did not announce its port within 30000 ms', ['--backend-option', 'boot-timeout=30000']],
+  ] as const) {
+    it(`${fault}: the first agent never listening is one line with what it printed, before any scenario, exit 2`, async () => {
+      // A scratch folder of its own: the faults beside it, run at once, must keep their agents' logs, which the launcher prunes.
+      const own = scratchDir(`faulty-agent-${fault}`);
+      const reports = path.join(own, `reports-${fault}`);
+      const run = await runCli(faultArgs(own, fault, reports, [...bound]));
+      assert.equal(run.code, 2, `${run.stdout}\n${run.stderr}`);
+      assert.equal(run.stdout, '', 'no scenario ran');
+      const printed = `it printed: ${NEVER_LISTENS}: ${fault === 'no-start' ? 'exiting before listening' : 'never listening'}`;
+      assert.match(
+        run.stderr,
+        new RegExp(
+          `^winsock-conformance: the agent started with agent-command \\S+ ${how}; ${printed} \\(stdout \\S+\\.stdout\\.log, stderr \\S+\\.stderr\\.log\\)\\n$`,
+        ),
+      );
+      assert.ok(!fs.existsSync(reports), 'a run that cannot start writes no reports');
+      assertNothingLeft(path.join(own, 'cache', 'agent-command', 'logs'), run);
+    });
+  }
+
+  it('no-restart: an agent started again in the middle of the run that exits before it listens is BROKEN there, and the run goes on', async () => {
+    const own = scratchDir('faulty-agent-no-restart');
+    const reports = path.join(own, 'reports-no-restart');
+    const run = await runCli(faultArgs(own, 'no-restart', reports, ['features/errors.feature:72', 'features/errors.feature:73']));
+    assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+    const report = readReport(reports);
+    assert.equal(report.verdicts.size, 2);
+    assert.match(report.verdicts.get(report.first)?.detail ?? '', /closed the control connection/);
+    for (const [location, v] of report.verdicts) {
+      assert.equal(v.verdict, 'BROKEN', location);
+      if (location !== report.first) assert.match(v.detail, /exited \(code 0\) before it was listening$/);
+    }
+    assertNothingLeft(path.join(own, 'cache', 'agent-command', 'logs'), run);
+  });
 });
 
 // ---- a remote agent: nothing here can restart it -------------------------------------------------------

@@ -39,7 +39,7 @@ describe('a lying agent between the controller and a real one under Wine', () =>
   ): Promise<{ run: Finished; reports: string; verdicts: Map<string, { verdict: string; detail: string; unobserved: string[] }> }> {
     const setup = await ensureWineSetup({ log: () => undefined });
     const leave = usePrefix(setup);
-    const agent = await launchLocalAgent(suiteAgentLaunch(setup, parseAgentOptions({}, 'wine')));
+    const agent = await launchLocalAgent(suiteAgentLaunch(setup, parseAgentOptions({}, 'wine'), 'wine'));
     try {
       const proxy = await startRemote(LIAR, ['--upstream', `127.0.0.1:${agent.port}`, ...lies]);
       try {

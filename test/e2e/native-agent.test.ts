@@ -10,14 +10,13 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { frame, LineDecoder, PROTOCOL_VERSION } from '../../agents/protocol';
-import { CALL_LOG_MEDIA } from '../../src/core/outcomes';
 import { REPO_ROOT } from '../../src/core/paths';
 import { launchLocalAgent, type LocalAgent } from '../../src/testbeds/agent-controller/launcher';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone, type WineSetup } from '../../src/testbeds/agent-controller/wine-setup';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
 import { runCli, VERDICT_LINE, type Finished } from './cli-process';
-import { attachmentsByScenario } from './messages';
+import { observations } from './call-logs';
 import { sharedRun } from './shared-runs';
 import { prefixLeftovers, readProc, stillRunningOf, stillRuns, trackDescendants } from './processes';
 
@@ -44,52 +43,10 @@ function assertNothingLeft(run: Run): void {
 }
 
 /**
- * A call log with what differs between two faithful agents taken out: the handle values and ports they
- * were given (each replaced by the order in which it was minted or first named: a value Winsock reuses
- * after a close is a new handle), the probes' names, and the timings.
- */
-function normalisedCalls(body: string): unknown[] {
-  const { calls } = JSON.parse(body) as { calls: { process: string; call: Record<string, unknown>; outcome: Record<string, unknown> }[] };
-  const names = new Map<string, string>();
-  const counts = new Map<string, number>();
-  const fresh = (kind: string, value: string): string => {
-    const n = (counts.get(kind) ?? 0) + 1;
-    counts.set(kind, n);
-    names.set(`${kind}:${value}`, `${kind}${n}`);
-    return `${kind}${n}`;
-  };
-  const token = (kind: string, value: string): string => names.get(`${kind}:${value}`) ?? fresh(kind, value);
-  const walk = (value: unknown, key = ''): unknown => {
-    if (key === 'handle' && typeof value === 'string') return fresh('handle', value.toLowerCase());
-    if (typeof value === 'string' && /^0x[0-9a-f]+$/i.test(value)) return token('handle', value.toLowerCase());
-    if (key === 'port' && typeof value === 'number' && value !== 0) return token('port', String(value));
-    if (Array.isArray(value)) return value.map((v) => walk(v));
-    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
-    return value;
-  };
-  const entries = calls.map(({ process, call, outcome }) => {
-    const timed: Record<string, unknown> = { ...outcome };
-    delete timed.elapsedMs;
-    // How many bytes a send takes before the buffers fill is the kernel's timing, not the agent's word.
-    if ((call.op === 'send' || call.op === 'sendto') && typeof timed.ret === 'number' && timed.ret > 0) timed.ret = 'some bytes';
-    return { process: process === 'main' ? 'main' : token('probe', process), call: walk(call), outcome: walk(timed) };
-  });
-  // A situation that fills the buffers sends until WSAEWOULDBLOCK: the same sends, however many it took.
-  return entries.filter((entry, i) => i === 0 || JSON.stringify(entry) !== JSON.stringify(entries[i - 1]));
-}
-
-/**
  * The scenarios whose call the node agent declines and the native agent makes (docs/agent-protocol.md:
  * WSARecvDisconnectInBlockingHook): N/A with both, each with its own reason and calls, so held to the verdict alone.
  */
 const NODE_AGENT_DECLINES = new Set(['During a blocking Windows Sockets 1.1 call the call fails with WSAEINPROGRESS']);
-
-/** Each scenario's normalised call log, by scenario name. */
-function observations(reports: string): Map<string, unknown[]> {
-  const logs = new Map<string, unknown[]>();
-  for (const [name, bodies] of attachmentsByScenario(reports, CALL_LOG_MEDIA)) logs.set(name, bodies.flatMap(normalisedCalls));
-  return logs;
-}
 
 describe('the native agent under wine', () => {
   it('is set up', () => {
@@ -175,10 +132,10 @@ describe('the native agent under wine', () => {
 
   /** The native agent of the set-up, started as the controller starts it (--single, announcing its port). */
   async function launchNative(setup: WineSetup): Promise<LocalAgent> {
-    assert.ok(setup.nativeAgent, 'the set-up built no native agent: is mingw-w64 installed?');
+    assert.ok(setup.nativeAgents, 'the set-up built no native agent: is mingw-w64 installed?');
     return launchLocalAgent({
       command: setup.wine64,
-      args: [windowsPath(setup.nativeAgent)],
+      args: [windowsPath(setup.nativeAgents.x64)],
       env: wineEnv(setup.prefix),
       logDir: path.join(scratch, 'logs'),
       bootTimeoutMs: 60_000,
@@ -253,12 +210,12 @@ describe('the native agent under wine', () => {
 
   it('started by hand as a vendor starts it, serves one controller after another (agent=tcp://)', async () => {
     const setup = await ensureWineSetup({ installWine: false });
-    assert.ok(setup.nativeAgent);
+    assert.ok(setup.nativeAgents);
     const leave = usePrefix(setup);
     let agent: ChildProcess | null = null;
     try {
       // As docs/agent-protocol.md says to start it: --listen, nothing else; its log on stdout.
-      agent = spawn(setup.wine64, [setup.nativeAgent, '--listen', '127.0.0.1:0'], { env: wineEnv(setup.prefix), stdio: ['ignore', 'pipe', 'pipe'] });
+      agent = spawn(setup.wine64, [setup.nativeAgents.x64, '--listen', '127.0.0.1:0'], { env: wineEnv(setup.prefix), stdio: ['ignore', 'pipe', 'pipe'] });
       const started = agent;
       const port = await new Promise<number>((resolve, reject) => {
         let out = '';

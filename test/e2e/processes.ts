@@ -86,7 +86,8 @@ export function trackDescendants(root: number): { peek(): Proc[]; stop(): Proc[]
     }
   };
   poll();
-  const timer = setInterval(poll, 50);
+  // Unref'd: a test that fails before it calls stop() must not be kept alive by the polling, forever.
+  const timer = setInterval(poll, 50).unref();
   return {
     peek: () => {
       poll();

@@ -1,5 +1,5 @@
 // npm test's whole runs (test/e2e/shared-runs.ts): each exits 0 and leaves nothing running, and the summary
-// lines the README and docs/interpreting.md state for the Wine and POSIX runs are the runs' own.
+// lines the README and docs/interpreting.md state for the Wine (64- and 32-bit) and POSIX runs are the runs' own.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -32,8 +32,13 @@ describe("npm test's whole runs", { concurrency: true }, () => {
   }
 
   it("the Wine run's summary line is the README's", async () => {
-    const stated = statedSummaries('README.md', '- **Wine, on Linux**', '- **Windows**');
+    const stated = statedSummaries('README.md', '- **Wine, on Linux**', "- **Wine's 32-bit");
     assert.deepEqual(stated, [summaryLine((await sharedRun('wine')).stdout)]);
+  });
+
+  it("the 32-bit Wine run's summary line is the README's", async () => {
+    const stated = statedSummaries('README.md', "- **Wine's 32-bit `ws2_32.dll`, on Linux**", '- **Windows**');
+    assert.deepEqual(stated, [summaryLine((await sharedRun('wine32')).stdout)]);
   });
 
   it("the POSIX run's summary line is the README's and docs/interpreting.md's", async () => {

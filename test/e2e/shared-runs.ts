@@ -1,8 +1,8 @@
-// The whole runs that several e2e tests read (the simulator's, Wine's with each agent, the POSIX column's),
-// each made once per `npm test` and shared. `npm test` (scripts/test.ts) makes them into the folder that
-// SHARED_RUNS_ENV names while the e2e files run beside, and a test that reads one waits for its record to
-// appear there. A test file run on its own (without that folder) makes the run it reads itself, once per
-// process, in its scratch folder.
+// The whole runs that several e2e tests read (the simulator's, Wine's with each agent and its 32-bit
+// ws2_32's, the POSIX column's), each made once per `npm test` and shared. `npm test` (scripts/test.ts) makes
+// them into the folder that SHARED_RUNS_ENV names while the e2e files run beside, and a test that reads one
+// waits for its record to appear there. A test file run on its own (without that folder) makes the run it
+// reads itself, once per process, in its scratch folder.
 import { cpSync, existsSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { scratchDir } from '../scratch';
@@ -17,6 +17,7 @@ export const SHARED_RUNS = {
   simulator: [],
   wine: ['--backend', 'wine'],
   'wine-native': ['--backend', 'wine', '--backend-option', 'agent-kind=native'],
+  wine32: ['--backend', 'wine32'],
   posix: ['--backend', 'posix'],
 } as const satisfies Record<string, readonly string[]>;
 

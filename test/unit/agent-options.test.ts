@@ -1,4 +1,4 @@
-// The wine and winsock backends' options that choose the agent (src/testbeds/agent-controller/options.ts).
+// The wine, wine32 and winsock backends' options that choose the agent (src/testbeds/agent-controller/options.ts).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseAgentOptions } from '../../src/testbeds/agent-controller/options';
@@ -8,6 +8,14 @@ describe('agent-kind', () => {
     assert.equal(parseAgentOptions({}, 'wine').agentKind, 'node');
     assert.equal(parseAgentOptions({ 'agent-kind': 'node' }, 'wine').agentKind, 'node');
     assert.equal(parseAgentOptions({ 'agent-kind': 'native' }, 'winsock').agentKind, 'native');
+  });
+
+  it('has the wine32 backend start the native agent, which is its only one, and refuses a kind for it', () => {
+    assert.equal(parseAgentOptions({}, 'wine32').agentKind, 'native');
+    assert.throws(
+      () => parseAgentOptions({ 'agent-kind': 'native' }, 'wine32'),
+      /^Error: unknown wine32 option 'agent-kind'; the wine32 backend has one agent, the native one built for x86$/,
+    );
   });
 
   it('refuses another kind, and a kind beside an agent the suite does not start, in one line', () => {

@@ -3,6 +3,8 @@
 // the node agent (agents/node/agent.ts in Windows node.exe) or, with `agent-kind=native`, the native one
 // (agents/native/, an executable built by native-build.ts).
 //   wine     Wine's ws2_32.dll: Windows node.exe under wine64, in a private prefix (Linux hosts)
+//   wine32   Wine's 32-bit ws2_32.dll under WoW64: the native agent's x86 build under wine64, which hands it
+//            to Wine's 32-bit loader (Debian's wine32:i386), in the same prefix made to run 32-bit programs
 //   winsock  the system's ws2_32.dll: the local node, on a Windows host
 // Either takes `agent=tcp://HOST:PORT` to use an agent that is already running (a vendor's, or one
 // started by hand with `node -r ts-node/register agents/node/agent.ts --listen 127.0.0.1:7777`), or
@@ -12,9 +14,10 @@
 // Robustness: a call that does not answer within its bound plus `grace` ends its scenario as TIMEOUT and
 // the agent is killed; an agent that exits, crashes or breaks the protocol ends it as BROKEN, with its
 // last output and the offending bytes as evidence (AgentFailure.evidence, attached by support/dsl.ts).
-// Either way a local agent is started afresh for the next call. A remote agent cannot be restarted from
-// here: its connection is opened once more, and if that fails every later scenario is BROKEN at once. One
-// that cannot be reached at all, before the first scenario, is a run that cannot start (CannotRun).
+// Either way a local agent is started afresh for the next call; but the run's first agent never listening
+// is a run that cannot start (one line, exit 2). A remote agent cannot be restarted from here: its
+// connection is opened once more, and if that fails every later scenario is BROKEN at once. One that
+// cannot be reached at all, before the first scenario, is a run that cannot start too (CannotRun).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,8 +27,8 @@ import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/capture';
 import { implementationHandshake, type HandshakeSegment, type ObservedSegment } from '../loopback/stack-fingerprint';
 import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
-import { awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
-import { INSTALL_MINGW, nativeAgentPath, NativeBuildError } from './native-build';
+import { AgentDidNotStart, awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
+import { INSTALL_MINGW, nativeAgentPath, NativeBuildError, type NativeArch } from './native-build';
 import { parseAgentOptions, type AgentOptions } from './options';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
@@ -86,7 +89,7 @@ export class AgentTestbed implements Testbed {
     private readonly options: AgentOptions,
     private readonly setup: WineSetup | null,
     /** How the suite's own agent is started for this backend (the Winsock agent unless told). */
-    private readonly ownAgent: () => LaunchSpec = () => suiteAgentLaunch(setup, options),
+    private readonly ownAgent: () => LaunchSpec = () => suiteAgentLaunch(setup, options, backend),
   ) {
     this.peer = new LoopbackPeer(options.peerAddress);
     const loopback = /^127\.|^localhost$/.test(options.peerAddress);
@@ -154,7 +157,12 @@ export class AgentTestbed implements Testbed {
     if (this.options.remote) {
       ({ host, port } = this.options.remote);
     } else {
-      local = await this.launch();
+      // The first agent of the run never listening (it exits, whatever its code, or its boot bound passes) is
+      // a run that cannot start: one line with what it printed, before any scenario, rather than every
+      // scenario BROKEN by agents that die alike. A later one is that scenario's BROKEN, as any agent failure.
+      local = await this.launch().catch((e: unknown) => {
+        throw generation === 1 && e instanceof AgentDidNotStart ? new CannotRun(`${e.message}; ${e.printed}`) : e;
+      });
       port = local.port;
       this.controlPorts.add(port);
       this.controlPorts.add(local.announcePort);
@@ -234,7 +242,7 @@ export class AgentTestbed implements Testbed {
 
   /** The native agent's executable (nativeAgentExe). */
   nativeAgent(): string {
-    return nativeAgentExe(this.setup, this.options);
+    return nativeAgentExe(this.setup, this.options, nativeArch(this.backend));
   }
 
   /**
@@ -458,34 +466,42 @@ class ProbeProcess implements WinsockProcess {
   }
 }
 
-/** The native agent's executable: the Wine set-up's build, or on Windows one built elsewhere and put in the cache. */
-export function nativeAgentExe(setup: WineSetup | null, options: AgentOptions): string {
+/** The native agent's build a backend runs: wine32's is the x86 one (Wine's 32-bit ws2_32), wine's the x64 one, winsock's the host's. */
+export function nativeArch(backend: Kind): NativeArch {
+  if (backend === 'wine32') return 'x86';
+  if (backend === 'winsock') return process.arch === 'x64' ? 'x64' : 'x86';
+  return 'x64';
+}
+
+/** The native agent's executable of `arch`: the Wine set-up's build, or on Windows one built elsewhere and put in the cache. */
+export function nativeAgentExe(setup: WineSetup | null, options: AgentOptions, arch: NativeArch): string {
   if (setup) {
-    if (setup.nativeAgent) return setup.nativeAgent;
+    if (setup.nativeAgents) return setup.nativeAgents[arch];
     throw new NativeBuildError(`the native agent is not built: mingw-w64 is not installed (install it with \`${INSTALL_MINGW}\`, or run \`npm run setup\`)`);
   }
-  const exe = nativeAgentPath(options.cacheDir, process.arch === 'x64' ? 'x64' : 'x86');
+  const exe = nativeAgentPath(options.cacheDir, arch);
   if (!fs.existsSync(exe))
     throw new NativeBuildError(`the native agent is not at ${exe}: build it with \`npm run build:agent\` on a Linux host with mingw-w64 and copy it there`);
   return exe;
 }
 
 /**
- * How the suite starts its own agent (agent-kind): Windows node.exe or the native agent, under wine64
- * with `setup`, or on Windows without. Exported for the tests that put a fixture between the controller and a real agent.
+ * How the suite starts its own agent for `backend` (agent-kind): Windows node.exe or the native agent, under
+ * wine64 with `setup`, or on Windows without. Exported for the tests that put a fixture between the controller and a real agent.
  */
-export function suiteAgentLaunch(setup: WineSetup | null, options: AgentOptions): LaunchSpec {
+export function suiteAgentLaunch(setup: WineSetup | null, options: AgentOptions, backend: Kind): LaunchSpec {
   const verbose = options.verbose ? ['--verbose'] : [];
   const logDir = path.join(options.cacheDir, setup ? 'wine' : 'winsock', 'logs');
   if (options.agentKind === 'native') {
-    const exe = nativeAgentExe(setup, options);
+    const arch = nativeArch(backend);
+    const exe = nativeAgentExe(setup, options, arch);
     return {
       command: setup ? setup.wine64 : exe,
       args: setup ? [windowsPath(exe), ...verbose] : verbose,
       env: setup ? wineEnv(setup.prefix) : process.env,
       logDir,
       bootTimeoutMs: options.bootTimeoutMs,
-      label: setup ? 'under wine64 (native agent)' : 'native agent',
+      label: setup ? `under wine64 (native agent${arch === 'x86' ? ', x86' : ''})` : 'native agent',
     };
   }
   const koffiDir = setup ? setup.koffiDir : path.join(REPO_ROOT, 'node_modules', 'koffi');
@@ -523,7 +539,12 @@ async function create(kind: Kind, raw: Record<string, string>): Promise<Testbed>
   }
   const setup = options.remote
     ? null
-    : await ensureWineSetup({ cacheDir: options.cacheDir, wine64: options.wine64, log: (line) => process.stderr.write(`setup: ${line}\n`) });
+    : await ensureWineSetup({
+        cacheDir: options.cacheDir,
+        wine64: options.wine64,
+        wow64: kind === 'wine32',
+        log: (line) => process.stderr.write(`setup: ${line}\n`),
+      });
   const bed = new AgentTestbed(kind, options, setup);
   // A native agent that cannot be had is bad input, said once before any scenario runs.
   if (options.agentKind === 'native' && !options.remote) {
@@ -559,6 +580,11 @@ export async function wineAgentBootTimes(raw: Record<string, string>, samples: n
 export const wineTestbed: TestbedFactory = {
   checkOptions: (options) => void parseAgentOptions(options, 'wine'),
   create: (options) => create('wine', options),
+};
+
+export const wine32Testbed: TestbedFactory = {
+  checkOptions: (options) => void parseAgentOptions(options, 'wine32'),
+  create: (options) => create('wine32', options),
 };
 
 export const winsockTestbed: TestbedFactory = {

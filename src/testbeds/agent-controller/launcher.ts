@@ -86,6 +86,22 @@ export interface LaunchSpec {
 
 let launches = 0;
 
+/**
+ * The agent never listened: it exited first, its boot bound passed, it announced garbage or it could not be
+ * spawned. `printed` says, on one line, what it wrote before (its stdout and stderr go to files).
+ */
+export class AgentDidNotStart extends AgentFailure {
+  override readonly name = 'AgentDidNotStart';
+
+  constructor(
+    message: string,
+    evidence: string,
+    readonly printed: string,
+  ) {
+    super(message, evidence);
+  }
+}
+
 /** Wait for `promise`, or `ms` at most; the timer does not outlive the wait (nor keep a finished run alive). */
 export function awaitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -152,6 +168,20 @@ function describeLogs(stdoutPath: string, stderrPath: string, exitInfo: string |
   );
 }
 
+/** What the agent printed, on one line: the last lines of its stderr, then of its stdout, and where the whole of each is. */
+function printedOnOneLine(stdoutPath: string, stderrPath: string): string {
+  const lastLines = (file: string): string[] =>
+    tailOf(file)
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .slice(-3)
+      .map((line) => (line.length > 300 ? `${line.slice(0, 300)}...` : line));
+  const lines = [...lastLines(stderrPath), ...lastLines(stdoutPath)];
+  const where = `stdout ${path.relative(process.cwd(), stdoutPath)}, stderr ${path.relative(process.cwd(), stderrPath)}`;
+  return `${lines.length ? `it printed: ${lines.join(' | ')}` : 'it printed nothing'} (${where})`;
+}
+
 /** Keep the newest `keep` log files of the folder. */
 function pruneLogs(dir: string, keep = 20): void {
   try {
@@ -204,7 +234,8 @@ export async function launchLocalAgent(spec: LaunchSpec): Promise<LocalAgent> {
       const fail = (message: string): void => {
         clearTimeout(timer);
         child.off('exit', onExit);
-        reject(new AgentFailure(message, describeLogs(stdoutPath, stderrPath, child.exitCode === null ? null : `exit code ${child.exitCode}`)));
+        const exitInfo = child.exitCode === null ? null : `exit code ${child.exitCode}`;
+        reject(new AgentDidNotStart(message, describeLogs(stdoutPath, stderrPath, exitInfo), printedOnOneLine(stdoutPath, stderrPath)));
       };
       const timer = setTimeout(() => {
         child.kill('SIGKILL');

@@ -16,7 +16,8 @@ export interface AgentOptions {
   agentCommand: string[] | null;
   /**
    * agent-kind=node|native: the suite's agent to start, the node agent (agents/node/agent.ts in node.exe, the
-   * default) or the native one (agents/native/, an executable of its own).
+   * default) or the native one (agents/native/, an executable of its own). The wine32 backend has only the
+   * native one (its x86 build), and takes no agent-kind.
    */
   agentKind: 'node' | 'native';
   /** grace: ms an answer may come after a call's bound before the agent counts as hung (default 5000). */
@@ -65,7 +66,9 @@ export function parseAgentOptions(raw: Record<string, string>, backend: string):
     if (agentCommand.length === 0) throw new Error(`${backend} option agent-command takes a program and its arguments`);
     if (remote) throw new Error(`${backend} options agent and agent-command exclude each other: one connects to a running agent, the other starts one`);
   }
-  const agentKind = raw['agent-kind'] ?? 'node';
+  if (backend === 'wine32' && raw['agent-kind'] !== undefined)
+    throw new Error("unknown wine32 option 'agent-kind'; the wine32 backend has one agent, the native one built for x86");
+  const agentKind = backend === 'wine32' ? 'native' : (raw['agent-kind'] ?? 'node');
   if (agentKind !== 'node' && agentKind !== 'native') throw new Error(`${backend} option agent-kind takes node or native, not '${agentKind}'`);
   if (raw['agent-kind'] !== undefined && (remote || agentCommand))
     throw new Error(`${backend} option agent-kind chooses the suite's agent to start; with ${remote ? 'agent' : 'agent-command'} the suite starts none`);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CannotRun } from '../../core/outcomes';
 import { REPO_ROOT } from '../../core/paths';
-import { buildNativeAgents, findMingw } from './native-build';
+import { buildNativeAgents, findMingw, type NativeArch } from './native-build';
 
 export const NODE_MAJOR = '22';
 
@@ -29,8 +29,10 @@ export interface WineSetup {
   nodeVersion: string;
   koffiVersion: string;
   cacheDir: string;
-  /** The native agent for x64 (agents/native/), built when mingw-w64 is installed; null when it is not. */
-  nativeAgent: string | null;
+  /** The native agent (agents/native/) for each architecture, built when mingw-w64 is installed; null when it is not. */
+  nativeAgents: Record<NativeArch, string> | null;
+  /** Wine's 32-bit loader, which runs the x86 agent (WoW64), when installed; null when it is not. */
+  wine32: string | null;
 }
 
 export interface SetupOptions {
@@ -39,8 +41,13 @@ export interface SetupOptions {
   /** An explicit wine64 binary. */
   wine64?: string;
   log?: (line: string) => void;
-  /** Install wine64 with apt-get when missing and running as root (default true). */
+  /** Install wine64 (and with `wow64`, wine32:i386) with apt-get when missing and running as root (default true). */
   installWine?: boolean;
+  /**
+   * The prefix runs 32-bit programs too (WoW64, the wine32 backend): Wine's 32-bit loader installed, and a
+   * prefix made without it made anew (default false).
+   */
+  wow64?: boolean;
 }
 
 function executable(file: string): boolean {
@@ -75,6 +82,35 @@ export function findWine64(explicit?: string): string | null {
   return null;
 }
 
+/**
+ * The Debian package of Wine's 32-bit loader: wine64 hands a 32-bit Windows program to the `wine` beside it
+ * (wine 8.0 dlls/ntdll/unix/loader.c:696-718 loader_exec), and without one starts it in "experimental wow64
+ * mode", which needs a 32-bit ntdll.dll that Debian's wine64 lacks: the program dies before its first line.
+ */
+export const WINE32_PACKAGE = 'wine32:i386';
+
+/** Whether `file` is a 32-bit ELF program (EI_CLASS, the fifth byte of the ELF header, is 1 for ELFCLASS32). */
+function elf32(file: string): boolean {
+  try {
+    const header = Buffer.alloc(5);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, header, 0, 5, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return header.toString('latin1', 0, 4) === '\x7fELF' && header[4] === 1;
+  } catch {
+    return false;
+  }
+}
+
+/** Wine's 32-bit loader beside `wine64` (Debian's wine32:i386 installs /usr/lib/wine/wine), or null when there is none. */
+export function findWine32(wine64: string): string | null {
+  const loader = path.join(path.dirname(wine64), 'wine');
+  return executable(loader) && elf32(loader) ? loader : null;
+}
+
 export function findWineserver(wine64: string): string {
   const dir = path.dirname(wine64);
   for (const c of [path.join(dir, 'wineserver'), path.join(dir, 'wineserver64'), onPath('wineserver') ?? '', '/usr/lib/wine/wineserver']) {
@@ -88,7 +124,9 @@ export function wineEnv(prefix: string, extra: Record<string, string> = {}): Nod
   return {
     ...process.env,
     WINEPREFIX: prefix,
-    WINEDEBUG: '-all',
+    // Wine's own messages off, but for a DLL it cannot load: an agent that dies before it listens (a 32-bit
+    // program without Wine's 32-bit half, say) then has its reason in the stderr the controller quotes.
+    WINEDEBUG: '-all,err+module',
     // No Mono or Gecko installer prompts when the prefix is created.
     WINEDLLOVERRIDES: 'mscoree,mshtml=',
     ...extra,
@@ -144,22 +182,56 @@ function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
+/** The architectures dpkg installs packages for: its own, then the foreign ones added (`dpkg --add-architecture`). */
+function dpkgArchitectures(): string[] {
+  try {
+    const own = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' });
+    const foreign = execFileSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' });
+    return `${own}\n${foreign}`
+      .split('\n')
+      .map((a) => a.trim())
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** The architectures of `NAME:ARCH` packages that dpkg does not know yet (`known`: its own and the foreign ones it has). */
+export function architecturesToAdd(packages: readonly string[], known: readonly string[]): string[] {
+  const wanted = packages.map((p) => /:([a-z0-9-]+)$/.exec(p)?.[1]).filter((a): a is string => a !== undefined);
+  return [...new Set(wanted)].filter((a) => !known.includes(a));
+}
+
+/** The command that installs `packages` as root, after adding to dpkg the `architectures` they need. */
+export function debianInstallCommand(packages: readonly string[], architectures: readonly string[]): string {
+  const adding = architectures.map((a) => `dpkg --add-architecture ${a} && `).join('');
+  return `${adding}apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+}
+
 /**
- * Install Debian packages: `apt-get update` once (a fresh machine has no package lists), then all of
- * `packages` in one `apt-get install`. Only root can; anyone else, or a host without apt-get, gets a
- * SetupError naming the command to run. `log` is told what is being installed.
+ * Install Debian packages: the architecture of any `NAME:ARCH` among them added to dpkg's first, then
+ * `apt-get update` once (a fresh machine has no package lists), then all of `packages` in one `apt-get
+ * install`. Only root can; anyone else, or a host without apt-get, gets a SetupError naming the command to
+ * run. `log` is told what is being installed.
  */
 export async function installDebianPackages(packages: readonly string[], log: (line: string) => void): Promise<void> {
   const names = packages.join(' ');
-  const command = `apt-get update && apt-get install -y --no-install-recommends ${names}`;
+  const architectures = architecturesToAdd(packages, dpkgArchitectures());
+  const command = debianInstallCommand(packages, architectures);
   const what = `${packages.join(', ')} ${packages.length === 1 ? 'is' : 'are'} not installed`;
   if (!onPath('apt-get'))
     throw new SetupError(
       `${what} and this host has no apt-get: install the Debian package${packages.length === 1 ? '' : 's'} ${names} with its package manager`,
     );
   if (!isRoot()) throw new SetupError(`${what} and only root can install ${packages.length === 1 ? 'it' : 'them'}: run \`sudo sh -c '${command}'\``);
-  log(`installing ${packages.join(', ')} (apt-get update, then apt-get install)`);
+  const adding = architectures.map((a) => `dpkg --add-architecture ${a}, then `).join('');
+  log(`installing ${packages.join(', ')} (${adding}apt-get update, then apt-get install)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const architecture of architectures) {
+    const added = await run('dpkg', ['--add-architecture', architecture], { env });
+    if (added.code !== 0)
+      throw new SetupError(`${what} and \`dpkg --add-architecture ${architecture}\` failed (exit ${added.code}: ${tail(added.output, 3)}): run \`${command}\``);
+  }
   // Another apt-get (another checkout's set-up) may hold dpkg's lock: wait for it to be released, bounded.
   const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
   const update = await run('apt-get', [...lockWait, 'update'], { env });
@@ -261,11 +333,57 @@ async function ensureWinNode(
   return { nodeExe, koffiDir, ...now };
 }
 
-/** A private WINEPREFIX with Windows version win10. */
-async function ensurePrefix(wine64: string, prefix: string, log: (line: string) => void): Promise<void> {
+/**
+ * Wine's 32-bit loader beside wine64, installed (as root) when missing unless wine64 was given explicitly
+ * (option wine: taken at its word, as ensureWine64 does); a SetupError naming the command otherwise.
+ */
+async function ensureWine32(wine64: string, opts: SetupOptions, log: (line: string) => void): Promise<string> {
+  const found = findWine32(wine64);
+  if (found) return found;
+  const why = `Wine's 32-bit loader is not installed beside ${wine64}, and the x86 agent needs it`;
+  if (opts.wine64 === undefined && isRoot() && opts.installWine !== false && onPath('apt-get')) {
+    await installDebianPackages([WINE32_PACKAGE], log);
+    const now = findWine32(wine64);
+    if (now) return now;
+    throw new SetupError(`${why}: \`apt-get install ${WINE32_PACKAGE}\` succeeded but there is no 32-bit ${path.join(path.dirname(wine64), 'wine')}`);
+  }
+  const command = debianInstallCommand([WINE32_PACKAGE], architecturesToAdd([WINE32_PACKAGE], dpkgArchitectures()));
+  throw new SetupError(`${why}: install it with \`${command}\` (as root, Debian), or run \`npm run setup\``);
+}
+
+/**
+ * Whether the prefix has its 32-bit half (C:\windows\syswow64). Wine makes it only when the prefix is made
+ * with the 32-bit loader installed: a prefix made by wine64 alone cannot run a 32-bit program even after
+ * wine32 is installed and `wineboot -u` has run (its 32-bit processes fail with "could not load
+ * kernel32.dll, status c0000135"; observed with Debian's wine 8.0~repack-4), so such a prefix is made anew.
+ */
+function prefixRuns32Bit(prefix: string): boolean {
+  return fs.existsSync(path.join(prefix, 'drive_c', 'windows', 'syswow64', 'kernel32.dll'));
+}
+
+/** The live controllers that use the prefix, other than this process (usePrefix records them). */
+function prefixUsers(prefix: string): number[] {
+  const dir = `${prefix}.users`;
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  return names.map(Number).filter((pid) => Number.isInteger(pid) && pid !== process.pid && pidAlive(pid));
+}
+
+/** A private WINEPREFIX with Windows version win10; with `wow64`, one that runs 32-bit programs too. */
+async function ensurePrefix(wine64: string, prefix: string, wow64: boolean, log: (line: string) => void): Promise<void> {
   const marker = `${prefix}.win10`;
-  if (fs.existsSync(marker) && fs.existsSync(path.join(prefix, 'system.reg'))) return;
-  log(`creating the Wine prefix ${path.relative(REPO_ROOT, prefix) || prefix} (Windows 10)`);
+  const where = path.relative(REPO_ROOT, prefix) || prefix;
+  if (fs.existsSync(marker) && fs.existsSync(path.join(prefix, 'system.reg'))) {
+    if (!wow64 || prefixRuns32Bit(prefix)) return;
+    const users = prefixUsers(prefix);
+    if (users.length > 0)
+      throw new SetupError(
+        `the Wine prefix ${where} was made without Wine's 32-bit loader and must be made anew to run the x86 agent, but process ${users.join(', ')} uses it: run \`npm run setup\` when no Wine run of this checkout is going`,
+      );
+    log(`making the Wine prefix ${where} anew: it was made without Wine's 32-bit loader, and cannot run 32-bit programs`);
+    fs.rmSync(marker, { force: true });
+    fs.rmSync(prefix, { recursive: true, force: true });
+  }
+  log(`creating the Wine prefix ${where} (Windows 10${wow64 ? ', 64- and 32-bit' : ''})`);
   fs.mkdirSync(path.dirname(prefix), { recursive: true });
   const r = await run(wine64, ['winecfg', '/v', 'win10'], { env: wineEnv(prefix) });
   // The server keeps the registry in memory: the Windows version reaches the disk when it shuts down.
@@ -273,6 +391,8 @@ async function ensurePrefix(wine64: string, prefix: string, log: (line: string) 
   for (const flag of ['-k', '-w']) await run(wineserver, [flag], { env: wineEnv(prefix) });
   if (r.code !== 0 || !fs.existsSync(path.join(prefix, 'system.reg')))
     throw new SetupError(`wine64 winecfg /v win10 failed (exit ${r.code}): ${tail(r.output)}`);
+  if (wow64 && !prefixRuns32Bit(prefix))
+    throw new SetupError(`wine64 made the prefix ${where} without its 32-bit half (no C:\\windows\\syswow64\\kernel32.dll): ${tail(r.output)}`);
   fs.writeFileSync(marker, `${new Date().toISOString()}\n`);
 }
 
@@ -282,19 +402,25 @@ export async function ensureWineSetup(options: SetupOptions = {}): Promise<WineS
   const log = options.log ?? (() => undefined);
   const cacheDir = options.cacheDir ?? path.join(REPO_ROOT, '.cache');
   const wine64 = await ensureWine64(options, log);
+  const wow64 = options.wow64 ?? false;
+  const wine32 = wow64 ? await ensureWine32(wine64, options, log) : findWine32(wine64);
   const koffiVersion = projectKoffiVersion();
   const winNodeDir = path.join(cacheDir, 'wine', 'win-node');
   const { nodeExe, koffiDir, nodeVersion } = await ensureWinNode(winNodeDir, koffiVersion, log);
   const prefix = path.join(cacheDir, 'wine', 'prefix');
-  await ensurePrefix(wine64, prefix, log);
-  // Both architectures, for vendors to copy; Wine's wine64 runs the x64 one. Rebuilt only when stale.
-  const nativeAgent = findMingw('x64') && findMingw('x86') ? (await buildNativeAgents(cacheDir, log)).x64 : null;
-  return { wine64, wineserver: findWineserver(wine64), prefix, winNodeDir, nodeExe, koffiDir, nodeVersion, koffiVersion, cacheDir, nativeAgent };
+  await ensurePrefix(wine64, prefix, wow64, log);
+  // Both architectures, for vendors to copy; wine64 runs the x64 one, and hands the x86 one to wine32. Rebuilt only when stale.
+  const nativeAgents = findMingw('x64') && findMingw('x86') ? await buildNativeAgents(cacheDir, log) : null;
+  return { wine64, wineserver: findWineserver(wine64), prefix, winNodeDir, nodeExe, koffiDir, nodeVersion, koffiVersion, cacheDir, nativeAgents, wine32 };
 }
 
-/** Whether `npm run setup` has been done here (wine64 found, cache and prefix markers present); no side effects. */
-export function wineSetupDone(cacheDir = path.join(REPO_ROOT, '.cache')): boolean {
-  if (process.platform === 'win32' || !findWine64()) return false;
+/**
+ * Whether `npm run setup` has been done here (wine64 found, cache and prefix markers present; with `wow64`,
+ * Wine's 32-bit loader found and the prefix's 32-bit half made); no side effects.
+ */
+export function wineSetupDone(cacheDir = path.join(REPO_ROOT, '.cache'), { wow64 = false }: { wow64?: boolean } = {}): boolean {
+  const wine64 = findWine64();
+  if (process.platform === 'win32' || !wine64) return false;
   const marker = readJson<{ koffi?: string }>(path.join(cacheDir, 'wine', 'win-node', 'installed.json'));
   let koffi = '';
   try {
@@ -302,7 +428,9 @@ export function wineSetupDone(cacheDir = path.join(REPO_ROOT, '.cache')): boolea
   } catch {
     return false;
   }
-  return marker?.koffi === koffi && fs.existsSync(`${path.join(cacheDir, 'wine', 'prefix')}.win10`);
+  const prefix = path.join(cacheDir, 'wine', 'prefix');
+  if (wow64 && !(findWine32(wine64) && prefixRuns32Bit(prefix))) return false;
+  return marker?.koffi === koffi && fs.existsSync(`${prefix}.win10`);
 }
 
 /** `wine64 --version`, e.g. "wine-8.0 (Debian 8.0~repack-4)". */
@@ -383,12 +511,9 @@ export function usePrefix(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'pref
   fs.writeFileSync(mine, `${new Date().toISOString()}\n`);
   return () => {
     fs.rmSync(mine, { force: true });
-    const others = fs.readdirSync(dir).filter((name) => {
-      const pid = Number(name);
-      if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) return true;
-      fs.rmSync(path.join(dir, name), { force: true });
-      return false;
-    });
+    const others = prefixUsers(setup.prefix);
+    // The records of controllers gone without a word (killed) are dropped.
+    for (const name of fs.readdirSync(dir)) if (!others.includes(Number(name))) fs.rmSync(path.join(dir, name), { force: true });
     if (others.length === 0) endPrefixProcesses(setup);
   };
 }
