@@ -1,4 +1,4 @@
-// The annotated page as a reader sees it: a simulator run and a Wine run, the report command, then the
+// The annotated page as a reader sees it: a Wine run and a simulator run, the report command, then the
 // page opened from disk (file://) in headless Chromium, reached from the matrix. Every statement of the
 // page is there with its requirements and each run's verdict; a Wine deviation's badge leads to its
 // evidence in Allure. Screenshots go to reports/screenshots/. Nothing beyond file:// may be requested.
@@ -21,11 +21,11 @@ import { copyOfSharedRun } from './shared-runs';
 /** A deviation Wine 8 has (expectations/wine.yaml), the statement that says otherwise, and its scenario's evidence. */
 const WINE_DEVIATION = 'errors.wsanotinitialised';
 /**
- * The Wine run's scenarios: two recorded deviations and a rule Wine keeps. This run has only what the page's
- * checks need (npm test's whole Wine run, test/e2e/shared-runs.ts, has them all), so that the other
- * requirements read NOT RUN for Wine, which the page shows too.
+ * The simulator run's scenarios: the requirements the page's checks read (a deviation of Wine's and the
+ * rule of another, and a rule both keep). It has only these, so that the other requirements read NOT RUN for
+ * the simulator, which the page shows too; the Wine run is npm test's whole one (test/e2e/shared-runs.ts).
  */
-const WINE_TAGS = `@req:${WINE_DEVIATION} or @req:remarks.tcp-reset-queued-data or @req:returns.zero-on-success`;
+const SIMULATOR_TAGS = `@req:${WINE_DEVIATION} or @req:remarks.tcp-reset-queued-data or @req:returns.zero-on-success`;
 
 /** The one browser global the page's checks use (the suite is type-checked without the DOM's types). */
 interface BrowserWindow {
@@ -50,9 +50,8 @@ if (!existsSync(CHROMIUM)) {
     before(async () => {
       work = scratchDir('annotated-page');
       const [simulator, wine] = await Promise.all([
-        // The simulator's whole run is npm test's shared one (test/e2e/shared-runs.ts).
-        copyOfSharedRun('simulator', path.join(work, 'simulator')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
-        run('bin/conformance.js', ['--backend', 'wine', '--tags', WINE_TAGS, '--reports', path.join(work, 'wine'), '--quiet']),
+        run('bin/conformance.js', ['--tags', SIMULATOR_TAGS, '--reports', path.join(work, 'simulator'), '--quiet']),
+        copyOfSharedRun('wine', path.join(work, 'wine')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
       ]);
       assert.equal(simulator.code, 0, `the simulator run failed: ${simulator.stderr || simulator.stdout}`);
       assert.equal(wine.code, 0, `the Wine run failed: ${wine.stderr || wine.stdout}`);
@@ -94,8 +93,8 @@ if (!existsSync(CHROMIUM)) {
         'requirement IDs missing from the annotated page',
       );
       assert.equal(await page.locator('.claim.unclaimed').count(), 0);
-      const notRun = page.locator('.claim[data-requirement="remarks.no-icmp"] .run[data-run="wine"]');
-      assert.equal(await notRun.getAttribute('data-verdict'), 'NOT RUN', 'a requirement the Wine run did not select');
+      const notRun = page.locator('.claim[data-requirement="remarks.no-icmp"] .run[data-run="simulator"]');
+      assert.equal(await notRun.getAttribute('data-verdict'), 'NOT RUN', 'a requirement the simulator run did not select');
     });
 
     it('marks a tested statement with its strength and each run’s verdict, and an untested one with why', async () => {
