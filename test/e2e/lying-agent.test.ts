@@ -120,10 +120,16 @@ describe('a lying agent between the controller and a real one under Wine', () =>
 
   it('a reset just after the window: the rule that forbids it still fails', async (t) => {
     if (!hasPrerequisite(t, wineMissing)) return;
-    const { run, verdicts } = await throughTheLiar('late-reset', ['--reset-after', '550'], '@req:remarks.no-effect-on-lower-layers');
+    const { run, reports, verdicts } = await throughTheLiar('late-reset', ['--reset-after', '550'], '@req:remarks.no-effect-on-lower-layers');
     assert.equal(run.code, 1, run.stdout + run.stderr);
     const nothing = verdicts.get(NOTHING);
-    assert.equal(nothing?.verdict, 'FAIL', JSON.stringify(nothing));
+    const timeline = (): string =>
+      fs
+        .readdirSync(path.join(reports, 'logs'))
+        .filter((f) => f.includes('nothing-reaches-the-peer'))
+        .map((f) => fs.readFileSync(path.join(reports, 'logs', f), 'utf8'))
+        .join('\n');
+    assert.equal(nothing?.verdict, 'FAIL', `${JSON.stringify(nothing)}\n${timeline()}`);
     assert.match(nothing?.detail ?? '', /^after the window \(.*\), within 100 ms more, the peer saw reset/);
   });
 });

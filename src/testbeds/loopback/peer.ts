@@ -29,17 +29,24 @@ export class EventQueue {
     if (ready) return Promise.resolve(ready);
     if (this.waiter) return Promise.reject(new Error('the peer is already waiting for an event on this socket'));
     return new Promise((resolve) => {
-      const timer = setTimeout(
-        () => {
-          this.waiter = null;
-          resolve(null);
-        },
-        Math.max(0, withinMs),
-      );
-      this.waiter = (event) => {
+      const waiting = (event: PeerEvent): void => {
         clearTimeout(timer);
         resolve(event);
       };
+      // At the window's end, one turn of the event loop more before it is empty: on a loaded machine the loop
+      // comes to the timer late, and runs timers before it reads the sockets, so an event the kernel already
+      // held (a reset that came inside the window) would be missed. The poll phase reads it first, and the
+      // check phase, where setImmediate runs, follows it.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (this.waiter !== waiting) return;
+            this.waiter = null;
+            resolve(null);
+          }),
+        Math.max(0, withinMs),
+      );
+      this.waiter = waiting;
     });
   }
 }
