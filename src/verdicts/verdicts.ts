@@ -41,6 +41,8 @@ function verdictOfError(type: string, strength: string | null): ObservedVerdict 
 export interface Attachment {
   mediaType: string;
   body: string;
+  /** The name it was attached under (`call-log.txt`), where it was given one. */
+  fileName?: string;
 }
 
 /** A scenario's result in this run: its record in verdicts.json, and the evidence attached to it. */
@@ -191,8 +193,8 @@ export class VerdictCollector {
     } else if (envelope.testStepFinished) {
       this.started.get(envelope.testStepFinished.testCaseStartedId)?.results.push(envelope.testStepFinished.testStepResult);
     } else if (envelope.attachment?.testCaseStartedId) {
-      const { mediaType, body } = envelope.attachment;
-      this.started.get(envelope.attachment.testCaseStartedId)?.attachments.push({ mediaType, body });
+      const { mediaType, body, fileName } = envelope.attachment;
+      this.started.get(envelope.attachment.testCaseStartedId)?.attachments.push({ mediaType, body, fileName });
     } else if (envelope.testCaseFinished && !envelope.testCaseFinished.willBeRetried) {
       this.finish(envelope.testCaseFinished.testCaseStartedId);
     }

@@ -1,11 +1,14 @@
-// npm test's whole runs (test/e2e/shared-runs.ts): each exits 0 and leaves nothing running, and the summary
-// lines the README and docs/interpreting.md state for the Wine and POSIX runs are the runs' own.
+// npm test's whole runs (test/e2e/shared-runs.ts): each exits 0, leaves nothing running and writes a junit.xml
+// that Jenkins' schema accepts, and the summary lines the README and docs/interpreting.md state for the Wine
+// and POSIX runs are the runs' own.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/core/paths';
+import { readRunRecord } from '../../src/verdicts/run-record';
 import { SHARED_RUNS, sharedRun, type SharedRunName } from './shared-runs';
+import { checkJunit } from './outputs-agree';
 
 /** A run's summary line, as the command prints it. */
 function summaryLine(stdout: string): string {
@@ -28,6 +31,11 @@ describe("npm test's whole runs", { concurrency: true }, () => {
       const run = await sharedRun(name);
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
       assert.deepEqual(run.leftovers, [], 'processes of the run, or of the prefix, still running');
+    });
+
+    it(`${name}: its junit.xml keeps to junit-10.xsd, and tells the verdicts of its verdicts.json with their evidence`, async () => {
+      const run = await sharedRun(name);
+      checkJunit(run.folder, readRunRecord(run.folder).results, run.code ?? -1);
     });
   }
 
