@@ -193,7 +193,8 @@ describe('junit.xml', () => {
         'recorded deviation, observed: no RST\nrecorded deviation, evidence: bug 1\n' +
         '--- call-log.txt\n  0.000 WSARecvDisconnect(0xc8, NULL) = 0 <0.1 ms> (round trip 0.12 ms)',
     );
-    for (const verdict of VERDICTS.filter((v) => v !== 'PASS')) assert.match(outcome(verdict)?.text ?? '', /\n--- call-log\.txt\n {2}0\.000 WSARecvDisconnect/, verdict);
+    for (const verdict of VERDICTS.filter((v) => v !== 'PASS'))
+      assert.match(outcome(verdict)?.text ?? '', /\n--- call-log\.txt\n {2}0\.000 WSARecvDisconnect/, verdict);
   });
 
   it('holds no character XML 1.0 forbids', () => {
@@ -227,7 +228,9 @@ describe("the schema's rules, as test/junit-schema.ts states them", () => {
     ]);
     assert.match(junitSchemaErrors('<testsuites><testsuite></testsuites>')[0] ?? '', /^not well-formed XML, line 1:/);
     assert.deepEqual(junitSchemaErrors('<testcase name="s"/>'), ['the document is a testcase, not one of testsuites, testsuite']);
-    assert.deepEqual(junitSchemaErrors('<testsuites>&nbsp;</testsuites>'), ['not well-formed XML: the reference &nbsp; at offset 12, which no declaration defines']);
+    assert.deepEqual(junitSchemaErrors('<testsuites>&nbsp;</testsuites>'), [
+      'not well-formed XML: the reference &nbsp; at offset 12, which no declaration defines',
+    ]);
     assert.deepEqual(junitSchemaErrors('<testsuites>\u0001</testsuites>'), ['not well-formed XML: character U+0001 at offset 12, which XML 1.0 cannot hold']);
   });
 });
