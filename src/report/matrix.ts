@@ -251,16 +251,19 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
   // The unknown MUSTs are counted among the requirements unknown, below: said once.
   const said = established.filter((e) => e.why !== UNKNOWN);
   const unestablished = said.reduce((n, e) => n + e.requirements.length, 0);
+  // Every count is of requirements, and says so: the console's summary counts scenarios, and a requirement
+  // has one or several.
+  const requirements = (n: number): string => plural(n, 'requirement', 'requirements');
   const parts = [
     `keeps every MUST${keepsEveryMust === 'yes' && !observedEveryMust ? ' it could observe' : ''}: ${keepsEveryMust}`,
-    plural(deviations.length, 'deviation', 'deviations'),
-    `${plural(optionalAbsent.length, 'optional behaviour', 'optional behaviours')} absent`,
+    `${requirements(deviations.length)} with a deviation`,
+    `${requirements(optionalAbsent.length)} with an optional behaviour absent`,
   ];
   if (unestablished > 0)
-    parts.push(`${plural(unestablished, 'MUST', 'MUSTs')} not established: ${said.map((e) => `${e.requirements.length} ${e.why}`).join(', ')}`);
-  if (unknown.length > 0) parts.push(`${plural(unknown.length, 'requirement', 'requirements')} unknown (BROKEN, TIMEOUT or not run)`);
-  if (notApplicable.length > 0) parts.push(`${notApplicable.length} not applicable here`);
-  if (staleExpectations.length > 0) parts.push(`${plural(staleExpectations.length, 'expectation', 'expectations')} out of date (XPASS)`);
+    parts.push(`${plural(unestablished, 'MUST requirement', 'MUST requirements')} not established: ${said.map((e) => `${e.requirements.length} ${e.why}`).join(', ')}`);
+  if (unknown.length > 0) parts.push(`${requirements(unknown.length)} unknown (BROKEN, TIMEOUT or not run)`);
+  if (notApplicable.length > 0) parts.push(`${requirements(notApplicable.length)} not applicable here`);
+  if (staleExpectations.length > 0) parts.push(`${requirements(staleExpectations.length)} with an expectation out of date (XPASS)`);
   return {
     keepsEveryMust,
     observedEveryMust,

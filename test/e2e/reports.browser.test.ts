@@ -81,7 +81,7 @@ if (!existsSync(CHROMIUM)) {
       runs.push({ folder: path.join(work, 'simulator'), code: plain.code }, { folder: path.join(work, 'fin-sent'), code: mutant.code });
       const report = await run('bin/conformance.js', ['report', '--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
-      assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 deviations; 0 optional behaviours absent$/m);
+      assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent$/m);
       // The Wine run's Allure report, with a matrix of its own beside it.
       const wineReport = await run('bin/conformance.js', ['report', '--out', path.join(work, 'wine-matrix'), path.join(work, 'wine')]);
       assert.equal(wineReport.code, 0, `npm run report failed on the Wine run: ${wineReport.stderr}`);
@@ -102,8 +102,8 @@ if (!existsSync(CHROMIUM)) {
       await page.goto(`${origin}/matrix.html`);
       const lines = await page.locator('.verdict-line').allInnerTexts();
       assert.equal(lines.length, 2);
-      assert.match(lines[0] ?? '', /^simulator\s*keeps every MUST: yes; 0 deviations; 0 optional behaviours absent/);
-      assert.match(lines[1] ?? '', /^simulator \(mutant=fin-sent\)\s*keeps every MUST: no; \d+ deviations?; 0 optional behaviours absent/);
+      assert.match(lines[0] ?? '', /^simulator\s*keeps every MUST: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent/);
+      assert.match(lines[1] ?? '', /^simulator \(mutant=fin-sent\)\s*keeps every MUST: no; \d+ requirements? with a deviation; 0 requirements with an optional behaviour absent/);
       assert.match(lines[1] ?? '', new RegExp(`deviations: .*${BROKEN_RULE.replace(/\./g, '\\.')}`));
 
       const catalogue = functionCatalogue();

@@ -1,12 +1,15 @@
 // npm test's whole runs (test/e2e/shared-runs.ts): each exits 0, leaves nothing running and writes a junit.xml
-// that Jenkins' schema accepts, and the summary lines the README and docs/interpreting.md state for the Wine
-// and POSIX runs are the runs' own.
+// that Jenkins' schema accepts, and the lines the README and docs/interpreting.md quote of the Wine and POSIX
+// runs (the console's summary line, the matrix's headline) are the runs' own.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/core/paths';
 import { readRunRecord } from '../../src/verdicts/run-record';
+import { functionCatalogue } from '../../src/catalogue/catalogue';
+import { buildMatrix } from '../../src/report/matrix';
+import { readRunFolder } from '../../src/report/sources';
 import { SHARED_RUNS, sharedRun, type SharedRunName } from './shared-runs';
 import { checkJunit } from './outputs-agree';
 
@@ -23,6 +26,20 @@ function statedSummaries(file: string, from: string, to: string): string[] {
   const end = text.indexOf(to, start + from.length);
   const part = text.slice(start, end < 0 ? undefined : end);
   return [...part.matchAll(/`(\d+ scenarios: [^`]*)`/g)].map((m) => m[1] ?? '');
+}
+
+/** The matrix's headlines quoted in `file` (`wine: keeps every MUST: ...`), each with the title of its column. */
+function statedHeadlines(file: string): { title: string; line: string }[] {
+  const text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+  return [...text.matchAll(/`([^`:]+): (keeps every MUST[^`]*)`/g)].map((m) => ({ title: m[1] ?? '', line: m[2] ?? '' }));
+}
+
+/** Shared run `name`'s headline in the compliance matrix, by its column's title: what `npm run report` prints for it. */
+async function headline(name: SharedRunName): Promise<{ title: string; line: string }> {
+  const run = await sharedRun(name);
+  const source = readRunFolder(run.folder, run.folder);
+  const [column] = buildMatrix(functionCatalogue(source.record.function), [source]).columns;
+  return { title: column?.title ?? name, line: column?.summary.line ?? '(no column)' };
 }
 
 describe("npm test's whole runs", { concurrency: true }, () => {
@@ -42,6 +59,17 @@ describe("npm test's whole runs", { concurrency: true }, () => {
   it("the Wine run's summary line is the README's", async () => {
     const stated = statedSummaries('README.md', '- **Wine, on Linux**', '- **Windows**');
     assert.deepEqual(stated, [summaryLine((await sharedRun('wine')).stdout)]);
+  });
+
+  it("the matrix headlines the README and docs/interpreting.md quote for a run are that shared run's own", async () => {
+    const stated = ['README.md', 'docs/interpreting.md'].flatMap((file) => statedHeadlines(file).map((h) => ({ file, ...h })));
+    assert.ok(stated.length >= 2, 'the README quotes the Wine run’s headline, and interpreting.md the POSIX run’s');
+    const actual = await Promise.all((Object.keys(SHARED_RUNS) as SharedRunName[]).map(headline));
+    for (const { file, title, line } of stated) {
+      const run = actual.find((h) => h.title === title);
+      assert.ok(run, `${file} quotes the headline of ${title}, which no shared run has (${actual.map((h) => h.title).join(', ')})`);
+      assert.equal(`${title}: ${line}`, `${run.title}: ${run.line}`, file);
+    }
   });
 
   it("the POSIX run's summary line is the README's and docs/interpreting.md's", async () => {

@@ -187,7 +187,7 @@ describe('the matrix model', () => {
 
   it('writes the verdict line of a conforming run', () => {
     const summary = buildMatrix(CATALOGUE, [source(allPass())]).columns[0]?.summary;
-    assert.equal(summary?.line, 'keeps every MUST: yes; 0 deviations; 0 optional behaviours absent');
+    assert.equal(summary?.line, 'keeps every MUST: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent');
   });
 
   it('counts deviations (recorded ones too), absent optional behaviours, unknowns and stale expectations', () => {
@@ -218,7 +218,7 @@ describe('the matrix model', () => {
     assert.equal(summary?.keepsEveryMust, 'no');
     assert.equal(
       summary?.line,
-      'keeps every MUST: no; 1 deviation; 1 optional behaviour absent; 1 requirement unknown (BROKEN, TIMEOUT or not run); 1 expectation out of date (XPASS)',
+      'keeps every MUST: no; 1 requirement with a deviation; 1 requirement with an optional behaviour absent; 1 requirement unknown (BROKEN, TIMEOUT or not run); 1 requirement with an expectation out of date (XPASS)',
     );
     // A recorded deviation links to its evidence first.
     assert.equal(matrix.rows[0]?.cells[0]?.primary?.href, 'https://bugs.example/1234');
@@ -250,7 +250,7 @@ describe('the matrix model', () => {
     onlyNa.results[2] = scenario('remarks.b', 'N/A');
     assert.equal(
       buildMatrix(CATALOGUE, [source(onlyNa)]).columns[0]?.summary.line,
-      'keeps every MUST it could observe: yes; 0 deviations; 0 optional behaviours absent; 1 MUST not established: 1 N/A; 1 not applicable here',
+      'keeps every MUST it could observe: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent; 1 MUST requirement not established: 1 N/A; 1 requirement not applicable here',
     );
   });
 
@@ -339,7 +339,7 @@ describe('rendering', () => {
   it('writes Markdown with one column per run and escaped cells', () => {
     const text = renderMarkdown(matrix, options);
     assert.match(text, /^\| requirement \| strength \| rule \| simulator \| wine \|$/m);
-    assert.match(text, /^\| wine \| keeps every MUST: no; 1 deviation; 1 optional behaviour absent \|$/m);
+    assert.match(text, /^\| wine \| keeps every MUST: no; 1 requirement with a deviation; 1 requirement with an optional behaviour absent \|$/m);
     assert.match(
       text,
       /^\| `returns\.zero` \| MUST \| rule of returns\.zero \| \[\*\*PASS\*\*\]\([^)]*\) \| \[\*\*FAIL\*\*\]\([^)]*\): returned <1> \\\| not 0 \|$/m,
@@ -492,7 +492,7 @@ describe('a MUST kept only as far as the run could observe', () => {
     assert.equal(summary?.observedEveryMust, false);
     assert.equal(
       summary?.line,
-      'keeps every MUST it could observe: yes; 0 deviations; 0 optional behaviours absent; 2 MUSTs not established: 1 N/A, 1 without the wire; 1 not applicable here',
+      'keeps every MUST it could observe: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent; 2 MUST requirements not established: 1 N/A, 1 without the wire; 1 requirement not applicable here',
     );
     const options = { generated: 'now', annotatedPage: null };
     assert.match(renderHtml(matrix, options), /data-verdict="PASS" data-unobserved="the wire">.*<span class="qualifier">without the wire<\/span>/);
