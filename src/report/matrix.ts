@@ -260,7 +260,9 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
     `${requirements(optionalAbsent.length)} with an optional behaviour absent`,
   ];
   if (unestablished > 0)
-    parts.push(`${plural(unestablished, 'MUST requirement', 'MUST requirements')} not established: ${said.map((e) => `${e.requirements.length} ${e.why}`).join(', ')}`);
+    parts.push(
+      `${plural(unestablished, 'MUST requirement', 'MUST requirements')} not established: ${said.map((e) => `${e.requirements.length} ${e.why}`).join(', ')}`,
+    );
   if (unknown.length > 0) parts.push(`${requirements(unknown.length)} unknown (BROKEN, TIMEOUT or not run)`);
   if (notApplicable.length > 0) parts.push(`${requirements(notApplicable.length)} not applicable here`);
   if (staleExpectations.length > 0) parts.push(`${requirements(staleExpectations.length)} with an expectation out of date (XPASS)`);

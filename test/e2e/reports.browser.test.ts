@@ -103,7 +103,10 @@ if (!existsSync(CHROMIUM)) {
       const lines = await page.locator('.verdict-line').allInnerTexts();
       assert.equal(lines.length, 2);
       assert.match(lines[0] ?? '', /^simulator\s*keeps every MUST: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent/);
-      assert.match(lines[1] ?? '', /^simulator \(mutant=fin-sent\)\s*keeps every MUST: no; \d+ requirements? with a deviation; 0 requirements with an optional behaviour absent/);
+      assert.match(
+        lines[1] ?? '',
+        /^simulator \(mutant=fin-sent\)\s*keeps every MUST: no; \d+ requirements? with a deviation; 0 requirements with an optional behaviour absent/,
+      );
       assert.match(lines[1] ?? '', new RegExp(`deviations: .*${BROKEN_RULE.replace(/\./g, '\\.')}`));
 
       const catalogue = functionCatalogue();
