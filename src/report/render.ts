@@ -83,8 +83,10 @@ details ul { margin: 4px 0 0; padding-left: 16px; }
 .legend, .runs { border-collapse: collapse; }
 td.change { font-size: 12px; white-space: nowrap; } td.change ul { white-space: normal; }
 tr.changed-regression td.id { border-left: 4px solid #cf222e; } tr.changed-fixed td.id { border-left: 4px solid #1a7f37; }
-tr.changed-changed td.id { border-left: 4px solid #0969da; }
+tr.changed-changed td.id { border-left: 4px solid #0969da; } tr.changed-rejudged td.id { border-left: 4px solid #6e7781; }
 .change-regression { color: #cf222e; font-weight: 700; } .change-fixed { color: #1a7f37; font-weight: 700; } .change-changed { color: #0969da; font-weight: 700; }
+.change-rejudged { color: #57606a; font-weight: 700; } .judging { color: var(--muted); font-style: italic; }
+pre.changes { white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
 `;
 
 function link(href: string, text: string, cls = ''): string {
@@ -181,7 +183,11 @@ function changeHtml(change: RequirementChange | undefined): string {
       ? `${escapeHtml(change.to)}, unchanged`
       : `<span class="change-${change.kind}">${escapeHtml(change.kind)}</span> ${badge(change.from, null)} → ${badge(change.to, null)}`;
   const scenarios = change.scenarios
-    .map((s) => `<li>${escapeHtml(s.from)} → ${escapeHtml(s.to)}: ${escapeHtml(s.name)} <code>${escapeHtml(s.location)}</code></li>`)
+    .map(
+      (s) =>
+        `<li>${escapeHtml(s.from)} → ${escapeHtml(s.to)}: ${escapeHtml(s.name)} <code>${escapeHtml(s.location)}</code>` +
+        `${s.judging ? ` <span class="judging">rejudged: ${escapeHtml(s.judging)}</span>` : ''}</li>`,
+    )
     .join('');
   return `<td class="change" data-change="${change.kind}">${head}${scenarios ? `<ul>${scenarios}</ul>` : ''}</td>`;
 }
@@ -207,9 +213,12 @@ function diffSummaryHtml(matrix: Matrix): string {
   const last = matrix.columns[matrix.columns.length - 1];
   if (!matrix.diff || !first || !last) return '';
   const [summary, ...changes] = diffLines(matrix.diff, first.title, last.title);
-  return `<h2>Changes</h2><p>${escapeHtml(summary ?? '')}</p>${
-    changes.length ? `<pre class="changes"><code>${escapeHtml(changes.join('\n'))}</code></pre>` : ''
-  }`;
+  // Each line wraps within the page, its continuation indented under its own text.
+  const line = (text: string): string => {
+    const indent = text.length - text.trimStart().length;
+    return `<div style="padding-left: ${indent + 4}ch; text-indent: -4ch">${escapeHtml(text.trimStart())}</div>`;
+  };
+  return `<h2>Changes</h2><p>${escapeHtml(summary ?? '')}</p>${changes.length ? `<pre class="changes"><code>${changes.map(line).join('')}</code></pre>` : ''}`;
 }
 
 function verdictLineHtml(column: MatrixColumn): string {
@@ -233,6 +242,13 @@ function verdictLineHtml(column: MatrixColumn): string {
     `${column.note ? `<div class="column-note">${escapeHtml(column.note)}</div>` : ''}` +
     `${lists.length ? `<div class="more">${escapeHtml(lists.join(' · '))}</div>` : ''}</div>`
   );
+}
+
+/** The page's title: the compliance matrix, or for a comparison (--diff) the two runs compared. */
+function pageTitle(matrix: Matrix): string {
+  const first = matrix.columns[0];
+  const last = matrix.columns[matrix.columns.length - 1];
+  return matrix.diff && first && last ? `${matrix.function}: ${first.title} compared with ${last.title}` : `${matrix.function} compliance matrix`;
 }
 
 export function renderHtml(matrix: Matrix, options: RenderOptions): string {
@@ -270,11 +286,11 @@ export function renderHtml(matrix: Matrix, options: RenderOptions): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(matrix.function)} compliance matrix</title>
+<title>${escapeHtml(pageTitle(matrix))}</title>
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>${escapeHtml(matrix.function)} compliance matrix</h1>
+<h1>${escapeHtml(pageTitle(matrix))}</h1>
 <p class="meta">Every requirement of the catalogue, against ${n === 1 ? 'one run' : `${n} runs`}. Built ${escapeHtml(options.generated)}. The rules restate the reference page (${escapeHtml(matrix.page)}); section links go to its published version.${options.annotatedPage ? ` The page itself, statement by statement with these verdicts: ${link(options.annotatedPage, 'the annotated page')}.` : ''}</p>
 <div class="verdicts">
 ${matrix.columns.map(verdictLineHtml).join('\n')}
@@ -324,7 +340,7 @@ function cellMarkdown(cell: MatrixCell): string {
 
 export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   const lines: string[] = [];
-  lines.push(`# ${matrix.function} compliance matrix`, '');
+  lines.push(`# ${pageTitle(matrix)}`, '');
   lines.push(
     `Every requirement of the catalogue, against ${matrix.columns.length === 1 ? 'one run' : `${matrix.columns.length} runs`}. Built ${options.generated}.` +
       (options.annotatedPage ? ` The page itself, statement by statement with these verdicts: ${mdLink('the annotated page', options.annotatedPage)}.` : ''),

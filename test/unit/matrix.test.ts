@@ -41,6 +41,7 @@ function scenario(requirementId: string | null, verdict: Verdict, extra: Partial
     verdict,
     observed: verdict === 'XFAIL' ? 'FAIL' : verdict === 'XPASS' ? 'PASS' : verdict,
     detail: verdict === 'PASS' ? '' : `detail of ${verdict}`,
+    observedDetail: verdict === 'PASS' ? '' : `detail of ${verdict}`,
     unobserved: [],
     expectation: null,
     waitedMs: 0,

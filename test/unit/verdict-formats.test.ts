@@ -40,6 +40,7 @@ function scenario(verdict: Verdict, line: number): JunitScenario {
     observed: verdict === 'XFAIL' ? 'FAIL' : verdict === 'XPASS' ? 'PASS' : verdict,
     verdict,
     detail: details[verdict],
+    observedDetail: details[verdict],
     unobserved: [],
     expectation: recorded ? RECORDED : null,
     waitedMs: 0,
