@@ -165,7 +165,7 @@ function reportFunction(catalogue: Catalogue, folders: readonly string[], out: s
   for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
   process.stdout.write(annotatedPage ? `annotated page: ${shown(annotatedPage)}\n` : `annotated page: not built, the page ${catalogue.page} is not there\n`);
   process.stdout.write(
-    `matrix: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))} (${catalogue.function}: the catalogue's ${matrix.rows.length} requirements x ${runs(matrix.columns.length)}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    `matrix: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))} (${catalogue.function}: the catalogue's ${matrix.rows.length} ${matrix.rows.length === 1 ? 'requirement' : 'requirements'} x ${runs(matrix.columns.length)}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
 }
 
