@@ -266,7 +266,7 @@ async function checkMatrix(page: Page, matrix: string, column: number, records: 
   );
   if (qualifiedMust) {
     assert.doesNotMatch(headline, /^keeps every MUST: yes/, `matrix: the headline, ${headline}`);
-    assert.match(headline, /MUSTs? not established: [^;]*without /, `matrix: the headline, ${headline}`);
+    assert.match(headline, /MUST requirements? not established: [^;]*without /, `matrix: the headline, ${headline}`);
   }
   const failing = [...cells.values()].filter((v): v is Verdict => v !== null && (VERDICTS as readonly string[]).includes(v) && failsRun(v as Verdict));
   assert.equal(failing.length === 0, exitCode === 0, `matrix: failing cells ${failing.join(', ')}, against exit code ${exitCode}`);
