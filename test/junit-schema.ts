@@ -1,8 +1,9 @@
 // JUnit XML as Jenkins' xUnit plugin validates it: the rules of its schema junit-10.xsd, the one pytest
 // validates its xunit2 files against, written here in our own words. Read in jenkinsci/xunit-plugin at
 // xunit-3.1.6 (commit b5a752a), src/main/resources/org/jenkinsci/plugins/xunit/types/model/xsd/junit-10.xsd;
-// pytest keeps a copy as testing/example_scripts/junit-10.xsd (its testcase names an `errors` element where
-// the plugin's names `error`: the plugin's is the rule here). Nothing of the schema is copied.
+// pytest keeps a copy as testing/example_scripts/junit-10.xsd (pytest-dev/pytest at 81ae293a57f8; its
+// testcase names an `errors` element where the plugin's names `error`: the plugin's is the rule here).
+// Nothing of the schema is copied.
 //
 // What the schema says, element by element: which attributes it may have (and which it must), which
 // elements may come inside it and in what order, and whether it holds text. Any other attribute or element
