@@ -45,8 +45,19 @@ function millis(timestamp: messages.Timestamp): number {
   return timestamp.seconds * 1000 + timestamp.nanos / 1e6;
 }
 
-/** A scenario as the JUnit file tells it: its record, its pickle's id for its time, and the evidence attached to it. */
-export type JunitScenario = ScenarioRecord & { id: string; attachments: readonly Attachment[] };
+/** A piece of a scenario's evidence a person reads: its text, under the name it was attached with (`call-log.txt`). */
+export interface TextEvidence {
+  name: string;
+  text: string;
+}
+
+/** The text a scenario attached (its deviations, call log, wire log, what the peers saw), in the order attached. */
+export function textEvidence(attachments: readonly Attachment[]): TextEvidence[] {
+  return attachments.filter((a) => a.mediaType === 'text/plain').map((a) => ({ name: a.fileName ?? 'attachment', text: a.body }));
+}
+
+/** A scenario as the JUnit file tells it: its record, its pickle's id for its time, and its evidence as text. */
+export type JunitScenario = ScenarioRecord & { id: string; evidence: readonly TextEvidence[] };
 
 export interface JunitRun {
   /** The test suite's name, e.g. "WSARecvDisconnect conformance: wine". */
@@ -103,7 +114,7 @@ function scenarioFacts(scenario: JunitScenario): string {
  */
 function evidence(scenario: JunitScenario): string {
   const recorded = scenario.expectation;
-  const texts = scenario.attachments.filter((a) => a.mediaType === 'text/plain').map((a) => `--- ${a.fileName ?? 'attachment'}\n${a.body.trimEnd()}`);
+  const texts = scenario.evidence.map((piece) => `--- ${piece.name}\n${piece.text.trimEnd()}`);
   return [
     verdictMessage(scenario),
     `at ${scenario.location}`,

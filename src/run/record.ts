@@ -8,7 +8,7 @@ import type { IRunOptionsFormats } from '@cucumber/cucumber/api';
 import { REPO_ROOT } from '../core/paths';
 import type { AllureRunOptions } from '../run-outputs/allure-formatter';
 import { writeAllureVerdicts } from '../run-outputs/allure-verdicts';
-import { ScenarioTimes, writeJunit } from '../run-outputs/junit';
+import { ScenarioTimes, textEvidence, writeJunit } from '../run-outputs/junit';
 import { runFiles, writeRunRecord, type RunRecord } from '../verdicts/run-record';
 import type { ScenarioResult } from '../verdicts/verdicts';
 
@@ -39,7 +39,7 @@ export async function writeRunReports(folder: string, record: RunRecord, results
     name: `${record.function} conformance: ${record.label ?? record.backend}`,
     backend: record.backend,
     backendOptions: record.backendOptions,
-    results,
+    results: results.map((result) => ({ ...result, evidence: textEvidence(result.attachments) })),
     times,
   });
   await writeAllureVerdicts(allureResults, results);

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
 import { allureCategories, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/run-outputs/verdict-formats';
 import { writeAllureVerdicts } from '../../src/run-outputs/allure-verdicts';
-import { junitCounts, junitXml, ScenarioTimes, type JunitScenario } from '../../src/run-outputs/junit';
+import { junitCounts, junitXml, ScenarioTimes, textEvidence, type JunitScenario } from '../../src/run-outputs/junit';
 import { qualifiedVerdict, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
 import { progressLine, summaryLine } from '../../src/cli/verdict-lines';
 import { countVerdicts, type ExpectationRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
@@ -44,11 +44,11 @@ function scenario(verdict: Verdict, line: number): JunitScenario {
     unobserved: [],
     expectation: recorded ? RECORDED : null,
     waitedMs: 0,
-    // Its evidence as the After hook attaches it: the call log as text, and as data for tools.
-    attachments: [
+    // Its evidence as the After hook attaches it: the call log as text, and as data for tools, which JUnit leaves out.
+    evidence: textEvidence([
       { mediaType: 'text/plain', fileName: 'call-log.txt', body: `  0.000 WSARecvDisconnect(0xc8, NULL) = 0 <0.1 ms> (round trip 0.${line} ms)\n` },
       { mediaType: CALL_LOG_MEDIA, fileName: 'call-log.json', body: '{"waitedMs":0,"calls":[]}' },
-    ],
+    ]),
   };
 }
 
