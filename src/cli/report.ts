@@ -108,15 +108,22 @@ function oneFunction(groups: Map<string, string[]>, what: string): string {
 }
 
 /**
+ * The name of the Allure report of `record`'s run, the first thing its overview says: the run, and the page's
+ * answer as the matrix's column gives it (its `headline`).
+ */
+export function allureReportName(record: RunRecord, headline: string): string {
+  const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
+  return `${record.function} on ${title}: ${headline}`;
+}
+
+/**
  * Build the Allure report of `record`'s run (judged against `catalogue`, its function's) from `resultsDir` into
  * `outDir`, and say where, as `shownAs` names it.
  */
 async function buildAllureOf(record: RunRecord, catalogue: Catalogue, resultsDir: string, outDir: string, shownAs: (index: string) => string): Promise<void> {
-  const title = record.label === null ? record.backend : `${record.label} (${record.backend})`;
-  // The report's name is the first thing its overview says: the page's answer, as the matrix's column gives it.
   const source = { folder: '', record, facts: record.metadata, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} };
   const [column] = buildMatrix(catalogue, [source]).columns;
-  const build = await buildAllureReport(resultsDir, outDir, `${record.function} on ${title}: ${column?.summary.line ?? ''}`, record.results);
+  const build = await buildAllureReport(resultsDir, outDir, allureReportName(record, column?.summary.line ?? ''), record.results);
   process.stdout.write(`allure: ${shownAs(build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
 }
 
@@ -199,7 +206,7 @@ function reportFunction(catalogue: Catalogue, folders: readonly string[], out: s
   for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
   process.stdout.write(annotatedPage ? `annotated page: ${shown(annotatedPage)}\n` : `annotated page: not built, the page ${catalogue.page} is not there\n`);
   process.stdout.write(
-    `matrix: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))} (${catalogue.function}: ${matrix.rows.length} requirements x ${runs(matrix.columns.length)}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+    `matrix: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))} (${catalogue.function}: the catalogue's ${matrix.rows.length} ${matrix.rows.length === 1 ? 'requirement' : 'requirements'} x ${runs(matrix.columns.length)}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
 }
 

@@ -2,11 +2,12 @@
 // scenarios, have another verdict in the new run than in the old (two Wine versions, or a run against a
 // committed baseline). Pure: two run records and the catalogue in, the changes out. A scenario is the same
 // scenario in both runs by its feature file and name (scenarioKey), so that lines moving between
-// revisions do not read as changes.
+// revisions do not read as changes; and a verdict that changed while the implementation did the same (the
+// same observation, judged by other expectations) is said to be rejudged, not a regression or a fix.
 import type { Catalogue } from '../catalogue/catalogue';
 import { isTestable } from '../catalogue/catalogue';
 import type { RunRecord, ScenarioRecord } from '../verdicts/run-record';
-import { requirementVerdict } from '../verdicts/verdicts';
+import { requirementVerdict, withoutPorts } from '../verdicts/verdicts';
 import { FAILING, type Verdict } from '../verdicts/meanings';
 import { scenarioKey } from '../run-outputs/keys';
 
@@ -16,8 +17,11 @@ export type RunVerdict = Verdict | 'NOT RUN';
 /**
  * How a change reads: a regression now fails the run (FAIL, XPASS, BROKEN, TIMEOUT) where it did not; a fix
  * no longer does; anything else (PASS to N/A, XFAIL to FAIL's other shape, a scenario added) is a change.
+ * Each of those is a change of what the implementation did. A scenario whose implementation did the same in
+ * both runs (the same observed verdict and detail) but whose verdict changed was judged otherwise, by other
+ * expectations most often: it is rejudged, neither a regression nor a fix of the implementation.
  */
-export type ChangeKind = 'regression' | 'fixed' | 'changed';
+export type ChangeKind = 'regression' | 'fixed' | 'changed' | 'rejudged';
 
 export interface ScenarioChange {
   name: string;
@@ -28,6 +32,8 @@ export interface ScenarioChange {
   kind: ChangeKind;
   /** The new run's detail (the deviation, the reason), or the old one's where the new run lacks it. */
   detail: string;
+  /** For a rejudged scenario, how the judging differed (its expectation in each run); null otherwise. */
+  judging: string | null;
 }
 
 export interface RequirementChange {
@@ -46,12 +52,15 @@ export interface RunDiff {
   unmatched: ScenarioChange[];
   /** Requirements compared: the catalogue's testable ones. */
   compared: number;
+  /** The expectations file each run was judged by, as its record names it (null: none). */
+  expectations: { before: string | null; after: string | null };
 }
 
 function fails(verdict: RunVerdict): boolean {
   return verdict !== 'NOT RUN' && FAILING.includes(verdict);
 }
 
+/** The kind of a change of verdict that the implementation made (see ChangeKind). */
 export function changeKind(from: RunVerdict, to: RunVerdict): ChangeKind {
   if (fails(to) && !fails(from)) return 'regression';
   if (fails(from) && !fails(to) && to !== 'NOT RUN') return 'fixed';
@@ -60,6 +69,21 @@ export function changeKind(from: RunVerdict, to: RunVerdict): ChangeKind {
 
 function verdictOf(scenarios: readonly ScenarioRecord[]): RunVerdict {
   return scenarios.length === 0 ? 'NOT RUN' : requirementVerdict(scenarios.map((s) => s.verdict));
+}
+
+/** Whether the implementation did the same in two runs of a scenario: the same verdict and detail before expectations (ports masked, as expectations compare them). */
+function sameObservation(a: ScenarioRecord, b: ScenarioRecord): boolean {
+  return a.observed === b.observed && withoutPorts(a.observedDetail) === withoutPorts(b.observedDetail);
+}
+
+/** How a scenario the implementation did the same in was judged otherwise: by the expectation each run held for it. */
+function judgingChange(a: ScenarioRecord, b: ScenarioRecord): string {
+  const [old, now] = [a.expectation, b.expectation];
+  if (old && !now) return "a known deviation in the old run's expectations only";
+  if (!old && now) return "a known deviation in the new run's expectations only";
+  if (old && now && (old.verdict !== now.verdict || withoutPorts(old.detail) !== withoutPorts(now.detail)))
+    return `recorded otherwise in each run's expectations (old: ${old.verdict} "${old.detail}"; new: ${now.verdict} "${now.detail}")`;
+  return 'the same observation and expectation, judged otherwise by the two suites';
 }
 
 function scenarioChanges(before: readonly ScenarioRecord[], after: readonly ScenarioRecord[]): ScenarioChange[] {
@@ -73,9 +97,23 @@ function scenarioChanges(before: readonly ScenarioRecord[], after: readonly Scen
     const to: RunVerdict = b?.verdict ?? 'NOT RUN';
     if (from === to) continue;
     const shown = (b ?? a) as ScenarioRecord;
-    changes.push({ name: shown.name, location: shown.location, from, to, kind: changeKind(from, to), detail: shown.detail });
+    const rejudged = a !== undefined && b !== undefined && sameObservation(a, b);
+    changes.push({
+      name: shown.name,
+      location: shown.location,
+      from,
+      to,
+      kind: rejudged ? 'rejudged' : changeKind(from, to),
+      detail: shown.detail,
+      judging: rejudged ? judgingChange(a, b) : null,
+    });
   }
   return changes;
+}
+
+/** A requirement's change: rejudged where every scenario that changed was, else as its verdict moved. */
+function requirementKind(from: RunVerdict, to: RunVerdict, scenarios: readonly ScenarioChange[]): ChangeKind {
+  return scenarios.length > 0 && scenarios.every((s) => s.kind === 'rejudged') ? 'rejudged' : changeKind(from, to);
 }
 
 export function diffRuns(catalogue: Catalogue, before: RunRecord, after: RunRecord): RunDiff {
@@ -88,26 +126,45 @@ export function diffRuns(catalogue: Catalogue, before: RunRecord, after: RunReco
     const to = verdictOf(b);
     const scenarios = scenarioChanges(a, b);
     if (from === to && scenarios.length === 0) continue;
-    requirements.push({ id: requirement.id, strength: requirement.strength, from, to, kind: changeKind(from, to), scenarios });
+    requirements.push({ id: requirement.id, strength: requirement.strength, from, to, kind: requirementKind(from, to, scenarios), scenarios });
   }
   const known = new Set(testable.map((r) => r.id));
   const outside = (record: RunRecord): ScenarioRecord[] => record.results.filter((s) => s.requirement === null || !known.has(s.requirement));
-  return { requirements, unmatched: scenarioChanges(outside(before), outside(after)), compared: testable.length };
+  return {
+    requirements,
+    unmatched: scenarioChanges(outside(before), outside(after)),
+    compared: testable.length,
+    expectations: { before: before.expectations, after: after.expectations },
+  };
 }
 
-/** The diff as the report command prints it: a line per changed requirement, its changed scenarios under it. */
+function counted(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * The diff as the report command prints it: a headline that counts requirements (the catalogue's testable
+ * ones) and says how many changed only as judged, the expectations each run was judged by where they
+ * differ, then a line per changed requirement, its changed scenarios under it.
+ */
 export function diffLines(diff: RunDiff, oldTitle: string, newTitle: string): string[] {
   const changedVerdicts = diff.requirements.filter((r) => r.from !== r.to);
+  const rejudged = changedVerdicts.filter((r) => r.kind === 'rejudged').length;
+  const moreInScenarios = diff.requirements.length - changedVerdicts.length;
   const lines = [
-    `${oldTitle} -> ${newTitle}: ${changedVerdicts.length} of ${diff.compared} requirements changed verdict` +
-      (diff.requirements.length > changedVerdicts.length ? `, ${diff.requirements.length - changedVerdicts.length} more changed in some scenario` : '') +
-      (diff.unmatched.length > 0 ? `, ${diff.unmatched.length} scenarios without a catalogue entry changed` : ''),
+    `${oldTitle} -> ${newTitle}: ${changedVerdicts.length} of the catalogue's ${diff.compared} testable requirements changed verdict` +
+      (rejudged > 0 ? ` (${rejudged} of them only rejudged: the implementation did the same, the judging differs)` : '') +
+      (moreInScenarios > 0 ? `, ${counted(moreInScenarios, 'more requirement', 'more requirements')} changed in some scenario` : '') +
+      (diff.unmatched.length > 0 ? `, ${counted(diff.unmatched.length, 'scenario', 'scenarios')} without a catalogue entry changed` : ''),
   ];
+  const { before, after } = diff.expectations;
+  if (before !== after) lines.push(`  judged by: ${before ?? 'no expectations file'} -> ${after ?? 'no expectations file'}`);
   for (const r of diff.requirements) {
     lines.push(
       r.from === r.to ? `  ${r.id} (${r.strength}): ${r.to}, unchanged; its scenarios changed` : `  ${r.kind}: ${r.id} (${r.strength}): ${r.from} -> ${r.to}`,
     );
-    for (const s of r.scenarios) lines.push(`      ${s.from} -> ${s.to}  ${s.name} (${s.location})${s.detail ? ` - ${s.detail}` : ''}`);
+    for (const s of r.scenarios)
+      lines.push(`      ${s.from} -> ${s.to}  ${s.name} (${s.location})${s.detail ? ` - ${s.detail}` : ''}${s.judging ? ` [rejudged: ${s.judging}]` : ''}`);
   }
   for (const s of diff.unmatched) lines.push(`  ${s.kind}: no catalogue entry: ${s.from} -> ${s.to}  ${s.name} (${s.location})`);
   return lines;

@@ -106,7 +106,7 @@ export type MustAnswer = 'yes' | 'no' | 'not established';
 /** What a part of a column's verdict line counts. */
 export type SummaryPartKind = 'answer' | 'deviations' | 'optional-absent' | 'not-established' | 'unknown' | 'not-applicable' | 'stale-expectations';
 
-/** A part of the verdict line, `3 deviations`, with the requirements it counts. */
+/** A part of the verdict line, `3 requirements with a deviation`, with the requirements it counts. */
 export interface SummaryPart {
   kind: SummaryPartKind;
   text: string;
@@ -515,28 +515,28 @@ export function summarise(rows: readonly MatrixRow[], column: number): ColumnSum
   const said = established.filter((e) => e.why !== UNKNOWN);
   const unestablished = said.reduce((n, e) => n + e.requirements.length, 0);
   const answer = `keeps every MUST${keepsEveryMust === 'yes' && !observedEveryMust ? ' it could observe' : ''}: ${keepsEveryMust}`;
+  // Every count is of requirements, and says so: the console's summary counts scenarios, and a requirement
+  // has one or several.
+  const requirementCount = (n: number): string => plural(n, 'requirement', 'requirements');
   const parts: SummaryPart[] = [
     { kind: 'answer', text: answer, requirements: [] },
-    { kind: 'deviations', text: plural(deviations.length, 'deviation', 'deviations'), requirements: deviations },
-    { kind: 'optional-absent', text: `${plural(optionalAbsent.length, 'optional behaviour', 'optional behaviours')} absent`, requirements: optionalAbsent },
+    { kind: 'deviations', text: `${requirementCount(deviations.length)} with a deviation`, requirements: deviations },
+    { kind: 'optional-absent', text: `${requirementCount(optionalAbsent.length)} with an optional behaviour absent`, requirements: optionalAbsent },
   ];
   if (unestablished > 0)
     parts.push({
       kind: 'not-established',
-      text: `${plural(unestablished, 'MUST', 'MUSTs')} not established: ${said.map((e) => `${e.requirements.length} ${e.why}`).join(', ')}`,
+      text: `${plural(unestablished, 'MUST requirement', 'MUST requirements')} not established: ${said.map((e) => `${e.requirements.length} ${e.why}`).join(', ')}`,
       requirements: said.flatMap((e) => e.requirements),
     });
   if (unknown.length > 0)
-    parts.push({
-      kind: 'unknown',
-      text: `${plural(unknown.length, 'requirement', 'requirements')} unknown (BROKEN, TIMEOUT or not run)`,
-      requirements: unknown,
-    });
-  if (notApplicable.length > 0) parts.push({ kind: 'not-applicable', text: `${notApplicable.length} not applicable here`, requirements: notApplicable });
+    parts.push({ kind: 'unknown', text: `${requirementCount(unknown.length)} unknown (BROKEN, TIMEOUT or not run)`, requirements: unknown });
+  if (notApplicable.length > 0)
+    parts.push({ kind: 'not-applicable', text: `${requirementCount(notApplicable.length)} not applicable here`, requirements: notApplicable });
   if (staleExpectations.length > 0)
     parts.push({
       kind: 'stale-expectations',
-      text: `${plural(staleExpectations.length, 'expectation', 'expectations')} out of date (XPASS)`,
+      text: `${requirementCount(staleExpectations.length)} with an expectation out of date (XPASS)`,
       requirements: staleExpectations,
     });
   return {

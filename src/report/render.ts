@@ -120,10 +120,11 @@ a.note-ref { font-size: 11px; font-weight: 700; text-decoration: none; border: 1
 .loc { color: var(--muted); }
 td.change { font-size: 12px; min-width: 180px; } td.change ul { margin: 4px 0 0; padding-left: 16px; }
 tr.changed-regression .requirement { border-left: 4px solid #cf222e; } tr.changed-fixed .requirement { border-left: 4px solid #1a7f37; }
-tr.changed-changed .requirement { border-left: 4px solid #0969da; }
+tr.changed-changed .requirement { border-left: 4px solid #0969da; } tr.changed-rejudged .requirement { border-left: 4px solid #6e7781; }
 .change-regression { color: #cf222e; font-weight: 700; } .change-fixed { color: #1a7f37; font-weight: 700; } .change-changed { color: #0969da; font-weight: 700; }
+.change-rejudged { color: #57606a; font-weight: 700; } .judging { color: var(--muted); font-style: italic; }
 ${WINDOWS_EVIDENCE_STYLE}
-pre.changes { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 1100px; }
+pre.changes { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 1100px; background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; }
 .notes { max-width: 1100px; }
 .notes .requirement-notes { border-top: 1px solid var(--line); padding: 6px 0; }
 .notes .note { margin: 6px 0 6px 18px; scroll-margin-top: 12px; }
@@ -267,7 +268,11 @@ function changeHtml(change: RequirementChange | undefined): string {
       ? `${escapeHtml(change.to)}, unchanged`
       : `<span class="change-${change.kind}">${escapeHtml(change.kind)}</span> ${badge(change.from, null)} → ${badge(change.to, null)}`;
   const scenarios = change.scenarios
-    .map((s) => `<li>${escapeHtml(s.from)} → ${escapeHtml(s.to)}: ${escapeHtml(s.name)} <code>${escapeHtml(s.location)}</code></li>`)
+    .map(
+      (s) =>
+        `<li>${escapeHtml(s.from)} → ${escapeHtml(s.to)}: ${escapeHtml(s.name)} <code>${escapeHtml(s.location)}</code>` +
+        `${s.judging ? ` <span class="judging">rejudged: ${escapeHtml(s.judging)}</span>` : ''}</li>`,
+    )
     .join('');
   return `<td class="change" data-change="${change.kind}">${head}${scenarios ? `<ul>${scenarios}</ul>` : ''}</td>`;
 }
@@ -298,9 +303,12 @@ function diffSummaryHtml(matrix: Matrix): string {
   const last = matrix.columns[matrix.columns.length - 1];
   if (!matrix.diff || !first || !last) return '';
   const [summary, ...changes] = diffLines(matrix.diff, first.title, last.title);
-  return `<h2>Changes</h2><p>${escapeHtml(summary ?? '')}</p>${
-    changes.length ? `<pre class="changes"><code>${escapeHtml(changes.join('\n'))}</code></pre>` : ''
-  }`;
+  // Each line wraps within the page, its continuation indented under its own text.
+  const line = (text: string): string => {
+    const indent = text.length - text.trimStart().length;
+    return `<div style="padding-left: ${indent + 4}ch; text-indent: -4ch">${escapeHtml(text.trimStart())}</div>`;
+  };
+  return `<h2>Changes</h2><p>${escapeHtml(summary ?? '')}</p>${changes.length ? `<pre class="changes"><code>${changes.map(line).join('')}</code></pre>` : ''}`;
 }
 
 /** A run's facts as `key: value`, less those it names first (MatrixColumn.named). */
@@ -436,6 +444,13 @@ function notesHtml(matrix: Matrix): string {
   return `<h2 id="notes">Notes</h2><p class="meta">What the numbers in the cells stand for, each said once: a deviation’s detail, a recorded deviation with what was observed, the reason and its evidence in each run that shows it, the reason a scenario is N/A, what a check could not observe.</p><div class="notes">${groups}</div>`;
 }
 
+/** The page's title: the compliance matrix, or for a comparison (--diff) the two runs compared. */
+function pageTitle(matrix: Matrix): string {
+  const first = matrix.columns[0];
+  const last = matrix.columns[matrix.columns.length - 1];
+  return matrix.diff && first && last ? `${matrix.function}: ${first.title} compared with ${last.title}` : `${matrix.function} compliance matrix`;
+}
+
 export function renderHtml(matrix: Matrix, options: RenderOptions): string {
   const n = matrix.columns.length;
   const span = 1 + n + (matrix.diff ? 1 : 0);
@@ -475,11 +490,11 @@ export function renderHtml(matrix: Matrix, options: RenderOptions): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(matrix.function)} compliance matrix</title>
+<title>${escapeHtml(pageTitle(matrix))}</title>
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>${escapeHtml(matrix.function)} compliance matrix</h1>
+<h1>${escapeHtml(pageTitle(matrix))}</h1>
 <p class="meta">Every requirement of the catalogue, against ${n === 1 ? 'one run' : `${n} runs`}: Winsock implementations first, then the reference simulator and the comparison. Built ${escapeHtml(options.generated)}. The rules restate the reference page (${escapeHtml(matrix.page)}); section links go to its published version.${options.annotatedPage ? ` The page itself, statement by statement with these verdicts: ${link(options.annotatedPage, 'the annotated page')}.` : ''}${reading}</p>
 <p class="meta">${escapeHtml(WINDOWS_EVIDENCE_NOTE)}</p>
 ${summaryHtml(matrix)}
@@ -570,7 +585,7 @@ function windowsEvidenceMarkdown(rows: readonly MatrixRow[]): string[] {
 
 export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   const lines: string[] = [];
-  lines.push(`# ${matrix.function} compliance matrix`, '');
+  lines.push(`# ${pageTitle(matrix)}`, '');
   lines.push(
     `Every requirement of the catalogue, against ${matrix.columns.length === 1 ? 'one run' : `${matrix.columns.length} runs`}: Winsock implementations first, then the reference simulator and the comparison. Built ${options.generated}.` +
       (options.annotatedPage ? ` The page itself, statement by statement with these verdicts: ${mdLink('the annotated page', options.annotatedPage)}.` : '') +

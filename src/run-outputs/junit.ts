@@ -2,12 +2,15 @@
 // results: it counted every recorded deviation and absent MAY behaviour as a failure, and turned a run
 // that exits 0 red in CI). Each verdict becomes what verdict-formats.ts says, in pytest's convention, so
 // that the counts agree with verdicts.json and with the exit code: a run that exits 0 has no failure and
-// no error here.
+// no error here. It keeps to the JUnit schema Jenkins validates against (junit-10.xsd; test/junit-schema.ts
+// states its rules).
 import { writeFileSync } from 'node:fs';
 import type * as messages from '@cucumber/messages';
 import { escapeHtml } from './keys';
 import { VERDICT_FORMATS, verdictMessage, type JunitOutcome } from './verdict-formats';
+import { qualifiedVerdict } from '../verdicts/meanings';
 import type { ScenarioRecord } from '../verdicts/run-record';
+import type { Attachment } from '../verdicts/verdicts';
 
 /** When each scenario ran, read off cucumber's messages: JUnit gives every testcase its time. */
 export class ScenarioTimes {
@@ -42,8 +45,19 @@ function millis(timestamp: messages.Timestamp): number {
   return timestamp.seconds * 1000 + timestamp.nanos / 1e6;
 }
 
-/** A scenario as the JUnit file tells it: its record, and its pickle's id for its time. */
-export type JunitScenario = ScenarioRecord & { id: string };
+/** A piece of a scenario's evidence a person reads: its text, under the name it was attached with (`call-log.txt`). */
+export interface TextEvidence {
+  name: string;
+  text: string;
+}
+
+/** The text a scenario attached (its deviations, call log, wire log, what the peers saw), in the order attached. */
+export function textEvidence(attachments: readonly Attachment[]): TextEvidence[] {
+  return attachments.filter((a) => a.mediaType === 'text/plain').map((a) => ({ name: a.fileName ?? 'attachment', text: a.body }));
+}
+
+/** A scenario as the JUnit file tells it: its record, its pickle's id for its time, and its evidence as text. */
+export type JunitScenario = ScenarioRecord & { id: string; evidence: readonly TextEvidence[] };
 
 export interface JunitRun {
   /** The test suite's name, e.g. "WSARecvDisconnect conformance: wine". */
@@ -75,44 +89,70 @@ export function junitCounts(results: readonly Pick<ScenarioRecord, 'verdict'>[])
   return counts;
 }
 
-function testcase(scenario: JunitScenario, times: ScenarioTimes): string {
-  const [file, line] = [scenario.location.replace(/:\d+$/, ''), /:(\d+)$/.exec(scenario.location)?.[1] ?? '0'];
-  const properties = [
-    property('verdict', scenario.verdict),
-    ...(scenario.requirement ? [property('requirement', scenario.requirement)] : []),
-    ...(scenario.strength ? [property('strength', scenario.strength)] : []),
-    ...(scenario.section ? [property('section', scenario.section)] : []),
+/**
+ * What the suite knows of a scenario beyond its name, one `key: value` a line: its verdict as qualified,
+ * requirement, strength, section, place, and each check that could not look for want of its observer. The
+ * schema Jenkins validates against (junit-10.xsd) gives a testcase no properties and no file or line, so
+ * these go where it lets a testcase say anything: its <system-out>.
+ */
+function scenarioFacts(scenario: JunitScenario): string {
+  return [
+    `verdict: ${qualifiedVerdict(scenario)}`,
+    ...(scenario.requirement ? [`requirement: ${scenario.requirement}`] : []),
+    ...(scenario.strength ? [`strength: ${scenario.strength}`] : []),
+    ...(scenario.section ? [`section: ${scenario.section}`] : []),
+    `location: ${scenario.location}`,
     // What a check could not look at, for want of its observer: the qualifier of a PASS ("PASS, without the wire").
-    ...scenario.unobserved.map((u) => property('unobserved', `${u.observer}: ${u.check} (${u.why})`)),
-  ];
-  const message = verdictMessage(scenario);
+    ...scenario.unobserved.map((u) => `unobserved: ${u.observer}: ${u.check} (${u.why})`),
+  ].join('\n');
+}
+
+/**
+ * The body of a testcase that did not pass, for a reader in CI who has no other file: the one message,
+ * where the scenario is, what the expectations file records of a deviation, and the scenario's evidence as
+ * text, each piece as it was attached (its deviations, the call log, the wire log, what the peers saw).
+ */
+function evidence(scenario: JunitScenario): string {
   const recorded = scenario.expectation;
-  // The message is said once, in its attribute; the body says where, and what the expectations file
-  // records of a deviation.
-  const body = [scenario.location, ...(recorded ? [`observed: ${recorded.observed}`, `evidence: ${recorded.evidence}`] : [])].join('\n');
+  const texts = scenario.evidence.map((piece) => `--- ${piece.name}\n${piece.text.trimEnd()}`);
+  return [
+    verdictMessage(scenario),
+    `at ${scenario.location}`,
+    ...(recorded ? [`recorded deviation, observed: ${recorded.observed}`, `recorded deviation, evidence: ${recorded.evidence}`] : []),
+    ...texts,
+  ].join('\n');
+}
+
+function testcase(scenario: JunitScenario, times: ScenarioTimes): string {
   const outcome = VERDICT_FORMATS[scenario.verdict].junit;
-  const ending = outcome === 'passed' ? '' : `<${outcome} type="${xml(scenario.verdict)}" message="${xml(message)}">${xml(body)}</${outcome}>`;
+  const ending =
+    outcome === 'passed'
+      ? ''
+      : `      <${outcome} type="${xml(scenario.verdict)}" message="${xml(verdictMessage(scenario))}">${xml(evidence(scenario))}</${outcome}>\n`;
   return (
-    `    <testcase classname="${xml(scenario.feature)}" name="${xml(scenario.name)}" file="${xml(file)}" line="${line}" time="${seconds(times.of(scenario.id))}">\n` +
-    `      <properties>${properties.join('')}</properties>\n` +
-    (ending ? `      ${ending}\n` : '') +
+    `    <testcase classname="${xml(scenario.feature)}" name="${xml(scenario.name)}" time="${seconds(times.of(scenario.id))}">\n` +
+    ending +
+    `      <system-out>${xml(scenarioFacts(scenario))}</system-out>\n` +
     `    </testcase>\n`
   );
 }
 
-/** The JUnit XML of a run: one testsuite, one testcase per scenario, in the order they finished. */
+/**
+ * The JUnit XML of a run: one testsuite, one testcase per scenario, in the order they finished. It keeps to
+ * the schema Jenkins' xUnit plugin validates against (junit-10.xsd, which pytest validates its xunit2 files
+ * against too): testsuites counts tests, failures and errors; the testsuite adds skipped and its timestamp.
+ */
 export function junitXml(run: JunitRun): string {
   const counts = junitCounts(run.results);
   const { runStarted, runFinished } = run.times;
   const time = seconds(runStarted !== null && runFinished !== null ? (runFinished - runStarted) / 1000 : null);
-  const attributes =
-    `tests="${run.results.length}" failures="${counts.failure}" errors="${counts.error}" skipped="${counts.skipped}" time="${time}"` +
-    (runStarted === null ? '' : ` timestamp="${new Date(runStarted).toISOString()}"`);
+  const totals = `tests="${run.results.length}" failures="${counts.failure}" errors="${counts.error}"`;
+  const suite = `${totals} skipped="${counts.skipped}" time="${time}"` + (runStarted === null ? '' : ` timestamp="${new Date(runStarted).toISOString()}"`);
   const properties = [property('backend', run.backend), ...Object.entries(run.backendOptions).map(([key, value]) => property(`option ${key}`, value))];
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<testsuites name="${xml(run.name)}" ${attributes}>\n` +
-    `  <testsuite name="${xml(run.name)}" ${attributes}>\n` +
+    `<testsuites name="${xml(run.name)}" ${totals} time="${time}">\n` +
+    `  <testsuite name="${xml(run.name)}" ${suite}>\n` +
     `    <properties>${properties.join('')}</properties>\n` +
     run.results.map((scenario) => testcase(scenario, run.times)).join('') +
     `  </testsuite>\n` +

@@ -2,11 +2,13 @@
 // (wire-log.ts scenarioFileStem) so that the matrix, an expectation or a person can name them and open them
 // with nothing but a browser or tcpdump: its packets, pcap/<stem>.pcap (written as they are captured,
 // support/hooks.ts), and its call log and wire log as text, logs/<stem>.call-log.txt and
-// logs/<stem>.wire-log.txt (written when the run ends, from the scenario's attachments).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// logs/<stem>.wire-log.txt (written when the run ends, from the scenario's attachments), from which a rerun's
+// merge, which has no attachments of the run's scenarios, gives junit.xml their evidence.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runFiles } from '../verdicts/run-record';
 import type { Attachment } from '../verdicts/verdicts';
+import type { TextEvidence } from './junit';
 import { pcapFileName, scenarioFileStem } from './wire-log';
 
 /** The evidence files of one scenario. */
@@ -49,4 +51,15 @@ export function writeScenarioLogs(folder: string, results: readonly { location: 
       writeFileSync(files[kind], log.body);
     }
   }
+}
+
+/**
+ * The call log and wire log `folder`'s logs/ keeps of a scenario, as the text pieces of its evidence, named
+ * as they were attached: what a record read back (a rerun's merge) has of its scenarios' evidence.
+ */
+export function loggedEvidence(folder: string, location: string, name: string): TextEvidence[] {
+  const files = scenarioFiles(folder, location, name);
+  return (['callLog', 'wireLog'] as const)
+    .filter((kind) => existsSync(files[kind]))
+    .map((kind) => ({ name: LOG_ATTACHMENTS[kind], text: readFileSync(files[kind], 'utf8') }));
 }

@@ -35,7 +35,7 @@ export function reportFormats(folder: string, backend: string, pageUrl: string):
 /**
  * The files a finished run writes from its verdicts: `record` (verdicts.json) and the others, which tell the
  * same verdicts (src/run-outputs/verdict-formats.ts). `results` are its scenarios with their pickles' ids,
- * by which `times` knows each one's time.
+ * by which `times` knows each one's time, and their evidence as text, which junit.xml carries.
  */
 export async function writeRunReports(folder: string, record: RunRecord, results: readonly JunitScenario[], times: ScenarioTimes): Promise<void> {
   const { identityFacts } = await import('../verdicts/run-identity');

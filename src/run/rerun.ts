@@ -2,9 +2,10 @@
 // change (FAIL, XPASS, BROKEN, TIMEOUT: the verdicts that fail a run), run again and merged into that run.
 // The merge is the whole run: its record with the rerun's scenarios' verdicts in place of theirs and the
 // rerun recorded (RerunRecord), its Allure results and packet captures with the rerun's evidence in place
-// of theirs, junit.xml written anew from the merged verdicts, and the rerun's own cucumber messages and
-// HTML beside the run's (reruns/<n>/). It is written as any run's reports are (run-record.ts): into the
-// incoming folder, which takes the place of the reports folder only when the rerun completes.
+// of theirs, junit.xml written anew from the merged verdicts (each scenario's evidence from the logs/ the
+// merge keeps), and the rerun's own cucumber messages and HTML beside the run's (reruns/<n>/). It is written
+// as any run's reports are (run-record.ts): into the incoming folder, which takes the place of the reports
+// folder only when the rerun completes.
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type * as messages from '@cucumber/messages';
@@ -16,7 +17,7 @@ import { countVerdicts, readRunRecord, runFiles, type RerunRecord, type RunRecor
 import { expectationsFile } from '../verdicts/expectations-file';
 import { allureScenarioKey, scenarioKey } from '../run-outputs/keys';
 import { ScenarioTimes, type JunitScenario } from '../run-outputs/junit';
-import { scenarioFiles } from '../run-outputs/scenario-files';
+import { loggedEvidence, scenarioFiles } from '../run-outputs/scenario-files';
 import { writeRunReports } from './record';
 
 /** --rerun when the last run left nothing that can change: said in one line, and not a failure. */
@@ -222,7 +223,12 @@ export async function mergeReports(into: string, of: RerunOf, rerun: FinishedRec
   for (const entry of readdirSync(rerunDir)) if (!RERUN_KEEPS.includes(entry)) rmSync(path.join(rerunDir, entry), { recursive: true, force: true });
   const merged = mergeRecords(of.record, rerun);
   const { times, pickleOf } = scenarioTimes(into, merged);
-  const scenarios: JunitScenario[] = merged.results.map((r) => ({ ...r, id: pickleOf.get(r.location) ?? '' }));
+  // Each scenario's evidence is what logs/ now keeps of it: the run's, or the rerun's in place of it.
+  const scenarios: JunitScenario[] = merged.results.map((r) => ({
+    ...r,
+    id: pickleOf.get(r.location) ?? '',
+    evidence: loggedEvidence(into, r.location, r.name),
+  }));
   await writeRunReports(into, merged, scenarios, times);
   return merged;
 }

@@ -16,7 +16,7 @@ import { abandonReports, beginReports, commitReports, countVerdicts, incomingFol
 import { RunInterrupted, watchRun, type RunWatch } from '../testbeds/interrupt';
 import { REPO_ROOT } from '../core/paths';
 import { functionCatalogue } from '../catalogue/catalogue';
-import { ScenarioTimes } from '../run-outputs/junit';
+import { ScenarioTimes, textEvidence } from '../run-outputs/junit';
 import { writeScenarioLogs } from '../run-outputs/scenario-files';
 import { failsRun } from '../run-outputs/verdict-formats';
 import { selectionText, type RunOptions } from './options';
@@ -105,7 +105,10 @@ async function runCucumberOnce(
     writeScenarioLogs(reports, ran.results);
     let merged: RunRecord | null = null;
     if (rerun) merged = await mergeReports(incoming, rerun, ran.record);
-    else await writeRunReports(reports, ran.record, ran.results, ran.times);
+    else {
+      const scenarios = ran.results.map((result) => ({ ...result, evidence: textEvidence(result.attachments) }));
+      await writeRunReports(reports, ran.record, scenarios, ran.times);
+    }
     commitReports(folder);
     return summarise(ran, rerun, merged);
   } finally {

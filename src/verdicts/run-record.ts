@@ -106,6 +106,12 @@ export interface ScenarioRecord {
   /** The deviation, the N/A reason, or the harness error. */
   detail: string;
   /**
+   * The detail as observed, before expectations: `detail` adds, to a deviation other than the one recorded,
+   * which one was recorded. Two runs that observed the same have the same (`npm run report -- --diff` tells
+   * a change of the implementation from a change of the expectations by it).
+   */
+  observedDetail: string;
+  /**
    * The checks that could not look, for want of an observer this run lacks (the wire): a PASS (or XPASS)
    * is then qualified by it, "PASS, without the wire". Empty where every check looked.
    */
@@ -264,6 +270,8 @@ export function parseRunRecord(text: string, display: string): RunRecord {
       verdict: verdict(item.verdict, `${where}.verdict`),
       observed: verdict(item.observed ?? item.verdict, `${where}.observed`),
       detail: text('detail', true),
+      // Records written before runs kept it: the detail, which is the observed one but where a deviation was not the one recorded.
+      observedDetail: item.observedDetail === undefined ? text('detail', true) : text('observedDetail', true),
       unobserved: unobserved.map(({ observer, check, why }) => ({ observer, check, why })),
       expectation: expectation
         ? {

@@ -124,9 +124,8 @@ export function observedVerdict(
   return outcome;
 }
 
-/** Apply a recorded expectation: the expected deviation becomes XFAIL, an unexpected pass XPASS. */
 /** A detail with each endpoint's port masked: ephemeral ports differ from run to run, the deviation does not. */
-function withoutPorts(detail: string): string {
+export function withoutPorts(detail: string): string {
   return detail.replace(/(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:]+\]):\d+/gi, '$1:*');
 }
 
@@ -267,6 +266,7 @@ export class VerdictCollector {
       observed: seen.observed,
       verdict,
       detail,
+      observedDetail: seen.detail,
       unobserved: unobservedOf(run.attachments),
       expectation,
       waitedMs: waitedMs(run.attachments),

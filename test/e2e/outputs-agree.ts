@@ -17,9 +17,10 @@ import { UNOBSERVED_LABEL } from '../../src/run-outputs/allure-verdicts';
 import { allureCategories, breaksMust, failsRun, VERDICT_FORMATS, verdictMessage, type AllureStatus } from '../../src/run-outputs/verdict-formats';
 import { readRunRecord, runFiles, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { requirementVerdict } from '../../src/verdicts/verdicts';
-import { lackedObservers, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
+import { lackedObservers, qualifiedVerdict, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
 import { openBrowser } from './browser';
 import { scratchDir } from '../scratch';
+import { junitSchemaErrors, parseXml, type XmlElement } from '../junit-schema';
 
 /** The Allure category a scenario of this record belongs in, by the categories' own patterns. */
 function categoryOf(record: ScenarioRecord): string | null {
@@ -28,39 +29,53 @@ function categoryOf(record: ScenarioRecord): string | null {
   return allureCategories().find((c) => c.matchedStatuses.includes(status) && new RegExp(c.messageRegex).test(message))?.name ?? null;
 }
 
-function unescapeXml(text: string): string {
-  const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'" };
-  return text.replace(/&(amp|lt|gt|quot|#39|apos);/g, (_m, name: string) => entities[name] ?? '');
+/** The facts a testcase's <system-out> gives, one `key: value` a line; a key given several times keeps each value. */
+function outputFacts(testcase: XmlElement): Map<string, string[]> {
+  const facts = new Map<string, string[]>();
+  const text = testcase.children.find((c) => c.name === 'system-out')?.text ?? '';
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(': ');
+    if (colon > 0) facts.set(line.slice(0, colon), [...(facts.get(line.slice(0, colon)) ?? []), line.slice(colon + 2)]);
+  }
+  return facts;
 }
 
-function attribute(attributes: string, name: string): string | undefined {
-  const value = new RegExp(`\\b${name}="([^"]*)"`).exec(attributes)?.[1];
-  return value === undefined ? undefined : unescapeXml(value);
-}
-
-function checkJunit(folder: string, records: readonly ScenarioRecord[], exitCode: number): void {
+/**
+ * junit.xml keeps to the schema Jenkins validates against (junit-10.xsd, test/junit-schema.ts), tells each
+ * scenario's verdict in the element verdict-formats.ts gives it with its evidence in the body, and counts
+ * them as verdicts.json does, in agreement with the exit code.
+ */
+export function checkJunit(folder: string, records: readonly ScenarioRecord[], exitCode: number): void {
   const text = readFileSync(runFiles(folder).junit, 'utf8');
-  const suite = /<testsuite ([^>]*)>/.exec(text)?.[1] ?? '';
-  const count = (name: string): number => Number(attribute(suite, name));
+  assert.deepEqual(junitSchemaErrors(text).slice(0, 10), [], `${runFiles(folder).junit}: against junit-10.xsd`);
+  const suite = parseXml(text).children.find((c) => c.name === 'testsuite');
+  const count = (name: string): number => Number(suite?.attributes[name]);
   const cases = new Map<string, { verdict: string | undefined; outcome: string; unobserved: string[] }>();
-  for (const [, attributes = '', body = ''] of text.matchAll(/<testcase ([^>]*)>([\s\S]*?)<\/testcase>/g)) {
-    const location = `${attribute(attributes, 'file')}:${attribute(attributes, 'line')}`;
-    const outcome = /<(skipped|failure|error)\b/.exec(body)?.[1] ?? 'passed';
-    const unobserved = [...body.matchAll(/<property name="unobserved" value="([^"]*)"\/>/g)].map((m) => unescapeXml(m[1] ?? ''));
-    cases.set(location, { verdict: /<property name="verdict" value="([^"]*)"\/>/.exec(body)?.[1], outcome, unobserved });
+  const bodies = new Map<string, string>();
+  for (const testcase of suite?.children.filter((c) => c.name === 'testcase') ?? []) {
+    const facts = outputFacts(testcase);
+    const location = facts.get('location')?.[0] ?? '(no location)';
+    const ending = testcase.children.find((c) => c.name !== 'system-out');
+    cases.set(location, { verdict: facts.get('verdict')?.[0], outcome: ending?.name ?? 'passed', unobserved: facts.get('unobserved') ?? [] });
+    bodies.set(location, ending?.text ?? '');
   }
   assert.equal(cases.size, records.length, 'junit.xml: one testcase per scenario');
-  for (const record of records)
+  for (const record of records) {
     assert.deepEqual(
       cases.get(record.location),
       {
-        verdict: record.verdict,
+        verdict: qualifiedVerdict(record),
         outcome: VERDICT_FORMATS[record.verdict].junit,
-        // What a check could not look at: the qualifier of a PASS, as a property.
+        // What a check could not look at: the qualifier of a PASS.
         unobserved: record.unobserved.map((u) => `${u.observer}: ${u.check} (${u.why})`),
       },
       `junit.xml: ${record.location}`,
     );
+    // What did not pass carries its message and its call log, for a reader who has only this file.
+    if (record.verdict !== 'PASS' && record.observed !== 'N/A' && record.observed !== 'BROKEN')
+      assert.match(bodies.get(record.location) ?? '', /\n--- call-log\.txt\n/, `junit.xml: ${record.location}: the call log in its body`);
+    if (record.verdict !== 'PASS') assert.ok(bodies.get(record.location)?.startsWith(verdictMessage(record)), `junit.xml: ${record.location}: its message`);
+  }
   const expected = (outcome: string): number => records.filter((r) => VERDICT_FORMATS[r.verdict].junit === outcome).length;
   assert.deepEqual(
     { tests: count('tests'), failures: count('failures'), errors: count('errors'), skipped: count('skipped') },
@@ -255,7 +270,7 @@ async function checkMatrix(page: Page, matrix: string, column: number, records: 
   );
   if (qualifiedMust) {
     assert.doesNotMatch(headline, /^keeps every MUST: yes/, `matrix: the headline, ${headline}`);
-    assert.match(headline, /MUSTs? not established: [^;]*without /, `matrix: the headline, ${headline}`);
+    assert.match(headline, /MUST requirements? not established: [^;]*without /, `matrix: the headline, ${headline}`);
   }
   const failing = [...cells.values()].filter((v): v is Verdict => v !== null && (VERDICTS as readonly string[]).includes(v) && failsRun(v as Verdict));
   assert.equal(failing.length === 0, exitCode === 0, `matrix: failing cells ${failing.join(', ')}, against exit code ${exitCode}`);

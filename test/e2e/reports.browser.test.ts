@@ -85,7 +85,7 @@ if (!existsSync(CHROMIUM)) {
       runs.push({ folder: path.join(work, 'simulator'), code: plain.code }, { folder: path.join(work, 'fin-sent'), code: mutant.code });
       const report = await run('bin/conformance.js', ['report', '--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
-      assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 deviations; 0 optional behaviours absent$/m);
+      assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent$/m);
       // The Wine run's Allure report, with a matrix of its own beside it.
       const wineReport = await run('bin/conformance.js', ['report', '--out', path.join(work, 'wine-matrix'), path.join(work, 'wine')]);
       assert.equal(wineReport.code, 0, `npm run report failed on the Wine run: ${wineReport.stderr}`);
@@ -108,10 +108,13 @@ if (!existsSync(CHROMIUM)) {
         .locator('.verdict-line')
         .evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-backend') ?? ''}: ${row.getAttribute('data-line') ?? ''}`));
       assert.equal(lines.length, 2);
-      assert.match(lines[0] ?? '', /^simulator: keeps every MUST: yes; 0 deviations; 0 optional behaviours absent/);
-      assert.match(lines[1] ?? '', /^simulator \(mutant=fin-sent\): keeps every MUST: no; \d+ deviations?; 0 optional behaviours absent/);
+      assert.match(lines[0] ?? '', /^simulator: keeps every MUST: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent/);
+      assert.match(
+        lines[1] ?? '',
+        /^simulator \(mutant=fin-sent\): keeps every MUST: no; \d+ requirements? with a deviation; 0 requirements with an optional behaviour absent/,
+      );
       const deviations = page.locator('.verdict-line[data-backend="simulator (mutant=fin-sent)"] [data-part="deviations"]');
-      assert.match(await deviations.innerText(), new RegExp(`^\\d+ deviations?\\n.*${BROKEN_RULE.replace(/\./g, '\\.')}`));
+      assert.match(await deviations.innerText(), new RegExp(`^\\d+ requirements? with a deviation\\n.*${BROKEN_RULE.replace(/\./g, '\\.')}`));
 
       const catalogue = functionCatalogue();
       assert.equal(await page.locator('tr[data-requirement]').count(), catalogue.requirements.length);
@@ -128,7 +131,10 @@ if (!existsSync(CHROMIUM)) {
     it('the Allure report lists every scenario of the run', async () => {
       const verdicts = JSON.parse(readFileSync(path.join(work, 'simulator', 'verdicts.json'), 'utf8')) as VerdictsFile;
       await page.goto(`${origin}/simulator/allure-report/index.html`);
-      assert.match(await page.locator('[data-testid="report-title"]').innerText(), /^WSARecvDisconnect on simulator: keeps every MUST: yes; 0 deviations; /);
+      assert.match(
+        await page.locator('[data-testid="report-title"]').innerText(),
+        /^WSARecvDisconnect on simulator: keeps every MUST: yes; 0 requirements with a deviation; /,
+      );
       await screenshotAllureOverview(page, path.join(SCREENSHOTS, 'allure-overview.png'));
       // The tree groups by feature; open every group.
       for (const feature of new Set(verdicts.results.map((r) => r.feature))) await page.getByText(feature, { exact: true }).first().click();
@@ -172,7 +178,11 @@ if (!existsSync(CHROMIUM)) {
       assert.ok(deviations.length > 0, 'Wine 8.0 breaks MUST rules (expectations/wine.yaml records them)');
       await page.goto(`${origin}/wine/allure-report/index.html`);
       const title = page.locator('[data-testid="report-title"]');
-      assert.match(await title.innerText(), /^WSARecvDisconnect on wine: keeps every MUST: no; \d+ deviations?; /, 'the name is the matrix’s line');
+      assert.match(
+        await title.innerText(),
+        /^WSARecvDisconnect on wine: keeps every MUST: no; \d+ requirements? with a deviation; /,
+        'the name is the matrix’s line',
+      );
       assert.equal(
         await page.locator('[data-testid="metadata-item-failed"] [data-testid="metadata-value"]').innerText(),
         String(deviations.length),

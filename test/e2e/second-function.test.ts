@@ -193,8 +193,8 @@ describe('a second function, added as data', () => {
     assert.equal(first.code, 0, first.stdout + first.stderr);
     const report = await run(['bin/conformance.js', 'report', '--no-allure']);
     assert.equal(report.code, 0, report.stdout + report.stderr);
-    assert.match(report.stdout, /^matrix: reports\/shutdown\/matrix\.html, reports\/shutdown\/matrix\.md \(shutdown: 1 requirements x 1 run\)/m);
-    assert.match(report.stdout, /^matrix: reports\/matrix\.html, reports\/matrix\.md \(WSARecvDisconnect: \d+ requirements x 1 run\)/m);
+    assert.match(report.stdout, /^matrix: reports\/shutdown\/matrix\.html, reports\/shutdown\/matrix\.md \(shutdown: the catalogue's 1 requirement x 1 run\)/m);
+    assert.match(report.stdout, /^matrix: reports\/matrix\.html, reports\/matrix\.md \(WSARecvDisconnect: the catalogue's \d+ requirements x 1 run\)/m);
     assert.match(report.stdout, /^annotated page: reports\/shutdown\/shutdown\.annotated\.html$/m);
     assert.doesNotMatch(report.stdout, /^skipped /m);
 

@@ -1,11 +1,18 @@
-// npm test's whole runs (test/e2e/shared-runs.ts): each exits 0 and leaves nothing running, and the summary
-// lines the README and docs/interpreting.md state for the Wine (64- and 32-bit) and POSIX runs are the runs' own.
+// npm test's whole runs (test/e2e/shared-runs.ts): each exits 0, leaves nothing running and writes a junit.xml
+// that Jenkins' schema accepts, and the lines the README and docs/interpreting.md quote of the Wine (64- and
+// 32-bit) and POSIX runs (the console's summary line, the matrix's headline) are the runs' own.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from '../../src/core/paths';
+import { readRunRecord } from '../../src/verdicts/run-record';
+import { functionCatalogue } from '../../src/catalogue/catalogue';
+import { buildMatrix } from '../../src/report/matrix';
+import { readRunFolder } from '../../src/report/sources';
+import { allureReportName } from '../../src/cli/report';
 import { SHARED_RUNS, sharedRun, type SharedRunName } from './shared-runs';
+import { checkJunit } from './outputs-agree';
 
 /** A run's summary line, as the command prints it. */
 function summaryLine(stdout: string): string {
@@ -22,12 +29,35 @@ function statedSummaries(file: string, from: string, to: string): string[] {
   return [...part.matchAll(/`(\d+ scenarios: [^`]*)`/g)].map((m) => m[1] ?? '');
 }
 
+/**
+ * The matrix's headlines quoted in `file` (`wine: keeps every MUST: ...`, or as the Allure report's name
+ * gives it, `WSARecvDisconnect on wine: keeps every MUST: ...`), each with what names its column.
+ */
+function statedHeadlines(file: string): { title: string; line: string }[] {
+  const text = readFileSync(path.join(REPO_ROOT, file), 'utf8');
+  return [...text.matchAll(/`([^`:]+): (keeps every MUST[^`]*)`/g)].map((m) => ({ title: m[1] ?? '', line: m[2] ?? '' }));
+}
+
+/** Shared run `name`'s headline in the compliance matrix, as `npm run report` prints it, and the name of its Allure report, which tells it too. */
+async function headline(name: SharedRunName): Promise<{ printed: string; allureName: string }> {
+  const run = await sharedRun(name);
+  const source = readRunFolder(run.folder, run.folder);
+  const [column] = buildMatrix(functionCatalogue(source.record.function), [source]).columns;
+  const line = column?.summary.line ?? '(no column)';
+  return { printed: `${column?.title ?? name}: ${line}`, allureName: allureReportName(source.record, line) };
+}
+
 describe("npm test's whole runs", { concurrency: true }, () => {
   for (const name of Object.keys(SHARED_RUNS) as SharedRunName[]) {
     it(`${name}: exits 0, and leaves nothing running`, async () => {
       const run = await sharedRun(name);
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
       assert.deepEqual(run.leftovers, [], 'processes of the run, or of the prefix, still running');
+    });
+
+    it(`${name}: its junit.xml keeps to junit-10.xsd, and tells the verdicts of its verdicts.json with their evidence`, async () => {
+      const run = await sharedRun(name);
+      checkJunit(run.folder, readRunRecord(run.folder).results, run.code ?? -1);
     });
   }
 
@@ -39,6 +69,18 @@ describe("npm test's whole runs", { concurrency: true }, () => {
   it("the 32-bit Wine run's summary line is the README's", async () => {
     const stated = statedSummaries('README.md', "- **Wine's 32-bit `ws2_32.dll`, on Linux**", '- **Windows**');
     assert.deepEqual(stated, [summaryLine((await sharedRun('wine32')).stdout)]);
+  });
+
+  it("the matrix headlines the README and docs/interpreting.md quote for a run are that shared run's own", async () => {
+    const stated = ['README.md', 'docs/interpreting.md'].flatMap((file) => statedHeadlines(file).map((h) => ({ file, ...h })));
+    assert.ok(stated.length >= 3, 'the README quotes the Wine run’s headline, and interpreting.md the POSIX run’s and the Wine run’s Allure name');
+    const actual = await Promise.all((Object.keys(SHARED_RUNS) as SharedRunName[]).map(headline));
+    const said = actual.flatMap((h) => [h.printed, h.allureName]);
+    for (const { file, title, line } of stated) {
+      const same = said.filter((text) => text.startsWith(`${title}: `));
+      assert.ok(same.length > 0, `${file} quotes the headline of ${title}, which no shared run has (${said.join('; ')})`);
+      assert.ok(same.includes(`${title}: ${line}`), `${file}: "${title}: ${line}", where the runs say ${same.map((text) => `"${text}"`).join(' or ')}`);
+    }
   });
 
   it("the POSIX run's summary line is the README's and docs/interpreting.md's", async () => {

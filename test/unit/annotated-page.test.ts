@@ -83,6 +83,7 @@ describe('the annotated page', () => {
           observed: 'N/A',
           verdict: 'N/A',
           detail: 'cannot fail the network',
+          observedDetail: 'cannot fail the network',
           unobserved: [],
           expectation: null,
           waitedMs: 0,

@@ -28,6 +28,7 @@ function scenario(req: string | null, name: string, verdict: Verdict, line = 1):
     observed: verdict,
     verdict,
     detail: verdict === 'PASS' ? '' : `why ${name}`,
+    observedDetail: verdict === 'PASS' ? '' : `why ${name}`,
     unobserved: [],
     expectation: null,
     waitedMs: 0,
@@ -83,7 +84,7 @@ describe('comparing two runs', () => {
       ],
     );
     assert.deepEqual(diffLines(diff, 'Wine 8.0', 'Wine 9.0'), [
-      'Wine 8.0 -> Wine 9.0: 2 of 4 requirements changed verdict, 1 more changed in some scenario',
+      "Wine 8.0 -> Wine 9.0: 2 of the catalogue's 4 testable requirements changed verdict, 1 more requirement changed in some scenario",
       '  fixed: a (MUST): FAIL -> PASS',
       '      FAIL -> PASS  a1 (features/x.feature:10)',
       '  regression: b (MUST): PASS -> TIMEOUT',
@@ -110,17 +111,72 @@ describe('comparing two runs', () => {
     assert.equal(changeKind('XFAIL', 'FAIL'), 'regression');
   });
 
+  it('calls a verdict that changed while the implementation did the same rejudged, never a regression or a fix', () => {
+    const recorded = { verdict: 'FAIL', detail: 'why a1', observed: 'o', reason: 'r', evidence: 'e' };
+    // The same observations: a1 judged by an expectation in the old run only, b2 in the new run only; c1's observation changed.
+    const judged = record(
+      [
+        { ...scenario('a', 'a1', 'XFAIL', 10), observed: 'FAIL', observedDetail: 'why a1', expectation: recorded },
+        scenario('b', 'b2', 'FAIL', 21),
+        scenario('c', 'c1', 'PASS', 30),
+      ],
+      { expectations: 'expectations/wine.yaml' },
+    );
+    const rejudged = record([
+      scenario('a', 'a1', 'FAIL', 10),
+      { ...scenario('b', 'b2', 'XFAIL', 21), observed: 'FAIL', observedDetail: 'why b2', expectation: { ...recorded, detail: 'why b2' } },
+      { ...scenario('c', 'c1', 'XFAIL', 30), observed: 'FAIL', observedDetail: 'why c1', expectation: { ...recorded, detail: 'why c1' } },
+    ]);
+    const diff = diffRuns(CATALOGUE, judged, rejudged);
+    assert.deepEqual(
+      diff.requirements.map((r) => [r.id, r.from, r.to, r.kind, r.scenarios.map((s) => s.judging)]),
+      [
+        ['a', 'XFAIL', 'FAIL', 'rejudged', ["a known deviation in the old run's expectations only"]],
+        ['b', 'FAIL', 'XFAIL', 'rejudged', ["a known deviation in the new run's expectations only"]],
+        // PASS to FAIL is the implementation's doing, even where the new expectations record the deviation.
+        ['c', 'PASS', 'XFAIL', 'changed', [null]],
+      ],
+    );
+    const lines = diffLines(diff, 'judged', 'not judged');
+    assert.equal(
+      lines[0],
+      "judged -> not judged: 3 of the catalogue's 4 testable requirements changed verdict (2 of them only rejudged: the implementation did the same, the judging differs)",
+    );
+    assert.equal(lines[1], '  judged by: expectations/wine.yaml -> no expectations file');
+    assert.equal(lines[2], '  rejudged: a (MUST): XFAIL -> FAIL');
+    assert.match(
+      lines[3] ?? '',
+      /^ {6}XFAIL -> FAIL {2}a1 \(features\/x\.feature:10\) - why a1 \[rejudged: a known deviation in the old run's expectations only\]$/,
+    );
+    assert.ok(!lines.some((l) => /regression|fixed/.test(l)), lines.join('\n'));
+    // Another deviation than the one recorded is the implementation's: the detail as observed tells it.
+    const other = record([
+      {
+        ...scenario('a', 'a1', 'FAIL', 10),
+        observedDetail: 'why else',
+        detail: 'why else (a deviation other than the one recorded in the expectations: why a1)',
+      },
+    ]);
+    assert.equal(diffRuns(CATALOGUE, judged, other).requirements[0]?.kind, 'regression');
+  });
+
   it('shows the changes in the matrix of the two runs: a summary and a change column', () => {
     const source = (r: RunRecord, folder: string) => ({ folder, record: r, facts: {}, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} });
     const diff = diffRuns(CATALOGUE, before, after);
     const matrix = buildMatrix(CATALOGUE, [source(before, 'old'), source(after, 'new')], diff);
     const html = renderHtml(matrix, { generated: 'now' });
-    assert.match(html, /<h2>Changes<\/h2><p>wine @ old -&gt; wine @ new: 2 of 4 requirements changed verdict/);
+    // Its own title: not the matrix's.
+    assert.match(
+      html,
+      /<title>WSARecvDisconnect: wine @ old compared with wine @ new<\/title>[\s\S]*<h1>WSARecvDisconnect: wine @ old compared with wine @ new<\/h1>/,
+    );
+    assert.match(html, /<h2>Changes<\/h2><p>wine @ old -&gt; wine @ new: 2 of the catalogue&#39;s 4 testable requirements changed verdict/);
     assert.match(html, /<th rowspan="2">Change<\/th><\/tr>/);
     assert.match(html, /<tr id="req-b" data-requirement="b" class="changed-regression">.*<td class="change" data-change="regression">/);
     assert.match(html, /<tr id="req-c" data-requirement="c">.*<td class="change"><\/td><\/tr>/);
     assert.match(html, /<td class="note" colspan="3"><span class="untested">covered by/);
     const text = renderMarkdown(matrix, { generated: 'now' });
+    assert.match(text, /^# WSARecvDisconnect: wine @ old compared with wine @ new$/m);
     assert.match(text, /^\| `a` \| MUST \| rule of a \| \*\*FAIL\*\* \[1\] \| \*\*PASS\*\* \| fixed: FAIL → PASS \|$/m);
     assert.match(text, /^1\. `a`, FAIL in wine @ old:\n {3}why a1$/m);
   });

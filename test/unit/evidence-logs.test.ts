@@ -1,7 +1,7 @@
 // The evidence a person reads without tools: the call log in strace's words (src/run-outputs/call-log.ts), the
 // wire log in tcpdump's (src/run-outputs/wire-log.ts), on one timeline from the call under test, the pcap
-// file named after its scenario, and the files a run keeps of them (src/run-outputs/scenario-files.ts); the
-// constants by name come from src/core/winsock.ts alone.
+// file named after its scenario, and the files a run keeps of them (src/run-outputs/scenario-files.ts), read
+// back as junit.xml's text pieces; the constants by name come from src/core/winsock.ts alone.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import type { Call, CallOutcome, WirePacket } from '../../src/core/ports';
 import { callLine, callLogText, callText, cString, describeOutcome, straceCall, straceReturn } from '../../src/run-outputs/call-log';
 import type { CallLogEntry, TimelineEvent } from '../../src/run-outputs/timeline';
 import { pcapFileName, tcpdumpLine, wireLogText, initialSequences } from '../../src/run-outputs/wire-log';
-import { scenarioFiles, writeScenarioLogs } from '../../src/run-outputs/scenario-files';
+import { loggedEvidence, scenarioFiles, writeScenarioLogs } from '../../src/run-outputs/scenario-files';
 import { scratchDir } from '../scratch';
 import {
   constantName,
@@ -320,5 +320,12 @@ describe('the pcap file of a scenario', () => {
       'reception-79-data-still-queued-resets-the-tcp-connection.wire-log.txt',
     ]);
     assert.equal(readFileSync(scenarioFiles(dir, 'features/reception.feature:79', name).wireLog, 'utf8'), 'packets');
+    // Read back as a rerun's merge gives junit.xml a scenario's evidence: named as attached, what logs/ has.
+    assert.deepEqual(loggedEvidence(dir, 'features/reception.feature:79', name), [
+      { name: 'call-log.txt', text: 'calls' },
+      { name: 'wire-log.txt', text: 'packets' },
+    ]);
+    assert.deepEqual(loggedEvidence(dir, 'features/errors.feature:9', 'No capture'), [{ name: 'call-log.txt', text: 'calls only' }]);
+    assert.deepEqual(loggedEvidence(dir, 'features/errors.feature:10', 'Never run'), []);
   });
 });

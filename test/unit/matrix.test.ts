@@ -45,6 +45,7 @@ function scenario(requirementId: string | null, verdict: Verdict, extra: Partial
     verdict,
     observed: verdict === 'XFAIL' ? 'FAIL' : verdict === 'XPASS' ? 'PASS' : verdict,
     detail: verdict === 'PASS' ? '' : `detail of ${verdict}`,
+    observedDetail: verdict === 'PASS' ? '' : `detail of ${verdict}`,
     unobserved: [],
     expectation: null,
     waitedMs: 0,
@@ -201,7 +202,7 @@ describe('the matrix model', () => {
 
   it('writes the verdict line of a conforming run', () => {
     const summary = buildMatrix(CATALOGUE, [source(allPass())]).columns[0]?.summary;
-    assert.equal(summary?.line, 'keeps every MUST: yes; 0 deviations; 0 optional behaviours absent');
+    assert.equal(summary?.line, 'keeps every MUST: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent');
   });
 
   it('counts deviations (recorded ones too), absent optional behaviours, unknowns and stale expectations', () => {
@@ -232,7 +233,7 @@ describe('the matrix model', () => {
     assert.equal(summary?.keepsEveryMust, 'no');
     assert.equal(
       summary?.line,
-      'keeps every MUST: no; 1 deviation; 1 optional behaviour absent; 1 requirement unknown (BROKEN, TIMEOUT or not run); 1 expectation out of date (XPASS)',
+      'keeps every MUST: no; 1 requirement with a deviation; 1 requirement with an optional behaviour absent; 1 requirement unknown (BROKEN, TIMEOUT or not run); 1 requirement with an expectation out of date (XPASS)',
     );
     // A recorded deviation opens its scenario, as any verdict; its reason and evidence are a note, said once for both cells.
     assert.equal(matrix.rows[0]?.cells[0]?.primary?.href, 'wine/allure-report/index.html#id0');
@@ -405,7 +406,7 @@ describe('the matrix model', () => {
     onlyNa.results[2] = scenario('remarks.b', 'N/A');
     assert.equal(
       buildMatrix(CATALOGUE, [source(onlyNa)]).columns[0]?.summary.line,
-      'keeps every MUST it could observe: yes; 0 deviations; 0 optional behaviours absent; 1 MUST not established: 1 N/A; 1 not applicable here',
+      'keeps every MUST it could observe: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent; 1 MUST requirement not established: 1 N/A; 1 requirement not applicable here',
     );
   });
 
@@ -526,11 +527,14 @@ describe('rendering', () => {
 
   it('writes a self-contained HTML page: a summary row per run, every requirement a row, each detail said once in a note', () => {
     const html = renderHtml(matrix, { ...options, interpreting: '../docs/interpreting.md' });
-    assert.match(html, /<tr class="verdict-line must-no" data-backend="wine" data-line="keeps every MUST: no; 1 deviation; 1 optional behaviour absent">/);
+    assert.match(
+      html,
+      /<tr class="verdict-line must-no" data-backend="wine" data-line="keeps every MUST: no; 1 requirement with a deviation; 1 requirement with an optional behaviour absent">/,
+    );
     assert.match(html, /<tr class="verdict-line must-yes" data-backend="simulator"/);
     assert.match(
       html,
-      /<td class="line">keeps every MUST: <span class="answer">no<\/span><\/td><td><div class="part" data-part="deviations">1 deviation<span class="ids"><a href="#req-returns\.zero">returns\.zero<\/a>/,
+      /<td class="line">keeps every MUST: <span class="answer">no<\/span><\/td><td><div class="part" data-part="deviations">1 requirement with a deviation<span class="ids"><a href="#req-returns\.zero">returns\.zero<\/a>/,
     );
     assert.match(html, /<td class="scenarios">4 scenarios: 2 PASS, 1 FAIL, 1 OPTIONAL<\/td>/);
     for (const r of CATALOGUE.requirements) assert.ok(html.includes(`data-requirement="${r.id}"`), r.id);
@@ -555,7 +559,7 @@ describe('rendering', () => {
     assert.match(text, /^\| requirement \| strength \| rule \| wine \| simulator \|$/m);
     assert.match(
       text,
-      /^\| wine \| Winsock implementation \| keeps every MUST: no; 1 deviation; 1 optional behaviour absent \| 4 scenarios: 2 PASS, 1 FAIL, 1 OPTIONAL \|$/m,
+      /^\| wine \| Winsock implementation \| keeps every MUST: no; 1 requirement with a deviation; 1 requirement with an optional behaviour absent \| 4 scenarios: 2 PASS, 1 FAIL, 1 OPTIONAL \|$/m,
     );
     assert.match(
       text,
@@ -854,7 +858,7 @@ describe('a MUST kept only as far as the run could observe', () => {
     assert.equal(summary?.observedEveryMust, false);
     assert.equal(
       summary?.line,
-      'keeps every MUST it could observe: yes; 0 deviations; 0 optional behaviours absent; 2 MUSTs not established: 1 N/A, 1 without the wire; 1 not applicable here',
+      'keeps every MUST it could observe: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent; 2 MUST requirements not established: 1 N/A, 1 without the wire; 1 requirement not applicable here',
     );
     const options = { generated: 'now', annotatedPage: null };
     assert.match(renderHtml(matrix, options), /data-verdict="PASS" data-unobserved="the wire">.*<span class="qualifier">without the wire<\/span>/);

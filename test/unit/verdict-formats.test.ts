@@ -7,13 +7,14 @@ import { describe, it } from 'node:test';
 import type * as messages from '@cucumber/messages';
 import { allureCategories, breaksMust, failsRun, VERDICT_FORMATS, verdictMessage } from '../../src/run-outputs/verdict-formats';
 import { writeAllureVerdicts } from '../../src/run-outputs/allure-verdicts';
-import { junitCounts, junitXml, ScenarioTimes, type JunitScenario } from '../../src/run-outputs/junit';
+import { junitCounts, junitXml, ScenarioTimes, textEvidence, type JunitScenario } from '../../src/run-outputs/junit';
 import { qualifiedVerdict, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
 import { progressLine, summaryLine } from '../../src/cli/verdict-lines';
 import { countVerdicts, type ExpectationRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
-import { AgentFailure, ObserverBlind } from '../../src/core/outcomes';
+import { AgentFailure, CALL_LOG_MEDIA, ObserverBlind } from '../../src/core/outcomes';
 import { REPO_ROOT } from '../../src/core/paths';
 import { scratchDir } from '../scratch';
+import { junitSchemaErrors, parseXml, type XmlElement } from '../junit-schema';
 
 const RECORDED: ExpectationRecord = { verdict: 'FAIL', detail: 'no reset within 500 ms', observed: 'no RST', reason: 'Wine sends no RST', evidence: 'bug 1' };
 
@@ -40,9 +41,15 @@ function scenario(verdict: Verdict, line: number): JunitScenario {
     observed: verdict === 'XFAIL' ? 'FAIL' : verdict === 'XPASS' ? 'PASS' : verdict,
     verdict,
     detail: details[verdict],
+    observedDetail: details[verdict],
     unobserved: [],
     expectation: recorded ? RECORDED : null,
     waitedMs: 0,
+    // Its evidence as the After hook attaches it: the call log as text, and as data for tools, which JUnit leaves out.
+    evidence: textEvidence([
+      { mediaType: 'text/plain', fileName: 'call-log.txt', body: `  0.000 WSARecvDisconnect(0xc8, NULL) = 0 <0.1 ms> (round trip 0.${line} ms)\n` },
+      { mediaType: CALL_LOG_MEDIA, fileName: 'call-log.json', body: '{"waitedMs":0,"calls":[]}' },
+    ]),
   };
 }
 
@@ -138,45 +145,120 @@ function timesOf(scenarios: readonly JunitScenario[]): ScenarioTimes {
 
 describe('junit.xml', () => {
   const text = junitXml({ name: 'WSARecvDisconnect conformance: wine', backend: 'wine', backendOptions: { grace: '300' }, results: ALL, times: timesOf(ALL) });
-  const testcase = (verdict: Verdict): string => {
-    const cases = text.split('<testcase ').slice(1);
-    return cases.find((c) => c.includes(`<property name="verdict" value="${verdict}"/>`)) ?? '';
+  const suite = parseXml(text);
+  const testcases = suite.children.flatMap((s) => s.children).filter((c) => c.name === 'testcase');
+  const testcase = (verdict: Verdict): XmlElement => {
+    const found = testcases.find((c) => c.children.some((child) => child.name === 'system-out' && child.text.startsWith(`verdict: ${verdict}\n`)));
+    assert.ok(found, `no testcase of verdict ${verdict}`);
+    return found;
   };
+  const outcome = (verdict: Verdict): XmlElement | undefined => testcase(verdict).children.find((c) => c.name !== 'system-out');
 
-  it('counts as the verdicts fail the run: failures FAIL and XPASS, errors BROKEN and TIMEOUT, skipped XFAIL, OPTIONAL and N/A', () => {
-    const counts = 'tests="8" failures="2" errors="2" skipped="3" time="2.500" timestamp="1970-01-01T00:00:01.000Z"';
-    assert.match(text, new RegExp(`<testsuites name="WSARecvDisconnect conformance: wine" ${counts}>`));
-    assert.match(text, new RegExp(`<testsuite name="WSARecvDisconnect conformance: wine" ${counts}>`));
-    assert.deepEqual(junitCounts(ALL), { passed: 1, skipped: 3, failure: 2, error: 2 });
-    assert.match(text, /<property name="backend" value="wine"\/><property name="option grace" value="300"\/>/);
+  it("keeps to the schema Jenkins' xUnit plugin validates against (junit-10.xsd)", () => {
+    assert.deepEqual(junitSchemaErrors(text), []);
   });
 
-  it('gives each testcase its verdict, requirement, place and time, escaped', () => {
-    assert.match(
-      testcase('PASS'),
-      /^classname="Feature &amp; co" name="scenario PASS &lt;&amp;&quot;&#39;&gt;" file="features\/x\.feature" line="10" time="0\.250">\n {6}<properties><property name="verdict" value="PASS"\/><property name="requirement" value="remarks\.r10"\/><property name="strength" value="MUST"\/><property name="section" value="-remarks"\/><\/properties>\n {4}<\/testcase>/,
+  it('counts as the verdicts fail the run: failures FAIL and XPASS, errors BROKEN and TIMEOUT, skipped XFAIL, OPTIONAL and N/A', () => {
+    assert.deepEqual(suite.attributes, { name: 'WSARecvDisconnect conformance: wine', tests: '8', failures: '2', errors: '2', time: '2.500' });
+    const [testsuite] = suite.children;
+    assert.deepEqual(testsuite?.attributes, {
+      name: 'WSARecvDisconnect conformance: wine',
+      tests: '8',
+      failures: '2',
+      errors: '2',
+      skipped: '3',
+      time: '2.500',
+      timestamp: '1970-01-01T00:00:01.000Z',
+    });
+    assert.deepEqual(junitCounts(ALL), { passed: 1, skipped: 3, failure: 2, error: 2 });
+    assert.deepEqual(
+      testsuite?.children.find((c) => c.name === 'properties')?.children.map((p) => p.attributes),
+      [
+        { name: 'backend', value: 'wine' },
+        { name: 'option grace', value: '300' },
+      ],
     );
+  });
+
+  it('gives each testcase its name, time, and in its output its verdict, requirement and place', () => {
+    const pass = testcase('PASS');
+    assert.deepEqual(pass.attributes, { classname: 'Feature & co', name: `scenario PASS <&"'>`, time: '0.250' });
+    assert.deepEqual(
+      pass.children.map((c) => c.name),
+      ['system-out'],
+    );
+    assert.equal(pass.children[0]?.text, 'verdict: PASS\nrequirement: remarks.r10\nstrength: MUST\nsection: -remarks\nlocation: features/x.feature:10');
+    assert.match(text, /name="scenario PASS &lt;&amp;&quot;&#39;&gt;"/, 'escaped');
   });
 
   it('says each verdict in the element pytest would, with the one message', () => {
-    assert.match(testcase('FAIL'), /<failure type="FAIL" message="FAIL: expected 0, got = 1">features\/x\.feature:11<\/failure>/);
-    assert.match(testcase('XFAIL'), /<skipped type="XFAIL" message="XFAIL: no reset within 500 ms \(recorded deviation: Wine sends no RST\)">/);
-    assert.match(testcase('XFAIL'), />features\/x\.feature:12\nobserved: no RST\nevidence: bug 1<\/skipped>/);
-    assert.match(testcase('XPASS'), /<failure type="XPASS" message="XPASS: recorded as FAIL/);
-    assert.match(
-      testcase('OPTIONAL'),
-      /<skipped type="OPTIONAL" message="OPTIONAL: a MAY behaviour is absent, which the page allows: expected SOCKET_ERROR WSAENOPROTOOPT, got = 0">features\/x\.feature:14<\/skipped>/,
+    const said = Object.fromEntries(VERDICTS.map((v) => [v, outcome(v) && { element: outcome(v)?.name, ...outcome(v)?.attributes }]));
+    assert.deepEqual(said, {
+      PASS: undefined,
+      FAIL: { element: 'failure', type: 'FAIL', message: 'FAIL: expected 0, got = 1' },
+      XFAIL: { element: 'skipped', type: 'XFAIL', message: 'XFAIL: no reset within 500 ms (recorded deviation: Wine sends no RST)' },
+      XPASS: { element: 'failure', type: 'XPASS', message: 'XPASS: recorded as FAIL (Wine sends no RST), but the rule held: remove its expectation' },
+      OPTIONAL: {
+        element: 'skipped',
+        type: 'OPTIONAL',
+        message: 'OPTIONAL: a MAY behaviour is absent, which the page allows: expected SOCKET_ERROR WSAENOPROTOOPT, got = 0',
+      },
+      'N/A': { element: 'skipped', type: 'N/A', message: 'N/A: no fault injection here' },
+      BROKEN: { element: 'error', type: 'BROKEN', message: 'BROKEN: ObserverBlind: the control saw no FIN' },
+      TIMEOUT: { element: 'error', type: 'TIMEOUT', message: 'TIMEOUT: WSARecvDisconnect did not return within 2000 ms' },
+    });
+  });
+
+  it('carries in the body the deviation, where, what the expectations record, and the call log', () => {
+    assert.equal(
+      outcome('FAIL')?.text,
+      'FAIL: expected 0, got = 1\nat features/x.feature:11\n--- call-log.txt\n  0.000 WSARecvDisconnect(0xc8, NULL) = 0 <0.1 ms> (round trip 0.11 ms)',
     );
-    assert.match(testcase('N/A'), /<skipped type="N\/A" message="N\/A: no fault injection here">/);
-    assert.match(testcase('BROKEN'), /<error type="BROKEN" message="BROKEN: ObserverBlind: the control saw no FIN">/);
-    assert.match(testcase('TIMEOUT'), /<error type="TIMEOUT" message="TIMEOUT: WSARecvDisconnect did not return within 2000 ms">/);
+    assert.equal(
+      outcome('XFAIL')?.text,
+      'XFAIL: no reset within 500 ms (recorded deviation: Wine sends no RST)\nat features/x.feature:12\n' +
+        'recorded deviation, observed: no RST\nrecorded deviation, evidence: bug 1\n' +
+        '--- call-log.txt\n  0.000 WSARecvDisconnect(0xc8, NULL) = 0 <0.1 ms> (round trip 0.12 ms)',
+    );
+    for (const verdict of VERDICTS.filter((v) => v !== 'PASS'))
+      assert.match(outcome(verdict)?.text ?? '', /\n--- call-log\.txt\n {2}0\.000 WSARecvDisconnect/, verdict);
   });
 
   it('holds no character XML 1.0 forbids', () => {
     const odd = { ...scenario('FAIL', 1), detail: 'got \u0001\u001b[0m' };
     const xml = junitXml({ name: 'n', backend: 'simulator', backendOptions: {}, results: [odd], times: new ScenarioTimes() });
     assert.match(xml, /got \ufffd\ufffd\[0m/);
-    assert.match(xml, /time="0"/);
+    assert.match(xml, /<testcase [^>]*time="0"/);
+    assert.deepEqual(junitSchemaErrors(xml), []);
+  });
+});
+
+describe("the schema's rules, as test/junit-schema.ts states them", () => {
+  it("finds what the suite's junit.xml broke before (attributes and elements the schema has not) and what is not XML", () => {
+    const before =
+      '<testsuites name="n" tests="1" failures="0" errors="0" skipped="0" time="1.5" timestamp="t">' +
+      '<testsuite name="n" tests="1" failures="0" errors="0" time="1,234.5">' +
+      '<testcase classname="F" name="s" file="f.feature" line="3" time="0.1"><properties><property name="verdict" value="PASS"/></properties></testcase>' +
+      '<testcase time="x">text<error/></testcase>' +
+      '</testsuite></testsuites>';
+    assert.deepEqual(junitSchemaErrors(before), [
+      'testsuites[name="n"]: attribute skipped is not allowed',
+      'testsuites[name="n"]: attribute timestamp is not allowed',
+      'testsuites[name="n"]/testsuite[name="n"]/testcase[name="s"]: attribute file is not allowed',
+      'testsuites[name="n"]/testsuite[name="n"]/testcase[name="s"]: attribute line is not allowed',
+      'testsuites[name="n"]/testsuite[name="n"]/testcase[name="s"]: children [properties] are not what the schema allows (^(?:(?:skipped|error|failure|rerunFailure|rerunError|flakyFailure|flakyError|system-out|system-err) )*$)',
+      'testsuites[name="n"]/testsuite[name="n"]/testcase: attribute name is required',
+      'testsuites[name="n"]/testsuite[name="n"]/testcase: holds text, which the schema does not allow',
+    ]);
+    assert.deepEqual(junitSchemaErrors('<testsuite name="n" tests="1" failures="0" errors="0" time="1.2345"/>'), [
+      'testsuite[name="n"]: time="1.2345" is not of its type (^(?:\\d{1,3}(?:,\\d{3})+|\\d*)(?:\\.\\d{0,3})?$)',
+    ]);
+    assert.match(junitSchemaErrors('<testsuites><testsuite></testsuites>')[0] ?? '', /^not well-formed XML, line 1:/);
+    assert.deepEqual(junitSchemaErrors('<testcase name="s"/>'), ['the document is a testcase, not one of testsuites, testsuite']);
+    assert.deepEqual(junitSchemaErrors('<testsuites>&nbsp;</testsuites>'), [
+      'not well-formed XML: the reference &nbsp; at offset 12, which no declaration defines',
+    ]);
+    assert.deepEqual(junitSchemaErrors('<testsuites>\u0001</testsuites>'), ['not well-formed XML: character U+0001 at offset 12, which XML 1.0 cannot hold']);
   });
 });
 
@@ -275,11 +357,11 @@ describe('a verdict qualified by what its scenario could not observe', () => {
     assert.equal(VERDICT_FORMATS[pass.verdict].junit, 'passed');
   });
 
-  it('gives JUnit a property per check that could not look, and says it on the console', () => {
+  it('gives JUnit a line per check that could not look, and says it on the console', () => {
     const text = junitXml({ name: 'n', backend: 'wine', backendOptions: {}, results: [pass], times: timesOf([pass]) });
     assert.match(
       text,
-      /<property name="unobserved" value="the wire: no segment from the socket besides its handshake \(the wire is not captured in this run\)"\/><\/properties>\n {4}<\/testcase>/,
+      /<system-out>verdict: PASS, without the wire\n.*\nunobserved: the wire: no segment from the socket besides its handshake \(the wire is not captured in this run\)<\/system-out>\n {4}<\/testcase>/s,
     );
     const result = { ...pass, expectation: null, attachments: [] };
     assert.match(progressLine(result), /^PASS, without the wire remarks\.r40 +scenario PASS .* - not looked for without the wire: no segment/);
