@@ -149,6 +149,11 @@ export function runOptions(flags: RunFlags, positionals: readonly string[]): Run
     if (!isFeatureOf(catalogue, file))
       throw new UsageError(`${file} is not a feature of ${catalogue.function} (${featurePaths(catalogue).join(', ')}): name its function with --function`);
   }
+  // Runs against different hosts would share reports/<backend> and the last would replace the others.
+  if (options.agent !== undefined && label === null && flags.reports === undefined && !flags['no-reports'])
+    throw new UsageError(
+      `a run against another host's agent (agent=${options.agent}) needs --label naming the implementation there, e.g. --label "Windows 7 SP1": it names the run's reports folder, beside other hosts' runs (or give --reports DIR)`,
+    );
   const ownFolder = flags.reports ?? defaultReportsFolder(backendName, label, functionFolder(REPORTS_FOLDER, catalogue.function));
   if (flags.rerun) {
     if (paths.length > 0) throw new UsageError('--rerun and FEATURE:LINE each choose the scenarios: give one of them');

@@ -18,13 +18,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess } from '../../core/ports';
-import { AgentFailure, CallTimeout, NotApplicable } from '../../core/outcomes';
+import { AgentFailure, CallTimeout, CannotRun, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
 import { TcpdumpWire } from '../loopback/capture';
 import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
 import { INSTALL_MINGW, nativeAgentPath, NativeBuildError } from './native-build';
 import { parseAgentOptions, type AgentOptions } from './options';
+import { backendMismatch, reachPeer } from './remote-host';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
 import type { AgentFacts, AgentMessage } from '../../../agents/protocol';
@@ -64,6 +65,8 @@ export class AgentTestbed implements Testbed {
   private closing: Promise<void> | null = null;
   /** Why a remote agent is given up on: its connection failed and could not be opened again. */
   private remoteLost: string | null = null;
+  /** A remote agent's address as the peer saw its connection (remote-host.ts reachPeer); null until it was checked. */
+  private remoteHostAddress: string | null = null;
   /** The facts of the last agent that said hello (metadata does not start an agent to ask again). */
   private facts: AgentConnection['facts'] | null = null;
   /** The ports of the scenario that ended last, for the capture's onlyPorts. */
@@ -86,16 +89,17 @@ export class AgentTestbed implements Testbed {
     // keeps the packets of its own peer's sockets (every packet of the socket under test goes to or comes
     // from one of them), those it has opened so far while it runs (Wire.seen), all of them once it has
     // ended (Wire.stop, after endScenario took them). The previous scenario's ports may linger in the set;
-    // its packets are before this scenario's slice of the capture.
-    this.wire =
-      options.capture && loopback
-        ? TcpdumpWire.create({
-            interface: 'lo',
-            excludedPorts: () => [...this.controlPorts],
-            onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
-          })
-        : null;
-    if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
+    // its packets are before this scenario's slice of the capture. A peer off loopback (an agent on
+    // another host) is captured on whichever interface carries its traffic, for its address only.
+    this.wire = options.capture
+      ? TcpdumpWire.create({
+          ...(loopback ? {} : { peerHost: options.peerAddress }),
+          excludedPorts: () => [...this.controlPorts],
+          onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
+        })
+      : null;
+    // The control channel is not evidence: a remote agent's port is left out wherever it is captured.
+    if (options.remote) this.controlPorts.add(options.remote.port);
     this.main = new MainProcess(this);
     this.leavePrefix = setup && !options.remote ? usePrefix(setup) : null;
     this.hostFacts = Promise.all([revision(), setup ? wineVersion(setup.wine64).catch(() => 'unknown') : null]).then(([rev, wine]) => ({
@@ -106,6 +110,12 @@ export class AgentTestbed implements Testbed {
 
   now(): number {
     return performance.now();
+  }
+
+  hostAddress(): string {
+    if (!this.options.remote) return '127.0.0.1';
+    if (this.remoteHostAddress === null) throw new Error('the remote agent has not been checked yet: its host address is known once mainProcess() has resolved');
+    return this.remoteHostAddress;
   }
 
   /** The live agent, if there is one; never starts one. */
@@ -156,19 +166,45 @@ export class AgentTestbed implements Testbed {
     } catch (e) {
       await local?.kill();
       if (this.options.remote && !(e instanceof ProtocolMismatch)) {
-        // Nothing here can restart a remote agent: say so once, and fail every later scenario at once
-        // rather than waiting out a connection attempt in each.
         const { host: h, port: p } = this.options.remote;
         const why = e instanceof Error ? e.message : String(e);
+        // Never reached: the run is set up wrong (the host, the port, the agent not started), not failing.
+        if (generation === 1)
+          throw new CannotRun(`agent=tcp://${h}:${p}: ${why}; start it there with --listen 0.0.0.0:${p}, and let the firewall admit that port`);
+        // Nothing here can restart a remote agent: say so once, and fail every later scenario at once
+        // rather than waiting out a connection attempt in each.
         const when = generation > 1 ? ' after its connection failed in an earlier scenario' : '';
         this.remoteLost = `the agent at tcp://${h}:${p} is gone${when} (${why}); a remote agent cannot be restarted from here: start it again and rerun`;
         throw new AgentFailure(this.remoteLost, e instanceof AgentFailure ? e.evidence : '');
       }
       throw e;
     }
-    this.live = { conn, local, generation };
+    const live = { conn, local, generation };
+    this.live = live;
     this.facts = conn.facts;
-    return this.live;
+    if (this.options.remote && this.remoteHostAddress === null) {
+      try {
+        this.remoteHostAddress = await this.checkRemoteHost(live, this.options.remote);
+      } catch (e) {
+        await this.discard();
+        throw e;
+      }
+    }
+    return live;
+  }
+
+  /** Before any scenario, the checks of remote-host.ts; returns the agent host's address as the peer reaches it. */
+  private async checkRemoteHost(live: Live, remote: { host: string; port: number }): Promise<string> {
+    const topology = { backend: this.backend, agent: `tcp://${remote.host}:${remote.port}`, peerAddress: this.options.peerAddress };
+    const mismatch = backendMismatch(topology, live.conn.facts);
+    if (mismatch !== null) throw new CannotRun(mismatch);
+    try {
+      return await reachPeer(topology, this.peer, (call, boundMs) => this.call(live, 'main', call, boundMs));
+    } finally {
+      this.peer.takePorts();
+      this.peer.closeAll();
+      if (!live.conn.broken) await this.request(live, { type: 'release', process: 'main' }, 10_000).catch(() => undefined);
+    }
   }
 
   /**
@@ -300,7 +336,7 @@ export class AgentTestbed implements Testbed {
           : this.options.agentCommand
             ? `local, started with agent-command ${this.options.agentCommand.join(' ')}`
             : 'local',
-        capture: this.wire ? 'tcpdump on lo' : 'none',
+        capture: this.wire ? this.wire.describe() : 'none',
         // What the controller runs the agent with: its Wine and node.exe, unless another program is the agent.
         runs: this.options.remote
           ? null
