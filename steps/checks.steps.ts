@@ -442,8 +442,7 @@ function describePackets(packets: readonly WirePacket[]): string {
   return packets.map((p) => `${p.proto} [${p.flags.join(',')}] ${p.length} bytes`).join('; ');
 }
 
-// Where the wire is not captured (not root, no tcpdump, capture=off, a peer off loopback as with a remote
-// agent), the check cannot look: it says so as the scenario's evidence, and the verdict is qualified by it
+// Where the wire is not captured (not root, no tcpdump, capture=off), the check cannot look: it says so as the scenario's evidence, and the verdict is qualified by it
 // ("PASS, without the wire"), never a plain PASS that rests on the peer alone.
 Then('no segment from the socket besides its handshake is on the wire, where the wire is captured', async function () {
   const segments = await segmentsBesidesHandshake(this);
@@ -459,7 +458,7 @@ function wireNotObserved(world: ConformanceWorld, check: string): void {
   const unobserved: Unobserved = {
     observer: 'the wire',
     check,
-    why: 'the wire is not captured in this run: capture needs root, tcpdump and a peer on loopback, and capture=off turns it off',
+    why: 'the wire is not captured in this run: capture needs root and tcpdump, and capture=off turns it off',
   };
   world.attach(JSON.stringify(unobserved), { mediaType: UNOBSERVED_MEDIA, fileName: 'unobserved.json' });
 }

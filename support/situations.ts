@@ -182,7 +182,7 @@ export function describeProvider(p: ProtocolInfo): string {
 /** The situations a scenario can start from, by the words the features use for them. */
 export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Subject>> = {
   'a connected TCP socket': (world) => connectedSocket(world),
-  'a TCP socket bound to port 0 of its host\'s address and then connected': (world) => connectedSocket(world, TCP, true),
+  "a TCP socket bound to port 0 of its host's address and then connected": (world) => connectedSocket(world, TCP, true),
   'a connected TCP socket with 6 bytes queued for receiving': async (world) => {
     const subject = await connectedSocket(world);
     await queueBytes(world, subject, 6);
@@ -196,7 +196,7 @@ export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Sub
     return subject;
   },
   // Its address is learnt now, while it is surely a socket: a step after the call may need it.
-  'a UDP socket bound to a port of its host\'s address': async (world) => {
+  "a UDP socket bound to a port of its host's address": async (world) => {
     const subject = await boundSocket(world, UDP);
     return { ...subject, local: await localEndpoint(world, subject.handle) };
   },

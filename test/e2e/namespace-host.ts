@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { REPO_ROOT } from '../../src/core/paths';
 import { endPrefixProcesses, ensureWineSetup, wineEnv } from '../../src/testbeds/agent-controller/wine-setup';
 import { awaitAtMost } from '../../src/testbeds/agent-controller/launcher';
+import { namespaceMissing } from '../prerequisites';
 
 const NAME_PREFIX = 'wsc-host-';
 /** 198.18.0.0/15: 2^17 addresses, 32768 blocks of four. */
@@ -108,8 +109,8 @@ function removeLeftovers(): void {
 /** A /30 of the range no address of this machine is in, starting from one this process's id picks. */
 function freeBlock(): number {
   const used = new Set(
-    [...ip('-o', '-4', 'addr', 'show').matchAll(/inet (\d+)\.(\d+)\.(\d+)\.(\d+)\//g)].map((m) =>
-      ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 2,
+    [...ip('-o', '-4', 'addr', 'show').matchAll(/inet (\d+)\.(\d+)\.(\d+)\.(\d+)\//g)].map(
+      (m) => ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 2,
     ),
   );
   for (let i = 0; i < BLOCKS; i += 1) {
@@ -183,6 +184,8 @@ function listening(child: ChildProcess, output: () => string): Promise<number> {
  * Needs root and iproute2's `ip`.
  */
 export async function startNamespaceHost(agent: (hostDir: string) => Promise<HostAgent> | HostAgent): Promise<NamespaceHost> {
+  const missing = namespaceMissing();
+  if (missing !== null) throw new Error(`a host in a network namespace needs ${missing}`);
   removeLeftovers();
   const block = freeBlock();
   const name = `${NAME_PREFIX}${process.pid}-${block & 0xffff}`;

@@ -33,7 +33,10 @@ function command(what: string, matches: (words: string[]) => boolean): string[] 
 
 /** Step 3 under Wine: the agent's arguments after the executable (`--listen 0.0.0.0:7777`). */
 export function wineAgentArguments(): string[] {
-  const words = command('command running winsock-agent-x64.exe under wine64', (w) => w.some((word) => /wine64$/.test(word)) && w.includes('winsock-agent-x64.exe'));
+  const words = command(
+    'command running winsock-agent-x64.exe under wine64',
+    (w) => w.some((word) => /wine64$/.test(word)) && w.includes('winsock-agent-x64.exe'),
+  );
   return words.slice(words.indexOf('winsock-agent-x64.exe') + 1);
 }
 

@@ -16,6 +16,7 @@ import { runCli } from './cli-process';
 import { posixAgent, startNamespaceHost, type NamespaceHost } from './namespace-host';
 import { fillAddresses, wineAgentArguments, wineControllerArguments } from './readme-vendor-steps';
 import { sharedRun } from './shared-runs';
+import { hasPrerequisite, namespaceMissing } from '../prerequisites';
 
 /**
  * Scenarios whose verdict against another host differs from the local run's, each with the reason: a result,
@@ -39,7 +40,8 @@ describe('the README run against another host (a network namespace, the native a
     assert.ok(args.includes('--label'), 'a run against another host is labelled');
   });
 
-  it("gives the local run's verdicts, scenario by scenario, or a difference recorded with its reason", async () => {
+  it("gives the local run's verdicts, scenario by scenario, or a difference recorded with its reason", async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
     const [remote, local] = await Promise.all([sharedRun('wine-remote'), sharedRun('wine-native')]);
     assert.equal(remote.code, 0, remote.stdout + remote.stderr);
     assert.equal(local.code, 0, local.stdout + local.stderr);
@@ -48,10 +50,15 @@ describe('the README run against another host (a network namespace, the native a
     const here = verdicts(local.folder);
     assert.deepEqual([...there.keys()].sort(), [...here.keys()].sort());
     const differing = [...here].filter(([location, verdict]) => there.get(location) !== verdict).map(([location]) => location);
-    assert.deepEqual(differing.sort(), Object.keys(DIFFERENCES).sort(), 'verdicts that differ from the local run without a recorded reason, or recorded ones that no longer differ');
+    assert.deepEqual(
+      differing.sort(),
+      Object.keys(DIFFERENCES).sort(),
+      'verdicts that differ from the local run without a recorded reason, or recorded ones that no longer differ',
+    );
   });
 
-  it('says who served it: the agent at the other host, under Wine; the capture for the peer off loopback', async () => {
+  it('says who served it: the agent at the other host, under Wine; the capture for the peer off loopback', async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
     const record = readRunRecord((await sharedRun('wine-remote')).folder);
     const peer = record.backendOptions['peer-address'] ?? '';
     assert.match(record.metadata['controller: agent address'] ?? '', /^tcp:\/\/198\.1[89]\.\d+\.\d+:7777$/);
@@ -62,7 +69,8 @@ describe('the README run against another host (a network namespace, the native a
     assert.ok(record.label !== null);
   });
 
-  it('has its wire: a wire log per scenario, and pcaps tcpdump reads, whose packets crossed the link between the two hosts', async () => {
+  it('has its wire: a wire log per scenario, and pcaps tcpdump reads, whose packets crossed the link between the two hosts', async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
     const folder = (await sharedRun('wine-remote')).folder;
     const record = readRunRecord(folder);
     const peer = record.backendOptions['peer-address'] ?? '';
@@ -90,10 +98,10 @@ describe('the README run against another host (a network namespace, the native a
 describe('a run against another host set up the wrong way round stops before any scenario, in one line', () => {
   let host: NamespaceHost;
   before(async () => {
-    host = await startNamespaceHost(() => posixAgent(wineAgentArguments()));
+    if (namespaceMissing() === null) host = await startNamespaceHost(() => posixAgent(wineAgentArguments()));
   });
   after(async () => {
-    await host.remove();
+    await host?.remove();
   });
 
   /** The wine backend against the host's agent with `options`: the error that stops it before any scenario. */
@@ -109,9 +117,11 @@ describe('a run against another host set up the wrong way round stops before any
     }
   }
 
-  const CANNOT_REACH_PEER = /^the agent at tcp:\/\/\S+ cannot reach the peer at \S+ \(connect: (WSAE\w+|no answer within \d+ ms)\): peer-address must be an address of this host that the agent's host can reach$/;
+  const CANNOT_REACH_PEER =
+    /^the agent at tcp:\/\/\S+ cannot reach the peer at \S+ \(connect: (WSAE\w+|no answer within \d+ ms)\): peer-address must be an address of this host that the agent's host can reach$/;
 
-  it('when set up right, the check passes and gives the address the peer saw', async () => {
+  it('when set up right, the check passes and gives the address the peer saw', async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
     const bed = await wineTestbed.create({ agent: `tcp://${host.agentHost}:${host.agentPort}`, capture: 'off', 'peer-address': host.thisHostAddress });
     try {
       await bed.mainProcess();
@@ -121,26 +131,30 @@ describe('a run against another host set up the wrong way round stops before any
     }
   });
 
-  it("a peer-address that is the agent's own loopback", async () => {
+  it("a peer-address that is the agent's own loopback", async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
     const error = await refusal({});
     assert.ok(error instanceof CannotRun, String(error));
     assert.match(error.message, CANNOT_REACH_PEER);
     assert.match(error.message, /at 127\.0\.0\.1:\d+ \(connect: WSAECONNREFUSED\)/);
   });
 
-  it("a peer-address of this host the agent's host has no route to", async () => {
+  it("a peer-address of this host the agent's host has no route to", async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
     const error = await refusal({ 'peer-address': host.unroutableAddress });
     assert.ok(error instanceof CannotRun, String(error));
     assert.match(error.message, CANNOT_REACH_PEER);
   });
 
-  it('a peer-address that is not an address of this host', async () => {
+  it('a peer-address that is not an address of this host', async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
     const error = await refusal({ 'peer-address': host.agentHost });
     assert.ok(error instanceof CannotRun, String(error));
     assert.match(error.message, /^the peer cannot listen at peer-address \S+ \(EADDRNOTAVAIL\)/);
   });
 
-  it('an agent address nothing listens at', async () => {
+  it('an agent address nothing listens at', async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
     const bed = await wineTestbed.create({ agent: `tcp://${host.agentHost}:${host.agentPort + 1}`, capture: 'off', 'peer-address': host.thisHostAddress });
     try {
       const error = await bed.mainProcess().then(
@@ -154,7 +168,8 @@ describe('a run against another host set up the wrong way round stops before any
     }
   });
 
-  it('from the command line: one line, exit 2, no verdict', async () => {
+  it('from the command line: one line, exit 2, no verdict', async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
     const args = fillAddresses(wineControllerArguments(), `${host.agentHost}`, '127.0.0.1').map((arg) => arg.replace(/:7777$/, `:${host.agentPort}`));
     const run = await runCli([...args, '--no-reports'], { boundMs: 30_000 });
     assert.equal(run.code, 2, run.stdout + run.stderr);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AgentFacts } from '../../agents/protocol';
 import { runFacts, type ControllerFacts } from '../../src/testbeds/agent-controller/facts';
+import { backendMismatch } from '../../src/testbeds/agent-controller/remote-host';
 
 const controller: ControllerFacts = {
   backend: 'wine',
@@ -60,5 +61,24 @@ describe('run facts', () => {
       'controller: host',
       'controller: suite revision',
     ]);
+  });
+});
+
+describe('a remote agent whose hello contradicts the backend', () => {
+  const topology = { backend: 'winsock' as const, agent: 'tcp://198.18.0.2:7777', peerAddress: '198.18.0.1' };
+
+  it('is refused as winsock when it says it runs under Wine, naming the backend to use', () => {
+    assert.equal(
+      backendMismatch(topology, agent),
+      "the agent at tcp://198.18.0.2:7777 runs under Wine 8.0 (its hello says so), and --backend winsock judges Windows' ws2_32: run it with --backend wine, which judges it by Wine’s known deviations (expectations/wine.yaml)",
+    );
+  });
+
+  it('is taken as winsock when it does not, and as wine either way', () => {
+    const windows: AgentFacts = { ...agent };
+    delete windows.wine;
+    assert.equal(backendMismatch(topology, windows), null);
+    assert.equal(backendMismatch({ ...topology, backend: 'wine' }, agent), null);
+    assert.equal(backendMismatch({ ...topology, backend: 'wine' }, windows), null);
   });
 });

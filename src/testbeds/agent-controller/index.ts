@@ -114,7 +114,8 @@ export class AgentTestbed implements Testbed {
 
   hostAddress(): string {
     if (!this.options.remote) return '127.0.0.1';
-    if (this.remoteHostAddress === null) throw new Error('the remote agent has not been checked yet: its host address is known once mainProcess() has resolved');
+    if (this.remoteHostAddress === null)
+      throw new Error('the remote agent has not been checked yet: its host address is known once mainProcess() has resolved');
     return this.remoteHostAddress;
   }
 

@@ -93,7 +93,9 @@ export class TcpdumpWire implements Wire {
 
   /** Where the capture listens, for the run's facts. */
   describe(): string {
-    return this.options.peerHost === undefined ? 'tcpdump on lo' : `tcpdump on every interface, the packets to or from the peer's address ${this.options.peerHost}`;
+    return this.options.peerHost === undefined
+      ? 'tcpdump on lo'
+      : `tcpdump on every interface, the packets to or from the peer's address ${this.options.peerHost}`;
   }
 
   async start(): Promise<void> {
