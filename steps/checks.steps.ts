@@ -20,6 +20,7 @@ import {
 } from '../src/core/ports';
 import {
   boundSocket,
+  unusedDatagramPortOfTheHost,
   connectedSocket,
   fillSendSide,
   localEndpoint,
@@ -618,7 +619,9 @@ Then(
     const lateOnWire = this.icmpErrorsJudged === null ? [] : ((await icmpErrorsAbout(this, flow.endpoint.port)) ?? []).slice(this.icmpErrorsJudged);
     const lateSeen = [late ?? '', lateOnWire.length ? `after the window, the wire shows ${describeIcmp(lateOnWire)}` : ''];
     this.expectRule(late === null && lateOnWire.length === 0, lateSeen.filter((part) => part !== '').join('; '));
-    const probe = await peerDatagramTo(this, await this.testbed.peer.unusedDatagramEndpoint());
+    // Its ICMP error comes from the socket's own host, so the control shows that one from there reaches
+    // the peer and the wire (a host that drops it, a firewall's, leaves the absence check without its control).
+    const probe = await peerDatagramTo(this, await unusedDatagramPortOfTheHost(this));
     await probe.send('21');
     const watched = await watchFor(this, probe, 'icmp-error', withinMs);
     this.expectControl(watched.found !== null, `no ICMP error within ${withinMs} ms; the peer saw ${describeEvents(watched.seen)}`);

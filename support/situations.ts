@@ -120,6 +120,18 @@ export async function localEndpoint(world: ConformanceWorld, handle: Handle): Pr
   return named.out.endpoint;
 }
 
+/**
+ * A UDP port of the implementation's host where nothing listens: one a socket of its was bound to, then
+ * closed. A datagram there draws its ICMP error from that host, as one after the call would, along the same
+ * path to the peer (across the link, when the implementation is on another host).
+ */
+export async function unusedDatagramPortOfTheHost(world: ConformanceWorld): Promise<Endpoint> {
+  const socket = await boundSocket(world, UDP);
+  const endpoint = await localEndpoint(world, socket.handle);
+  await expectSuccess('closesocket() of the socket whose port is to be unused', world.call({ op: 'closesocket', s: socket.handle }));
+  return endpoint;
+}
+
 /** A peer datagram socket connected to `to`, so that an ICMP error for the flow reaches it (an icmp-error event). */
 export async function peerDatagramTo(world: ConformanceWorld, to: Endpoint): Promise<PeerDatagramSocket> {
   const socket = await world.testbed.peer.openDatagramSocket();
