@@ -158,24 +158,36 @@ export function posixAgent(agentArgs: readonly string[]): HostAgent {
   };
 }
 
-/** Wait for the agent's `listening on HOST:PORT` line; its port. */
-function listening(child: ChildProcess, output: () => string): Promise<number> {
+/**
+ * Wait for the agent's `listening on HOST:PORT` line in its log file (on the file's change events, bounded);
+ * its port. The log is a file, not a pipe of ours: Wine hands a program's standard handles to its
+ * wineserver, and a pipe end that reaches it may outlive the agent and keep this process from exiting.
+ */
+function listening(child: ChildProcess, log: string): Promise<number> {
+  const output = (): string => {
+    try {
+      return fs.readFileSync(log, 'utf8');
+    } catch {
+      return '';
+    }
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`the agent did not say it listens within ${LISTEN_BOUND_MS} ms:\n${output()}`)), LISTEN_BOUND_MS);
-    const onData = (): void => {
+    const check = (): void => {
       const port = /listening on [^\s:]+:(\d+)/.exec(output())?.[1];
       if (port !== undefined) done(null, Number(port));
     };
+    const watcher = fs.watch(log, check);
     const onExit = (code: number | null): void => done(new Error(`the agent exited (${code}) before it listened:\n${output()}`));
     const done = (error: Error | null, port = 0): void => {
       clearTimeout(timer);
-      child.stdout?.off('data', onData);
+      watcher.close();
       child.off('exit', onExit);
       if (error) reject(error);
       else resolve(port);
     };
-    child.stdout?.on('data', onData);
     child.once('exit', onExit);
+    check();
   });
 }
 
@@ -225,12 +237,14 @@ export async function startNamespaceHost(agent: (hostDir: string) => Promise<Hos
     fs.mkdirSync(hostDir, { recursive: true });
     const started = await agent(hostDir);
     prefix = started.prefix;
-    let output = '';
-    const spawned = spawn('ip', ['netns', 'exec', name, started.command, ...started.args], { env: started.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = spawned;
-    spawned.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-    spawned.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
-    const agentPort = await listening(spawned, () => output);
+    const log = path.join(hostDir, 'agent.log');
+    const logFd = fs.openSync(log, 'w');
+    try {
+      child = spawn('ip', ['netns', 'exec', name, started.command, ...started.args], { env: started.env, stdio: ['ignore', logFd, logFd] });
+    } finally {
+      fs.closeSync(logFd);
+    }
+    const agentPort = await listening(child, log);
     return { name, thisHostAddress, agentHost, unroutableAddress, agentPort, remove };
   } catch (error) {
     await remove();
