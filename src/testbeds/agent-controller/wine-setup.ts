@@ -491,7 +491,8 @@ export function endPrefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, another user's). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
