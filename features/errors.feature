@@ -81,7 +81,7 @@ Feature: Error codes
 
   @req:errors.wsaenotconn-connection-oriented-only @strength:MUST
   Scenario Outline: An unconnected UDP socket does not report WSAENOTCONN, with <buffer>
-    Given a UDP socket bound to a loopback port
+    Given a UDP socket bound to a port of its host's address
     When WSARecvDisconnect is called with <buffer>
     Then it does not fail with WSAENOTCONN
 

@@ -15,12 +15,12 @@ Feature: Ending reception
     Then the two sockets show the same outcome over 300 ms
 
     Examples:
-      | situation                                                 |
-      | a connected TCP socket                                    |
-      | a connected TCP socket with 6 bytes queued for receiving  |
-      | an unconnected TCP socket                                 |
-      | a listening TCP socket                                    |
-      | a UDP socket bound to a loopback port                     |
+      | situation                                                |
+      | a connected TCP socket                                   |
+      | a connected TCP socket with 6 bytes queued for receiving |
+      | an unconnected TCP socket                                |
+      | a listening TCP socket                                   |
+      | a UDP socket bound to a port of its host's address       |
 
   @req:remarks.equivalent-to-shutdown-receive @strength:MUST
   Scenario Outline: WSARecvDisconnect acts as shutdown(SD_RECEIVE) on <situation>, with <arrival> from the peer afterwards
@@ -30,9 +30,9 @@ Feature: Ending reception
     Then the two sockets show the same outcome over 300 ms
 
     Examples:
-      | situation                             | arrival           |
-      | a connected TCP socket                | 6 bytes           |
-      | a UDP socket bound to a loopback port | a 7-byte datagram |
+      | situation                                          | arrival           |
+      | a connected TCP socket                             | 6 bytes           |
+      | a UDP socket bound to a port of its host's address | a 7-byte datagram |
 
   # With a buffer as well as without: an implementation may take another path with one. A call that
   # fails (declines the buffer with WSAENOPROTOOPT, as TCP/IP may, say) has no effect to judge: the row is
@@ -65,7 +65,7 @@ Feature: Ending reception
   # A datagram waits on the socket, so a receive that was allowed would return at once: it must fail.
   @req:remarks.receives-disallowed @strength:MUST
   Scenario Outline: After the call with <buffer>, <receive> on a UDP socket fails while a datagram is queued
-    Given a UDP socket bound to a loopback port
+    Given a UDP socket bound to a port of its host's address
     And a peer datagram socket connected to it
     And the socket holds a 7-byte datagram from the peer
     When WSARecvDisconnect is called with <buffer>
@@ -145,7 +145,7 @@ Feature: Ending reception
 
   @req:remarks.udp-datagrams-queued @strength:MUST
   Scenario Outline: UDP datagrams arriving afterwards are accepted and queued after the call with <buffer>
-    Given a UDP socket bound to a loopback port
+    Given a UDP socket bound to a port of its host's address
     And a peer datagram socket connected to it
     When WSARecvDisconnect is called with <buffer>
     And the call succeeded, as the rule presumes
@@ -159,7 +159,7 @@ Feature: Ending reception
 
   @req:remarks.no-icmp @strength:MUST
   Scenario Outline: Datagrams arriving afterwards draw no ICMP error after the call with <buffer>
-    Given a UDP socket bound to a loopback port
+    Given a UDP socket bound to a port of its host's address
     And a peer datagram socket connected to it
     When WSARecvDisconnect is called with <buffer>
     And the call succeeded, as the rule presumes

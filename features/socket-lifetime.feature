@@ -33,7 +33,7 @@ Feature: The socket after the call
 
   @req:remarks.resources-until-closesocket @strength:MUST
   Scenario Outline: The socket keeps its endpoints and its local address until closesocket, after the call with <buffer>
-    Given a TCP socket bound to 127.0.0.1 port 0 and then connected
+    Given a TCP socket bound to port 0 of its host's address and then connected
     And as a control, getsockname and getpeername on the socket give the endpoints the peer sees
     And as a control, binding another TCP socket to the local address of a second TCP socket, bound and connected the same way, fails with WSAEADDRINUSE
     When WSARecvDisconnect is called with <buffer>

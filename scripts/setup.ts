@@ -1,6 +1,7 @@
 // npm run setup — everything `npm test` needs on this machine, which `npm test` runs first: the Debian
 // packages wine64 (the Wine run), mingw-w64 (the native agent's compilers), chromium
-// (test/e2e/reports.browser.test.ts) and, as root, tcpdump (wire evidence), installed together when root;
+// (test/e2e/reports.browser.test.ts) and, as root, tcpdump (wire evidence) and iproute2 (the network namespace
+// of the run against another host), installed together when root;
 // then the wine backend's own set-up (Windows node.exe and koffi in .cache/wine, a private Windows 10
 // prefix, the native agent built into .cache/native-agent). Idempotent: a second run only checks. Exit 2 with one line
 // naming the command to run when it cannot be done here (not root, no apt-get, no npm registry).
@@ -17,6 +18,7 @@ import {
   wineVersion,
 } from '../src/testbeds/agent-controller/wine-setup';
 import { findMingw } from '../src/testbeds/agent-controller/native-build';
+import { ipPath } from '../test/prerequisites';
 
 /** Debian's chromium, which test/e2e/reports.browser.test.ts drives. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -47,6 +49,8 @@ export function missingDebianPackages(root: boolean): string[] {
     // Capture runs only as root (src/testbeds/loopback/capture.ts): anyone else's runs have no use for it.
     { name: 'tcpdump', present: () => tcpdumpPath() !== null, needed: root },
     { name: 'chromium', present: () => isExecutable(CHROMIUM), needed: true },
+    // npm test's run against another host makes it a network namespace, as root (test/e2e/namespace-host.ts).
+    { name: 'iproute2', present: () => ipPath() !== null, needed: root },
   ];
   return needed.filter((p) => p.needed && !p.present()).map((p) => p.name);
 }
@@ -64,7 +68,7 @@ async function main(): Promise<number> {
       const still = missingDebianPackages(root);
       if (still.length > 0)
         throw new SetupError(
-          `apt-get installed ${missing.join(', ')}, yet ${still.join(', ')} ${still.length === 1 ? 'is' : 'are'} not where the suite looks (wine64 in PATH or /usr/lib/wine, the mingw-w64 compilers in PATH, ${CHROMIUM}, tcpdump in /usr/sbin)`,
+          `apt-get installed ${missing.join(', ')}, yet ${still.join(', ')} ${still.length === 1 ? 'is' : 'are'} not where the suite looks (wine64 in PATH or /usr/lib/wine, the mingw-w64 compilers in PATH, ${CHROMIUM}, tcpdump in /usr/sbin, ip in /usr/sbin or /bin)`,
         );
     }
     // wine64 is there now; the wine set-up must not start an apt-get of its own.

@@ -80,7 +80,7 @@ function steps(sharedRuns: string): Step[] {
     // The whole runs wait on their windows far more than they compute; the e2e files wait on them (so the
     // runs come first: with fewer jobs, the e2e files must not hold the slots the runs need) and on
     // processes of their own (Wine, Chromium, the CLI), four files at once.
-    ...(['wine', 'wine-native', 'wine32', 'posix', 'simulator'] as const).map(runStep),
+    ...(['wine', 'wine-native', 'wine32', 'wine-remote', 'posix', 'simulator'] as const).map(runStep),
     {
       name: 'test:e2e',
       after: ['setup'],

@@ -20,6 +20,7 @@ import {
 } from '../src/core/ports';
 import {
   boundSocket,
+  unusedDatagramPortOfTheHost,
   connectedSocket,
   fillSendSide,
   localEndpoint,
@@ -442,9 +443,9 @@ function describePackets(packets: readonly WirePacket[]): string {
   return packets.map((p) => `${p.proto} [${p.flags.join(',')}] ${p.length} bytes`).join('; ');
 }
 
-// Where the wire is not captured (not root, no tcpdump, capture=off, a peer off loopback as with a remote
-// agent), the check cannot look: it says so as the scenario's evidence, and the verdict is qualified by it
-// ("PASS, without the wire"), never a plain PASS that rests on the peer alone.
+// Where the wire is not captured (not root, no tcpdump, capture=off), the check cannot look: it says so as
+// the scenario's evidence, and the verdict is qualified by it ("PASS, without the wire"), never a plain PASS
+// that rests on the peer alone.
 Then('no segment from the socket besides its handshake is on the wire, where the wire is captured', async function () {
   const segments = await segmentsBesidesHandshake(this);
   if (segments) {
@@ -459,7 +460,7 @@ function wireNotObserved(world: ConformanceWorld, check: string): void {
   const unobserved: Unobserved = {
     observer: 'the wire',
     check,
-    why: 'the wire is not captured in this run: capture needs root, tcpdump and a peer on loopback, and capture=off turns it off',
+    why: 'the wire is not captured in this run: capture needs root and tcpdump, and capture=off turns it off',
   };
   world.attach(JSON.stringify(unobserved), { mediaType: UNOBSERVED_MEDIA, fileName: 'unobserved.json' });
 }
@@ -619,7 +620,9 @@ Then(
     const lateOnWire = this.icmpErrorsJudged === null ? [] : ((await icmpErrorsAbout(this, flow.endpoint.port)) ?? []).slice(this.icmpErrorsJudged);
     const lateSeen = [late ?? '', lateOnWire.length ? `after the window, the wire shows ${describeIcmp(lateOnWire)}` : ''];
     this.expectRule(late === null && lateOnWire.length === 0, lateSeen.filter((part) => part !== '').join('; '));
-    const probe = await peerDatagramTo(this, await this.testbed.peer.unusedDatagramEndpoint());
+    // Its ICMP error comes from the socket's own host, so the control shows that one from there reaches
+    // the peer and the wire (a host that drops it, a firewall's, leaves the absence check without its control).
+    const probe = await peerDatagramTo(this, await unusedDatagramPortOfTheHost(this));
     await probe.send('21');
     const watched = await watchFor(this, probe, 'icmp-error', withinMs);
     this.expectControl(watched.found !== null, `no ICMP error within ${withinMs} ms; the peer saw ${describeEvents(watched.seen)}`);

@@ -42,9 +42,8 @@ export const UDP: ProtocolInfo = {
   chainLen: BASE_PROTOCOL,
   providerId: '',
 };
-const ANY_LOOPBACK_PORT: Endpoint = { address: '127.0.0.1', port: 0 };
 
-/** How long the peer may take to see a connection or data on loopback before the harness gives up. */
+/** How long the peer may take to see a connection or data before the harness gives up. */
 export const SETUP_WINDOW_MS = 2000;
 
 export async function expectSuccess(what: string, call: Promise<{ ret: number; error: number }>): Promise<void> {
@@ -59,7 +58,7 @@ export async function openSocket(world: ConformanceWorld, protocol: ProtocolInfo
   return created.out.handle;
 }
 
-/** A socket connected to a peer listener; `bindFirst` binds it explicitly to 127.0.0.1 port 0 before it connects. */
+/** A socket connected to a peer listener; `bindFirst` binds it explicitly to port 0 of its host's address (Testbed.hostAddress) before it connects. */
 export async function connectedSocket(world: ConformanceWorld, protocol: ProtocolInfo = TCP, bindFirst = false): Promise<Subject> {
   const listener = await world.testbed.peer.listen(protocol);
   const handle = bindFirst ? (await boundSocket(world, protocol)).handle : await openSocket(world, protocol);
@@ -108,7 +107,10 @@ export async function fillSendSide(world: ConformanceWorld, s: Handle): Promise<
 
 export async function boundSocket(world: ConformanceWorld, protocol: ProtocolInfo): Promise<Subject> {
   const handle = await openSocket(world, protocol);
-  await expectSuccess('bind() to a loopback port', world.call({ op: 'bind', s: handle, to: ANY_LOOPBACK_PORT }));
+  // The address the peer reaches the implementation's host at: 127.0.0.1 when they share a host, the
+  // agent host's own address when it is another (a socket bound to its loopback is out of the peer's reach).
+  const address = world.testbed.hostAddress();
+  await expectSuccess(`bind() to ${address} port 0`, world.call({ op: 'bind', s: handle, to: { address, port: 0 } }));
   return { handle, protocol, peer: null };
 }
 
@@ -116,6 +118,18 @@ export async function localEndpoint(world: ConformanceWorld, handle: Handle): Pr
   const named = await world.call({ op: 'getsockname', s: handle });
   if (named.ret !== 0 || !named.out.endpoint) throw new Error(`setting up: getsockname() failed with ${wsaErrorName(named.error)}`);
   return named.out.endpoint;
+}
+
+/**
+ * A UDP port of the implementation's host where nothing listens: one a socket of its was bound to, then
+ * closed. A datagram there draws its ICMP error from that host, as one after the call would, along the same
+ * path to the peer (across the link, when the implementation is on another host).
+ */
+export async function unusedDatagramPortOfTheHost(world: ConformanceWorld): Promise<Endpoint> {
+  const socket = await boundSocket(world, UDP);
+  const endpoint = await localEndpoint(world, socket.handle);
+  await expectSuccess('closesocket() of the socket whose port is to be unused', world.call({ op: 'closesocket', s: socket.handle }));
+  return endpoint;
 }
 
 /** A peer datagram socket connected to `to`, so that an ICMP error for the flow reaches it (an icmp-error event). */
@@ -127,7 +141,7 @@ export async function peerDatagramTo(world: ConformanceWorld, to: Endpoint): Pro
 
 /**
  * Wait until datagrams the peer already sent to the subject have been delivered: send a marker datagram to a
- * second socket of the backend along the same loopback path and block until it arrives.
+ * second socket of the backend along the same path and block until it arrives.
  */
 export async function settleDatagrams(world: ConformanceWorld, withinMs: number): Promise<void> {
   const sentinel = await boundSocket(world, UDP);
@@ -180,7 +194,7 @@ export function describeProvider(p: ProtocolInfo): string {
 /** The situations a scenario can start from, by the words the features use for them. */
 export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Subject>> = {
   'a connected TCP socket': (world) => connectedSocket(world),
-  'a TCP socket bound to 127.0.0.1 port 0 and then connected': (world) => connectedSocket(world, TCP, true),
+  "a TCP socket bound to port 0 of its host's address and then connected": (world) => connectedSocket(world, TCP, true),
   'a connected TCP socket with 6 bytes queued for receiving': async (world) => {
     const subject = await connectedSocket(world);
     await queueBytes(world, subject, 6);
@@ -194,7 +208,7 @@ export const SITUATIONS: Record<string, (world: ConformanceWorld) => Promise<Sub
     return subject;
   },
   // Its address is learnt now, while it is surely a socket: a step after the call may need it.
-  'a UDP socket bound to a loopback port': async (world) => {
+  "a UDP socket bound to a port of its host's address": async (world) => {
     const subject = await boundSocket(world, UDP);
     return { ...subject, local: await localEndpoint(world, subject.handle) };
   },

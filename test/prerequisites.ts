@@ -2,6 +2,7 @@
 // saying which prerequisite and why it is needed; under CI (CI=true), where `npm run setup` installs every
 // prerequisite, a missing one is a failure instead.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { TcpdumpWire } from '../src/testbeds/loopback/capture';
 
@@ -10,6 +11,18 @@ export function captureMissing(): string | null {
   return TcpdumpWire.create({ excludedPorts: () => [] })
     ? null
     : 'root and tcpdump, without which nothing is captured on lo (run the tests as root; `npm run setup` installs tcpdump)';
+}
+
+/** iproute2's `ip`, which makes a network namespace host (test/e2e/namespace-host.ts); null where it is not installed. */
+export function ipPath(): string | null {
+  return ['/usr/sbin/ip', '/usr/bin/ip', '/sbin/ip', '/bin/ip'].find((file) => existsSync(file)) ?? null;
+}
+
+/** Why a host of its own in a network namespace, captured on its link, cannot be made here, or null when it can. */
+export function namespaceMissing(): string | null {
+  const capture = captureMissing();
+  if (capture !== null) return capture;
+  return ipPath() === null ? "iproute2's ip, which makes the network namespace another host's agent runs in (`npm run setup` installs it)" : null;
 }
 
 /**

@@ -24,11 +24,21 @@ const AGENT_OPTION_HELP: Record<AgentOptionName, Omit<OptionHelp, 'name'>> = {
   },
   grace: { takes: 'MS', summary: "how long an answer may come after a call's bound before the agent counts as hung (default 5000)" },
   'boot-timeout': { takes: 'MS', summary: 'how long the agent may take to start (default 60000)' },
-  capture: { takes: 'on|off', summary: 'capture every scenario’s packets on lo with tcpdump, when root (default on)' },
-  wine: { takes: 'PATH', summary: 'the wine64 to run the agent with (wine backends; default: the one on PATH)' },
+  capture: {
+    takes: 'on|off',
+    summary: 'capture every scenario’s packets with tcpdump, when root: on lo, or on every interface for a peer-address off loopback (default on)',
+  },
+  wine: {
+    takes: 'PATH',
+    summary:
+      'the wine64 to run the agent with (wine backends; default: $WINE64, then wine64 on PATH, then /usr/lib/wine/wine64, where Debian installs it, and WineHQ’s /opt/wine-stable)',
+  },
   cache: { takes: 'DIR', summary: "the cache folder: the agents' builds and logs, and for Wine its prefix and Windows node.exe (default <repo>/.cache)" },
   verbose: { takes: 'on|off', summary: 'the agent logs every call to its log file (default off)' },
-  'peer-address': { takes: 'ADDRESS', summary: 'the address the peer binds (default 127.0.0.1)' },
+  'peer-address': {
+    takes: 'ADDRESS',
+    summary: 'the address of this host the peer listens at, which an agent on another host must reach (default 127.0.0.1); checked before any scenario',
+  },
 };
 
 /** The options of a backend, as --backend-option KEY=VALUE takes them. */

@@ -120,6 +120,13 @@ export function runOptions(flags: RunFlags, positionals: readonly string[]): Run
     if (!isFeatureOf(catalogue, file))
       throw new UsageError(`${file} is not a feature of ${catalogue.function} (${featurePaths(catalogue).join(', ')}): name its function with --function`);
   }
+  // Runs against different hosts would share reports/<backend> and the last would replace the others; a
+  // folder named (--reports, or --rerun-from, whose run is written back where it was read) is the run's own.
+  const folderNamed = flags.reports !== undefined || flags['rerun-from'] !== undefined || flags['no-reports'] === true;
+  if (options.agent !== undefined && label === null && !folderNamed)
+    throw new UsageError(
+      `a run against another host's agent (agent=${options.agent}) needs --label naming the implementation there, e.g. --label "Windows 7 SP1": it names the run's reports folder, beside other hosts' runs (or give --reports DIR)`,
+    );
   const ownFolder = defaultReportsFolder(backendName, label, functionFolder(REPORTS_FOLDER, catalogue.function));
   // A rerun reads the last run from --rerun-from DIR, or from the run's own folder, and writes the whole
   // run, merged, to --reports DIR, or where it read it.

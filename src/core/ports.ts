@@ -318,6 +318,12 @@ export interface Testbed {
   readonly faults: readonly FaultName[];
   /** The backend's clock, in ms. The simulator's is virtual: waiting on it costs no real time. */
   now(): number;
+  /**
+   * The address of the implementation's host as the peer reaches it: where a scenario binds a socket the
+   * peer sends to. 127.0.0.1 when the two share a host; for an agent on another host, the address its
+   * connection to the peer came from, as the peer saw it. Known once mainProcess() has resolved.
+   */
+  hostAddress(): string;
   /** The process scenarios run in; started once per run. */
   mainProcess(): Promise<WinsockProcess>;
   /** A fresh process in which Winsock has never been initialised (or has been cleaned up to zero). */

@@ -345,7 +345,7 @@ describe('an agent that cannot be reached', () => {
     assert.match(
       said,
       new RegExp(
-        `^winsock-conformance: the agent at tcp://127\\.0\\.0\\.1:${port} cannot be reached \\(cannot reach the agent at 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED [^)]*\\): start it, or name the one running with --backend-option agent=tcp://HOST:PORT\\n$`,
+        `^winsock-conformance: the agent at tcp://127\\.0\\.0\\.1:${port} cannot be reached \\(cannot reach the agent at 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED [^)]*\\): start it there \\(--listen 0\\.0\\.0\\.0:${port}, the port admitted by its firewall\\), or name the one running with --backend-option agent=tcp://HOST:PORT\\n$`,
       ),
     );
     assert.deepEqual(treeOf(parent), before, 'the reports folder, and beside it, as they were');

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../../src/core/paths';
+import { processImage } from '../../src/testbeds/agent-controller/wine-setup';
 
 export interface Proc {
   pid: number;
@@ -38,10 +39,10 @@ export function allProcs(): Proc[] {
     .filter((p): p is Proc => p !== null);
 }
 
-/** Whether the process recorded in `p` still runs (a zombie holds nothing; a reused pid is another process). */
+/** Whether the process recorded in `p` still runs (a zombie whose threads have all exited holds nothing; a reused pid is another process). */
 export function stillRuns(p: Proc): boolean {
   const now = readProc(p.pid);
-  return now !== null && now.start === p.start && now.state !== 'Z';
+  return now !== null && now.start === p.start && running(now);
 }
 
 /** Now, in the unit of Proc.start: clock ticks since boot (USER_HZ: 100 on x86 and ARM Linux, `getconf CLK_TCK`). */
@@ -51,10 +52,19 @@ export function ticksSinceBoot(): number {
 }
 
 export function environOf(pid: number): string[] {
+  return processImage(pid)?.environ ?? [];
+}
+
+/**
+ * Whether process `p` (as read now) runs: not a zombie, or a zombie by its main thread only, whose other
+ * threads live on and hold what it held (Wine's winedevice.exe is left so: wine-setup.ts processImage).
+ */
+function running(p: Proc): boolean {
+  if (p.state !== 'Z') return true;
   try {
-    return fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+    return fs.readdirSync(`/proc/${p.pid}/task`).length > 1;
   } catch {
-    return [];
+    return false;
   }
 }
 
@@ -103,7 +113,7 @@ export function trackDescendants(root: number): { peek(): Proc[]; stop(): Proc[]
 
 /** The live processes of the Wine prefix: their environment names it (Wine's programs, and the agents in it). */
 export function prefixProcs(prefix = PREFIX): Proc[] {
-  return allProcs().filter((p) => p.state !== 'Z' && environOf(p.pid).includes(`WINEPREFIX=${prefix}`));
+  return allProcs().filter((p) => running(p) && environOf(p.pid).includes(`WINEPREFIX=${prefix}`));
 }
 
 /**

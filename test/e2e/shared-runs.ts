@@ -1,13 +1,15 @@
 // The whole runs that several e2e tests read (the simulator's, Wine's with each agent and its 32-bit
-// ws2_32's, the POSIX column's), each made once per `npm test` and shared. `npm test` (scripts/test.ts) makes
-// them into the folder that SHARED_RUNS_ENV names while the e2e files run beside, and a test that reads one
-// waits for its record to appear there. A test file run on its own (without that folder) makes the run it
-// reads itself, once per process, in its scratch folder.
+// ws2_32's, Wine's on another host, the POSIX column's), each made once per `npm test` and shared. `npm test`
+// (scripts/test.ts) makes them into the folder that SHARED_RUNS_ENV names while the e2e files run beside, and
+// a test that reads one waits for its record to appear there. A test file run on its own (without that
+// folder) makes the run it reads itself, once per process, in its scratch folder.
 import { cpSync, existsSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { scratchDir } from '../scratch';
 import { startCli } from './cli-process';
 import { prefixLeftovers, stillRunningOf } from './processes';
+import { startNamespaceHost, wineNativeAgent, type NamespaceHost } from './namespace-host';
+import { AGENT_HOST, fillAddresses, wineAgentArguments, wineControllerArguments } from './readme-vendor-steps';
 
 /** The environment variable naming the folder of one `npm test`'s shared runs. */
 export const SHARED_RUNS_ENV = 'WINSOCK_CONFORMANCE_SHARED_RUNS';
@@ -19,9 +21,16 @@ export const SHARED_RUNS = {
   'wine-native': ['--backend', 'wine', '--backend-option', 'agent-kind=native'],
   wine32: ['--backend', 'wine32'],
   posix: ['--backend', 'posix'],
+  // The README's run against another host, against a network namespace with the native agent under Wine.
+  'wine-remote': wineControllerArguments(),
 } as const satisfies Record<string, readonly string[]>;
 
 export type SharedRunName = keyof typeof SHARED_RUNS;
+
+/** Whether shared run `name` is against another host's agent (its arguments name AGENT-HOST): it gets a host of its own. */
+export function onAnotherHost(name: SharedRunName): boolean {
+  return SHARED_RUNS[name].some((arg) => arg.includes(AGENT_HOST));
+}
 
 /** A finished shared run: its reports folder, how the command ended, and what it left running. */
 export interface SharedRun {
@@ -58,9 +67,14 @@ function recordFile(folder: string): string {
 /** Make shared run `name` with its reports in `folder`, and write its record beside it (the record last, whole). */
 export async function makeSharedRun(name: SharedRunName, folder: string): Promise<SharedRun> {
   let shared: SharedRun;
+  let host: NamespaceHost | null = null;
   try {
-    const cli = startCli([...SHARED_RUNS[name], '--quiet', '--reports', folder]);
-    running.set(cli.pid, cli.done);
+    // A run whose arguments name another host's agent runs against a host made for it, and removed after.
+    if (onAnotherHost(name)) host = await startNamespaceHost((dir) => wineNativeAgent(dir, wineAgentArguments()));
+    const args = host ? fillAddresses(SHARED_RUNS[name], host.agentHost, host.thisHostAddress) : SHARED_RUNS[name];
+    const cli = startCli([...args, '--quiet', '--reports', folder]);
+    const removeHost = host?.remove;
+    running.set(cli.pid, removeHost ? cli.done.then(removeHost) : cli.done);
     const run = await cli.done.finally(() => running.delete(cli.pid));
     const controllers = [run.pid, ...run.descendants.map((p) => p.pid)];
     const leftovers = [...stillRunningOf(run.descendants, controllers), ...prefixLeftovers(controllers)].map((p) => `${p.pid} ${p.comm}`);
@@ -68,6 +82,8 @@ export async function makeSharedRun(name: SharedRunName, folder: string): Promis
   } catch (error) {
     // A record all the same, so that no test waits for it in vain: the tests that read it fail with this.
     shared = { name, folder, code: null, stdout: '', stderr: `the run could not be made: ${String(error)}`, ms: 0, controllers: [], leftovers: [] };
+  } finally {
+    await host?.remove();
   }
   writeFileSync(`${recordFile(folder)}.incoming`, JSON.stringify(shared));
   renameSync(`${recordFile(folder)}.incoming`, recordFile(folder));

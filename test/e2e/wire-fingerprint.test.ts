@@ -1,8 +1,8 @@
 // The controller's own reading of the implementation's TCP/IP, from its SYN and SYN-ACK on the wire, in
-// npm test's whole runs (test/e2e/shared-runs.ts): the Wine runs show Linux's stack, the host's, while their
-// agents say Windows under Wine, which every output names as Wine running on the host's TCP/IP, not as a
-// lie; the POSIX column shows Linux and names nothing. (The lying agent, whose claim the wire contradicts,
-// is robustness.test.ts's.)
+// npm test's whole runs (test/e2e/shared-runs.ts): the Wine runs (on this host, and on another one, a network
+// namespace captured on the link to it) show Linux's stack, the host's, while their agents say Windows under
+// Wine, which every output names as Wine running on the host's TCP/IP, not as a lie; the POSIX column shows
+// Linux and names nothing. (The lying agent, whose claim the wire contradicts, is lying-agent.test.ts's.)
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { parseProperties } from '../../src/report/sources';
 import { CONTRADICTION_FACT, namedFacts, WINE_WIRE_FACT, WIRE_FINGERPRINT_FACT, WIRE_STACK_FACT } from '../../src/testbeds/agent-controller/facts';
 import { readRunRecord } from '../../src/verdicts/run-record';
-import { captureMissing, hasPrerequisite } from '../prerequisites';
+import { captureMissing, hasPrerequisite, namespaceMissing } from '../prerequisites';
 import { sharedRun, type SharedRunName } from './shared-runs';
 
 /**
@@ -28,11 +28,16 @@ async function factsOf(name: SharedRunName): Promise<{ facts: Record<string, str
 }
 
 describe("the implementation's TCP/IP, as the controller sees it on the wire", { concurrency: true }, () => {
-  for (const name of ['wine', 'wine-native'] as const) {
+  // wine-remote's agent is on another host (a network namespace), its wire captured on the link to it.
+  for (const name of ['wine', 'wine-native', 'wine-remote'] as const) {
     it(`${name}: Linux's, the host's, while the agent says Windows under Wine; every output says Wine runs on the host's TCP/IP`, async (t) => {
-      if (!hasPrerequisite(t, captureMissing())) return;
+      if (!hasPrerequisite(t, name === 'wine-remote' ? namespaceMissing() : captureMissing())) return;
       const { facts, environment, stdout } = await factsOf(name);
-      assert.match(facts[WIRE_FINGERPRINT_FACT] ?? '', /^SYN from 127\.0\.0\.1:\d+: TTL 64, DF, window \d+, options \[mss \d+,sackOK,TS,nop,wscale \d+\]$/);
+      const agentHost = /^tcp:\/\/([\d.]+):/.exec(facts['controller: agent address'] ?? '')?.[1] ?? '127.0.0.1';
+      const fromAgentHost = new RegExp(
+        `^SYN from ${agentHost.replaceAll('.', '\\.')}:\\d+: TTL 64, DF, window \\d+, options \\[mss \\d+,sackOK,TS,nop,wscale \\d+\\]$`,
+      );
+      assert.match(facts[WIRE_FINGERPRINT_FACT] ?? '', fromAgentHost);
       assert.match(facts[WIRE_STACK_FACT] ?? '', LINUX);
       assert.match(facts['agent: windows'] ?? '', /Windows/);
       assert.equal(facts['agent: wine'], '8.0');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AgentFacts } from '../../agents/protocol';
 import { runFacts, type ControllerFacts } from '../../src/testbeds/agent-controller/facts';
+import { backendMismatch } from '../../src/testbeds/agent-controller/remote-host';
 
 const controller: ControllerFacts = {
   backend: 'wine',
@@ -63,5 +64,40 @@ describe('run facts', () => {
       'controller: suite revision',
       'controller: wire fingerprint',
     ]);
+  });
+});
+
+describe('a remote agent whose hello contradicts the backend', () => {
+  const topology = { backend: 'winsock' as const, agent: 'tcp://198.18.0.2:7777', peerAddress: '198.18.0.1' };
+
+  it('is refused as winsock when it says it runs under Wine, naming the backend to use', () => {
+    assert.equal(
+      backendMismatch(topology, agent),
+      "the agent at tcp://198.18.0.2:7777 runs under Wine 8.0 (its hello says so), and --backend winsock judges Windows' ws2_32: run it with --backend wine, which judges it by Wine’s known deviations (expectations/wine.yaml)",
+    );
+  });
+
+  it('is taken as winsock when it does not, and as wine either way', () => {
+    const windows: AgentFacts = { ...agent };
+    delete windows.wine;
+    assert.equal(backendMismatch(topology, windows), null);
+    assert.equal(backendMismatch({ ...topology, backend: 'wine' }, agent), null);
+    assert.equal(backendMismatch({ ...topology, backend: 'wine' }, windows), null);
+    assert.equal(backendMismatch({ ...topology, backend: 'wine32' }, agent), null, 'the node agent names no build');
+  });
+
+  it("is refused as the other Wine column when it is the native agent's build for the other ws2_32", () => {
+    const native = (arch: string): AgentFacts => ({ ...agent, implementation: `winsock-conformance native agent (C, ${arch})` });
+    assert.equal(
+      backendMismatch({ ...topology, backend: 'wine' }, native('x86')),
+      "the agent at tcp://198.18.0.2:7777 runs the native agent's x86 build under Wine 8.0 (its hello says so), and --backend wine judges Wine's 64-bit ws2_32: run it with --backend wine32, which judges it by Wine’s known deviations (expectations/wine32.yaml)",
+    );
+    assert.match(
+      backendMismatch({ ...topology, backend: 'wine32' }, native('x64')) ?? '',
+      /x64 build .* --backend wine32 judges Wine's 32-bit ws2_32 \(WoW64\): run it with --backend wine,/,
+    );
+    assert.match(backendMismatch(topology, native('x86')) ?? '', /--backend winsock judges Windows' ws2_32: run it with --backend wine32,/);
+    assert.equal(backendMismatch({ ...topology, backend: 'wine32' }, native('x86')), null);
+    assert.equal(backendMismatch({ ...topology, backend: 'wine' }, native('x64')), null);
   });
 });

@@ -58,6 +58,16 @@ describe("the run's command line", () => {
     assert.equal(parseArguments(['--help']), 'help');
     assert.equal(parseArguments(['-h']), 'help');
   });
+
+  it("refuses a run against another host's agent without --label, whose reports would replace another host's", () => {
+    const remote = ['--backend', 'wine', '--backend-option', 'agent=tcp://198.18.0.2:7777', '--backend-option', 'peer-address=198.18.0.1'];
+    assert.match(refusal(remote), /^a run against another host's agent \(agent=tcp:\/\/198\.18\.0\.2:7777\) needs --label naming the implementation there/);
+    for (const named of [['--label', 'Wine 8.0 on another host'], ['--reports', 'somewhere'], ['--no-reports']]) {
+      const options = parseArguments([...remote, ...named]);
+      assert.ok(options !== 'help');
+      assert.equal(options.backend, 'wine', named.join(' '));
+    }
+  });
 });
 
 describe("a subcommand's command line", () => {

@@ -1,6 +1,7 @@
 // The real-Winsock backends: an agent executes the calls on ws2_32.dll and answers over the control
-// protocol; the peer is the controller's own loopback sockets and the wire is tcpdump on lo. The agent is
-// the node agent (agents/node/agent.ts in Windows node.exe) or, with `agent-kind=native`, the native one
+// protocol; the peer is the controller's own sockets (on loopback, or at peer-address for an agent on another
+// host) and the wire is tcpdump (on lo, or on every interface for the peer's address). The agent is the
+// node agent (agents/node/agent.ts in Windows node.exe) or, with `agent-kind=native`, the native one
 // (agents/native/, an executable built by native-build.ts).
 //   wine     Wine's ws2_32.dll: Windows node.exe under wine64, in a private prefix (Linux hosts)
 //   wine32   Wine's 32-bit ws2_32.dll under WoW64: the native agent's x86 build under wine64, which hands it
@@ -17,7 +18,8 @@
 // Either way a local agent is started afresh for the next call; but the run's first agent never listening
 // is a run that cannot start (one line, exit 2). A remote agent cannot be restarted from here: its
 // connection is opened once more, and if that fails every later scenario is BROKEN at once. One that
-// cannot be reached at all, before the first scenario, is a run that cannot start too (CannotRun).
+// cannot be reached at all, before the first scenario, is a run that cannot start too (CannotRun), and so is
+// one on another host that fails remote-host.ts's checks (its backend, the peer-address it must reach).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,6 +32,7 @@ import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTime
 import { AgentDidNotStart, awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
 import { INSTALL_MINGW, nativeAgentPath, NativeBuildError, type NativeArch } from './native-build';
 import { parseAgentOptions, type AgentOptions } from './options';
+import { backendMismatch, reachPeer } from './remote-host';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
 import type { AgentFacts, AgentMessage } from '../../../agents/protocol';
@@ -75,6 +78,8 @@ export class AgentTestbed implements Testbed {
   private closing: Promise<void> | null = null;
   /** Why a remote agent is given up on: its connection failed and could not be opened again. */
   private remoteLost: string | null = null;
+  /** A remote agent's address as the peer saw its connection (remote-host.ts reachPeer); null until it was checked. */
+  private remoteHostAddress: string | null = null;
   /** The facts of the last agent that said hello (metadata does not start an agent to ask again). */
   private facts: AgentConnection['facts'] | null = null;
   /** The ports of the scenario that ended last, for the capture's onlyPorts. */
@@ -97,29 +102,24 @@ export class AgentTestbed implements Testbed {
     // keeps the packets of its own peer's sockets (every packet of the socket under test goes to or comes
     // from one of them), those it has opened so far while it runs (Wire.seen), all of them once it has
     // ended (Wire.stop, after endScenario took them). The previous scenario's ports may linger in the set;
-    // its packets are before this scenario's slice of the capture.
-    this.capture =
-      options.capture && loopback
-        ? TcpdumpWire.create({
-            interface: 'lo',
-            excludedPorts: () => [...this.controlPorts],
-            onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
-          })
-        : null;
-    this.notCapturedBecause = this.capture
-      ? null
-      : !options.capture
-        ? 'capture=off'
-        : !loopback
-          ? `the peer is at ${options.peerAddress}, off loopback, and the capture is on lo only`
-          : 'capture needs root and tcpdump';
+    // its packets are before this scenario's slice of the capture. A peer off loopback (an agent on
+    // another host) is captured on whichever interface carries its traffic, for its address only.
+    this.capture = options.capture
+      ? TcpdumpWire.create({
+          ...(loopback ? {} : { peerHost: options.peerAddress }),
+          excludedPorts: () => [...this.controlPorts],
+          onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
+        })
+      : null;
+    this.notCapturedBecause = this.capture ? null : !options.capture ? 'capture=off' : 'capture needs root and tcpdump';
     const capture = this.capture;
     this.wire = capture && {
       start: () => capture.start(),
       seen: () => capture.seen(),
       stop: async () => this.noteHandshake(await capture.stop()),
     };
-    if (options.remote && /^127\.|^localhost$/.test(options.remote.host)) this.controlPorts.add(options.remote.port);
+    // The control channel is not evidence: a remote agent's port is left out wherever it is captured.
+    if (options.remote) this.controlPorts.add(options.remote.port);
     this.main = new MainProcess(this);
     this.leavePrefix = setup && !options.remote ? usePrefix(setup) : null;
     this.hostFacts = Promise.all([revision(), setup ? wineVersion(setup.wine64).catch(() => 'unknown') : null]).then(([rev, wine]) => ({
@@ -130,6 +130,13 @@ export class AgentTestbed implements Testbed {
 
   now(): number {
     return performance.now();
+  }
+
+  hostAddress(): string {
+    if (!this.options.remote) return '127.0.0.1';
+    if (this.remoteHostAddress === null)
+      throw new Error('the remote agent has not been checked yet: its host address is known once mainProcess() has resolved');
+    return this.remoteHostAddress;
   }
 
   /** The live agent, if there is one; never starts one. */
@@ -191,7 +198,7 @@ export class AgentTestbed implements Testbed {
         // last run's reports stay. An agent that served this run and then went is the run's result (below).
         if (generation === 1)
           throw new CannotRun(
-            `the agent at tcp://${h}:${p} cannot be reached (${why}): start it, or name the one running with --backend-option agent=tcp://HOST:PORT`,
+            `the agent at tcp://${h}:${p} cannot be reached (${why}): start it there (--listen 0.0.0.0:${p}, the port admitted by its firewall), or name the one running with --backend-option agent=tcp://HOST:PORT`,
           );
         // Nothing here can restart a remote agent: say so once, and fail every later scenario at once
         // rather than waiting out a connection attempt in each.
@@ -200,9 +207,34 @@ export class AgentTestbed implements Testbed {
       }
       throw e;
     }
-    this.live = { conn, local, generation };
+    const live = { conn, local, generation };
+    this.live = live;
     this.facts = conn.facts;
-    return this.live;
+    if (this.options.remote && this.remoteHostAddress === null) {
+      try {
+        this.remoteHostAddress = await this.checkRemoteHost(live, this.options.remote);
+      } catch (e) {
+        await this.discard();
+        throw e;
+      }
+    }
+    return live;
+  }
+
+  /** Before any scenario, the checks of remote-host.ts; returns the agent host's address as the peer reaches it. */
+  private async checkRemoteHost(live: Live, remote: { host: string; port: number }): Promise<string> {
+    const topology = { backend: this.backend, agent: `tcp://${remote.host}:${remote.port}`, peerAddress: this.options.peerAddress };
+    const mismatch = backendMismatch(topology, live.conn.facts);
+    if (mismatch !== null) throw new CannotRun(mismatch);
+    // An agent on this host's loopback shares this host with the peer: there is no route to get wrong.
+    if (/^127\.|^localhost$|^::1$/.test(remote.host)) return '127.0.0.1';
+    try {
+      return await reachPeer(topology, this.peer, (call, boundMs) => this.call(live, 'main', call, boundMs));
+    } finally {
+      this.peer.takePorts();
+      this.peer.closeAll();
+      if (!live.conn.broken) await this.request(live, { type: 'release', process: 'main' }, 10_000).catch(() => undefined);
+    }
   }
 
   /**
@@ -342,7 +374,7 @@ export class AgentTestbed implements Testbed {
           : this.options.agentCommand
             ? `local, started with agent-command ${this.options.agentCommand.join(' ')}`
             : 'local',
-        capture: this.capture ? 'tcpdump on lo' : 'none',
+        capture: this.capture ? this.capture.describe() : 'none',
         // What the controller runs the agent with: its Wine and node.exe, unless another program is the agent.
         runs: this.options.remote
           ? null

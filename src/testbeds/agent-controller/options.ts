@@ -24,15 +24,15 @@ export interface AgentOptions {
   graceMs: number;
   /** boot-timeout: ms the agent may take to start (default 60000). */
   bootTimeoutMs: number;
-  /** capture=on|off: tcpdump on lo when root (default on). */
+  /** capture=on|off: tcpdump when root, on lo or, for a peer-address off loopback, on every interface for that address (default on). */
   capture: boolean;
-  /** wine: the path of wine64 (wine backend). */
+  /** wine: the path of wine64 (wine backends; default: wine-setup.ts findWine64's search). */
   wine64: string | undefined;
   /** cache: the cache folder (default <repo>/.cache). */
   cacheDir: string;
   /** verbose=on|off: the agent logs every call to its log file (default off). */
   verbose: boolean;
-  /** peer-address: the address the peer binds (default 127.0.0.1). */
+  /** peer-address: the address the peer binds, which a remote agent must reach (default 127.0.0.1; remote-host.ts checks it). */
   peerAddress: string;
 }
 

@@ -454,16 +454,41 @@ export function prefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver' |
   const found: { pid: number; program: string }[] = [];
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      // A controller started with this WINEPREFIX in its own environment is not Wine's, and stays.
-      const program = fs.readlinkSync(`/proc/${name}/exe`);
-      if (!wineDirs.has(path.dirname(program))) continue;
-      if (fs.readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(inPrefix)) found.push({ pid: Number(name), program });
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
+    const image = processImage(Number(name));
+    // A controller started with this WINEPREFIX in its own environment is not Wine's, and stays.
+    if (image && wineDirs.has(path.dirname(image.program)) && image.environ.includes(inPrefix)) found.push({ pid: Number(name), program: image.program });
   }
   return found;
+}
+
+/**
+ * Process `pid`'s program and environment as /proc tells them: its main thread's, or, once that has exited
+ * while another thread lives on, that thread's. Wine's winedevice.exe is left so when its wineserver ends
+ * it: its Wine threads exit, libusb's event thread, which no Wine call ends, does not, and the process (a
+ * zombie by its main thread, unreadable there) keeps its files and network namespace until it is killed.
+ * Null when it is gone or not ours to read.
+ */
+export function processImage(pid: number): { program: string; environ: string[] } | null {
+  const read = (where: string): { program: string; environ: string[] } | null => {
+    try {
+      return { program: fs.readlinkSync(`${where}/exe`), environ: fs.readFileSync(`${where}/environ`, 'latin1').split('\0') };
+    } catch {
+      return null;
+    }
+  };
+  const leader = read(`/proc/${pid}`);
+  if (leader) return leader;
+  let threads: string[] = [];
+  try {
+    threads = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return null;
+  }
+  for (const tid of threads) {
+    const thread = read(`/proc/${pid}/task/${tid}`);
+    if (thread) return thread;
+  }
+  return null;
 }
 
 /**
@@ -491,7 +516,8 @@ export function endPrefixProcesses(setup: Pick<WineSetup, 'wine64' | 'wineserver
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, another user's). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

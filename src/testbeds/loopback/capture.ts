@@ -1,5 +1,6 @@
-// Wire capture on the loopback interface: one tcpdump for the whole run, writing a pcap file, sliced per
-// scenario between marker datagrams and decoded by pcap.ts.
+// Wire capture: one tcpdump for the whole run, writing a pcap file, sliced per scenario between marker
+// datagrams and decoded by pcap.ts. On lo when the peer is on loopback; on every interface, for the peer's
+// address, when the peer's traffic crosses a link to another host.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
@@ -25,7 +26,12 @@ export function tcpdumpPath(): string | null {
 }
 
 export interface CaptureOptions {
-  interface?: string;
+  /**
+   * The peer's address when it is not on loopback: the capture is then on every interface (`any`: the
+   * peer's packets cross whichever one routes to the implementation's host, and the markers cross lo), of
+   * the packets to or from this address and the markers. Without it, all of lo.
+   */
+  peerHost?: string;
   /** Ports whose traffic is not evidence (the agent's control channel); read at start and at stop. */
   excludedPorts: () => number[];
   /**
@@ -77,7 +83,19 @@ export class TcpdumpWire implements Wire {
 
   private filter(): string[] {
     const ports = [...new Set(this.options.excludedPorts())];
-    return ports.length ? ['not', '(', ports.map((p) => `port ${p}`).join(' or '), ')'] : [];
+    const notExcluded = ports.length ? ['not', '(', ports.map((p) => `port ${p}`).join(' or '), ')'] : [];
+    const host = this.options.peerHost;
+    if (host === undefined) return notExcluded;
+    // The markers are datagrams from loopback to loopback (flush): kept, and left out again when decoding.
+    const peerTraffic = ['host', host, ...(notExcluded.length ? ['and', ...notExcluded] : [])];
+    return ['(', ...peerTraffic, ')', 'or', '(', 'udp', 'and', 'src', 'host', '127.0.0.1', 'and', 'dst', 'host', '127.0.0.1', ')'];
+  }
+
+  /** Where the capture listens, for the run's facts. */
+  describe(): string {
+    return this.options.peerHost === undefined
+      ? 'tcpdump on lo'
+      : `tcpdump on every interface, the packets to or from the peer's address ${this.options.peerHost}`;
   }
 
   async start(): Promise<void> {
@@ -117,7 +135,9 @@ export class TcpdumpWire implements Wire {
     this.stderr = '';
     // -s: each packet's headers and the first bytes of its payload. The decoder reads lengths from the IP
     // header, and a scenario that fills a send buffer moves megabytes, which the reports need not hold.
-    const args = ['-i', this.options.interface ?? 'lo', '-n', '-s', String(SNAPLEN), '-U', '--immediate-mode', '-Z', 'root', '-w', this.file, ...this.filter()];
+    // Linux cooked headers (DLT_LINUX_SLL) on `any`, whose links differ: pcap.ts decodes them as it does lo's Ethernet.
+    const where = this.options.peerHost === undefined ? ['-i', 'lo'] : ['-i', 'any', '-y', 'LINUX_SLL'];
+    const args = [...where, '-n', '-s', String(SNAPLEN), '-U', '--immediate-mode', '-Z', 'root', '-w', this.file, ...this.filter()];
     const child = spawn(this.tcpdump, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.running.add(child);

@@ -66,6 +66,10 @@ class PosixTestbed implements Testbed {
     return this.agent.now();
   }
 
+  hostAddress(): string {
+    return this.agent.hostAddress();
+  }
+
   async mainProcess(): Promise<WinsockProcess> {
     return new PortedProcess(await this.agent.mainProcess());
   }

@@ -1,6 +1,6 @@
 // The reference simulator as a Testbed: a provider and a peer on one simulated network, virtual time.
 import type { FaultName, Testbed, TestbedFactory, WinsockProcess, Wire } from '../../core/ports';
-import { Network } from './network';
+import { LOOPBACK, Network } from './network';
 import { MUTANTS, type MutantName } from './mutants';
 import { CHOICES, DEFAULT_CHOICES, type SimulatorChoices } from './options';
 import { SimulatedPeer } from './peer';
@@ -65,6 +65,11 @@ class SimulatorTestbed implements Testbed {
 
   now(): number {
     return this.net.clock.now();
+  }
+
+  /** The modelled host pair shares one loopback address. */
+  hostAddress(): string {
+    return LOOPBACK;
   }
 
   async mainProcess(): Promise<WinsockProcess> {
