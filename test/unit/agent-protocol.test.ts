@@ -225,6 +225,25 @@ describe('controller connection', () => {
     conn.close();
   });
 
+  it('takes an answer that came in time for one though the event loop reaches the bound late', async () => {
+    const conn = await open(
+      helloThen((m) => {
+        // Once this answer is written, the loop is held past the request's bound, as a loaded machine holds it.
+        process.nextTick(() => {
+          const held = performance.now();
+          while (performance.now() - held < 100);
+        });
+        return frame({ type: 'result', id: m.id, outcome: { status: 'returned', ret: 0, error: 0, elapsedMs: 0, out: {} } });
+      }),
+    );
+    try {
+      const answer = await conn.request({ type: 'call', call: { op: 'WSACleanup' }, boundMs: 10 }, 20);
+      assert.equal(answer.type, 'result');
+    } finally {
+      conn.close();
+    }
+  });
+
   it('reports an agent that is not there as AgentFailure', async () => {
     const { port, server } = await fakeAgent(() => null);
     await new Promise<void>((resolve) => server.close(() => resolve()));

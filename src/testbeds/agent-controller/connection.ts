@@ -137,10 +137,18 @@ export class AgentConnection {
     if (this.brokenReason) return Promise.reject(this.brokenReason);
     const id = request.type === 'hello' ? HELLO_ID : this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new RequestTimeout(`the agent did not answer ${describeRequest(request)} within ${timeoutMs} ms`));
-      }, timeoutMs);
+      // At the bound, one turn of the event loop more before it is a timeout: on a loaded machine the loop
+      // comes to the timer late, and runs timers before it reads sockets, so an answer that came in time
+      // would be taken for none (and the agent killed). The poll phase reads it first; setImmediate follows.
+      const timer = setTimeout(
+        () =>
+          setImmediate(() => {
+            if (this.pending.get(id)?.timer !== timer) return;
+            this.pending.delete(id);
+            reject(new RequestTimeout(`the agent did not answer ${describeRequest(request)} within ${timeoutMs} ms`));
+          }),
+        timeoutMs,
+      );
       this.pending.set(id, { request, resolve, reject, timer });
       this.socket.write(frame({ ...request, id } as ControllerMessage));
     });
