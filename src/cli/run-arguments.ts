@@ -123,8 +123,9 @@ export function runOptions(flags: RunFlags, positionals: readonly string[]): Run
   // Runs against different hosts would share reports/<backend> and the last would replace the others; a
   // folder named (--reports, or --rerun-from, whose run is written back where it was read) is the run's own.
   const folderNamed = flags.reports !== undefined || flags['rerun-from'] !== undefined || flags['no-reports'] === true;
+  // One line, without the usage: the line says what to add, as a run against a host the wrong way round does.
   if (options.agent !== undefined && label === null && !folderNamed)
-    throw new UsageError(
+    throw new InputError(
       `a run against another host's agent (agent=${options.agent}) needs --label naming the implementation there, e.g. --label "Windows 7 SP1": it names the run's reports folder, beside other hosts' runs (or give --reports DIR)`,
     );
   const ownFolder = defaultReportsFolder(backendName, label, functionFolder(REPORTS_FOLDER, catalogue.function));

@@ -100,4 +100,26 @@ describe('a remote agent whose hello contradicts the backend', () => {
     assert.equal(backendMismatch({ ...topology, backend: 'wine32' }, native('x86')), null);
     assert.equal(backendMismatch({ ...topology, backend: 'wine' }, native('x64')), null);
   });
+
+  it('is refused as posix when it serves a ws2_32, and the POSIX agent as any Winsock backend', () => {
+    assert.equal(
+      backendMismatch({ ...topology, backend: 'posix' }, agent),
+      "the agent at tcp://198.18.0.2:7777 runs under Wine 8.0 (its hello says so), and --backend posix judges the host's BSD sockets, as a comparison and not a Winsock implementation: run it with --backend wine, which judges it by Wine’s known deviations (expectations/wine.yaml)",
+    );
+    const windows: AgentFacts = { ...agent };
+    delete windows.wine;
+    assert.match(
+      backendMismatch({ ...topology, backend: 'posix' }, windows) ?? '',
+      /serves C:\\windows\\system32\\ws2_32\.dll, not under Wine .* run it with --backend winsock, which judges it by the page alone$/,
+    );
+    const posix: AgentFacts = { implementation: 'winsock-conformance posix agent', windows: 'none', ws2_32: 'none: libc.so.6', ops: [], node: 'v20.19.0' };
+    assert.equal(backendMismatch({ ...topology, backend: 'posix' }, posix), null);
+    for (const backend of ['winsock', 'wine', 'wine32'] as const)
+      assert.match(
+        backendMismatch({ ...topology, backend }, posix) ?? '',
+        new RegExp(
+          `serves no ws2_32 \\(none: libc\\.so\\.6\\): the POSIX comparison's agent \\(its hello says so\\), and --backend ${backend} judges .*: run it with --backend posix, which judges it as a comparison \\(expectations/posix\\.yaml\\)$`,
+        ),
+      );
+  });
 });

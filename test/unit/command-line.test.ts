@@ -61,7 +61,15 @@ describe("the run's command line", () => {
 
   it("refuses a run against another host's agent without --label, whose reports would replace another host's", () => {
     const remote = ['--backend', 'wine', '--backend-option', 'agent=tcp://198.18.0.2:7777', '--backend-option', 'peer-address=198.18.0.1'];
-    assert.match(refusal(remote), /^a run against another host's agent \(agent=tcp:\/\/198\.18\.0\.2:7777\) needs --label naming the implementation there/);
+    // Bad input, not a usage error: one line, which says what to add, and no usage after it.
+    assert.throws(
+      () => parseArguments(remote),
+      (error: unknown) =>
+        error instanceof InputError &&
+        !(error instanceof UsageError) &&
+        !error.message.includes('\n') &&
+        /^a run against another host's agent \(agent=tcp:\/\/198\.18\.0\.2:7777\) needs --label naming the implementation there/.test(error.message),
+    );
     for (const named of [['--label', 'Wine 8.0 on another host'], ['--reports', 'somewhere'], ['--no-reports']]) {
       const options = parseArguments([...remote, ...named]);
       assert.ok(options !== 'help');

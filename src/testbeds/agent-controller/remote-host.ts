@@ -22,29 +22,45 @@ export interface RemoteTopology {
   peerAddress: string;
 }
 
-/** The ws2_32 each backend an agent under Wine may be run as judges. */
+/** What each backend an agent may be run as judges. */
 const JUDGES: Partial<Record<BackendName, string>> = {
   winsock: "Windows' ws2_32",
   wine: "Wine's 64-bit ws2_32",
   wine32: "Wine's 32-bit ws2_32 (WoW64)",
+  posix: "the host's BSD sockets, as a comparison and not a Winsock implementation",
 };
 
 /**
- * The backend the agent's facts say it is, when that is not the one the run was told: an agent under Wine
- * run as winsock, or the native agent's x86 build under Wine (its hello names its build) run as wine, whose
- * column is the 64-bit ws2_32's, or its x64 build as wine32. An agent under Wine that names no build (the
- * node agent) is taken for either Wine backend.
+ * The backend the agent's facts say it is, when that is not the one the run was told: the POSIX agent (its
+ * hello's ws2_32 is `none: <libc>`) run as a Winsock backend, or a Winsock agent run as posix; an agent under
+ * Wine run as winsock, or the native agent's x86 build under Wine (its hello names its build) run as wine,
+ * whose column is the 64-bit ws2_32's, or its x64 build as wine32. An agent under Wine that names no build
+ * (the node agent) is taken for either Wine backend.
  */
 export function backendMismatch(topology: RemoteTopology, facts: AgentFacts): string | null {
-  if (facts.wine === undefined) return null;
-  const build = /native agent \(C, (x64|x86)\)/.exec(facts.implementation)?.[1] ?? null;
-  const fits: BackendName = build === 'x86' ? 'wine32' : 'wine';
   const judged = JUDGES[topology.backend];
-  if (topology.backend === fits || judged === undefined || (build === null && topology.backend !== 'winsock')) return null;
-  return (
-    `the agent at ${topology.agent} runs ${build === null ? '' : `the native agent's ${build} build `}under Wine ${String(facts.wine)} (its hello says so), ` +
-    `and --backend ${topology.backend} judges ${judged}: run it with --backend ${fits}, which judges it by Wine’s known deviations (expectations/${fits}.yaml)`
-  );
+  if (judged === undefined) return null;
+  const build = /native agent \(C, (x64|x86)\)/.exec(facts.implementation)?.[1] ?? null;
+  const underWine = facts.wine !== undefined;
+  const fits: BackendName = facts.ws2_32.startsWith('none:') ? 'posix' : !underWine ? 'winsock' : build === 'x86' ? 'wine32' : 'wine';
+  // A Winsock agent that does not say Wine may be run as any Winsock backend (a Wine that hides itself is the
+  // wire fingerprint's to name); one under Wine that names no build, as either Wine backend.
+  const taken =
+    fits === 'winsock' ? topology.backend !== 'posix' : underWine && build === null && (topology.backend === 'wine' || topology.backend === 'wine32');
+  if (topology.backend === fits || taken) return null;
+  const runs =
+    fits === 'posix'
+      ? `serves no ws2_32 (${facts.ws2_32}): the POSIX comparison's agent`
+      : fits === 'winsock'
+        ? `serves ${facts.ws2_32}, not under Wine`
+        : `runs ${build === null ? '' : `the native agent's ${build} build `}under Wine ${String(facts.wine)}`;
+  const judgedBy =
+    fits === 'posix'
+      ? 'as a comparison (expectations/posix.yaml)'
+      : fits === 'winsock'
+        ? 'by the page alone'
+        : `by Wine’s known deviations (expectations/${fits}.yaml)`;
+  return `the agent at ${topology.agent} ${runs} (its hello says so), and --backend ${topology.backend} judges ${judged}: run it with --backend ${fits}, which judges it ${judgedBy}`;
 }
 
 /**
