@@ -62,8 +62,11 @@ export type JunitScenario = ScenarioRecord & { id: string; evidence: readonly Te
 export interface JunitRun {
   /** The test suite's name, e.g. "WSARecvDisconnect conformance: wine". */
   name: string;
-  backend: string;
-  backendOptions: Readonly<Record<string, string>>;
+  /**
+   * The run's facts, as its Allure environment names them (its identity, the backend and its options, the
+   * testbed's and the controller's facts, a contradiction among them): the testsuite's properties.
+   */
+  facts: Readonly<Record<string, string>>;
   results: readonly JunitScenario[];
   times: ScenarioTimes;
 }
@@ -148,7 +151,7 @@ export function junitXml(run: JunitRun): string {
   const time = seconds(runStarted !== null && runFinished !== null ? (runFinished - runStarted) / 1000 : null);
   const totals = `tests="${run.results.length}" failures="${counts.failure}" errors="${counts.error}"`;
   const suite = `${totals} skipped="${counts.skipped}" time="${time}"` + (runStarted === null ? '' : ` timestamp="${new Date(runStarted).toISOString()}"`);
-  const properties = [property('backend', run.backend), ...Object.entries(run.backendOptions).map(([key, value]) => property(`option ${key}`, value))];
+  const properties = Object.entries(run.facts).map(([name, value]) => property(name, value));
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n` +
     `<testsuites name="${xml(run.name)}" ${totals} time="${time}">\n` +

@@ -41,11 +41,12 @@ export async function writeRunReports(folder: string, record: RunRecord, results
   const { identityFacts } = await import('../verdicts/run-identity');
   writeRunRecord(folder, record);
   const { junit, allureResults } = runFiles(folder);
-  await addAllureEnvironment(allureResults, identityFacts(record), record.metadata);
+  const identity = identityFacts(record);
+  await addAllureEnvironment(allureResults, identity, record.metadata);
+  const options = Object.fromEntries(Object.entries(record.backendOptions).map(([key, value]) => [`option ${key}`, value]));
   writeJunit(junit, {
     name: `${record.function} conformance: ${record.label ?? record.backend}`,
-    backend: record.backend,
-    backendOptions: record.backendOptions,
+    facts: { ...identity, backend: record.backend, ...options, ...record.metadata },
     results,
     times,
   });

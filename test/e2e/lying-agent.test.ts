@@ -18,6 +18,7 @@ import { captureMissing, hasPrerequisite } from '../prerequisites';
 import { parseProperties } from '../../src/report/sources';
 import { CONTRADICTION_FACT, WINE_WIRE_FACT, WIRE_STACK_FACT } from '../../src/testbeds/agent-controller/facts';
 import { startRemote } from './faulty-agent-runs';
+import { escapeHtml } from '../../src/run-outputs/keys';
 
 const scratch = scratchDir('lying-agent');
 
@@ -92,11 +93,13 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     const contradiction = `the agent says ${metadata['agent: windows']}, not under Wine, yet the wire shows Linux's TCP/IP (controller: wire fingerprint)`;
     assert.equal(metadata[CONTRADICTION_FACT], contradiction);
     assert.equal(metadata[WINE_WIRE_FACT], undefined, 'an agent that hides Wine is not excused by it');
-    // Named in every output that tells a run's facts: the console, Allure's environment, the matrix and the annotated page.
+    // Named in every output that tells a run's facts: the console, Allure's environment, junit.xml's properties, the matrix and the annotated page.
     const named = `${CONTRADICTION_FACT}: ${contradiction}`;
     assert.ok(run.stdout.split('\n').includes(named), run.stdout);
     const environment = parseProperties(fs.readFileSync(path.join(reports, 'allure-results', 'environment.properties'), 'utf8'));
     assert.equal(environment[CONTRADICTION_FACT], contradiction);
+    const junit = fs.readFileSync(path.join(reports, 'junit.xml'), 'utf8');
+    assert.ok(junit.includes(`<property name="${CONTRADICTION_FACT}" value="${escapeHtml(contradiction)}"/>`), 'junit.xml names the contradiction');
     const out = path.join(scratch, 'report-hidden-wine');
     const report = await runCli(['report', '--no-allure', '--out', out, reports]);
     assert.equal(report.code, 0, report.stdout + report.stderr);

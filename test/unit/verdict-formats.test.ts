@@ -144,7 +144,12 @@ function timesOf(scenarios: readonly JunitScenario[]): ScenarioTimes {
 }
 
 describe('junit.xml', () => {
-  const text = junitXml({ name: 'WSARecvDisconnect conformance: wine', backend: 'wine', backendOptions: { grace: '300' }, results: ALL, times: timesOf(ALL) });
+  const text = junitXml({
+    name: 'WSARecvDisconnect conformance: wine',
+    facts: { backend: 'wine', 'option grace': '300', 'controller: the agent contradicts it': 'a lie' },
+    results: ALL,
+    times: timesOf(ALL),
+  });
   const suite = parseXml(text);
   const testcases = suite.children.flatMap((s) => s.children).filter((c) => c.name === 'testcase');
   const testcase = (verdict: Verdict): XmlElement => {
@@ -176,7 +181,9 @@ describe('junit.xml', () => {
       [
         { name: 'backend', value: 'wine' },
         { name: 'option grace', value: '300' },
+        { name: 'controller: the agent contradicts it', value: 'a lie' },
       ],
+      "the run's facts, a contradiction among them",
     );
   });
 
@@ -226,7 +233,7 @@ describe('junit.xml', () => {
 
   it('holds no character XML 1.0 forbids', () => {
     const odd = { ...scenario('FAIL', 1), detail: 'got \u0001\u001b[0m' };
-    const xml = junitXml({ name: 'n', backend: 'simulator', backendOptions: {}, results: [odd], times: new ScenarioTimes() });
+    const xml = junitXml({ name: 'n', facts: { backend: 'simulator' }, results: [odd], times: new ScenarioTimes() });
     assert.match(xml, /got \ufffd\ufffd\[0m/);
     assert.match(xml, /<testcase [^>]*time="0"/);
     assert.deepEqual(junitSchemaErrors(xml), []);
@@ -358,7 +365,7 @@ describe('a verdict qualified by what its scenario could not observe', () => {
   });
 
   it('gives JUnit a line per check that could not look, and says it on the console', () => {
-    const text = junitXml({ name: 'n', backend: 'wine', backendOptions: {}, results: [pass], times: timesOf([pass]) });
+    const text = junitXml({ name: 'n', facts: { backend: 'wine' }, results: [pass], times: timesOf([pass]) });
     assert.match(
       text,
       /<system-out>verdict: PASS, without the wire\n.*\nunobserved: the wire: no segment from the socket besides its handshake \(the wire is not captured in this run\)<\/system-out>\n {4}<\/testcase>/s,
