@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CannotRun, WIRE_LOG_MEDIA } from '../../src/core/outcomes';
 import { wineTestbed } from '../../src/testbeds/agent-controller';
+import { posixTestbed } from '../../src/testbeds/posix';
 import { tcpdumpPath } from '../../src/testbeds/loopback/capture';
 import { readRunRecord, runFiles } from '../../src/verdicts/run-record';
 import { runCli } from './cli-process';
@@ -107,9 +108,12 @@ describe('a run against another host set up the wrong way round stops before any
     await host?.remove();
   });
 
-  /** The wine backend against the host's agent with `options`: the error that stops it before any scenario. */
+  // The host's agent is the POSIX one (no Wine to boot), so the runs are the posix backend's: a Winsock
+  // backend is refused for it before the topology is looked at (remote-host.ts, backendMismatch).
+
+  /** The posix backend against the host's agent with `options`: the error that stops it before any scenario. */
   async function refusal(options: Record<string, string>): Promise<unknown> {
-    const bed = await wineTestbed.create({ agent: `tcp://${host.agentHost}:${host.agentPort}`, capture: 'off', ...options });
+    const bed = await posixTestbed.create({ agent: `tcp://${host.agentHost}:${host.agentPort}`, capture: 'off', ...options });
     try {
       await bed.mainProcess();
       return null;
@@ -125,7 +129,7 @@ describe('a run against another host set up the wrong way round stops before any
 
   it('when set up right, the check passes and gives the address the peer saw', async (t) => {
     if (!hasPrerequisite(t, namespaceMissing())) return;
-    const bed = await wineTestbed.create({ agent: `tcp://${host.agentHost}:${host.agentPort}`, capture: 'off', 'peer-address': host.thisHostAddress });
+    const bed = await posixTestbed.create({ agent: `tcp://${host.agentHost}:${host.agentPort}`, capture: 'off', 'peer-address': host.thisHostAddress });
     try {
       await bed.mainProcess();
       assert.equal(bed.hostAddress(), host.agentHost);
@@ -156,9 +160,25 @@ describe('a run against another host set up the wrong way round stops before any
     assert.match(error.message, /^the peer cannot listen at peer-address \S+ \(EADDRNOTAVAIL\)/);
   });
 
+  it("a Winsock backend for the POSIX comparison's agent, before the topology", async (t) => {
+    if (!hasPrerequisite(t, namespaceMissing())) return;
+    const bed = await wineTestbed.create({ agent: `tcp://${host.agentHost}:${host.agentPort}`, capture: 'off', 'peer-address': host.thisHostAddress });
+    try {
+      await assert.rejects(
+        bed.mainProcess(),
+        (error: unknown) => error instanceof CannotRun && /serves no ws2_32 .*: run it with --backend posix,/.test(error.message),
+      );
+    } finally {
+      await bed.close();
+    }
+  });
+
   it('from the command line: one line, exit 2, no verdict', async (t) => {
     if (!hasPrerequisite(t, namespaceMissing())) return;
-    const args = fillAddresses(wineControllerArguments(), `${host.agentHost}`, '127.0.0.1').map((arg) => arg.replace(/:7777$/, `:${host.agentPort}`));
+    // The README's command, as the posix backend's for the host's POSIX agent.
+    const args = fillAddresses(wineControllerArguments(), `${host.agentHost}`, '127.0.0.1').map((arg, i, all) =>
+      all[i - 1] === '--backend' ? 'posix' : arg.replace(/:7777$/, `:${host.agentPort}`),
+    );
     const run = await runCli([...args, '--no-reports']);
     assert.equal(run.code, 2, run.stdout + run.stderr);
     assert.equal(run.stdout, '');
