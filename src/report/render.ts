@@ -138,6 +138,9 @@ pre.changes { white-space: pre-wrap; overflow-wrap: anywhere; max-width: 1100px;
 .notes .in-runs .run { font-weight: 600; }
 .notes .sep { color: var(--line); }
 .notes .sources { color: var(--muted); font-size: 12px; }
+.notes details.backing { margin: 2px 0 0 24px; font-size: 13px; }
+.notes details.backing > summary { cursor: pointer; color: var(--muted); }
+.notes details.backing .field { margin-left: 0; }
 .runs details { font-size: 12.5px; }
 `;
 
@@ -422,7 +425,10 @@ function matrixNoteHtml(note: MatrixNote, matrix: Matrix): string {
           `<div class="field"><b>Observed:</b> ${escapeHtml(e.observed)}</div>`,
       )
       .join('');
-    body = `${recorded}<div class="field"><b>Reason:</b> ${escapeHtml(note.text)}</div>${recordedEvidenceHtml(note, matrix)}${sources}`;
+    // The reason in view; what backs it (the recorded deviation, what was observed, the evidence in each
+    // run) opens on demand, so that twenty runs' notes do not make the page pages long.
+    const backing = `${recorded}${recordedEvidenceHtml(note, matrix)}${sources}`;
+    body = `<div class="field"><b>Reason:</b> ${escapeHtml(note.text)}</div><details class="backing"><summary>the recorded deviation, what was observed, and the evidence in each run</summary>${backing}</details>`;
   } else {
     body = `<div class="field">${escapeHtml(note.text)}</div>`;
   }
