@@ -121,7 +121,7 @@ export function allureReportName(record: RunRecord, headline: string): string {
  * `outDir`, and say where, as `shownAs` names it.
  */
 async function buildAllureOf(record: RunRecord, catalogue: Catalogue, resultsDir: string, outDir: string, shownAs: (index: string) => string): Promise<void> {
-  const source = { folder: '', record, facts: record.metadata, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} };
+  const source = { folder: '', record, facts: record.metadata, allureReport: null, allureIds: {}, files: {} };
   const [column] = buildMatrix(catalogue, [source]).columns;
   const build = await buildAllureReport(resultsDir, outDir, allureReportName(record, column?.summary.line ?? ''), record.results);
   process.stdout.write(`allure: ${shownAs(build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);

@@ -51,9 +51,9 @@ async function main(argv: readonly string[]): Promise<number> {
     const pcaps = existsSync(runFiles(folder).captures) ? ', pcap/' : '';
     const logs = existsSync(runFiles(folder).logs) ? ', logs/' : '';
     const rerun = summary.merged?.reruns?.at(-1);
-    const rerunFiles = rerun ? `; the rerun's own messages.ndjson and cucumber.html: ${rerun.folder}/` : '';
+    const rerunFiles = rerun ? `; the rerun's own messages.ndjson: ${rerun.folder}/` : '';
     process.stdout.write(
-      `reports: ${path.relative(process.cwd(), folder) || '.'}/ (verdicts.json, junit.xml, allure-results/${logs}${pcaps}, messages.ndjson, cucumber.html: cucumber's step log${rerunFiles}; npm run report builds the matrix and Allure's HTML)\n`,
+      `reports: ${path.relative(process.cwd(), folder) || '.'}/ (verdicts.json, junit.xml, allure-results/${logs}${pcaps}, messages.ndjson: cucumber's messages, the archival record${rerunFiles}; npm run report builds the matrix and Allure's HTML)\n`,
     );
   }
   return summary.failed ? 1 : 0;

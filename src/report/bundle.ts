@@ -1,5 +1,5 @@
 // A report to hand over: one .tar.gz with the compliance matrix, and for each run its Allure report,
-// verdicts.json, the expectations it was judged by, JUnit, cucumber's messages and HTML (its reruns' too), its
+// verdicts.json, the expectations it was judged by, JUnit, cucumber's messages (its reruns' too), its
 // scenarios' call and wire logs (logs/) and its packet captures (pcap/) as the run named them. Everything links by
 // relative paths inside the archive, so that unpacked anywhere, matrix.html opens from disk and reaches every run's
 // reports. All of it is built in a temporary folder: the runs' folders and the reports folder's own matrix stay as
@@ -13,7 +13,7 @@ import { readRunFolder, runHrefs } from './sources';
 import type { RunSource } from './matrix';
 
 /** What of a run's folder goes into the bundle (allure-results stay behind: the Allure report holds them). */
-const RUN_FILES = ['verdicts', 'expectations', 'junit', 'messages', 'cucumberHtml'] as const;
+const RUN_FILES = ['verdicts', 'expectations', 'junit', 'messages'] as const;
 
 export interface StagedRun {
   /** The run's folder inside the bundle, relative to its root. */
@@ -45,8 +45,9 @@ export async function stageRuns(folders: readonly string[], root: string, buildA
     const from = runFiles(dir);
     const to = runFiles(into);
     for (const file of RUN_FILES) if (existsSync(from[file])) copyFileSync(from[file], to[file]);
-    // The cucumber messages and HTML of each rerun merged into the run, as the record names them.
-    if (existsSync(from.reruns)) cpSync(from.reruns, to.reruns, { recursive: true });
+    // The cucumber messages of each rerun merged into the run, as the record names them (not the HTML step
+    // log an older version of the suite wrote beside them, which reads like a report of verdicts and is not).
+    if (existsSync(from.reruns)) cpSync(from.reruns, to.reruns, { recursive: true, filter: (source) => !source.endsWith('.html') });
     if (buildAllure !== null && existsSync(from.allureResults)) await buildAllure(from.allureResults, to.allureReport, readRunRecord(dir));
     else if (existsSync(path.join(from.allureReport, 'index.html'))) cpSync(from.allureReport, to.allureReport, { recursive: true });
     // The run's captures as it named them (pcap/<feature>-<line>-<scenario>.pcap), which expectations cite.

@@ -27,8 +27,6 @@ export interface RunSource {
   record: RunRecord;
   /** Facts about the run (versions, host), e.g. from the testbed's metadata. */
   facts: Record<string, string>;
-  /** cucumber.html of the run: cucumber's step log, linked once per run (its FAILED and SKIPPED are steps', not verdicts). */
-  cucumberHtml: string | null;
   /** The run's Allure report (index.html). */
   allureReport: string | null;
   /** Allure's test-result id by scenario key (see scenarioKey). */
@@ -164,7 +162,6 @@ export interface MatrixColumn {
    * contradicts what the controller observed, and a Wine run's TCP/IP, which is its host's.
    */
   named: string[];
-  cucumberHtml: string | null;
   allureReport: string | null;
   counts: Record<Verdict, number>;
   /** The scenarios' counts as the run's last console line says them: `83 scenarios: 70 PASS, 5 XFAIL, ...`. */
@@ -252,7 +249,7 @@ function scenarioLinks(source: RunSource, scenario: ScenarioRecord): EvidenceLin
   return links;
 }
 
-/** The run files a run's folder holds at its top, by name (`cucumber.html`, `pcap`): where an expectation's path enters the run. */
+/** The run files a run's folder holds at its top, by name (`verdicts.json`, `pcap`): where an expectation's path enters the run. */
 const RUN_ENTRIES = new Set(Object.values(runFiles('')).map((file) => inFolder(file).split('/')[0] ?? ''));
 
 /**
@@ -311,7 +308,7 @@ function evidenceInRun(judged: readonly { expectation: ExpectationRecord; scenar
   const linked = new Set(resolved.flatMap((r) => r.links.map((l) => l.href)));
   for (const item of items) {
     const file = fileOfItem(item);
-    // A file named with scenarios is where they were read (cucumber's step log): their evidence is linked above.
+    // A file named with scenarios is where they were read (a step log of an older run): their evidence is linked above.
     if (file === null || /"[^"]+"/.test(item)) continue;
     const href = source.files[file];
     if (!href) resolved.push({ what: `${file}: not in this run's reports`, links: [] });
@@ -592,7 +589,6 @@ export function buildMatrix(catalogue: Catalogue, given: readonly RunSource[], d
       folder: source.folder,
       facts: source.facts,
       named: namedFacts(source.facts),
-      cucumberHtml: source.cucumberHtml,
       allureReport: source.allureReport,
       counts,
       scenarios: summaryLine(source.record),

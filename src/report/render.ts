@@ -354,9 +354,7 @@ function summaryRowHtml(column: MatrixColumn, index: number): string {
   // A yes over fewer than every MUST (some N/A, or kept only as far as the run could look) is not the full yes.
   const cls = s.keepsEveryMust === 'yes' ? (s.observedEveryMust ? 'must-yes' : 'must-open') : s.keepsEveryMust === 'no' ? 'must-no' : 'must-open';
   const answer = s.parts.find((p) => p.kind === 'answer')?.text ?? '';
-  const reports = [column.allureReport ? link(column.allureReport, 'Allure report') : '', column.cucumberHtml ? link(column.cucumberHtml, 'step log') : '']
-    .filter(Boolean)
-    .join(' · ');
+  const reports = column.allureReport ? link(column.allureReport, 'Allure report') : '';
   const [backend, ...identity] = column.label === null ? [null, ...columnIdentity(column)] : columnIdentity(column);
   const run =
     `<td class="run">${link(`#${columnAnchor(index)}`, escapeHtml(column.title), 'title')}` +
@@ -638,7 +636,7 @@ export function renderMarkdown(matrix: Matrix, options: RenderOptions): string {
   }
   lines.push('## Runs', '');
   for (const c of matrix.columns) {
-    const links = [c.allureReport ? mdLink('Allure report', c.allureReport) : '', c.cucumberHtml ? mdLink('step log', c.cucumberHtml) : ''].filter(Boolean);
+    const links = c.allureReport ? [mdLink('Allure report', c.allureReport)] : [];
     const facts = [...c.named.map((fact) => `**${md(fact)}**`), ...otherFacts(c).map(md)];
     lines.push(
       `- **${md(c.title)}** (${md(columnIdentity(c).join('; '))}), \`${c.folder}\`${links.length ? `: ${links.join(', ')}` : ''}${facts.length ? `. ${facts.join('; ')}` : ''}`,

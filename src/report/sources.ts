@@ -112,15 +112,13 @@ function runFolderFiles(dir: string): string[] {
 }
 
 /**
- * Where the run in `dir` is, as hrefs relative to `outDir`: its reports (cucumber's step log, the Allure
- * report: the run's own, FOLDER/allure-report, or `allureReport`, a bundle's copy built from its results)
- * and its files.
+ * Where the run in `dir` is, as hrefs relative to `outDir`: its Allure report (the run's own,
+ * FOLDER/allure-report, or `allureReport`, a bundle's copy built from its results) and its files.
  */
-export function runHrefs(dir: string, outDir: string, allureReport?: string): Pick<RunSource, 'cucumberHtml' | 'allureReport' | 'files'> {
+export function runHrefs(dir: string, outDir: string, allureReport?: string): Pick<RunSource, 'allureReport' | 'files'> {
   const files = runFiles(dir);
   const allureIndex = path.join(allureReport ?? files.allureReport, 'index.html');
   return {
-    cucumberHtml: existsSync(files.cucumberHtml) ? hrefFrom(outDir, files.cucumberHtml) : null,
     allureReport: existsSync(allureIndex) ? hrefFrom(outDir, allureIndex) : null,
     files: Object.fromEntries(runFolderFiles(dir).map((file) => [file, hrefFrom(outDir, path.join(dir, file))])),
   };

@@ -3,7 +3,7 @@
 // The merge is the whole run: its record with the rerun's scenarios' verdicts in place of theirs and the
 // rerun recorded (RerunRecord), its Allure results and packet captures with the rerun's evidence in place
 // of theirs, junit.xml written anew from the merged verdicts (each scenario's evidence from the logs/ the
-// merge keeps), and the rerun's own cucumber messages and HTML beside the run's (reruns/<n>/). It is written
+// merge keeps), and the rerun's own cucumber messages beside the run's (reruns/<n>/). It is written
 // as any run's reports are (run-record.ts): into the incoming folder, which takes the place of the reports
 // folder only when the rerun completes.
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -98,7 +98,7 @@ export function planRerun(folder: string, rerun: RerunIdentity): { of: RerunOf; 
   return { of: { folder: path.resolve(folder), record }, locations: [...new Set(again.map((r) => r.location))] };
 }
 
-/** Where a rerun of `of` keeps its own cucumber messages and HTML, relative to the reports folder: reruns/<n>. */
+/** Where a rerun of `of` keeps its own cucumber messages, relative to the reports folder: reruns/<n>. */
 export function rerunSubfolder(of: RunRecord): string {
   // The files of a folder named '' are those paths relative to any reports folder.
   return path.join(runFiles('').reruns, String((of.reruns?.length ?? 0) + 1));
@@ -200,8 +200,8 @@ function scenarioTimes(folder: string, record: RunRecord): { times: ScenarioTime
   return { times, pickleOf };
 }
 
-/** What a rerun leaves in its own folder (reruns/<n>/): its cucumber messages and HTML; the rest goes into the run's files. */
-const RERUN_KEEPS = ['messages.ndjson', 'cucumber.html'];
+/** What a rerun leaves in its own folder (reruns/<n>/): its cucumber messages; the rest goes into the run's files. */
+const RERUN_KEEPS = ['messages.ndjson'];
 
 /**
  * The whole run's reports in `into` (an incoming folder, in whose `rerunSubfolder` the rerun wrote its

@@ -19,7 +19,6 @@ export function runFiles(folder: string) {
   return {
     verdicts: path.join(folder, 'verdicts.json'),
     messages: path.join(folder, 'messages.ndjson'),
-    cucumberHtml: path.join(folder, 'cucumber.html'),
     junit: path.join(folder, 'junit.xml'),
     allureResults: path.join(folder, 'allure-results'),
     /** Each scenario's packets, where they were captured: a pcap file named after it (src/run-outputs/wire-log.ts pcapFileName). */
@@ -30,7 +29,7 @@ export function runFiles(folder: string) {
     expectations: path.join(folder, 'expectations.yaml'),
     /** Built by `npm run report`. */
     allureReport: path.join(folder, 'allure-report'),
-    /** The reruns merged into the run (RerunRecord), each one's own cucumber messages and HTML in a folder of its own: reruns/1/, reruns/2/... */
+    /** The reruns merged into the run (RerunRecord), each one's own cucumber messages in a folder of its own: reruns/1/, reruns/2/... */
     reruns: path.join(folder, 'reruns'),
   };
 }
@@ -143,7 +142,7 @@ export interface RerunRecord {
   suite: SuiteRevision | null;
   /** The scenarios run again, by location (features/x.feature:LINE). */
   scenarios: string[];
-  /** Its own cucumber messages and HTML (messages.ndjson, cucumber.html), relative to the reports folder, e.g. `reruns/1`. */
+  /** Its own cucumber messages (messages.ndjson), relative to the reports folder, e.g. `reruns/1`. */
   folder: string;
   /** The testbed's facts of the rerun that differ from the run's metadata (an agent's boot time, or another Wine). */
   metadata: Record<string, string>;

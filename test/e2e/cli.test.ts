@@ -248,7 +248,7 @@ describe('--rerun', () => {
     assert.deepEqual(rerun?.scenarios, again);
     assert.equal(rerun?.folder, 'reruns/1');
     assert.ok(Date.parse(rerun?.startedAt ?? '') >= Date.parse(before.finishedAt ?? ''), 'the rerun is dated');
-    assert.deepEqual(readdirSync(path.join(into, 'reruns', '1')).sort(), ['cucumber.html', 'messages.ndjson']);
+    assert.deepEqual(readdirSync(path.join(into, 'reruns', '1')).sort(), ['messages.ndjson']);
     // junit.xml and the Allure results: one per scenario of the whole run, each with its merged verdict;
     // the rerun's scenarios' results are the rerun's.
     assertFilesAgree(into, 0);

@@ -211,11 +211,8 @@ if (!existsSync(CHROMIUM)) {
       );
       const labels = new Set(matrixLinks.map(([label]) => label));
       for (const label of ['Allure', 'call log', 'wire log']) assert.ok(labels.has(label), `a cell links its ${label}`);
-      // Only the summary names the step log, once a run, as what it is.
-      assert.deepEqual(
-        await page.locator('a[href$="cucumber.html"]').allInnerTexts(),
-        RUNS.map(() => 'step log'),
-      );
+      // cucumber's HTML step log, which reads like a report of verdicts and is not, is neither written nor linked.
+      assert.equal(await page.locator('a[href$="cucumber.html"]').count(), 0);
     });
 
     for (const where of ['reports', 'the unpacked bundle'] as const) {

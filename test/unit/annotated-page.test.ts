@@ -58,7 +58,7 @@ describe('the annotated page', () => {
   it("names beside each run what its facts name: where the agent contradicts the controller, and Wine's TCP/IP", () => {
     const record = parseRunRecord(JSON.stringify({ backend: 'wine', results: [] }), 'v.json');
     const note = "Wine runs on the host's TCP/IP: the agent says Windows NT 10.0.19045 under Wine 8.0, and the wire shows Linux's TCP/IP";
-    const run = { folder: 'reports/wine', record, facts: { [WINE_WIRE_FACT]: note }, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} };
+    const run = { folder: 'reports/wine', record, facts: { [WINE_WIRE_FACT]: note }, allureReport: null, allureIds: {}, files: {} };
     const html = renderAnnotatedPage(catalogue, pageCoverage(catalogue, pageStatements(PAGE_TEXT), PAGE), buildMatrix(catalogue, [run]), options);
     assert.ok(html.includes(`<small class="named-fact">${escapeHtml(`${WINE_WIRE_FACT}: ${note}`)}</small>`));
   });
@@ -103,7 +103,7 @@ describe('the annotated page', () => {
         results,
         counts: countVerdicts(results),
       };
-      return { folder: backend, record, facts: {}, cucumberHtml: null, allureReport: null, allureIds: {}, files: {} };
+      return { folder: backend, record, facts: {}, allureReport: null, allureIds: {}, files: {} };
     };
     const matrix = buildMatrix(catalogue, [run('wine', {}), run('wine', { 'agent-kind': 'native' })]);
     const html = renderAnnotatedPage(catalogue, pageCoverage(catalogue, pageStatements(PAGE_TEXT), PAGE), matrix, options);
