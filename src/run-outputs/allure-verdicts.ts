@@ -16,9 +16,11 @@ export const UNOBSERVED_LABEL = 'unobserved';
 
 /** The fields of an Allure result, step or fixture this module reads or sets; the rest are kept as they came. */
 interface Executable {
+  name?: string;
   status?: string;
   statusDetails?: { message?: string; trace?: string; known?: boolean };
   steps?: Executable[];
+  attachments?: { name?: string }[];
 }
 interface AllureResult extends Executable {
   uuid?: string;
@@ -54,6 +56,22 @@ function settleSteps(steps: readonly Executable[] | undefined, status: AllureSta
   return changed;
 }
 
+/** The attachment a check adds where it finds a deviation (support/world.ts), which the run goes on after. */
+const DEVIATION_ATTACHMENT = 'deviation.txt';
+
+/**
+ * The steps whose check found a deviation take the verdict's status: the check records it and the scenario
+ * goes on (every check runs), so cucumber passed the step, and Allure would show a green tick over the
+ * deviation it found. allure-cucumberjs puts a step's attachment in a step of its own under it.
+ */
+function markDeviationSteps(steps: readonly Executable[] | undefined, status: AllureStatus): void {
+  for (const step of steps ?? []) {
+    const found = (step.steps ?? []).some((child) => (child.attachments ?? []).some((a) => a.name === DEVIATION_ATTACHMENT));
+    if (found) step.status = status;
+    markDeviationSteps(step.steps, status);
+  }
+}
+
 /** One result, as the verdict tells it. */
 function tellVerdict(result: AllureResult, record: ScenarioRecord): void {
   const format = VERDICT_FORMATS[record.verdict];
@@ -68,6 +86,7 @@ function tellVerdict(result: AllureResult, record: ScenarioRecord): void {
   const trace = format.keepsTrace ? framesOf(result.statusDetails?.trace) : undefined;
   result.statusDetails = message === '' ? {} : { message, ...(trace === undefined ? {} : { trace }) };
   settleSteps(result.steps, format.allure);
+  markDeviationSteps(result.steps, format.allure);
 }
 
 /** Rewrite the results (and their fixtures) in `resultsDir` by the run's verdicts, and write categories.json. */

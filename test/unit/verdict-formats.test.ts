@@ -326,6 +326,25 @@ describe("the run's Allure results", () => {
     assert.deepEqual(categories, allureCategories());
   });
 
+  it('mark the step whose check found the deviation with the verdict, though cucumber passed it and the scenario went on', async () => {
+    const dir = scratchDir('allure-verdicts');
+    const xfail = ALL.find((s) => s.verdict === 'XFAIL') as ScenarioRecord;
+    const pass = ALL.find((s) => s.verdict === 'PASS') as ScenarioRecord;
+    // As allure-cucumberjs writes a step's attachment: a step of its own under the step.
+    const found = { name: 'Then the peer sees nothing', status: 'passed', steps: [{ name: 'deviation.txt', attachments: [{ name: 'deviation.txt' }] }] };
+    const other = { name: 'And the socket is still a socket', status: 'passed', steps: [{ name: 'call-log.txt', attachments: [{ name: 'call-log.txt' }] }] };
+    for (const [s, uuid] of [
+      [xfail, 'x'],
+      [pass, 'p'],
+    ] as const)
+      writeFileSync(path.join(dir, `${uuid}-result.json`), JSON.stringify({ ...formatterResult(s, uuid), steps: [found, other] }));
+    await writeAllureVerdicts(dir, [xfail, pass]);
+    const stepsOf = (uuid: string): string[] =>
+      (JSON.parse(readFileSync(path.join(dir, `${uuid}-result.json`), 'utf8')) as { steps: { status: string }[] }).steps.map((step) => step.status);
+    assert.deepEqual(stepsOf('x'), [VERDICT_FORMATS.XFAIL.allure, 'passed']);
+    assert.deepEqual(stepsOf('p'), ['passed', 'passed'], 'a PASS has no deviation to mark');
+  });
+
   it('refuse a result with no verdict of the run', async () => {
     const dir = scratchDir('allure-verdicts');
     writeFileSync(path.join(dir, 'x-result.json'), JSON.stringify({ uuid: 'x', fullName: 'winsock-conformance:features/y.feature#unknown' }));
