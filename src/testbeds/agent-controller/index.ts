@@ -26,7 +26,7 @@ import * as path from 'node:path';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess, Wire, WireSlice } from '../../core/ports';
 import { AgentFailure, CallTimeout, CannotRun, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
-import { TcpdumpWire } from '../loopback/capture';
+import { captureUnavailableBecause, TcpdumpWire } from '../loopback/capture';
 import { implementationHandshake, type HandshakeSegment, type ObservedSegment } from '../loopback/stack-fingerprint';
 import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { AgentDidNotStart, awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
@@ -63,8 +63,7 @@ export class AgentTestbed implements Testbed {
   /** The capture, as the scenarios read it: each scenario's slice also tells the testbed the implementation's handshake. */
   readonly wire: Wire | null;
   private readonly capture: TcpdumpWire | null;
-  /** Why there is no capture (null: there is one), for the run's facts. */
-  private readonly notCapturedBecause: string | null;
+  readonly notCapturedBecause: string | null;
   /** The implementation's first SYN and SYN-ACK the capture showed: its TCP/IP's fingerprint, for the run's facts. */
   private readonly handshake = new Map<HandshakeSegment, ObservedSegment>();
   private live: Live | null = null;
@@ -104,14 +103,15 @@ export class AgentTestbed implements Testbed {
     // ended (Wire.stop, after endScenario took them). The previous scenario's ports may linger in the set;
     // its packets are before this scenario's slice of the capture. A peer off loopback (an agent on
     // another host) is captured on whichever interface carries its traffic, for its address only.
-    this.capture = options.capture
-      ? TcpdumpWire.create({
-          ...(loopback ? {} : { peerHost: options.peerAddress }),
-          excludedPorts: () => [...this.controlPorts],
-          onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
-        })
-      : null;
-    this.notCapturedBecause = this.capture ? null : !options.capture ? 'capture=off' : 'capture needs root and tcpdump';
+    this.notCapturedBecause = options.capture ? captureUnavailableBecause() : '--backend-option capture=off turned it off';
+    this.capture =
+      this.notCapturedBecause === null
+        ? TcpdumpWire.create({
+            ...(loopback ? {} : { peerHost: options.peerAddress }),
+            excludedPorts: () => [...this.controlPorts],
+            onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
+          })
+        : null;
     const capture = this.capture;
     this.wire = capture && {
       start: () => capture.start(),

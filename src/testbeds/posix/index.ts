@@ -62,11 +62,13 @@ class PosixTestbed implements Testbed {
   readonly backend = 'posix';
   readonly peer: Testbed['peer'];
   readonly wire: Testbed['wire'];
+  readonly notCapturedBecause: string | null;
   readonly faults: readonly FaultName[];
 
   constructor(private readonly agent: AgentTestbed) {
     this.peer = agent.peer;
     this.wire = agent.wire;
+    this.notCapturedBecause = agent.notCapturedBecause;
     this.faults = agent.faults;
   }
 
