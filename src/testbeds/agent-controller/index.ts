@@ -31,7 +31,7 @@ import { implementationHandshake, type HandshakeSegment, type ObservedSegment } 
 import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { AgentDidNotStart, awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
 import { INSTALL_MINGW, nativeAgentPath, NativeBuildError, type NativeArch } from './native-build';
-import { parseAgentOptions, type AgentOptions } from './options';
+import { isLoopbackHost, parseAgentOptions, type AgentOptions } from './options';
 import { backendMismatch, reachPeer } from './remote-host';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
@@ -227,7 +227,7 @@ export class AgentTestbed implements Testbed {
     const mismatch = backendMismatch(topology, live.conn.facts);
     if (mismatch !== null) throw new CannotRun(mismatch);
     // An agent on this host's loopback shares this host with the peer: there is no route to get wrong.
-    if (/^127\.|^localhost$|^::1$/.test(remote.host)) return '127.0.0.1';
+    if (isLoopbackHost(remote.host)) return '127.0.0.1';
     try {
       return await reachPeer(topology, this.peer, (call, boundMs) => this.call(live, 'main', call, boundMs));
     } finally {
