@@ -460,7 +460,7 @@ function wireNotObserved(world: ConformanceWorld, check: string): void {
   const unobserved: Unobserved = {
     observer: 'the wire',
     check,
-    why: 'the wire is not captured in this run: capture needs root and tcpdump, and capture=off turns it off',
+    why: `the wire is not captured in this run: ${world.testbed.notCapturedBecause ?? 'the testbed gave no reason'}`,
   };
   world.attach(JSON.stringify(unobserved), { mediaType: UNOBSERVED_MEDIA, fileName: 'unobserved.json' });
 }

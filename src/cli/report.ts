@@ -238,7 +238,8 @@ async function main(argv: readonly string[]): Promise<number> {
 async function bundle(folders: readonly string[], file: string, catalogue: Catalogue, allure: boolean): Promise<number> {
   const { root, dispose } = bundleRoot(file);
   try {
-    const inBundle = (index: string): string => path.relative(path.dirname(root), index);
+    // Where it is once the bundle is unpacked: the temporary folder it is built in is gone by then.
+    const inBundle = (index: string): string => `in the bundle, ${path.relative(path.dirname(root), index)}`;
     const staged = await stageRuns(
       folders,
       root,

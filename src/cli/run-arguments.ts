@@ -13,6 +13,7 @@ import { checkLabel } from '../verdicts/run-identity';
 import { featurePaths, functionCatalogue, functionFolder, isFeatureOf } from '../catalogue/catalogue';
 import type { RunOptions } from '../run/options';
 import { planRerun, type RerunOf } from '../run/rerun';
+import { agentAddress, isLoopbackHost } from '../testbeds/agent-controller/options';
 import { parseCommandLine, wholeNumber } from './arguments';
 import { UsageError } from './command';
 
@@ -124,10 +125,17 @@ export function runOptions(flags: RunFlags, positionals: readonly string[]): Run
   // folder named (--reports, or --rerun-from, whose run is written back where it was read) is the run's own.
   const folderNamed = flags.reports !== undefined || flags['rerun-from'] !== undefined || flags['no-reports'] === true;
   // One line, without the usage: the line says what to add, as a run against a host the wrong way round does.
-  if (options.agent !== undefined && label === null && !folderNamed)
+  if (options.agent !== undefined && label === null && !folderNamed) {
+    // On loopback it is still an agent the suite does not start, of an implementation only the label can name.
+    const host = agentAddress(options.agent)?.host;
+    const against =
+      host !== undefined && isLoopbackHost(host)
+        ? `an agent the suite does not start (agent=${options.agent}) needs --label naming the implementation it serves`
+        : `another host's agent (agent=${options.agent}) needs --label naming the implementation there`;
     throw new InputError(
-      `a run against another host's agent (agent=${options.agent}) needs --label naming the implementation there, e.g. --label "Windows 7 SP1": it names the run's reports folder, beside other hosts' runs (or give --reports DIR)`,
+      `a run against ${against}, e.g. --label "Windows 7 SP1": it names the run's reports folder, beside other implementations' runs (or give --reports DIR)`,
     );
+  }
   const ownFolder = defaultReportsFolder(backendName, label, functionFolder(REPORTS_FOLDER, catalogue.function));
   // A rerun reads the last run from --rerun-from DIR, or from the run's own folder, and writes the whole
   // run, merged, to --reports DIR, or where it read it.

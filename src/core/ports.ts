@@ -312,8 +312,13 @@ export type FaultName = 'network-down';
 export interface Testbed {
   readonly backend: BackendName;
   readonly peer: Peer;
-  /** null where no capture is possible (not root, no tcpdump). */
+  /** null where nothing is captured: notCapturedBecause says why. */
   readonly wire: Wire | null;
+  /**
+   * Why `wire` is null, the one reason that applied (e.g. "capture=off turned it off", "capture needs root,
+   * and this run is not root"); null where there is a wire.
+   */
+  readonly notCapturedBecause: string | null;
   /** Faults this backend can produce on demand; real stacks offer none. */
   readonly faults: readonly FaultName[];
   /** The backend's clock, in ms. The simulator's is virtual: waiting on it costs no real time. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { version as cucumberVersion } from '@cucumber/cucumber';
 import { sectionUrl } from '../catalogue/published-page';
 import { REPO_ROOT } from '../core/paths';
-import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, WIRE_LOG_MEDIA } from '../core/outcomes';
+import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA, WIRE_LOG_MEDIA } from '../core/outcomes';
 
 /** A label from a tag: `@req:ID` gives the label `requirement` = ID. */
 interface LabelRule {
@@ -40,13 +40,15 @@ interface StepEntry {
 }
 
 /**
- * The JSON twins of the call and wire logs, and the N/A note: for tools, which read them in messages.ndjson
- * (the archival record, where the verdicts come from). Allure shows the logs' text versions, and an N/A's
- * reason as the scenario's message (allure-verdicts.ts), so neither is said twice there. Each would also be
+ * The JSON twins of the call and wire logs, the N/A note, and the run's facts: for tools, which read them in
+ * messages.ndjson (the archival record, where the verdicts come from). Allure shows the logs' text versions,
+ * an N/A's reason as the scenario's message (allure-verdicts.ts), and the run's facts as its environment
+ * (writeAllureEnvironment), so none is said twice there, nor the run's facts as one scenario's evidence
+ * (they ride on a scenario only because cucumber's messages carry a worker's attachments on scenarios alone). Each would also be
  * one more file per scenario, the dearest part of a result here (a run writes about 400 files with them,
  * 290 without).
  */
-const MACHINE_READABLE: ReadonlySet<string> = new Set([CALL_LOG_MEDIA, WIRE_LOG_MEDIA, NOT_APPLICABLE_MEDIA]);
+const MACHINE_READABLE: ReadonlySet<string> = new Set([CALL_LOG_MEDIA, WIRE_LOG_MEDIA, NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA]);
 
 /**
  * The names of the scenario's own hooks (support/hooks.ts), as cucumber and Allure show them: the set-up

@@ -37,7 +37,7 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     lies: string[],
     tags: string,
     capture = false,
-  ): Promise<{ run: Finished; reports: string; verdicts: Map<string, { verdict: string; detail: string; unobserved: string[] }> }> {
+  ): Promise<{ run: Finished; reports: string; verdicts: Map<string, { verdict: string; detail: string; unobserved: string[]; why: string[] }> }> {
     const setup = await ensureWineSetup({ log: () => undefined });
     const leave = usePrefix(setup);
     const agent = await launchLocalAgent(suiteAgentLaunch(setup, parseAgentOptions({}, 'wine'), 'wine'));
@@ -57,7 +57,10 @@ describe('a lying agent between the controller and a real one under Wine', () =>
           reports,
         ]);
         const verdicts = new Map(
-          readRunRecord(reports).results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail, unobserved: r.unobserved.map((u) => u.observer) }]),
+          readRunRecord(reports).results.map((r) => [
+            r.name,
+            { verdict: r.verdict, detail: r.detail, unobserved: r.unobserved.map((u) => u.observer), why: r.unobserved.map((u) => u.why) },
+          ]),
         );
         return { run, reports, verdicts };
       } finally {
@@ -77,6 +80,10 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     for (const [name, v] of verdicts) assert.equal(v.verdict, 'PASS', `${name}: ${v.detail}`);
     // A remote agent, capture off: the wire's check could not look, and its PASS says so in every output.
     for (const [name, v] of verdicts) assert.deepEqual(v.unobserved, name.startsWith('Nothing reaches the peer after the call with') ? ['the wire'] : [], name);
+    // The one reason that applied, as the run's facts say it: capture=off, not root or tcpdump (the tests run as root).
+    const why = 'the wire is not captured in this run: --backend-option capture=off turned it off';
+    for (const [name, v] of verdicts) for (const each of v.why) assert.equal(each, why, name);
+    assert.equal(readRunRecord(reports).metadata['controller: wire fingerprint'], `not observed: ${why.replace(': ', ' (')})`);
     assert.match(run.stdout, /^PASS, without the wire +remarks\.no-effect-on-lower-layers +Nothing reaches the peer/m, run.stdout);
     await assertOutputsAgree(reports, run.code ?? -1);
   });

@@ -61,6 +61,7 @@ describe('the posix backend', { concurrency: true }, () => {
     );
     assert.match(record.metadata['controller: column'] ?? '', /^A comparison, not a Winsock implementation/);
     assert.match(record.metadata['agent: ws2_32'] ?? '', /^none: /);
+    assert.match(record.metadata['controller: agent program'] ?? '', /^POSIX agent \(agents\/posix\/agent\.ts, node v/);
   });
 
   it('gives every scenario its wire log, the recorded deviation too', async (t) => {

@@ -49,13 +49,16 @@ describe('npm run report', { timeout: 180_000 }, () => {
     assert.equal(report.code, 0, report.stderr);
     assert.ok(!existsSync(path.join(cwd, 'reports')), 'the bundle wrote into the reports folder');
     assert.deepEqual(treeOf(work), runsBefore, "the bundle changed the runs' folders");
-    assert.match(report.stdout, /^allure: hand-over\/simulator\/allure-report\/index\.html \(\d+ results/m);
+    // Said as where it is: inside the bundle, not a path from the working folder.
+    assert.match(report.stdout, /^allure: in the bundle, hand-over\/simulator\/allure-report\/index\.html \(\d+ results/m);
     assert.match(report.stdout, /^bundle: .*hand-over\.tar\.gz \([\d.]+ MB: hand-over\/matrix\.html, 2 runs, 0 pcap files\)$/m);
     const unpacked = scratchDir('report-bundle');
     await extract({ file, cwd: unpacked });
     const root = path.join(unpacked, 'hand-over');
     for (const part of ['matrix.html', 'matrix.md', 'interpreting.md', 'simulator/verdicts.json', 'simulator/allure-report/index.html', 'icmp-sent/junit.xml'])
       assert.ok(existsSync(path.join(root, part)), part);
+    for (const [, said] of report.stdout.matchAll(/^allure: in the bundle, (\S+)/gm))
+      assert.ok(existsSync(path.join(unpacked, said as string)), `${said} is not in the bundle`);
     const html = readFileSync(path.join(root, 'matrix.html'), 'utf8');
     const local = [...html.matchAll(/href="([^"#?]+)[^"]*"/g)].map((m) => decodeURIComponent(m[1] as string)).filter((href) => !/^[a-z]+:/.test(href));
     assert.ok(local.some((href) => href === 'icmp-sent/allure-report/index.html'));

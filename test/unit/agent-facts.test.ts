@@ -4,6 +4,10 @@ import { describe, it } from 'node:test';
 import type { AgentFacts } from '../../agents/protocol';
 import { runFacts, type ControllerFacts } from '../../src/testbeds/agent-controller/facts';
 import { backendMismatch } from '../../src/testbeds/agent-controller/remote-host';
+import { agentProgram, suiteAgent } from '../../src/testbeds/agent-controller';
+import { parseAgentOptions } from '../../src/testbeds/agent-controller/options';
+import type { WineSetup } from '../../src/testbeds/agent-controller/wine-setup';
+import { posixAgent } from '../../src/testbeds/posix';
 
 const controller: ControllerFacts = {
   backend: 'wine',
@@ -121,5 +125,46 @@ describe('a remote agent whose hello contradicts the backend', () => {
           `serves no ws2_32 \\(none: libc\\.so\\.6\\): the POSIX comparison's agent \\(its hello says so\\), and --backend ${backend} judges .*: run it with --backend posix, which judges it as a comparison \\(expectations/posix\\.yaml\\)$`,
         ),
       );
+  });
+});
+
+describe('the agent program a run names', () => {
+  const setup: WineSetup = {
+    wine64: '/usr/bin/wine64',
+    wineserver: '/usr/bin/wineserver',
+    prefix: '/cache/wine/prefix',
+    winNodeDir: '/cache/wine/node',
+    nodeExe: '/cache/wine/node/node.exe',
+    koffiDir: '/cache/wine/node/koffi',
+    nodeVersion: 'v22.23.3',
+    koffiVersion: '3.3.4',
+    cacheDir: '/cache',
+    nativeAgents: { x64: '/cache/native/winsock-agent-x64.exe', x86: '/cache/native/winsock-agent-x86.exe' },
+    wine32: '/usr/lib/wine/wine',
+  };
+  const named = (backend: 'wine' | 'wine32', raw: Record<string, string>): string | undefined => {
+    const options = parseAgentOptions(raw, backend);
+    return agentProgram(options, suiteAgent(setup, options, backend));
+  };
+
+  it('is the one launched, for every backend and agent', () => {
+    const posix = parseAgentOptions({}, 'posix');
+    assert.equal(agentProgram(posix, posixAgent(posix)), `POSIX agent (agents/posix/agent.ts, node ${process.version})`);
+    assert.equal(named('wine', {}), 'node agent (agents/node/agent.ts, node.exe v22.23.3)');
+    assert.equal(named('wine', { 'agent-kind': 'native' }), 'native agent (agents/native/, winsock-agent-x64.exe)');
+    assert.equal(named('wine32', {}), 'native agent (agents/native/, winsock-agent-x86.exe)');
+    assert.equal(
+      named('wine', { 'agent-command': 'test/e2e/fixtures/lying-proxy.ts --hide-wine' }),
+      'agent-command test/e2e/fixtures/lying-proxy.ts --hide-wine',
+    );
+    const command = parseAgentOptions({ 'agent-command': 'test/e2e/fixtures/posix-blocking-agent.ts' }, 'posix');
+    assert.equal(agentProgram(command, posixAgent(command)), 'agent-command test/e2e/fixtures/posix-blocking-agent.ts');
+    // Not started by the controller, so not named by it: the agent's hello says what it is (agent: implementation).
+    assert.equal(named('wine', { agent: 'tcp://127.0.0.1:7777' }), undefined);
+  });
+
+  it('names the local node agent (winsock backend on Windows) with the node it runs in', () => {
+    const options = parseAgentOptions({}, 'wine');
+    assert.equal(agentProgram(options, suiteAgent(null, options, 'wine')), `node agent (agents/node/agent.ts, node ${process.version})`);
   });
 });

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ResultsWriter, SCENARIO_HOOKS } from '../../src/run-outputs/allure';
-import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, PCAP_MEDIA, UNOBSERVED_MEDIA, WIRE_LOG_MEDIA } from '../../src/core/outcomes';
+import { CALL_LOG_MEDIA, NOT_APPLICABLE_MEDIA, PCAP_MEDIA, RUN_METADATA_MEDIA, UNOBSERVED_MEDIA, WIRE_LOG_MEDIA } from '../../src/core/outcomes';
 import { scratchDir } from '../scratch';
 
 interface Attachment {
@@ -42,13 +42,13 @@ describe("the run's Allure results, as its writer leaves them", () => {
     assert.deepEqual(container.afters, [{ name: SCENARIO_HOOKS.tearDown, status: 'failed', steps: [] }]);
   });
 
-  it('leave out the machine-readable twins, their files and the steps that held them; keep what a person reads', async () => {
+  it("leave out the machine-readable twins and the run's facts, their files and the steps that held them; keep what a person reads", async () => {
     const dir = scratchDir('allure-results-twins');
     const writer = new ResultsWriter(dir);
     // A JSON attachment's file is written before the result that lists it, as allure-cucumberjs writes them.
-    for (const file of ['call-log.json-source', 'wire-log.json-source', 'not-applicable-source', 'unobserved.json-source'])
+    for (const file of ['call-log.json-source', 'wire-log.json-source', 'not-applicable-source', 'unobserved.json-source', 'run metadata-source'])
       writer.writeAttachment(file.endsWith('.json-source') ? `${file}.json` : file, Buffer.from('{}'));
-    const source = (name: string): string => (name === 'not-applicable' ? `${name}-source` : `${name}-source.json`);
+    const source = (name: string): string => (name.endsWith('.json') ? `${name}-source.json` : `${name}-source`);
     const step = (name: string, type: string): ReturnType<typeof attached> => ({
       ...attached(name, type),
       attachments: [{ name, source: source(name), type }],
@@ -63,12 +63,18 @@ describe("the run's Allure results, as its writer leaves them", () => {
     writer.writeGroup({
       uuid: 'b',
       children: ['t1'],
-      befores: [],
+      // The run's facts, which a worker's first scenario carries to the run (support/hooks.ts): shown as Allure's environment instead.
+      befores: [{ name: SCENARIO_HOOKS.setUp, status: 'passed', steps: [step('run metadata', RUN_METADATA_MEDIA)] }],
       afters: [
         {
           name: SCENARIO_HOOKS.tearDown,
           status: 'passed',
-          steps: [attached('call-log.txt', 'text/plain'), step('call-log.json', CALL_LOG_MEDIA), step('wire-log.json', WIRE_LOG_MEDIA)],
+          steps: [
+            attached('call-log.txt', 'text/plain'),
+            step('call-log.json', CALL_LOG_MEDIA),
+            step('wire-log.json', WIRE_LOG_MEDIA),
+            step('run metadata', RUN_METADATA_MEDIA),
+          ],
         },
       ],
     });
@@ -86,8 +92,9 @@ describe("the run's Allure results, as its writer leaves them", () => {
       result.attachments.map((a) => a.name),
       ['call-log.txt'],
     );
-    const container = readJson<{ afters: { steps: unknown[] }[] }>(dir, 'b-container.json');
+    const container = readJson<{ befores: { steps: unknown[] }[]; afters: { steps: unknown[] }[] }>(dir, 'b-container.json');
     assert.deepEqual(container.afters[0]?.steps, [], 'no empty step where a JSON twin was');
+    assert.deepEqual(container.befores[0]?.steps, [], "no step where the run's facts were");
     assert.deepEqual(readdirSync(dir).sort(), ['b-container.json', 't1-result.json', 'unobserved.json-source.json']);
   });
 

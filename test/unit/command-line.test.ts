@@ -70,6 +70,15 @@ describe("the run's command line", () => {
         !error.message.includes('\n') &&
         /^a run against another host's agent \(agent=tcp:\/\/198\.18\.0\.2:7777\) needs --label naming the implementation there/.test(error.message),
     );
+    // On loopback it is no other host's: the line says what it is.
+    assert.throws(
+      () => parseArguments(['--backend', 'wine', '--backend-option', 'agent=tcp://127.0.0.1:9']),
+      (error: unknown) =>
+        error instanceof InputError &&
+        /^a run against an agent the suite does not start \(agent=tcp:\/\/127\.0\.0\.1:9\) needs --label naming the implementation it serves/.test(
+          error.message,
+        ),
+    );
     for (const named of [['--label', 'Wine 8.0 on another host'], ['--reports', 'somewhere'], ['--no-reports']]) {
       const options = parseArguments([...remote, ...named]);
       assert.ok(options !== 'help');

@@ -26,12 +26,12 @@ import * as path from 'node:path';
 import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProcess, Wire, WireSlice } from '../../core/ports';
 import { AgentFailure, CallTimeout, CannotRun, NotApplicable } from '../../core/outcomes';
 import { LoopbackPeer } from '../loopback/peer';
-import { TcpdumpWire } from '../loopback/capture';
+import { captureUnavailableBecause, TcpdumpWire } from '../loopback/capture';
 import { implementationHandshake, type HandshakeSegment, type ObservedSegment } from '../loopback/stack-fingerprint';
 import { AgentBusy, AgentConnection, joinEvidence, ProtocolMismatch, RequestTimeout, type Request } from './connection';
 import { AgentDidNotStart, awaitAtMost, buildAgent, launchLocalAgent, type LaunchSpec, type LocalAgent } from './launcher';
 import { INSTALL_MINGW, nativeAgentPath, NativeBuildError, type NativeArch } from './native-build';
-import { parseAgentOptions, type AgentOptions } from './options';
+import { isLoopbackHost, parseAgentOptions, type AgentOptions } from './options';
 import { backendMismatch, reachPeer } from './remote-host';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineVersion, type WineSetup } from './wine-setup';
 import { REPO_ROOT } from '../../core/paths';
@@ -63,8 +63,7 @@ export class AgentTestbed implements Testbed {
   /** The capture, as the scenarios read it: each scenario's slice also tells the testbed the implementation's handshake. */
   readonly wire: Wire | null;
   private readonly capture: TcpdumpWire | null;
-  /** Why there is no capture (null: there is one), for the run's facts. */
-  private readonly notCapturedBecause: string | null;
+  readonly notCapturedBecause: string | null;
   /** The implementation's first SYN and SYN-ACK the capture showed: its TCP/IP's fingerprint, for the run's facts. */
   private readonly handshake = new Map<HandshakeSegment, ObservedSegment>();
   private live: Live | null = null;
@@ -93,8 +92,8 @@ export class AgentTestbed implements Testbed {
     readonly backend: Kind,
     private readonly options: AgentOptions,
     private readonly setup: WineSetup | null,
-    /** How the suite's own agent is started for this backend (the Winsock agent unless told). */
-    private readonly ownAgent: () => LaunchSpec = () => suiteAgentLaunch(setup, options, backend),
+    /** The suite's own agent for this backend (the Winsock agent unless told): how it is started, and its name. */
+    private readonly ownAgent: OwnAgent = suiteAgent(setup, options, backend),
   ) {
     this.peer = new LoopbackPeer(options.peerAddress);
     const loopback = /^127\.|^localhost$/.test(options.peerAddress);
@@ -104,14 +103,15 @@ export class AgentTestbed implements Testbed {
     // ended (Wire.stop, after endScenario took them). The previous scenario's ports may linger in the set;
     // its packets are before this scenario's slice of the capture. A peer off loopback (an agent on
     // another host) is captured on whichever interface carries its traffic, for its address only.
-    this.capture = options.capture
-      ? TcpdumpWire.create({
-          ...(loopback ? {} : { peerHost: options.peerAddress }),
-          excludedPorts: () => [...this.controlPorts],
-          onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
-        })
-      : null;
-    this.notCapturedBecause = this.capture ? null : !options.capture ? 'capture=off' : 'capture needs root and tcpdump';
+    this.notCapturedBecause = options.capture ? captureUnavailableBecause() : '--backend-option capture=off turned it off';
+    this.capture =
+      this.notCapturedBecause === null
+        ? TcpdumpWire.create({
+            ...(loopback ? {} : { peerHost: options.peerAddress }),
+            excludedPorts: () => [...this.controlPorts],
+            onlyPorts: () => new Set([...this.scenarioPorts, ...this.peer.ports()]),
+          })
+        : null;
     const capture = this.capture;
     this.wire = capture && {
       start: () => capture.start(),
@@ -227,7 +227,7 @@ export class AgentTestbed implements Testbed {
     const mismatch = backendMismatch(topology, live.conn.facts);
     if (mismatch !== null) throw new CannotRun(mismatch);
     // An agent on this host's loopback shares this host with the peer: there is no route to get wrong.
-    if (/^127\.|^localhost$|^::1$/.test(remote.host)) return '127.0.0.1';
+    if (isLoopbackHost(remote.host)) return '127.0.0.1';
     try {
       return await reachPeer(topology, this.peer, (call, boundMs) => this.call(live, 'main', call, boundMs));
     } finally {
@@ -269,7 +269,7 @@ export class AgentTestbed implements Testbed {
         label: `started with agent-command ${program}`,
       });
     }
-    return launchLocalAgent(this.ownAgent());
+    return launchLocalAgent(this.ownAgent.launch());
   }
 
   /** The native agent's executable (nativeAgentExe). */
@@ -382,7 +382,7 @@ export class AgentTestbed implements Testbed {
               wine: this.options.agentCommand ? null : host.wine,
               nodeExe: this.setup && !this.options.agentCommand && this.options.agentKind === 'node' ? this.setup.nodeVersion : null,
             },
-        program: this.agentProgram(),
+        program: agentProgram(this.options, this.ownAgent),
         bootMs: this.lastBootMs,
         wire: this.wireFingerprint(),
       },
@@ -412,14 +412,6 @@ export class AgentTestbed implements Testbed {
       };
     }
     return { segments };
-  }
-
-  /** Which agent program the controller starts, for the run's facts; undefined for a remote agent. */
-  private agentProgram(): string | undefined {
-    if (this.options.remote) return undefined;
-    if (this.options.agentCommand) return `agent-command ${this.options.agentCommand.join(' ')}`;
-    if (this.options.agentKind === 'native') return `native agent (agents/native/, ${path.basename(this.nativeAgent())})`;
-    return `node agent (agents/node/agent.ts${this.setup ? `, node.exe ${this.setup.nodeVersion}` : `, node ${process.version}`})`;
   }
 
   /** Every caller waits for the one close: a second one (AfterAll after Ctrl-C's) must not return before it has ended. */
@@ -515,6 +507,34 @@ export function nativeAgentExe(setup: WineSetup | null, options: AgentOptions, a
   if (!fs.existsSync(exe))
     throw new NativeBuildError(`the native agent is not at ${exe}: build it with \`npm run build:agent\` on a Linux host with mingw-w64 and copy it there`);
   return exe;
+}
+
+/** The suite's own agent for a backend: its name in the run's facts, and how it is started. */
+export interface OwnAgent {
+  /** Which agent program it is (`controller: agent program`), e.g. "node agent (agents/node/agent.ts, node.exe v22.1.0)". */
+  program(): string;
+  launch(): LaunchSpec;
+}
+
+/** The suite's own agent for a wine, wine32 or winsock backend (agent-kind): the node agent, or the native one of the backend's architecture. */
+export function suiteAgent(setup: WineSetup | null, options: AgentOptions, backend: Kind): OwnAgent {
+  return {
+    program: () =>
+      options.agentKind === 'native'
+        ? `native agent (agents/native/, ${path.basename(nativeAgentExe(setup, options, nativeArch(backend)))})`
+        : `node agent (agents/node/agent.ts, ${setup ? `node.exe ${setup.nodeVersion}` : `node ${process.version}`})`,
+    launch: () => suiteAgentLaunch(setup, options, backend),
+  };
+}
+
+/**
+ * Which agent program the controller starts, for the run's facts: an agent-command's, else the backend's
+ * own (`ownAgent`); undefined for a remote agent, which it does not start.
+ */
+export function agentProgram(options: AgentOptions, ownAgent: OwnAgent): string | undefined {
+  if (options.remote) return undefined;
+  if (options.agentCommand) return `agent-command ${options.agentCommand.join(' ')}`;
+  return ownAgent.program();
 }
 
 /**

@@ -56,9 +56,8 @@ export function parseAgentOptions(raw: Record<string, string>, backend: string):
   };
   let remote: AgentOptions['remote'] = null;
   if (raw.agent !== undefined) {
-    const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(raw.agent);
-    if (!m) throw new Error(`${backend} option agent takes tcp://HOST:PORT, not '${raw.agent}'`);
-    remote = { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+    remote = agentAddress(raw.agent);
+    if (!remote) throw new Error(`${backend} option agent takes tcp://HOST:PORT, not '${raw.agent}'`);
   }
   let agentCommand: string[] | null = null;
   if (raw['agent-command'] !== undefined) {
@@ -84,4 +83,15 @@ export function parseAgentOptions(raw: Record<string, string>, backend: string):
     verbose: flag('verbose', false),
     peerAddress: raw['peer-address'] ?? '127.0.0.1',
   };
+}
+
+/** The host and port of an agent option's `tcp://HOST:PORT` (an IPv6 host in brackets); null when it is not one. */
+export function agentAddress(value: string): { host: string; port: number } | null {
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(value);
+  return m ? { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) } : null;
+}
+
+/** Whether `host` is this host's loopback (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return /^127\.|^localhost$|^::1$/.test(host);
 }

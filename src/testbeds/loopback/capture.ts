@@ -9,6 +9,17 @@ import * as path from 'node:path';
 import type { Wire, WirePacket, WireSlice } from '../../core/ports';
 import { decodePcap, PCAP_HEADER_BYTES } from './pcap';
 
+/**
+ * Why this host cannot capture, said as the run's facts and a check that could not look say it; null when it
+ * can (root, and tcpdump installed).
+ */
+export function captureUnavailableBecause(): string | null {
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return `capture needs tcpdump, which does not run on ${process.platform}`;
+  if (process.getuid() !== 0) return 'capture needs root, and this run is not root';
+  if (!tcpdumpPath()) return 'capture needs tcpdump, which is not installed (`npm run setup` installs it)';
+  return null;
+}
+
 /** Bytes kept of each packet: link, IP and TCP headers with their options, and the start of the payload. */
 const SNAPLEN = 256;
 
@@ -73,11 +84,10 @@ export class TcpdumpWire implements Wire {
     private readonly options: CaptureOptions,
   ) {}
 
-  /** A wire when capture is possible here (root and tcpdump present), else null. */
+  /** A wire when capture is possible here (captureUnavailableBecause), else null. */
   static create(options: CaptureOptions): TcpdumpWire | null {
-    if (process.platform === 'win32' || typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
     const tcpdump = tcpdumpPath();
-    if (!tcpdump) return null;
+    if (captureUnavailableBecause() !== null || !tcpdump) return null;
     return new TcpdumpWire(tcpdump, options);
   }
 

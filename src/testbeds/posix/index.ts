@@ -14,7 +14,7 @@ import type { Call, CallOutcome, FaultName, Testbed, TestbedFactory, WinsockProc
 import { NotApplicable } from '../../core/outcomes';
 import { REPO_ROOT } from '../../core/paths';
 import { keptByTheTable, NO_UNINITIALISED_PROCESS, notApplicableOnPosix } from '../../../agents/posix/mapping';
-import { AgentTestbed } from '../agent-controller';
+import { AgentTestbed, type OwnAgent } from '../agent-controller';
 import { POSIX_COLUMN_NOTE } from './column-note';
 import { buildAgent, type LaunchSpec } from '../agent-controller/launcher';
 import { parseAgentOptions, type AgentOptions } from '../agent-controller/options';
@@ -32,6 +32,14 @@ function posixAgentLaunch(options: AgentOptions): LaunchSpec {
     logDir: path.join(options.cacheDir, 'posix', 'logs'),
     bootTimeoutMs: options.bootTimeoutMs,
     label: 'in the local node (POSIX comparison)',
+  };
+}
+
+/** The POSIX agent, for the agent controller: named in the run's facts as what it is, not as the Winsock agent. */
+export function posixAgent(options: AgentOptions): OwnAgent {
+  return {
+    program: () => `POSIX agent (agents/posix/agent.ts, node ${process.version})`,
+    launch: () => posixAgentLaunch(options),
   };
 }
 
@@ -54,11 +62,13 @@ class PosixTestbed implements Testbed {
   readonly backend = 'posix';
   readonly peer: Testbed['peer'];
   readonly wire: Testbed['wire'];
+  readonly notCapturedBecause: string | null;
   readonly faults: readonly FaultName[];
 
   constructor(private readonly agent: AgentTestbed) {
     this.peer = agent.peer;
     this.wire = agent.wire;
+    this.notCapturedBecause = agent.notCapturedBecause;
     this.faults = agent.faults;
   }
 
@@ -112,6 +122,6 @@ export const posixTestbed: TestbedFactory = {
     if (process.platform !== 'linux' && !parsed.remote && !parsed.agentCommand) {
       throw new Error(`the posix backend knows Linux's socket numbers only (this host runs ${process.platform})`);
     }
-    return new PosixTestbed(new AgentTestbed('posix', parsed, null, () => posixAgentLaunch(parsed)));
+    return new PosixTestbed(new AgentTestbed('posix', parsed, null, posixAgent(parsed)));
   },
 };

@@ -44,6 +44,7 @@ class SimulatorTestbed implements Testbed {
   private readonly net = new Network();
   readonly peer = new SimulatedPeer(this.net);
   readonly wire: Wire;
+  readonly notCapturedBecause = null;
   private main: SimulatedProcess | null = null;
   /** The reference provider, or the mutant's in its place. */
   private readonly Provider: typeof SimulatedProcess;
