@@ -21,28 +21,47 @@ const scratch = scratchDir('interrupted-runs');
  */
 const STOP_BOUND_MS = 30_000;
 
+/**
+ * Resolves once the agents' log folder `logs` holds what `enough` looks for (the launcher creates an agent's
+ * log files just before it starts it, named after the controller that starts it); rejects when the run ends
+ * first, or after 30 s.
+ */
+function logsAppear(logs: string, enough: (names: readonly string[]) => boolean, what: string, cli: Running): Promise<void> {
+  fs.mkdirSync(logs, { recursive: true });
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (enough(fs.readdirSync(logs))) finish();
+    };
+    const watcher = fs.watch(logs, check);
+    const bound = setTimeout(() => finish(new Error(`not within 30 s: ${what}`)), 30_000);
+    const finish = (error?: Error): void => {
+      clearTimeout(bound);
+      watcher.close();
+      if (error) reject(error);
+      else resolve();
+    };
+    void cli.done.then(() => finish(new Error(`the run ended before ${what}`)));
+    check();
+  });
+}
+
+/** The controller (a worker of a parallel run) whose agent an agent log is: agent-<time>-<controller>-<n>.stdout.log. */
+function controllerOfLog(name: string): number | null {
+  const pid = /^agent-.*-(\d+)-\d+\.stdout\.log$/.exec(name)?.[1];
+  return pid === undefined ? null : Number(pid);
+}
+
 describe('an interrupted Wine run', () => {
   const ready = wineSetupDone();
 
-  /** The moment the CLI has started its agent: the launcher creates the agent's log files just before. */
+  /** The moment the CLI has started its agent. */
   function agentLaunched(cli: Running): Promise<void> {
-    const logs = path.join(REPO_ROOT, '.cache', 'wine', 'logs');
-    fs.mkdirSync(logs, { recursive: true });
-    const ours = (name: string): boolean => name.includes(`-${cli.pid}-`);
-    return new Promise((resolve, reject) => {
-      const watcher = fs.watch(logs, (_event, name) => {
-        if (name && ours(String(name))) finish();
-      });
-      const bound = setTimeout(() => finish(new Error('no agent log of the run appeared within 30 s')), 30_000);
-      const finish = (error?: Error): void => {
-        clearTimeout(bound);
-        watcher.close();
-        if (error) reject(error);
-        else resolve();
-      };
-      void cli.done.then(() => finish(new Error('the run ended before it started an agent')));
-      if (fs.readdirSync(logs).some(ours)) finish();
-    });
+    return logsAppear(
+      path.join(REPO_ROOT, '.cache', 'wine', 'logs'),
+      (names) => names.some((name) => name.includes(`-${cli.pid}-`)),
+      'it started an agent',
+      cli,
+    );
   }
 
   /** Run Wine, interrupt it after the first verdict (or as its agent starts), and check that nothing of it is left. */
@@ -136,10 +155,14 @@ describe('an interrupted parallel run whose agents are slow to exit', () => {
       '--parallel',
       '2',
     ]);
+    const logDir = path.join(cache, 'agent-command', 'logs');
     let finished: Finished;
     let pressedAt = 0;
     try {
       await cli.line(VERDICT_LINE);
+      // The first verdict can come before the other worker has started its agent, which it would then never
+      // start: the signal waits for both (the folder is this run's alone).
+      await logsAppear(logDir, (names) => new Set(names.map(controllerOfLog).filter((pid) => pid !== null)).size >= 2, "both workers' agents started", cli);
       pressedAt = performance.now();
       process.kill(cli.pid, 'SIGINT');
     } finally {
@@ -149,11 +172,10 @@ describe('an interrupted parallel run whose agents are slow to exit', () => {
     assert.equal(finished.code, 130, `${finished.signal ?? ''}\n${finished.stdout}\n${finished.stderr}`);
     assert.equal(finished.stderr, 'winsock-conformance: SIGINT: stopping\n');
     assert.ok(stoppedMs < STOP_BOUND_MS, `the run took ${stoppedMs.toFixed(0)} ms to stop`);
-    const logDir = path.join(cache, 'agent-command', 'logs');
     const controllers = [finished.pid, ...finished.descendants.map((p) => p.pid)];
     const lingered = fs.readdirSync(logDir).filter((name) => {
-      const controller = /^agent-.*-(\d+)-\d+\.stdout\.log$/.exec(name)?.[1];
-      return controller !== undefined && controllers.includes(Number(controller)) && /lingering \d+ ms/.test(fs.readFileSync(path.join(logDir, name), 'utf8'));
+      const controller = controllerOfLog(name);
+      return controller !== null && controllers.includes(controller) && /lingering \d+ ms/.test(fs.readFileSync(path.join(logDir, name), 'utf8'));
     });
     assert.equal(lingered.length, 2, "both workers' agents were shut down, and lingered");
     assertNothingLeft(logDir, finished);
