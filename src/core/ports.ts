@@ -230,8 +230,6 @@ export interface Peer {
   listen(protocol: ProtocolInfo): Promise<PeerListener>;
   connect(protocol: ProtocolInfo, to: Endpoint): Promise<PeerStream>;
   openDatagramSocket(): Promise<PeerDatagramSocket>;
-  /** An endpoint where nothing listens, for the ICMP positive control. */
-  unusedDatagramEndpoint(): Promise<Endpoint>;
   /** Which protocols the peer can speak; a scenario needing another one is not applicable. */
   speaks(protocol: ProtocolInfo): boolean;
 }

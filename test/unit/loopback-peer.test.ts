@@ -138,8 +138,11 @@ describe('loopback peer', () => {
     await new Promise<void>((resolve) => sender.send(Buffer.alloc(5), d.endpoint.port, '127.0.0.1', () => resolve()));
     assert.deepEqual(await d.next(2000), { kind: 'datagram', bytes: 5 });
     sender.close();
-    const unused = await peer.unusedDatagramEndpoint();
-    assert.ok(unused.port > 0);
+    // A port nothing listens on: one a socket of this host was bound to, then closed.
+    const probe = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', () => resolve()));
+    const unused = { address: '127.0.0.1', port: probe.address().port };
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
     await d.connect(unused);
     await d.send('01');
     const event = await d.next(2000);

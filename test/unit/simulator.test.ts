@@ -8,6 +8,9 @@ import { ICMP_UNREACHABLE, Network } from '../../src/testbeds/simulator/network'
 import { SimulatedPeer } from '../../src/testbeds/simulator/peer';
 import { isIcmpError, type Call, type CallOutcome, type PeerStream, type Returned, type Testbed, type WinsockProcess } from '../../src/core/ports';
 import { TCP, UDP } from '../../support/situations';
+
+/** A port nothing of a new simulated network binds: below the ephemeral ports it hands out. */
+const UNUSED = { address: '127.0.0.1', port: 9 };
 import { MSG_PEEK, SD_RECEIVE, SD_SEND, SOCK_SEQPACKET, SOCKET_ERROR, WINSOCK_2_2, WSA_ERRORS, XP1_DISCONNECT_DATA } from '../../src/core/winsock';
 
 const BOUND = 1000;
@@ -140,8 +143,7 @@ describe('simulator: TCP', () => {
     const testbed = await simulatorTestbed.create({});
     const process = await testbed.mainProcess();
     const s = (await ok(process, { op: 'socket', af: TCP.af, type: TCP.type, protocol: TCP.protocol })).out.handle as string;
-    const port = (await testbed.peer.unusedDatagramEndpoint()).port;
-    const outcome = returned(await process.call({ op: 'connect', s, to: { address: '127.0.0.1', port } }, BOUND));
+    const outcome = returned(await process.call({ op: 'connect', s, to: UNUSED }, BOUND));
     assert.deepEqual([outcome.ret, outcome.error], [SOCKET_ERROR, WSA_ERRORS.WSAECONNREFUSED]);
   });
 
@@ -215,7 +217,7 @@ describe('simulator: UDP and ICMP', () => {
   it('answers a datagram to an unbound port with ICMP port unreachable', async () => {
     const testbed = await simulatorTestbed.create({});
     const socket = await testbed.peer.openDatagramSocket();
-    await socket.connect(await testbed.peer.unusedDatagramEndpoint());
+    await socket.connect(UNUSED);
     await socket.send('00');
     assert.deepEqual(await socket.next(100), { kind: 'icmp-error', detail: 'ECONNREFUSED: ICMP destination unreachable, code 3' });
   });
@@ -224,7 +226,7 @@ describe('simulator: UDP and ICMP', () => {
     const net = new Network();
     const peer = new SimulatedPeer(net);
     const socket = await peer.openDatagramSocket();
-    const to = await peer.unusedDatagramEndpoint();
+    const to = UNUSED;
     await socket.connect(to);
     const about = { transport: 'udp' as const, src: socket.endpoint.port, dst: to.port, payload: Buffer.from('00', 'hex') };
     net.transmit({ transport: 'icmp', code: ICMP_UNREACHABLE.prohibited, original: about });

@@ -275,19 +275,6 @@ export class LoopbackPeer implements Peer {
     };
   }
 
-  async unusedDatagramEndpoint(): Promise<Endpoint> {
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, this.address, () => resolve());
-    });
-    const { address, port } = socket.address();
-    await new Promise<void>((resolve) => socket.close(() => resolve()));
-    // What is sent there, and the ICMP that answers it, is this scenario's traffic too.
-    this.portsUsed.add(port);
-    return { address, port };
-  }
-
   /** The ports this peer's sockets used since the last takePorts: the scenario's so far. */
   ports(): Set<number> {
     return new Set(this.portsUsed);

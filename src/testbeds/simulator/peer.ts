@@ -154,12 +154,6 @@ export class SimulatedPeer implements Peer {
     };
   }
 
-  async unusedDatagramEndpoint(): Promise<Endpoint> {
-    const port = this.net.allocatePort('udp');
-    this.net.unreserve('udp', port);
-    return { address: LOOPBACK, port };
-  }
-
   /** Drop every peer endpoint without a word on the wire: the scenario is over. */
   endScenario(): void {
     for (const endpoint of this.owned.splice(0)) endpoint.close();
