@@ -7,7 +7,8 @@ import { pageCoverage } from '../../src/catalogue/anchors';
 import { pageStatements } from '../../src/catalogue/statements';
 import { buildMatrix, type RunSource } from '../../src/report/matrix';
 import { windowsEvidenceOf } from '../../src/catalogue/windows-evidence';
-import { countVerdicts, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
+import { type ScenarioRecord } from '../../src/verdicts/run-record';
+import { runRecordOf } from './catalogue-fixture';
 import { renderAnnotatedPage, statementAnchor } from '../../src/report/annotated-page';
 import { parseRunRecord } from '../../src/verdicts/run-record';
 import { escapeHtml } from '../../src/run-outputs/keys';
@@ -89,20 +90,7 @@ describe('the annotated page', () => {
           waitedMs: 0,
         },
       ];
-      const record: RunRecord = {
-        function: catalogue.function,
-        backend,
-        label: null,
-        backendOptions,
-        startedAt: null,
-        finishedAt: null,
-        suite: null,
-        expectations: null,
-        selection: null,
-        metadata: {},
-        results,
-        counts: countVerdicts(results),
-      };
+      const record = runRecordOf({ function: catalogue.function, backend, backendOptions, results });
       return { folder: backend, record, facts: {}, allureReport: null, allureIds: {}, files: {} };
     };
     const matrix = buildMatrix(catalogue, [run('wine', {}), run('wine', { 'agent-kind': 'native' })]);

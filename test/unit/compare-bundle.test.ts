@@ -5,13 +5,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Catalogue } from '../../src/catalogue/catalogue';
-import { catalogueOf, requirement } from './catalogue-fixture';
+import { catalogueOf, requirement, runRecordOf } from './catalogue-fixture';
 import { changeKind, diffLines, diffRuns } from '../../src/report/diff';
 import { buildMatrix } from '../../src/report/matrix';
 import { renderHtml, renderMarkdown } from '../../src/report/render';
 import { scanResultFolders } from '../../src/report/sources';
 import { stageRuns } from '../../src/report/bundle';
-import { countVerdicts, TEST_SCREENSHOTS_FOLDER, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
+import { TEST_SCREENSHOTS_FOLDER, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import type { Verdict } from '../../src/verdicts/meanings';
 import { scratchDir } from '../scratch';
 
@@ -35,42 +35,28 @@ function scenario(req: string | null, name: string, verdict: Verdict, line = 1):
   };
 }
 
-function record(results: ScenarioRecord[], extra: Partial<RunRecord> = {}): RunRecord {
-  return {
-    function: 'WSARecvDisconnect',
-    backend: 'wine',
-    label: null,
-    backendOptions: {},
-    startedAt: null,
-    finishedAt: null,
-    suite: null,
-    expectations: null,
-    selection: null,
-    metadata: {},
-    results,
-    counts: countVerdicts(results),
-    ...extra,
-  };
-}
-
 describe('comparing two runs', () => {
   // a: fixed; b: a regression in one of two scenarios; c: unchanged; d: the same verdict, one scenario moved lines and another changed.
-  const before = record([
-    scenario('a', 'a1', 'FAIL', 10),
-    scenario('b', 'b1', 'PASS', 20),
-    scenario('b', 'b2', 'PASS', 21),
-    scenario('c', 'c1', 'XFAIL', 30),
-    scenario('d', 'd1', 'FAIL', 40),
-    scenario('d', 'd2', 'PASS', 41),
-  ]);
-  const after = record([
-    scenario('a', 'a1', 'PASS', 10),
-    scenario('b', 'b1', 'PASS', 20),
-    scenario('b', 'b2', 'TIMEOUT', 21),
-    scenario('c', 'c1', 'XFAIL', 35),
-    scenario('d', 'd1', 'FAIL', 44),
-    scenario('d', 'd2', 'N/A', 45),
-  ]);
+  const before = runRecordOf({
+    results: [
+      scenario('a', 'a1', 'FAIL', 10),
+      scenario('b', 'b1', 'PASS', 20),
+      scenario('b', 'b2', 'PASS', 21),
+      scenario('c', 'c1', 'XFAIL', 30),
+      scenario('d', 'd1', 'FAIL', 40),
+      scenario('d', 'd2', 'PASS', 41),
+    ],
+  });
+  const after = runRecordOf({
+    results: [
+      scenario('a', 'a1', 'PASS', 10),
+      scenario('b', 'b1', 'PASS', 20),
+      scenario('b', 'b2', 'TIMEOUT', 21),
+      scenario('c', 'c1', 'XFAIL', 35),
+      scenario('d', 'd1', 'FAIL', 44),
+      scenario('d', 'd2', 'N/A', 45),
+    ],
+  });
 
   it('lists the requirements whose verdict changed, and their scenarios, by feature file and name', () => {
     const diff = diffRuns(CATALOGUE, before, after);
@@ -95,7 +81,7 @@ describe('comparing two runs', () => {
   });
 
   it('counts a scenario one run lacks as NOT RUN, and nothing when the runs agree', () => {
-    const fewer = record([scenario('a', 'a1', 'FAIL', 10)]);
+    const fewer = runRecordOf({ results: [scenario('a', 'a1', 'FAIL', 10)] });
     const diff = diffRuns(CATALOGUE, before, fewer);
     assert.deepEqual(
       diff.requirements.map((r) => [r.id, r.from, r.to]),
@@ -114,19 +100,21 @@ describe('comparing two runs', () => {
   it('calls a verdict that changed while the implementation did the same rejudged, never a regression or a fix', () => {
     const recorded = { verdict: 'FAIL', detail: 'why a1', observed: 'o', reason: 'r', evidence: 'e' };
     // The same observations: a1 judged by an expectation in the old run only, b2 in the new run only; c1's observation changed.
-    const judged = record(
-      [
+    const judged = runRecordOf({
+      results: [
         { ...scenario('a', 'a1', 'XFAIL', 10), observed: 'FAIL', observedDetail: 'why a1', expectation: recorded },
         scenario('b', 'b2', 'FAIL', 21),
         scenario('c', 'c1', 'PASS', 30),
       ],
-      { expectations: 'expectations/wine.yaml' },
-    );
-    const rejudged = record([
-      scenario('a', 'a1', 'FAIL', 10),
-      { ...scenario('b', 'b2', 'XFAIL', 21), observed: 'FAIL', observedDetail: 'why b2', expectation: { ...recorded, detail: 'why b2' } },
-      { ...scenario('c', 'c1', 'XFAIL', 30), observed: 'FAIL', observedDetail: 'why c1', expectation: { ...recorded, detail: 'why c1' } },
-    ]);
+      expectations: 'expectations/wine.yaml',
+    });
+    const rejudged = runRecordOf({
+      results: [
+        scenario('a', 'a1', 'FAIL', 10),
+        { ...scenario('b', 'b2', 'XFAIL', 21), observed: 'FAIL', observedDetail: 'why b2', expectation: { ...recorded, detail: 'why b2' } },
+        { ...scenario('c', 'c1', 'XFAIL', 30), observed: 'FAIL', observedDetail: 'why c1', expectation: { ...recorded, detail: 'why c1' } },
+      ],
+    });
     const diff = diffRuns(CATALOGUE, judged, rejudged);
     assert.deepEqual(
       diff.requirements.map((r) => [r.id, r.from, r.to, r.kind, r.scenarios.map((s) => s.judging)]),
@@ -150,13 +138,15 @@ describe('comparing two runs', () => {
     );
     assert.ok(!lines.some((l) => /regression|fixed/.test(l)), lines.join('\n'));
     // Another deviation than the one recorded is the implementation's: the detail as observed tells it.
-    const other = record([
-      {
-        ...scenario('a', 'a1', 'FAIL', 10),
-        observedDetail: 'why else',
-        detail: 'why else (a deviation other than the one recorded in the expectations: why a1)',
-      },
-    ]);
+    const other = runRecordOf({
+      results: [
+        {
+          ...scenario('a', 'a1', 'FAIL', 10),
+          observedDetail: 'why else',
+          detail: 'why else (a deviation other than the one recorded in the expectations: why a1)',
+        },
+      ],
+    });
     assert.equal(diffRuns(CATALOGUE, judged, other).requirements[0]?.kind, 'regression');
   });
 
@@ -189,8 +179,8 @@ describe('the report’s folders', () => {
       mkdirSync(path.join(root, name));
       writeFileSync(path.join(root, name, 'verdicts.json'), text);
     };
-    run('wine', JSON.stringify(record([])));
-    run('wine.incoming', JSON.stringify(record([])));
+    run('wine', JSON.stringify(runRecordOf({ results: [] })));
+    run('wine.incoming', JSON.stringify(runRecordOf({ results: [] })));
     run('broken', '{');
     mkdirSync(path.join(root, 'notes'));
     // The browser tests' screenshots are known not to be a run: passed over without a word.
@@ -214,7 +204,7 @@ describe('the bundle', () => {
     const runs = scratchDir('bundle-runs');
     const run = path.join(runs, 'wine');
     mkdirSync(path.join(run, 'allure-report'), { recursive: true });
-    writeFileSync(path.join(run, 'verdicts.json'), JSON.stringify(record([scenario('a', 'a1', 'PASS')], { label: 'Wine 9.0' })));
+    writeFileSync(path.join(run, 'verdicts.json'), JSON.stringify(runRecordOf({ results: [scenario('a', 'a1', 'PASS')], label: 'Wine 9.0' })));
     writeFileSync(path.join(run, 'expectations.yaml'), 'backend: wine\n');
     // cucumber's HTML step log and Allure's formatter log, as an older version of the suite left them: not handed over.
     writeFileSync(path.join(run, 'cucumber.html'), '<html>');

@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Catalogue } from '../../src/catalogue/catalogue';
-import { catalogueOf, requirement } from './catalogue-fixture';
+import { catalogueOf, requirement, runRecordOf } from './catalogue-fixture';
 import { allureFormatOptions, ResultsWriter, toProperties } from '../../src/run-outputs/allure';
 import { stageResults, stripAnalytics } from '../../src/report/allure-html';
 import { buildMatrix, type RunSource } from '../../src/report/matrix';
@@ -14,7 +14,7 @@ import { diffRuns } from '../../src/report/diff';
 import { escapeHtml, scenarioKey } from '../../src/run-outputs/keys';
 import { CONTRADICTION_FACT } from '../../src/testbeds/agent-controller/facts';
 import { scenarioFiles } from '../../src/run-outputs/scenario-files';
-import { countVerdicts, parseRunRecord, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
+import { parseRunRecord, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { sectionUrl } from '../../src/catalogue/published-page';
 import { renderHtml, renderMarkdown } from '../../src/report/render';
 import { allureIds, hrefFrom, parseProperties, readRunFolder } from '../../src/report/sources';
@@ -70,23 +70,8 @@ function source(record: RunRecord, folder = `reports/${record.backend}`, withAll
   };
 }
 
-/** A record as the CLI writes it: its counts are its results'. */
-function runRecord(fields: Pick<RunRecord, 'backend' | 'backendOptions' | 'metadata' | 'results'> & Partial<RunRecord>): RunRecord {
-  return {
-    function: 'WSARecvDisconnect',
-    label: null,
-    startedAt: null,
-    finishedAt: null,
-    suite: null,
-    expectations: null,
-    selection: null,
-    ...fields,
-    counts: countVerdicts(fields.results),
-  };
-}
-
 const allPass = (): RunRecord =>
-  runRecord({
+  runRecordOf({
     backend: 'simulator',
     backendOptions: {},
     metadata: {},
@@ -212,7 +197,7 @@ describe('the matrix model', () => {
       reason: 'Wine bug 1234',
       evidence: 'https://bugs.example/1234',
     };
-    const record = runRecord({
+    const record = runRecordOf({
       backend: 'wine',
       backendOptions: {},
       metadata: {},
@@ -274,7 +259,7 @@ describe('the matrix model', () => {
       ].join('; '),
     };
     const record = (backendOptions: Record<string, string>): RunRecord => {
-      const r = runRecord({ ...allPass(), backend: 'wine', backendOptions });
+      const r = runRecordOf({ ...allPass(), backend: 'wine', backendOptions });
       r.results[1] = { ...queued, expectation };
       return r;
     };
@@ -339,7 +324,7 @@ describe('the matrix model', () => {
       reason: 'recvmsg reads the end of the stream',
       evidence: 'reports/posix/verdicts.json',
     });
-    const record = runRecord({
+    const record = runRecordOf({
       ...allPass(),
       backend: 'posix',
       results: [
@@ -406,7 +391,7 @@ describe('the matrix model', () => {
 
   it('puts runs side by side, naming options and telling twins apart by folder', () => {
     const a = allPass();
-    const b = runRecord({ ...allPass(), backendOptions: { mutant: 'fin-sent' } });
+    const b = runRecordOf({ ...allPass(), backendOptions: { mutant: 'fin-sent' } });
     const c = allPass();
     const matrix = buildMatrix(CATALOGUE, [source(a, 'host-a/simulator'), source(b), source(c, 'host-b/simulator')]);
     assert.deepEqual(
@@ -418,7 +403,7 @@ describe('the matrix model', () => {
 
   it('puts Winsock implementations first, then the reference simulator, then the comparison; versions in numeric order', () => {
     const run = (backend: string, label: string | null = null, backendOptions: Record<string, string> = {}): RunSource =>
-      source(runRecord({ ...allPass(), backend, label, backendOptions }), `reports/${backend}-${label ?? ''}-${Object.keys(backendOptions).join()}`);
+      source(runRecordOf({ ...allPass(), backend, label, backendOptions }), `reports/${backend}-${label ?? ''}-${Object.keys(backendOptions).join()}`);
     const given = [
       run('posix'),
       run('simulator'),
@@ -456,8 +441,8 @@ describe('the matrix model', () => {
 
   it('gives each labelled run of one backend a column of its own, headed with when it ran and the suite revision', () => {
     const suite = { version: '0.1.0', commit: '7e3b4366697dc27b82a9c476be6663b4ecce954c', localChanges: true };
-    const reactos = runRecord({ ...allPass(), backend: 'winsock', label: 'ReactOS 0.4.15', startedAt: '2026-12-02T09:52:26.351Z', suite });
-    const windows = runRecord({
+    const reactos = runRecordOf({ ...allPass(), backend: 'winsock', label: 'ReactOS 0.4.15', startedAt: '2026-12-02T09:52:26.351Z', suite });
+    const windows = runRecordOf({
       ...allPass(),
       backend: 'winsock',
       label: 'Windows 11 24H2',
@@ -505,7 +490,7 @@ describe('the matrix model', () => {
 });
 
 describe('rendering', () => {
-  const record = runRecord({
+  const record = runRecordOf({
     backend: 'wine',
     backendOptions: {},
     metadata: {},
@@ -564,7 +549,7 @@ describe('rendering', () => {
   });
 
   it('says of the posix column, in its header and its summary, that it is a comparison, not a Winsock implementation', () => {
-    const posix = buildMatrix(CATALOGUE, [source(runRecord({ ...allPass(), backend: 'posix' })), source(record)]);
+    const posix = buildMatrix(CATALOGUE, [source(runRecordOf({ ...allPass(), backend: 'posix' })), source(record)]);
     assert.deepEqual(
       posix.columns.map((c) => [c.title, c.note === null]),
       [
