@@ -44,9 +44,9 @@ interface StepEntry {
  * messages.ndjson (the archival record, where the verdicts come from). Allure shows the logs' text versions,
  * an N/A's reason as the scenario's message (allure-verdicts.ts), and the run's facts as its environment
  * (writeAllureEnvironment), so none is said twice there, nor the run's facts as one scenario's evidence
- * (they ride on a scenario only because cucumber's messages carry a worker's attachments on scenarios alone). Each would also be
- * one more file per scenario, the dearest part of a result here (a run writes about 400 files with them,
- * 290 without).
+ * (they ride on a scenario only because cucumber's messages carry a worker's attachments on scenarios
+ * alone). Each would also be one more file per scenario, the dearest part of a result here (a run writes
+ * about 400 files with them, 290 without).
  */
 const MACHINE_READABLE: ReadonlySet<string> = new Set([CALL_LOG_MEDIA, WIRE_LOG_MEDIA, NOT_APPLICABLE_MEDIA, RUN_METADATA_MEDIA]);
 

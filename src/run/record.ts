@@ -18,10 +18,11 @@ const ALLURE_FORMATTER = pathToFileURL(path.join(REPO_ROOT, 'bin', 'allure-forma
  * cucumber's report formatters for a run that writes its reports into `folder` (an empty one): the messages
  * (the archival record) and the Allure results, all through cucumber's own formatter configuration. Not
  * cucumber's HTML: it counts an XFAIL's or an OPTIONAL's steps as FAILED and shows a pass rate, which a
- * reader would take for the verdicts; the verdicts' reports are the matrix and Allure. junit.xml the run writes itself, from its verdicts. The Allure formatter writes
- * its results into their folder and nothing to the stream cucumber gives it, so it takes the place of the
- * formatter cucumber always runs on its stdout (which the run sends nowhere: src/run/run-suite.ts), rather
- * than a file of its own that would stay empty in every reports folder.
+ * reader would take for the verdicts; the verdicts' reports are the matrix and Allure. junit.xml the run
+ * writes itself, from its verdicts. The Allure formatter writes its results into their folder and nothing
+ * to the stream cucumber gives it, so it takes the place of the formatter cucumber always runs on its
+ * stdout (which the run sends nowhere: src/run/run-suite.ts), rather than a file of its own that would stay
+ * empty in every reports folder.
  */
 export function reportFormats(folder: string, backend: string, pageUrl: string): Pick<IRunOptionsFormats, 'stdout' | 'files' | 'options'> {
   const files = runFiles(folder);

@@ -96,7 +96,7 @@ export class AgentTestbed implements Testbed {
     private readonly ownAgent: OwnAgent = suiteAgent(setup, options, backend),
   ) {
     this.peer = new LoopbackPeer(options.peerAddress);
-    const loopback = /^127\.|^localhost$/.test(options.peerAddress);
+    const loopback = isLoopbackHost(options.peerAddress);
     // lo is shared, by a parallel run's other workers and by any other program on the host: each scenario
     // keeps the packets of its own peer's sockets (every packet of the socket under test goes to or comes
     // from one of them), those it has opened so far while it runs (Wire.seen), all of them once it has
