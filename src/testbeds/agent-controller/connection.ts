@@ -15,6 +15,7 @@ import {
   type ControllerMessage,
 } from '../../../agents/protocol';
 import { AgentFailure, CannotRun } from '../../core/outcomes';
+import { deadline } from '../../core/deadline';
 
 /** A ControllerMessage without its id (the connection numbers requests). */
 export type Request = ControllerMessage extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
@@ -49,7 +50,8 @@ interface Pending {
   request: Request;
   resolve: (m: AgentMessage) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  /** Ends the request's bound (src/core/deadline.ts). */
+  cancel: () => void;
 }
 
 export interface ConnectionOptions {
@@ -137,19 +139,12 @@ export class AgentConnection {
     if (this.brokenReason) return Promise.reject(this.brokenReason);
     const id = request.type === 'hello' ? HELLO_ID : this.nextId++;
     return new Promise((resolve, reject) => {
-      // At the bound, one turn of the event loop more before it is a timeout: on a loaded machine the loop
-      // comes to the timer late, and runs timers before it reads sockets, so an answer that came in time
-      // would be taken for none (and the agent killed). The poll phase reads it first; setImmediate follows.
-      const timer = setTimeout(
-        () =>
-          setImmediate(() => {
-            if (this.pending.get(id)?.timer !== timer) return;
-            this.pending.delete(id);
-            reject(new RequestTimeout(`the agent did not answer ${describeRequest(request)} within ${timeoutMs} ms`));
-          }),
-        timeoutMs,
-      );
-      this.pending.set(id, { request, resolve, reject, timer });
+      // The bound reads an answer that came in time first, rather than kill the agent that sent it.
+      const cancel = deadline(timeoutMs, () => {
+        this.pending.delete(id);
+        reject(new RequestTimeout(`the agent did not answer ${describeRequest(request)} within ${timeoutMs} ms`));
+      });
+      this.pending.set(id, { request, resolve, reject, cancel });
       this.socket.write(frame({ ...request, id } as ControllerMessage));
     });
   }
@@ -193,7 +188,7 @@ export class AgentConnection {
       return;
     }
     this.pending.delete(message.id);
-    clearTimeout(pending.timer);
+    pending.cancel();
     if (message.type === 'error') {
       pending.reject(new AgentFailure(`the agent refused ${describeRequest(pending.request)}: ${message.message}`, preview(line)));
       return;
@@ -218,7 +213,7 @@ export class AgentConnection {
     if (this.brokenReason) return;
     this.brokenReason = reason;
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
+      p.cancel();
       p.reject(reason);
     }
     this.pending.clear();

@@ -7,6 +7,7 @@ import * as dgram from 'node:dgram';
 import * as net from 'node:net';
 import type { Endpoint, Peer, PeerDatagramSocket, PeerEvent, PeerListener, PeerStream, ProtocolInfo } from '../../core/ports';
 import { NotApplicable } from '../../core/outcomes';
+import { deadline } from '../../core/deadline';
 import { AF_INET, IPPROTO_TCP, SOCK_STREAM } from '../../core/winsock';
 
 /** Events not consumed yet, and at most one waiter for the next one. */
@@ -29,24 +30,15 @@ export class EventQueue {
     if (ready) return Promise.resolve(ready);
     if (this.waiter) return Promise.reject(new Error('the peer is already waiting for an event on this socket'));
     return new Promise((resolve) => {
-      const waiting = (event: PeerEvent): void => {
-        clearTimeout(timer);
+      // The window's end reads what the kernel already held first (a reset that came inside the window).
+      const cancel = deadline(withinMs, () => {
+        this.waiter = null;
+        resolve(null);
+      });
+      this.waiter = (event) => {
+        cancel();
         resolve(event);
       };
-      // At the window's end, one turn of the event loop more before it is empty: on a loaded machine the loop
-      // comes to the timer late, and runs timers before it reads the sockets, so an event the kernel already
-      // held (a reset that came inside the window) would be missed. The poll phase reads it first, and the
-      // check phase, where setImmediate runs, follows it.
-      const timer = setTimeout(
-        () =>
-          setImmediate(() => {
-            if (this.waiter !== waiting) return;
-            this.waiter = null;
-            resolve(null);
-          }),
-        Math.max(0, withinMs),
-      );
-      this.waiter = waiting;
     });
   }
 }
@@ -196,12 +188,12 @@ export class LoopbackPeer implements Peer {
         const ready = accepted.shift();
         if (ready) return Promise.resolve(streams.get(ready) as PeerStream);
         return new Promise((resolve, reject) => {
-          const timer = setTimeout(() => {
+          const cancel = deadline(withinMs, () => {
             waiter = null;
             reject(new Error(`no connection reached the peer within ${withinMs} ms`));
-          }, withinMs);
+          });
           waiter = (socket) => {
-            clearTimeout(timer);
+            cancel();
             resolve(streams.get(socket) as PeerStream);
           };
         });
