@@ -39,14 +39,24 @@ function framesOf(trace: string | undefined): string | undefined {
   return frames.length > 0 ? frames.join('\n') : undefined;
 }
 
+/** The attachment a check adds where it finds a deviation (support/world.ts), which the run goes on after. */
+const DEVIATION_ATTACHMENT = 'deviation.txt';
+
+/** Whether a step's check found a deviation: allure-cucumberjs puts a step's attachment in a step of its own under it. */
+function foundDeviation(step: Executable): boolean {
+  return (step.steps ?? []).some((child) => (child.attachments ?? []).some((a) => a.name === DEVIATION_ATTACHMENT));
+}
+
 /**
- * The step or fixture that ended the scenario carries the verdict's status and no message of its own: the
- * result's message is the one. Its trace, where the verdict keeps one, is on the result. Whether any changed.
+ * The step or fixture that ended the scenario, and each step whose check found a deviation (which cucumber
+ * passed: the check records it and the scenario goes on, so that every check runs, and Allure would show a
+ * green tick over it), carry the verdict's status and no message of their own: the result's message is the
+ * one. Its trace, where the verdict keeps one, is on the result. Whether any changed.
  */
 function settleSteps(steps: readonly Executable[] | undefined, status: AllureStatus): boolean {
   let changed = false;
   for (const step of steps ?? []) {
-    if (step.status === 'failed' || step.status === 'broken') {
+    if (step.status === 'failed' || step.status === 'broken' || foundDeviation(step)) {
       step.status = status;
       step.statusDetails = {};
       changed = true;
@@ -54,22 +64,6 @@ function settleSteps(steps: readonly Executable[] | undefined, status: AllureSta
     changed = settleSteps(step.steps, status) || changed;
   }
   return changed;
-}
-
-/** The attachment a check adds where it finds a deviation (support/world.ts), which the run goes on after. */
-const DEVIATION_ATTACHMENT = 'deviation.txt';
-
-/**
- * The steps whose check found a deviation take the verdict's status: the check records it and the scenario
- * goes on (every check runs), so cucumber passed the step, and Allure would show a green tick over the
- * deviation it found. allure-cucumberjs puts a step's attachment in a step of its own under it.
- */
-function markDeviationSteps(steps: readonly Executable[] | undefined, status: AllureStatus): void {
-  for (const step of steps ?? []) {
-    const found = (step.steps ?? []).some((child) => (child.attachments ?? []).some((a) => a.name === DEVIATION_ATTACHMENT));
-    if (found) step.status = status;
-    markDeviationSteps(step.steps, status);
-  }
 }
 
 /** One result, as the verdict tells it. */
@@ -86,7 +80,6 @@ function tellVerdict(result: AllureResult, record: ScenarioRecord): void {
   const trace = format.keepsTrace ? framesOf(result.statusDetails?.trace) : undefined;
   result.statusDetails = message === '' ? {} : { message, ...(trace === undefined ? {} : { trace }) };
   settleSteps(result.steps, format.allure);
-  markDeviationSteps(result.steps, format.allure);
 }
 
 /** Rewrite the results (and their fixtures) in `resultsDir` by the run's verdicts, and write categories.json. */
