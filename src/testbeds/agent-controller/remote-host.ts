@@ -1,7 +1,7 @@
 // The checks a run against an agent on another host (agent=tcp://HOST:PORT) makes once, before any
 // scenario: that the agent is what the backend says, and that it reaches the peer at peer-address. A run
-// set up the wrong way round (Wine run as winsock, Wine's 32-bit ws2_32 as its 64-bit one or the other way
-// round, a peer-address of the agent's own loopback, an address the agent's host cannot route to, one that
+// set up the wrong way round (the POSIX comparison's agent as a Winsock backend or a Winsock agent as posix,
+// Wine run as winsock, Wine's 32-bit ws2_32 as its 64-bit one or the other way round, a peer-address of the agent's own loopback, an address the agent's host cannot route to, one that
 // is not this host's) would otherwise judge every scenario on a topology that cannot give its verdict: it
 // stops with one line (CannotRun: exit 2) instead.
 import type { AgentFacts } from '../../../agents/protocol';
