@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../../src/core/paths';
-import { processImage } from '../../src/testbeds/agent-controller/wine-setup';
+import { prefixUsers, processImage } from '../../src/testbeds/agent-controller/wine-setup';
 
 export interface Proc {
   pid: number;
@@ -117,14 +117,12 @@ export function prefixProcs(prefix = PREFIX): Proc[] {
 }
 
 /**
- * The live controllers other than `ours` that use the prefix (src/testbeds/agent-controller/wine-setup.ts usePrefix
- * records each in <prefix>.users): another test of this checkout running beside, whose Wine processes the
+ * The live controllers other than `ours` that use the prefix, or are ending its processes (wine-setup.ts
+ * usePrefix records each): another test of this checkout running beside, whose Wine processes the
  * prefix's are too, and which ends them when it leaves.
  */
 export function otherPrefixUsers(ours: readonly number[], prefix = PREFIX): number[] {
-  const usersDir = `${prefix}.users`;
-  const users = fs.existsSync(usersDir) ? fs.readdirSync(usersDir).map(Number) : [];
-  return users.filter((pid) => Number.isInteger(pid) && !ours.includes(pid) && readProc(pid) !== null && readProc(pid)?.state !== 'Z');
+  return prefixUsers(prefix, ours).filter((pid) => readProc(pid)?.state !== 'Z');
 }
 
 /**

@@ -361,11 +361,25 @@ function prefixRuns32Bit(prefix: string): boolean {
   return fs.existsSync(path.join(prefix, 'drive_c', 'windows', 'syswow64', 'kernel32.dll'));
 }
 
-/** The live controllers that use the prefix, other than this process (usePrefix records them). */
-function prefixUsers(prefix: string): number[] {
+/**
+ * The record of each controller that uses the prefix (usePrefix writes them): `<pid>` while it uses it,
+ * `<pid>.leaving` while it ends the prefix's processes, as the last to leave.
+ */
+function userRecords(prefix: string): { pid: number; leaving: boolean; file: string }[] {
   const dir = `${prefix}.users`;
   const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-  return names.map(Number).filter((pid) => Number.isInteger(pid) && pid !== process.pid && pidAlive(pid));
+  return names.flatMap((name) => {
+    const m = /^(\d+)(\.leaving)?$/.exec(name);
+    return m ? [{ pid: Number(m[1]), leaving: m[2] !== undefined, file: path.join(dir, name) }] : [];
+  });
+}
+
+/**
+ * The live controllers, but those in `except`, that use the prefix or are ending its processes: while one
+ * does, the prefix's processes are its to end.
+ */
+export function prefixUsers(prefix: string, except: readonly number[] = [process.pid]): number[] {
+  return [...new Set(userRecords(prefix).map((record) => record.pid))].filter((pid) => !except.includes(pid) && pidAlive(pid));
 }
 
 /** A private WINEPREFIX with Windows version win10; with `wow64`, one that runs 32-bit programs too. */
@@ -528,19 +542,27 @@ export function pidAlive(pid: number): boolean {
 
 /**
  * Record that this controller process uses the prefix (parallel cucumber workers share it). The returned
- * function forgets it and, when no other live controller uses the prefix, ends the prefix's processes.
+ * function forgets it and, when no other live controller still uses the prefix, ends the prefix's processes.
+ * Leaving is two steps: the record is first marked leaving, and removed only once the processes are ended,
+ * so that no one looking on meets the prefix's processes with no user (the runs' tests check that none is
+ * left). Of controllers leaving at once, each marks itself before it looks at the others, so the last to
+ * mark itself sees every other leaving, and ends the processes (two may both end them; that is harmless).
  */
 export function usePrefix(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): () => void {
   const dir = `${setup.prefix}.users`;
   fs.mkdirSync(dir, { recursive: true });
   const mine = path.join(dir, String(process.pid));
+  const leaving = `${mine}.leaving`;
   fs.writeFileSync(mine, `${new Date().toISOString()}\n`);
   return () => {
+    fs.writeFileSync(leaving, `${new Date().toISOString()}\n`);
     fs.rmSync(mine, { force: true });
-    const others = prefixUsers(setup.prefix);
+    const records = userRecords(setup.prefix);
+    const live = new Set(prefixUsers(setup.prefix));
     // The records of controllers gone without a word (killed) are dropped.
-    for (const name of fs.readdirSync(dir)) if (!others.includes(Number(name))) fs.rmSync(path.join(dir, name), { force: true });
-    if (others.length === 0) endPrefixProcesses(setup);
+    for (const record of records) if (record.pid !== process.pid && !live.has(record.pid)) fs.rmSync(record.file, { force: true });
+    if (!records.some((record) => live.has(record.pid) && !record.leaving)) endPrefixProcesses(setup);
+    fs.rmSync(leaving, { force: true });
   };
 }
 
