@@ -128,18 +128,32 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     }
   });
 
+  // Where the reset lands is up to the machine's load: the proxy aims it at the middle of the window's 100 ms
+  // tail, but a loaded machine's round trips (50 to 90 ms seen in npm test) can put it before the window's end
+  // or after its tail. Those are misses of the aim, not of the suite, and each has its own right verdict: the
+  // window saw the reset (FAIL, within the window), or the suite no longer watched (PASS: the catalogue's notes
+  // say the rule is blind past the tail). A miss gets another attempt, up to three; the suite's late window is
+  // what must never miss.
   it('a reset just after the window: the rule that forbids it still fails', async (t) => {
     if (!hasPrerequisite(t, wineMissing)) return;
-    const { run, reports, verdicts } = await throughTheLiar('late-reset', ['--reset-after', '550'], '@req:remarks.no-effect-on-lower-layers');
-    assert.equal(run.code, 1, run.stdout + run.stderr);
-    const nothing = verdicts.get(NOTHING);
-    const timeline = (): string =>
-      fs
+    const attempts: string[] = [];
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      const { run, reports, verdicts } = await throughTheLiar(`late-reset-${attempt}`, ['--reset-after', '550'], '@req:remarks.no-effect-on-lower-layers');
+      const nothing = verdicts.get(NOTHING);
+      const timeline = fs
         .readdirSync(path.join(reports, 'logs'))
         .filter((f) => f.includes('nothing-reaches-the-peer'))
         .map((f) => fs.readFileSync(path.join(reports, 'logs', f), 'utf8'))
         .join('\n');
-    assert.equal(nothing?.verdict, 'FAIL', `${JSON.stringify(nothing)}\n${timeline()}`);
-    assert.match(nothing?.detail ?? '', /^after the window \(.*\), within 100 ms more, the peer saw reset/);
+      if (nothing?.verdict === 'FAIL' && /^after the window \(.*\), within 100 ms more, the peer saw reset/.test(nothing.detail)) {
+        assert.equal(run.code, 1, run.stdout + run.stderr);
+        return;
+      }
+      const missedTheTail =
+        (nothing?.verdict === 'FAIL' && /^within \d+ ms the peer saw reset/.test(nothing.detail)) || (nothing?.verdict === 'PASS' && nothing.detail === '');
+      assert.ok(missedTheTail, `attempt ${attempt}: neither the late window's verdict nor a miss's: ${JSON.stringify(nothing)}\n${timeline}`);
+      attempts.push(`attempt ${attempt}: ${JSON.stringify(nothing)}\n${timeline}`);
+    }
+    assert.fail(`the reset missed the window's tail three times:\n${attempts.join('\n')}`);
   });
 });
