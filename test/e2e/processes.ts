@@ -68,30 +68,54 @@ function running(p: Proc): boolean {
   }
 }
 
+/** The pids of process `pid`'s children, as each of its threads lists those it started (CONFIG_PROC_CHILDREN). */
+function childrenOf(pid: number): number[] {
+  let threads: string[];
+  try {
+    threads = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const tid of threads) {
+    try {
+      for (const child of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (child) children.push(Number(child));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return children;
+}
+
 /**
- * Collects, until stopped, every process descended from `root` (polling /proc every 50 ms), `root`
- * excluded; `peek` tells those seen so far. A process is taken for a child only of the very process recorded under its parent's pid (the
+ * Collects, until stopped, every process descended from `root` (polling every 50 ms), `root` excluded;
+ * `peek` tells those seen so far. Each poll reads the children of the tree's live processes only, not the
+ * whole of /proc: with a run or more being tracked at every moment of npm test, reading all of /proc 20
+ * times a second cost its tests 10 s of CPU. A process is taken for a child only of the very process recorded under its parent's pid (the
  * same start): a pid that ended and came back as another checkout's process adopts nothing into the run.
  */
 export function trackDescendants(root: number): { peek(): Proc[]; stop(): Proc[] } {
+  if (!fs.existsSync(`/proc/${process.pid}/task/${process.pid}/children`))
+    throw new Error("this kernel does not list a process's children in /proc (CONFIG_PROC_CHILDREN), which the tests' tracking of a run's processes reads");
   const rootProc = readProc(root);
-  /** pid -> start of every process of the tree seen so far, root included; later processes under a reused pid replace earlier ones. */
-  const tree = new Map<number, string>(rootProc ? [[root, rootProc.start]] : []);
+  /** pid -> start of the tree's processes that may still have children to find, root included. */
+  const live = new Map<number, string>(rootProc ? [[root, rootProc.start]] : []);
   const seen = new Map<string, Proc>();
   const poll = (): void => {
-    const procs = allProcs();
-    const now = new Map(procs.map((p) => [p.pid, p]));
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const p of procs) {
-        if (p.state === 'Z' || tree.get(p.pid) === p.start) continue;
-        // Its parent now is the process of the tree recorded under that pid, not a newcomer with the same pid.
-        const parent = now.get(p.ppid);
-        if (parent === undefined || tree.get(p.ppid) !== parent.start) continue;
-        tree.set(p.pid, p.start);
+    const queue = [...live];
+    for (let next = queue.pop(); next; next = queue.pop()) {
+      const [pid, start] = next;
+      // Gone, or its pid now another's: nothing more of the tree can start under it.
+      if (readProc(pid)?.start !== start) {
+        live.delete(pid);
+        continue;
+      }
+      for (const child of childrenOf(pid)) {
+        const p = readProc(child);
+        if (!p || p.state === 'Z' || p.ppid !== pid || live.get(child) === p.start) continue;
+        live.set(child, p.start);
         seen.set(`${p.pid}@${p.start}`, p);
-        grew = true;
+        queue.push([child, p.start]);
       }
     }
   };
