@@ -1,6 +1,6 @@
 // The reports as a reader sees them: a simulator run (npm test's shared one) and one with a rule broken on purpose, the
 // shared Wine run with Wine's recorded deviations, the report command, then the reports in headless
-// Chromium, served from 127.0.0.1. Screenshots go to reports/screenshots/, where a person looks at them
+// Chromium, served from 127.0.0.1, where every output of each of the three runs must tell its verdicts.json. Screenshots go to reports/screenshots/, where a person looks at them
 // (the Wine run's Allure overview, and a Wine deviation's page with its evidence, among them). Chromium must not reach beyond 127.0.0.1; every other request fails the test.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -66,8 +66,8 @@ if (!existsSync(CHROMIUM)) {
     let page: Page;
     let origin = '';
     let external: string[] = [];
-    /** Each run's folder and exit code, in the matrix's order of columns. */
-    const runs: { folder: string; code: number }[] = [];
+    /** Each run's folder and exit code, and the matrix that has it, at which column. */
+    const runs: { folder: string; code: number; matrix: string; column: number }[] = [];
 
     before(async () => {
       work = scratchDir('reports-browser');
@@ -82,7 +82,12 @@ if (!existsSync(CHROMIUM)) {
       assert.equal(plain.code, 0, `the simulator run failed: ${plain.stderr || plain.stdout}`);
       assert.equal(mutant.code, 1, `the fin-sent run should fail: ${mutant.stderr || mutant.stdout}`);
       assert.equal(wine.code, 0, `the Wine run failed: ${wine.stderr || wine.stdout}`);
-      runs.push({ folder: path.join(work, 'simulator'), code: plain.code }, { folder: path.join(work, 'fin-sent'), code: mutant.code });
+      const matrix = path.join(work, 'matrix.html');
+      runs.push(
+        { folder: path.join(work, 'simulator'), code: plain.code, matrix, column: 0 },
+        { folder: path.join(work, 'fin-sent'), code: mutant.code, matrix, column: 1 },
+        { folder: path.join(work, 'wine'), code: wine.code, matrix: path.join(work, 'wine-matrix', 'matrix.html'), column: 0 },
+      );
       const report = await run('bin/conformance.js', ['report', '--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
       assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent$/m);
@@ -255,12 +260,12 @@ if (!existsSync(CHROMIUM)) {
       await page.setViewportSize({ width: 1440, height: 900 });
     });
 
-    // The Wine run, with XFAIL, OPTIONAL and N/A, is checked the same way in parallel-runs.test.ts.
+    // The simulator's run (PASS, N/A), the mutant's (FAIL) and Wine's (XFAIL, OPTIONAL, N/A).
     it('every output of each run tells the verdicts of its verdicts.json, scenario by scenario, and agrees with its exit code', async () => {
       const urlOf = (file: string): string => `${origin}/${path.relative(work, file).split(path.sep).map(encodeURIComponent).join('/')}`;
-      for (const [column, { folder, code }] of runs.entries()) {
+      for (const { folder, code, matrix, column } of runs) {
         assertFilesAgree(folder, code);
-        await assertReportsAgree(page, folder, code, { urlOf, matrix: path.join(work, 'matrix.html'), column });
+        await assertReportsAgree(page, folder, code, { urlOf, matrix, column });
       }
     });
 
