@@ -1,7 +1,8 @@
-// How controllers share the Wine prefix (src/testbeds/agent-controller/wine-setup.ts usePrefix): the last to
-// leave ends its processes, and its record stays, marked leaving, until it has. A run's test that finds the
+// How controllers share the Wine prefix (src/testbeds/agent-controller/wine-setup.ts usePrefix): the last use
+// to leave ends its processes, and its record stays, marked leaving, until it has. A run's test that finds the
 // prefix's processes with no user's record counts them as left behind; before the mark, the record went
 // first, and a run that ended while another was ending the processes was told it had left the wineserver.
+// A process may use the prefix twice at once (the e2e tests share one process): each use has its record.
 // The "wineserver" here is a script that lists the records when it is asked to wait for the server's end.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,49 +15,65 @@ import { scratchDir } from '../scratch';
 describe('the Wine prefix shared by controllers', () => {
   const dir = scratchDir('prefix-users');
   const prefix = path.join(dir, 'prefix');
+  const users = `${prefix}.users`;
   const seen = path.join(dir, 'records-while-ending');
   const wineserver = path.join(dir, 'wineserver');
   writeFileSync(wineserver, `#!/bin/sh\nls "$WINEPREFIX.users" > '${seen}'\n`);
   chmodSync(wineserver, 0o755);
   const setup = { wine64: wineserver, wineserver, prefix };
-  // Another controller: a live process of this test's own.
+  /** Whether the processes were ended (the script ran) since the last call; it forgets. */
+  const ended = (): string[] | null => {
+    if (!existsSync(seen)) return null;
+    const listed = readFileSync(seen, 'utf8').trim().split('\n').filter(Boolean).sort();
+    rmSync(seen);
+    return listed;
+  };
+  // Another controller: a live process of this test's own, whose record the test writes as usePrefix would.
   const other: ChildProcess = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   after(() => other.kill());
-  const otherRecord = (name: string): void => writeFileSync(path.join(`${prefix}.users`, name), 'test\n');
-  const records = (): string[] => readdirSync(`${prefix}.users`).sort();
+  const otherUse = `${other.pid}-1`;
+  const records = (): string[] => readdirSync(users).sort();
 
   it('leaves the processes to another controller that still uses the prefix', () => {
     const leave = usePrefix(setup);
-    otherRecord(String(other.pid));
+    writeFileSync(path.join(users, otherUse), 'test\n');
     assert.deepEqual(prefixUsers(prefix), [other.pid]);
     leave();
-    assert.equal(existsSync(seen), false, 'the processes were ended while another controller used the prefix');
-    assert.deepEqual(records(), [String(other.pid)]);
+    assert.equal(ended(), null, 'the processes were ended while another controller used the prefix');
+    assert.deepEqual(records(), [otherUse]);
   });
 
   it('ends them when the others are leaving too, its record marked leaving until it has, and counted a user meanwhile', () => {
     const leave = usePrefix(setup);
     // The other marks itself leaving, as its own leave() does, and has not yet ended the processes.
-    otherRecord(`${other.pid}.leaving`);
-    rmSync(path.join(`${prefix}.users`, String(other.pid)));
+    writeFileSync(path.join(users, `${otherUse}.leaving`), 'test\n');
+    rmSync(path.join(users, otherUse));
+    const [mine] = records().filter((name) => name.startsWith(`${process.pid}-`));
     leave();
-    assert.deepEqual(readFileSync(seen, 'utf8').trim().split('\n').sort(), [`${other.pid}.leaving`, `${process.pid}.leaving`].sort());
+    assert.deepEqual(ended(), [`${mine}.leaving`, `${otherUse}.leaving`].sort());
     assert.deepEqual(prefixUsers(prefix, []), [other.pid]);
-    assert.deepEqual(records(), [`${other.pid}.leaving`]);
+    assert.deepEqual(records(), [`${otherUse}.leaving`]);
+    rmSync(path.join(users, `${otherUse}.leaving`));
+  });
+
+  it('leaves the processes to another use by the same process, and ends them with the last', () => {
+    const first = usePrefix(setup);
+    const second = usePrefix(setup);
+    first();
+    assert.equal(ended(), null, "the processes were ended under the other use's feet");
+    second();
+    assert.notEqual(ended(), null, 'the last use did not end the processes');
+    assert.deepEqual(records(), []);
   });
 
   it('drops the records of controllers gone without a word, and ends the processes', async () => {
     const exited = (child: ChildProcess): Promise<void> => new Promise((resolve) => child.on('exit', () => resolve()));
     const gone = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
     await exited(gone);
-    const otherExited = exited(other);
-    other.kill();
-    await otherExited;
-    otherRecord(String(gone.pid));
+    writeFileSync(path.join(users, `${gone.pid}-1`), 'test\n');
     const leave = usePrefix(setup);
-    writeFileSync(seen, '');
     leave();
-    assert.notEqual(readFileSync(seen, 'utf8'), '', 'the processes were not ended');
+    assert.notEqual(ended(), null, 'the processes were not ended');
     assert.deepEqual(records(), []);
   });
 });

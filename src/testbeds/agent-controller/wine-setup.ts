@@ -362,14 +362,15 @@ function prefixRuns32Bit(prefix: string): boolean {
 }
 
 /**
- * The record of each controller that uses the prefix (usePrefix writes them): `<pid>` while it uses it,
- * `<pid>.leaving` while it ends the prefix's processes, as the last to leave.
+ * The record of each use of the prefix (usePrefix writes them): `<pid>-<n>` while the controller `pid` uses
+ * it (a process may use it more than once at a time), `<pid>-<n>.leaving` while that use ends the prefix's
+ * processes, as the last to leave.
  */
 function userRecords(prefix: string): { pid: number; leaving: boolean; file: string }[] {
   const dir = `${prefix}.users`;
   const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
   return names.flatMap((name) => {
-    const m = /^(\d+)(\.leaving)?$/.exec(name);
+    const m = /^(\d+)-\d+(\.leaving)?$/.exec(name);
     return m ? [{ pid: Number(m[1]), leaving: m[2] !== undefined, file: path.join(dir, name) }] : [];
   });
 }
@@ -540,28 +541,33 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** How many times this process has begun to use the prefix: each use has a record of its own. */
+let prefixUses = 0;
+
 /**
- * Record that this controller process uses the prefix (parallel cucumber workers share it). The returned
- * function forgets it and, when no other live controller still uses the prefix, ends the prefix's processes.
- * Leaving is two steps: the record is first marked leaving, and removed only once the processes are ended,
- * so that no one looking on meets the prefix's processes with no user (the runs' tests check that none is
- * left). Of controllers leaving at once, each marks itself before it looks at the others, so the last to
- * mark itself sees every other leaving, and ends the processes (two may both end them; that is harmless).
+ * Record that this controller process uses the prefix (parallel cucumber workers share it, and a test
+ * process may use it twice at once). The returned function forgets this use and, when no other use by a
+ * live controller remains, ends the prefix's processes. Leaving is two steps: the record is first marked
+ * leaving, and removed only once the processes are ended, so that no one looking on meets the prefix's
+ * processes with no user (the runs' tests check that none is left). Of uses leaving at once, each marks
+ * itself before it looks at the others, so the last to mark itself sees every other leaving, and ends the
+ * processes (two may both end them; that is harmless).
  */
 export function usePrefix(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): () => void {
   const dir = `${setup.prefix}.users`;
   fs.mkdirSync(dir, { recursive: true });
-  const mine = path.join(dir, String(process.pid));
+  prefixUses += 1;
+  const mine = path.join(dir, `${process.pid}-${prefixUses}`);
   const leaving = `${mine}.leaving`;
   fs.writeFileSync(mine, `${new Date().toISOString()}\n`);
   return () => {
     fs.writeFileSync(leaving, `${new Date().toISOString()}\n`);
     fs.rmSync(mine, { force: true });
-    const records = userRecords(setup.prefix);
-    const live = new Set(prefixUsers(setup.prefix));
+    const records = userRecords(setup.prefix).filter((record) => record.file !== leaving);
+    const live = records.filter((record) => pidAlive(record.pid));
     // The records of controllers gone without a word (killed) are dropped.
-    for (const record of records) if (record.pid !== process.pid && !live.has(record.pid)) fs.rmSync(record.file, { force: true });
-    if (!records.some((record) => live.has(record.pid) && !record.leaving)) endPrefixProcesses(setup);
+    for (const record of records) if (!live.includes(record)) fs.rmSync(record.file, { force: true });
+    if (!live.some((record) => !record.leaving)) endPrefixProcesses(setup);
     fs.rmSync(leaving, { force: true });
   };
 }
