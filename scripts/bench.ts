@@ -6,7 +6,7 @@
 //              at most 0.1 s; the node agent's node.exe takes about 0.9 s) and the round trip of a trivial
 //              call to it, median target <= 1 ms; and each Wine run's wall time against its agent boot
 //              plus the windows it had to wait, median of the samples; target 1.2x.
-//   npm test:  (with --npm-test) its wall time on a warm machine; target at most 120 s (bench-npm-test.ts).
+//   npm test:  (with --npm-test) its wall time on a warm machine; target at most 120 s; and its CPU time (bench-npm-test.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

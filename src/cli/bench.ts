@@ -11,7 +11,7 @@ const HELP = `${USAGE}
 
   --samples N              how many samples each measurement takes the median of (default 9)
   --wine                   also each agent's boot and round trip under Wine, and the Wine run against the windows it waits
-  --npm-test               also npm test's wall time, warm (one npm test to warm up, then one timed), against 120 s
+  --npm-test               also npm test's wall time, warm (one npm test to warm up, then one timed), against 120 s, and its CPU time
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
