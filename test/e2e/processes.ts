@@ -141,22 +141,14 @@ export function prefixProcs(prefix = PREFIX): Proc[] {
 }
 
 /**
- * The live controllers other than `ours` that use the prefix, or are ending its processes (wine-setup.ts
- * usePrefix records each): another test of this checkout running beside, whose Wine processes the
- * prefix's are too, and which ends them when it leaves.
- */
-export function otherPrefixUsers(ours: readonly number[], prefix = PREFIX): number[] {
-  return prefixUsers(prefix, ours).filter((pid) => readProc(pid)?.state !== 'Z');
-}
-
-/**
  * Which of `started` (the processes a test's run started) still run and are that run's to end. Wine's own
  * processes of the prefix (the wineserver, services.exe, explorer.exe, ...: anything there but the suite's
  * agents and probes) serve every user of the prefix: while a controller other than `controllers`
  * uses it, they are that controller's to end, whichever run started them.
  */
 export function stillRunningOf(started: readonly Proc[], controllers: readonly number[], prefix = PREFIX): Proc[] {
-  const shared = otherPrefixUsers(controllers, prefix).length > 0;
+  // Another test of this checkout running beside uses the prefix (or leaves it), and ends them when it leaves.
+  const shared = prefixUsers(prefix, controllers).length > 0;
   // The agents (node.exe, or the native winsock-agent-x64.exe, its name cut to 15 characters) are the run's own.
   const wines = (p: Proc): boolean => p.comm !== 'node.exe' && !p.comm.startsWith('winsock-agent') && environOf(p.pid).includes(`WINEPREFIX=${prefix}`);
   return started.filter((p) => stillRuns(p) && !(shared && wines(p)));
@@ -164,7 +156,7 @@ export function stillRunningOf(started: readonly Proc[], controllers: readonly n
 
 /** The prefix's processes still running, unless a controller other than `controllers` still uses it (and ends them when it leaves). */
 export function prefixLeftovers(controllers: readonly number[], prefix = PREFIX): Proc[] {
-  return otherPrefixUsers(controllers, prefix).length > 0 ? [] : prefixProcs(prefix);
+  return prefixUsers(prefix, controllers).length > 0 ? [] : prefixProcs(prefix);
 }
 
 /** The TCP ports in LISTEN state (IPv4 and IPv6) whose socket one of `pids` holds open. */

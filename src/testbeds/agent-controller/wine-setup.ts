@@ -363,8 +363,8 @@ function prefixRuns32Bit(prefix: string): boolean {
 
 /**
  * The record of each use of the prefix (usePrefix writes them): `<pid>-<n>` while the controller `pid` uses
- * it (a process may use it more than once at a time), `<pid>-<n>.leaving` while that use ends the prefix's
- * processes, as the last to leave.
+ * it (a process may use it more than once at a time), `<pid>-<n>.leaving` while that use leaves, the
+ * prefix's processes ended by it or by another use.
  */
 function userRecords(prefix: string): { pid: number; leaving: boolean; file: string }[] {
   const dir = `${prefix}.users`;
@@ -376,11 +376,25 @@ function userRecords(prefix: string): { pid: number; leaving: boolean; file: str
 }
 
 /**
- * The live controllers, but those in `except`, that use the prefix or are ending its processes: while one
- * does, the prefix's processes are its to end.
+ * Whether controller `pid` still runs: a zombie, killed and not yet reaped, uses nothing, and a record of
+ * its would keep the prefix's processes running for ever.
+ */
+function controllerRuns(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The live controllers, but those in `except`, that use the prefix or are leaving it: while one does, the
+ * prefix's processes are its to end.
  */
 export function prefixUsers(prefix: string, except: readonly number[] = [process.pid]): number[] {
-  return [...new Set(userRecords(prefix).map((record) => record.pid))].filter((pid) => !except.includes(pid) && pidAlive(pid));
+  return [...new Set(userRecords(prefix).map((record) => record.pid))].filter((pid) => !except.includes(pid) && controllerRuns(pid));
 }
 
 /** A private WINEPREFIX with Windows version win10; with `wow64`, one that runs 32-bit programs too. */
@@ -547,11 +561,12 @@ let prefixUses = 0;
 /**
  * Record that this controller process uses the prefix (parallel cucumber workers share it, and a test
  * process may use it twice at once). The returned function forgets this use and, when no other use by a
- * live controller remains, ends the prefix's processes. Leaving is two steps: the record is first marked
- * leaving, and removed only once the processes are ended, so that no one looking on meets the prefix's
- * processes with no user (the runs' tests check that none is left). Of uses leaving at once, each marks
- * itself before it looks at the others, so the last to mark itself sees every other leaving, and ends the
- * processes (two may both end them; that is harmless).
+ * live controller remains, ends the prefix's processes. Leaving is two steps: the use's record is first
+ * marked leaving, and removed only once the processes are ended, so that no one looking on meets the
+ * prefix's processes with no user (the runs' tests check that none is left). Of uses leaving at once, each
+ * marks itself before it looks at the others, so the last to remove its unmarked record sees every other
+ * leaving, and ends the processes (two may both end them; that is harmless). A use that starts while the
+ * last one leaves can still lose the processes it started: a lock around both would close that.
  */
 export function usePrefix(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'prefix'>): () => void {
   const dir = `${setup.prefix}.users`;
@@ -563,12 +578,16 @@ export function usePrefix(setup: Pick<WineSetup, 'wine64' | 'wineserver' | 'pref
   return () => {
     fs.writeFileSync(leaving, `${new Date().toISOString()}\n`);
     fs.rmSync(mine, { force: true });
-    const records = userRecords(setup.prefix).filter((record) => record.file !== leaving);
-    const live = records.filter((record) => pidAlive(record.pid));
-    // The records of controllers gone without a word (killed) are dropped.
-    for (const record of records) if (!live.includes(record)) fs.rmSync(record.file, { force: true });
-    if (!live.some((record) => !record.leaving)) endPrefixProcesses(setup);
-    fs.rmSync(leaving, { force: true });
+    try {
+      const records = userRecords(setup.prefix).filter((record) => record.file !== leaving);
+      const live = records.filter((record) => controllerRuns(record.pid));
+      // The records of controllers gone without a word (killed) are dropped.
+      for (const record of records) if (!live.includes(record)) fs.rmSync(record.file, { force: true });
+      if (!live.some((record) => !record.leaving)) endPrefixProcesses(setup);
+    } finally {
+      // A leaving record left behind would excuse the prefix's processes from every check for as long as this process lives.
+      fs.rmSync(leaving, { force: true });
+    }
   };
 }
 
