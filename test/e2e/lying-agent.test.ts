@@ -19,6 +19,8 @@ import { parseProperties } from '../../src/report/sources';
 import { CONTRADICTION_FACT, WINE_WIRE_FACT, WIRE_STACK_FACT } from '../../src/testbeds/agent-controller/facts';
 import { startRemote } from './faulty-agent-runs';
 import { escapeHtml } from '../../src/run-outputs/keys';
+import { failsRun } from '../../src/run-outputs/verdict-formats';
+import type { Verdict } from '../../src/verdicts/meanings';
 
 const scratch = scratchDir('lying-agent');
 
@@ -131,8 +133,9 @@ describe('a lying agent between the controller and a real one under Wine', () =>
   // Where the reset lands is up to the machine's load: the proxy aims it at the middle of the window's 100 ms
   // tail, but a loaded machine's round trips (50 to 90 ms seen in npm test) can put it before the window's end
   // or after its tail. Those are misses of the aim, not of the suite, and each has its own right verdict: the
-  // window saw the reset (FAIL, within the window), or the suite no longer watched (PASS: the catalogue's notes
-  // say the rule is blind past the tail). A miss gets another attempt, up to three; the suite's late window is
+  // window saw the reset (FAIL, within the window), the suite no longer watched (PASS: the catalogue's notes
+  // say the rule is blind past the tail), or the control after the window met it (BROKEN: the control
+  // failed, so the check could not be made). A miss gets another attempt, up to three; the suite's late window is
   // what must never miss. A miss is told by its verdict alone (the wire is off, and where the proxy's reset
   // landed is the agent's business): a late window that missed a reset inside it would read as one here.
   // What holds that window every time is the mutants' run, where the simulator's clock puts a forbidden
@@ -153,11 +156,13 @@ describe('a lying agent between the controller and a real one under Wine', () =>
         return;
       }
       const missedTheTail =
-        (nothing?.verdict === 'FAIL' && /^within \d+ ms the peer saw reset/.test(nothing.detail)) || (nothing?.verdict === 'PASS' && nothing.detail === '');
+        (nothing?.verdict === 'FAIL' && /^within \d+ ms the peer saw reset/.test(nothing.detail)) ||
+        (nothing?.verdict === 'PASS' && nothing.detail === '') ||
+        (nothing?.verdict === 'BROKEN' && /^ObserverBlind: positive control failed: .*the peer saw reset/.test(nothing.detail));
       assert.ok(missedTheTail, `attempt ${attempt}: neither the late window's verdict nor a miss's: ${JSON.stringify(nothing)}\n${timeline}`);
       // The proxy resets the other scenarios' sockets too, whose own windows may see it: the exit code is the verdicts'.
-      const anyFailed = [...verdicts.values()].some((v) => v.verdict === 'FAIL');
-      assert.equal(run.code, anyFailed ? 1 : 0, `attempt ${attempt}: the exit code against the verdicts`);
+      const failing = [...verdicts.values()].some((v) => failsRun(v.verdict as Verdict));
+      assert.equal(run.code, failing ? 1 : 0, `attempt ${attempt}: the exit code against the verdicts`);
       attempts.push(`attempt ${attempt}: ${JSON.stringify(nothing)}\n${timeline}`);
     }
     assert.fail(`the reset missed the window's tail three times:\n${attempts.join('\n')}`);
