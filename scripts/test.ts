@@ -81,14 +81,8 @@ function steps(sharedRuns: string): Step[] {
     // runs come first: with fewer jobs, the e2e files must not hold the slots the runs need) and on
     // processes of their own (Wine, Chromium, the CLI), four files at once.
     ...(['wine', 'wine-native', 'wine32', 'wine-remote', 'posix', 'simulator'] as const).map(runStep),
-    {
-      name: 'test:e2e',
-      after: ['setup'],
-      e2e: true,
-      // Each test bounded (5 minutes, well beyond the longest's time on a loaded machine): a test that waits
-      // on a process that never answers fails, naming itself, instead of holding npm test for ever.
-      run: node([...TS, '--test', '--test-concurrency=4', '--test-timeout=300000', ...e2eTestFiles()], e2eEnv),
-    },
+    // The e2e files, four at once, the largest first (scripts/e2e-files.ts: node --test would sort them by name).
+    { name: 'test:e2e', after: ['setup'], e2e: true, run: node([...TS, path.join('scripts', 'e2e-files.ts'), ...e2eTestFiles()], e2eEnv) },
     { name: 'lint', after: [], run: command('npm', ['run', '--silent', 'lint']) },
     { name: 'typecheck', after: [], run: command('npm', ['run', '--silent', 'typecheck']) },
     { name: 'mutants', after: [], run: node(['bin/conformance.js', 'mutants']) },
