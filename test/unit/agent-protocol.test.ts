@@ -243,6 +243,41 @@ describe('controller connection', () => {
     }
   });
 
+  it("ends a connection by ending its side and waiting for the agent's, within a bound, blaming no one", async () => {
+    /** An agent that, with `halfOpen`, keeps its side open once the controller has ended its own. */
+    const agent = async (halfOpen: boolean): Promise<{ conn: AgentConnection; saw: string[]; broken: Error[] }> => {
+      const saw: string[] = [];
+      const server = net.createServer({ allowHalfOpen: halfOpen }, (socket) => {
+        const d = new LineDecoder();
+        socket.on('data', (chunk: Buffer) => {
+          for (const line of d.push(chunk)) {
+            const m = JSON.parse(line) as { id: number };
+            socket.write(frame({ type: 'hello', id: m.id, protocol: PROTOCOL_VERSION, agent: FACTS }));
+          }
+        });
+        socket.on('end', () => saw.push('the controller ended its side'));
+        socket.on('close', () => saw.push('closed'));
+      });
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const broken: Error[] = [];
+      const port = (server.address() as net.AddressInfo).port;
+      const conn = await AgentConnection.open('127.0.0.1', port, { evidence: () => '', onBroken: (e) => broken.push(e), connectTimeoutMs: 2000, client: 't' });
+      return { conn, saw, broken };
+    };
+    // The agent ends its side as it sees the controller's: end() returns once it has.
+    const prompt = await agent(false);
+    await prompt.conn.end(60_000);
+    assert.deepEqual(prompt.saw.slice(0, 1), ['the controller ended its side']);
+    assert.deepEqual(prompt.broken, [], 'the agent is not blamed for a close the controller began');
+    assert.equal(prompt.conn.broken, true);
+    // An agent that never ends its side: end() returns at its bound all the same.
+    const lingering = await agent(true);
+    await lingering.conn.end(100);
+    assert.deepEqual(lingering.saw.slice(0, 1), ['the controller ended its side']);
+    assert.deepEqual(lingering.broken, []);
+  });
+
   it('reports an agent that is not there as AgentFailure', async () => {
     const { port, server } = await fakeAgent(() => null);
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -208,8 +208,8 @@ export class AgentConnection {
     );
   }
 
-  /** Reject everything pending, drop the connection, tell the owner once. */
-  private fail(reason: Error, notify = true): void {
+  /** Reject everything pending, drop the connection (or only end this side of it), tell the owner once. */
+  private fail(reason: Error, notify = true, drop: 'destroy' | 'end' = 'destroy'): void {
     if (this.brokenReason) return;
     this.brokenReason = reason;
     for (const p of this.pending.values()) {
@@ -217,13 +217,34 @@ export class AgentConnection {
       p.reject(reason);
     }
     this.pending.clear();
-    this.socket.destroy();
+    if (drop === 'end') this.socket.end();
+    else this.socket.destroy();
     if (notify) this.options.onBroken(reason);
   }
 
   /** Close without blaming the agent. */
   close(): void {
     this.fail(new AgentFailure('the control connection was closed by the controller', ''), false);
+  }
+
+  /**
+   * Close without blaming the agent, as close() does, but by ending this side and waiting, `boundMs` at
+   * most, for the agent to end its own: an agent serves one controller at a time, and is free for the next
+   * only once it has seen this one go. A run started right after one against the same agent on another
+   * host was refused as busy (npm test saw it so).
+   */
+  async end(boundMs: number): Promise<void> {
+    if (this.brokenReason) return;
+    const gone = new Promise<void>((resolve) => {
+      const cancel = deadline(boundMs, resolve);
+      this.socket.once('close', () => {
+        cancel();
+        resolve();
+      });
+    });
+    this.fail(new AgentFailure('the control connection was closed by the controller', ''), false, 'end');
+    await gone;
+    this.socket.destroy();
   }
 }
 

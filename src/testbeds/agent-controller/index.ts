@@ -46,6 +46,9 @@ export type Kind = Exclude<BackendName, 'simulator'>;
 /** The pause between connections to a remote agent that refused one as busy (openConnection). */
 const BUSY_RETRY_MS = 50;
 
+/** How long a closing controller waits for an agent it did not start to end the connection (AgentConnection.end). */
+const REMOTE_CLOSE_MS = 2000;
+
 /** The agent currently serving this testbed: its connection and, when we started it, its process. */
 interface Live {
   conn: AgentConnection;
@@ -432,6 +435,8 @@ export class AgentTestbed implements Testbed {
         await live.conn.request({ type: 'shutdown' }, 5000).catch(() => undefined);
         await awaitAtMost(live.local.exited, 5000);
       }
+      // An agent this controller did not start serves the next one only once it has seen this one go.
+      if (live && !live.local) await live.conn.end(REMOTE_CLOSE_MS);
       await this.discard();
     };
     await Promise.all([agentGone(), this.capture ? awaitAtMost(this.capture.dispose(), 5000) : undefined]);
