@@ -5,9 +5,9 @@
 // so that CPU, not waiting, is what a faster npm test must save. Both vary by about a tenth from one run to
 // another on this kind of machine, and drift with it over hours: compare runs made side by side.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { REPO_ROOT } from '../src/core/paths';
+import { readProcStat } from '../src/core/proc-stat';
 
 /** The target, in seconds. */
 const TARGET_S = 120;
@@ -17,14 +17,9 @@ const USER_HZ = 100;
 
 /** The CPU seconds of this process's reaped children and their reaped descendants (/proc/self/stat cutime + cstime); null off Linux. */
 function childrenCpuSeconds(): number | null {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // The fields after comm (which may hold spaces): state is field 3, cutime and cstime fields 16 and 17.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[13]) + Number(fields[14])) / USER_HZ;
-  } catch {
-    return null;
-  }
+  const stat = readProcStat('self');
+  // cutime and cstime are fields 16 and 17 of proc(5).
+  return stat ? (Number(stat.fields[13]) + Number(stat.fields[14])) / USER_HZ : null;
 }
 
 /** `npm test` twice, the second timed; `line` prints one line of the bench's table. */

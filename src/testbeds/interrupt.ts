@@ -6,6 +6,7 @@
 // reaches them anyway; a `kill` does not). The CLI prints no verdict after the signal, writes no
 // verdicts.json, and exits with 128 + the signal's number.
 import * as fs from 'node:fs';
+import { readProcStat } from '../core/proc-stat';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 type Signal = (typeof SIGNALS)[number];
@@ -61,13 +62,9 @@ function childPids(pid: number): number[] {
   }
   const children: number[] = [];
   for (const name of entries) {
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) children.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
+    // Gone meanwhile, it has no stat to read.
+    const ppid = readProcStat(Number(name))?.fields[1];
+    if (ppid !== undefined && Number(ppid) === pid) children.push(Number(name));
   }
   return children;
 }

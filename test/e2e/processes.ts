@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../../src/core/paths';
+import { readProcStat } from '../../src/core/proc-stat';
 import { prefixUsers, processImage } from '../../src/testbeds/agent-controller/wine-setup';
 
 export interface Proc {
@@ -20,15 +21,10 @@ export interface Proc {
 export const PREFIX = path.join(REPO_ROOT, '.cache', 'wine', 'prefix');
 
 export function readProc(pid: number): Proc | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm may hold spaces or parentheses: the fields after the last ')' are state, ppid, ...
-    const close = stat.lastIndexOf(')');
-    const rest = stat.slice(close + 2).split(' ');
-    return { pid, comm: stat.slice(stat.indexOf('(') + 1, close), state: rest[0] ?? '', ppid: Number(rest[1]), start: rest[19] ?? '' };
-  } catch {
-    return null;
-  }
+  const stat = readProcStat(pid);
+  if (!stat) return null;
+  const [state = '', ppid] = stat.fields;
+  return { pid, comm: stat.comm, state, ppid: Number(ppid), start: stat.fields[19] ?? '' };
 }
 
 export function allProcs(): Proc[] {
@@ -91,8 +87,9 @@ function childrenOf(pid: number): number[] {
  * Collects, until stopped, every process descended from `root` (polling every 50 ms), `root` excluded;
  * `peek` tells those seen so far. Each poll reads the children of the tree's live processes only, not the
  * whole of /proc: with a run or more being tracked at every moment of npm test, reading all of /proc 20
- * times a second cost its tests 10 s of CPU. A process is taken for a child only of the very process recorded under its parent's pid (the
- * same start): a pid that ended and came back as another checkout's process adopts nothing into the run.
+ * times a second cost its tests 10 s of CPU. A process is taken for a child only of the very process
+ * recorded under its parent's pid (the same start): a pid that ended and came back as another checkout's
+ * process adopts nothing into the run.
  */
 export function trackDescendants(root: number): { peek(): Proc[]; stop(): Proc[] } {
   if (!fs.existsSync(`/proc/${process.pid}/task/${process.pid}/children`))

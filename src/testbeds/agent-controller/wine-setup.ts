@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CannotRun } from '../../core/outcomes';
 import { REPO_ROOT } from '../../core/paths';
+import { readProcStat } from '../../core/proc-stat';
 import { buildNativeAgents, findMingw, type NativeArch } from './native-build';
 
 export const NODE_MAJOR = '22';
@@ -381,12 +382,8 @@ function userRecords(prefix: string): { pid: number; leaving: boolean; file: str
  */
 function controllerRuns(pid: number): boolean {
   if (!pidAlive(pid)) return false;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const state = readProcStat(pid)?.fields[0];
+  return state !== undefined && state !== 'Z';
 }
 
 /**
