@@ -1,7 +1,9 @@
-// The reports as a reader sees them: a simulator run (npm test's shared one) and one with a rule broken on purpose, the
-// shared Wine run with Wine's recorded deviations, the report command, then the reports in headless
-// Chromium, served from 127.0.0.1, where every output of each of the three runs must tell its verdicts.json. Screenshots go to reports/screenshots/, where a person looks at them
-// (the Wine run's Allure overview, and a Wine deviation's page with its evidence, among them). Chromium must not reach beyond 127.0.0.1; every other request fails the test.
+// The reports as a reader sees them: a simulator run (npm test's shared one) and one with a rule broken on
+// purpose, the shared Wine run with Wine's recorded deviations, the report command, then the reports in
+// headless Chromium, served from 127.0.0.1, where every output of each of the three runs must tell its
+// verdicts.json. Screenshots go to reports/screenshots/, where a person looks at them (the Wine run's Allure
+// overview, and a Wine deviation's page with its evidence, among them). Chromium must not reach beyond
+// 127.0.0.1; every other request fails the test.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

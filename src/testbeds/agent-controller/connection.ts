@@ -224,7 +224,7 @@ export class AgentConnection {
 
   /** Close without blaming the agent. */
   close(): void {
-    this.fail(new AgentFailure('the control connection was closed by the controller', ''), false);
+    this.fail(closedByController(), false);
   }
 
   /**
@@ -242,10 +242,15 @@ export class AgentConnection {
         resolve();
       });
     });
-    this.fail(new AgentFailure('the control connection was closed by the controller', ''), false, 'end');
+    this.fail(closedByController(), false, 'end');
     await gone;
     this.socket.destroy();
   }
+}
+
+/** Why a connection the controller closed rejects what was pending: no fault of the agent's. */
+function closedByController(): AgentFailure {
+  return new AgentFailure('the control connection was closed by the controller', '');
 }
 
 /** Up to 256 bytes as hex pairs, e.g. "00 ff 7b ... (300 bytes)". */
