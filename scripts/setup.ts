@@ -1,6 +1,6 @@
 // npm run setup — everything `npm test` needs on this machine, which `npm test` runs first: the Debian
-// packages wine64 (the Wine run), mingw-w64 (the native agent's compilers), chromium
-// (test/e2e/reports.browser.test.ts) and, as root, tcpdump (wire evidence) and iproute2 (the network namespace
+// packages wine64 (the Wine run), mingw-w64 (the native agent's compilers), chromium-headless-shell
+// (the browser tests) and, as root, tcpdump (wire evidence) and iproute2 (the network namespace
 // of the run against another host), installed together when root;
 // then the wine backend's own set-up (Windows node.exe and koffi in .cache/wine, a private Windows 10
 // prefix, the native agent built into .cache/native-agent). Idempotent: a second run only checks. Exit 2 with one line
@@ -20,8 +20,13 @@ import {
 import { findMingw } from '../src/testbeds/agent-controller/native-build';
 import { ipPath } from '../test/prerequisites';
 
-/** Debian's chromium, which test/e2e/reports.browser.test.ts drives. */
-export const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Debian's headless shell of Chromium, which the browser tests (test/e2e/*.browser.test.ts) drive: the same
+ * Blink as the browser, without its windowing layers; Playwright's own headless mode runs this shell too.
+ * Measured: about a third less CPU than the whole browser, run headless, to launch it, load the reports and
+ * take their screenshots (npm run bench -- --npm-test).
+ */
+export const CHROMIUM = '/usr/bin/chromium-headless-shell';
 
 function isExecutable(file: string): boolean {
   try {
@@ -48,7 +53,7 @@ export function missingDebianPackages(root: boolean): string[] {
     { name: 'mingw-w64', present: () => findMingw('x64') !== null && findMingw('x86') !== null, needed: true },
     // Capture runs only as root (src/testbeds/loopback/capture.ts): anyone else's runs have no use for it.
     { name: 'tcpdump', present: () => tcpdumpPath() !== null, needed: root },
-    { name: 'chromium', present: () => isExecutable(CHROMIUM), needed: true },
+    { name: 'chromium-headless-shell', present: () => isExecutable(CHROMIUM), needed: true },
     // npm test's run against another host makes it a network namespace, as root (test/e2e/namespace-host.ts).
     { name: 'iproute2', present: () => ipPath() !== null, needed: root },
   ];

@@ -34,7 +34,7 @@ function judgedWithoutExpectations(folder: string, into: string): void {
 }
 
 if (!existsSync(CHROMIUM)) {
-  it('needs Chromium', () => assert.fail(`chromium is not installed (${CHROMIUM}): run \`npm run setup\` as root, which installs it`));
+  it('needs Chromium', () => assert.fail(`Chromium's headless shell is not installed (${CHROMIUM}): run \`npm run setup\` as root, which installs it`));
 } else
   describe('--diff of one Wine run judged with and without its expectations', { timeout: 240_000 }, () => {
     const work = scratchDir('diff-rejudged');

@@ -73,7 +73,7 @@ function deadLinks(page: string, { hrefs, ids }: PageLinks): string[] {
 }
 
 if (!existsSync(CHROMIUM)) {
-  it('needs Chromium', () => assert.fail(`chromium is not installed (${CHROMIUM}): run \`npm run setup\` as root, which installs it`));
+  it('needs Chromium', () => assert.fail(`Chromium's headless shell is not installed (${CHROMIUM}): run \`npm run setup\` as root, which installs it`));
 } else if (!wineSetupDone()) {
   it('needs Wine', () => assert.fail('Wine is not set up for the agent: run `npm run setup` first'));
 } else

@@ -59,7 +59,7 @@ interface VerdictsFile {
 // Without Chromium this is one failing test with one line, never a silent skip. `npm test` runs
 // `npm run setup` first, which installs it (as root) or fails saying how.
 if (!existsSync(CHROMIUM)) {
-  it('needs Chromium', () => assert.fail(`chromium is not installed (${CHROMIUM}): run \`npm run setup\` as root, which installs it`));
+  it('needs Chromium', () => assert.fail(`Chromium's headless shell is not installed (${CHROMIUM}): run \`npm run setup\` as root, which installs it`));
 } else
   describe('the reports in a browser', { timeout: 240_000 }, () => {
     let work = '';
