@@ -19,53 +19,73 @@ const scratch = scratchDir('faulty-agent');
 describe('a faulty agent started by the controller (agent-command)', { concurrency: true }, () => {
   const logDir = (): string => path.join(scratch, 'cache', 'agent-command', 'logs');
 
-  /** Run one fault; the first scenario ends with `verdict`, the other ten pass on a restarted agent. */
-  async function faultRun(fault: string, verdict: string, detail: RegExp): Promise<{ report: Report; run: Finished }> {
-    const reports = path.join(scratch, `reports-${fault}`);
-    const run = await runCli(faultArgs(scratch, fault, reports));
-    assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
-    const report = readReport(reports);
-    assert.equal(report.verdicts.size, 11);
-    const first = report.verdicts.get(report.first);
-    assert.equal(first?.verdict, verdict, JSON.stringify(first));
-    assert.match(first?.detail ?? '', detail);
-    for (const [location, v] of report.verdicts) if (location !== report.first) assert.equal(v.verdict, 'PASS', `${location}: ${v.detail}`);
-    // The agent was started afresh after the fault, and none is left.
-    assert.equal(agentsOf(logDir(), [run.pid]).logs, 2, 'two agents: the faulty one and its replacement');
-    assertNothingLeft(logDir(), run);
-    return { report, run };
+  /**
+   * The four faults of a trigger call, one after another in one run, each on an agent of its own: the first
+   * four scenarios to call WSARecvDisconnect meet them in this order, each on the agent started afresh after
+   * the last fault, and the seven others pass on the fifth. One run for the four, made once for their tests.
+   */
+  const SEQUENCE = ['hang', 'crash', 'garbage', 'unknown'] as const;
+  let sequence: Promise<{ report: Report; run: Finished; faulted: string[] }> | null = null;
+  function sequenceRun(): Promise<{ report: Report; run: Finished; faulted: string[] }> {
+    sequence ??= (async () => {
+      const reports = path.join(scratch, 'reports-sequence');
+      const run = await runCli(faultArgs(scratch, SEQUENCE.join(','), reports));
+      assert.equal(run.code, 1, `${run.stdout}\n${run.stderr}`);
+      const report = readReport(reports);
+      assert.equal(report.verdicts.size, 11);
+      // In the order they ran (a serial run records them so): the faulted ones, then none but PASS.
+      const faulted = [...report.verdicts].filter(([, v]) => v.verdict !== 'PASS').map(([location]) => location);
+      assert.equal(faulted.length, SEQUENCE.length, JSON.stringify([...report.verdicts]));
+      assert.equal(faulted[0], report.first, "the first fault is the first scenario's");
+      // Each fault's log comes with its verdict, in the order the faults came.
+      assert.equal(report.evidence.length, SEQUENCE.length);
+      // Each fault's agent was replaced by a new one, and none is left.
+      assert.equal(agentsOf(logDir(), [run.pid]).logs, SEQUENCE.length + 1, 'an agent for each fault, and the one that served the rest');
+      assertNothingLeft(logDir(), run);
+      return { report, run, faulted };
+    })();
+    return sequence;
+  }
+
+  /** The scenario that met `fault` of the sequence: its verdict and detail, and its agent's evidence. */
+  async function faultOf(fault: (typeof SEQUENCE)[number]): Promise<{ verdict: string; detail: string; evidence: string }> {
+    const { report, faulted } = await sequenceRun();
+    const at = SEQUENCE.indexOf(fault);
+    const v = report.verdicts.get(faulted[at] ?? '');
+    assert.ok(v, `the scenario of the ${fault} fault`);
+    return { ...v, evidence: report.evidence[at] ?? '' };
   }
 
   it('hang: that scenario is TIMEOUT within its bound, the agent is killed, the next scenarios pass on a new one', async () => {
-    const { report } = await faultRun('hang', 'TIMEOUT', /did not answer WSARecvDisconnect within 2300 ms; the agent was killed and starts afresh/);
+    const { verdict, detail, evidence } = await faultOf('hang');
+    assert.equal(verdict, 'TIMEOUT', detail);
+    assert.match(detail, /did not answer WSARecvDisconnect within 2300 ms; the agent was killed and starts afresh/);
     // Its log comes with the verdict: what it was doing when it stopped answering, and how it ended.
-    assert.equal(report.evidence.length, 1);
-    assert.match(report.evidence[0] ?? '', /hanging: never answering call \d+ \(WSARecvDisconnect\)/);
-    assert.match(report.evidence[0] ?? '', /agent killed by SIGKILL/);
+    assert.match(evidence, /hanging: never answering call \d+ \(WSARecvDisconnect\)/);
+    assert.match(evidence, /agent killed by SIGKILL/);
   });
 
   it("crash: BROKEN with the agent's last output attached, then a new agent", async () => {
-    const { report } = await faultRun('crash', 'BROKEN', /^AgentFailure: the agent at 127\.0\.0\.1:\d+ closed the control connection$/);
-    assert.equal(report.evidence.length, 1);
-    assert.match(report.evidence[0] ?? '', /agent exit code 3/);
-    assert.ok((report.evidence[0] ?? '').includes(`${LAST_WORDS} call`), report.evidence[0]);
+    const { verdict, detail, evidence } = await faultOf('crash');
+    assert.equal(verdict, 'BROKEN', detail);
+    assert.match(detail, /^AgentFailure: the agent at 127\.0\.0\.1:\d+ closed the control connection$/);
+    assert.match(evidence, /agent exit code 3/);
+    assert.ok(evidence.includes(`${LAST_WORDS} call`), evidence);
   });
 
   it('garbage: BROKEN with the bytes attached, then a new agent', async () => {
-    const { report } = await faultRun('garbage', 'BROKEN', /^AgentFailure: the agent sent something that is not control protocol 1: not JSON$/);
-    assert.equal(report.evidence.length, 1);
-    assert.match(report.evidence[0] ?? '', /received from the agent: ".*faulty-agent garbage bytes/);
-    assert.match(report.evidence[0] ?? '', /bytes of that read: 00 ff 66 61 75 6c 74/);
+    const { verdict, detail, evidence } = await faultOf('garbage');
+    assert.equal(verdict, 'BROKEN', detail);
+    assert.match(detail, /^AgentFailure: the agent sent something that is not control protocol 1: not JSON$/);
+    assert.match(evidence, /received from the agent: ".*faulty-agent garbage bytes/);
+    assert.match(evidence, /bytes of that read: 00 ff 66 61 75 6c 74/);
   });
 
   it('an unknown message: BROKEN with the message attached, then a new agent', async () => {
-    const { report } = await faultRun(
-      'unknown',
-      'BROKEN',
-      /^AgentFailure: the agent sent something that is not control protocol 1: unknown message type "surprise"$/,
-    );
-    assert.equal(report.evidence.length, 1);
-    assert.match(report.evidence[0] ?? '', /received from the agent: "\{\\"type\\":\\"surprise\\"/);
+    const { verdict, detail, evidence } = await faultOf('unknown');
+    assert.equal(verdict, 'BROKEN', detail);
+    assert.match(detail, /^AgentFailure: the agent sent something that is not control protocol 1: unknown message type "surprise"$/);
+    assert.match(evidence, /received from the agent: "\{\\"type\\":\\"surprise\\"/);
   });
 
   it("an agent whose facts contradict how the controller runs it: the run's facts name the lie", async () => {
