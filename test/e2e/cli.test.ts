@@ -102,26 +102,34 @@ describe('a simulator run', () => {
 describe("the disconnect-data rule asks the socket's own provider", () => {
   // remarks.disconnect-data-needs-xp1 is of providers without XP1_DISCONNECT_DATA: a TCP provider that
   // advertises the flag and hands back data is outside it (N/A), one that lacks the flag and hands back
-  // data breaks it (FAIL). Each run is a process of its own: cucumber loads the steps once per process.
-  const verdictLines = (mutant: string): string[] => {
-    const run = spawnSync(process.execPath, [BIN, '--no-reports', '--tags', '@req:remarks.disconnect-data-needs-xp1', '--backend-option', `mutant=${mutant}`], {
-      encoding: 'utf8',
-    });
-    return run.stdout.split('\n').filter((line) => line.includes('remarks.disconnect-data-needs-xp1'));
+  // data breaks it (FAIL). Runs in this process, as the mutants command makes them.
+  const verdicts = async (mutant: string): Promise<{ name: string; verdict: string; detail: string }[]> => {
+    const options: RunOptions = {
+      backend: 'simulator',
+      tags: '@req:remarks.disconnect-data-needs-xp1',
+      backendOptions: { mutant },
+      parallel: 0,
+      reports: null,
+      quiet: true,
+    };
+    return (await runHere(options)).results.filter((r) => r.requirement === 'remarks.disconnect-data-needs-xp1');
   };
 
-  it('is N/A where the TCP provider advertises XP1_DISCONNECT_DATA and FAIL where it lacks it', () => {
-    const flagged = verdictLines('tcp-advertises-disconnect-data');
+  it('is N/A where the TCP provider advertises XP1_DISCONNECT_DATA and FAIL where it lacks it', async () => {
+    const flagged = await verdicts('tcp-advertises-disconnect-data');
     assert.equal(flagged.length, 2, 'on an open connection and once the peer has closed');
-    for (const line of flagged) assert.match(line, /^N\/A .* advertises XP1_DISCONNECT_DATA: the rule is of providers without it$/);
+    for (const r of flagged) {
+      assert.equal(r.verdict, 'N/A', r.name);
+      assert.match(r.detail, /advertises XP1_DISCONNECT_DATA: the rule is of providers without it$/, r.name);
+    }
     // The same data handed back by a TCP/IP without the flag: a FAIL of the scenario it shows in.
     for (const [mutant, scenario] of [
-      ['phantom-disconnect-data', /on an open connection \(/],
-      ['phantom-disconnect-data-after-close', /once the peer has closed \(/],
+      ['phantom-disconnect-data', /on an open connection$/],
+      ['phantom-disconnect-data-after-close', /once the peer has closed$/],
     ] as const) {
-      const failed = verdictLines(mutant).filter((line) => line.startsWith('FAIL'));
-      assert.equal(failed.length, 1, `${mutant}: ${failed.join('; ')}`);
-      assert.match(failed[0] ?? '', scenario);
+      const failed = (await verdicts(mutant)).filter((r) => r.verdict === 'FAIL');
+      assert.equal(failed.length, 1, `${mutant}: ${failed.map((r) => r.name).join('; ')}`);
+      assert.match(failed[0]?.name ?? '', scenario);
     }
   });
 });
