@@ -74,10 +74,23 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     }
   }
 
+  // A loaded machine can make a blocking scenario's positive control miss (a recv with nothing to read not
+  // seen blocking: the trivial calls' round trips it is measured against took hundreds of ms for once). The
+  // scenario is then BROKEN, ObserverBlind: the suite says it could not observe, which is no verdict the
+  // proxy changed. Such a run gets another attempt, up to three; any other verdict but PASS fails at once.
   it('told no lie, it changes no verdict: both rules pass through it', async (t) => {
     if (!hasPrerequisite(t, wineMissing)) return;
-    const { run, reports, verdicts } = await throughTheLiar('honest', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
-    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const blind = /^ObserverBlind: positive control failed: a recv with nothing to read was not seen blocking: /;
+    const attempts: string[] = [];
+    let honest = await throughTheLiar('honest-1', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
+    for (let attempt = 2; attempt <= 3; attempt += 1) {
+      const notPass = [...honest.verdicts].filter(([, v]) => v.verdict !== 'PASS');
+      if (notPass.length === 0 || !notPass.every(([, v]) => v.verdict === 'BROKEN' && blind.test(v.detail))) break;
+      attempts.push(`attempt ${attempt - 1}: ${notPass.map(([name, v]) => `${name}: ${v.detail}`).join('; ')}`);
+      honest = await throughTheLiar(`honest-${attempt}`, [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
+    }
+    const { run, reports, verdicts } = honest;
+    assert.equal(run.code, 0, [...attempts, run.stdout + run.stderr].join('\n'));
     assert.ok(verdicts.size >= 4, run.stdout);
     for (const [name, v] of verdicts) assert.equal(v.verdict, 'PASS', `${name}: ${v.detail}`);
     // A remote agent, capture off: the wire's check could not look, and its PASS says so in every output.
