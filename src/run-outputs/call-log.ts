@@ -44,10 +44,13 @@ export function describeOutcome(outcome: CallOutcome): string {
   return `= ${ret}${error}`;
 }
 
-/** A byte string (hex) as C writes it, printable ASCII as it is, the rest escaped; `...` after a shortened one. */
+/**
+ * A byte string (hex) as C writes it, printable ASCII as it is, the rest escaped; `...` after a shortened one.
+ * Only the bytes shown are decoded: a send that fills the send side hands over 256 KiB at a time.
+ */
 export function cString(hex: string, keep = LOGGED_DATA_BYTES): string {
-  const bytes = Buffer.from(hex, 'hex');
-  const shown = [...bytes.subarray(0, keep)].map((b) => {
+  const length = Math.floor(hex.length / 2);
+  const shown = [...Buffer.from(hex.slice(0, keep * 2), 'hex')].map((b) => {
     if (b === 0x22) return '\\"';
     if (b === 0x5c) return '\\\\';
     if (b === 0x0a) return '\\n';
@@ -56,7 +59,7 @@ export function cString(hex: string, keep = LOGGED_DATA_BYTES): string {
     if (b === 0x00) return '\\0';
     return b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
   });
-  return `"${shown.join('')}"${bytes.length > keep ? '...' : ''}`;
+  return `"${shown.join('')}"${length > keep ? '...' : ''}`;
 }
 
 /** A SOCKADDR_IN or SOCKADDR_IN6 as the call log shows it: `{127.0.0.1:5000}`, `{[::1]:5000}`. */

@@ -127,6 +127,8 @@ describe('the call log, strace style', () => {
     const data = '66'.repeat(262144);
     assert.equal(strace({ op: 'send', s: '0x1a4', data }, ok(262144)), `send(0x1a4, "${'f'.repeat(32)}"..., 262144, 0) = 262144`);
     assert.equal(cString('41'.repeat(32)), `"${'A'.repeat(32)}"`);
+    assert.equal(cString('41'.repeat(33)), `"${'A'.repeat(32)}"...`);
+    assert.equal(cString('0a22'), '"\\n\\""');
   });
 
   it('says a call that did not return within its bound was still blocked, its result unknown', () => {
