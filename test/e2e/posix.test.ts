@@ -1,7 +1,7 @@
 // The posix backend end to end, through the CLI: its verdicts as expectations/posix.yaml records them, with
-// the evidence of the peer and the wire; the N/A scenarios with the porting table's reasons; and a call that
-// blocks ending its scenario as TIMEOUT while the same agent serves the rest of the run. (The whole posix
-// run is one of npm test's shared runs: shared-runs.test.ts.)
+// the evidence of the peer and the wire; the N/A scenarios with the porting table's reasons (both read in
+// the whole posix run, one of npm test's shared runs: shared-runs.ts); and a call that blocks ending its
+// scenario as TIMEOUT while the same agent serves the rest of the run.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +12,7 @@ import { NO_POSIX_COUNTERPART, NO_UNINITIALISED_PROCESS } from '../../agents/pos
 import { stillRunningOf } from './processes';
 import { scratchDir } from '../scratch';
 import { runCli as runCliProcess, type Finished } from './cli-process';
+import { sharedRun } from './shared-runs';
 import { attachmentsByScenario } from './messages';
 import { captureMissing, hasPrerequisite } from '../prerequisites';
 
@@ -29,18 +30,16 @@ async function runCli(args: string[]): Promise<Finished> {
   return run;
 }
 
-/** The run of a few scenarios that the first two tests read, made once. */
-let subset: Promise<{ run: Finished; reports: string }> | null = null;
-function subsetRun(): Promise<{ run: Finished; reports: string }> {
-  const reports = path.join(scratch, 'reports-subset');
-  const tags = '@req:remarks.tcp-reset-queued-data or @req:errors.wsaenotconn or @req:errors.wsanotinitialised or @req:facts.exported-by-ws2_32';
-  subset ??= runCli(['--backend', 'posix', '--tags', tags, '--reports', reports]).then((run) => ({ run, reports }));
-  return subset;
+/** The whole posix run, which the first two tests read: npm test's shared one, which nothing it started outlived. */
+async function wholeRun(): Promise<{ run: { code: number | null; stdout: string; stderr: string }; reports: string }> {
+  const run = await sharedRun('posix');
+  assert.deepEqual(run.leftovers, [], 'processes of the run still running');
+  return { run, reports: run.folder };
 }
 
 describe('the posix backend', { concurrency: true }, () => {
   it('records its deviations as expected, and makes N/A what POSIX has no counterpart for', async () => {
-    const { run, reports } = await subsetRun();
+    const { run, reports } = await wholeRun();
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const record = readRunRecord(reports);
     const verdicts = Object.fromEntries(record.results.map((r) => [r.name, { verdict: r.verdict, detail: r.detail }]));
@@ -66,10 +65,18 @@ describe('the posix backend', { concurrency: true }, () => {
 
   it('gives every scenario its wire log, the recorded deviation too', async (t) => {
     if (!hasPrerequisite(t, captureMissing())) return;
-    const { run, reports } = await subsetRun();
+    const { run, reports } = await wholeRun();
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const wire = attachmentsByScenario(reports, WIRE_LOG_MEDIA);
-    assert.equal(wire.size, readRunRecord(reports).results.length);
+    // The scenarios of these rules: a reset, WSAENOTCONN, and two N/A ones (no uninitialised process, no export).
+    const rules = new Set(['remarks.tcp-reset-queued-data', 'errors.wsaenotconn', 'errors.wsanotinitialised', 'facts.exported-by-ws2_32']);
+    const scenarios = readRunRecord(reports).results.filter((r) => rules.has(r.requirement ?? ''));
+    assert.ok(scenarios.length >= 10, `${scenarios.length} scenarios`);
+    assert.deepEqual(
+      scenarios.filter((r) => !wire.has(r.name)).map((r) => r.name),
+      [],
+      'scenarios without a wire log',
+    );
     const packets = JSON.parse(wire.get('Data still queued resets the TCP connection after the call with no disconnect data buffer')?.[0] ?? '[]') as {
       flags: string[];
     }[];
