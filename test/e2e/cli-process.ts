@@ -1,8 +1,11 @@
 // The suite's own programs in child processes, for the e2e tests: the CLI in its own process group, bounded,
 // with every process it started tracked (so that a test can press Ctrl-C on it, and see what is left), and
-// the other scripts as npm's scripts run them.
+// the other scripts as npm's scripts run them. And the command in the test's own process, for bad input.
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { runCommand } from '../../src/cli/command';
+import { dispatch } from '../../src/cli/main';
 import { REPO_ROOT } from '../../src/core/paths';
 import { VERDICTS } from '../../src/verdicts/meanings';
 import { ticksSinceBoot, trackDescendants, type Proc } from './processes';
@@ -113,4 +116,18 @@ export function run(script: string, args: readonly string[], cwd = REPO_ROOT): P
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * The command on `argv` (a subcommand named first, as on its command line) in this process, through the
+ * exit path its process takes (src/cli/main.ts, command.ts): its exit code and what it wrote on stderr.
+ * For bad input, which ends before any work: a process of its own would cost half a second of CPU to say
+ * one line. cli.test.ts runs the process itself for one.
+ */
+export async function commandHere(argv: readonly string[]): Promise<{ code: number; stderr: string }> {
+  let said = '';
+  const stderr = new Writable({ write: (chunk: Buffer, _encoding, done) => done(void (said += chunk.toString())) });
+  const command = dispatch(argv);
+  const code = await runCommand(command.name, await command.load(), command.argv, stderr);
+  return { code, stderr: said };
 }

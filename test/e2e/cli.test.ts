@@ -4,12 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { parseArguments } from '../../src/cli/run-arguments';
-import { run } from '../../src/cli/run';
-import { runCommand } from '../../src/cli/command';
 import { runSuite, type RunSummary } from '../../src/run/run-suite';
 import { NothingToRerun } from '../../src/run/rerun';
 import type { RunOptions } from '../../src/run/options';
@@ -21,6 +18,7 @@ import { suiteRevision } from '../../src/verdicts/run-identity';
 import { countVerdicts, readRunRecord, runFiles, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import type { Verdict } from '../../src/verdicts/meanings';
 import { scratchDir, treeOf } from '../scratch';
+import { commandHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 import { assertFilesAgree } from './outputs-agree';
 
@@ -64,14 +62,24 @@ describe('arguments', () => {
   });
 
   for (const args of [['--backend', 'dos'], ['--tags', '(@a'], ['--label', ''], ['features/errors.feature:x']]) {
-    it(`exits 2 with one error line for ${args.join(' ')}`, () => {
-      const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-      assert.equal(run.status, 2);
-      const lines = run.stderr.trim().split('\n');
+    it(`exits 2 with one error line for ${args.join(' ')}`, async () => {
+      const { code, stderr } = await commandHere(args);
+      assert.equal(code, 2);
+      const lines = stderr.trim().split('\n');
       assert.match(lines[0] ?? '', /^winsock-conformance: /);
       assert.match(lines[1] ?? '', /^usage: /);
     });
   }
+
+  it('exits 2 with one error line and the usage from the command itself (bin/conformance.js)', () => {
+    const run = spawnSync(process.execPath, [BIN, '--backend', 'dos'], { encoding: 'utf8' });
+    assert.equal(run.status, 2);
+    assert.equal(run.stdout, '');
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines[0], "winsock-conformance: unknown backend 'dos'; valid: simulator, wine, wine32, winsock, posix");
+    assert.match(lines[1] ?? '', /^usage: winsock-conformance /);
+    assert.equal(lines.length, 2);
+  });
 });
 
 /** The steps and hooks cucumber loaded for the first run of this process: it loads them once per process. */
@@ -166,10 +174,10 @@ describe('the suite revision a run records', () => {
 
 describe('a file named on the command line that is not there', () => {
   for (const args of [['--expectations', 'no/such.yaml'], ['features/nothing.feature:3'], ['--rerun-from', 'no/such/folder']]) {
-    it(`is one line and exit 2: ${args.join(' ')}`, () => {
-      const run = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-      assert.equal(run.status, 2);
-      assert.match(run.stderr, /^winsock-conformance: [^\n]*(no such|missing)[^\n]*\n$/);
+    it(`is one line and exit 2: ${args.join(' ')}`, async () => {
+      const { code, stderr } = await commandHere(args);
+      assert.equal(code, 2);
+      assert.match(stderr, /^winsock-conformance: [^\n]*(no such|missing)[^\n]*\n$/);
     });
   }
 });
@@ -341,14 +349,7 @@ describe('an agent that cannot be reached', () => {
     mkdirSync(reports);
     writeFileSync(runFiles(reports).verdicts, '{"the last good run": true}');
     const before = treeOf(parent);
-    let said = '';
-    const stderr = new Writable({ write: (chunk: Buffer, _encoding, done) => done(void (said += chunk.toString())) });
-    const code = await runCommand(
-      'winsock-conformance',
-      run,
-      ['--backend', 'winsock', '--backend-option', `agent=tcp://127.0.0.1:${port}`, '--reports', reports],
-      stderr,
-    );
+    const { code, stderr: said } = await commandHere(['--backend', 'winsock', '--backend-option', `agent=tcp://127.0.0.1:${port}`, '--reports', reports]);
     assert.equal(code, 2);
     assert.match(
       said,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it, before } from 'node:test';
 import { extract } from 'tar';
 import { scratchDir, treeOf } from '../scratch';
-import { run } from './cli-process';
+import { commandHere, run } from './cli-process';
 
 const SELECTION = ['--tags', '@req:remarks.no-icmp or @req:errors.wsanotinitialised'];
 
@@ -77,7 +77,7 @@ describe('npm run report', { timeout: 180_000 }, () => {
       ],
       [['--diff', good, path.join(work, 'nothing')], `winsock-conformance report: ${path.join(work, 'nothing')}: no such folder\n`],
     ] as const) {
-      const rejected = await run('bin/conformance.js', ['report', '--no-allure', '--out', work, ...args]);
+      const rejected = await commandHere(['report', '--no-allure', '--out', work, ...args]);
       assert.equal(rejected.code, 2, args.join(' '));
       assert.equal(rejected.stderr, message);
     }
