@@ -15,7 +15,7 @@ import { annotatedPageName, statementAnchor } from '../../src/report/annotated-p
 import { wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
 import { scratchDir } from '../scratch';
 import { openBrowser, SCREENSHOTS, showScenarioEvidence } from './browser';
-import { run } from './cli-process';
+import { run, runHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 
 /** A deviation Wine 8 has (expectations/wine.yaml), the statement that says otherwise, and its scenario's evidence. */
@@ -50,7 +50,7 @@ if (!existsSync(CHROMIUM)) {
     before(async () => {
       work = scratchDir('annotated-page');
       const [simulator, wine] = await Promise.all([
-        run('bin/conformance.js', ['--tags', SIMULATOR_TAGS, '--reports', path.join(work, 'simulator'), '--quiet']),
+        runHere(['--tags', SIMULATOR_TAGS, '--reports', path.join(work, 'simulator'), '--quiet']).then(({ code }) => ({ code, stdout: '', stderr: '' })),
         copyOfSharedRun('wine', path.join(work, 'wine')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
       ]);
       assert.equal(simulator.code, 0, `the simulator run failed: ${simulator.stderr || simulator.stdout}`);

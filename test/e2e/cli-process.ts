@@ -1,11 +1,15 @@
 // The suite's own programs in child processes, for the e2e tests: the CLI in its own process group, bounded,
 // with every process it started tracked (so that a test can press Ctrl-C on it, and see what is left), and
-// the other scripts as npm's scripts run them. And the command in the test's own process, for bad input.
+// the other scripts as npm's scripts run them. And, in the test's own process, the command on bad input and
+// runs of the suite made as the command makes them, for tests that read a run's records, not its process.
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { runCommand } from '../../src/cli/command';
 import { dispatch } from '../../src/cli/main';
+import type { RunOptions } from '../../src/run/options';
+import type { RunSummary } from '../../src/run/run-suite';
 import { REPO_ROOT } from '../../src/core/paths';
 import { VERDICTS } from '../../src/verdicts/meanings';
 import { ticksSinceBoot, trackDescendants, type Proc } from './processes';
@@ -130,4 +134,34 @@ export async function commandHere(argv: readonly string[]): Promise<{ code: numb
   const command = dispatch(argv);
   const code = await runCommand(command.name, await command.load(), command.argv, stderr);
   return { code, stderr: said };
+}
+
+/** The steps and hooks cucumber loaded for this process's first run made here: it loads them once per process. */
+let support: ISupportCodeLibrary | undefined;
+/** The runs made here, one after another: a process holds one testbed at a time (src/testbeds/lifecycle.ts). */
+let runsHere: Promise<unknown> = Promise.resolve();
+
+/**
+ * A run of the suite in this process (src/run/run-suite.ts, as the command and the mutants make theirs),
+ * without its lines; after any run made here before it. Cucumber and the steps are loaded on the first,
+ * which a process of the command would pay for each run.
+ */
+export function runSuiteHere(options: RunOptions): Promise<RunSummary> {
+  const made = runsHere.then(async () => {
+    const { runSuite } = await import('../../src/run/run-suite');
+    const summary = await runSuite(options, () => undefined, support);
+    support = summary.support;
+    return summary;
+  });
+  runsHere = made.catch(() => undefined);
+  return made;
+}
+
+/** The run the command makes of `argv` (read as it reads them), in this process: its summary, and the exit code the command would give. */
+export async function runHere(argv: readonly string[]): Promise<{ code: number; summary: RunSummary }> {
+  const { parseArguments } = await import('../../src/cli/run-arguments');
+  const options = parseArguments(argv);
+  if (options === 'help' || options.list) throw new Error(`runHere makes runs, not --help or --list: ${argv.join(' ')}`);
+  const summary = await runSuiteHere(options);
+  return { code: summary.failed ? 1 : 0, summary };
 }

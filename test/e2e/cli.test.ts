@@ -5,9 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { parseArguments } from '../../src/cli/run-arguments';
-import { runSuite, type RunSummary } from '../../src/run/run-suite';
 import { NothingToRerun } from '../../src/run/rerun';
 import type { RunOptions } from '../../src/run/options';
 import { REPO_ROOT } from '../../src/core/paths';
@@ -18,7 +16,7 @@ import { suiteRevision } from '../../src/verdicts/run-identity';
 import { countVerdicts, readRunRecord, runFiles, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import type { Verdict } from '../../src/verdicts/meanings';
 import { scratchDir, treeOf } from '../scratch';
-import { commandHere } from './cli-process';
+import { commandHere, runSuiteHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 import { assertFilesAgree } from './outputs-agree';
 
@@ -82,21 +80,11 @@ describe('arguments', () => {
   });
 });
 
-/** The steps and hooks cucumber loaded for the first run of this process: it loads them once per process. */
-let support: ISupportCodeLibrary | undefined;
-
-/** A run in this process, as the command makes it (without its lines). */
-async function runHere(options: RunOptions): Promise<RunSummary> {
-  const summary = await runSuite(options, () => undefined, support);
-  support = summary.support;
-  return summary;
-}
-
 describe('a simulator run', () => {
   it('gives identical verdicts and evidence twice', async () => {
     const options: RunOptions = { backend: 'simulator', tags: null, backendOptions: {}, parallel: 0, reports: null, quiet: true };
-    const first = await runHere(options);
-    const second = await runHere(options);
+    const first = await runSuiteHere(options);
+    const second = await runSuiteHere(options);
     const shape = (run: typeof first) => JSON.stringify(run.results.map((r) => [r.location, r.verdict, r.detail, r.attachments]));
     assert.ok(first.results.length > 30);
     assert.equal(shape(first), shape(second));
@@ -120,7 +108,7 @@ describe("the disconnect-data rule asks the socket's own provider", () => {
       reports: null,
       quiet: true,
     };
-    return (await runHere(options)).results.filter((r) => r.requirement === 'remarks.disconnect-data-needs-xp1');
+    return (await runSuiteHere(options)).results.filter((r) => r.requirement === 'remarks.disconnect-data-needs-xp1');
   };
 
   it('is N/A where the TCP provider advertises XP1_DISCONNECT_DATA and FAIL where it lacks it', async () => {
@@ -242,7 +230,7 @@ describe('--rerun', () => {
     const options = parseArguments(['--quiet', '--rerun-from', from, '--reports', into]);
     assert.ok(options !== 'help');
     assert.deepEqual(options.paths, again, 'FAIL, XPASS, BROKEN and TIMEOUT, not XFAIL, OPTIONAL or N/A');
-    const summary = await runHere(options);
+    const summary = await runSuiteHere(options);
     assert.deepEqual(
       summary.results.map((r) => [r.location, r.verdict]),
       again.map((location) => [location, 'PASS']),
@@ -287,7 +275,7 @@ describe('--rerun', () => {
 
   it('writes where it read by default, each rerun beside the last; nothing to rerun is one line', async () => {
     const { folder, changed } = await lastRun(['FAIL']);
-    await runHere(parseArguments(['--quiet', '--rerun-from', folder]) as RunOptions);
+    await runSuiteHere(parseArguments(['--quiet', '--rerun-from', folder]) as RunOptions);
     const record = readRunRecord(folder);
     assert.equal(record.reruns?.length, 1);
     assert.equal(record.results.find((r) => r.location === changed[0])?.verdict, 'PASS');
@@ -295,7 +283,7 @@ describe('--rerun', () => {
     // A second failure recorded in the merged run: its rerun is the second.
     record.results[0] = { ...(record.results[0] as ScenarioRecord), verdict: 'TIMEOUT' };
     writeFileSync(runFiles(folder).verdicts, JSON.stringify(record));
-    await runHere(parseArguments(['--quiet', '--rerun-from', folder]) as RunOptions);
+    await runSuiteHere(parseArguments(['--quiet', '--rerun-from', folder]) as RunOptions);
     const twice = readRunRecord(folder);
     assert.deepEqual(
       twice.reruns?.map((r) => [r.folder, r.scenarios]),

@@ -22,7 +22,7 @@ import { scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
 import { runFiles } from '../../src/verdicts/run-record';
 import { openBrowser, scenarioAttachment, screenshotAllureOverview, SCREENSHOTS, showScenarioEvidence } from './browser';
-import { run } from './cli-process';
+import { run, runHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 import { assertFilesAgree, assertReportsAgree } from './outputs-agree';
 
@@ -77,7 +77,12 @@ if (!existsSync(CHROMIUM)) {
       const [plain, mutant, wine] = await Promise.all([
         // The simulator's whole run is npm test's shared one (test/e2e/shared-runs.ts).
         copyOfSharedRun('simulator', path.join(work, 'simulator')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
-        run('bin/conformance.js', ['--backend-option', 'mutant=fin-sent', '--reports', path.join(work, 'fin-sent'), '--quiet']),
+        // The mutant's run is made in this process: the test reads its records, not its process.
+        runHere(['--backend-option', 'mutant=fin-sent', '--reports', path.join(work, 'fin-sent'), '--quiet']).then(({ code }) => ({
+          code,
+          stdout: '',
+          stderr: '',
+        })),
         // Wine's whole run is npm test's shared one too; its recorded deviations are what the tests open.
         copyOfSharedRun('wine', path.join(work, 'wine')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
       ]);
