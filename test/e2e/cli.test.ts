@@ -16,7 +16,7 @@ import { suiteRevision } from '../../src/verdicts/run-identity';
 import { countVerdicts, readRunRecord, runFiles, type RunRecord, type ScenarioRecord } from '../../src/verdicts/run-record';
 import type { Verdict } from '../../src/verdicts/meanings';
 import { scratchDir, treeOf } from '../scratch';
-import { commandHere, runSuiteHere } from './cli-process';
+import { commandHere, runHere, runSuiteHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 import { assertFilesAgree } from './outputs-agree';
 
@@ -131,14 +131,14 @@ describe("the disconnect-data rule asks the socket's own provider", () => {
 });
 
 describe('a run rejected after a good one', () => {
-  it("is one line and exit 2, and leaves the good run's reports as they were", () => {
+  it("is one line and exit 2, and leaves the good run's reports as they were", async () => {
     const reports = path.join(scratchDir('cli-rejected'), 'simulator');
-    const good = spawnSync(process.execPath, [BIN, '--quiet', '--tags', '@req:returns.zero-on-success', '--reports', reports], { encoding: 'utf8' });
-    assert.equal(good.status, 0, good.stderr);
+    const good = await runHere(['--quiet', '--tags', '@req:returns.zero-on-success', '--reports', reports]);
+    assert.equal(good.code, 0);
     const before = readFileSync(path.join(reports, 'verdicts.json'), 'utf8');
     const files = readdirSync(reports).sort();
-    const rejected = spawnSync(process.execPath, [BIN, '--quiet', '--tags', '@no-such-tag', '--reports', reports], { encoding: 'utf8' });
-    assert.equal(rejected.status, 2);
+    const rejected = await commandHere(['--quiet', '--tags', '@no-such-tag', '--reports', reports]);
+    assert.equal(rejected.code, 2);
     assert.equal(rejected.stderr, "winsock-conformance: no scenario matches --tags '@no-such-tag'\n");
     assert.equal(readFileSync(path.join(reports, 'verdicts.json'), 'utf8'), before);
     assert.deepEqual(readdirSync(reports).sort(), files);
@@ -197,11 +197,20 @@ describe('a labelled run with its own expectations', () => {
     assert.match(environment, /^suite\\ revision=.* at [0-9a-f]{12}/m);
   });
 
-  it('is rejected in one line, exit 2, for a malformed expectations file, leaving the last run as it was', () => {
+  it('is rejected in one line, exit 2, for a malformed expectations file, leaving the last run as it was', async () => {
     const before = readFileSync(path.join(reports, 'verdicts.json'), 'utf8');
     writeFileSync(expectations, 'backend: simulator\nexpectations:\n  - requirement: no.such.rule\n');
-    const rejected = run('--expectations', expectations, 'features/errors.feature:17');
-    assert.equal(rejected.status, 2);
+    const rejected = await commandHere([
+      '--quiet',
+      '--label',
+      'ReactOS 0.4.15',
+      '--reports',
+      reports,
+      '--expectations',
+      expectations,
+      'features/errors.feature:17',
+    ]);
+    assert.equal(rejected.code, 2);
     assert.equal(rejected.stderr, `winsock-conformance: ${path.relative(REPO_ROOT, expectations)}:3: unknown requirement ID 'no.such.rule'\n`);
     assert.equal(readFileSync(path.join(reports, 'verdicts.json'), 'utf8'), before);
   });

@@ -11,7 +11,7 @@ import { suiteAgentLaunch } from '../../src/testbeds/agent-controller';
 import { launchLocalAgent } from '../../src/testbeds/agent-controller/launcher';
 import { parseAgentOptions } from '../../src/testbeds/agent-controller/options';
 import { scratchDir } from '../scratch';
-import { runCli, type Finished } from './cli-process';
+import { runCli, runHere, type Ran } from './cli-process';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { assertOutputsAgree } from './outputs-agree';
 import { captureMissing, hasPrerequisite } from '../prerequisites';
@@ -32,14 +32,15 @@ describe('a lying agent between the controller and a real one under Wine', () =>
 
   /**
    * Run `tags` on Wine's ws2_32 through the lying proxy, told `lies`; its scenarios' verdicts and details by
-   * name. The wire is not captured unless asked for (`capture`).
+   * name. The wire is not captured unless asked for (`capture`). The run is made in this process, unless the
+   * test reads what the command prints (`console`: the command in a process of its own).
    */
   async function throughTheLiar(
     name: string,
     lies: string[],
     tags: string,
-    capture = false,
-  ): Promise<{ run: Finished; reports: string; verdicts: Map<string, { verdict: string; detail: string; unobserved: string[]; why: string[] }> }> {
+    { capture = false, console = false }: { capture?: boolean; console?: boolean } = {},
+  ): Promise<{ run: Ran; reports: string; verdicts: Map<string, { verdict: string; detail: string; unobserved: string[]; why: string[] }> }> {
     const setup = await ensureWineSetup({ log: () => undefined });
     const leave = usePrefix(setup);
     // The native agent: what is tested is the controller's own observation, the same whichever agent answers,
@@ -49,7 +50,7 @@ describe('a lying agent between the controller and a real one under Wine', () =>
       const proxy = await startRemote(LIAR, ['--upstream', `127.0.0.1:${agent.port}`, ...lies]);
       try {
         const reports = path.join(scratch, `reports-liar-${name}`);
-        const run = await runCli([
+        const args = [
           '--backend',
           'wine',
           '--backend-option',
@@ -59,7 +60,10 @@ describe('a lying agent between the controller and a real one under Wine', () =>
           tags,
           '--reports',
           reports,
-        ]);
+        ];
+        const run: Ran = console
+          ? await runCli(args).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr }))
+          : await runHere(args).then(({ code }) => ({ code, stdout: '', stderr: '' }));
         const verdicts = new Map(
           readRunRecord(reports).results.map((r) => [
             r.name,
@@ -84,12 +88,12 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     if (!hasPrerequisite(t, wineMissing)) return;
     const blind = /^ObserverBlind: positive control failed: a recv with nothing to read was not seen blocking: /;
     const attempts: string[] = [];
-    let honest = await throughTheLiar('honest-1', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
+    let honest = await throughTheLiar('honest-1', [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`, { console: true });
     for (let attempt = 2; attempt <= 3; attempt += 1) {
       const notPass = [...honest.verdicts].filter(([, v]) => v.verdict !== 'PASS');
       if (notPass.length === 0 || !notPass.every(([, v]) => v.verdict === 'BROKEN' && blind.test(v.detail))) break;
       attempts.push(`attempt ${attempt - 1}: ${notPass.map(([name, v]) => `${name}: ${v.detail}`).join('; ')}`);
-      honest = await throughTheLiar(`honest-${attempt}`, [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`);
+      honest = await throughTheLiar(`honest-${attempt}`, [], `${BLOCKING} or @req:remarks.no-effect-on-lower-layers`, { console: true });
     }
     const { run, reports, verdicts } = honest;
     assert.equal(run.code, 0, [...attempts, run.stdout + run.stderr].join('\n'));
@@ -102,13 +106,13 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     for (const [name, v] of verdicts) for (const each of v.why) assert.equal(each, why, name);
     assert.equal(readRunRecord(reports).metadata['controller: wire fingerprint'], `not observed: ${why.replace(': ', ' (')})`);
     assert.match(run.stdout, /^PASS, without the wire +remarks\.no-effect-on-lower-layers +Nothing reaches the peer/m, run.stdout);
-    await assertOutputsAgree(reports, run.code ?? -1);
+    await assertOutputsAgree(reports, run.code);
   });
 
   it("an agent under Wine that says it runs on Windows itself: the wire, its host's TCP/IP, contradicts it in every report", async (t) => {
     if (!hasPrerequisite(t, wineMissing) || !hasPrerequisite(t, captureMissing())) return;
     // Two scenarios on a connected TCP socket (the implementation's SYN), with no window to wait out.
-    const { run, reports } = await throughTheLiar('hidden-wine', ['--hide-wine'], '@req:returns.zero-on-success', true);
+    const { run, reports } = await throughTheLiar('hidden-wine', ['--hide-wine'], '@req:returns.zero-on-success', { capture: true, console: true });
     assert.equal(run.code, 0, run.stdout + run.stderr);
     const { metadata } = readRunRecord(reports);
     assert.equal(metadata['agent: wine'], undefined, 'the liar hid Wine');
