@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { LAST_WORDS, NEVER_LISTENS } from './fixtures/faulty-agent';
 import { scratchDir } from '../scratch';
-import { runCli, type Finished } from './cli-process';
+import { runCli, runHere, type Finished } from './cli-process';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { agentsOf, assertNothingLeft } from './leftovers';
 import { FIXTURE, faultArgs, readReport, remoteArgs, startRemote, type Report } from './faulty-agent-runs';
@@ -157,13 +157,14 @@ describe('a faulty agent started by the controller (agent-command)', { concurren
 });
 
 // ---- a remote agent: nothing here can restart it -------------------------------------------------------
+// The controller is made in this process (runHere): what is read is the run's records and the agent's exit.
 
 describe('a faulty remote agent (agent=tcp://)', () => {
   it('crash: that scenario is BROKEN, and every later one at once, saying the agent cannot be restarted', async () => {
     const agent = await startRemote(FIXTURE, ['--fault', 'crash']);
     try {
       const reports = path.join(scratch, 'reports-remote-crash');
-      const run = await runCli(remoteArgs(agent.port, reports));
+      const run = await runHere(remoteArgs(agent.port, reports));
       assert.equal(run.code, 1);
       assert.equal(await agent.exited, 3);
       const report = readReport(reports);
@@ -185,7 +186,7 @@ describe('a faulty remote agent (agent=tcp://)', () => {
     const agent = await startRemote(FIXTURE, ['--fault', 'hang', '--once', path.join(scratch, 'remote-hang.once')]);
     try {
       const reports = path.join(scratch, 'reports-remote-hang');
-      const run = await runCli(remoteArgs(agent.port, reports));
+      const run = await runHere(remoteArgs(agent.port, reports));
       assert.equal(run.code, 1);
       const report = readReport(reports);
       assert.equal(report.verdicts.get(report.first)?.verdict, 'TIMEOUT');
