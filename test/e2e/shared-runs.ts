@@ -6,7 +6,7 @@
 import { cpSync, existsSync, readFileSync, renameSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { scratchDir } from '../scratch';
-import { startCli } from './cli-process';
+import { run as runScript, startCli } from './cli-process';
 import { prefixLeftovers, stillRunningOf } from './processes';
 import { startNamespaceHost, wineNativeAgent, type NamespaceHost } from './namespace-host';
 import { AGENT_HOST, fillAddresses, wineAgentArguments, wineControllerArguments } from './readme-vendor-steps';
@@ -26,6 +26,13 @@ export const SHARED_RUNS = {
 } as const satisfies Record<string, readonly string[]>;
 
 export type SharedRunName = keyof typeof SHARED_RUNS;
+
+/**
+ * The shared runs whose Allure report several tests open (the reports, the matrix and the annotated page in
+ * Chromium): built once, after the run, by the report command, into the run's folder (allure-report/), where
+ * the copies the tests make carry it, and their own `report --no-allure` links it.
+ */
+const WITH_ALLURE_REPORT: ReadonlySet<SharedRunName> = new Set(['wine']);
 
 /** Whether shared run `name` is against another host's agent (its arguments name AGENT-HOST): it gets a host of its own. */
 export function onAnotherHost(name: SharedRunName): boolean {
@@ -79,6 +86,11 @@ export async function makeSharedRun(name: SharedRunName, folder: string): Promis
     const controllers = [run.pid, ...run.descendants.map((p) => p.pid)];
     const leftovers = [...stillRunningOf(run.descendants, controllers), ...prefixLeftovers(controllers)].map((p) => `${p.pid} ${p.comm}`);
     shared = { name, folder, code: run.code, stdout: run.stdout, stderr: run.stderr, ms: run.ms, controllers, leftovers: [...new Set(leftovers)] };
+    if (WITH_ALLURE_REPORT.has(name) && run.code === 0) {
+      const report = await runScript('bin/conformance.js', ['report', '--out', `${folder}-report`, folder]);
+      // A report that could not be built fails every test that reads the run, saying so.
+      if (report.code !== 0) shared = { ...shared, code: null, stderr: `npm run report failed on the run: ${report.stderr}` };
+    }
   } catch (error) {
     // A record all the same, so that no test waits for it in vain: the tests that read it fail with this.
     shared = { name, folder, code: null, stdout: '', stderr: `the run could not be made: ${String(error)}`, ms: 0, controllers: [], leftovers: [] };
