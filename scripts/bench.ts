@@ -23,9 +23,12 @@ export interface BenchOptions {
   wine: boolean;
   /** npm test's wall time, warm, too (two whole npm test runs). */
   npmTest: boolean;
+  /** Where the table goes: the command's stdout. */
+  stdout: NodeJS.WritableStream;
 }
 
 let samples = 9;
+let stdout: NodeJS.WritableStream = process.stdout;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -41,7 +44,7 @@ function timed(command: string, commandArgs: string[]): { ms: number; status: nu
 }
 
 function line(label: string, value: string): void {
-  process.stdout.write(`${label.padEnd(52)} ${value}\n`);
+  stdout.write(`${label.padEnd(52)} ${value}\n`);
 }
 
 /**
@@ -130,6 +133,7 @@ async function wine(): Promise<void> {
 
 export async function bench(options: BenchOptions): Promise<void> {
   samples = options.samples;
+  stdout = options.stdout;
   simulator();
   if (options.wine) await wine();
   if (options.npmTest) benchNpmTest(line);

@@ -14,15 +14,15 @@ const HELP = `${USAGE}
   --npm-test               also npm test's wall time, warm (one npm test to warm up, then one timed), against 120 s, and its CPU time
 `;
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number> {
   const { values } = parseCommandLine(argv, OPTIONS);
   if (values.help) {
-    process.stdout.write(HELP);
+    stdout.write(HELP);
     return 0;
   }
   const samples = values.samples === undefined ? 9 : wholeNumber('--samples', values.samples, 1, 'samples');
   const { bench: measure } = await import('../../scripts/bench');
-  await measure({ samples, wine: values.wine ?? false, npmTest: values['npm-test'] ?? false });
+  await measure({ samples, wine: values.wine ?? false, npmTest: values['npm-test'] ?? false, stdout });
   return 0;
 }
 

@@ -14,19 +14,28 @@ export class UsageError extends Error {
 export interface Command {
   /** One line, `usage: winsock-conformance ...`. */
   usage: string;
-  /** The command's answer as an exit code; its errors are mapped by runCommand. */
-  main(argv: readonly string[]): Promise<number>;
+  /** The command's answer as an exit code, what it says written on `stdout`; its errors are mapped by runCommand. */
+  main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number>;
 }
 
-/** Runs `command` on `argv` and maps its errors to exit codes; `name` prefixes its error lines on `stderr`. Never rejects. */
-export async function runCommand(name: string, command: Command, argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+/**
+ * Runs `command` on `argv` and maps its errors to exit codes; `name` prefixes its error lines on `stderr`.
+ * The streams are the process's own but in the tests, which run a command in their own process. Never rejects.
+ */
+export async function runCommand(
+  name: string,
+  command: Command,
+  argv: readonly string[],
+  stderr: NodeJS.WritableStream = process.stderr,
+  stdout: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   // A reader that goes away (`| head`) ends the output, not the work: a run still ends in order, closes
   // its agents and writes its reports. Any other error of stdout is thrown as before.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
   });
   try {
-    return await command.main(argv);
+    return await command.main(argv, stdout);
   } catch (error) {
     if (error instanceof RunInterrupted) return error.exitCode;
     const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);

@@ -41,10 +41,10 @@ const HELP = `${USAGE}
   --function NAME          the function whose features run, against the variants that break its requirements (default: the command's)
 `;
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number> {
   const { values } = parseCommandLine(argv, OPTIONS);
   if (values.help) {
-    process.stdout.write(HELP);
+    stdout.write(HELP);
     return 0;
   }
   const catalogue = functionCatalogue(values.function ?? null);
@@ -55,8 +55,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // WSAENOPROTOOPT); each such scenario must then pass under another choice, checked after the variants.
   const notPassing = baseline.results.filter((r) => r.verdict !== 'PASS' && r.verdict !== 'N/A');
   if (notPassing.length > 0) {
-    for (const r of notPassing) process.stdout.write(`baseline ${r.verdict} ${r.name}: ${r.detail}\n`);
-    process.stdout.write('the unmutated simulator must pass every scenario before mutants mean anything\n');
+    for (const r of notPassing) stdout.write(`baseline ${r.verdict} ${r.name}: ${r.detail}\n`);
+    stdout.write('the unmutated simulator must pass every scenario before mutants mean anything\n');
     return 1;
   }
   const passedUnderAChoice = new Set<string>();
@@ -84,7 +84,7 @@ async function main(argv: readonly string[]): Promise<number> {
         `${variant.name}: ${status.toLowerCase()}${uncaught.length < variant.breaks.length ? `; not caught by ${uncaught.join(', ')}` : ''}${others.length ? ` (only by ${others.join(', ')})` : ''}`,
       );
     const by = own.map((r) => `${r.verdict} ${r.location}`).join(', ') || '-';
-    process.stdout.write(
+    stdout.write(
       `${status.padEnd(8)} ${variant.name.padEnd(40)} ${variant.breaks.join(', ').padEnd(44)} by ${by}${others.length ? `; also ${others.join(', ')}` : ''}\n`,
     );
   }
@@ -93,9 +93,9 @@ async function main(argv: readonly string[]): Promise<number> {
       problems.push(`${r.name} (${r.location}): N/A on the unmutated simulator (${r.detail}) and passed under no other choice`);
   const mutated = new Set(all.flatMap((v) => v.breaks));
   for (const r of catalogue.requirements.filter(isTestable)) if (!mutated.has(r.id)) problems.push(`${r.id}: no mutant breaks this requirement`);
-  for (const problem of problems) process.stdout.write(`problem: ${problem}\n`);
-  process.stdout.write(`${((Date.now() - started) / 1000).toFixed(1)} s for ${all.length + 1} runs\n`);
-  process.stdout.write(`mutants killed: ${killed}/${all.length}\n`);
+  for (const problem of problems) stdout.write(`problem: ${problem}\n`);
+  stdout.write(`${((Date.now() - started) / 1000).toFixed(1)} s for ${all.length + 1} runs\n`);
+  stdout.write(`mutants killed: ${killed}/${all.length}\n`);
   return problems.length === 0 ? 0 : 1;
 }
 

@@ -59,7 +59,7 @@ const HELP = `${USAGE}
   --diff OLD NEW           the requirements and scenarios whose verdict changed between two runs; exit 1 when some did
 `;
 
-function parse(argv: readonly string[]): Options | 'help' {
+function parse(argv: readonly string[], stdout: NodeJS.WritableStream): Options | 'help' {
   const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
   if (values.help) return 'help';
   const options: Options = {
@@ -82,7 +82,7 @@ function parse(argv: readonly string[]): Options | 'help' {
     const roots = [...new Set(functionNames().map((name) => functionFolder(REPORTS_FOLDER, name)))];
     for (const root of roots) {
       const scan = scanResultFolders(root);
-      for (const { folder, reason } of scan.skipped) if (!roots.includes(folder)) process.stdout.write(`skipped ${folder}: ${reason}\n`);
+      for (const { folder, reason } of scan.skipped) if (!roots.includes(folder)) stdout.write(`skipped ${folder}: ${reason}\n`);
       options.folders.push(...scan.folders);
     }
     if (options.folders.length === 0) throw new InputError('no reports/*/verdicts.json: run `npm run conformance` first, or name result folders');
@@ -120,27 +120,34 @@ export function allureReportName(record: RunRecord, headline: string): string {
  * Build the Allure report of `record`'s run (judged against `catalogue`, its function's) from `resultsDir` into
  * `outDir`, and say where, as `shownAs` names it.
  */
-async function buildAllureOf(record: RunRecord, catalogue: Catalogue, resultsDir: string, outDir: string, shownAs: (index: string) => string): Promise<void> {
+async function buildAllureOf(
+  record: RunRecord,
+  catalogue: Catalogue,
+  resultsDir: string,
+  outDir: string,
+  shownAs: (index: string) => string,
+  stdout: NodeJS.WritableStream,
+): Promise<void> {
   const source = { folder: '', record, facts: record.metadata, allureReport: null, allureIds: {}, files: {} };
   const [column] = buildMatrix(catalogue, [source]).columns;
   const build = await buildAllureReport(resultsDir, outDir, allureReportName(record, column?.summary.line ?? ''), record.results);
-  process.stdout.write(`allure: ${shownAs(build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
+  stdout.write(`allure: ${shownAs(build.index)} (${build.results} results, ${(build.ms / 1000).toFixed(1)} s)\n`);
 }
 
 /** Whether the run in `folder` has Allure results to build a report from; if not, it is said. */
-function hasAllureResults(folder: string): boolean {
+function hasAllureResults(folder: string, stdout: NodeJS.WritableStream): boolean {
   if (countResults(runFiles(path.resolve(folder)).allureResults) > 0) return true;
-  process.stdout.write(`allure: ${shown(path.resolve(folder))} has no allure-results; its matrix column links its scenarios' call and wire logs only\n`);
+  stdout.write(`allure: ${shown(path.resolve(folder))} has no allure-results; its matrix column links its scenarios' call and wire logs only\n`);
   return false;
 }
 
 /** Each run's Allure report in its own folder; `catalogueOf` gives a function's catalogue, read once by the caller. */
-async function buildAllureReports(folders: readonly string[], catalogueOf: (fn: string) => Catalogue): Promise<void> {
+async function buildAllureReports(folders: readonly string[], catalogueOf: (fn: string) => Catalogue, stdout: NodeJS.WritableStream): Promise<void> {
   for (const folder of folders) {
-    if (!hasAllureResults(folder)) continue;
+    if (!hasAllureResults(folder, stdout)) continue;
     const files = runFiles(path.resolve(folder));
     const record = readRunRecord(path.resolve(folder));
-    await buildAllureOf(record, catalogueOf(record.function), files.allureResults, files.allureReport, shown);
+    await buildAllureOf(record, catalogueOf(record.function), files.allureResults, files.allureReport, shown, stdout);
   }
 }
 
@@ -179,22 +186,22 @@ function runs(n: number): string {
   return `${n} ${n === 1 ? 'run' : 'runs'}`;
 }
 
-async function compare(options: Options, out: string): Promise<number> {
+async function compare(options: Options, out: string, stdout: NodeJS.WritableStream): Promise<number> {
   const catalogue = functionCatalogue(oneFunction(byFunction(options.folders), '--diff'));
-  if (options.allure) await buildAllureReports(options.folders, () => catalogue);
+  if (options.allure) await buildAllureReports(options.folders, () => catalogue, stdout);
   const into = functionFolder(out, catalogue.function);
   const [before, after] = options.folders.map((folder) => readRunFolder(folder, into)) as [RunSource, RunSource];
   const diff = diffRuns(catalogue, before.record, after.record);
   const matrix = buildMatrix(catalogue, [before, after], diff, windowsEvidenceOf(catalogue));
   const [oldColumn, newColumn] = matrix.columns;
-  for (const line of diffLines(diff, oldColumn?.title ?? 'old', newColumn?.title ?? 'new')) process.stdout.write(`${line}\n`);
+  for (const line of diffLines(diff, oldColumn?.title ?? 'old', newColumn?.title ?? 'new')) stdout.write(`${line}\n`);
   const { html } = writeMatrix(into, 'diff', matrix);
-  process.stdout.write(`diff: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))}\n`);
+  stdout.write(`diff: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))}\n`);
   return diff.requirements.length > 0 || diff.unmatched.length > 0 ? 1 : 0;
 }
 
 /** The matrix and the annotated page of one function's runs, in its reports root under `out`. */
-function reportFunction(catalogue: Catalogue, folders: readonly string[], out: string, started: number): void {
+function reportFunction(catalogue: Catalogue, folders: readonly string[], out: string, started: number, stdout: NodeJS.WritableStream): void {
   const into = functionFolder(out, catalogue.function);
   const matrix = buildMatrix(
     catalogue,
@@ -203,18 +210,18 @@ function reportFunction(catalogue: Catalogue, folders: readonly string[], out: s
     windowsEvidenceOf(catalogue),
   );
   const { html, annotatedPage } = writeMatrix(into, 'matrix', matrix, catalogue);
-  for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
-  process.stdout.write(annotatedPage ? `annotated page: ${shown(annotatedPage)}\n` : `annotated page: not built, the page ${catalogue.page} is not there\n`);
-  process.stdout.write(
+  for (const column of matrix.columns) stdout.write(`${column.title}: ${column.summary.line}\n`);
+  stdout.write(annotatedPage ? `annotated page: ${shown(annotatedPage)}\n` : `annotated page: not built, the page ${catalogue.page} is not there\n`);
+  stdout.write(
     `matrix: ${shown(html)}, ${shown(html.replace(/\.html$/, '.md'))} (${catalogue.function}: the catalogue's ${matrix.rows.length} ${matrix.rows.length === 1 ? 'requirement' : 'requirements'} x ${runs(matrix.columns.length)}) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
   );
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number> {
   const started = performance.now();
-  const options = parse(argv);
+  const options = parse(argv, stdout);
   if (options === 'help') {
-    process.stdout.write(HELP);
+    stdout.write(HELP);
     return 0;
   }
   const out = path.resolve(options.out);
@@ -222,11 +229,12 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const folder of options.folders) readRunFolder(folder, out);
   const groups = byFunction(options.folders);
   const catalogues = new Map([...groups.keys()].map((fn) => [fn, functionCatalogue(fn)]));
-  if (options.diff) return compare(options, out);
-  if (options.bundle !== null) return bundle(options.folders, options.bundle, catalogues.get(oneFunction(groups, '--bundle')) as Catalogue, options.allure);
+  if (options.diff) return compare(options, out, stdout);
+  if (options.bundle !== null)
+    return bundle(options.folders, options.bundle, catalogues.get(oneFunction(groups, '--bundle')) as Catalogue, options.allure, stdout);
 
-  if (options.allure) await buildAllureReports(options.folders, (fn) => catalogues.get(fn) as Catalogue);
-  for (const [fn, folders] of groups) reportFunction(catalogues.get(fn) as Catalogue, folders, out, started);
+  if (options.allure) await buildAllureReports(options.folders, (fn) => catalogues.get(fn) as Catalogue, stdout);
+  for (const [fn, folders] of groups) reportFunction(catalogues.get(fn) as Catalogue, folders, out, started, stdout);
   return 0;
 }
 
@@ -235,7 +243,7 @@ async function main(argv: readonly string[]): Promise<number> {
  * packed into `file`. Nothing of the reports folder changes: its matrix stays that of all its runs, and
  * the runs' folders stay as the runs left them.
  */
-async function bundle(folders: readonly string[], file: string, catalogue: Catalogue, allure: boolean): Promise<number> {
+async function bundle(folders: readonly string[], file: string, catalogue: Catalogue, allure: boolean, stdout: NodeJS.WritableStream): Promise<number> {
   const { root, dispose } = bundleRoot(file);
   try {
     // Where it is once the bundle is unpacked: the temporary folder it is built in is gone by then.
@@ -245,7 +253,7 @@ async function bundle(folders: readonly string[], file: string, catalogue: Catal
       root,
       allure
         ? (resultsDir, outDir, record) =>
-            hasAllureResults(path.dirname(resultsDir)) ? buildAllureOf(record, catalogue, resultsDir, outDir, inBundle) : Promise.resolve()
+            hasAllureResults(path.dirname(resultsDir), stdout) ? buildAllureOf(record, catalogue, resultsDir, outDir, inBundle, stdout) : Promise.resolve()
         : null,
     );
     const matrix = buildMatrix(
@@ -258,10 +266,10 @@ async function bundle(folders: readonly string[], file: string, catalogue: Catal
     const interpreting = path.join(root, 'interpreting.md');
     copyFileSync(INTERPRETING, interpreting);
     writeMatrix(root, 'matrix', matrix, catalogue, interpreting);
-    for (const column of matrix.columns) process.stdout.write(`${column.title}: ${column.summary.line}\n`);
+    for (const column of matrix.columns) stdout.write(`${column.title}: ${column.summary.line}\n`);
     const bytes = await packBundle(root, file);
     const pcaps = staged.reduce((n, s) => n + s.pcaps, 0);
-    process.stdout.write(
+    stdout.write(
       `bundle: ${shown(path.resolve(file))} (${(bytes / 1024 / 1024).toFixed(1)} MB: ${path.basename(root)}/matrix.html, ${runs(staged.length)}, ${pcaps} pcap files)\n`,
     );
   } finally {

@@ -15,44 +15,44 @@ import { parseArguments, USAGE } from './run-arguments';
 import { progressLine, summaryLine } from './verdict-lines';
 import { namedFacts } from '../testbeds/agent-controller/facts';
 
-async function list(options: RunOptions): Promise<number> {
+async function list(options: RunOptions, stdout: NodeJS.WritableStream): Promise<number> {
   const { listText } = await import('./list');
   const { readScenarios } = await import('../catalogue/trace');
   const catalogue = functionCatalogue(options.function ?? null);
   const { plan } = await planRun(options, catalogue);
   const selected = options.tags !== null || (options.paths?.length ?? 0) > 0;
-  process.stdout.write(listText(catalogue, readScenarios(path.join(REPO_ROOT, catalogue.features)), plan, selected));
+  stdout.write(listText(catalogue, readScenarios(path.join(REPO_ROOT, catalogue.features)), plan, selected));
   return 0;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number> {
   let options: RunOptions | 'help';
   try {
     options = parseArguments(argv);
   } catch (error) {
     if (!(error instanceof NothingToRerun)) throw error;
-    process.stdout.write(`${error.message}\n`);
+    stdout.write(`${error.message}\n`);
     return 0;
   }
   if (options === 'help') {
     const { helpText } = await import('./help');
-    process.stdout.write(helpText(USAGE));
+    stdout.write(helpText(USAGE));
     return 0;
   }
-  if (options.list) return list(options);
-  const summary = await runSuite(options, (result) => process.stdout.write(`${progressLine(result)}\n`));
+  if (options.list) return list(options, stdout);
+  const summary = await runSuite(options, (result) => stdout.write(`${progressLine(result)}\n`));
   // A rerun's summary is the whole run's, the rerun merged into it, as its reports are.
-  if (summary.merged) process.stdout.write(`rerun: ${summaryLine(summary)}\n${summaryLine(summary.merged)}\n`);
-  else process.stdout.write(`${summaryLine(summary)}\n`);
+  if (summary.merged) stdout.write(`rerun: ${summaryLine(summary)}\n${summaryLine(summary.merged)}\n`);
+  else stdout.write(`${summaryLine(summary)}\n`);
   // Where the agent contradicts what the controller saw (or Wine's TCP/IP explains it), the console says so too.
-  for (const line of namedFacts(summary.facts)) process.stdout.write(`${line}\n`);
+  for (const line of namedFacts(summary.facts)) stdout.write(`${line}\n`);
   if (options.reports) {
     const folder = path.resolve(options.reports);
     const pcaps = existsSync(runFiles(folder).captures) ? ', pcap/' : '';
     const logs = existsSync(runFiles(folder).logs) ? ', logs/' : '';
     const rerun = summary.merged?.reruns?.at(-1);
     const rerunFiles = rerun ? `; the rerun's own messages.ndjson: ${rerun.folder}/` : '';
-    process.stdout.write(
+    stdout.write(
       `reports: ${path.relative(process.cwd(), folder) || '.'}/ (verdicts.json, junit.xml, allure-results/${logs}${pcaps}, messages.ndjson: cucumber's messages, the archival record${rerunFiles}; npm run report builds the matrix and Allure's HTML)\n`,
     );
   }

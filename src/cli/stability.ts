@@ -19,10 +19,10 @@ const HELP = `${USAGE}
   the other options choose the runs as winsock-conformance's own do (winsock-conformance --help); no reports are written
 `;
 
-async function main(argv: readonly string[]): Promise<number> {
+async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, OPTIONS, true);
   if (values.help) {
-    process.stdout.write(HELP);
+    stdout.write(HELP);
     return 0;
   }
   const runs = values.runs === undefined ? 20 : wholeNumber('--runs', values.runs, 2, 'runs');
@@ -38,11 +38,11 @@ async function main(argv: readonly string[]): Promise<number> {
       seen.verdicts.push(r.verdict);
       history.set(r.location, seen);
     }
-    process.stdout.write(`run ${run}/${runs}: ${summaryLine(summary)}\n`);
+    stdout.write(`run ${run}/${runs}: ${summaryLine(summary)}\n`);
   }
   const changed = [...history].filter(([, h]) => new Set(h.verdicts).size > 1 || h.verdicts.length !== runs);
-  for (const [location, h] of changed) process.stdout.write(`changed: ${location} ${h.name}: ${h.verdicts.join(' ')}\n`);
-  process.stdout.write(
+  for (const [location, h] of changed) stdout.write(`changed: ${location} ${h.name}: ${h.verdicts.join(' ')}\n`);
+  stdout.write(
     changed.length === 0
       ? `stable: ${history.size} scenarios gave the same verdict in all ${runs} runs on ${options.backend}\n`
       : `unstable: ${changed.length} of ${history.size} scenarios changed verdict across ${runs} runs on ${options.backend}\n`,

@@ -15,7 +15,7 @@ import { annotatedPageName, statementAnchor } from '../../src/report/annotated-p
 import { wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
 import { scratchDir } from '../scratch';
 import { openBrowser, SCREENSHOTS, showScenarioEvidence } from './browser';
-import { run, runHere } from './cli-process';
+import { commandHere, runHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 
 /** A deviation Wine 8 has (expectations/wine.yaml), the statement that says otherwise, and its scenario's evidence. */
@@ -57,7 +57,7 @@ if (!existsSync(CHROMIUM)) {
       assert.equal(wine.code, 0, `the Wine run failed: ${wine.stderr || wine.stdout}`);
       // The Wine run's Allure report is the one npm test's shared run comes with (shared-runs.ts); the
       // simulator's verdicts lead to their call logs.
-      const report = await run('bin/conformance.js', ['report', '--no-allure', '--out', work, path.join(work, 'simulator'), path.join(work, 'wine')]);
+      const report = await commandHere(['report', '--no-allure', '--out', work, path.join(work, 'simulator'), path.join(work, 'wine')]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
       annotated = path.join(work, annotatedPageName(catalogue));
       assert.match(report.stdout, new RegExp(`^annotated page: .*${annotatedPageName(catalogue).replace(/\./g, '\\.')}$`, 'm'));

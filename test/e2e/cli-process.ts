@@ -124,16 +124,18 @@ export function run(script: string, args: readonly string[], cwd = REPO_ROOT): P
 
 /**
  * The command on `argv` (a subcommand named first, as on its command line) in this process, through the
- * exit path its process takes (src/cli/main.ts, command.ts): its exit code and what it wrote on stderr.
- * For bad input, which ends before any work: a process of its own would cost half a second of CPU to say
- * one line. cli.test.ts runs the process itself for one.
+ * exit path its process takes (src/cli/main.ts, command.ts): its exit code and what it wrote on stdout and
+ * stderr. For a test that reads what the command says and writes, not its process: a process of its own
+ * costs half a second of CPU to start. Run from the repository, as run() runs the command; cli.test.ts
+ * runs the process itself for bad input, and tests that need another working folder run it.
  */
-export async function commandHere(argv: readonly string[]): Promise<{ code: number; stderr: string }> {
-  let said = '';
-  const stderr = new Writable({ write: (chunk: Buffer, _encoding, done) => done(void (said += chunk.toString())) });
+export async function commandHere(argv: readonly string[]): Promise<Ran> {
+  if (process.cwd() !== REPO_ROOT) throw new Error(`commandHere runs the command from the repository, not from ${process.cwd()}`);
+  const said = { stdout: '', stderr: '' };
+  const sink = (to: 'stdout' | 'stderr'): Writable => new Writable({ write: (chunk: Buffer, _encoding, done) => done(void (said[to] += chunk.toString())) });
   const command = dispatch(argv);
-  const code = await runCommand(command.name, await command.load(), command.argv, stderr);
-  return { code, stderr: said };
+  const code = await runCommand(command.name, await command.load(), command.argv, sink('stderr'), sink('stdout'));
+  return { code, ...said };
 }
 
 /** The steps and hooks cucumber loaded for this process's first run made here: it loads them once per process. */

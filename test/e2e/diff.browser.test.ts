@@ -15,7 +15,7 @@ import { countVerdicts, readRunRecord, writeRunRecord, type ScenarioRecord } fro
 import type { ObservedVerdict } from '../../src/verdicts/meanings';
 import { scratchDir } from '../scratch';
 import { openBrowser, SCREENSHOTS } from './browser';
-import { run, type Ran } from './cli-process';
+import { commandHere, type Ran } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 
 /** What a scenario's record says was observed, before expectations: never one of the verdicts expectations make. */
@@ -51,10 +51,9 @@ if (!existsSync(CHROMIUM)) {
       judgedWithoutExpectations(judged, unjudged);
       recorded = [...new Set(readRunRecord(judged).results.flatMap((s) => (s.verdict === 'XFAIL' && s.requirement ? [s.requirement] : [])))];
       assert.ok(recorded.length > 0, 'the Wine run has recorded deviations');
-      [forward, backward] = await Promise.all([
-        run('bin/conformance.js', ['report', '--no-allure', '--out', path.join(work, 'forward'), '--diff', judged, unjudged]),
-        run('bin/conformance.js', ['report', '--no-allure', '--out', path.join(work, 'backward'), '--diff', unjudged, judged]),
-      ]);
+      // The report command in this process (commandHere), one after the other.
+      forward = await commandHere(['report', '--no-allure', '--out', path.join(work, 'forward'), '--diff', judged, unjudged]);
+      backward = await commandHere(['report', '--no-allure', '--out', path.join(work, 'backward'), '--diff', unjudged, judged]);
     });
 
     it('says the verdicts were rejudged, and calls nothing a regression or a fix', () => {

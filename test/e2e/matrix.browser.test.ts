@@ -19,7 +19,7 @@ import { wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
 import { readRunRecord, writeRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
 import { openBrowser, SCREENSHOTS } from './browser';
-import { run } from './cli-process';
+import { commandHere } from './cli-process';
 import { copyOfSharedRun, type SharedRunName } from './shared-runs';
 
 /** The six runs: each shared run in a folder of its own, and the two Wine runs again, labelled as another host's. */
@@ -95,12 +95,11 @@ if (!existsSync(CHROMIUM)) {
       // The Wine runs with the Allure report npm test's shared run comes with (their verdicts open their Allure
       // tests: shared-runs.ts), the others without (their call logs).
       const bundle = path.join(work, 'six-runs.tar.gz');
-      // The matrix beside the runs, and the bundle (which writes its archive only), side by side.
+      // The matrix beside the runs, then the bundle (which writes its archive only): the report command in
+      // this process (commandHere), one after the other.
       const folders = RUNS.map((r) => path.join(work, r.folder));
-      const [report, packed] = await Promise.all([
-        run('bin/conformance.js', ['report', '--no-allure', '--out', work, ...folders]),
-        run('bin/conformance.js', ['report', '--no-allure', '--bundle', bundle, ...folders]),
-      ]);
+      const report = await commandHere(['report', '--no-allure', '--out', work, ...folders]);
+      const packed = await commandHere(['report', '--no-allure', '--bundle', bundle, ...folders]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
       assert.equal(packed.code, 0, `npm run report --bundle failed: ${packed.stderr}`);
       const unpacked = scratchDir('matrix-bundle');

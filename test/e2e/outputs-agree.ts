@@ -5,12 +5,11 @@
 // matrix give the page's answer, so that a run that breaks a MUST never reads as all passed there. The
 // mapping it checks against is src/run-outputs/verdict-formats.ts.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
-import { REPO_ROOT } from '../../src/core/paths';
 import { allureScenarioKey, scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
 import { UNOBSERVED_LABEL } from '../../src/run-outputs/allure-verdicts';
@@ -19,6 +18,7 @@ import { readRunRecord, runFiles, type ScenarioRecord } from '../../src/verdicts
 import { requirementVerdict } from '../../src/verdicts/verdicts';
 import { lackedObservers, qualifiedVerdict, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
 import { openBrowser } from './browser';
+import { commandHere } from './cli-process';
 import { scratchDir } from '../scratch';
 import { junitSchemaErrors, parseXml, type XmlElement } from '../junit-schema';
 
@@ -131,16 +131,10 @@ function checkRawAllure(folder: string, records: readonly ScenarioRecord[]): voi
   assert.deepEqual(JSON.parse(readFileSync(path.join(dir, 'categories.json'), 'utf8')), allureCategories(), 'allure-results: categories.json');
 }
 
-/** `npm run report` for this one run, its matrix into `out`. */
-function buildReports(folder: string, out: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [path.join(REPO_ROOT, 'bin', 'conformance.js'), 'report', '--out', out, folder],
-      { cwd: REPO_ROOT, timeout: 120_000 },
-      (error, _stdout, stderr) => (error ? reject(new Error(`npm run report failed: ${stderr}`)) : resolve()),
-    );
-  });
+/** `npm run report` for this one run, its matrix into `out`: the command in this process (commandHere). */
+async function buildReports(folder: string, out: string): Promise<void> {
+  const report = await commandHere(['report', '--out', out, folder]);
+  if (report.code !== 0) throw new Error(`npm run report failed: ${report.stderr}`);
 }
 
 /** The Allure report's tree as a reader sees it: each scenario's status, by Allure's test-result id. */

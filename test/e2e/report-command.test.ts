@@ -28,14 +28,14 @@ describe('npm run report', { timeout: 180_000 }, () => {
   });
 
   it('--diff lists the requirements and scenarios whose verdict changed, and exits 1 when some did', async () => {
-    const diff = await run('bin/conformance.js', ['report', '--no-allure', '--out', work, '--diff', good, icmp]);
+    const diff = await commandHere(['report', '--no-allure', '--out', work, '--diff', good, icmp]);
     assert.equal(diff.code, 1, diff.stderr);
     const lines = diff.stdout.trimEnd().split('\n');
     assert.match(lines[0] ?? '', /^Model A -> Model B: 1 of the catalogue's \d+ testable requirements changed verdict$/);
     assert.equal(lines[1], '  regression: remarks.no-icmp (MUST): PASS -> FAIL');
     assert.match(lines[2] ?? '', /^ {6}PASS -> FAIL {2}.* \(features\/reception\.feature:\d+\) - /);
     assert.match(readFileSync(path.join(work, 'diff.html'), 'utf8'), /<td class="change" data-change="regression">/);
-    const same = await run('bin/conformance.js', ['report', '--no-allure', '--out', work, '--diff', good, good]);
+    const same = await commandHere(['report', '--no-allure', '--out', work, '--diff', good, good]);
     assert.equal(same.code, 0, same.stderr);
     assert.match(same.stdout, /: 0 of the catalogue's \d+ testable requirements changed verdict\n/);
   });

@@ -22,7 +22,7 @@ import { scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
 import { runFiles } from '../../src/verdicts/run-record';
 import { openBrowser, scenarioAttachment, screenshotAllureOverview, SCREENSHOTS, showScenarioEvidence } from './browser';
-import { run, runHere } from './cli-process';
+import { commandHere, runHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 import { assertFilesAgree, assertReportsAgree } from './outputs-agree';
 
@@ -95,11 +95,11 @@ if (!existsSync(CHROMIUM)) {
         { folder: path.join(work, 'fin-sent'), code: mutant.code, matrix, column: 1 },
         { folder: path.join(work, 'wine'), code: wine.code, matrix: path.join(work, 'wine-matrix', 'matrix.html'), column: 0 },
       );
-      const report = await run('bin/conformance.js', ['report', '--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
+      const report = await commandHere(['report', '--out', work, path.join(work, 'simulator'), path.join(work, 'fin-sent')]);
       assert.equal(report.code, 0, `npm run report failed: ${report.stderr}`);
       assert.match(report.stdout, /^simulator: keeps every MUST: yes; 0 requirements with a deviation; 0 requirements with an optional behaviour absent$/m);
       // The Wine run's matrix, beside the Allure report npm test's shared run comes with (shared-runs.ts).
-      const wineReport = await run('bin/conformance.js', ['report', '--no-allure', '--out', path.join(work, 'wine-matrix'), path.join(work, 'wine')]);
+      const wineReport = await commandHere(['report', '--no-allure', '--out', path.join(work, 'wine-matrix'), path.join(work, 'wine')]);
       assert.equal(wineReport.code, 0, `npm run report failed on the Wine run: ${wineReport.stderr}`);
 
       server = await serve(work);
