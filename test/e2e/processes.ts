@@ -102,11 +102,16 @@ export function trackDescendants(root: number): { peek(): Proc[]; stop(): Proc[]
     const queue = [...live];
     for (let next = queue.pop(); next; next = queue.pop()) {
       const [pid, start] = next;
+      const now = readProc(pid);
       // Gone, or its pid now another's: nothing more of the tree can start under it.
-      if (readProc(pid)?.start !== start) {
+      if (now?.start !== start) {
         live.delete(pid);
         continue;
       }
+      // Its name as it is now: one first seen between its fork and its exec bore its parent's (an agent
+      // spawned by the CLI is node until it is wine64, then node.exe), which named it wrongly to the end.
+      const key = `${pid}@${start}`;
+      if (seen.has(key)) seen.set(key, now);
       for (const child of childrenOf(pid)) {
         const p = readProc(child);
         if (!p || p.state === 'Z' || p.ppid !== pid || live.get(child) === p.start) continue;
