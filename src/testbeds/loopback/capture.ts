@@ -263,7 +263,12 @@ export class TcpdumpWire implements Wire {
     const excluded = new Set([...this.options.excludedPorts(), ...this.markerPorts]);
     const slice = Buffer.concat([header, records]);
     const only = this.options.onlyPorts?.() ?? null;
+    // Against a peer's address, the filter lets in loopback datagrams only for the markers: every process's
+    // on this host, whose port may be one of the scenario's by chance (it was, once, in CI). Only the
+    // peer's packets are the scenario's.
+    const peer = this.options.peerHost;
     const kept = decodePcap(slice)
+      .filter((p) => peer === undefined || p.from.address === peer || p.to.address === peer)
       .filter((p) => !excluded.has(p.from.port) && !excluded.has(p.to.port))
       .filter((p) => !only || only.has(p.from.port) || only.has(p.to.port));
     return {
