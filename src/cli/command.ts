@@ -30,8 +30,9 @@ export async function runCommand(
   stdout: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
   // A reader that goes away (`| head`) ends the output, not the work: a run still ends in order, closes
-  // its agents and writes its reports. Any other error of stdout is thrown as before.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  // its agents and writes its reports. Any other error of stdout is thrown as before. On the stdout the
+  // command writes to: a test's own stream must not gather a listener on the process's at every command.
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
   });
   try {
