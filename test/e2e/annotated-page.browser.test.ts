@@ -15,6 +15,7 @@ import { annotatedPageName, statementAnchor } from '../../src/report/annotated-p
 import { wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
 import { scratchDir } from '../scratch';
 import { openBrowser, SCREENSHOTS, showScenarioEvidence } from './browser';
+import { summaryLine } from '../../src/cli/verdict-lines';
 import { commandHere, runHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 
@@ -50,10 +51,10 @@ if (!existsSync(CHROMIUM)) {
     before(async () => {
       work = scratchDir('annotated-page');
       const [simulator, wine] = await Promise.all([
-        runHere(['--tags', SIMULATOR_TAGS, '--reports', path.join(work, 'simulator'), '--quiet']).then(({ code }) => ({ code, stdout: '', stderr: '' })),
+        runHere(['--tags', SIMULATOR_TAGS, '--reports', path.join(work, 'simulator'), '--quiet']),
         copyOfSharedRun('wine', path.join(work, 'wine')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
       ]);
-      assert.equal(simulator.code, 0, `the simulator run failed: ${simulator.stderr || simulator.stdout}`);
+      assert.equal(simulator.code, 0, `the simulator run failed: ${summaryLine(simulator.summary)}`);
       assert.equal(wine.code, 0, `the Wine run failed: ${wine.stderr || wine.stdout}`);
       // The Wine run's Allure report is the one npm test's shared run comes with (shared-runs.ts); the
       // simulator's verdicts lead to their call logs.

@@ -22,6 +22,7 @@ import { scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
 import { runFiles } from '../../src/verdicts/run-record';
 import { openBrowser, scenarioAttachment, screenshotAllureOverview, SCREENSHOTS, showScenarioEvidence } from './browser';
+import { summaryLine } from '../../src/cli/verdict-lines';
 import { commandHere, runHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
 import { assertFilesAgree, assertReportsAgree } from './outputs-agree';
@@ -78,16 +79,12 @@ if (!existsSync(CHROMIUM)) {
         // The simulator's whole run is npm test's shared one (test/e2e/shared-runs.ts).
         copyOfSharedRun('simulator', path.join(work, 'simulator')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
         // The mutant's run is made in this process: the test reads its records, not its process.
-        runHere(['--backend-option', 'mutant=fin-sent', '--reports', path.join(work, 'fin-sent'), '--quiet']).then(({ code }) => ({
-          code,
-          stdout: '',
-          stderr: '',
-        })),
+        runHere(['--backend-option', 'mutant=fin-sent', '--reports', path.join(work, 'fin-sent'), '--quiet']),
         // Wine's whole run is npm test's shared one too; its recorded deviations are what the tests open.
         copyOfSharedRun('wine', path.join(work, 'wine')).then(({ code, stdout, stderr }) => ({ code: code ?? -1, stdout, stderr })),
       ]);
       assert.equal(plain.code, 0, `the simulator run failed: ${plain.stderr || plain.stdout}`);
-      assert.equal(mutant.code, 1, `the fin-sent run should fail: ${mutant.stderr || mutant.stdout}`);
+      assert.equal(mutant.code, 1, `the fin-sent run should fail: ${summaryLine(mutant.summary)}`);
       assert.equal(wine.code, 0, `the Wine run failed: ${wine.stderr || wine.stdout}`);
       const matrix = path.join(work, 'matrix.html');
       runs.push(
