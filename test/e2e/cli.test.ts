@@ -173,8 +173,9 @@ describe('a file named on the command line that is not there', () => {
 describe('a labelled run with its own expectations', () => {
   const reports = path.join(scratchDir('cli-labelled'), 'winsock-reactos');
   const expectations = path.join(path.dirname(reports), 'reactos.yaml');
-  const run = (...args: string[]) =>
-    spawnSync(process.execPath, [BIN, '--quiet', '--label', 'ReactOS 0.4.15', '--reports', reports, ...args], { encoding: 'utf8' });
+  /** The labelled run's arguments, then `rest`. */
+  const labelled = (...rest: string[]): string[] => ['--quiet', '--label', 'ReactOS 0.4.15', '--reports', reports, ...rest];
+  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...labelled(...args)], { encoding: 'utf8' });
 
   it('records when it ran, the suite revision, the label and the expectations, in verdicts.json and the Allure environment', () => {
     writeFileSync(
@@ -200,16 +201,7 @@ describe('a labelled run with its own expectations', () => {
   it('is rejected in one line, exit 2, for a malformed expectations file, leaving the last run as it was', async () => {
     const before = readFileSync(path.join(reports, 'verdicts.json'), 'utf8');
     writeFileSync(expectations, 'backend: simulator\nexpectations:\n  - requirement: no.such.rule\n');
-    const rejected = await commandHere([
-      '--quiet',
-      '--label',
-      'ReactOS 0.4.15',
-      '--reports',
-      reports,
-      '--expectations',
-      expectations,
-      'features/errors.feature:17',
-    ]);
+    const rejected = await commandHere(labelled('--expectations', expectations, 'features/errors.feature:17'));
     assert.equal(rejected.code, 2);
     assert.equal(rejected.stderr, `winsock-conformance: ${path.relative(REPO_ROOT, expectations)}:3: unknown requirement ID 'no.such.rule'\n`);
     assert.equal(readFileSync(path.join(reports, 'verdicts.json'), 'utf8'), before);
