@@ -1,7 +1,7 @@
 // What the suite observes for itself: a lying agent (fixtures/lying-proxy.ts) between the controller and a
-// real agent under Wine (the native one), whose lies (a late answer that claims to be quick, a reset just after the window) the
-// controller's own clock, peer and wire catch (an agent under Wine that hides it: the wire shows the host's
-// TCP/IP), and which, told no lie, changes no verdict.
+// real agent under Wine (the native one), whose lies (a late answer that claims to be quick, a reset just
+// after the window) the controller's own clock, peer and wire catch (an agent under Wine that hides it: the
+// wire shows the host's TCP/IP), and which, told no lie, changes no verdict.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

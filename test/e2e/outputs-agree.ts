@@ -5,7 +5,6 @@
 // matrix give the page's answer, so that a run that breaks a MUST never reads as all passed there. The
 // mapping it checks against is src/run-outputs/verdict-formats.ts.
 import assert from 'node:assert/strict';
-
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
