@@ -6,6 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parseArguments } from '../../src/cli/run-arguments';
+import { summaryLine } from '../../src/cli/verdict-lines';
 import { NothingToRerun } from '../../src/run/rerun';
 import type { RunOptions } from '../../src/run/options';
 import { REPO_ROOT } from '../../src/core/paths';
@@ -175,17 +176,15 @@ describe('a labelled run with its own expectations', () => {
   const expectations = path.join(path.dirname(reports), 'reactos.yaml');
   /** The labelled run's arguments, then `rest`. */
   const labelled = (...rest: string[]): string[] => ['--quiet', '--label', 'ReactOS 0.4.15', '--reports', reports, ...rest];
-  const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...labelled(...args)], { encoding: 'utf8' });
-
-  it('records when it ran, the suite revision, the label and the expectations, in verdicts.json and the Allure environment', () => {
+  it('records when it ran, the suite revision, the label and the expectations, in verdicts.json and the Allure environment', async () => {
     writeFileSync(
       expectations,
       'backend: simulator\nexpectations:\n  - requirement: errors.wsanotinitialised\n    scenarios:\n      - Without WSAStartup, on a handle value that names no socket, the call fails with WSANOTINITIALISED or WSAENOTSOCK, with no disconnect data buffer\n    verdict: FAIL\n    detail: d\n    observed: o\n    reason: ReactOS bug\n    evidence: e\n',
     );
     const before = Date.now();
-    const good = run('--expectations', expectations, 'features/errors.feature:17');
-    assert.equal(good.status, 1, good.stderr);
-    assert.equal(good.stdout.split('\n')[0], '1 scenarios: 1 XPASS');
+    const good = await runHere(labelled('--expectations', expectations, 'features/errors.feature:17'));
+    assert.equal(good.code, 1);
+    assert.equal(summaryLine(good.summary), '1 scenarios: 1 XPASS');
     const record = JSON.parse(readFileSync(path.join(reports, 'verdicts.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(record.label, 'ReactOS 0.4.15');
     assert.ok(Date.parse(String(record.startedAt)) >= before - 1000 && Date.parse(String(record.finishedAt)) >= Date.parse(String(record.startedAt)));
@@ -351,15 +350,15 @@ describe('an agent that cannot be reached', () => {
 });
 
 describe('--list', () => {
-  it('prints the requirements with their scenarios, and what a selection would run', () => {
-    const all = spawnSync(process.execPath, [BIN, '--list'], { encoding: 'utf8' });
-    assert.equal(all.status, 0, all.stderr);
+  it('prints the requirements with their scenarios, and what a selection would run', async () => {
+    const all = await commandHere(['--list']);
+    assert.equal(all.code, 0, all.stderr);
     assert.match(all.stdout, /^returns\.zero-on-success {2}MUST {2}.*\n {2}features\/return-value\.feature:\d+ {2}/m);
-    const one = spawnSync(process.execPath, [BIN, '--list', '--tags', '@req:remarks.no-icmp'], { encoding: 'utf8' });
+    const one = await commandHere(['--list', '--tags', '@req:remarks.no-icmp']);
     assert.match(one.stdout, /scenarios selected\.\n/);
     assert.deepEqual(one.stdout.split('\n').filter((l) => /^[a-z]/.test(l) && !l.startsWith('Select')).length, 1);
-    const none = spawnSync(process.execPath, [BIN, '--list', 'features/errors.feature:1'], { encoding: 'utf8' });
-    assert.equal(none.status, 2);
+    const none = await commandHere(['--list', 'features/errors.feature:1']);
+    assert.equal(none.code, 2);
     assert.equal(none.stderr, 'winsock-conformance: no scenario matches features/errors.feature:1\n');
   });
 });

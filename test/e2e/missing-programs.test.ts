@@ -1,10 +1,12 @@
 // What the wine backend needs, missing: wine64 or Windows node.exe and koffi, each one line naming the
-// command that installs it, and exit 2 before any scenario.
+// command that installs it, and exit 2 before any scenario. The missing wine64 is the command in this
+// process (commandHere); the missing node.exe needs an environment of its own (an npm registry that
+// refuses), so a process of its own.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { scratchDir } from '../scratch';
-import { runCli, type Finished } from './cli-process';
+import { commandHere, runCli, type Finished } from './cli-process';
 import { TAGS } from './faulty-agent-runs';
 
 const scratch = scratchDir('missing-programs');
@@ -13,7 +15,7 @@ describe('a missing wine64 or node.exe', () => {
   const errorLines = (run: Finished): string[] => run.stderr.split('\n').filter((l) => l.startsWith('winsock-conformance:'));
 
   it('wine64: one line naming the command that installs it, exit 2', async () => {
-    const run = await runCli([
+    const run = await commandHere([
       '--backend',
       'wine',
       '--backend-option',

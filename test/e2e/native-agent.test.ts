@@ -13,9 +13,10 @@ import { frame, LineDecoder, PROTOCOL_VERSION } from '../../agents/protocol';
 import { REPO_ROOT } from '../../src/core/paths';
 import { launchLocalAgent, type LocalAgent } from '../../src/testbeds/agent-controller/launcher';
 import { ensureWineSetup, usePrefix, windowsPath, wineEnv, wineSetupDone, type WineSetup } from '../../src/testbeds/agent-controller/wine-setup';
+import { summaryLine } from '../../src/cli/verdict-lines';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
-import { runCli, VERDICT_LINE, type Finished } from './cli-process';
+import { runHere, VERDICT_LINE, type Finished } from './cli-process';
 import { observations } from './call-logs';
 import { sharedRun } from './shared-runs';
 import { prefixLeftovers, readProc, stillRunningOf, stillRuns, trackDescendants } from './processes';
@@ -231,8 +232,8 @@ describe('the native agent under wine', () => {
       const tags = '@req:errors.wsaenotconn or @req:facts.exported-by-ws2_32';
       for (const round of [1, 2]) {
         const reports = path.join(scratch, `reports-remote-${round}`);
-        const run = await runCli(['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${port}`, '--tags', tags, '--quiet', '--reports', reports]);
-        assert.equal(run.code, 0, `round ${round}: ${run.stdout}${run.stderr}`);
+        const run = await runHere(['--backend', 'wine', '--backend-option', `agent=tcp://127.0.0.1:${port}`, '--tags', tags, '--reports', reports]);
+        assert.equal(run.code, 0, `round ${round}: ${summaryLine(run.summary)}`);
         const { metadata, results } = readRunRecord(reports);
         assert.ok(results.length > 0);
         assert.match(metadata['agent: implementation'] ?? '', /native agent/);

@@ -13,7 +13,7 @@ import { wineTestbed } from '../../src/testbeds/agent-controller';
 import { posixTestbed } from '../../src/testbeds/posix';
 import { tcpdumpPath } from '../../src/testbeds/loopback/capture';
 import { readRunRecord, runFiles } from '../../src/verdicts/run-record';
-import { runCli } from './cli-process';
+import { commandHere } from './cli-process';
 import { posixAgent, startNamespaceHost, type NamespaceHost } from './namespace-host';
 import { fillAddresses, wineAgentArguments, wineControllerArguments } from './readme-vendor-steps';
 import { sharedRun } from './shared-runs';
@@ -179,7 +179,7 @@ describe('a run against another host set up the wrong way round stops before any
     const args = fillAddresses(wineControllerArguments(), `${host.agentHost}`, '127.0.0.1').map((arg, i, all) =>
       all[i - 1] === '--backend' ? 'posix' : arg.replace(/:7777$/, `:${host.agentPort}`),
     );
-    const run = await runCli([...args, '--no-reports']);
+    const run = await commandHere([...args, '--no-reports']);
     assert.equal(run.code, 2, run.stdout + run.stderr);
     assert.equal(run.stdout, '');
     assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
