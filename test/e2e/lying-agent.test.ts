@@ -11,7 +11,7 @@ import { suiteAgentLaunch } from '../../src/testbeds/agent-controller';
 import { launchLocalAgent } from '../../src/testbeds/agent-controller/launcher';
 import { parseAgentOptions } from '../../src/testbeds/agent-controller/options';
 import { scratchDir } from '../scratch';
-import { runCli, runHere, type Ran } from './cli-process';
+import { commandHere, runCli, runHere, type Ran } from './cli-process';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { assertOutputsAgree } from './outputs-agree';
 import { captureMissing, hasPrerequisite } from '../prerequisites';
@@ -129,7 +129,7 @@ describe('a lying agent between the controller and a real one under Wine', () =>
     const junit = fs.readFileSync(path.join(reports, 'junit.xml'), 'utf8');
     assert.ok(junit.includes(`<property name="${CONTRADICTION_FACT}" value="${escapeHtml(contradiction)}"/>`), 'junit.xml names the contradiction');
     const out = path.join(scratch, 'report-hidden-wine');
-    const report = await runCli(['report', '--no-allure', '--out', out, reports]);
+    const report = await commandHere(['report', '--no-allure', '--out', out, reports]);
     assert.equal(report.code, 0, report.stdout + report.stderr);
     const escaped = named.replace(/'/g, '&#39;');
     for (const page of ['matrix.html', 'WSARecvDisconnect.annotated.html']) {
