@@ -13,24 +13,32 @@ import { readScenarios, trace } from '../src/catalogue/trace';
 import { pageCoverage } from '../src/catalogue/anchors';
 import { pageStatements } from '../src/catalogue/statements';
 import { checkWindowsEvidence, windowsEvidenceFile, windowsEvidenceOf, type WindowsEvidence } from '../src/catalogue/windows-evidence';
+import { parseCommandLine } from '../src/cli/arguments';
+import { runCommand, UsageError, type Command } from '../src/cli/command';
 import { InputError } from '../src/core/input-error';
 import { REPO_ROOT } from '../src/core/paths';
 
 const USAGE = 'usage: npm run lint:trace [-- --page FILE] [--source ID=DIR ...]';
 
 /** The Windows evidence beside a catalogue, checked against it; its lines said, and whether it holds. */
-function lintWindowsEvidence(file: string, evidence: WindowsEvidence | null, sources: ReadonlyMap<string, string>, name: string): boolean {
+function lintWindowsEvidence(
+  file: string,
+  evidence: WindowsEvidence | null,
+  sources: ReadonlyMap<string, string>,
+  name: string,
+  stdout: NodeJS.WritableStream,
+): boolean {
   const catalogue = functionCatalogue(path.basename(file, '.yaml'));
   if (evidence === null) {
     const shown = path.relative(process.cwd(), windowsEvidenceFile(catalogue));
-    process.stdout.write(`${shown}: not there: every entry of ${catalogue.file} needs its cited Windows evidence, or notFound saying none was found\n`);
-    process.stdout.write(`${name}windows evidence: 0/${catalogue.requirements.length} entries\n`);
+    stdout.write(`${shown}: not there: every entry of ${catalogue.file} needs its cited Windows evidence, or notFound saying none was found\n`);
+    stdout.write(`${name}windows evidence: 0/${catalogue.requirements.length} entries\n`);
     return false;
   }
   const check = checkWindowsEvidence(catalogue, evidence, sources);
-  for (const problem of check.problems) process.stdout.write(`${problem}\n`);
+  for (const problem of check.problems) stdout.write(`${problem}\n`);
   const missing = check.unchecked.length > 0 ? ` (not given: ${check.unchecked.join(', ')}; --source ID=DIR, each source's get says how)` : '';
-  process.stdout.write(
+  stdout.write(
     `${name}windows evidence: ${check.withWindowsEvidence + check.noneFound}/${check.total} entries (${check.withWindowsEvidence} with evidence of Windows, ${check.noneFound} none found); ` +
       `${check.checked}/${check.sourceCitations} source citations checked against their source${missing}\n`,
   );
@@ -38,7 +46,13 @@ function lintWindowsEvidence(file: string, evidence: WindowsEvidence | null, sou
 }
 
 /** Lint one catalogue against its features and its page (`page` overrides where the page is read). */
-function lint(file: string, pageOverride: string | null, evidence: WindowsEvidence | null, sources: ReadonlyMap<string, string>): boolean {
+function lint(
+  file: string,
+  pageOverride: string | null,
+  evidence: WindowsEvidence | null,
+  sources: ReadonlyMap<string, string>,
+  stdout: NodeJS.WritableStream,
+): boolean {
   const catalogue = functionCatalogue(path.basename(file, '.yaml'));
   const page = pageOverride ?? pageFile(catalogue);
   if (!existsSync(page)) throw new InputError(`the page ${catalogue.page} (from ${catalogue.file}) is not at ${page}; check out shared/ beside the repository`);
@@ -46,38 +60,31 @@ function lint(file: string, pageOverride: string | null, evidence: WindowsEviden
   if (!existsSync(features)) throw new InputError(`${catalogue.file}: its features folder ${catalogue.features} does not exist`);
   const report = trace(catalogue, readScenarios(features), page);
   const coverage = pageCoverage(catalogue, pageStatements(readFileSync(page, 'utf8')), page);
-  for (const problem of [...report.problems, ...coverage.problems]) process.stdout.write(`${problem}\n`);
+  for (const problem of [...report.problems, ...coverage.problems]) stdout.write(`${problem}\n`);
   const name = catalogueFiles().length > 1 ? `${catalogue.function}: ` : '';
-  process.stdout.write(
+  stdout.write(
     `${name}traced: ${report.traced}/${report.total} requirements (${report.testableWithScenario}/${report.testable} testable ones have scenarios; the rest say why not)\n`,
   );
-  process.stdout.write(`${name}page: ${coverage.claimed}/${coverage.total} statements claimed (${path.relative(process.cwd(), page) || page})\n`);
-  const evidenceHolds = lintWindowsEvidence(file, evidence, sources, name);
+  stdout.write(`${name}page: ${coverage.claimed}/${coverage.total} statements claimed (${path.relative(process.cwd(), page) || page})\n`);
+  const evidenceHolds = lintWindowsEvidence(file, evidence, sources, name, stdout);
   return report.problems.length === 0 && report.traced === report.total && coverage.problems.length === 0 && evidenceHolds;
 }
 
 /** `--page FILE` lints the catalogue of that page (the one, or the one whose page has its file name) against this revision of it. */
-function main(argv: readonly string[]): number {
-  let page: string | null = null;
+async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseCommandLine(argv, { page: { type: 'string' }, source: { type: 'string', multiple: true } });
+  const page = values.page === undefined ? null : path.resolve(values.page);
   const sources = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    const value = argv[i + 1];
-    if (arg === '--page' && value) {
-      page = path.resolve(value);
-      i += 1;
-    } else if (arg === '--source' && value) {
-      const match = /^([^=]+)=(.+)$/.exec(value);
-      if (!match) throw new InputError(`--source ${value}: give ID=DIR, e.g. wine-8.0=/tmp/winesrc/wine-8.0~repack; ${USAGE}`);
-      const dir = path.resolve(match[2] as string);
-      if (!existsSync(dir)) throw new InputError(`--source ${value}: ${dir} does not exist`);
-      sources.set(match[1] as string, dir);
-      i += 1;
-    } else throw new InputError(`unknown argument '${arg ?? ''}'; ${USAGE}`);
+  for (const value of values.source ?? []) {
+    const match = /^([^=]+)=(.+)$/.exec(value);
+    if (!match) throw new UsageError(`--source ${value}: give ID=DIR, e.g. wine-8.0=/tmp/winesrc/wine-8.0~repack`);
+    const dir = path.resolve(match[2] as string);
+    if (!existsSync(dir)) throw new InputError(`--source ${value}: ${dir} does not exist`);
+    sources.set(match[1] as string, dir);
   }
   const files = catalogueFiles();
   if (files.length === 0) throw new InputError('no catalogue in spec/');
-  const chosen = page && files.length > 1 ? files.filter((file) => path.basename(loadCatalogue(file).page) === path.basename(page as string)) : files;
+  const chosen = page && files.length > 1 ? files.filter((file) => path.basename(loadCatalogue(file).page) === path.basename(page)) : files;
   if (chosen.length !== 1 && page) throw new InputError(`--page ${page}: no single catalogue in spec/ has a page of that name`);
   // A run takes the .feature files directly in its function's folder: two catalogues cannot share one.
   const byFolder = new Map<string, string>();
@@ -93,14 +100,15 @@ function main(argv: readonly string[]): number {
   for (const id of sources.keys())
     if (!known.has(id)) throw new InputError(`--source ${id}: no Windows evidence file names a source ${id} (${[...known].join(', ')})`);
   let ok = true;
-  for (const file of chosen) ok = lint(file, page, evidence.get(file) ?? null, sources) && ok;
+  for (const file of chosen) ok = lint(file, page, evidence.get(file) ?? null, sources, stdout) && ok;
   return ok ? 0 : 1;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  if (!(error instanceof InputError)) throw error;
-  process.stderr.write(`lint:trace: ${error.message}\n`);
-  process.exitCode = 2;
+export const lintTrace: Command = { usage: USAGE, main };
+
+// Run as a program (npm run lint:trace), not when a test runs the command in its own process.
+if (require.main === module || path.resolve(process.argv[1] ?? '') === __filename) {
+  void runCommand('lint:trace', lintTrace, process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -10,25 +10,18 @@ import { catalogueFiles, loadCatalogue, type Catalogue } from '../src/catalogue/
 import { claimants, diffStatements } from '../src/catalogue/drift';
 import { pageStatements, type Statement } from '../src/catalogue/statements';
 import { pageDisplay } from '../src/catalogue/anchors';
+import { parseCommandLine } from '../src/cli/arguments';
+import { runCommand, UsageError, type Command } from '../src/cli/command';
 import { InputError } from '../src/core/input-error';
 
 const USAGE = 'usage: npm run spec:diff -- OLD.md NEW.md [--catalogue spec/X.yaml]';
 
 function parse(argv: readonly string[]): { old: string; new: string; catalogue: string | null } {
-  const files: string[] = [];
-  let catalogue: string | null = null;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] as string;
-    if (arg === '--catalogue') {
-      catalogue = argv[++i] ?? null;
-      if (!catalogue) throw new InputError(`--catalogue needs a file; ${USAGE}`);
-    } else if (arg.startsWith('-')) throw new InputError(`unknown option '${arg}'; ${USAGE}`);
-    else files.push(arg);
-  }
+  const { values, positionals: files } = parseCommandLine(argv, { catalogue: { type: 'string' } }, true);
   const [old, next] = files;
-  if (files.length !== 2 || !old || !next) throw new InputError(`two pages are needed, OLD and NEW; ${USAGE}`);
+  if (files.length !== 2 || !old || !next) throw new UsageError('two pages are needed, OLD and NEW');
   for (const file of files) if (!existsSync(file)) throw new InputError(`${file}: no such file`);
-  return { old, new: next, catalogue };
+  return { old, new: next, catalogue: values.catalogue ?? null };
 }
 
 function chooseCatalogue(named: string | null, newPage: string): Catalogue {
@@ -40,14 +33,14 @@ function chooseCatalogue(named: string | null, newPage: string): Catalogue {
   return chosen;
 }
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number> {
   const options = parse(argv);
   const catalogue = chooseCatalogue(options.catalogue, options.new);
   const before = pageStatements(readFileSync(options.old, 'utf8'));
   const after = pageStatements(readFileSync(options.new, 'utf8'));
   const drift = diffStatements(before, after);
   const [oldName, newName] = [pageDisplay(options.old), pageDisplay(options.new)];
-  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  const out = (line: string): boolean => stdout.write(`${line}\n`);
   const who = (s: Statement): string => {
     const ids = claimants(catalogue, s);
     return ids.length > 0 ? ids.join(', ') : 'claimed by no entry';
@@ -80,10 +73,11 @@ function main(argv: readonly string[]): number {
   return drift.changed.length + drift.vanished.length + drift.moved.length + drift.added.length === 0 ? 0 : 1;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (error) {
-  if (!(error instanceof InputError)) throw error;
-  process.stderr.write(`spec:diff: ${error.message}\n`);
-  process.exitCode = 2;
+export const specDiff: Command = { usage: USAGE, main };
+
+// Run as a program (npm run spec:diff), not when a test runs the command in its own process.
+if (require.main === module || path.resolve(process.argv[1] ?? '') === __filename) {
+  void runCommand('spec:diff', specDiff, process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

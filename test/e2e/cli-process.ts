@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { ISupportCodeLibrary } from '@cucumber/cucumber/api';
-import { runCommand } from '../../src/cli/command';
+import { runCommand, type Command } from '../../src/cli/command';
 import { dispatch } from '../../src/cli/main';
 import type { RunOptions } from '../../src/run/options';
 import type { RunSummary } from '../../src/run/run-suite';
@@ -130,11 +130,16 @@ export function run(script: string, args: readonly string[], cwd = REPO_ROOT): P
  * runs the process itself for bad input, and tests that need another working folder run it.
  */
 export async function commandHere(argv: readonly string[]): Promise<Ran> {
-  if (process.cwd() !== REPO_ROOT) throw new Error(`commandHere runs the command from the repository, not from ${process.cwd()}`);
+  const command = dispatch(argv);
+  return runCommandHere(command.name, await command.load(), command.argv);
+}
+
+/** `command` on `argv` in this process as `name`'s process runs it (runCommand): what commandHere gives, for a script's command (npm run lint:trace, spec:diff). */
+export async function runCommandHere(name: string, command: Command, argv: readonly string[]): Promise<Ran> {
+  if (process.cwd() !== REPO_ROOT) throw new Error(`a command made here runs from the repository, not from ${process.cwd()}`);
   const said = { stdout: '', stderr: '' };
   const sink = (to: 'stdout' | 'stderr'): Writable => new Writable({ write: (chunk: Buffer, _encoding, done) => done(void (said[to] += chunk.toString())) });
-  const command = dispatch(argv);
-  const code = await runCommand(command.name, await command.load(), command.argv, sink('stderr'), sink('stdout'));
+  const code = await runCommand(name, command, argv, sink('stderr'), sink('stdout'));
   return { code, ...said };
 }
 

@@ -1,13 +1,16 @@
-// `npm run lint:trace` and `npm run spec:diff` as a maintainer runs them, on revisions of the page made
-// here from the page where it lies (test/page-edits.ts): what they print, and their exit codes.
+// `npm run lint:trace` and `npm run spec:diff` as a maintainer runs them (their commands, in this process, through
+// the exit path of their own), on revisions of the page made here from the page where it lies
+// (test/page-edits.ts): what they print, and their exit codes.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PAGE, PAGE_TEXT, replaceInStatement, statement, withoutStatement, writeRevision } from '../page-edits';
-import { run } from './cli-process';
+import { lintTrace } from '../../scripts/lint-trace';
+import { specDiff } from '../../scripts/spec-diff';
+import { runCommandHere } from './cli-process';
 
 describe('lint:trace', () => {
   it('prints full page coverage on the real page, beside the requirements traced', async () => {
-    const result = await run('scripts/lint-trace.ts', []);
+    const result = await runCommandHere('lint:trace', lintTrace, []);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /^traced: (\d+)\/\1 requirements /m);
     assert.match(result.stdout, /^page: (\d+)\/\1 statements claimed \(.*WSARecvDisconnect\.md\)$/m);
@@ -15,7 +18,7 @@ describe('lint:trace', () => {
 
   it('fails on a revision without one sentence, naming the entry that lost its anchor and where', async () => {
     const gone = statement('-remarks/p5/s1');
-    const result = await run('scripts/lint-trace.ts', ['--page', writeRevision('lint-trace', withoutStatement(PAGE_TEXT, gone))]);
+    const result = await runCommandHere('lint:trace', lintTrace, ['--page', writeRevision('lint-trace', withoutStatement(PAGE_TEXT, gone))]);
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.match(
       result.stdout,
@@ -25,7 +28,7 @@ describe('lint:trace', () => {
   });
 
   it('is bad input, exit 2, for a page that is not there', async () => {
-    const result = await run('scripts/lint-trace.ts', ['--page', '/nonexistent/WSARecvDisconnect.md']);
+    const result = await runCommandHere('lint:trace', lintTrace, ['--page', '/nonexistent/WSARecvDisconnect.md']);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /^lint:trace: the page .* is not at \/nonexistent\/WSARecvDisconnect\.md; /);
   });
@@ -37,7 +40,7 @@ describe('spec:diff', () => {
     text = withoutStatement(text, statement('-remarks/p5/s1'));
     const end = text.indexOf('</table>');
     text = `${text.slice(0, end)}<tr>\n<td>WSAEWOULDBLOCK</td>\n<td>A row the page does not have.</td>\n</tr>\n${text.slice(end)}`;
-    const result = await run('scripts/spec-diff.ts', [PAGE, writeRevision('spec-diff', text)]);
+    const result = await runCommandHere('spec:diff', specDiff, [PAGE, writeRevision('spec-diff', text)]);
     assert.equal(result.code, 1, result.stderr);
     const out = result.stdout;
     assert.match(out, /^changed {2}-remarks\/p2\/s4 \(.*:\d+ -> .*:\d+\): remarks\.udp-datagrams-queued$/m);
@@ -52,14 +55,14 @@ describe('spec:diff', () => {
   });
 
   it('finds nothing between a page and itself, exit 0', async () => {
-    const result = await run('scripts/spec-diff.ts', [PAGE, PAGE]);
+    const result = await runCommandHere('spec:diff', specDiff, [PAGE, PAGE]);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^statements: (\d+) unchanged, 0 changed, 0 vanished, 0 moved, 0 added$/m);
   });
 
-  it('is bad input, exit 2, with one line', async () => {
-    const result = await run('scripts/spec-diff.ts', [PAGE]);
+  it('is bad input, exit 2, with one line and the usage', async () => {
+    const result = await runCommandHere('spec:diff', specDiff, [PAGE]);
     assert.equal(result.code, 2);
-    assert.equal(result.stderr, 'spec:diff: two pages are needed, OLD and NEW; usage: npm run spec:diff -- OLD.md NEW.md [--catalogue spec/X.yaml]\n');
+    assert.equal(result.stderr, 'spec:diff: two pages are needed, OLD and NEW\nusage: npm run spec:diff -- OLD.md NEW.md [--catalogue spec/X.yaml]\n');
   });
 });
