@@ -7,6 +7,8 @@
 // naming the command to run when it cannot be done here (not root, no apt-get, no npm registry).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseCommandLine } from '../src/cli/arguments';
+import { runCommand, type Command } from '../src/cli/command';
 import { tcpdumpPath } from '../src/testbeds/loopback/capture';
 import {
   ensureWineSetup,
@@ -60,38 +62,37 @@ export function missingDebianPackages(root: boolean): string[] {
   return needed.filter((p) => p.needed && !p.present()).map((p) => p.name);
 }
 
-async function main(): Promise<number> {
+async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number> {
+  parseCommandLine(argv, {});
   const t0 = performance.now();
   const log = (line: string): void => {
-    process.stdout.write(`setup: ${line}\n`);
+    stdout.write(`setup: ${line}\n`);
   };
-  try {
-    const root = typeof process.getuid === 'function' && process.getuid() === 0;
-    const missing = missingDebianPackages(root);
-    if (missing.length > 0) {
-      await installDebianPackages(missing, log);
-      const still = missingDebianPackages(root);
-      if (still.length > 0)
-        throw new SetupError(
-          `apt-get installed ${missing.join(', ')}, yet ${still.join(', ')} ${still.length === 1 ? 'is' : 'are'} not where the suite looks (wine64 in PATH or /usr/lib/wine, the mingw-w64 compilers in PATH, ${CHROMIUM}, tcpdump in /usr/sbin, ip in /usr/sbin or /bin)`,
-        );
-    }
-    // wine64 is there now; the wine set-up must not start an apt-get of its own.
-    const setup = await ensureWineSetup({ log, installWine: false, wow64: true });
-    const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-    log(
-      `ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}, native agents ${setup.nativeAgents ? Object.values(setup.nativeAgents).join(', ') : 'not built'}, Wine's 32-bit loader ${setup.wine32 ?? 'not installed'}, ${CHROMIUM}`,
-    );
-    return 0;
-  } catch (e) {
-    process.stderr.write(`setup: ${e instanceof Error ? e.message : String(e)}\n`);
-    return e instanceof SetupError ? 2 : 1;
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const missing = missingDebianPackages(root);
+  if (missing.length > 0) {
+    await installDebianPackages(missing, log);
+    const still = missingDebianPackages(root);
+    if (still.length > 0)
+      throw new SetupError(
+        `apt-get installed ${missing.join(', ')}, yet ${still.join(', ')} ${still.length === 1 ? 'is' : 'are'} not where the suite looks (wine64 in PATH or /usr/lib/wine, the mingw-w64 compilers in PATH, ${CHROMIUM}, tcpdump in /usr/sbin, ip in /usr/sbin or /bin)`,
+      );
   }
+  // wine64 is there now; the wine set-up must not start an apt-get of its own.
+  const setup = await ensureWineSetup({ log, installWine: false, wow64: true });
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  log(
+    `ready in ${seconds} s: ${await wineVersion(setup.wine64)}, node.exe ${setup.nodeVersion}, koffi ${setup.koffiVersion}, prefix ${setup.prefix}, native agents ${setup.nativeAgents ? Object.values(setup.nativeAgents).join(', ') : 'not built'}, Wine's 32-bit loader ${setup.wine32 ?? 'not installed'}, ${CHROMIUM}`,
+  );
+  return 0;
 }
 
-// Run as a program (node -r ts-node/register scripts/setup.ts), not when a test imports CHROMIUM.
+const setupCommand: Command = { usage: 'usage: npm run setup', main };
+
+// Run as a program (node -r ts-node/register scripts/setup.ts), not when a test imports CHROMIUM. What
+// cannot be done here (a SetupError) is one line, exit 2, by the exit path every command of the suite shares.
 if (require.main === module || path.resolve(process.argv[1] ?? '') === __filename) {
-  void main().then((code) => {
+  void runCommand('setup', setupCommand, process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }

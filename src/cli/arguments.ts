@@ -10,14 +10,12 @@ type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 function usageError(error: Error & { code?: string }, argv: readonly string[], options: OptionsConfig): UsageError {
   const named = /'([^']+)'/.exec(error.message)?.[1]?.split(' ')[0] ?? '';
   switch (error.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return new UsageError(
-        `unknown option '${named}'; valid: ${Object.keys(options)
-          .map((name) => `--${name}`)
-          .join(', ')}`,
-      );
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
+      const valid = Object.keys(options).map((name) => `--${name}`);
+      return new UsageError(`unknown option '${named}'; ${valid.length > 0 ? `valid: ${valid.join(', ')}` : 'this command takes none'}`);
+    }
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return new UsageError(`unexpected argument '${named}': this command takes options only`);
+      return new UsageError(`unexpected argument '${named}': this command takes ${Object.keys(options).length > 0 ? 'options only' : 'no arguments'}`);
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       if (/does not take an argument/.test(error.message)) return new UsageError(`${named} takes no value`);
       const next = argv[argv.indexOf(named) + 1];

@@ -102,6 +102,11 @@ describe("a subcommand's command line", () => {
     assert.throws(() => parseCommandLine(['--out', 'a', '--out', 'b'], options), { name: 'UsageError', message: '--out is given twice: give it once' });
     assert.throws(() => wholeNumber('--runs', '1', 2, 'runs'), { name: 'UsageError', message: "--runs takes a whole number of runs, at least 2, not '1'" });
   });
+
+  it('says so when the command takes nothing at all (npm run setup, build:agent)', () => {
+    assert.throws(() => parseCommandLine(['--x'], {}), { name: 'UsageError', message: "unknown option '--x'; this command takes none" });
+    assert.throws(() => parseCommandLine(['a'], {}), { name: 'UsageError', message: "unexpected argument 'a': this command takes no arguments" });
+  });
 });
 
 describe('the subcommands', () => {
