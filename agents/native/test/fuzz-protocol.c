@@ -1,10 +1,11 @@
 /* The native agent's reading of untrusted bytes, driven on Linux under AddressSanitizer and
  * UndefinedBehaviorSanitizer (test/e2e/native-parser.test.ts builds and runs it):
  *
- *   fuzz-protocol [--mutations N] [--seed S] FILE...
+ *   fuzz-protocol [--mutations N] [--seed S] [--seeds K] FILE...
  *
  * Each FILE is what a controller sends, byte for byte. It is fed to the agent's own code (protocol.c and
- * json.c, as agent.c uses them) in chunks of several sizes, and so are N mutations of it: bit flips,
+ * json.c, as agent.c uses them) in chunks of several sizes, and so are N mutations of the first K (all of
+ * them by default; the rest are checked as they are): bit flips,
  * insertions, deletions, truncations, splices with another file, and generated inputs (nesting bombs,
  * overlong lines and strings, random bytes). For every input, every answer must be one JSON line, and a
  * refusal (an error with id null) must end the stream: nothing is read after it. A file's result is
@@ -263,16 +264,19 @@ static struct buffer mutate(const struct buffer *in, const struct buffer *other,
 
 int main(int argc, char **argv) {
     long mutations = 0;
+    long seeds = -1;
     rng_state = 0x9E3779B97F4A7C15ull;
     int first = 1;
     for (; first < argc && strncmp(argv[first], "--", 2) == 0; first += 2) {
         if (first + 1 >= argc) return 2;
         if (strcmp(argv[first], "--mutations") == 0) mutations = atol(argv[first + 1]);
         else if (strcmp(argv[first], "--seed") == 0) rng_state = strtoull(argv[first + 1], NULL, 10) | 1u;
+        else if (strcmp(argv[first], "--seeds") == 0) seeds = atol(argv[first + 1]);
         else return 2;
     }
     int files = argc - first;
-    if (files <= 0) return 2;
+    if (files <= 0 || seeds == 0 || seeds > files) return 2;
+    size_t seed_files = seeds < 0 ? (size_t)files : (size_t)seeds;
     struct buffer *corpus = (struct buffer *)calloc((size_t)files, sizeof *corpus);
     for (int i = 0; i < files; i++) {
         struct session s;
@@ -283,14 +287,14 @@ int main(int argc, char **argv) {
                s.refused ? s.refusal : "");
     }
     size_t room_size = 0;
-    for (int i = 0; i < files; i++)
+    for (size_t i = 0; i < seed_files; i++)
         if (mutation_room(corpus[i].n) > room_size) room_size = mutation_room(corpus[i].n);
     unsigned char *room = (unsigned char *)malloc(room_size);
     if (!room) return 2;
     long refused = 0;
     for (long m = 0; m < mutations; m++) {
         struct session s;
-        struct buffer in = mutate(&corpus[rng() % (size_t)files], &corpus[rng() % (size_t)files], room);
+        struct buffer in = mutate(&corpus[rng() % seed_files], &corpus[rng() % seed_files], room);
         run_all(in.p, in.n, &s);
         refused += s.refused;
     }
