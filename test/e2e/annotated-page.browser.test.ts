@@ -14,7 +14,7 @@ import { pageStatements } from '../../src/catalogue/statements';
 import { annotatedPageName, statementAnchor } from '../../src/report/annotated-page';
 import { wineSetupDone } from '../../src/testbeds/agent-controller/wine-setup';
 import { scratchDir } from '../scratch';
-import { openBrowser, SCREENSHOTS, showScenarioEvidence } from './browser';
+import { openBrowser, SCREENSHOTS, showScenarioEvidence, waitShown } from './browser';
 import { summaryLine } from '../../src/cli/verdict-lines';
 import { commandHere, runHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
@@ -130,16 +130,13 @@ if (!existsSync(CHROMIUM)) {
       assert.match((await badge.getAttribute('href')) ?? '', /^wine\/allure-report\/index\.html#[0-9a-f]{32}$/);
       assert.match((await badge.getAttribute('title')) ?? '', /^XFAIL: Wine's WSARecvDisconnect checks nothing itself and ignores its buffer/);
       await badge.click();
-      await page.getByText('Tear down').first().waitFor();
+      await waitShown(page.getByText('Tear down').first());
       const text = await page.locator('body').innerText();
       assert.match(text, new RegExp(`requirement\\s+${WINE_DEVIATION.replace(/\./g, '\\.')}`));
       assert.match(text, /verdict\s+XFAIL/);
       await showScenarioEvidence(page);
       // The recorded deviation: the call on the duplicated socket, in the probe that never called WSAStartup, returned 0.
-      await page
-        .getByText(/\[probe\] WSARecvDisconnect\(0x[0-9a-f]+, NULL\) = 0 /)
-        .first()
-        .waitFor();
+      await waitShown(page.getByText(/\[probe\] WSARecvDisconnect\(0x[0-9a-f]+, NULL\) = 0 /).first());
       await page.screenshot({ path: path.join(SCREENSHOTS, 'annotated-page-wine-evidence.png') });
     });
 

@@ -50,6 +50,25 @@ export async function openBrowser(allowed: (url: string) => boolean): Promise<Br
   return { context, page: context.pages()[0] ?? (await context.newPage()), refused };
 }
 
+/**
+ * Waits until `locator` is shown, as Playwright's waitFor does; when it is not within the bound, the error
+ * says where the page was and what it showed (a report that opened elsewhere, or not at all), not only
+ * what was waited for.
+ */
+export async function waitShown(locator: Locator): Promise<void> {
+  try {
+    await locator.waitFor();
+  } catch (error) {
+    const page = locator.page();
+    const shown = await page
+      .locator('body')
+      .innerText({ timeout: 1000 })
+      .catch(() => '(no body)');
+    const said = error instanceof Error ? (error.message.split('\n')[0] ?? '').replace(/\.$/, '') : String(error);
+    throw new Error(`${said}; the page at ${page.url()} showed: ${shown.slice(0, 600)}`);
+  }
+}
+
 /** On an Allure scenario's page, its evidence: its own attachment of that name, in the test body (not under a hook). */
 export function scenarioAttachment(page: Page, name: string): Locator {
   return page.locator('[data-testid="test-result-steps-root"] [data-testid="test-result-attachment-header"]', { hasText: name }).first();
@@ -68,7 +87,7 @@ export async function showScenarioEvidence(page: Page): Promise<void> {
 export async function screenshotAllureOverview(page: Page, file: string): Promise<void> {
   const viewport = page.viewportSize();
   await page.setViewportSize({ width: 1440, height: 1200 });
-  await page.locator('[data-testid="tree-section-title"]').first().waitFor();
+  await waitShown(page.locator('[data-testid="tree-section-title"]').first());
   await page.locator('*').evaluateAll((elements) => {
     for (const element of elements) if (element.scrollTop > 0) element.scrollTop = 0;
   });

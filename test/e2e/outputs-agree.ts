@@ -16,7 +16,7 @@ import { allureCategories, breaksMust, failsRun, VERDICT_FORMATS, verdictMessage
 import { readRunRecord, runFiles, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { requirementVerdict } from '../../src/verdicts/verdicts';
 import { lackedObservers, qualifiedVerdict, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
-import { openBrowser } from './browser';
+import { openBrowser, waitShown } from './browser';
 import { commandHere } from './cli-process';
 import { scratchDir } from '../scratch';
 import { junitSchemaErrors, parseXml, type XmlElement } from '../junit-schema';
@@ -158,7 +158,7 @@ interface AllureReading {
 
 async function readAllureReport(page: Page, index: string): Promise<AllureReading> {
   await page.goto(index);
-  await page.locator('[data-testid="tree-section-title"]').first().waitFor();
+  await waitShown(page.locator('[data-testid="tree-section-title"]').first());
   const overview = await page.locator('body').innerText();
   const name = await page.locator('[data-testid="report-title"]').innerText();
   const counts = { total: 0, passed: 0, failed: 0, broken: 0, skipped: 0 };
@@ -195,7 +195,7 @@ async function readAllureReport(page: Page, index: string): Promise<AllureReadin
   const categoryOf = new Map<string, string>();
   await page.goto(`${index}#categories`);
   const categories = page.locator('[id^="cat:"]');
-  if (categoryCount > 0) await categories.first().waitFor();
+  if (categoryCount > 0) await waitShown(categories.first());
   assert.equal(await categories.count(), categoryCount, 'the Allure report: its categories, against the number its tab gives');
   for (const category of await categories.all()) {
     const name = await category.locator('[data-testid="tree-section-title"]').first().innerText();
@@ -221,7 +221,7 @@ async function readAllureReport(page: Page, index: string): Promise<AllureReadin
 /** What a scenario's page in the Allure report says: its verdict label, its message once, and no stack of the suite's code for a deviation. */
 async function checkScenarioPage(page: Page, index: string, id: string, record: ScenarioRecord): Promise<void> {
   await page.goto(`${index}#${id}`);
-  await page.getByText('verdict', { exact: true }).first().waitFor();
+  await waitShown(page.getByText('verdict', { exact: true }).first());
   const text = await page.locator('body').innerText();
   const where = `the Allure page of ${record.location}`;
   assert.match(text, new RegExp(`verdict\\s+${record.verdict.replace('/', '\\/')}\\b`), `${where}: its verdict label`);

@@ -21,7 +21,7 @@ import { breaksMust } from '../../src/run-outputs/verdict-formats';
 import { scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
 import { runFiles } from '../../src/verdicts/run-record';
-import { openBrowser, scenarioAttachment, screenshotAllureOverview, SCREENSHOTS, showScenarioEvidence } from './browser';
+import { openBrowser, scenarioAttachment, screenshotAllureOverview, SCREENSHOTS, showScenarioEvidence, waitShown } from './browser';
 import { summaryLine } from '../../src/cli/verdict-lines';
 import { commandHere, runHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
@@ -147,10 +147,7 @@ if (!existsSync(CHROMIUM)) {
       await screenshotAllureOverview(page, path.join(SCREENSHOTS, 'allure-overview.png'));
       // The tree groups by feature; open every group.
       for (const feature of new Set(verdicts.results.map((r) => r.feature))) await page.getByText(feature, { exact: true }).first().click();
-      await page
-        .getByText(verdicts.results[verdicts.results.length - 1]?.name ?? '', { exact: true })
-        .first()
-        .waitFor();
+      await waitShown(page.getByText(verdicts.results[verdicts.results.length - 1]?.name ?? '', { exact: true }).first());
       const text = await page.locator('body').innerText();
       const missing = verdicts.results.filter((r) => !text.includes(r.name)).map((r) => r.name);
       assert.deepEqual(missing, [], 'scenarios missing from the Allure tree');
@@ -163,7 +160,7 @@ if (!existsSync(CHROMIUM)) {
       const badge = page.locator(`tr[data-requirement="${BROKEN_RULE}"] td.cell[data-verdict="FAIL"] > a.badge`);
       assert.match((await badge.getAttribute('href')) ?? '', /^fin-sent\/allure-report\/index\.html#[0-9a-f]{32}$/);
       await badge.click();
-      await page.getByText('Tear down').first().waitFor();
+      await waitShown(page.getByText('Tear down').first());
       await page.screenshot({ path: path.join(SCREENSHOTS, 'allure-scenario.png') });
       const text = await page.locator('body').innerText();
       assert.match(text, new RegExp(`requirement\\s+${BROKEN_RULE.replace(/\./g, '\\.')}`));
@@ -174,7 +171,7 @@ if (!existsSync(CHROMIUM)) {
       assert.match(text, /Deviation from the page/, 'the Allure category of a Deviation');
       await showScenarioEvidence(page);
       const callLog = page.getByText(/WSARecvDisconnect\(0x[0-9a-f]+, NULL\) = 0/).first();
-      await callLog.waitFor();
+      await waitShown(callLog);
       await callLog.scrollIntoViewIfNeeded();
       const link = page.locator('a[href*="learn.microsoft.com"]').first();
       assert.equal(await link.getAttribute('href'), 'https://learn.microsoft.com/en-us/windows/win32/api/winsock2/nf-winsock2-wsarecvdisconnect#remarks');
@@ -214,7 +211,7 @@ if (!existsSync(CHROMIUM)) {
       const [feature, line] = record.location.split(':');
       const pcap = pcapFileName(feature ?? '', Number(line), WINE_SCENARIO);
       // Its evidence is in its body, each in view without a hook to expand; no step holds nothing.
-      for (const name of ['call-log.txt', 'wire-log.txt', pcap]) await scenarioAttachment(page, name).waitFor();
+      for (const name of ['call-log.txt', 'wire-log.txt', pcap]) await waitShown(scenarioAttachment(page, name));
       const teardown = page.locator('[data-testid="test-result-teardown-dropdown"]').locator('..');
       assert.equal(await teardown.locator('[data-testid="test-result-step-arrow-button"]').count(), 0, 'nothing left under the teardown to expand');
       for (const closed of await page.locator('[data-testid="test-result-step-arrow-button"]:not(:has([class*="opened"]))').all()) await closed.click();
@@ -222,7 +219,7 @@ if (!existsSync(CHROMIUM)) {
       assert.doesNotMatch(await page.locator('body').innerText(), /call-log\.json|wire-log\.json/, 'the JSON twins are for tools');
       await showScenarioEvidence(page);
       await scenarioAttachment(page, 'wire-log.txt').click();
-      await page.getByText('teardown begins').first().waitFor();
+      await waitShown(page.getByText('teardown begins').first());
       const text = await page.locator('body').innerText();
       assert.match(text, /verdict\s+XFAIL/, "the run's verdict, as a label");
       assert.match(text, /Category: Known deviation, recorded in expectations \(XFAIL\)/);
