@@ -1,12 +1,12 @@
 // What the wine backend needs, missing: wine64 or Windows node.exe and koffi, each one line naming the
-// command that installs it, and exit 2 before any scenario. The missing wine64 is the command in this
-// process (commandHere); the missing node.exe needs an environment of its own (an npm registry that
-// refuses), so a process of its own.
+// command that installs it, and exit 2 before any scenario: all the process says, its stderr whole (the
+// Wine set-up writes its lines to the process's own stderr, which a command made in the test's process
+// would not catch).
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { scratchDir } from '../scratch';
-import { commandHere, runCli, type Finished } from './cli-process';
+import { runCli, type Finished } from './cli-process';
 import { TAGS } from './faulty-agent-runs';
 
 const scratch = scratchDir('missing-programs');
@@ -15,7 +15,7 @@ describe('a missing wine64 or node.exe', () => {
   const errorLines = (run: Finished): string[] => run.stderr.split('\n').filter((l) => l.startsWith('winsock-conformance:'));
 
   it('wine64: one line naming the command that installs it, exit 2', async () => {
-    const run = await commandHere([
+    const run = await runCli([
       '--backend',
       'wine',
       '--backend-option',

@@ -1,4 +1,5 @@
-// npm test's whole runs (test/e2e/shared-runs.ts): each exits 0, leaves nothing running and writes a junit.xml
+// npm test's whole runs (test/e2e/shared-runs.ts): each exits 0, says its summary line first and no verdict
+// line (the runs are --quiet), leaves nothing running and writes a junit.xml
 // that Jenkins' schema accepts, and the lines the README and docs/interpreting.md quote of the Wine (64- and
 // 32-bit) and POSIX runs (the console's summary line, the matrix's headline) are the runs' own.
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { allureReportName } from '../../src/cli/report';
 import { onAnotherHost, SHARED_RUNS, sharedRun, type SharedRunName } from './shared-runs';
 import { hasPrerequisite, namespaceMissing } from '../prerequisites';
 import { checkJunit } from './outputs-agree';
+import { VERDICT_LINE } from './cli-process';
 
 /** A run's summary line, as the command prints it. */
 function summaryLine(stdout: string): string {
@@ -50,10 +52,12 @@ async function headline(name: SharedRunName): Promise<{ printed: string; allureN
 
 describe("npm test's whole runs", { concurrency: true }, () => {
   for (const name of Object.keys(SHARED_RUNS) as SharedRunName[]) {
-    it(`${name}: exits 0, and leaves nothing running`, async (t) => {
+    it(`${name}: exits 0, says its summary first and no verdict line (--quiet), and leaves nothing running`, async (t) => {
       if (onAnotherHost(name) && !hasPrerequisite(t, namespaceMissing())) return;
       const run = await sharedRun(name);
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.equal(run.stdout.split('\n')[0], summaryLine(run.stdout), 'the summary, first');
+      assert.doesNotMatch(run.stdout, VERDICT_LINE, 'no verdict line under --quiet');
       assert.deepEqual(run.leftovers, [], 'processes of the run, or of the prefix, still running');
     });
 
