@@ -1,12 +1,13 @@
-// `npm run lint:trace` and `npm run spec:diff` as a maintainer runs them (their commands, in this process, through
-// the exit path of their own), on revisions of the page made here from the page where it lies
-// (test/page-edits.ts): what they print, and their exit codes.
+// `npm run lint:trace` and `npm run spec:diff` on revisions of the page made here from the page where it lies
+// (test/page-edits.ts): what they print, and their exit codes. Their commands run in this process, through
+// the exit path they share with every command (runCommandHere); spec:diff runs once as the program npm runs
+// as well, and lint:trace's program is run by npm test's own lint:trace step and by second-function.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PAGE, PAGE_TEXT, replaceInStatement, statement, withoutStatement, writeRevision } from '../page-edits';
 import { lintTrace } from '../../scripts/lint-trace';
 import { specDiff } from '../../scripts/spec-diff';
-import { runCommandHere } from './cli-process';
+import { run, runCommandHere } from './cli-process';
 
 describe('lint:trace', () => {
   it('prints full page coverage on the real page, beside the requirements traced', async () => {
@@ -25,6 +26,12 @@ describe('lint:trace', () => {
       new RegExp(`^spec/WSARecvDisconnect\\.yaml:\\d+: remarks\\.does-not-block-linger: anchor -remarks/p5/s1 \\(${gone.hash}\\) no longer resolves: `, 'm'),
     );
     assert.match(result.stdout, /^page: (\d+)\/(?!\1)\d+ statements claimed/m);
+  });
+
+  it('is bad input, exit 2, for an option without its value', async () => {
+    const result = await runCommandHere('lint:trace', lintTrace, ['--page', '--source', 'x=y']);
+    assert.equal(result.code, 2);
+    assert.equal(result.stderr, `lint:trace: --page needs a value, not '--source'\n${lintTrace.usage}\n`);
   });
 
   it('is bad input, exit 2, for a page that is not there', async () => {
@@ -60,8 +67,8 @@ describe('spec:diff', () => {
     assert.match(result.stdout, /^statements: (\d+) unchanged, 0 changed, 0 vanished, 0 moved, 0 added$/m);
   });
 
-  it('is bad input, exit 2, with one line and the usage', async () => {
-    const result = await runCommandHere('spec:diff', specDiff, [PAGE]);
+  it('is bad input, exit 2, with one line and the usage, as the program npm runs', async () => {
+    const result = await run('scripts/spec-diff.ts', [PAGE]);
     assert.equal(result.code, 2);
     assert.equal(result.stderr, 'spec:diff: two pages are needed, OLD and NEW\nusage: npm run spec:diff -- OLD.md NEW.md [--catalogue spec/X.yaml]\n');
   });
