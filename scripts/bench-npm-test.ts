@@ -6,9 +6,8 @@
 // another on this kind of machine, and drift with it over hours: compare runs made side by side.
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { availableParallelism } from 'node:os';
 import { CannotRun } from '../src/core/outcomes';
 import { REPO_ROOT } from '../src/core/paths';
 import { readProcStat } from '../src/core/proc-stat';
@@ -40,6 +39,7 @@ export function benchNpmTest(line: (label: string, value: string) => void): void
     const run = spawnSync('npm', ['test'], { cwd: REPO_ROOT, stdio: ['ignore', output, output] });
     const cpuAfter = childrenCpuSeconds();
     closeSync(output);
+    if (run.error) throw new CannotRun(`npm test did not start (${run.error.message}), so it is not measured`);
     if (run.status !== 0)
       throw new CannotRun(`npm test failed (exit ${run.status ?? run.signal}) in its ${name} run, so it is not measured: its output is in ${log}`);
     return { seconds: Number(process.hrtime.bigint() - start) / 1e9, cpu: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore };

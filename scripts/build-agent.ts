@@ -3,7 +3,7 @@
 // only. Exit 2 with one line when it cannot be built here (no mingw-w64: `npm run setup` installs it).
 import * as path from 'node:path';
 import { parseCommandLine } from '../src/cli/arguments';
-import { runCommand, type Command } from '../src/cli/command';
+import { runAsProgram, type Command } from '../src/cli/command';
 import { REPO_ROOT } from '../src/core/paths';
 import { buildNativeAgents, importedDlls, NativeBuildError, SYSTEM_DLLS } from '../src/testbeds/agent-controller/native-build';
 
@@ -21,7 +21,5 @@ async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Pro
 
 const buildAgent: Command = { usage: 'usage: npm run build:agent', main };
 
-// The exit path every command of the suite shares: what cannot be built here (a NativeBuildError) is one line, exit 2.
-void runCommand('build:agent', buildAgent, process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+// What cannot be built here (a NativeBuildError) is one line, exit 2, by the exit path every command of the suite shares.
+runAsProgram(module, 'build:agent', buildAgent);

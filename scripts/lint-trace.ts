@@ -14,7 +14,7 @@ import { pageCoverage } from '../src/catalogue/anchors';
 import { pageStatements } from '../src/catalogue/statements';
 import { checkWindowsEvidence, windowsEvidenceFile, windowsEvidenceOf, type WindowsEvidence } from '../src/catalogue/windows-evidence';
 import { parseCommandLine } from '../src/cli/arguments';
-import { runCommand, UsageError, type Command } from '../src/cli/command';
+import { runAsProgram, UsageError, type Command } from '../src/cli/command';
 import { InputError } from '../src/core/input-error';
 import { REPO_ROOT } from '../src/core/paths';
 
@@ -106,9 +106,4 @@ async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Pro
 
 export const lintTrace: Command = { usage: USAGE, main };
 
-// Run as a program (npm run lint:trace), not when a test runs the command in its own process.
-if (require.main === module || path.resolve(process.argv[1] ?? '') === __filename) {
-  void runCommand('lint:trace', lintTrace, process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+runAsProgram(module, 'lint:trace', lintTrace);

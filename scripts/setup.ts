@@ -6,9 +6,8 @@
 // prefix, the native agent built into .cache/native-agent). Idempotent: a second run only checks. Exit 2 with one line
 // naming the command to run when it cannot be done here (not root, no apt-get, no npm registry).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseCommandLine } from '../src/cli/arguments';
-import { runCommand, type Command } from '../src/cli/command';
+import { runAsProgram, type Command } from '../src/cli/command';
 import { tcpdumpPath } from '../src/testbeds/loopback/capture';
 import {
   ensureWineSetup,
@@ -89,10 +88,6 @@ async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Pro
 
 const setupCommand: Command = { usage: 'usage: npm run setup', main };
 
-// Run as a program (node -r ts-node/register scripts/setup.ts), not when a test imports CHROMIUM. What
-// cannot be done here (a SetupError) is one line, exit 2, by the exit path every command of the suite shares.
-if (require.main === module || path.resolve(process.argv[1] ?? '') === __filename) {
-  void runCommand('setup', setupCommand, process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+// What cannot be done here (a SetupError) is one line, exit 2, by the exit path every command of the suite
+// shares; tests import CHROMIUM from here.
+runAsProgram(module, 'setup', setupCommand);

@@ -11,7 +11,7 @@ import { claimants, diffStatements } from '../src/catalogue/drift';
 import { pageStatements, type Statement } from '../src/catalogue/statements';
 import { pageDisplay } from '../src/catalogue/anchors';
 import { parseCommandLine } from '../src/cli/arguments';
-import { runCommand, UsageError, type Command } from '../src/cli/command';
+import { runAsProgram, UsageError, type Command } from '../src/cli/command';
 import { InputError } from '../src/core/input-error';
 
 const USAGE = 'usage: npm run spec:diff -- OLD.md NEW.md [--catalogue spec/X.yaml]';
@@ -75,9 +75,4 @@ async function main(argv: readonly string[], stdout: NodeJS.WritableStream): Pro
 
 export const specDiff: Command = { usage: USAGE, main };
 
-// Run as a program (npm run spec:diff), not when a test runs the command in its own process.
-if (require.main === module || path.resolve(process.argv[1] ?? '') === __filename) {
-  void runCommand('spec:diff', specDiff, process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}
+runAsProgram(module, 'spec:diff', specDiff);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths';
 import { parseCommandLine, wholeNumber } from '../src/cli/arguments';
-import { runCommand } from '../src/cli/command';
+import { runAsProgram } from '../src/cli/command';
 import { interruptSharedRuns, makeSharedRun, SHARED_RUNS_ENV, type SharedRunName } from '../test/e2e/shared-runs';
 import { SCRATCH_ENV } from '../test/scratch';
 
@@ -185,6 +185,4 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 // The exit path every command of the suite shares: a bad argument is one line and the usage, exit 2.
-void runCommand('npm test', { usage: USAGE, main }, process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+runAsProgram(module, 'npm test', { usage: USAGE, main });

@@ -1,4 +1,5 @@
-// What every subcommand of winsock-conformance shares: its shape, and the one way its outcome becomes the
+// What every command of the suite shares (winsock-conformance's subcommands, and the npm scripts' own: npm
+// test, setup, build:agent, lint:trace, spec:diff): its shape, and the one way its outcome becomes the
 // process's exit code. 0 and 1 are the command's own answer; bad input is one line on stderr and 2 (with
 // the usage after it when the command line itself is wrong); an interrupted run exits as the signal says;
 // an error of the suite itself is 1, with its stack.
@@ -12,7 +13,7 @@ export class UsageError extends Error {
 }
 
 export interface Command {
-  /** One line, `usage: winsock-conformance ...`. */
+  /** One line, `usage: winsock-conformance ...` (or `usage: npm run ...`). */
   usage: string;
   /** The command's answer as an exit code, what it says written on `stdout`; its errors are mapped by runCommand. */
   main(argv: readonly string[], stdout: NodeJS.WritableStream): Promise<number>;
@@ -55,4 +56,16 @@ export async function runCommand(
     stderr.write(`${name}: the suite itself failed: ${error instanceof Error ? (error.stack ?? message) : message}\n`);
     return 1;
   }
+}
+
+/**
+ * `command` as this process's program, when `mod` is the module node was started on (npm run setup,
+ * lint:trace, spec:diff, build:agent), not one a test imports to run the command in its own process: its
+ * outcome becomes the exit code.
+ */
+export function runAsProgram(mod: NodeModule, name: string, command: Command): void {
+  if (require.main !== mod) return;
+  void runCommand(name, command, process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

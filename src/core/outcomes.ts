@@ -46,8 +46,10 @@ export class AgentFailure extends Error {
 }
 
 /**
- * The run cannot start at all (wine64 or node.exe missing, an agent of another protocol version): the CLI
- * prints its message as one line and exits 2, before any scenario.
+ * What a command cannot do here: a run that cannot start at all (wine64 or node.exe missing, an agent of
+ * another protocol version), a set-up or a build this machine cannot make, a measurement that cannot be
+ * made (npm run bench's npm test failing). The command prints its message as one line and exits 2, before
+ * any scenario.
  */
 export class CannotRun extends Error {
   override readonly name: string = 'CannotRun';
