@@ -52,8 +52,8 @@ export async function openBrowser(allowed: (url: string) => boolean): Promise<Br
 
 /**
  * Waits until `locator` is shown, as Playwright's waitFor does; when it is not within the bound, the error
- * says where the page was and what it showed (a report that opened elsewhere, or not at all), not only
- * what was waited for.
+ * says what was waited for, where the page was and what it showed (a report that opened elsewhere, or not at
+ * all).
  */
 export async function waitShown(locator: Locator): Promise<void> {
   try {
@@ -65,7 +65,7 @@ export async function waitShown(locator: Locator): Promise<void> {
       .innerText({ timeout: 1000 })
       .catch(() => '(no body)');
     const said = error instanceof Error ? (error.message.split('\n')[0] ?? '').replace(/\.$/, '') : String(error);
-    throw new Error(`${said}; the page at ${page.url()} showed: ${shown.slice(0, 600)}`);
+    throw new Error(`${said} waiting for ${locator.toString()}; the page at ${page.url()} showed: ${shown.slice(0, 600)}`, { cause: error });
   }
 }
 

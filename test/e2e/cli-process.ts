@@ -1,7 +1,8 @@
 // The suite's own programs in child processes, for the e2e tests: the CLI in its own process group, bounded,
 // with every process it started tracked (so that a test can press Ctrl-C on it, and see what is left), and
-// the other scripts as npm's scripts run them. And, in the test's own process, the command on bad input and
-// runs of the suite made as the command makes them, for tests that read a run's records, not its process.
+// the other scripts as npm's scripts run them. And, in the test's own process, a command (a subcommand, or a
+// script's: lint:trace, spec:diff) for tests that read what it says and writes, and runs of the suite made
+// as the command makes them, for tests that read a run's records, not its process.
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -127,7 +128,9 @@ export function run(script: string, args: readonly string[], cwd = REPO_ROOT): P
  * exit path its process takes (src/cli/main.ts, command.ts): its exit code and what it wrote on stdout and
  * stderr. For a test that reads what the command says and writes, not its process: a process of its own
  * costs half a second of CPU to start. Run from the repository, as run() runs the command; cli.test.ts
- * runs the process itself for bad input, and tests that need another working folder run it.
+ * runs the process itself for bad input, and tests that need another working folder run it. A run made so
+ * must end before cucumber loads the steps (bad input, a run that cannot start, --list): cucumber loads
+ * them once per process, and whole runs made here go through runHere, which keeps them.
  */
 export async function commandHere(argv: readonly string[]): Promise<Ran> {
   const command = dispatch(argv);

@@ -82,7 +82,7 @@ describe('--parallel 2 gives the verdicts of a serial run', () => {
       const serialDir = serial.folder;
       t.diagnostic(`${backend}: ${serial.stdout.split('\n').find((line) => / scenarios: /.test(line)) ?? '(no summary line)'}`);
       assert.equal(serial.code, 0, serial.stdout + serial.stderr);
-      assert.equal(parallel.code, 0, 'said' in parallel ? parallel.said : parallel.stdout + parallel.stderr);
+      assert.equal(parallel.code, 0, 'pid' in parallel ? parallel.stdout + parallel.stderr : parallel.said);
       if ('pid' in parallel) {
         assert.deepEqual(serial.leftovers, [], 'processes of the serial run, or of the prefix, still running');
         assertNothingLeftInPrefix([...serial.controllers, parallel.pid, ...parallel.descendants.map((p) => p.pid)]);

@@ -108,9 +108,10 @@ describe('a second function, added as data', () => {
 
   /**
    * A command of the scratch suite, run there with its own TypeScript configuration. ts-node keeps the
-   * compiled TypeScript compiler (through v8-compile-cache-lib, 2.3 MB) in the system's temporary folder,
-   * under the path of the process's main script, which is new for each copy of the suite: the copy's goes
-   * in its scratch folder, and goes with it, instead of staying there after every npm test.
+   * compiled TypeScript compiler (2.3 MB) in the system's temporary folder, through v8-compile-cache-lib,
+   * named after the process's main script or its working folder, which are new for each copy of the suite:
+   * the copy's go in its scratch folder (V8_COMPILE_CACHE_CACHE_DIR, v8-compile-cache-lib's documented
+   * setting), and go with it, instead of staying there after every npm test.
    */
   const run = (args: readonly string[]): Promise<Ran> =>
     new Promise((resolve) => {

@@ -5,7 +5,7 @@
  *
  * Each FILE is what a controller sends, byte for byte. It is fed to the agent's own code (protocol.c and
  * json.c, as agent.c uses them) in chunks of several sizes, and so are N mutations of the first K (all of
- * them by default; the rest are checked as they are): bit flips,
+ * them by default; the rest are checked as they are, and never spliced in): bit flips,
  * insertions, deletions, truncations, splices with another file, and generated inputs (nesting bombs,
  * overlong lines and strings, random bytes). For every input, every answer must be one JSON line, and a
  * refusal (an error with id null) must end the stream: nothing is read after it. A file's result is
@@ -271,11 +271,15 @@ int main(int argc, char **argv) {
         if (first + 1 >= argc) return 2;
         if (strcmp(argv[first], "--mutations") == 0) mutations = atol(argv[first + 1]);
         else if (strcmp(argv[first], "--seed") == 0) rng_state = strtoull(argv[first + 1], NULL, 10) | 1u;
-        else if (strcmp(argv[first], "--seeds") == 0) seeds = atol(argv[first + 1]);
+        else if (strcmp(argv[first], "--seeds") == 0) {
+            char *end;
+            seeds = strtol(argv[first + 1], &end, 10);
+            if (*end != '\0' || seeds < 1) return 2;
+        }
         else return 2;
     }
     int files = argc - first;
-    if (files <= 0 || seeds == 0 || seeds > files) return 2;
+    if (files <= 0 || seeds > files) return 2;
     size_t seed_files = seeds < 0 ? (size_t)files : (size_t)seeds;
     struct buffer *corpus = (struct buffer *)calloc((size_t)files, sizeof *corpus);
     for (int i = 0; i < files; i++) {
