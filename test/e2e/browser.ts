@@ -69,6 +69,18 @@ export async function waitShown(locator: Locator): Promise<void> {
   }
 }
 
+/**
+ * An Allure report opened at `url`, once its name is shown (the app draws it from the data the file holds):
+ * the name's locator. Twice under npm test's load a report opened here showed nothing within 30 s, and
+ * nothing of it could be told then; waitShown now says what the page showed.
+ */
+export async function openAllureReport(page: Page, url: string): Promise<Locator> {
+  await page.goto(url);
+  const title = page.locator('[data-testid="report-title"]');
+  await waitShown(title);
+  return title;
+}
+
 /** On an Allure scenario's page, its evidence: its own attachment of that name, in the test body (not under a hook). */
 export function scenarioAttachment(page: Page, name: string): Locator {
   return page.locator('[data-testid="test-result-steps-root"] [data-testid="test-result-attachment-header"]', { hasText: name }).first();

@@ -16,7 +16,7 @@ import { allureCategories, breaksMust, failsRun, VERDICT_FORMATS, verdictMessage
 import { readRunRecord, runFiles, type ScenarioRecord } from '../../src/verdicts/run-record';
 import { requirementVerdict } from '../../src/verdicts/verdicts';
 import { lackedObservers, qualifiedVerdict, VERDICTS, type Verdict } from '../../src/verdicts/meanings';
-import { openBrowser, waitShown } from './browser';
+import { openAllureReport, openBrowser, waitShown } from './browser';
 import { commandHere } from './cli-process';
 import { scratchDir } from '../scratch';
 import { junitSchemaErrors, parseXml, type XmlElement } from '../junit-schema';
@@ -157,10 +157,10 @@ interface AllureReading {
 }
 
 async function readAllureReport(page: Page, index: string): Promise<AllureReading> {
-  await page.goto(index);
+  const title = await openAllureReport(page, index);
   await waitShown(page.locator('[data-testid="tree-section-title"]').first());
   const overview = await page.locator('body').innerText();
-  const name = await page.locator('[data-testid="report-title"]').innerText();
+  const name = await title.innerText();
   const counts = { total: 0, passed: 0, failed: 0, broken: 0, skipped: 0 };
   for (const key of Object.keys(counts) as (keyof typeof counts)[]) {
     const said = new RegExp(`^${key}\\n(\\d+)$`, 'im').exec(overview)?.[1];

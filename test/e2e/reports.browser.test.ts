@@ -21,7 +21,7 @@ import { breaksMust } from '../../src/run-outputs/verdict-formats';
 import { scenarioKey } from '../../src/run-outputs/keys';
 import { allureIds } from '../../src/report/sources';
 import { runFiles } from '../../src/verdicts/run-record';
-import { openBrowser, scenarioAttachment, screenshotAllureOverview, SCREENSHOTS, showScenarioEvidence, waitShown } from './browser';
+import { openAllureReport, openBrowser, scenarioAttachment, screenshotAllureOverview, SCREENSHOTS, showScenarioEvidence, waitShown } from './browser';
 import { summaryLine } from '../../src/cli/verdict-lines';
 import { commandHere, runHere } from './cli-process';
 import { copyOfSharedRun } from './shared-runs';
@@ -139,11 +139,8 @@ if (!existsSync(CHROMIUM)) {
 
     it('the Allure report lists every scenario of the run', async () => {
       const verdicts = JSON.parse(readFileSync(path.join(work, 'simulator', 'verdicts.json'), 'utf8')) as VerdictsFile;
-      await page.goto(`${origin}/simulator/allure-report/index.html`);
-      assert.match(
-        await page.locator('[data-testid="report-title"]').innerText(),
-        /^WSARecvDisconnect on simulator: keeps every MUST: yes; 0 requirements with a deviation; /,
-      );
+      const title = await openAllureReport(page, `${origin}/simulator/allure-report/index.html`);
+      assert.match(await title.innerText(), /^WSARecvDisconnect on simulator: keeps every MUST: yes; 0 requirements with a deviation; /);
       await screenshotAllureOverview(page, path.join(SCREENSHOTS, 'allure-overview.png'));
       // The tree groups by feature; open every group.
       for (const feature of new Set(verdicts.results.map((r) => r.feature))) await page.getByText(feature, { exact: true }).first().click();
@@ -182,8 +179,7 @@ if (!existsSync(CHROMIUM)) {
       const { results } = readRunRecord(path.join(work, 'wine'));
       const deviations = results.filter((r) => breaksMust(r.verdict));
       assert.ok(deviations.length > 0, 'Wine 8.0 breaks MUST rules (expectations/wine.yaml records them)');
-      await page.goto(`${origin}/wine/allure-report/index.html`);
-      const title = page.locator('[data-testid="report-title"]');
+      const title = await openAllureReport(page, `${origin}/wine/allure-report/index.html`);
       assert.match(
         await title.innerText(),
         /^WSARecvDisconnect on wine: keeps every MUST: no; \d+ requirements? with a deviation; /,
