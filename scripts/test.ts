@@ -11,7 +11,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../src/core/paths';
 import { parseCommandLine, wholeNumber } from '../src/cli/arguments';
 import { runAsProgram } from '../src/cli/command';
-import { interruptSharedRuns, makeSharedRun, SHARED_RUNS_ENV, type SharedRunName } from '../test/e2e/shared-runs';
+import { interruptSharedRuns, makeSharedRun, SHARED_RUNS_ENV, summaryOf, type SharedRunName } from '../test/e2e/shared-runs';
 import { SCRATCH_ENV } from '../test/scratch';
 
 /** What a step did: its exit code (0 is success) and its output. */
@@ -95,8 +95,7 @@ function steps(scratch: string, sharedRuns: string): Step[] {
     run: async () => {
       const run = await makeSharedRun(name, path.join(sharedRuns, name));
       // Its summary line when it passed; all it said otherwise (test/e2e/shared-runs.test.ts fails on it too).
-      const summary = run.stdout.split('\n').find((line) => / scenarios: /.test(line)) ?? '(no summary line)';
-      return { code: run.code ?? 1, output: run.code === 0 ? summary : `${run.stdout}${run.stderr}` };
+      return { code: run.code ?? 1, output: run.code === 0 ? summaryOf(run) : `${run.stdout}${run.stderr}` };
     },
   });
   // In the order they start: the longest first, so that the others fill the time beside them.

@@ -13,7 +13,7 @@ import { scratchDir } from '../scratch';
 import { runCli, runHere } from './cli-process';
 import { attachmentsByScenario } from './messages';
 import { readRunRecord } from '../../src/verdicts/run-record';
-import { sharedRun } from './shared-runs';
+import { sharedRun, summaryOf } from './shared-runs';
 import { assertNothingLeftInPrefix } from './leftovers';
 
 const scratch = scratchDir('parallel-runs');
@@ -80,7 +80,7 @@ describe('--parallel 2 gives the verdicts of a serial run', () => {
         backend === 'wine' ? runCli([...args, '--quiet']) : runHere(args).then(({ code, summary }) => ({ code, said: summaryLine(summary) })),
       ]);
       const serialDir = serial.folder;
-      t.diagnostic(`${backend}: ${serial.stdout.split('\n').find((line) => / scenarios: /.test(line)) ?? '(no summary line)'}`);
+      t.diagnostic(`${backend}: ${summaryOf(serial)}`);
       assert.equal(serial.code, 0, serial.stdout + serial.stderr);
       assert.equal(parallel.code, 0, 'pid' in parallel ? parallel.stdout + parallel.stderr : parallel.said);
       if ('pid' in parallel) {

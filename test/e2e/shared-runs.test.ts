@@ -12,15 +12,10 @@ import { functionCatalogue } from '../../src/catalogue/catalogue';
 import { buildMatrix } from '../../src/report/matrix';
 import { readRunFolder } from '../../src/report/sources';
 import { allureReportName } from '../../src/cli/report';
-import { onAnotherHost, SHARED_RUNS, sharedRun, type SharedRunName } from './shared-runs';
+import { onAnotherHost, SHARED_RUNS, sharedRun, summaryOf, type SharedRunName } from './shared-runs';
 import { hasPrerequisite, namespaceMissing } from '../prerequisites';
 import { checkJunit } from './outputs-agree';
 import { VERDICT_LINE } from './cli-process';
-
-/** A run's summary line, as the command prints it. */
-function summaryLine(stdout: string): string {
-  return stdout.split('\n').find((line) => /^\d+ scenarios: /.test(line)) ?? '(no summary line)';
-}
 
 /** The summary lines quoted (`57 scenarios: ...`) in the part of `file` from `from` up to `to`. */
 function statedSummaries(file: string, from: string, to: string): string[] {
@@ -56,7 +51,7 @@ describe("npm test's whole runs", { concurrency: true }, () => {
       if (onAnotherHost(name) && !hasPrerequisite(t, namespaceMissing())) return;
       const run = await sharedRun(name);
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
-      assert.equal(run.stdout.split('\n')[0], summaryLine(run.stdout), 'the summary, first');
+      assert.equal(run.stdout.split('\n')[0], summaryOf(run), 'the summary, first');
       assert.doesNotMatch(run.stdout, VERDICT_LINE, 'no verdict line under --quiet');
       assert.deepEqual(run.leftovers, [], 'processes of the run, or of the prefix, still running');
     });
@@ -70,12 +65,12 @@ describe("npm test's whole runs", { concurrency: true }, () => {
 
   it("the Wine run's summary line is the README's", async () => {
     const stated = statedSummaries('README.md', '- **Wine, on Linux**', "- **Wine's 32-bit");
-    assert.deepEqual(stated, [summaryLine((await sharedRun('wine')).stdout)]);
+    assert.deepEqual(stated, [summaryOf(await sharedRun('wine'))]);
   });
 
   it("the 32-bit Wine run's summary line is the README's", async () => {
     const stated = statedSummaries('README.md', "- **Wine's 32-bit `ws2_32.dll`, on Linux**", '- **Windows**');
-    assert.deepEqual(stated, [summaryLine((await sharedRun('wine32')).stdout)]);
+    assert.deepEqual(stated, [summaryOf(await sharedRun('wine32'))]);
   });
 
   it("the matrix headlines the README and docs/interpreting.md quote for a run are that shared run's own", async () => {
@@ -91,7 +86,7 @@ describe("npm test's whole runs", { concurrency: true }, () => {
   });
 
   it("the POSIX run's summary line is the README's and docs/interpreting.md's", async () => {
-    const run = summaryLine((await sharedRun('posix')).stdout);
+    const run = summaryOf(await sharedRun('posix'));
     assert.deepEqual(statedSummaries('README.md', '## The POSIX column', '\n## '), [run], 'README.md');
     assert.deepEqual(statedSummaries('docs/interpreting.md', '## The POSIX column', '\n## '), [run], 'docs/interpreting.md');
   });

@@ -57,6 +57,11 @@ export interface SharedRun {
   leftovers: string[];
 }
 
+/** A shared run's summary line (`83 scenarios: ...`), as the command printed it. */
+export function summaryOf(run: Pick<SharedRun, 'stdout'>): string {
+  return run.stdout.split('\n').find((line) => /^\d+ scenarios: /.test(line)) ?? '(no summary line)';
+}
+
 /** The runs being made, by the process group of their CLI (each runs in its own), and their ends. */
 const running = new Map<number, Promise<unknown>>();
 
