@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../../src/core/paths';
 import { pageStatements } from '../../src/catalogue/statements';
 import { readRunRecord } from '../../src/verdicts/run-record';
 import { scratchDir } from '../scratch';
+import type { Ran } from './cli-process';
 
 /** What a suite's checkout holds to run (node_modules is linked, not copied). */
 const SUITE_PARTS = [
@@ -96,12 +97,6 @@ const WINDOWS_EVIDENCE = [
   '    notFound: A made-up function has no Windows behaviour to cite.',
   '',
 ].join('\n');
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('a second function, added as data', () => {
   let suite = '';
